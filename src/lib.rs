@@ -1,0 +1,15 @@
+//! bpe: a terminal Business Process Editor for identity workflows.
+//!
+//! The core (`model expr engine services repo validate layout waveset`) knows
+//! nothing of the UI; `tui` and `cli` are thin front-ends over it.
+
+pub mod cli;
+pub mod engine;
+pub mod expr;
+pub mod layout;
+pub mod model;
+pub mod repo;
+pub mod services;
+pub mod tui;
+pub mod validate;
+pub mod waveset;

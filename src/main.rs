@@ -1,0 +1,79 @@
+//! `bpe`: argument parsing and dispatch; nothing else.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use bpe::cli;
+
+/// A terminal Business Process Editor for identity workflows.
+///
+/// Without a subcommand, opens the TUI on REPOSITORY (default: the current directory).
+#[derive(Parser)]
+#[command(name = "bpe", version, about, long_about = None, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    tui: cli::tui::Args,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the TaskDefinitions of a repository.
+    List(cli::list::Args),
+    /// Check every file of a repository; exit 1 when any error is found.
+    Validate(cli::validate::Args),
+    /// Print a workflow's step diagram as text.
+    Diagram(cli::diagram::Args),
+    /// Run a workflow until it completes, suspends, terminates or fails.
+    Run(cli::run::Args),
+    /// List TaskInstances.
+    Tasks(cli::tasks::Args),
+    /// List pending work items.
+    Workitems(cli::workitems::Args),
+    /// Complete a work item and resume its case.
+    Complete(cli::complete::Args),
+    /// Forward a work item to another owner.
+    Forward(cli::forward::Args),
+    /// Terminate an unfinished TaskInstance.
+    Terminate(cli::terminate::Args),
+    /// Show (or clear) the definition cache.
+    Cache(cli::cache::Args),
+    /// Save a timestamped copy of a TaskDefinition.
+    Snapshot(cli::snapshot::Args),
+    /// Show the repository's locks.
+    Locks(cli::locks::Args),
+    /// Import Waveset XML files into a repository.
+    Import(cli::import::Args),
+    /// Export a TaskDefinition as Waveset XML.
+    Export(cli::export::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => cli::tui::run(cli.tui),
+        Some(Command::List(a)) => cli::list::run(a),
+        Some(Command::Validate(a)) => cli::validate::run(a),
+        Some(Command::Diagram(a)) => cli::diagram::run(a),
+        Some(Command::Run(a)) => cli::run::run(a),
+        Some(Command::Tasks(a)) => cli::tasks::run(a),
+        Some(Command::Workitems(a)) => cli::workitems::run(a),
+        Some(Command::Complete(a)) => cli::complete::run(a),
+        Some(Command::Forward(a)) => cli::forward::run(a),
+        Some(Command::Terminate(a)) => cli::terminate::run(a),
+        Some(Command::Cache(a)) => cli::cache::run(a),
+        Some(Command::Snapshot(a)) => cli::snapshot::run(a),
+        Some(Command::Locks(a)) => cli::locks::run(a),
+        Some(Command::Import(a)) => cli::import::run(a),
+        Some(Command::Export(a)) => cli::export::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("bpe: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,49 @@
+use serde::{Deserialize, Serialize};
+
+use super::ExprText;
+
+/// A named, reusable expression with named arguments. Stored as `Rule/<slug>.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rule {
+    pub format_version: u32,
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arguments: Vec<RuleArgument>,
+    /// The rule body.
+    pub body: ExprText,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleArgument {
+    pub name: String,
+    /// Default value expression when the caller passes none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<ExprText>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub comment: String,
+}
+
+/// Subject/body with `$(variable)` placeholders, rendered by the notify service.
+/// Stored as `EmailTemplate/<slug>.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailTemplate {
+    pub format_version: u32,
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    pub from: String,
+    /// Default recipients (placeholders allowed); the notify call may override.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub to: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub cc: String,
+    pub subject: String,
+    pub body: String,
+}
