@@ -105,7 +105,8 @@ impl Repository {
         }
         let mut errors = std::mem::take(&mut repo.errors);
         let listed = |kind: ObjectKind| {
-            list_json(&root, kind.dir_name()).map_err(|e| OpenError::Io(root.join(kind.dir_name()), e))
+            list_json(&root, kind.dir_name())
+                .map_err(|e| OpenError::Io(root.join(kind.dir_name()), e))
         };
         repo.definitions = load_kind(&root, listed(ObjectKind::TaskDefinition)?, &mut errors);
         repo.rules = load_kind(&root, listed(ObjectKind::Rule)?, &mut errors);
@@ -223,7 +224,11 @@ fn load_kind<T: RepoObject + Send>(
 
 /// One [`LoadError`] per later file that repeats an id or a name of an earlier
 /// one (in path order), naming both files. Both objects stay loaded.
-fn report_duplicates<T: RepoObject>(root: &Path, loaded: &[Loaded<T>], errors: &mut Vec<LoadError>) {
+fn report_duplicates<T: RepoObject>(
+    root: &Path,
+    loaded: &[Loaded<T>],
+    errors: &mut Vec<LoadError>,
+) {
     let kind = T::KIND.dir_name();
     let id_key = if T::KIND == ObjectKind::User {
         "accountId"
@@ -235,20 +240,30 @@ fn report_duplicates<T: RepoObject>(root: &Path, loaded: &[Loaded<T>], errors: &
     for l in loaded {
         if let Some(id) = l.value.object_id() {
             if let Some(first) = ids.get(id) {
-                errors.push(duplicate_error(root, &l.path, id_key, &format!(
-                    "duplicate {kind} {id_key} {id:?}: also in {}",
-                    first.display()
-                )));
+                errors.push(duplicate_error(
+                    root,
+                    &l.path,
+                    id_key,
+                    &format!(
+                        "duplicate {kind} {id_key} {id:?}: also in {}",
+                        first.display()
+                    ),
+                ));
             } else {
                 ids.insert(id, &l.path);
             }
         }
         if let Some(name) = l.value.object_name() {
             if let Some(first) = names.get(name) {
-                errors.push(duplicate_error(root, &l.path, "name", &format!(
-                    "duplicate {kind} name {name:?}: also in {}",
-                    first.display()
-                )));
+                errors.push(duplicate_error(
+                    root,
+                    &l.path,
+                    "name",
+                    &format!(
+                        "duplicate {kind} name {name:?}: also in {}",
+                        first.display()
+                    ),
+                ));
             } else {
                 names.insert(name, &l.path);
             }
@@ -434,9 +449,17 @@ mod tests {
             assert_eq!(e.path, Path::new("TaskDefinition/b.json"));
             assert!(e.message.contains("TaskDefinition/a.json"), "{e}");
         }
-        let id_err = repo.errors.iter().find(|e| e.message.contains("id")).unwrap();
+        let id_err = repo
+            .errors
+            .iter()
+            .find(|e| e.message.contains("id"))
+            .unwrap();
         assert_eq!((id_err.line, id_err.column), (3, 3));
-        assert!(repo.errors.iter().any(|e| e.message.contains("name \"Same\"")));
+        assert!(
+            repo.errors
+                .iter()
+                .any(|e| e.message.contains("name \"Same\""))
+        );
     }
 
     #[test]
@@ -455,7 +478,11 @@ mod tests {
         let repo = Repository::open(dir.path()).unwrap();
         assert_eq!(repo.definitions.len(), 196);
         assert_eq!(repo.errors.len(), 4);
-        let names: Vec<_> = repo.definitions.iter().map(|d| d.value.name.clone()).collect();
+        let names: Vec<_> = repo
+            .definitions
+            .iter()
+            .map(|d| d.value.name.clone())
+            .collect();
         let mut sorted = names.clone();
         sorted.sort();
         assert_eq!(names, sorted);

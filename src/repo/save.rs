@@ -112,8 +112,7 @@ pub fn to_json_bytes<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, serde_
 
 /// Serialise `value` as canonical JSON (see [`to_json_bytes`]) and save it atomically.
 pub fn save_json<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<(), SaveError> {
-    let bytes =
-        to_json_bytes(value).map_err(|e| SaveError::Serialize(path.to_path_buf(), e))?;
+    let bytes = to_json_bytes(value).map_err(|e| SaveError::Serialize(path.to_path_buf(), e))?;
     save_atomic(path, &bytes)
 }
 
@@ -412,7 +411,9 @@ mod tests {
 
     #[test]
     fn temp_files_are_recognised() {
-        assert!(is_temp_file(Path::new("/r/TaskDefinition/.a.json.12-0.tmp")));
+        assert!(is_temp_file(Path::new(
+            "/r/TaskDefinition/.a.json.12-0.tmp"
+        )));
         assert!(!is_temp_file(Path::new("/r/TaskDefinition/a.json")));
     }
 
