@@ -37,6 +37,8 @@ pub struct FunctionInfo {
     pub standalone: bool,
 }
 
+// A row constructor for the table below: positional arguments keep each row on one line.
+#[allow(clippy::too_many_arguments)]
 const fn f(
     name: &'static str,
     category: Category,
@@ -166,7 +168,11 @@ mod tests {
         assert_eq!(before, names.len(), "duplicate function names");
         for f in functions() {
             assert!(super::super::parse::is_name(f.name), "{}", f.name);
-            assert!(f.signature.starts_with(&format!("({}", f.name)), "{}", f.name);
+            assert!(
+                f.signature.starts_with(&format!("({}", f.name)),
+                "{}",
+                f.name
+            );
             for a in f.required_attrs {
                 assert!(f.attrs.contains(a), "{}: {a}", f.name);
             }

@@ -193,10 +193,7 @@ impl<'a> Parser<'a> {
                 }
             }
             ')' => Err(self.error_at(start, "unexpected ')' with no matching '('")),
-            '\'' => Err(self.error_at(
-                start,
-                "single quotes are not string delimiters — use \"",
-            )),
+            '\'' => Err(self.error_at(start, "single quotes are not string delimiters — use \"")),
             c if is_typographic_quote(c) => {
                 Err(self.error_at(start, format!("typographic quote {c} — use \"")))
             }
@@ -301,7 +298,11 @@ impl<'a> Parser<'a> {
                             ));
                         }
                         None => {
-                            return Err(self.error_span(start, self.text.len(), "unterminated string"));
+                            return Err(self.error_span(
+                                start,
+                                self.text.len(),
+                                "unterminated string",
+                            ));
                         }
                     }
                 }
@@ -529,22 +530,28 @@ mod tests {
             parse(r#""a \"b\" \\ \n\t\r\u{e9}""#).unwrap(),
             Expr::Str("a \"b\" \\ \n\t\r\u{e9}".into())
         );
-        assert_eq!(
-            parse("-9223372036854775808").unwrap(),
-            Expr::Int(i64::MIN)
-        );
+        assert_eq!(parse("-9223372036854775808").unwrap(), Expr::Int(i64::MIN));
         assert_eq!(parse("9223372036854775807").unwrap(), Expr::Int(i64::MAX));
     }
 
     #[test]
     fn references() {
-        assert_eq!(parse("$user.email").unwrap(), Expr::Ref("user.email".into()));
-        assert_eq!(parse("$accounts[0]").unwrap(), Expr::Ref("accounts[0]".into()));
+        assert_eq!(
+            parse("$user.email").unwrap(),
+            Expr::Ref("user.email".into())
+        );
+        assert_eq!(
+            parse("$accounts[0]").unwrap(),
+            Expr::Ref("accounts[0]".into())
+        );
         assert_eq!(
             parse("${display name}").unwrap(),
             Expr::Ref("display name".into())
         );
-        assert_eq!(parse("$WF_ACTION_RESULT").unwrap(), Expr::Ref("WF_ACTION_RESULT".into()));
+        assert_eq!(
+            parse("$WF_ACTION_RESULT").unwrap(),
+            Expr::Ref("WF_ACTION_RESULT".into())
+        );
     }
 
     #[test]
@@ -596,7 +603,11 @@ mod tests {
         let e = err(r#""a\qb""#);
         assert!(e.message.starts_with("unknown escape \\q"), "{}", e.message);
         assert_eq!(e.offset, 2);
-        assert!(err(r#""\u{110000}""#).message.contains("not a Unicode character"));
+        assert!(
+            err(r#""\u{110000}""#)
+                .message
+                .contains("not a Unicode character")
+        );
         assert!(err(r#""\u00e9""#).message.contains("\\u must be followed"));
         assert!(err(r#""\u{}""#).message.contains("1 to 6 hex digits"));
     }
@@ -605,13 +616,18 @@ mod tests {
     fn attribute_errors() {
         let e = err("(set name=x 1)");
         assert!(
-            e.message.starts_with("attribute value must be a quoted string"),
+            e.message
+                .starts_with("attribute value must be a quoted string"),
             "{}",
             e.message
         );
         assert_eq!(e.column, 11);
         let e = err(r#"(set 1 name="x")"#);
-        assert!(e.message.contains("must come before the arguments"), "{}", e.message);
+        assert!(
+            e.message.contains("must come before the arguments"),
+            "{}",
+            e.message
+        );
         let e = err(r#"(set name="x" name="y")"#);
         assert!(e.message.contains("duplicate attribute"), "{}", e.message);
     }
@@ -641,7 +657,11 @@ mod tests {
     fn structural_errors() {
         assert_eq!(err("").message, "empty expression");
         assert_eq!(err("   ").message, "empty expression");
-        assert!(err("1 2").message.contains("after the end of the expression"));
+        assert!(
+            err("1 2")
+                .message
+                .contains("after the end of the expression")
+        );
         assert!(err("(add 1))").message.contains("no matching '('"));
         assert!(err(")").message.contains("no matching '('"));
         assert!(err("()").message.contains("function name is required"));
