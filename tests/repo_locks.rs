@@ -79,7 +79,8 @@ fn second_process_is_refused_and_dead_holder_is_reclaimed() {
     assert_eq!(holders[0].holder.as_ref().unwrap().pid, pid);
     assert_eq!(holders[0].stale, None);
     assert!(
-        err.to_string().contains(&format!("(pid {pid}, bpe run) since ")),
+        err.to_string()
+            .contains(&format!("(pid {pid}, bpe run) since ")),
         "{err}"
     );
     // A run holds it: saving the definition is refused.
@@ -102,7 +103,10 @@ fn second_process_is_refused_and_dead_holder_is_reclaimed() {
     assert_eq!(guard.reclaimed()[0].holder.as_ref().unwrap().pid, pid);
     let locks = lock::list(root).unwrap();
     assert_eq!(locks[0].holders.len(), 1);
-    assert_eq!(locks[0].holders[0].holder.as_ref().unwrap().purpose, "editor");
+    assert_eq!(
+        locks[0].holders[0].holder.as_ref().unwrap().purpose,
+        "editor"
+    );
 }
 
 #[test]

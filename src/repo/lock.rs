@@ -793,7 +793,10 @@ mod tests {
         g.heartbeat().unwrap();
         assert_ne!(g.holder().heartbeat, before);
         let locks = list_with(dir.path(), Duration::from_secs(60)).unwrap();
-        assert_eq!(locks[0].holders[0].holder.as_ref().unwrap().heartbeat, g.holder().heartbeat);
+        assert_eq!(
+            locks[0].holders[0].holder.as_ref().unwrap().heartbeat,
+            g.holder().heartbeat
+        );
         assert_eq!(locks[0].holders[0].stale, None);
         // Still alive after the heartbeat swapped the record file.
         assert!(!record_is_orphaned(&locks[0].holders[0].record));

@@ -470,7 +470,9 @@ mod tests {
             "bpe run",
         )
         .unwrap();
-        let err = repo.save_definition(&definition("td-a", "Other")).unwrap_err();
+        let err = repo
+            .save_definition(&definition("td-a", "Other"))
+            .unwrap_err();
         assert!(err.to_string().contains("bpe run"), "{err}");
         assert_eq!(fs::read(&written).unwrap(), before);
         drop(run);
