@@ -158,8 +158,10 @@ pub enum Edit {
         activity: usize,
         name: String,
     },
-    /// Replace the whole definition (restoring a recovery copy).
+    /// Replace the whole definition (restoring a recovery copy, taking theirs).
     Replace(Box<TaskDefinition>),
+    /// Several edits as one step (undone together); selects what the first selects.
+    Batch(Vec<Edit>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,7 +203,8 @@ impl Edit {
                 }
             }
             Edit::RenameActivity { name, .. } => format!("rename to {name:?}"),
-            Edit::Replace(_) => "restore recovery copy".to_string(),
+            Edit::Replace(_) => "replace the whole workflow".to_string(),
+            Edit::Batch(edits) => edits.first().map(Edit::describe).unwrap_or_default(),
         }
     }
 
@@ -291,6 +294,14 @@ impl Edit {
             Edit::Replace(new) => {
                 *def = (**new).clone();
                 Ok(ElementRef::Definition)
+            }
+            Edit::Batch(edits) => {
+                let mut first = None;
+                for e in edits {
+                    let sel = e.apply_in_place(def)?;
+                    first.get_or_insert(sel);
+                }
+                Ok(first.unwrap_or(ElementRef::Definition))
             }
         }
     }
