@@ -88,12 +88,18 @@ fn entries_show_pins_and_file_state() {
     assert!(repo.errors.is_empty(), "{:?}", repo.errors);
     let entries = cache::entries(root, &repo).unwrap();
     assert_eq!(entries.len(), 2);
-    let e1 = entries.iter().find(|e| e.hash == content_hash(&v1)).unwrap();
+    let e1 = entries
+        .iter()
+        .find(|e| e.hash == content_hash(&v1))
+        .unwrap();
     assert!(matches!(e1.file, FileState::Changed { .. }));
     assert_eq!(e1.pinned_by.len(), 1, "completed ti-2 does not pin");
     assert_eq!(e1.pinned_by[0].id, "ti-1");
     assert_eq!(e1.pinned_by[0].pending_work_items, vec!["wi-1".to_string()]);
-    let e2 = entries.iter().find(|e| e.hash == content_hash(&v2)).unwrap();
+    let e2 = entries
+        .iter()
+        .find(|e| e.hash == content_hash(&v2))
+        .unwrap();
     assert!(matches!(e2.file, FileState::Same { .. }));
     assert!(!e2.is_pinned());
 }
@@ -125,8 +131,7 @@ fn snapshot_copies_a_pinned_version_and_repoints() {
     let root = dir.path();
     let (v1, _v2) = edited_repository(root);
     let repo = Repository::open(root).unwrap();
-    let report =
-        cache::snapshot(root, &repo, "Onboard", Some(&content_hash(&v1)), true).unwrap();
+    let report = cache::snapshot(root, &repo, "Onboard", Some(&content_hash(&v1)), true).unwrap();
     assert!(report.definition.name.starts_with("Onboard "));
     let stamp = report.definition.name.trim_start_matches("Onboard ");
     assert_eq!(stamp.len(), 15, "{stamp}");
@@ -145,13 +150,16 @@ fn snapshot_copies_a_pinned_version_and_repoints() {
     assert_eq!(root.join(&copy.path), report.path);
     let ti1 = repo.instance("ti-1").unwrap();
     assert_eq!(ti1.value.definition, report.definition);
-    assert_eq!(repo.instance("ti-2").unwrap().value.definition.hash, content_hash(&v1));
-    assert_eq!(repo.work_item("wi-1").unwrap().value.definition, report.definition);
-    // The copy is cached and is the current file: loadable either way.
     assert_eq!(
-        cache::load(root, &report.definition).unwrap(),
-        copy.value
+        repo.instance("ti-2").unwrap().value.definition.hash,
+        content_hash(&v1)
     );
+    assert_eq!(
+        repo.work_item("wi-1").unwrap().value.definition,
+        report.definition
+    );
+    // The copy is cached and is the current file: loadable either way.
+    assert_eq!(cache::load(root, &report.definition).unwrap(), copy.value);
 }
 
 #[test]

@@ -32,7 +32,10 @@ pub enum CacheError {
     Load(LoadError),
     Save(SaveError),
     /// A cached file whose content does not match its name's hash.
-    Corrupt { path: PathBuf, actual: String },
+    Corrupt {
+        path: PathBuf,
+        actual: String,
+    },
     /// Re-pointing needs the instance locks.
     Locked(LockError),
 }
@@ -94,7 +97,9 @@ pub fn hash_hex(hash: &str) -> Result<&str, CacheError> {
 
 /// The cache file of a hash (absolute).
 pub fn entry_path(root: &Path, hash: &str) -> Result<PathBuf, CacheError> {
-    Ok(root.join(CACHE_DIR).join(format!("{}.json", hash_hex(hash)?)))
+    Ok(root
+        .join(CACHE_DIR)
+        .join(format!("{}.json", hash_hex(hash)?)))
 }
 
 /// The reference an instance started on `def` stores.
@@ -131,7 +136,8 @@ pub fn load(root: &Path, r: &DefinitionRef) -> Result<TaskDefinition, CacheError
     {
         return Ok(def);
     }
-    let repo = Repository::open(root).map_err(|e| CacheError::Io(root.to_path_buf(), io::Error::other(e.to_string())))?;
+    let repo = Repository::open(root)
+        .map_err(|e| CacheError::Io(root.to_path_buf(), io::Error::other(e.to_string())))?;
     load_from(&repo, r).ok_or_else(|| CacheError::NotFound(r.clone()))
 }
 
@@ -244,7 +250,12 @@ pub fn entries(root: &Path, repo: &Repository) -> Result<Vec<CacheEntry>, CacheE
                 let file = file_state(repo, &def.id, &def.name, &hash);
                 (def.name, def.id, file, None)
             }
-            Err(e) => (String::new(), String::new(), FileState::Gone, Some(e.to_string())),
+            Err(e) => (
+                String::new(),
+                String::new(),
+                FileState::Gone,
+                Some(e.to_string()),
+            ),
         };
         out.push(CacheEntry {
             pinned_by: pinning(repo, &hash),
@@ -262,9 +273,7 @@ pub fn entries(root: &Path, repo: &Repository) -> Result<Vec<CacheEntry>, CacheE
 }
 
 fn file_state(repo: &Repository, id: &str, name: &str, hash: &str) -> FileState {
-    let current = repo
-        .definition_by_id(id)
-        .or_else(|| repo.definition(name));
+    let current = repo.definition_by_id(id).or_else(|| repo.definition(name));
     match current {
         Some(d) if content_hash(&d.value) == hash => FileState::Same {
             path: d.path.clone(),
@@ -424,7 +433,11 @@ pub fn snapshot(
     };
     for inst in &pinned {
         // Work items first: an instance is re-pointed only once its items are.
-        for w in repo.work_items.iter().filter(|w| w.value.instance == inst.id) {
+        for w in repo
+            .work_items
+            .iter()
+            .filter(|w| w.value.instance == inst.id)
+        {
             let Ok(mut item) = parse_file::<WorkItem>(root, &w.path) else {
                 continue;
             };
