@@ -227,7 +227,12 @@ pub(crate) fn check(def: &TaskDefinition, ctx: &RepoContext, out: &mut Sink) {
                 }
                 ActionKind::Command(c) => {
                     negative(c.timeout, format!("{ptr}/timeout"), target, "timeout");
-                    negative(c.output_cap, format!("{ptr}/outputCap"), target, "outputCap");
+                    negative(
+                        c.output_cap,
+                        format!("{ptr}/outputCap"),
+                        target,
+                        "outputCap",
+                    );
                 }
                 _ => {}
             }
@@ -396,7 +401,9 @@ fn case_names(def: &TaskDefinition) -> HashSet<String> {
         }
     }
     let mut assigned = BTreeSet::new();
-    for_each_expr(def, &mut |_, text, _| exprs::collect_set_targets(text, &mut assigned));
+    for_each_expr(def, &mut |_, text, _| {
+        exprs::collect_set_targets(text, &mut assigned)
+    });
     names.extend(assigned);
     names
 }
@@ -430,8 +437,11 @@ fn for_each_expr(def: &TaskDefinition, f: &mut dyn FnMut(String, &str, Where)) {
             }
             vars(f, &p, &action.variables, w);
             match &action.kind {
-                ActionKind::Expression { expression } => f(format!("{p}/expression"), expression, w),
-                ActionKind::Service { arguments, .. } | ActionKind::Subprocess { arguments, .. } => {
+                ActionKind::Expression { expression } => {
+                    f(format!("{p}/expression"), expression, w)
+                }
+                ActionKind::Service { arguments, .. }
+                | ActionKind::Subprocess { arguments, .. } => {
                     for (k, arg) in arguments.iter().enumerate() {
                         f(format!("{p}/arguments/{k}/value"), &arg.value, w);
                     }
@@ -482,7 +492,10 @@ fn check_expressions(def: &TaskDefinition, ctx: &RepoContext, out: &mut Sink) {
                         Lint::ShadowedVariable,
                         format!("{base}/variables/{k}/name"),
                         target,
-                        format!("variable \"{}\" shadows the case variable of that name", v.name),
+                        format!(
+                            "variable \"{}\" shadows the case variable of that name",
+                            v.name
+                        ),
                     );
                 }
             }
@@ -579,7 +592,10 @@ pub(crate) fn check_rule(rule: &Rule, ctx: &RepoContext, out: &mut Sink) {
 }
 
 /// The candidate nearest to `name` by edit distance, when close enough to be a typo.
-pub(crate) fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(1);
     candidates
         .map(|c| (edit_distance(&name.to_lowercase(), &c.to_lowercase()), c))

@@ -270,6 +270,9 @@ mod tests {
         let text = r#"(concat "($x" $y (ref "z") ${a b})"#;
         let (calls, refs) = token_offsets(text);
         assert_eq!(calls, vec![1, 18]);
-        assert_eq!(refs.iter().map(|&r| &text[r..r + 2]).collect::<Vec<_>>(), ["$y", "${"]);
+        assert_eq!(
+            refs.iter().map(|&r| &text[r..r + 2]).collect::<Vec<_>>(),
+            ["$y", "${"]
+        );
     }
 }

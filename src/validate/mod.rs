@@ -163,7 +163,9 @@ impl Lint {
             Lint::SubprocessCycle => "subprocess call cycle",
             Lint::UnknownRule => "unknown rule",
             Lint::UnknownEmailTemplate => "unknown email template",
-            Lint::NoDefaultTransition => "exclusive activity without an unconditional last transition",
+            Lint::NoDefaultTransition => {
+                "exclusive activity without an unconditional last transition"
+            }
             Lint::UnreachableTransition => "transition after an unconditional one",
             Lint::ShadowedVariable => "variable shadows a case variable",
         }

@@ -167,7 +167,7 @@ impl Walker<'_, '_> {
     }
 
     fn value(&mut self, path: &mut String, depth: usize) -> Result<(), Stop> {
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || self.pos >= self.bytes.len() {
             return Err(Stop);
         }
         self.values.insert(path.clone(), self.pos);
@@ -241,11 +241,7 @@ impl Walker<'_, '_> {
                     }
                     self.pos += 1;
                 }
-                if self.pos == start {
-                    Err(Stop)
-                } else {
-                    Ok(())
-                }
+                if self.pos == start { Err(Stop) } else { Ok(()) }
             }
             None => Err(Stop),
         }

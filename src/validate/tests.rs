@@ -41,7 +41,8 @@ fn base() -> Json {
 fn ctx() -> RepoContext {
     let mut ctx = RepoContext::default();
     ctx.definitions.insert("Onboard".into(), BTreeSet::new());
-    ctx.definitions.insert("Create Account".into(), BTreeSet::new());
+    ctx.definitions
+        .insert("Create Account".into(), BTreeSet::new());
     ctx.rules
         .insert("Derive Email".into(), vec!["first".into(), "last".into()]);
     ctx.email_templates.insert("Welcome".into());
@@ -103,7 +104,11 @@ fn e004_unknown_target_with_position_and_hint() {
     let (text, findings) = run_with(&j, &ctx());
     let f = findings.iter().find(|f| f.id() == "E004").unwrap();
     assert!(f.message.contains("\"Aprove\""), "{}", f.message);
-    assert!(f.message.contains("did you mean \"Approve\""), "{}", f.message);
+    assert!(
+        f.message.contains("did you mean \"Approve\""),
+        "{}",
+        f.message
+    );
     // The position is that of the "to" value in the text.
     let line = text.lines().nth(f.line - 1).unwrap();
     let rest: String = line.chars().skip(f.column - 1).collect();
@@ -165,7 +170,11 @@ fn e009_unknown_service_op() {
     act(&mut j, 2)["actions"][0]["op"] = json!("provison");
     let (_, findings) = run_with(&j, &ctx());
     let f = findings.iter().find(|f| f.id() == "E009").unwrap();
-    assert!(f.message.contains("did you mean \"provision\""), "{}", f.message);
+    assert!(
+        f.message.contains("did you mean \"provision\""),
+        "{}",
+        f.message
+    );
     assert!(!ids(&base()).contains(&"E009"));
 }
 
@@ -258,7 +267,11 @@ fn w004_undeclared_variable() {
     let (text, findings) = run_with(&j, &ctx());
     let f = findings.iter().find(|f| f.id() == "W004").unwrap();
     assert!(f.message.contains("\"decison\""), "{}", f.message);
-    assert!(f.message.contains("did you mean \"decision\""), "{}", f.message);
+    assert!(
+        f.message.contains("did you mean \"decision\""),
+        "{}",
+        f.message
+    );
     let line = text.lines().nth(f.line - 1).unwrap();
     let at: String = line.chars().skip(f.column - 1).collect();
     assert!(at.starts_with("$decison"), "{at:?}");
@@ -275,7 +288,8 @@ fn w004_knows_builtins_locals_and_scopes() {
     act(&mut j, 2)["actions"][0]["returns"] = json!([{"from": "x", "to": "created"}]);
     assert!(!ids(&j).contains(&"W004"), "{:?}", run_with(&j, &ctx()).1);
     // A dolist variable is not visible outside; an activity variable not in another activity.
-    act(&mut j, 2)["actions"][1]["expression"] = json!("(block (dolist name=\"el\" (list 1) 1) $el)");
+    act(&mut j, 2)["actions"][1]["expression"] =
+        json!("(block (dolist name=\"el\" (list 1) 1) $el)");
     act(&mut j, 1)["transitions"][0]["condition"] = json!("$tmp");
     let found: Vec<String> = run_with(&j, &ctx())
         .1
@@ -402,7 +416,11 @@ fn e000_load_errors_and_rules_through_the_repository() {
         serde_json::to_string_pretty(&base()).unwrap(),
     )
     .unwrap();
-    std::fs::write(root.join("TaskDefinition/broken.json"), "{\"formatVersion\": 1,").unwrap();
+    std::fs::write(
+        root.join("TaskDefinition/broken.json"),
+        "{\"formatVersion\": 1,",
+    )
+    .unwrap();
     std::fs::write(
         root.join("Rule/derive.json"),
         "{\"formatVersion\": 1, \"id\": \"r1\", \"name\": \"Derive Email\",\n \"arguments\": [{\"name\": \"first\"}],\n \"body\": \"(concat $first $last)\"}",
@@ -419,9 +437,9 @@ fn e000_load_errors_and_rules_through_the_repository() {
     );
     // The rule's body reads $last, which is not one of its arguments.
     assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("Rule/derive.json:3:") && l.contains("W004") && l.contains("\"last\"")),
+        lines.iter().any(|l| l.starts_with("Rule/derive.json:3:")
+            && l.contains("W004")
+            && l.contains("\"last\"")),
         "{lines:?}"
     );
     assert_eq!(lines.len(), 2, "{lines:?}");
@@ -438,6 +456,9 @@ fn every_rule_is_documented() {
     // And the docs mention no rule the code does not have.
     for line in docs.lines().filter(|l| l.starts_with("### ")) {
         let id = line[4..].split_whitespace().next().unwrap_or("");
-        assert!(Lint::from_id(id).is_some(), "docs document unknown rule {id}");
+        assert!(
+            Lint::from_id(id).is_some(),
+            "docs document unknown rule {id}"
+        );
     }
 }
