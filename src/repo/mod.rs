@@ -6,6 +6,7 @@
 //! else still loads. Loading never writes. Every write is atomic ([`save_atomic`]).
 
 mod load;
+pub mod lock;
 mod save;
 
 pub use load::*;
