@@ -391,10 +391,10 @@ fn workflows_reference_what_exists() {
 fn rule_calls(e: &Expr) -> Vec<String> {
     let mut out = Vec::new();
     if let Expr::Call(c) = e {
-        if c.name == "rule" {
-            if let Some((_, v)) = c.attrs.iter().find(|(k, _)| k == "name") {
-                out.push(v.clone());
-            }
+        if c.name == "rule"
+            && let Some((_, v)) = c.attrs.iter().find(|(k, _)| k == "name")
+        {
+            out.push(v.clone());
         }
         for a in &c.args {
             out.extend(rule_calls(a));
