@@ -41,17 +41,29 @@ fn exercise(mode: WatchMode) {
 
     let file = Path::new("TaskDefinition/a.json");
     std::fs::write(root.join(file), "{}").unwrap();
-    wait_for(rx, &change("TaskDefinition/a.json", ChangeKind::Created), &mut seen);
+    wait_for(
+        rx,
+        &change("TaskDefinition/a.json", ChangeKind::Created),
+        &mut seen,
+    );
 
     // Noise that must never be reported.
     std::fs::create_dir_all(root.join(".bpe/locks")).unwrap();
     std::fs::write(root.join(".bpe/locks/run-x.lock"), "").unwrap();
 
     save_atomic(&root.join(file), b"{ \"changed\": true }").unwrap();
-    wait_for(rx, &change("TaskDefinition/a.json", ChangeKind::Modified), &mut seen);
+    wait_for(
+        rx,
+        &change("TaskDefinition/a.json", ChangeKind::Modified),
+        &mut seen,
+    );
 
     std::fs::remove_file(root.join("TaskDefinition/old.json")).unwrap();
-    wait_for(rx, &change("TaskDefinition/old.json", ChangeKind::Removed), &mut seen);
+    wait_for(
+        rx,
+        &change("TaskDefinition/old.json", ChangeKind::Removed),
+        &mut seen,
+    );
 
     for c in &seen {
         assert!(

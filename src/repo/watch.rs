@@ -237,11 +237,9 @@ impl<F: FnMut(RepoChange)> Tracker<F> {
 /// `.bpe/` and `.git/`, hidden files, and atomic-save temp files.
 fn ignored(rel: &Path) -> bool {
     is_temp_file(rel)
-        || rel.components().any(|c| {
-            c.as_os_str()
-                .to_str()
-                .is_none_or(|s| s.starts_with('.'))
-        })
+        || rel
+            .components()
+            .any(|c| c.as_os_str().to_str().is_none_or(|s| s.starts_with('.')))
 }
 
 type Stamp = (Option<SystemTime>, u64);
@@ -280,7 +278,9 @@ fn poll_loop(
     mut on_change: impl FnMut(RepoChange),
 ) {
     // Sleep in short steps so dropping the watcher is prompt.
-    let step = interval.min(Duration::from_millis(50)).max(Duration::from_millis(1));
+    let step = interval
+        .min(Duration::from_millis(50))
+        .max(Duration::from_millis(1));
     loop {
         let mut waited = Duration::ZERO;
         while waited < interval {
