@@ -5,9 +5,11 @@
 //! or parsed becomes a [`LoadError`] with path, line and column, and everything
 //! else still loads. Loading never writes. Every write is atomic ([`save_atomic`]).
 
+pub mod cache;
 mod load;
 pub mod lock;
 mod save;
+pub mod watch;
 
 pub use load::*;
 pub use save::*;
