@@ -66,18 +66,37 @@ pub enum PickerPurpose {
     /// Template of a new action in this activity.
     Template { activity: usize },
     /// A value for a property with a fixed set of choices.
-    Choice { target: super::command::ElementRef, key: String },
+    Choice {
+        target: super::command::ElementRef,
+        key: String,
+    },
 }
 
 /// A popup in front of the screen; it gets the keys first.
+#[allow(clippy::large_enum_variant)] // one at a time, short-lived
 pub enum Overlay {
-    Help { scroll: u16 },
-    ConfirmUnsaved { then: AfterConfirm },
+    Help {
+        scroll: u16,
+    },
+    ConfirmUnsaved {
+        then: AfterConfirm,
+    },
     /// The open, modified workflow changed on disk.
     Conflict,
-    Recovery { copies: Vec<(PathBuf, RecoveryCopy)>, selected: usize },
-    Prompt { purpose: PromptPurpose, input: TextArea<'static>, error: Option<String> },
-    Picker { purpose: PickerPurpose, items: Vec<String>, selected: usize },
+    Recovery {
+        copies: Vec<(PathBuf, RecoveryCopy)>,
+        selected: usize,
+    },
+    Prompt {
+        purpose: PromptPurpose,
+        input: TextArea<'static>,
+        error: Option<String>,
+    },
+    Picker {
+        purpose: PickerPurpose,
+        items: Vec<String>,
+        selected: usize,
+    },
 }
 
 /// Side effects `update` asks the runtime for (terminal output it cannot do itself).
@@ -126,19 +145,31 @@ impl App {
         };
         let copies = super::recovery::list(root);
         if !copies.is_empty() {
-            app.overlay = Some(Overlay::Recovery { copies, selected: 0 });
+            app.overlay = Some(Overlay::Recovery {
+                copies,
+                selected: 0,
+            });
         }
         Ok(app)
     }
 
     pub fn info(&mut self, text: impl Into<String>) {
-        self.notice = Some(Notice { kind: NoticeKind::Info, text: text.into() });
+        self.notice = Some(Notice {
+            kind: NoticeKind::Info,
+            text: text.into(),
+        });
     }
     pub fn warn(&mut self, text: impl Into<String>) {
-        self.notice = Some(Notice { kind: NoticeKind::Warning, text: text.into() });
+        self.notice = Some(Notice {
+            kind: NoticeKind::Warning,
+            text: text.into(),
+        });
     }
     pub fn error(&mut self, text: impl Into<String>) {
-        self.notice = Some(Notice { kind: NoticeKind::Error, text: text.into() });
+        self.notice = Some(Notice {
+            kind: NoticeKind::Error,
+            text: text.into(),
+        });
     }
 
     /// Whether there are edits that would be lost.
@@ -153,7 +184,9 @@ impl App {
                 Overlay::Help { .. } => vec![Context::Help, Context::Navigate, Context::Global],
                 Overlay::ConfirmUnsaved { .. } => vec![Context::Confirm],
                 Overlay::Conflict => vec![Context::Conflict],
-                Overlay::Recovery { .. } => vec![Context::Recovery, Context::Navigate, Context::Global],
+                Overlay::Recovery { .. } => {
+                    vec![Context::Recovery, Context::Navigate, Context::Global]
+                }
                 Overlay::Prompt { .. } => vec![Context::TextEdit],
                 Overlay::Picker { .. } => vec![Context::Picker, Context::Navigate],
             };
@@ -201,7 +234,13 @@ impl App {
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     match action {
         Action::Redraw => return vec![Effect::ClearScreen],
-        Action::Quit if app.overlay.is_none() || matches!(app.overlay, Some(Overlay::Help { .. } | Overlay::Recovery { .. })) => {
+        Action::Quit
+            if app.overlay.is_none()
+                || matches!(
+                    app.overlay,
+                    Some(Overlay::Help { .. } | Overlay::Recovery { .. })
+                ) =>
+        {
             request_quit(app);
             return Vec::new();
         }
@@ -222,7 +261,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
 
 fn request_quit(app: &mut App) {
     if app.has_unsaved() {
-        app.overlay = Some(Overlay::ConfirmUnsaved { then: AfterConfirm::Quit });
+        app.overlay = Some(Overlay::ConfirmUnsaved {
+            then: AfterConfirm::Quit,
+        });
     } else {
         app.overlay = None;
         app.quit = true;
@@ -268,9 +309,17 @@ fn update_overlay(app: &mut App, action: Action) -> Vec<Effect> {
             Action::TakeTheirs => editor::take_theirs(app),
             _ => app.overlay = Some(Overlay::Conflict),
         },
-        Overlay::Recovery { mut copies, selected } => match action {
+        Overlay::Recovery {
+            mut copies,
+            selected,
+        } => match action {
             Action::Back => {}
-            Action::Up => app.overlay = Some(Overlay::Recovery { selected: selected.saturating_sub(1), copies }),
+            Action::Up => {
+                app.overlay = Some(Overlay::Recovery {
+                    selected: selected.saturating_sub(1),
+                    copies,
+                })
+            }
             Action::Down => {
                 let selected = (selected + 1).min(copies.len().saturating_sub(1));
                 app.overlay = Some(Overlay::Recovery { copies, selected });
@@ -282,7 +331,10 @@ fn update_overlay(app: &mut App, action: Action) -> Vec<Effect> {
             Action::Discard if selected < copies.len() => {
                 let (file, copy) = copies.remove(selected);
                 let _ = std::fs::remove_file(&file);
-                app.info(format!("discarded the recovery copy of {}", copy.definition.name));
+                app.info(format!(
+                    "discarded the recovery copy of {}",
+                    copy.definition.name
+                ));
                 if !copies.is_empty() {
                     let selected = selected.min(copies.len() - 1);
                     app.overlay = Some(Overlay::Recovery { copies, selected });
@@ -290,17 +342,35 @@ fn update_overlay(app: &mut App, action: Action) -> Vec<Effect> {
             }
             _ => app.overlay = Some(Overlay::Recovery { copies, selected }),
         },
-        Overlay::Prompt { purpose, input, error } => match action {
+        Overlay::Prompt {
+            purpose,
+            input,
+            error,
+        } => match action {
             Action::Cancel => {}
             Action::Accept => {
                 let text = input.lines().join(" ");
                 if let Err(message) = editor::prompt_accepted(app, purpose, text.trim()) {
-                    app.overlay = Some(Overlay::Prompt { purpose, input, error: Some(message) });
+                    app.overlay = Some(Overlay::Prompt {
+                        purpose,
+                        input,
+                        error: Some(message),
+                    });
                 }
             }
-            _ => app.overlay = Some(Overlay::Prompt { purpose, input, error }),
+            _ => {
+                app.overlay = Some(Overlay::Prompt {
+                    purpose,
+                    input,
+                    error,
+                })
+            }
         },
-        Overlay::Picker { purpose, items, selected } => {
+        Overlay::Picker {
+            purpose,
+            items,
+            selected,
+        } => {
             let last = items.len().saturating_sub(1);
             let page = usize::from(app.size.1 / 2).max(1);
             let selected = match action {
@@ -317,7 +387,11 @@ fn update_overlay(app: &mut App, action: Action) -> Vec<Effect> {
                 Action::Bottom => last,
                 _ => selected,
             };
-            app.overlay = Some(Overlay::Picker { purpose, items, selected });
+            app.overlay = Some(Overlay::Picker {
+                purpose,
+                items,
+                selected,
+            });
         }
     }
     Vec::new()

@@ -9,10 +9,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
 use tui_textarea::TextArea;
 
+use super::lint::{self, Finding, Level, LintContext};
 use crate::model::TaskDefinition;
 use crate::repo::Repository;
 use crate::repo::lock::{self, LockTarget};
-use super::lint::{self, Finding, Level, LintContext};
 
 use super::action::Action;
 use super::app::{App, Effect};
@@ -88,7 +88,7 @@ impl BrowserState {
         self.entries.get(self.selected).copied()
     }
 
-    /// Apply the filter (case-insensitive substring of name or path).
+    /// Apply the filter (case-insensitive substring of the name, or of a broken file's name).
     pub fn refilter(&mut self, repo: &Repository) {
         let previous_name = self.selected_entry().and_then(|e| match e {
             Entry::Definition(i) => repo.definitions.get(i).map(|d| d.value.name.clone()),
@@ -98,9 +98,7 @@ impl BrowserState {
         let mut defs: Vec<usize> = (0..repo.definitions.len())
             .filter(|&i| {
                 let d = &repo.definitions[i];
-                needle.is_empty()
-                    || d.value.name.to_lowercase().contains(&needle)
-                    || d.path.to_string_lossy().to_lowercase().contains(&needle)
+                needle.is_empty() || d.value.name.to_lowercase().contains(&needle)
             })
             .collect();
         defs.sort_by(|&a, &b| {
@@ -111,9 +109,17 @@ impl BrowserState {
                 .cmp(&repo.definitions[b].value.name.to_lowercase())
         });
         let broken = (0..repo.errors.len()).filter(|&i| {
-            needle.is_empty() || repo.errors[i].path.to_string_lossy().to_lowercase().contains(&needle)
+            let file = repo.errors[i]
+                .path
+                .file_name()
+                .map(|f| f.to_string_lossy().to_lowercase());
+            needle.is_empty() || file.is_some_and(|f| f.contains(&needle))
         });
-        self.entries = defs.into_iter().map(Entry::Definition).chain(broken.map(Entry::Broken)).collect();
+        self.entries = defs
+            .into_iter()
+            .map(Entry::Definition)
+            .chain(broken.map(Entry::Broken))
+            .collect();
         self.selected = previous_name
             .and_then(|name| {
                 self.entries.iter().position(|e| {
@@ -126,11 +132,9 @@ impl BrowserState {
 
     /// Select the definition with this name (if listed).
     pub fn select_name(&mut self, repo: &Repository, name: &str) {
-        if let Some(p) = self
-            .entries
-            .iter()
-            .position(|e| matches!(e, Entry::Definition(i) if repo.definitions[*i].value.name == name))
-        {
+        if let Some(p) = self.entries.iter().position(
+            |e| matches!(e, Entry::Definition(i) if repo.definitions[*i].value.name == name),
+        ) {
             self.selected = p;
         }
     }
@@ -166,11 +170,17 @@ fn definition_badges(
     let live = repo
         .instances
         .iter()
-        .filter(|i| !i.value.status.is_finished() && (i.value.definition.id == def.id || i.value.definition.name == def.name))
+        .filter(|i| {
+            !i.value.status.is_finished()
+                && (i.value.definition.id == def.id || i.value.definition.name == def.name)
+        })
         .count();
     Badges {
         errors: findings.iter().filter(|f| f.level == Level::Error).count(),
-        warnings: findings.iter().filter(|f| f.level == Level::Warning).count(),
+        warnings: findings
+            .iter()
+            .filter(|f| f.level == Level::Warning)
+            .count(),
         locked_by,
         live,
         findings: findings
@@ -237,7 +247,11 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     let filter = b.filter_text();
     let mut title = format!(" Workflows ({}) ", app.repo.definitions.len());
     if b.filtering || !filter.is_empty() {
-        title = format!(" Workflows /{}{} ", filter, if b.filtering { "▏" } else { "" });
+        title = format!(
+            " Workflows /{}{} ",
+            filter,
+            if b.filtering { "▏" } else { "" }
+        );
     }
     let block = Block::default()
         .borders(Borders::ALL)
@@ -335,7 +349,10 @@ fn view_details(app: &App, frame: &mut Frame, area: Rect) {
                 crate::model::ExecMode::Sync => "sync",
                 crate::model::ExecMode::Async => "async",
             };
-            lines.push(Line::raw(format!("execMode {mode}, maxSteps {}", def.process.effective_max_steps())));
+            lines.push(Line::raw(format!(
+                "execMode {mode}, maxSteps {}",
+                def.process.effective_max_steps()
+            )));
             lines.push(Line::raw(format!("live instances: {}", badge.live)));
             match &badge.locked_by {
                 Some(h) => lines.push(Line::from(vec![
@@ -364,9 +381,17 @@ fn view_details(app: &App, frame: &mut Frame, area: Rect) {
             lines.push(Line::raw(""));
             lines.push(Line::raw(e.to_string()));
             lines.push(Line::raw(""));
-            lines.push(Line::styled("bpe never rewrites a file it could not read.", t.dim()));
+            lines.push(Line::styled(
+                "bpe never rewrites a file it could not read.",
+                t.dim(),
+            ));
         }
         None => {}
     }
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
 }

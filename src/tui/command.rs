@@ -88,7 +88,9 @@ impl ElementRef {
             ElementRef::Transition(a, i) => serde_json::to_value(acts.get(a)?.transitions.get(i)?),
             ElementRef::Variable(scope, i) => serde_json::to_value(vars(def, scope)?.get(i)?),
         };
-        value.ok().and_then(|v| serde_json::to_string_pretty(&v).ok())
+        value
+            .ok()
+            .and_then(|v| serde_json::to_string_pretty(&v).ok())
     }
 }
 
@@ -243,9 +245,11 @@ impl Edit {
                 at,
                 action,
             } => {
-                let act = def.process.activities.get_mut(*activity).ok_or(EditError(
-                    "the activity no longer exists".into(),
-                ))?;
+                let act = def
+                    .process
+                    .activities
+                    .get_mut(*activity)
+                    .ok_or(EditError("the activity no longer exists".into()))?;
                 if act.is_start() || act.is_end() {
                     return fail(format!("{:?} carries no actions", act.name));
                 }
@@ -261,9 +265,11 @@ impl Edit {
                 if def.process.activity(&transition.to).is_none() {
                     return fail(format!("no activity named {:?}", transition.to));
                 }
-                let act = def.process.activities.get_mut(*activity).ok_or(EditError(
-                    "the activity no longer exists".into(),
-                ))?;
+                let act = def
+                    .process
+                    .activities
+                    .get_mut(*activity)
+                    .ok_or(EditError("the activity no longer exists".into()))?;
                 if act.is_end() {
                     return fail("end has no outgoing transitions");
                 }
@@ -277,7 +283,8 @@ impl Edit {
                 variable,
             } => {
                 check_identifier(&variable.name)?;
-                let list = vars_mut(def, *scope).ok_or(EditError("the scope no longer exists".into()))?;
+                let list =
+                    vars_mut(def, *scope).ok_or(EditError("the scope no longer exists".into()))?;
                 if list.iter().any(|v| v.name == variable.name) {
                     return fail(format!("{:?} is already declared here", variable.name));
                 }
@@ -334,7 +341,9 @@ fn rename_activity(def: &mut TaskDefinition, index: usize, name: &str) -> Result
         return Ok(());
     }
     if old == "start" || old == "end" {
-        return fail(format!("{old:?} cannot be renamed: the engine finds it by name"));
+        return fail(format!(
+            "{old:?} cannot be renamed: the engine finds it by name"
+        ));
     }
     if name == "start" || name == "end" {
         return fail(format!("{name:?} is reserved"));
@@ -375,7 +384,12 @@ fn delete(def: &mut TaskDefinition, target: ElementRef) -> Result<ElementRef, Ed
             }
         }
         ElementRef::Action(a, i) => {
-            let list = &mut def.process.activities.get_mut(a).ok_or(EditError("gone".into()))?.actions;
+            let list = &mut def
+                .process
+                .activities
+                .get_mut(a)
+                .ok_or(EditError("gone".into()))?
+                .actions;
             if i >= list.len() {
                 return gone();
             }
@@ -387,7 +401,12 @@ fn delete(def: &mut TaskDefinition, target: ElementRef) -> Result<ElementRef, Ed
             })
         }
         ElementRef::Transition(a, i) => {
-            let list = &mut def.process.activities.get_mut(a).ok_or(EditError("gone".into()))?.transitions;
+            let list = &mut def
+                .process
+                .activities
+                .get_mut(a)
+                .ok_or(EditError("gone".into()))?
+                .transitions;
             if i >= list.len() {
                 return gone();
             }
@@ -419,13 +438,21 @@ fn shift<T>(list: &mut [T], i: usize, delta: isize) -> Result<usize, EditError> 
     }
     let j = i as isize + delta;
     if j < 0 || j as usize >= list.len() {
-        return fail(if delta < 0 { "already first" } else { "already last" });
+        return fail(if delta < 0 {
+            "already first"
+        } else {
+            "already last"
+        });
     }
     list.swap(i, j as usize);
     Ok(j as usize)
 }
 
-fn move_element(def: &mut TaskDefinition, target: ElementRef, delta: isize) -> Result<ElementRef, EditError> {
+fn move_element(
+    def: &mut TaskDefinition,
+    target: ElementRef,
+    delta: isize,
+) -> Result<ElementRef, EditError> {
     let acts = &mut def.process.activities;
     match target {
         ElementRef::Definition => fail("nothing to move"),
@@ -436,7 +463,10 @@ fn move_element(def: &mut TaskDefinition, target: ElementRef, delta: isize) -> R
         }
         ElementRef::Transition(a, i) => {
             let act = acts.get_mut(a).ok_or(EditError("gone".into()))?;
-            Ok(ElementRef::Transition(a, shift(&mut act.transitions, i, delta)?))
+            Ok(ElementRef::Transition(
+                a,
+                shift(&mut act.transitions, i, delta)?,
+            ))
         }
         ElementRef::Variable(scope, i) => {
             let list = vars_mut(def, scope).ok_or(EditError("gone".into()))?;
@@ -478,7 +508,11 @@ fn opt_expr(value: &str) -> Result<Option<String>, EditError> {
 
 fn opt_text(value: &str) -> Option<String> {
     let v = value.trim();
-    if v.is_empty() { None } else { Some(v.to_string()) }
+    if v.is_empty() {
+        None
+    } else {
+        Some(v.to_string())
+    }
 }
 
 fn name_list(value: &str) -> Vec<String> {
@@ -495,7 +529,12 @@ fn indexed<'a>(field: &'a str, prefix: &str) -> Option<&'a str> {
 }
 
 /// Set one property from its text form. Field keys are those `properties::fields` lists.
-pub fn set_field(def: &mut TaskDefinition, target: ElementRef, field: &str, value: &str) -> Result<(), EditError> {
+pub fn set_field(
+    def: &mut TaskDefinition,
+    target: ElementRef,
+    field: &str,
+    value: &str,
+) -> Result<(), EditError> {
     match target {
         ElementRef::Definition => match field {
             "name" => {
@@ -534,7 +573,11 @@ pub fn set_field(def: &mut TaskDefinition, target: ElementRef, field: &str, valu
             if field == "name" {
                 return rename_activity(def, a, value);
             }
-            let act = def.process.activities.get_mut(a).ok_or(EditError("gone".into()))?;
+            let act = def
+                .process
+                .activities
+                .get_mut(a)
+                .ok_or(EditError("gone".into()))?;
             match field {
                 "andSplit" => act.and_split = parse_bool(value)?,
                 "andJoin" => act.and_join = parse_bool(value)?,
@@ -612,7 +655,9 @@ fn set_action_field(action: &mut Action, field: &str, value: &str) -> Result<(),
         _ => {}
     }
     if let Some(rest) = indexed(field, "return:") {
-        let n: usize = rest.parse().map_err(|_| EditError(format!("bad field {field}")))?;
+        let n: usize = rest
+            .parse()
+            .map_err(|_| EditError(format!("bad field {field}")))?;
         let (from, to) = value
             .split_once("->")
             .map(|(f, t)| (f.trim(), t.trim()))
@@ -627,7 +672,11 @@ fn set_action_field(action: &mut Action, field: &str, value: &str) -> Result<(),
             "expression" => *expression = canonical_expr(value)?,
             other => return fail(format!("{other} cannot be set on an expression action")),
         },
-        ActionKind::Service { op, arguments } | ActionKind::Subprocess { process: op, arguments } => {
+        ActionKind::Service { op, arguments }
+        | ActionKind::Subprocess {
+            process: op,
+            arguments,
+        } => {
             if let Some(name) = indexed(field, "arg:") {
                 let arg = arguments
                     .iter_mut()
@@ -646,7 +695,9 @@ fn set_action_field(action: &mut Action, field: &str, value: &str) -> Result<(),
         }
         ActionKind::Manual(m) => {
             if let Some(n) = indexed(field, "owner:") {
-                let n: usize = n.parse().map_err(|_| EditError(format!("bad field {field}")))?;
+                let n: usize = n
+                    .parse()
+                    .map_err(|_| EditError(format!("bad field {field}")))?;
                 let owner = m.owners.get_mut(n).ok_or(EditError("gone".into()))?;
                 *owner = canonical_expr(value)?;
                 return Ok(());
@@ -669,7 +720,9 @@ fn set_action_field(action: &mut Action, field: &str, value: &str) -> Result<(),
         }
         ActionKind::Command(c) => {
             if let Some(n) = indexed(field, "argv:") {
-                let n: usize = n.parse().map_err(|_| EditError(format!("bad field {field}")))?;
+                let n: usize = n
+                    .parse()
+                    .map_err(|_| EditError(format!("bad field {field}")))?;
                 let arg = c.argv.get_mut(n).ok_or(EditError("gone".into()))?;
                 *arg = canonical_expr(value)?;
                 return Ok(());
@@ -742,7 +795,10 @@ impl CommandStack {
         let after = std::mem::replace(def, done.before.clone());
         let text = done.edit.describe();
         let sel = done.selection_before;
-        self.undone.push(Done { before: after, ..done });
+        self.undone.push(Done {
+            before: after,
+            ..done
+        });
         Some((text, sel))
     }
 

@@ -97,13 +97,22 @@ impl Diagram {
 
     /// Draw the window starting at `scroll` into `area`; the selected box is
     /// reverse video and marked with `▶`.
-    pub fn render(&self, buf: &mut Buffer, area: Rect, scroll: (u16, u16), selected: Option<usize>, theme: &Theme) {
+    pub fn render(
+        &self,
+        buf: &mut Buffer,
+        area: Rect,
+        scroll: (u16, u16),
+        selected: Option<usize>,
+        theme: &Theme,
+    ) {
         let sel = selected.and_then(|a| self.box_rect(a));
         for row in 0..area.height {
             let y = scroll.1 + row;
             for col in 0..area.width {
                 let x = scroll.0 + col;
-                let Some((ch, class)) = self.cell(x, y) else { continue };
+                let Some((ch, class)) = self.cell(x, y) else {
+                    continue;
+                };
                 if class == CellClass::Empty {
                     continue;
                 }
@@ -116,7 +125,9 @@ impl Diagram {
                     CellClass::Label => theme.edge_label(),
                     CellClass::Marker => theme.marker(),
                 };
-                if sel.is_some_and(|r| x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height) {
+                if sel.is_some_and(|r| {
+                    x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height
+                }) {
                     style = theme.selected();
                 }
                 if let Some(cell) = buf.cell_mut((area.x + col, area.y + row)) {
@@ -126,23 +137,35 @@ impl Diagram {
         }
         if let Some(r) = sel {
             let (mx, my) = (r.x, r.y + r.height / 2);
-            if mx > scroll.0 && my >= scroll.1 && my < scroll.1 + area.height && mx - 1 - scroll.0 < area.width {
-                if let Some(cell) = buf.cell_mut((area.x + mx - 1 - scroll.0, area.y + my - scroll.1)) {
-                    cell.set_char('▶').set_style(theme.selected());
-                }
+            if mx > scroll.0
+                && my >= scroll.1
+                && my < scroll.1 + area.height
+                && mx - 1 - scroll.0 < area.width
+                && let Some(cell) =
+                    buf.cell_mut((area.x + mx - 1 - scroll.0, area.y + my - scroll.1))
+            {
+                cell.set_char('▶').set_style(theme.selected());
             }
         }
     }
 }
 
 fn centre(r: Rect) -> (i64, i64) {
-    (i64::from(r.x) + i64::from(r.width) / 2, i64::from(r.y) + i64::from(r.height) / 2)
+    (
+        i64::from(r.x) + i64::from(r.width) / 2,
+        i64::from(r.y) + i64::from(r.height) / 2,
+    )
 }
 
 /// Until `crate::layout` lands: one box per activity, stacked in file order.
 fn fallback_layout(def: &TaskDefinition) -> Diagram {
     let acts = &def.process.activities;
-    let box_w = acts.iter().map(|a| a.name.chars().count()).max().unwrap_or(5) as u16 + 4;
+    let box_w = acts
+        .iter()
+        .map(|a| a.name.chars().count())
+        .max()
+        .unwrap_or(5) as u16
+        + 4;
     let width = box_w + 4;
     let height = (acts.len() as u16) * 4 + 1;
     let mut d = Diagram {
@@ -153,7 +176,12 @@ fn fallback_layout(def: &TaskDefinition) -> Diagram {
         boxes: Vec::new(),
     };
     for (i, a) in acts.iter().enumerate() {
-        let r = Rect { x: 2, y: (i as u16) * 4, width: box_w, height: 3 };
+        let r = Rect {
+            x: 2,
+            y: (i as u16) * 4,
+            width: box_w,
+            height: 3,
+        };
         d.put_box(r, &a.name);
         if i + 1 < acts.len() {
             d.put(r.x + r.width / 2, r.y + 3, '│', CellClass::Edge);
@@ -184,7 +212,12 @@ impl Diagram {
         self.put(r.x, r.y, '┌', CellClass::BoxBorder);
         self.put(r.x + r.width - 1, r.y, '┐', CellClass::BoxBorder);
         self.put(r.x, r.y + r.height - 1, '└', CellClass::BoxBorder);
-        self.put(r.x + r.width - 1, r.y + r.height - 1, '┘', CellClass::BoxBorder);
+        self.put(
+            r.x + r.width - 1,
+            r.y + r.height - 1,
+            '┘',
+            CellClass::BoxBorder,
+        );
         for (k, ch) in text.chars().enumerate() {
             self.put(r.x + 2 + k as u16, r.y + 1, ch, CellClass::BoxText);
         }

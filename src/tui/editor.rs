@@ -29,7 +29,7 @@ pub enum Focus {
 /// Whether we may write this definition.
 pub enum LockState {
     /// We hold the edit lock (released when the editor closes).
-    Held(LockGuard),
+    Held(Box<LockGuard>),
     /// Someone else edits it: `user@host (pid …, editor) since …`.
     ReadOnly(String),
 }
@@ -76,7 +76,11 @@ impl FieldEdit {
                 let text = self.text();
                 match text.trim().parse::<i64>() {
                     Ok(_) => None,
-                    Err(_) => Some(InputError { line: 1, column: 1, message: "a whole number".into() }),
+                    Err(_) => Some(InputError {
+                        line: 1,
+                        column: 1,
+                        message: "a whole number".into(),
+                    }),
                 }
             }
             _ => None,
@@ -141,8 +145,15 @@ pub fn contexts(app: &App) -> Vec<Context> {
         return vec![Context::TextEdit];
     }
     match ed.focus {
-        Focus::Properties => vec![Context::Properties, Context::Editor, Context::Navigate, Context::Global],
-        Focus::Diagram | Focus::Outline => vec![Context::Editor, Context::Navigate, Context::Global],
+        Focus::Properties => vec![
+            Context::Properties,
+            Context::Editor,
+            Context::Navigate,
+            Context::Global,
+        ],
+        Focus::Diagram | Focus::Outline => {
+            vec![Context::Editor, Context::Navigate, Context::Global]
+        }
     }
 }
 
@@ -156,9 +167,19 @@ pub fn open(app: &mut App, index: usize) {
     open_definition(app, path, def.clone(), Some(def));
 }
 
-fn open_definition(app: &mut App, path: PathBuf, def: TaskDefinition, disk: Option<TaskDefinition>) {
-    let lock = match lock::acquire(&app.root, LockTarget::DefinitionEdit(def.id.clone()), LockMode::Exclusive, "editor") {
-        Ok(guard) => LockState::Held(guard),
+fn open_definition(
+    app: &mut App,
+    path: PathBuf,
+    def: TaskDefinition,
+    disk: Option<TaskDefinition>,
+) {
+    let lock = match lock::acquire(
+        &app.root,
+        LockTarget::DefinitionEdit(def.id.clone()),
+        LockMode::Exclusive,
+        "editor",
+    ) {
+        Ok(guard) => LockState::Held(Box::new(guard)),
         Err(LockError::Held { holders, .. }) => LockState::ReadOnly(
             holders
                 .iter()
@@ -192,7 +213,9 @@ fn open_definition(app: &mut App, path: PathBuf, def: TaskDefinition, disk: Opti
     if ed.def.process.activities.is_empty() {
         ed.selection = ElementRef::Definition;
     }
-    let notice = ed.read_only().map(|h| format!("read-only: {} is being edited by {h}", ed.def.name));
+    let notice = ed
+        .read_only()
+        .map(|h| format!("read-only: {} is being edited by {h}", ed.def.name));
     app.editor = Some(ed);
     app.screen = Screen::Editor;
     after_change(app);
@@ -214,7 +237,12 @@ pub fn after_change(app: &mut App) {
         ed.selection = if ed.def.process.activities.is_empty() {
             ElementRef::Definition
         } else {
-            ElementRef::Activity(ed.selection.activity().unwrap_or(0).min(ed.def.process.activities.len() - 1))
+            ElementRef::Activity(
+                ed.selection
+                    .activity()
+                    .unwrap_or(0)
+                    .min(ed.def.process.activities.len() - 1),
+            )
         };
     }
     ed.diagram = Diagram::build(&ed.def);
@@ -223,7 +251,11 @@ pub fn after_change(app: &mut App) {
     ed.prop_cursor = ed.prop_cursor.min(rows.len().saturating_sub(1));
     let (w, h) = diagram_viewport(size, ed.show_outline, show_outline_width);
     ensure_visible(ed, w, h);
-    recovery::publish(&app.root, &ed.path, if ed.is_dirty() { Some(&ed.def) } else { None });
+    recovery::publish(
+        &app.root,
+        &ed.path,
+        if ed.is_dirty() { Some(&ed.def) } else { None },
+    );
 }
 
 /// Width of the outline pane for a terminal width.
@@ -233,7 +265,11 @@ pub fn outline_width(cols: u16) -> u16 {
 
 /// Width of the properties pane for a terminal width.
 pub fn properties_width(cols: u16) -> u16 {
-    if cols >= 100 { 42 } else { (cols * 2 / 5).max(28) }
+    if cols >= 100 {
+        42
+    } else {
+        (cols * 2 / 5).max(28)
+    }
 }
 
 /// Inner size of the diagram pane for a terminal size (what `view` will use).
@@ -248,8 +284,12 @@ pub fn diagram_viewport(size: (u16, u16), show_outline: bool, outline_w: u16) ->
 
 /// Scroll so the selected activity's box is inside a `w`x`h` viewport.
 pub fn ensure_visible(ed: &mut EditorState, w: u16, h: u16) {
-    let Some(a) = ed.selection.activity() else { return };
-    let Some(r) = ed.diagram.box_rect(a) else { return };
+    let Some(a) = ed.selection.activity() else {
+        return;
+    };
+    let Some(r) = ed.diagram.box_rect(a) else {
+        return;
+    };
     let (mut sx, mut sy) = ed.scroll;
     let margin = 2u16;
     if r.x < sx.saturating_add(margin) {
@@ -270,7 +310,9 @@ pub fn ensure_visible(ed: &mut EditorState, w: u16, h: u16) {
 
 /// Run one edit through the command stack (refused when read-only).
 pub fn execute(app: &mut App, edit: Edit) -> bool {
-    let Some(ed) = app.editor.as_mut() else { return false };
+    let Some(ed) = app.editor.as_mut() else {
+        return false;
+    };
     if let Some(holder) = ed.read_only() {
         let msg = format!("read-only: being edited by {holder}");
         app.error(msg);
@@ -295,10 +337,10 @@ pub fn execute(app: &mut App, edit: Edit) -> bool {
 }
 
 pub fn text_input(app: &mut App, key: KeyEvent) {
-    if let Some(edit) = app.editor.as_mut().and_then(|e| e.editing.as_mut()) {
-        if edit.input.input(key) {
-            edit.check();
-        }
+    if let Some(edit) = app.editor.as_mut().and_then(|e| e.editing.as_mut())
+        && edit.input.input(key)
+    {
+        edit.check();
     }
 }
 
@@ -312,9 +354,14 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         return Vec::new();
     }
     match action {
-        Action::Up | Action::Down | Action::Left | Action::Right | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
-            navigate(app, action)
-        }
+        Action::Up
+        | Action::Down
+        | Action::Left
+        | Action::Right
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom => navigate(app, action),
         Action::FocusNext => {
             ed.focus = match ed.focus {
                 Focus::Diagram => Focus::Properties,
@@ -324,7 +371,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::ToggleOutline => {
             ed.show_outline = !ed.show_outline;
-            ed.focus = if ed.show_outline { Focus::Outline } else { Focus::Diagram };
+            ed.focus = if ed.show_outline {
+                Focus::Outline
+            } else {
+                Focus::Diagram
+            };
             after_change(app);
         }
         Action::ToggleSource => ed.show_source = !ed.show_source,
@@ -378,7 +429,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::AddActivity => {
             let after = ed.selection.activity();
-            app.overlay = Some(prompt(PromptPurpose::AddActivity { after }, "Name of the new activity"));
+            app.overlay = Some(prompt(
+                PromptPurpose::AddActivity { after },
+                "Name of the new activity",
+            ));
         }
         Action::AddVariable => {
             let scope = match ed.selection {
@@ -387,11 +441,17 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 ElementRef::Action(a, i) => VarScope::Action(a, i),
                 ElementRef::Variable(scope, _) => scope,
             };
-            app.overlay = Some(prompt(PromptPurpose::AddVariable { scope }, "Name of the new variable"));
+            app.overlay = Some(prompt(
+                PromptPurpose::AddVariable { scope },
+                "Name of the new variable",
+            ));
         }
         Action::AddAction => match ed.selection.activity() {
             Some(activity) => {
-                let items = templates::templates(&app.repo).into_iter().map(|t| t.label).collect();
+                let items = templates::templates(&app.repo)
+                    .into_iter()
+                    .map(|t| t.label)
+                    .collect();
                 app.overlay = Some(Overlay::Picker {
                     purpose: PickerPurpose::Template { activity },
                     items,
@@ -402,7 +462,14 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         },
         Action::Connect => match ed.selection.activity() {
             Some(from) => {
-                let items = ed.def.process.activities.iter().filter(|a| !a.is_start()).map(|a| a.name.clone()).collect();
+                let items = ed
+                    .def
+                    .process
+                    .activities
+                    .iter()
+                    .filter(|a| !a.is_start())
+                    .map(|a| a.name.clone())
+                    .collect();
                 app.overlay = Some(Overlay::Picker {
                     purpose: PickerPurpose::Connect { from },
                     items,
@@ -414,7 +481,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Copy => {
             if let Some(json) = ed.selection.to_json(&ed.def) {
                 let what = properties::kind_name(ed.selection).to_lowercase();
-                app.info(format!("copied the {what}'s JSON ({} bytes) to the clipboard (OSC 52)", json.len()));
+                app.info(format!(
+                    "copied the {what}'s JSON ({} bytes) to the clipboard (OSC 52)",
+                    json.len()
+                ));
                 return vec![Effect::WriteRaw(super::terminal::osc52(&json))];
             }
         }
@@ -427,7 +497,11 @@ fn prompt(purpose: PromptPurpose, placeholder: &str) -> Overlay {
     let mut input = TextArea::default();
     input.set_placeholder_text(placeholder);
     input.set_cursor_line_style(ratatui::style::Style::new());
-    Overlay::Prompt { purpose, input, error: None }
+    Overlay::Prompt {
+        purpose,
+        input,
+        error: None,
+    }
 }
 
 /// Select an element (resetting the properties cursor) and keep it in sight.
@@ -442,7 +516,9 @@ pub fn select(app: &mut App, target: ElementRef) {
 }
 
 fn navigate(app: &mut App, action: Action) {
-    let Some(ed) = app.editor.as_mut() else { return };
+    let Some(ed) = app.editor.as_mut() else {
+        return;
+    };
     match ed.focus {
         Focus::Diagram => {
             let from = ed.selection.activity();
@@ -450,8 +526,12 @@ fn navigate(app: &mut App, action: Action) {
                 (Action::Top, _) => Some(0),
                 (Action::Bottom, _) => ed.def.process.activities.len().checked_sub(1),
                 (_, None) => (!ed.def.process.activities.is_empty()).then_some(0),
-                (Action::Up | Action::PageUp, Some(a)) => ed.diagram.neighbour(a, super::diagram::Dir::Up),
-                (Action::Down | Action::PageDown, Some(a)) => ed.diagram.neighbour(a, super::diagram::Dir::Down),
+                (Action::Up | Action::PageUp, Some(a)) => {
+                    ed.diagram.neighbour(a, super::diagram::Dir::Up)
+                }
+                (Action::Down | Action::PageDown, Some(a)) => {
+                    ed.diagram.neighbour(a, super::diagram::Dir::Down)
+                }
                 (Action::Left, Some(a)) => ed.diagram.neighbour(a, super::diagram::Dir::Left),
                 (Action::Right, Some(a)) => ed.diagram.neighbour(a, super::diagram::Dir::Right),
                 _ => None,
@@ -463,11 +543,16 @@ fn navigate(app: &mut App, action: Action) {
         }
         Focus::Properties => {
             let rows = ed.rows();
-            let selectable: Vec<usize> = (0..rows.len()).filter(|&i| properties::selectable(&rows[i])).collect();
+            let selectable: Vec<usize> = (0..rows.len())
+                .filter(|&i| properties::selectable(&rows[i]))
+                .collect();
             if selectable.is_empty() {
                 return;
             }
-            let pos = selectable.iter().position(|&i| i >= ed.prop_cursor).unwrap_or(0);
+            let pos = selectable
+                .iter()
+                .position(|&i| i >= ed.prop_cursor)
+                .unwrap_or(0);
             let page = usize::from(app.size.1 / 2).max(1);
             let new = match action {
                 Action::Up | Action::Left => pos.saturating_sub(1),
@@ -484,7 +569,10 @@ fn navigate(app: &mut App, action: Action) {
             if rows.is_empty() {
                 return;
             }
-            let pos = rows.iter().position(|r| r.target == ed.selection).unwrap_or(0);
+            let pos = rows
+                .iter()
+                .position(|r| r.target == ed.selection)
+                .unwrap_or(0);
             let page = usize::from(app.size.1 / 2).max(1);
             let new = match action {
                 Action::Up | Action::Left => pos.saturating_sub(1),
@@ -509,14 +597,30 @@ pub struct OutlineRow {
 }
 
 pub fn outline(def: &TaskDefinition) -> Vec<OutlineRow> {
-    let mut rows = vec![OutlineRow { depth: 0, target: ElementRef::Definition, text: def.name.clone() }];
+    let mut rows = vec![OutlineRow {
+        depth: 0,
+        target: ElementRef::Definition,
+        text: def.name.clone(),
+    }];
     for (i, v) in def.process.variables.iter().enumerate() {
-        rows.push(OutlineRow { depth: 1, target: ElementRef::Variable(VarScope::Process, i), text: format!("${}", v.name) });
+        rows.push(OutlineRow {
+            depth: 1,
+            target: ElementRef::Variable(VarScope::Process, i),
+            text: format!("${}", v.name),
+        });
     }
     for (a, act) in def.process.activities.iter().enumerate() {
-        rows.push(OutlineRow { depth: 1, target: ElementRef::Activity(a), text: act.name.clone() });
+        rows.push(OutlineRow {
+            depth: 1,
+            target: ElementRef::Activity(a),
+            text: act.name.clone(),
+        });
         for (i, v) in act.variables.iter().enumerate() {
-            rows.push(OutlineRow { depth: 2, target: ElementRef::Variable(VarScope::Activity(a), i), text: format!("${}", v.name) });
+            rows.push(OutlineRow {
+                depth: 2,
+                target: ElementRef::Variable(VarScope::Activity(a), i),
+                text: format!("${}", v.name),
+            });
         }
         for (i, x) in act.actions.iter().enumerate() {
             rows.push(OutlineRow {
@@ -526,23 +630,41 @@ pub fn outline(def: &TaskDefinition) -> Vec<OutlineRow> {
             });
         }
         for (i, t) in act.transitions.iter().enumerate() {
-            let cond = t.condition.as_deref().map(|c| format!(" ({})", properties::short(c, 20))).unwrap_or_default();
-            rows.push(OutlineRow { depth: 2, target: ElementRef::Transition(a, i), text: format!("→ {}{cond}", t.to) });
+            let cond = t
+                .condition
+                .as_deref()
+                .map(|c| format!(" ({})", properties::short(c, 20)))
+                .unwrap_or_default();
+            rows.push(OutlineRow {
+                depth: 2,
+                target: ElementRef::Transition(a, i),
+                text: format!("→ {}{cond}", t.to),
+            });
         }
     }
     rows
 }
 
 fn follow(app: &mut App) {
-    let Some(ed) = app.editor.as_mut() else { return };
-    let Some(a) = ed.selection.activity() else { return };
+    let Some(ed) = app.editor.as_mut() else {
+        return;
+    };
+    let Some(a) = ed.selection.activity() else {
+        return;
+    };
     let act = &ed.def.process.activities[a];
     // From a selected transition, follow that one; else the first.
     let t = match ed.selection {
         ElementRef::Transition(_, i) => act.transitions.get(i),
         _ => act.transitions.first(),
     };
-    let Some(target) = t.and_then(|t| ed.def.process.activities.iter().position(|x| x.name == t.to)) else {
+    let Some(target) = t.and_then(|t| {
+        ed.def
+            .process
+            .activities
+            .iter()
+            .position(|x| x.name == t.to)
+    }) else {
         app.warn("no outgoing transition to follow");
         return;
     };
@@ -552,10 +674,15 @@ fn follow(app: &mut App) {
 }
 
 fn back(app: &mut App) {
-    let Some(ed) = app.editor.as_mut() else { return };
+    let Some(ed) = app.editor.as_mut() else {
+        return;
+    };
     match ed.focus {
         Focus::Properties | Focus::Outline => {
-            if matches!(ed.selection, ElementRef::Definition | ElementRef::Activity(_)) {
+            if matches!(
+                ed.selection,
+                ElementRef::Definition | ElementRef::Activity(_)
+            ) {
                 ed.focus = Focus::Diagram;
             } else {
                 let parent = ed.selection.parent();
@@ -571,7 +698,9 @@ fn back(app: &mut App) {
 
 fn request_close(app: &mut App) {
     if app.has_unsaved() {
-        app.overlay = Some(Overlay::ConfirmUnsaved { then: AfterConfirm::Close });
+        app.overlay = Some(Overlay::ConfirmUnsaved {
+            then: AfterConfirm::Close,
+        });
     } else {
         close_now(app);
     }
@@ -601,7 +730,9 @@ pub fn drop_changes(app: &mut App) {
 
 /// Enter on a row: edit the field, or open the linked element.
 fn edit_current(app: &mut App) {
-    let Some(ed) = app.editor.as_mut() else { return };
+    let Some(ed) = app.editor.as_mut() else {
+        return;
+    };
     if ed.focus != Focus::Properties {
         ed.focus = Focus::Properties;
         ed.prop_cursor = first_selectable(&ed.rows());
@@ -626,7 +757,9 @@ fn first_selectable(rows: &[Row]) -> usize {
 }
 
 fn rename(app: &mut App) {
-    let Some(ed) = app.editor.as_mut() else { return };
+    let Some(ed) = app.editor.as_mut() else {
+        return;
+    };
     let rows = ed.rows();
     let Some((i, field)) = rows.iter().enumerate().find_map(|(i, r)| match r {
         Row::Field(f) if f.key == "name" => Some((i, f.clone())),
@@ -641,7 +774,9 @@ fn rename(app: &mut App) {
 }
 
 fn start_field_edit(app: &mut App, field: properties::Field) {
-    let Some(ed) = app.editor.as_mut() else { return };
+    let Some(ed) = app.editor.as_mut() else {
+        return;
+    };
     if let Some(holder) = ed.read_only() {
         let msg = format!("read-only: being edited by {holder}");
         app.error(msg);
@@ -651,13 +786,27 @@ fn start_field_edit(app: &mut App, field: properties::Field) {
     match &field.kind {
         FieldKind::ReadOnly => app.warn(format!("{} cannot be changed", field.label)),
         FieldKind::Bool => {
-            let value = if field.value == "true" { "false" } else { "true" };
-            execute(app, Edit::SetField { target, field: field.key.clone(), value: value.into() });
+            let value = if field.value == "true" {
+                "false"
+            } else {
+                "true"
+            };
+            execute(
+                app,
+                Edit::SetField {
+                    target,
+                    field: field.key.clone(),
+                    value: value.into(),
+                },
+            );
         }
         FieldKind::Choice(options) => {
             let selected = options.iter().position(|o| *o == field.value).unwrap_or(0);
             app.overlay = Some(Overlay::Picker {
-                purpose: PickerPurpose::Choice { target, key: field.key.clone() },
+                purpose: PickerPurpose::Choice {
+                    target,
+                    key: field.key.clone(),
+                },
                 items: options.clone(),
                 selected,
             });
@@ -667,8 +816,16 @@ fn start_field_edit(app: &mut App, field: properties::Field) {
                 FieldKind::Expr { .. } => pretty_expr(&field.value),
                 _ => field.value.clone(),
             };
-            let mut input = TextArea::new(text.lines().map(str::to_string).collect::<Vec<_>>().into_iter().chain((text.is_empty()).then(String::new)).collect());
+            let mut input = TextArea::new(
+                text.lines()
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .chain((text.is_empty()).then(String::new))
+                    .collect(),
+            );
             input.set_cursor_line_style(ratatui::style::Style::new());
+            input.set_wrap_mode(tui_textarea::WrapMode::Glyph);
             input.move_cursor(tui_textarea::CursorMove::Bottom);
             input.move_cursor(tui_textarea::CursorMove::End);
             let mut edit = FieldEdit {
@@ -696,8 +853,12 @@ fn pretty_expr(text: &str) -> String {
 }
 
 fn update_field_edit(app: &mut App, action: Action) {
-    let Some(ed) = app.editor.as_mut() else { return };
-    let Some(edit) = ed.editing.as_mut() else { return };
+    let Some(ed) = app.editor.as_mut() else {
+        return;
+    };
+    let Some(edit) = ed.editing.as_mut() else {
+        return;
+    };
     match action {
         Action::Cancel => {
             ed.editing = None;
@@ -711,16 +872,25 @@ fn update_field_edit(app: &mut App, action: Action) {
         }
         Action::Accept => {
             if let Some(err) = &edit.error {
-                let msg = format!("not applied: {} at {}:{}: {}", edit.label, err.line, err.column, err.message);
+                let msg = format!(
+                    "not applied: {} at {}:{}: {}",
+                    edit.label, err.line, err.column, err.message
+                );
                 app.error(msg);
                 return;
             }
             let value = edit.text();
             let (target, key) = (edit.target, edit.key.clone());
-            if execute(app, Edit::SetField { target, field: key, value }) {
-                if let Some(ed) = app.editor.as_mut() {
-                    ed.editing = None;
-                }
+            if execute(
+                app,
+                Edit::SetField {
+                    target,
+                    field: key,
+                    value,
+                },
+            ) && let Some(ed) = app.editor.as_mut()
+            {
+                ed.editing = None;
             }
         }
         _ => {}
@@ -732,25 +902,52 @@ pub fn prompt_accepted(app: &mut App, purpose: PromptPurpose, text: &str) -> Res
     if text.is_empty() {
         return Err("type a name (Esc cancels)".into());
     }
-    let Some(ed) = app.editor.as_ref() else { return Ok(()) };
+    let Some(ed) = app.editor.as_ref() else {
+        return Ok(());
+    };
     match purpose {
         PromptPurpose::AddActivity { after } => {
-            let at = after.map(|a| a + 1).unwrap_or(ed.def.process.activities.len());
+            let at = after
+                .map(|a| a + 1)
+                .unwrap_or(ed.def.process.activities.len());
             let at = at.min(ed.def.process.activities.len());
-            let activity = Activity { id: new_id("act"), name: text.to_string(), ..Default::default() };
+            let activity = Activity {
+                id: new_id("act"),
+                name: text.to_string(),
+                ..Default::default()
+            };
             let mut edits = vec![Edit::AddActivity { at, activity }];
             // Connect from the selected activity, so the new one is reachable.
             if let Some(a) = after.filter(|&a| !ed.def.process.activities[a].is_end()) {
-                let transition = Transition { to: text.to_string(), ..Default::default() };
+                let transition = Transition {
+                    to: text.to_string(),
+                    ..Default::default()
+                };
                 let n = ed.def.process.activities[a].transitions.len();
-                edits.push(Edit::AddTransition { activity: a, at: n, transition });
+                edits.push(Edit::AddTransition {
+                    activity: a,
+                    at: n,
+                    transition,
+                });
             }
             run_or_err(app, Edit::Batch(edits))
         }
         PromptPurpose::AddVariable { scope } => {
-            let at = super::command::vars(&ed.def, scope).map(|v| v.len()).unwrap_or(0);
-            let variable = Variable { name: text.to_string(), ..Default::default() };
-            run_or_err(app, Edit::AddVariable { scope, at, variable })
+            let at = super::command::vars(&ed.def, scope)
+                .map(|v| v.len())
+                .unwrap_or(0);
+            let variable = Variable {
+                name: text.to_string(),
+                ..Default::default()
+            };
+            run_or_err(
+                app,
+                Edit::AddVariable {
+                    scope,
+                    at,
+                    variable,
+                },
+            )
         }
     }
 }
@@ -759,26 +956,72 @@ fn run_or_err(app: &mut App, edit: Edit) -> Result<(), String> {
     if execute(app, edit) {
         Ok(())
     } else {
-        Err(app.notice.as_ref().map(|n| n.text.clone()).unwrap_or_default())
+        Err(app
+            .notice
+            .as_ref()
+            .map(|n| n.text.clone())
+            .unwrap_or_default())
     }
 }
 
 pub fn picker_accepted(app: &mut App, purpose: PickerPurpose, selected: usize) {
-    let Some(ed) = app.editor.as_mut() else { return };
+    let Some(ed) = app.editor.as_mut() else {
+        return;
+    };
     match purpose {
         PickerPurpose::Connect { from } => {
-            let names: Vec<String> = ed.def.process.activities.iter().filter(|a| !a.is_start()).map(|a| a.name.clone()).collect();
-            let Some(to) = names.get(selected).cloned() else { return };
-            let at = ed.def.process.activities.get(from).map(|a| a.transitions.len()).unwrap_or(0);
-            execute(app, Edit::AddTransition { activity: from, at, transition: Transition { to, ..Default::default() } });
+            let names: Vec<String> = ed
+                .def
+                .process
+                .activities
+                .iter()
+                .filter(|a| !a.is_start())
+                .map(|a| a.name.clone())
+                .collect();
+            let Some(to) = names.get(selected).cloned() else {
+                return;
+            };
+            let at = ed
+                .def
+                .process
+                .activities
+                .get(from)
+                .map(|a| a.transitions.len())
+                .unwrap_or(0);
+            execute(
+                app,
+                Edit::AddTransition {
+                    activity: from,
+                    at,
+                    transition: Transition {
+                        to,
+                        ..Default::default()
+                    },
+                },
+            );
         }
         PickerPurpose::Template { activity } => {
-            let Some(t) = templates::templates(&app.repo).into_iter().nth(selected) else { return };
+            let Some(t) = templates::templates(&app.repo).into_iter().nth(selected) else {
+                return;
+            };
             let at = match ed.selection {
                 ElementRef::Action(a, i) if a == activity => i + 1,
-                _ => ed.def.process.activities.get(activity).map(|a| a.actions.len()).unwrap_or(0),
+                _ => ed
+                    .def
+                    .process
+                    .activities
+                    .get(activity)
+                    .map(|a| a.actions.len())
+                    .unwrap_or(0),
             };
-            execute(app, Edit::AddAction { activity, at, action: t.action });
+            execute(
+                app,
+                Edit::AddAction {
+                    activity,
+                    at,
+                    action: t.action,
+                },
+            );
         }
         PickerPurpose::Choice { target, key } => {
             let rows = properties::rows(&ed.def, target);
@@ -790,7 +1033,14 @@ pub fn picker_accepted(app: &mut App, purpose: PickerPurpose, selected: usize) {
                 _ => None,
             });
             if let Some(value) = value {
-                execute(app, Edit::SetField { target, field: key, value });
+                execute(
+                    app,
+                    Edit::SetField {
+                        target,
+                        field: key,
+                        value,
+                    },
+                );
             }
         }
     }
@@ -831,8 +1081,11 @@ pub fn invalid_expressions(def: &TaskDefinition) -> Vec<(String, String)> {
                 }
             }
             match &x.kind {
-                crate::model::ActionKind::Expression { expression } => check(place("expression"), expression),
-                crate::model::ActionKind::Service { arguments, .. } | crate::model::ActionKind::Subprocess { arguments, .. } => {
+                crate::model::ActionKind::Expression { expression } => {
+                    check(place("expression"), expression)
+                }
+                crate::model::ActionKind::Service { arguments, .. }
+                | crate::model::ActionKind::Subprocess { arguments, .. } => {
                     for a in arguments {
                         check(place(&format!("argument {}", a.name)), &a.value);
                     }
@@ -859,7 +1112,9 @@ pub fn invalid_expressions(def: &TaskDefinition) -> Vec<(String, String)> {
 /// Save the working copy. Refused when read-only, while any expression is
 /// invalid, or while a run holds the definition (naming it). True when saved.
 pub fn save(app: &mut App) -> bool {
-    let Some(ed) = app.editor.as_mut() else { return false };
+    let Some(ed) = app.editor.as_mut() else {
+        return false;
+    };
     if let Some(holder) = ed.read_only() {
         let msg = format!("not saved: read-only, being edited by {holder}");
         app.error(msg);
@@ -867,7 +1122,10 @@ pub fn save(app: &mut App) -> bool {
     }
     let invalid = invalid_expressions(&ed.def);
     if let Some((place, err)) = invalid.first() {
-        let msg = format!("not saved: {} invalid expression(s); {place}: {err}", invalid.len());
+        let msg = format!(
+            "not saved: {} invalid expression(s); {place}: {err}",
+            invalid.len()
+        );
         app.error(msg);
         return false;
     }
@@ -886,7 +1144,10 @@ pub fn save(app: &mut App) -> bool {
         }
         Err(SaveError::Locked(LockError::Held { holders, .. })) => {
             let who: Vec<String> = holders.iter().map(|h| h.to_string()).collect();
-            app.error(format!("not saved: a run holds this workflow: {}", who.join("; ")));
+            app.error(format!(
+                "not saved: a run holds this workflow: {}",
+                who.join("; ")
+            ));
             false
         }
         Err(e) => {
@@ -898,8 +1159,13 @@ pub fn save(app: &mut App) -> bool {
 
 fn save_to_disk(repo: &Repository, path: &Path, def: &TaskDefinition) -> Result<(), SaveError> {
     // The run lock is taken exclusively for the write: no run reads a half-saved file.
-    let _no_runs = lock::acquire(&repo.root, LockTarget::DefinitionRun(def.id.clone()), LockMode::Exclusive, "save definition")
-        .map_err(SaveError::Locked)?;
+    let _no_runs = lock::acquire(
+        &repo.root,
+        LockTarget::DefinitionRun(def.id.clone()),
+        LockMode::Exclusive,
+        "save definition",
+    )
+    .map_err(SaveError::Locked)?;
     crate::repo::save_json(&repo.root.join(path), def)
 }
 
@@ -922,7 +1188,9 @@ pub fn reload_repository(app: &mut App) {
 pub fn repository_changed(app: &mut App) {
     reload_repository(app);
     let root = app.root.clone();
-    let Some(ed) = app.editor.as_mut() else { return };
+    let Some(ed) = app.editor.as_mut() else {
+        return;
+    };
     let on_disk = if root.join(&ed.path).exists() {
         Some(parse_file::<TaskDefinition>(&root, &ed.path))
     } else {
@@ -932,7 +1200,10 @@ pub fn repository_changed(app: &mut App) {
         None => {
             if ed.disk.is_some() {
                 ed.disk = None;
-                let msg = format!("{} was deleted on disk; s saves it again", ed.path.display());
+                let msg = format!(
+                    "{} was deleted on disk; s saves it again",
+                    ed.path.display()
+                );
                 after_change(app);
                 app.warn(msg);
             }
@@ -976,10 +1247,18 @@ pub fn keep_mine(app: &mut App) {
 
 /// Conflict: take the disk version; your edits stay reachable with undo.
 pub fn take_theirs(app: &mut App) {
-    let Some(ed) = app.editor.as_mut() else { return };
-    let Some(theirs) = ed.theirs.take() else { return };
+    let Some(ed) = app.editor.as_mut() else {
+        return;
+    };
+    let Some(theirs) = ed.theirs.take() else {
+        return;
+    };
     let selection = ed.selection;
-    let _ = ed.stack.execute(&mut ed.def, Edit::Replace(Box::new(theirs.clone())), selection);
+    let _ = ed.stack.execute(
+        &mut ed.def,
+        Edit::Replace(Box::new(theirs.clone())),
+        selection,
+    );
     ed.disk = Some(theirs);
     ed.stack.mark_saved();
     after_change(app);
@@ -996,7 +1275,9 @@ pub fn restore_recovery(app: &mut App, file: &Path, copy: recovery::RecoveryCopy
     };
     let base = disk.clone().unwrap_or_else(|| copy.definition.clone());
     open_definition(app, copy.path.clone(), base, disk);
-    let Some(ed) = app.editor.as_ref() else { return };
+    let Some(ed) = app.editor.as_ref() else {
+        return;
+    };
     if ed.read_only().is_some() {
         return;
     }
@@ -1007,5 +1288,7 @@ pub fn restore_recovery(app: &mut App, file: &Path, copy: recovery::RecoveryCopy
         after_change(app);
     }
     let _ = file;
-    app.info(format!("restored unsaved edits of {name} (s saves, u undoes the restore)"));
+    app.info(format!(
+        "restored unsaved edits of {name} (s saves, u undoes the restore)"
+    ));
 }

@@ -16,9 +16,17 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     let Some(ed) = &app.editor else { return };
     let t = &app.theme;
     let pw = properties_width(area.width);
-    let ow = if ed.show_outline { outline_width(area.width) } else { 0 };
-    let [outline_area, main_area, props_area] =
-        Layout::horizontal([Constraint::Length(ow), Constraint::Min(10), Constraint::Length(pw)]).areas(area);
+    let ow = if ed.show_outline {
+        outline_width(area.width)
+    } else {
+        0
+    };
+    let [outline_area, main_area, props_area] = Layout::horizontal([
+        Constraint::Length(ow),
+        Constraint::Min(10),
+        Constraint::Length(pw),
+    ])
+    .areas(area);
     if ed.show_outline {
         view_outline(ed, t, frame, outline_area);
     }
@@ -29,8 +37,16 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     if let Some(h) = ed.read_only() {
         title.push(Span::styled(format!("[read-only: {h}] "), t.error()));
     }
-    let errors = ed.findings.iter().filter(|f| f.level == super::lint::Level::Error).count();
-    let warnings = ed.findings.iter().filter(|f| f.level == super::lint::Level::Warning).count();
+    let errors = ed
+        .findings
+        .iter()
+        .filter(|f| f.level == super::lint::Level::Error)
+        .count();
+    let warnings = ed
+        .findings
+        .iter()
+        .filter(|f| f.level == super::lint::Level::Warning)
+        .count();
     if errors > 0 {
         title.push(Span::styled(format!("✗{errors} "), t.error()));
     }
@@ -42,14 +58,24 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     }
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(if ed.focus == Focus::Diagram { t.focused_border() } else { t.border() })
+        .border_style(if ed.focus == Focus::Diagram {
+            t.focused_border()
+        } else {
+            t.border()
+        })
         .title(Line::from(title));
     let inner = block.inner(main_area);
     frame.render_widget(block, main_area);
     if ed.show_source {
         view_source(ed, t, frame, inner);
     } else {
-        ed.diagram.render(frame.buffer_mut(), inner, ed.scroll, ed.selection.activity(), t);
+        ed.diagram.render(
+            frame.buffer_mut(),
+            inner,
+            ed.scroll,
+            ed.selection.activity(),
+            t,
+        );
     }
     view_properties(ed, t, frame, props_area);
 }
@@ -58,10 +84,17 @@ fn view_outline(ed: &EditorState, t: &Theme, frame: &mut Frame, area: Rect) {
     let rows = outline(&ed.def);
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(if ed.focus == Focus::Outline { t.focused_border() } else { t.border() })
+        .border_style(if ed.focus == Focus::Outline {
+            t.focused_border()
+        } else {
+            t.border()
+        })
         .title(Span::styled(" Outline ", t.title()));
     let inner = block.inner(area);
-    let pos = rows.iter().position(|r| r.target == ed.selection).unwrap_or(0);
+    let pos = rows
+        .iter()
+        .position(|r| r.target == ed.selection)
+        .unwrap_or(0);
     let offset = pos.saturating_sub(usize::from(inner.height).saturating_sub(1));
     let lines: Vec<Line> = rows
         .iter()
@@ -103,7 +136,9 @@ fn element_lines(ed: &EditorState) -> Option<std::ops::Range<usize>> {
     const MARK: &str = "\u{1}bpe-selected\u{1}";
     *value.pointer_mut(&ed.selection.pointer())? = serde_json::Value::String(MARK.into());
     let marked = serde_json::to_string_pretty(&value).ok()?;
-    let start = marked.lines().position(|l| l.contains("\\u0001bpe-selected"))?;
+    let start = marked
+        .lines()
+        .position(|l| l.contains("\\u0001bpe-selected"))?;
     let len = serde_json::to_string_pretty(&element).ok()?.lines().count();
     Some(start..start + len)
 }
@@ -120,8 +155,15 @@ fn view_source(ed: &EditorState, t: &Theme, frame: &mut Frame, area: Rect) {
         .take(usize::from(area.height))
         .map(|(i, l)| {
             let inside = range.contains(&i);
-            let gutter = Span::styled(format!("{:>width$}{}", i + 1, if inside { "▌" } else { " " }), t.dim());
-            let body = if inside { Span::styled(l.clone(), t.highlight()) } else { Span::raw(l.clone()) };
+            let gutter = Span::styled(
+                format!("{:>width$}{}", i + 1, if inside { "▌" } else { " " }),
+                t.dim(),
+            );
+            let body = if inside {
+                Span::styled(l.clone(), t.highlight())
+            } else {
+                Span::raw(l.clone())
+            };
             Line::from(vec![gutter, body])
         })
         .collect();
@@ -133,13 +175,18 @@ fn view_properties(ed: &EditorState, t: &Theme, frame: &mut Frame, area: Rect) {
     let kind = properties::kind_name(ed.selection);
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(if focused { t.focused_border() } else { t.border() })
+        .border_style(if focused {
+            t.focused_border()
+        } else {
+            t.border()
+        })
         .title(Span::styled(format!(" Properties: {kind} "), t.title()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let (rows_area, edit_area) = match &ed.editing {
         Some(edit) => {
-            let lines = edit.input.lines().len() as u16;
+            let text_w = usize::from(inner.width.saturating_sub(2)).max(1);
+            let lines = wrapped_rows(edit.input.lines(), text_w) as u16;
             let h = (lines + 2).clamp(3, inner.height.saturating_sub(4).max(3)) + 2;
             let [a, b] = Layout::vertical([Constraint::Min(1), Constraint::Length(h)]).areas(inner);
             (a, Some(b))
@@ -185,7 +232,11 @@ fn view_properties(ed: &EditorState, t: &Theme, frame: &mut Frame, area: Rect) {
             }
             Row::Link { text, .. } => Line::raw(format!("{marker}  {text}")),
         };
-        lines.push(if cursor { line.style(t.selected()) } else { line });
+        lines.push(if cursor {
+            line.style(t.selected())
+        } else {
+            line
+        });
     }
     frame.render_widget(Paragraph::new(lines), rows_area);
     if let (Some(edit), Some(edit_area)) = (&ed.editing, edit_area) {
@@ -194,32 +245,61 @@ fn view_properties(ed: &EditorState, t: &Theme, frame: &mut Frame, area: Rect) {
 }
 
 fn view_field_edit(edit: &FieldEdit, t: &Theme, frame: &mut Frame, area: Rect) {
-    let [box_area, msg_area] = Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(area);
+    let [box_area, msg_area] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(area);
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(if edit.error.is_some() { t.error() } else { t.focused_border() })
+        .border_style(if edit.error.is_some() {
+            t.error()
+        } else {
+            t.focused_border()
+        })
         .title(Span::styled(format!(" {} ", edit.label), t.title()));
     let inner = block.inner(box_area);
     frame.render_widget(block, box_area);
     frame.render_widget(&edit.input, inner);
     let msg = match &edit.error {
         Some(e) => {
-            // Mark the error's cell in the text (when it is in view).
+            // Mark the error's cell in the (glyph-wrapped, scrolled) text.
+            let w = usize::from(inner.width).max(1);
             let (row, col) = (e.line.saturating_sub(1), e.column.saturating_sub(1));
-            let line_text = edit.input.lines().get(row).map(String::as_str).unwrap_or("");
-            let col_cells: usize = line_text.chars().take(col).count();
-            if row < usize::from(inner.height) && col_cells < usize::from(inner.width) {
-                let pos = (inner.x + col_cells as u16, inner.y + row as u16);
+            let lines = edit.input.lines();
+            let above = wrapped_rows(&lines[..row.min(lines.len())], w);
+            let screen_row =
+                (above + col / w).checked_sub(usize::from(edit.input.scroll_offset().0));
+            if let Some(screen_row) = screen_row.filter(|r| *r < usize::from(inner.height)) {
+                let pos = (inner.x + (col % w) as u16, inner.y + screen_row as u16);
                 if let Some(cell) = frame.buffer_mut().cell_mut(pos) {
                     if cell.symbol() == " " {
                         cell.set_char('◆');
                     }
-                    cell.set_style(t.error().add_modifier(ratatui::style::Modifier::UNDERLINED | ratatui::style::Modifier::REVERSED));
+                    cell.set_style(t.error().add_modifier(
+                        ratatui::style::Modifier::UNDERLINED | ratatui::style::Modifier::REVERSED,
+                    ));
                 }
             }
-            vec![Line::styled(format!("✗ {}:{} {}", e.line, e.column, e.message), t.error())]
+            vec![Line::styled(
+                format!("✗ {}:{} {}", e.line, e.column, e.message),
+                t.error(),
+            )]
         }
-        None => vec![Line::styled("✓ Enter applies · Alt-Enter new line · Esc cancels", t.dim())],
+        None => vec![Line::styled(
+            "✓ Enter applies · Alt-Enter new line · Esc cancels",
+            t.dim(),
+        )],
     };
-    frame.render_widget(Paragraph::new(msg).wrap(Wrap { trim: false }).style(Style::new()), msg_area);
+    frame.render_widget(
+        Paragraph::new(msg)
+            .wrap(Wrap { trim: false })
+            .style(Style::new()),
+        msg_area,
+    );
+}
+
+/// Screen rows of text lines wrapped at `width` characters (at least one per line).
+fn wrapped_rows(lines: &[String], width: usize) -> usize {
+    lines
+        .iter()
+        .map(|l| l.chars().count().div_ceil(width.max(1)).max(1))
+        .sum()
 }

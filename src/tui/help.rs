@@ -11,7 +11,11 @@ use super::keymap::Keymap;
 use super::theme::Theme;
 
 /// Every binding as lines: contexts in the order the app is using them first.
-pub fn lines(keymap: &Keymap, theme: &Theme, first: &[super::keymap::Context]) -> Vec<Line<'static>> {
+pub fn lines(
+    keymap: &Keymap,
+    theme: &Theme,
+    first: &[super::keymap::Context],
+) -> Vec<Line<'static>> {
     let mut order: Vec<super::keymap::Context> = first.to_vec();
     for (ctx, _) in &keymap.contexts {
         if !order.contains(ctx) {
@@ -49,12 +53,9 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect, scroll: u16) {
         height: h,
     };
     // The contexts that apply under the popup come first.
-    let under: Vec<_> = {
-        let screen_contexts = match app.screen {
-            super::app::Screen::Browser => super::browser::contexts(app),
-            super::app::Screen::Editor => super::editor::contexts(app),
-        };
-        screen_contexts
+    let under = match app.screen {
+        super::app::Screen::Browser => super::browser::contexts(app),
+        super::app::Screen::Editor => super::editor::contexts(app),
     };
     let all = lines(&app.keymap, &app.theme, &under);
     let max_scroll = (all.len() as u16).saturating_sub(h.saturating_sub(2));
@@ -62,7 +63,10 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect, scroll: u16) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(app.theme.focused_border())
-        .title(Span::styled(" Help: keys (from the keymap) ", app.theme.title()))
+        .title(Span::styled(
+            " Help: keys (from the keymap) ",
+            app.theme.title(),
+        ))
         .title_bottom(Line::styled(" ↑↓ scroll · Esc close ", app.theme.dim()));
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(all).block(block).scroll((scroll, 0)), popup);

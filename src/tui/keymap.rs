@@ -128,8 +128,13 @@ impl KeySpec {
             "home" => KeyCode::Home,
             "end" => KeyCode::End,
             "space" => KeyCode::Char(' '),
-            s if s.starts_with('f') && s.len() > 1 && s[1..].chars().all(|c| c.is_ascii_digit()) => {
-                let n: u8 = s[1..].parse().map_err(|_| format!("bad function key {s:?}"))?;
+            s if s.starts_with('f')
+                && s.len() > 1
+                && s[1..].chars().all(|c| c.is_ascii_digit()) =>
+            {
+                let n: u8 = s[1..]
+                    .parse()
+                    .map_err(|_| format!("bad function key {s:?}"))?;
                 if !(1..=12).contains(&n) {
                     return Err(format!("bad function key {s:?}"));
                 }
@@ -254,20 +259,24 @@ impl Keymap {
             .ok_or_else(|| err("expected an object of contexts".into()))?;
         let mut contexts = Vec::new();
         for (ctx_name, bindings) in obj {
-            let context =
-                Context::from_key(ctx_name).ok_or_else(|| err(format!("unknown context {ctx_name:?}")))?;
+            let context = Context::from_key(ctx_name)
+                .ok_or_else(|| err(format!("unknown context {ctx_name:?}")))?;
             let bindings = bindings
                 .as_object()
                 .ok_or_else(|| err(format!("{ctx_name}: expected an object of actions")))?;
             let mut list = Vec::new();
             for (action_name, keys) in bindings {
-                let action: Action = serde_json::from_value(serde_json::Value::String(action_name.clone()))
-                    .map_err(|_| err(format!("{ctx_name}: unknown action {action_name:?}")))?;
-                let keys: Vec<String> = serde_json::from_value(keys.clone())
-                    .map_err(|_| err(format!("{ctx_name}.{action_name}: expected a list of keys")))?;
+                let action: Action =
+                    serde_json::from_value(serde_json::Value::String(action_name.clone()))
+                        .map_err(|_| err(format!("{ctx_name}: unknown action {action_name:?}")))?;
+                let keys: Vec<String> = serde_json::from_value(keys.clone()).map_err(|_| {
+                    err(format!("{ctx_name}.{action_name}: expected a list of keys"))
+                })?;
                 let keys = keys
                     .iter()
-                    .map(|k| KeySpec::parse(k).map_err(|m| err(format!("{ctx_name}.{action_name}: {m}"))))
+                    .map(|k| {
+                        KeySpec::parse(k).map_err(|m| err(format!("{ctx_name}.{action_name}: {m}")))
+                    })
                     .collect::<Result<Vec<_>, _>>()?;
                 list.push(Binding { action, keys });
             }
@@ -385,7 +394,10 @@ impl Keymap {
              key; function keys are extras (unreliable over some SSH clients).\n",
         );
         for (ctx, bindings) in &self.contexts {
-            out.push_str(&format!("\n## {}\n\n| keys | action | what it does |\n|---|---|---|\n", ctx.title()));
+            out.push_str(&format!(
+                "\n## {}\n\n| keys | action | what it does |\n|---|---|---|\n",
+                ctx.title()
+            ));
             for b in bindings {
                 let keys: Vec<String> = b.keys.iter().map(|k| format!("`{k}`")).collect();
                 let name = serde_json::to_value(b.action)
@@ -434,13 +446,22 @@ mod tests {
     fn lookup_respects_context_order_and_shift() {
         let map = Keymap::default_keymap();
         let q = key(KeyCode::Char('q'), KeyModifiers::NONE);
-        assert_eq!(map.lookup(&[Context::Browser, Context::Global], &q), Some(Action::Quit));
+        assert_eq!(
+            map.lookup(&[Context::Browser, Context::Global], &q),
+            Some(Action::Quit)
+        );
         // Typing a filter: q is text, not quit.
         assert_eq!(map.lookup(&[Context::Filter], &q), None);
         let big_j = key(KeyCode::Char('J'), KeyModifiers::SHIFT);
-        assert_eq!(map.lookup(&[Context::Editor], &big_j), Some(Action::MoveLater));
+        assert_eq!(
+            map.lookup(&[Context::Editor], &big_j),
+            Some(Action::MoveLater)
+        );
         let ctrl_s = key(KeyCode::Char('s'), KeyModifiers::CONTROL);
-        assert_eq!(map.lookup(&[Context::TextEdit], &ctrl_s), Some(Action::Accept));
+        assert_eq!(
+            map.lookup(&[Context::TextEdit], &ctrl_s),
+            Some(Action::Accept)
+        );
     }
 
     #[test]
@@ -458,8 +479,18 @@ mod tests {
 
     #[test]
     fn bad_files_are_errors_with_a_reason() {
-        assert!(Keymap::parse(r#"{"nowhere": {}}"#, "x").unwrap_err().message.contains("unknown context"));
-        assert!(Keymap::parse(r#"{"editor": {"fly": ["x"]}}"#, "x").unwrap_err().message.contains("unknown action"));
+        assert!(
+            Keymap::parse(r#"{"nowhere": {}}"#, "x")
+                .unwrap_err()
+                .message
+                .contains("unknown context")
+        );
+        assert!(
+            Keymap::parse(r#"{"editor": {"fly": ["x"]}}"#, "x")
+                .unwrap_err()
+                .message
+                .contains("unknown action")
+        );
         assert!(Keymap::parse(r#"{"editor": {"save": ["ctrl-"]}}"#, "x").is_err());
         assert!(Keymap::parse(r#"{"editor": {"save": ["f13"]}}"#, "x").is_err());
     }

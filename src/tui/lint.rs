@@ -29,6 +29,9 @@ impl LintContext {
 pub fn check(def: &TaskDefinition, _source: Option<&str>, _ctx: &LintContext) -> Vec<Finding> {
     super::editor::invalid_expressions(def)
         .into_iter()
-        .map(|(place, err)| Finding { level: Level::Error, text: format!("{place}: {err}") })
+        .map(|(place, err)| Finding {
+            level: Level::Error,
+            text: format!("{place}: {err}"),
+        })
         .collect()
 }

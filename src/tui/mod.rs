@@ -38,6 +38,7 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::event::{self, Event, MouseEventKind};
 
+use crate::repo::watch::{WatchMode, Watcher};
 use app::{App, Effect};
 use keymap::Keymap;
 use theme::Theme;
@@ -71,7 +72,10 @@ pub fn run(options: Options) -> anyhow::Result<i32> {
 
     let (tx, rx) = mpsc::channel::<AppEvent>();
     spawn_signal_thread(tx.clone())?;
-    let _watcher = spawn_watcher(&options, tx.clone());
+    let watcher = spawn_watcher(&options, tx.clone());
+    if let Err(e) = &watcher {
+        app.warn(format!("not watching the repository for changes: {e}"));
+    }
     spawn_heartbeat(tx.clone());
 
     terminal::install_panic_hook();
@@ -84,7 +88,8 @@ pub fn run(options: Options) -> anyhow::Result<i32> {
 
 fn spawn_signal_thread(tx: mpsc::Sender<AppEvent>) -> anyhow::Result<()> {
     use signal_hook::consts::{SIGHUP, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP]).context("cannot watch signals")?;
+    let mut signals =
+        signal_hook::iterator::Signals::new([SIGTERM, SIGHUP]).context("cannot watch signals")?;
     std::thread::spawn(move || {
         if let Some(sig) = signals.forever().next() {
             let _ = tx.send(AppEvent::Signal(sig));
@@ -122,12 +127,28 @@ fn spawn_input_thread(tx: mpsc::Sender<AppEvent>) {
     });
 }
 
-fn spawn_watcher(options: &Options, tx: mpsc::Sender<AppEvent>) -> Option<Box<dyn std::any::Any>> {
-    let _ = (options, tx);
-    None
+/// Watch the repository (OS events, or polling with `--poll`); every change
+/// wakes the loop. A watcher that cannot start is reported, not fatal.
+fn spawn_watcher(options: &Options, tx: mpsc::Sender<AppEvent>) -> Result<Watcher, String> {
+    let mode = if options.poll {
+        WatchMode::Poll(Duration::from_millis(POLL_INTERVAL_MS))
+    } else {
+        WatchMode::Events
+    };
+    Watcher::start_with(&options.repository, mode, move |_change| {
+        let _ = tx.send(AppEvent::RepoChanged);
+    })
+    .map_err(|e| e.to_string())
 }
 
-fn event_loop(app: &mut App, rx: &mpsc::Receiver<AppEvent>, tx: mpsc::Sender<AppEvent>) -> anyhow::Result<i32> {
+/// Polling interval of `--poll`.
+pub const POLL_INTERVAL_MS: u64 = 1000;
+
+fn event_loop(
+    app: &mut App,
+    rx: &mpsc::Receiver<AppEvent>,
+    tx: mpsc::Sender<AppEvent>,
+) -> anyhow::Result<i32> {
     let backend = CrosstermBackend::new(io::stdout());
     let mut term = Terminal::new(backend)?;
     term.clear()?;
@@ -163,10 +184,11 @@ fn event_loop(app: &mut App, rx: &mpsc::Receiver<AppEvent>, tx: mpsc::Sender<App
                 AppEvent::Terminal(_) => {}
                 AppEvent::RepoChanged => editor::repository_changed(app),
                 AppEvent::Heartbeat => {
-                    if let Some(editor::LockState::Held(guard)) = app.editor.as_ref().map(|e| &e.lock) {
-                        if let Err(e) = guard.heartbeat() {
-                            app.error(format!("edit lock: {e}"));
-                        }
+                    if let Some(editor::LockState::Held(guard)) =
+                        app.editor.as_ref().map(|e| &e.lock)
+                        && let Err(e) = guard.heartbeat()
+                    {
+                        app.error(format!("edit lock: {e}"));
                     }
                     continue;
                 }

@@ -15,7 +15,9 @@ pub enum FieldKind {
     /// One of a fixed set; Enter cycles.
     Choice(Vec<String>),
     /// An expression (edited multi-line, checked as typed); `optional` = may be empty.
-    Expr { optional: bool },
+    Expr {
+        optional: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,8 +102,16 @@ fn var_rows(rows: &mut Vec<Row>, def: &TaskDefinition, scope: VarScope) {
         if v.external {
             flags.push("ext");
         }
-        let value = v.value.as_deref().map(|x| format!(" = {}", short(x, 24))).unwrap_or_default();
-        let flags = if flags.is_empty() { String::new() } else { format!(" [{}]", flags.join(",")) };
+        let value = v
+            .value
+            .as_deref()
+            .map(|x| format!(" = {}", short(x, 24)))
+            .unwrap_or_default();
+        let flags = if flags.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", flags.join(","))
+        };
         rows.push(Row::Link {
             target: ElementRef::Variable(scope, i),
             text: format!("{}{}{}", v.name, flags, value),
@@ -125,14 +135,38 @@ pub fn rows(def: &TaskDefinition, target: ElementRef) -> Vec<Row> {
                 ExecMode::Sync => "sync",
                 ExecMode::Async => "async",
             };
-            rows.push(f("execMode", mode, Choice(vec!["sync".into(), "async".into()])));
+            rows.push(f(
+                "execMode",
+                mode,
+                Choice(vec!["sync".into(), "async".into()]),
+            ));
             rows.push(f("suspendable", b(def.suspendable), Bool));
             rows.push(f("syncControlAllowed", b(def.sync_control_allowed), Bool));
-            rows.push(fh("executionLimit", def.execution_limit.to_string(), Int, "seconds, 0 = none"));
-            rows.push(fh("resultLimit", def.result_limit.to_string(), Int, "seconds, <0 = forever"));
-            rows.push(fh("progressInterval", def.progress_interval.to_string(), Int, "ms"));
+            rows.push(fh(
+                "executionLimit",
+                def.execution_limit.to_string(),
+                Int,
+                "seconds, 0 = none",
+            ));
+            rows.push(fh(
+                "resultLimit",
+                def.result_limit.to_string(),
+                Int,
+                "seconds, <0 = forever",
+            ));
+            rows.push(fh(
+                "progressInterval",
+                def.progress_interval.to_string(),
+                Int,
+                "ms",
+            ));
             rows.push(f("resultTrace", b(def.result_trace), Bool));
-            rows.push(fh("maxSteps", def.process.max_steps.to_string(), Int, "0 = 5000"));
+            rows.push(fh(
+                "maxSteps",
+                def.process.max_steps.to_string(),
+                Int,
+                "0 = 5000",
+            ));
             rows.push(f("comment", &def.process.comment, Text));
             var_rows(&mut rows, def, VarScope::Process);
             rows.push(Row::Heading(format!("Activities ({})", acts.len())));
@@ -157,9 +191,16 @@ pub fn rows(def: &TaskDefinition, target: ElementRef) -> Vec<Row> {
                     text: format!("{} {:<10} {}", i + 1, x.kind.label(), action_summary(x)),
                 });
             }
-            rows.push(Row::Heading(format!("Transitions ({})", act.transitions.len())));
+            rows.push(Row::Heading(format!(
+                "Transitions ({})",
+                act.transitions.len()
+            )));
             for (i, t) in act.transitions.iter().enumerate() {
-                let cond = t.condition.as_deref().map(|c| format!("  {}", short(c, 28))).unwrap_or_default();
+                let cond = t
+                    .condition
+                    .as_deref()
+                    .map(|c| format!("  {}", short(c, 28)))
+                    .unwrap_or_default();
                 rows.push(Row::Link {
                     target: ElementRef::Transition(a, i),
                     text: format!("→ {}{}", t.to, cond),
@@ -168,33 +209,54 @@ pub fn rows(def: &TaskDefinition, target: ElementRef) -> Vec<Row> {
             var_rows(&mut rows, def, VarScope::Activity(a));
         }
         ElementRef::Transition(a, i) => {
-            let Some(t) = acts.get(a).and_then(|x| x.transitions.get(i)) else { return rows };
+            let Some(t) = acts.get(a).and_then(|x| x.transitions.get(i)) else {
+                return rows;
+            };
             rows.push(f("from", &acts[a].name, ReadOnly));
             let names = acts.iter().map(|x| x.name.clone()).collect();
             rows.push(f("to", &t.to, Choice(names)));
-            rows.push(f("condition", t.condition.clone().unwrap_or_default(), Expr { optional: true }));
+            rows.push(f(
+                "condition",
+                t.condition.clone().unwrap_or_default(),
+                Expr { optional: true },
+            ));
             rows.push(f("comment", &t.comment, Text));
         }
         ElementRef::Variable(scope, i) => {
-            let Some(v) = vars(def, scope).and_then(|l| l.get(i)) else { return rows };
+            let Some(v) = vars(def, scope).and_then(|l| l.get(i)) else {
+                return rows;
+            };
             rows.push(f("name", &v.name, Text));
-            rows.push(f("value", v.value.clone().unwrap_or_default(), Expr { optional: true }));
+            rows.push(f(
+                "value",
+                v.value.clone().unwrap_or_default(),
+                Expr { optional: true },
+            ));
             rows.push(f("input", b(v.input), Bool));
             rows.push(f("output", b(v.output), Bool));
             rows.push(f("external", b(v.external), Bool));
             rows.push(f("comment", &v.comment, Text));
         }
         ElementRef::Action(a, i) => {
-            let Some(x) = acts.get(a).and_then(|act| act.actions.get(i)) else { return rows };
+            let Some(x) = acts.get(a).and_then(|act| act.actions.get(i)) else {
+                return rows;
+            };
             rows.push(f("kind", x.kind.label(), ReadOnly));
             rows.push(f("name", &x.name, Text));
-            rows.push(f("condition", x.condition.clone().unwrap_or_default(), Expr { optional: true }));
+            rows.push(f(
+                "condition",
+                x.condition.clone().unwrap_or_default(),
+                Expr { optional: true },
+            ));
             match &x.kind {
                 ActionKind::Expression { expression } => {
                     rows.push(f("expression", expression, Expr { optional: false }));
                 }
                 ActionKind::Service { op, arguments } => {
-                    let ops = crate::services::ops::OPS.iter().map(|o| o.name.to_string()).collect();
+                    let ops = crate::services::ops::OPS
+                        .iter()
+                        .map(|o| o.name.to_string())
+                        .collect();
                     rows.push(f("op", op, Choice(ops)));
                     for arg in arguments {
                         rows.push(Row::Field(Field {
@@ -228,17 +290,36 @@ pub fn rows(def: &TaskDefinition, target: ElementRef) -> Vec<Row> {
                             hint: "",
                         }));
                     }
-                    rows.push(f("request", m.request.clone().unwrap_or_default(), Expr { optional: true }));
+                    rows.push(f(
+                        "request",
+                        m.request.clone().unwrap_or_default(),
+                        Expr { optional: true },
+                    ));
                     rows.push(f("description", &m.description, Text));
-                    rows.push(fh("timeout", m.timeout.to_string(), Int, "minutes, 0 = none"));
+                    rows.push(fh(
+                        "timeout",
+                        m.timeout.to_string(),
+                        Int,
+                        "minutes, 0 = none",
+                    ));
                     let item_type = match &m.item_type {
                         WorkItemType::Approval => "approval".to_string(),
                         WorkItemType::Interaction => "interaction".to_string(),
                         WorkItemType::Custom(s) => s.clone(),
                     };
                     rows.push(f("itemType", item_type, Text));
-                    rows.push(fh("exposedVariables", m.exposed_variables.join(", "), Text, "empty = all"));
-                    rows.push(fh("editableVariables", m.editable_variables.join(", "), Text, "empty = exposed"));
+                    rows.push(fh(
+                        "exposedVariables",
+                        m.exposed_variables.join(", "),
+                        Text,
+                        "empty = all",
+                    ));
+                    rows.push(fh(
+                        "editableVariables",
+                        m.editable_variables.join(", "),
+                        Text,
+                        "empty = exposed",
+                    ));
                 }
                 ActionKind::Command(c) => {
                     for (n, arg) in c.argv.iter().enumerate() {
@@ -252,7 +333,11 @@ pub fn rows(def: &TaskDefinition, target: ElementRef) -> Vec<Row> {
                     }
                     rows.push(fh("timeout", c.timeout.to_string(), Int, "seconds"));
                     rows.push(fh("outputCap", c.output_cap.to_string(), Int, "bytes"));
-                    rows.push(f("exitCodeTo", c.exit_code_to.clone().unwrap_or_default(), Text));
+                    rows.push(f(
+                        "exitCodeTo",
+                        c.exit_code_to.clone().unwrap_or_default(),
+                        Text,
+                    ));
                     rows.push(f("outputTo", c.output_to.clone().unwrap_or_default(), Text));
                 }
             }

@@ -109,3 +109,33 @@ pub fn list(root: &Path) -> Vec<(PathBuf, RecoveryCopy)> {
 pub fn remove(root: &Path, definition_path: &Path) {
     let _ = std::fs::remove_file(recovery_file(root, definition_path));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn published_copy_is_written_and_listed_then_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let def: TaskDefinition = serde_json::from_str(
+            r#"{"formatVersion":1,"id":"td-1","name":"W","process":{"activities":[]}}"#,
+        )
+        .unwrap();
+        let path = Path::new("TaskDefinition/w.json");
+        publish(dir.path(), path, None);
+        assert!(
+            write_published().is_empty(),
+            "nothing unsaved, nothing written"
+        );
+        publish(dir.path(), path, Some(&def));
+        let written = write_published();
+        assert_eq!(written, vec![dir.path().join(".bpe/recovery/w.json")]);
+        let listed = list(dir.path());
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].1.definition, def);
+        assert_eq!(listed[0].1.path, path);
+        remove(dir.path(), path);
+        assert!(list(dir.path()).is_empty());
+        publish(dir.path(), path, None);
+    }
+}

@@ -23,7 +23,10 @@ fn action(name: &str, kind: ActionKind) -> Action {
 }
 
 fn arg(name: &str, value: &str) -> Argument {
-    Argument { name: name.to_string(), value: value.to_string() }
+    Argument {
+        name: name.to_string(),
+        value: value.to_string(),
+    }
 }
 
 /// Every template, in picker order.
@@ -48,9 +51,19 @@ pub fn templates(repo: &Repository) -> Vec<Template> {
             arguments: vec![arg("approver", "$manager"), arg("request", "$request")],
         },
     );
-    approval.returns = vec![Return { from: "decision".into(), to: "decision".into() }];
-    out.push(Template { label: "approval: call the \"Approval\" subprocess".into(), action: approval });
-    let mut templates: Vec<&str> = repo.email_templates.iter().map(|t| t.value.name.as_str()).collect();
+    approval.returns = vec![Return {
+        from: "decision".into(),
+        to: "decision".into(),
+    }];
+    out.push(Template {
+        label: "approval: call the \"Approval\" subprocess".into(),
+        action: approval,
+    });
+    let mut templates: Vec<&str> = repo
+        .email_templates
+        .iter()
+        .map(|t| t.value.name.as_str())
+        .collect();
     templates.sort_unstable();
     if templates.is_empty() {
         templates.push("Welcome");
@@ -74,14 +87,26 @@ pub fn templates(repo: &Repository) -> Vec<Template> {
         label: "expression: (set name=\"x\" …)".into(),
         action: action(
             "",
-            ActionKind::Expression { expression: "(set name=\"result\" null)".into() },
+            ActionKind::Expression {
+                expression: "(set name=\"result\" null)".into(),
+            },
         ),
     });
     for op in OPS {
-        let arguments = op.required.iter().map(|name| arg(name, &format!("${name}"))).collect();
+        let arguments = op
+            .required
+            .iter()
+            .map(|name| arg(name, &format!("${name}")))
+            .collect();
         out.push(Template {
             label: format!("service {}: {}", op.name, op.summary),
-            action: action("", ActionKind::Service { op: op.name.to_string(), arguments }),
+            action: action(
+                "",
+                ActionKind::Service {
+                    op: op.name.to_string(),
+                    arguments,
+                },
+            ),
         });
     }
     out

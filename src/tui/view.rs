@@ -16,14 +16,21 @@ pub fn view(app: &App, frame: &mut Frame) {
     if area.width < MIN_COLS || area.height < MIN_ROWS {
         let text = vec![
             Line::styled("Terminal too small", app.theme.error()),
-            Line::raw(format!("{}x{} — bpe needs at least {MIN_COLS}x{MIN_ROWS}.", area.width, area.height)),
+            Line::raw(format!(
+                "{}x{} — bpe needs at least {MIN_COLS}x{MIN_ROWS}.",
+                area.width, area.height
+            )),
             Line::raw("Enlarge the window, or q to quit."),
         ];
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
         return;
     }
-    let [main, status, footer] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    let [main, status, footer] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     match app.screen {
         Screen::Browser => super::browser::view(app, frame, main),
         Screen::Editor => super::editor_view::view(app, frame, main),
@@ -59,9 +66,16 @@ fn view_footer(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     // Screen keys first, as many as fit; the global ones (help, quit) always show.
     let contexts = app.contexts();
-    let (global, local): (Vec<_>, Vec<_>) = contexts.iter().copied().partition(|c| *c == super::keymap::Context::Global);
+    let (global, local): (Vec<_>, Vec<_>) = contexts
+        .iter()
+        .copied()
+        .partition(|c| *c == super::keymap::Context::Global);
     let global_hints = app.keymap.hints(&global);
-    let width_of = |h: &[(String, &str)]| h.iter().map(|(k, w)| k.chars().count() + w.chars().count() + 3).sum::<usize>();
+    let width_of = |h: &[(String, &str)]| {
+        h.iter()
+            .map(|(k, w)| k.chars().count() + w.chars().count() + 3)
+            .sum::<usize>()
+    };
     let budget = (area.width as usize).saturating_sub(width_of(&global_hints));
     let mut spans = Vec::new();
     let mut width = 0usize;
@@ -94,7 +108,10 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
 }
 
 fn key_hint(app: &App, ctx: super::keymap::Context, action: super::action::Action) -> String {
-    app.keymap.key_for(ctx, action).map(|k| k.to_string()).unwrap_or_else(|| "?".into())
+    app.keymap
+        .key_for(ctx, action)
+        .map(|k| k.to_string())
+        .unwrap_or_else(|| "?".into())
 }
 
 fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
@@ -104,7 +121,11 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
     match overlay {
         Overlay::Help { scroll } => super::help::view(app, frame, area, *scroll),
         Overlay::ConfirmUnsaved { then } => {
-            let name = app.editor.as_ref().map(|e| e.def.name.clone()).unwrap_or_default();
+            let name = app
+                .editor
+                .as_ref()
+                .map(|e| e.def.name.clone())
+                .unwrap_or_default();
             let what = match then {
                 AfterConfirm::Quit => "before quitting",
                 AfterConfirm::Close => "before closing",
@@ -125,9 +146,15 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
             popup(frame, area, " Unsaved changes ", lines, 56, app);
         }
         Overlay::Conflict => {
-            let name = app.editor.as_ref().map(|e| e.def.name.clone()).unwrap_or_default();
+            let name = app
+                .editor
+                .as_ref()
+                .map(|e| e.def.name.clone())
+                .unwrap_or_default();
             let lines = vec![
-                Line::raw(format!("{name} changed on disk while you have unsaved edits.")),
+                Line::raw(format!(
+                    "{name} changed on disk while you have unsaved edits."
+                )),
                 Line::raw("Nothing is overwritten until you choose:"),
                 Line::raw(""),
                 Line::from(vec![
@@ -147,7 +174,12 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
                 Line::raw(""),
             ];
             for (i, (_, c)) in copies.iter().enumerate() {
-                let text = format!("{} ({}, kept {})", c.definition.name, c.path.display(), c.saved_at);
+                let text = format!(
+                    "{} ({}, kept {})",
+                    c.definition.name,
+                    c.path.display(),
+                    c.saved_at
+                );
                 if i == *selected {
                     lines.push(Line::styled(format!("▶ {text}"), t.selected()));
                 } else {
@@ -165,7 +197,11 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
             ]));
             popup(frame, area, " Recovery ", lines, 76, app);
         }
-        Overlay::Prompt { purpose, input, error } => {
+        Overlay::Prompt {
+            purpose,
+            input,
+            error,
+        } => {
             let title = match purpose {
                 PromptPurpose::AddActivity { .. } => " New activity ",
                 PromptPurpose::AddVariable { .. } => " New variable ",
@@ -179,33 +215,53 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
                 .title_bottom(Line::styled(" Enter add · Esc cancel ", t.dim()));
             let inner = block.inner(r);
             frame.render_widget(block, r);
-            let [field, msg] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(Rect {
-                y: inner.y + 1,
-                height: inner.height.saturating_sub(1),
-                ..inner
-            });
+            let [field, msg] =
+                Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(Rect {
+                    y: inner.y + 1,
+                    height: inner.height.saturating_sub(1),
+                    ..inner
+                });
             frame.render_widget(input, field);
             if let Some(e) = error {
-                frame.render_widget(Paragraph::new(Line::styled(format!("✗ {e}"), t.error())), msg);
+                frame.render_widget(
+                    Paragraph::new(Line::styled(format!("✗ {e}"), t.error())),
+                    msg,
+                );
             }
         }
-        Overlay::Picker { purpose, items, selected } => {
+        Overlay::Picker {
+            purpose,
+            items,
+            selected,
+        } => {
             let title = match purpose {
                 PickerPurpose::Connect { .. } => " Connect to… ",
                 PickerPurpose::Template { .. } => " New action from a template ",
                 PickerPurpose::Choice { .. } => " Choose a value ",
             };
-            let r = centered(area, 80, (items.len() as u16 + 2).min(area.height.saturating_sub(2)));
+            let r = centered(
+                area,
+                80,
+                (items.len() as u16 + 2).min(area.height.saturating_sub(2)),
+            );
             frame.render_widget(Clear, r);
             let block = Block::default()
                 .borders(Borders::ALL)
                 .border_style(t.focused_border())
                 .title(Span::styled(title, t.title()))
-                .title_bottom(Line::styled(" ↑↓ choose · Enter accept · Esc cancel ", t.dim()));
-            let list = List::new(items.iter().map(|i| ListItem::new(i.clone())).collect::<Vec<_>>())
-                .block(block)
-                .highlight_style(t.selected())
-                .highlight_symbol("▶");
+                .title_bottom(Line::styled(
+                    " ↑↓ choose · Enter accept · Esc cancel ",
+                    t.dim(),
+                ));
+            let list = List::new(
+                items
+                    .iter()
+                    .map(|i| ListItem::new(i.clone()))
+                    .collect::<Vec<_>>(),
+            )
+            .block(block)
+            .highlight_style(t.selected())
+            .highlight_symbol("▶");
             let mut state = ListState::default().with_selected(Some(*selected));
             frame.render_stateful_widget(list, r, &mut state);
         }
@@ -219,5 +275,10 @@ fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, width: u1
         .borders(Borders::ALL)
         .border_style(app.theme.focused_border())
         .title(Span::styled(title.to_string(), app.theme.title()));
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), r);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        r,
+    );
 }
