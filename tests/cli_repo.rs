@@ -83,7 +83,11 @@ fn broken_repository() -> tempfile::TempDir {
     );
     // Truncated JSON: ends inside the process object.
     let full = definition("td-3", "Truncated", "X");
-    write(root, "TaskDefinition/truncated.json", &full.as_bytes()[..60]);
+    write(
+        root,
+        "TaskDefinition/truncated.json",
+        &full.as_bytes()[..60],
+    );
     // Invalid UTF-8 in line 3.
     write(
         root,
@@ -216,7 +220,10 @@ fn cache_lists_pins_and_clears_only_with_force() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("changed since"), "{stdout}");
-    assert!(stdout.contains("ti-1 (suspended; pending wi-1)"), "{stdout}");
+    assert!(
+        stdout.contains("ti-1 (suspended; pending wi-1)"),
+        "{stdout}"
+    );
 
     let out = bpe(&["cache", root, "--clear"]);
     let stdout = text(&out.stdout);
@@ -264,7 +271,10 @@ fn snapshot_suggests_names_and_repoints() {
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("re-pointed 1 instances (ti-1) and 1 work items (wi-1)"), "{stdout}");
+    assert!(
+        stdout.contains("re-pointed 1 instances (ti-1) and 1 work items (wi-1)"),
+        "{stdout}"
+    );
 
     let repo = Repository::open(root).unwrap();
     assert_eq!(repo.definitions.len(), 2);
@@ -275,7 +285,10 @@ fn snapshot_suggests_names_and_repoints() {
         .unwrap();
     assert_eq!(copy.value.process.activities[1].name, "Approve");
     assert_eq!(repo.instances[0].value.definition.id, copy.value.id);
-    assert_eq!(repo.instances[0].value.definition.hash, content_hash(&copy.value));
+    assert_eq!(
+        repo.instances[0].value.definition.hash,
+        content_hash(&copy.value)
+    );
     assert_eq!(repo.work_items[0].value.definition.id, copy.value.id);
 }
 
@@ -297,12 +310,22 @@ fn locks_lists_live_and_breaks_only_stale() {
     .unwrap();
     let out = bpe(&["locks", arg]);
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("edit-td-1") && stdout.contains("live"), "{stdout}");
-    assert!(stdout.contains(&format!("pid {}", std::process::id())), "{stdout}");
+    assert!(
+        stdout.contains("edit-td-1") && stdout.contains("live"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("pid {}", std::process::id())),
+        "{stdout}"
+    );
 
     let out = bpe(&["locks", arg, "--break", "edit-td-1"]);
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("is not stale"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("is not stale"),
+        "{}",
+        text(&out.stderr)
+    );
 
     let out = bpe(&["locks", arg, "--break", "edit-td-2"]);
     assert!(text(&out.stderr).contains("did you mean \"edit-td-1\"?"));

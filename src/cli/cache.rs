@@ -66,7 +66,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         }
     } else {
-        let entries = cache::entries(&repo.root, &repo).context("cannot read the definition cache")?;
+        let entries =
+            cache::entries(&repo.root, &repo).context("cannot read the definition cache")?;
         if args.json {
             serde_json::to_writer_pretty(&mut out, &entries)?;
             writeln!(out)?;

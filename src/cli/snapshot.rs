@@ -29,7 +29,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot open repository {}", args.repo.display()))?;
     print_load_errors(&args.repo, &repo.errors);
     if repo.definition(&args.name).is_none() {
-        let names: Vec<&str> = repo.definitions.iter().map(|d| d.value.name.as_str()).collect();
+        let names: Vec<&str> = repo
+            .definitions
+            .iter()
+            .map(|d| d.value.name.as_str())
+            .collect();
         anyhow::bail!(
             "no TaskDefinition named {:?}{}",
             args.name,

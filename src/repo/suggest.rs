@@ -23,7 +23,11 @@ pub fn suggest<S: AsRef<str>>(name: &str, candidates: &[S]) -> Vec<String> {
         .collect();
     scored.sort();
     scored.dedup_by(|a, b| a.1 == b.1);
-    scored.into_iter().take(3).map(|(_, c)| c.to_string()).collect()
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, c)| c.to_string())
+        .collect()
 }
 
 /// `; did you mean "A" or "B"?` — empty when there is nothing close.
