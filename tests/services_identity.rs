@@ -20,7 +20,10 @@ fn both_modes(op: &str, args: &[(&str, Value)], check: impl Fn(&Fixture, &Value)
     check(&fx, &result);
     let applied = svc.effects().to_vec();
     assert!(!applied.is_empty(), "{op} recorded no effect");
-    assert!(applied.iter().all(|e| e.applied && e.op == op), "{applied:?}");
+    assert!(
+        applied.iter().all(|e| e.applied && e.op == op),
+        "{applied:?}"
+    );
 
     let fx = Fixture::new();
     let before = fx.snapshot();
@@ -80,11 +83,21 @@ fn create_user_refuses_duplicates_and_unsafe_ids() {
     let fx = Fixture::new();
     let mut svc = fx.services(false);
     let mut case = Case::new("ti-1");
-    let args = |id: &str| vec![("accountId", s(id)), ("firstName", s("A")), ("lastName", s("B"))];
-    let e = case.call(&mut svc, "createUser", &args("jsmith")).unwrap_err();
+    let args = |id: &str| {
+        vec![
+            ("accountId", s(id)),
+            ("firstName", s("A")),
+            ("lastName", s("B")),
+        ]
+    };
+    let e = case
+        .call(&mut svc, "createUser", &args("jsmith"))
+        .unwrap_err();
     assert!(e.message.contains("already exists"), "{e}");
     // Same file name after slugging.
-    let e = case.call(&mut svc, "createUser", &args("JSmith")).unwrap_err();
+    let e = case
+        .call(&mut svc, "createUser", &args("JSmith"))
+        .unwrap_err();
     assert!(e.message.contains("User/jsmith.json"), "{e}");
     for bad in ["../etc/passwd", "", " x", "a b", "ü", &"x".repeat(65)] {
         let e = case.call(&mut svc, "createUser", &args(bad)).unwrap_err();
@@ -100,20 +113,34 @@ fn dry_run_reads_see_dry_run_writes() {
     let before = fx.snapshot();
     let mut svc = fx.services(true);
     let mut case = Case::new("ti-1");
-    let create = [("accountId", s("jdoe")), ("firstName", s("Jane")), ("lastName", s("Doe"))];
+    let create = [
+        ("accountId", s("jdoe")),
+        ("firstName", s("Jane")),
+        ("lastName", s("Doe")),
+    ];
     case.call(&mut svc, "createUser", &create).unwrap();
-    let got = case.call(&mut svc, "getUser", &[("accountId", s("jdoe"))]).unwrap();
-    let Value::Map(m) = got else { panic!("{got:?}") };
+    let got = case
+        .call(&mut svc, "getUser", &[("accountId", s("jdoe"))])
+        .unwrap();
+    let Value::Map(m) = got else {
+        panic!("{got:?}")
+    };
     assert_eq!(m["firstName"], s("Jane"));
     // A second create sees the first.
     assert!(case.call(&mut svc, "createUser", &create).is_err());
-    case.call(&mut svc, "deleteUser", &[("accountId", s("jsmith"))]).unwrap();
+    case.call(&mut svc, "deleteUser", &[("accountId", s("jsmith"))])
+        .unwrap();
     assert_eq!(
-        case.call(&mut svc, "getUser", &[("accountId", s("jsmith"))]).unwrap(),
+        case.call(&mut svc, "getUser", &[("accountId", s("jsmith"))])
+            .unwrap(),
         Value::Null
     );
     let q = case
-        .call(&mut svc, "queryUsers", &[("attribute", s("department")), ("value", s("Finance"))])
+        .call(
+            &mut svc,
+            "queryUsers",
+            &[("attribute", s("department")), ("value", s("Finance"))],
+        )
         .unwrap();
     assert_eq!(q, list(&["aheir", "mboss"]));
     assert_eq!(fx.snapshot(), before);
@@ -146,12 +173,23 @@ fn update_user_refuses_fields_with_their_own_op() {
     let mut case = Case::new("ti-1");
     for field in ["roles", "password", "passwordHash", "disabled", "accounts"] {
         let e = case
-            .call(&mut svc, "updateUser", &[("accountId", s("jsmith")), (field, s("x"))])
+            .call(
+                &mut svc,
+                "updateUser",
+                &[("accountId", s("jsmith")), (field, s("x"))],
+            )
             .unwrap_err();
-        assert!(e.message.contains(field) && e.message.contains("use"), "{e}");
+        assert!(
+            e.message.contains(field) && e.message.contains("use"),
+            "{e}"
+        );
     }
     let e = case
-        .call(&mut svc, "updateUser", &[("accountId", s("nobody")), ("title", s("x"))])
+        .call(
+            &mut svc,
+            "updateUser",
+            &[("accountId", s("nobody")), ("title", s("x"))],
+        )
         .unwrap_err();
     assert_eq!(e.message, "updateUser: no user 'nobody'");
 }
@@ -161,9 +199,15 @@ fn get_user_hides_password_data() {
     let fx = Fixture::new();
     let mut svc = fx.services(false);
     let mut case = Case::new("ti-1");
-    case.call(&mut svc, "changePassword", &[("accountId", s("jsmith")), ("password", s("Tr0ub4dor&3"))])
+    case.call(
+        &mut svc,
+        "changePassword",
+        &[("accountId", s("jsmith")), ("password", s("Tr0ub4dor&3"))],
+    )
+    .unwrap();
+    let got = case
+        .call(&mut svc, "getUser", &[("accountId", s("jsmith"))])
         .unwrap();
-    let got = case.call(&mut svc, "getUser", &[("accountId", s("jsmith"))]).unwrap();
     let Value::Map(m) = &got else { panic!() };
     assert!(!m.contains_key("passwordHash"));
     assert!(!got.to_text().contains("pbkdf2"));
@@ -173,7 +217,9 @@ fn get_user_hides_password_data() {
         read_only("getUser", &[("accountId", s("nobody"))]),
         Value::Null
     );
-    let Value::Map(m) = read_only("getUser", &[("accountId", s("mboss"))]) else { panic!() };
+    let Value::Map(m) = read_only("getUser", &[("accountId", s("mboss"))]) else {
+        panic!()
+    };
     assert_eq!(m["roles"], Value::List(vec![]));
     assert_eq!(m["title"], s(""));
 }
@@ -181,19 +227,31 @@ fn get_user_hides_password_data() {
 #[test]
 fn query_users_is_read_only() {
     assert_eq!(
-        read_only("queryUsers", &[("attribute", s("manager")), ("value", s("mboss"))]),
+        read_only(
+            "queryUsers",
+            &[("attribute", s("manager")), ("value", s("mboss"))]
+        ),
         list(&["jsmith"])
     );
     assert_eq!(
-        read_only("queryUsers", &[("attribute", s("costCenter")), ("value", Value::Int(4711))]),
+        read_only(
+            "queryUsers",
+            &[("attribute", s("costCenter")), ("value", Value::Int(4711))]
+        ),
         list(&["jsmith"])
     );
     assert_eq!(
-        read_only("queryUsers", &[("attribute", s("role")), ("value", s("Employee"))]),
+        read_only(
+            "queryUsers",
+            &[("attribute", s("role")), ("value", s("Employee"))]
+        ),
         list(&["jsmith"])
     );
     assert_eq!(
-        read_only("queryUsers", &[("attribute", s("department")), ("value", s("Nope"))]),
+        read_only(
+            "queryUsers",
+            &[("attribute", s("department")), ("value", s("Nope"))]
+        ),
         Value::List(vec![])
     );
 }
@@ -209,11 +267,16 @@ fn disable_and_enable_both_modes() {
     for dry_run in [false, true] {
         let fx = Fixture::new();
         let mut case = Case::new("ti-1");
-        case.call(&mut fx.services(false), "disableUser", &[("accountId", s("jsmith"))])
-            .unwrap();
+        case.call(
+            &mut fx.services(false),
+            "disableUser",
+            &[("accountId", s("jsmith"))],
+        )
+        .unwrap();
         let before = fx.snapshot();
         let mut svc = fx.services(dry_run);
-        case.call(&mut svc, "enableUser", &[("accountId", s("jsmith"))]).unwrap();
+        case.call(&mut svc, "enableUser", &[("accountId", s("jsmith"))])
+            .unwrap();
         let u = user(&fx, "jsmith");
         assert_eq!(u.get("disabled").is_none(), !dry_run);
         assert_eq!(fx.snapshot() == before, dry_run);
@@ -232,8 +295,17 @@ fn delete_user_both_modes() {
 fn set_and_remove_property_both_modes() {
     both_modes(
         "setProperty",
-        &[("accountId", s("jsmith")), ("name", s("badge")), ("value", list(&["a", "b"]))],
-        |fx, _| assert_eq!(user(fx, "jsmith")["attributes"]["badge"], serde_json::json!(["a", "b"])),
+        &[
+            ("accountId", s("jsmith")),
+            ("name", s("badge")),
+            ("value", list(&["a", "b"])),
+        ],
+        |fx, _| {
+            assert_eq!(
+                user(fx, "jsmith")["attributes"]["badge"],
+                serde_json::json!(["a", "b"])
+            )
+        },
     );
     both_modes(
         "removeProperty",
@@ -245,7 +317,10 @@ fn set_and_remove_property_both_modes() {
     );
     // Removing what is not there changes nothing.
     assert_eq!(
-        read_only("removeProperty", &[("accountId", s("jsmith")), ("name", s("nothing"))]),
+        read_only(
+            "removeProperty",
+            &[("accountId", s("jsmith")), ("name", s("nothing"))]
+        ),
         Value::Int(0)
     );
 }
@@ -267,7 +342,11 @@ fn transfer_ownership_both_modes() {
     );
     let fx = Fixture::new();
     let e = Case::new("ti-1")
-        .call(&mut fx.services(false), "transferOwnership", &[("from", s("mboss")), ("to", s("ghost"))])
+        .call(
+            &mut fx.services(false),
+            "transferOwnership",
+            &[("from", s("mboss")), ("to", s("ghost"))],
+        )
         .unwrap_err();
     assert_eq!(e.message, "transferOwnership: no user 'ghost'");
 }
@@ -277,7 +356,12 @@ fn assign_and_revoke_role_both_modes() {
     both_modes(
         "assignRole",
         &[("accountId", s("jsmith")), ("role", s("AP Clerk"))],
-        |fx, _| assert_eq!(user(fx, "jsmith")["roles"], serde_json::json!(["Employee", "AP Clerk"])),
+        |fx, _| {
+            assert_eq!(
+                user(fx, "jsmith")["roles"],
+                serde_json::json!(["Employee", "AP Clerk"])
+            )
+        },
     );
     both_modes(
         "revokeRole",
@@ -295,7 +379,11 @@ fn assign_and_revoke_role_both_modes() {
     let mut case = Case::new("ti-1");
     for op in ["assignRole", "revokeRole"] {
         let e = case
-            .call(&mut svc, op, &[("accountId", s("jsmith")), ("role", s("Wizard"))])
+            .call(
+                &mut svc,
+                op,
+                &[("accountId", s("jsmith")), ("role", s("Wizard"))],
+            )
             .unwrap_err();
         assert_eq!(e.message, format!("{op}: unknown role 'Wizard'"));
     }
@@ -337,27 +425,47 @@ fn provision_and_deprovision_both_modes() {
 
 #[test]
 fn check_sod_returns_null_or_violations() {
-    assert_eq!(read_only("checkSoD", &[("accountId", s("jsmith"))]), Value::Null);
+    assert_eq!(
+        read_only("checkSoD", &[("accountId", s("jsmith"))]),
+        Value::Null
+    );
     assert_eq!(
         read_only("checkSoD", &[("roles", list(&["AP Clerk"]))]),
         Value::Null
     );
     let v = read_only(
         "checkSoD",
-        &[("accountId", s("jsmith")), ("roles", list(&["AP Clerk", "AP Approver"]))],
+        &[
+            ("accountId", s("jsmith")),
+            ("roles", list(&["AP Clerk", "AP Approver"])),
+        ],
     );
-    let Value::List(items) = &v else { panic!("{v:?}") };
+    let Value::List(items) = &v else {
+        panic!("{v:?}")
+    };
     assert_eq!(items.len(), 1);
     let text = items[0].to_text();
-    assert!(text.contains("Finance SoD") && text.contains("AP Clerk") && text.contains("AP Approver"), "{text}");
+    assert!(
+        text.contains("Finance SoD") && text.contains("AP Clerk") && text.contains("AP Approver"),
+        "{text}"
+    );
     assert!(v.is_true());
     // The user's current roles count too.
     let fx = Fixture::new();
     let mut svc = fx.services(false);
     let mut case = Case::new("ti-1");
-    case.call(&mut svc, "assignRole", &[("accountId", s("jsmith")), ("role", s("AP Clerk"))]).unwrap();
+    case.call(
+        &mut svc,
+        "assignRole",
+        &[("accountId", s("jsmith")), ("role", s("AP Clerk"))],
+    )
+    .unwrap();
     let v = case
-        .call(&mut svc, "checkSoD", &[("accountId", s("jsmith")), ("roles", s("AP Approver"))])
+        .call(
+            &mut svc,
+            "checkSoD",
+            &[("accountId", s("jsmith")), ("roles", s("AP Approver"))],
+        )
         .unwrap();
     assert!(v.is_true());
 }
@@ -384,15 +492,32 @@ fn change_password_both_modes_never_keeps_clear_text() {
     let fx = Fixture::new();
     let mut svc = fx.services(false);
     let mut case = Case::new("ti-1");
-    case.call(&mut svc, "changePassword", &[("accountId", s("jsmith")), ("password", s(secret))])
-        .unwrap();
-    case.call(&mut svc, "audit", &[("event", s("pw")), ("password", s(secret))]).unwrap();
+    case.call(
+        &mut svc,
+        "changePassword",
+        &[("accountId", s("jsmith")), ("password", s(secret))],
+    )
+    .unwrap();
+    case.call(
+        &mut svc,
+        "audit",
+        &[("event", s("pw")), ("password", s(secret))],
+    )
+    .unwrap();
     let e = case
-        .call(&mut svc, "changePassword", &[("accountId", s("ghost")), ("password", s(secret))])
+        .call(
+            &mut svc,
+            "changePassword",
+            &[("accountId", s("ghost")), ("password", s(secret))],
+        )
         .unwrap_err();
     assert!(!e.message.contains(secret));
     let e = case
-        .call(&mut svc, "changePassword", &[("accountId", s("jsmith")), ("password", list(&[secret]))])
+        .call(
+            &mut svc,
+            "changePassword",
+            &[("accountId", s("jsmith")), ("password", list(&[secret]))],
+        )
         .unwrap_err();
     assert!(!e.message.contains(secret));
     assert!(!fx.read("audit.jsonl").contains(secret));
@@ -406,16 +531,26 @@ fn unknown_ops_and_bad_arguments() {
     let mut case = Case::new("ti-1");
     let e = case.call(&mut svc, "frobnicate", &[]).unwrap_err();
     assert_eq!(e.message, "Unknown WorkflowServices op: frobnicate");
-    let e = case.call(&mut svc, "assignRole", &[("accountId", s("jsmith"))]).unwrap_err();
+    let e = case
+        .call(&mut svc, "assignRole", &[("accountId", s("jsmith"))])
+        .unwrap_err();
     assert_eq!(e.message, "assignRole: missing required argument 'role'");
     let e = case
         .call(&mut svc, "getUser", &[("accountId", Value::Null)])
         .unwrap_err();
     assert_eq!(e.message, "getUser: missing required argument 'accountId'");
     let e = case
-        .call(&mut svc, "getUser", &[("accountId", s("jsmith")), ("acountId", s("x"))])
+        .call(
+            &mut svc,
+            "getUser",
+            &[("accountId", s("jsmith")), ("acountId", s("x"))],
+        )
         .unwrap_err();
-    assert!(e.message.starts_with("getUser: unknown argument 'acountId'"), "{e}");
+    assert!(
+        e.message
+            .starts_with("getUser: unknown argument 'acountId'"),
+        "{e}"
+    );
 }
 
 #[test]

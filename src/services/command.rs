@@ -224,7 +224,10 @@ mod tests {
     #[test]
     fn policy_cases() {
         let p = policy(true, &["echo", "/usr/bin/id"]);
-        assert_eq!(command_allowed(&p, true, &argv(&["/bin/echo", "x"])), Ok(()));
+        assert_eq!(
+            command_allowed(&p, true, &argv(&["/bin/echo", "x"])),
+            Ok(())
+        );
         assert_eq!(command_allowed(&p, true, &argv(&["echo"])), Ok(()));
         assert_eq!(command_allowed(&p, true, &argv(&["/usr/bin/id"])), Ok(()));
         assert_eq!(

@@ -118,7 +118,10 @@ pub(crate) fn split_list(text: &str) -> Vec<String> {
 pub(crate) fn parse_mailbox(text: &str) -> Result<Mailbox, String> {
     let text = text.trim();
     if text.chars().any(|c| c == '\r' || c == '\n') {
-        return Err(format!("invalid email address '{}': line break", text.escape_debug()));
+        return Err(format!(
+            "invalid email address '{}': line break",
+            text.escape_debug()
+        ));
     }
     match (text.rfind('<'), text.ends_with('>')) {
         (Some(open), true) => {
@@ -219,10 +222,7 @@ fn format_mailbox(m: &Mailbox) -> String {
     let name = if !clean.is_ascii() {
         encoded_words(&clean)
     } else if clean.chars().any(|c| "()<>[]:;@\\,.\"".contains(c)) {
-        format!(
-            "\"{}\"",
-            clean.replace('\\', "\\\\").replace('"', "\\\"")
-        )
+        format!("\"{}\"", clean.replace('\\', "\\\\").replace('"', "\\\""))
     } else {
         clean
     };
@@ -249,7 +249,8 @@ fn quoted_printable(lines: &[&str]) -> String {
         let mut len = 0;
         for (i, &b) in bytes.iter().enumerate() {
             let last = i + 1 == bytes.len();
-            let literal = (b == b' ' || b == b'\t') && !last || (33..=126).contains(&b) && b != b'=';
+            let literal =
+                (b == b' ' || b == b'\t') && !last || (33..=126).contains(&b) && b != b'=';
             let piece = if literal {
                 (b as char).to_string()
             } else {

@@ -115,7 +115,14 @@ fn pbkdf2_sha256(password: &[u8], salt: &[u8], iterations: u32) -> [u8; HASH_LEN
 }
 
 fn words(bytes: &[u8; 32]) -> [u32; 8] {
-    std::array::from_fn(|i| u32::from_be_bytes([bytes[4 * i], bytes[4 * i + 1], bytes[4 * i + 2], bytes[4 * i + 3]]))
+    std::array::from_fn(|i| {
+        u32::from_be_bytes([
+            bytes[4 * i],
+            bytes[4 * i + 1],
+            bytes[4 * i + 2],
+            bytes[4 * i + 3],
+        ])
+    })
 }
 
 /// Write 8 words big-endian into the first 32 bytes of `block`.
@@ -145,7 +152,10 @@ pub fn verify_password(stored: &str, candidate: &str) -> bool {
     }
     let out = pbkdf2_sha256(candidate.as_bytes(), &salt, iterations);
     // Constant-time comparison.
-    out.iter().zip(&expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    out.iter()
+        .zip(&expected)
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+        == 0
 }
 
 #[cfg(test)]
@@ -168,7 +178,11 @@ mod tests {
         for (password, salt, rounds) in [
             ("", &b"salt"[..], 3),
             ("pw", &b""[..], 2),
-            (long.as_str(), &b"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"[..], 5),
+            (
+                long.as_str(),
+                &b"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"[..],
+                5,
+            ),
             ("Jürgen", &b"x"[..], 1000),
         ] {
             let mut expected = [0u8; 32];

@@ -16,6 +16,7 @@ use crate::expr::Value;
 use crate::model::{
     Account, EmailTemplate, FORMAT_VERSION, Policy, RepositoryConfig, Role, User, new_id, slug,
 };
+use crate::repo::Versioned;
 
 /// How the runner wants services to behave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -75,17 +76,18 @@ impl RepoServices {
 
     // ---- reading the store -------------------------------------------------
 
-    fn parse<T: DeserializeOwned>(rel: &Path, bytes: &[u8]) -> Result<T, ServiceError> {
-        let text = std::str::from_utf8(bytes)
-            .map_err(|_| ServiceError::new(format!("{}: not valid UTF-8", rel.display())))?;
-        crate::repo::parse_text(text).map_err(|(line, col, msg)| {
+    fn parse<T: DeserializeOwned + Versioned>(rel: &Path, bytes: &[u8]) -> Result<T, ServiceError> {
+        crate::repo::parse_bytes(bytes).map_err(|(line, col, msg)| {
             ServiceError::new(format!("{}:{line}:{col}: {msg}", rel.display()))
         })
     }
 
     /// Every parseable object of a directory. Broken files are skipped here;
     /// `bpe validate` reports them.
-    fn all<T: DeserializeOwned>(&self, dir: &str) -> Result<Vec<(PathBuf, T)>, ServiceError> {
+    fn all<T: DeserializeOwned + Versioned>(
+        &self,
+        dir: &str,
+    ) -> Result<Vec<(PathBuf, T)>, ServiceError> {
         let mut out = Vec::new();
         for rel in self.store.list(dir, ".json")? {
             if let Some(bytes) = self.store.read(&rel)?
@@ -412,10 +414,7 @@ impl RepoServices {
             self.save(&rel, &user)?;
             self.record(
                 "provision",
-                format!(
-                    "provision user {account_id} on {}",
-                    created.join(", ")
-                ),
+                format!("provision user {account_id} on {}", created.join(", ")),
             );
         }
         Ok(Value::List(created.into_iter().map(Value::Str).collect()))
@@ -436,10 +435,7 @@ impl RepoServices {
             self.save(&rel, &user)?;
             self.record(
                 "deprovision",
-                format!(
-                    "deprovision user {account_id} from {}",
-                    removed.join(", ")
-                ),
+                format!("deprovision user {account_id} from {}", removed.join(", ")),
             );
         }
         Ok(Value::List(removed.into_iter().map(Value::Str).collect()))
@@ -510,7 +506,11 @@ impl RepoServices {
 
     /// Mailboxes from a recipient argument or rendered template text. A bare
     /// account id becomes that user's email, else `<id>@<mailDomain>`.
-    fn mailboxes(&self, a: &Args, items: Vec<String>) -> Result<Vec<notify::Mailbox>, ServiceError> {
+    fn mailboxes(
+        &self,
+        a: &Args,
+        items: Vec<String>,
+    ) -> Result<Vec<notify::Mailbox>, ServiceError> {
         let mut out = Vec::new();
         for item in items {
             for part in notify::split_list(&item) {
@@ -626,17 +626,18 @@ impl RepoServices {
             body: &body,
             extra: &extra,
         });
-        let rel = PathBuf::from("Outbox").join(format!(
-            "{}-{id}.eml",
-            cx.now.format("%Y%m%dT%H%M%S")
-        ));
+        let rel =
+            PathBuf::from("Outbox").join(format!("{}-{id}.eml", cx.now.format("%Y%m%dT%H%M%S")));
         self.store.write(&rel, text.into_bytes())?;
         let recipients: Vec<&str> = to.iter().chain(&cc).map(|m| m.address.as_str()).collect();
         self.record(
             "notify",
             format!(
                 "mail '{}' to {} ({})",
-                subject.chars().filter(|c| !c.is_control()).collect::<String>(),
+                subject
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .collect::<String>(),
                 recipients.join(", "),
                 rel.display()
             ),
@@ -674,7 +675,10 @@ impl RepoServices {
         bytes.push(b'\n');
         self.store.append(Path::new("audit.jsonl"), &bytes)?;
         let subject = a.value("subject").map(Value::to_text).unwrap_or_default();
-        self.record("audit", format!("audit {event} {subject}").trim_end().to_string());
+        self.record(
+            "audit",
+            format!("audit {event} {subject}").trim_end().to_string(),
+        );
         Ok(Value::Null)
     }
 
@@ -712,8 +716,8 @@ impl RepoServices {
 
     fn unlock_object(&mut self, a: &Args, cx: &CallContext<'_>) -> Result<Value, ServiceError> {
         let object = a.text("object")?;
-        let released =
-            locks::release(&mut self.store, &object, cx.instance_id, cx.now).map_err(|e| a.err(e))?;
+        let released = locks::release(&mut self.store, &object, cx.instance_id, cx.now)
+            .map_err(|e| a.err(e))?;
         if released {
             self.record(
                 "unlockObject",
@@ -864,7 +868,11 @@ impl RepoServices {
                 }
                 *cx.instance_name = name.to_string();
             }
-            other => return Err(ServiceError::new(format!("Unknown WorkflowServices op: {other}"))),
+            other => {
+                return Err(ServiceError::new(format!(
+                    "Unknown WorkflowServices op: {other}"
+                )));
+            }
         }
         Ok(Value::Null)
     }

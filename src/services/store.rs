@@ -90,7 +90,8 @@ impl Store {
             self.overlay.insert(rel.to_path_buf(), Some(bytes));
             return Ok(());
         }
-        save_atomic(&self.root.join(rel), &bytes).map_err(|e| io_err("write", rel, e))
+        crate::repo::save_atomic(&self.root.join(rel), &bytes)
+            .map_err(|e| ServiceError::new(e.to_string()))
     }
 
     pub fn remove(&mut self, rel: &Path) -> Result<(), ServiceError> {
@@ -177,22 +178,4 @@ fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut f = std::fs::File::create(path)?;
     f.write_all(bytes)?;
     f.sync_all()
-}
-
-/// Temporary file in the same directory, fsync, rename.
-// TODO(repo): switch to `crate::repo::save_atomic` when the repo helper lands it.
-fn save_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().ok_or_else(|| {
-        std::io::Error::new(std::io::ErrorKind::InvalidInput, "path has no directory")
-    })?;
-    std::fs::create_dir_all(dir)?;
-    let tmp = temp_path(path);
-    if let Err(e) = write_synced(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path)) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
 }
