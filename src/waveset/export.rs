@@ -143,11 +143,11 @@ impl Slot {
                 if expr::print(&e) != text {
                     attrs.push(("bpeSource", text.to_string()));
                 }
-                if let Some(key) = value_attr {
-                    if let Some(v) = as_attribute_value(&e) {
-                        attrs.push((key, v));
-                        return Slot { attrs, expr: None };
-                    }
+                if let Some(key) = value_attr
+                    && let Some(v) = as_attribute_value(&e)
+                {
+                    attrs.push((key, v));
+                    return Slot { attrs, expr: None };
                 }
                 Slot {
                     attrs,
@@ -166,12 +166,7 @@ impl Slot {
 fn as_attribute_value(e: &Expr) -> Option<String> {
     match e {
         Expr::Str(s) if !s.contains("$(") => Some(s.clone()),
-        Expr::Ref(p)
-            if !p.is_empty()
-                && !p.contains(')')
-                && !p.contains("$(")
-                && p.trim() == p =>
-        {
+        Expr::Ref(p) if !p.is_empty() && !p.contains(')') && !p.contains("$(") && p.trim() == p => {
             Some(format!("$({p})"))
         }
         _ => None,
@@ -328,7 +323,11 @@ impl Writer {
 
     fn variable(&mut self, v: &Variable) {
         let mut attrs = vec![("name", v.name.clone())];
-        for (flag, key) in [(v.input, "input"), (v.output, "output"), (v.external, "external")] {
+        for (flag, key) in [
+            (v.input, "input"),
+            (v.output, "output"),
+            (v.external, "external"),
+        ] {
             if flag {
                 attrs.push((key, "true".to_string()));
             }

@@ -108,10 +108,13 @@ impl<'a> Importer<'a> {
         match self.cur.innermost() {
             Some((name, offset)) => self.err(
                 self.src.len(),
-                format!("unexpected end of file: <{name}> opened at {} is not closed", {
-                    let (l, c) = super::xml::line_column(self.src, *offset);
-                    format!("{l}:{c}")
-                }),
+                format!(
+                    "unexpected end of file: <{name}> opened at {} is not closed",
+                    {
+                        let (l, c) = super::xml::line_column(self.src, *offset);
+                        format!("{l}:{c}")
+                    }
+                ),
             ),
             None => self.err(self.src.len(), "unexpected end of file"),
         }
@@ -183,7 +186,10 @@ impl<'a> Importer<'a> {
                 Item::Start(t) => {
                     return Err(self.err(
                         t.offset,
-                        format!("<{}> holds text, not elements (found <{}>)", tag.name, t.name),
+                        format!(
+                            "<{}> holds text, not elements (found <{}>)",
+                            tag.name, t.name
+                        ),
                     ));
                 }
                 Item::Eof => return Err(self.unclosed()),
@@ -205,13 +211,18 @@ impl<'a> Importer<'a> {
         let unknown: Vec<String> = tag
             .attrs
             .iter()
-            .filter(|(k, _)| !known.contains(&k.as_str()) && !BOOKKEEPING_ATTRS.contains(&k.as_str()))
+            .filter(|(k, _)| {
+                !known.contains(&k.as_str()) && !BOOKKEEPING_ATTRS.contains(&k.as_str())
+            })
             .map(|(k, _)| k.clone())
             .collect();
         for k in unknown {
             self.warn(
                 tag.offset,
-                format!("attribute {k} of <{}> is not supported and was ignored", tag.name),
+                format!(
+                    "attribute {k} of <{}> is not supported and was ignored",
+                    tag.name
+                ),
             );
         }
     }
@@ -361,13 +372,21 @@ impl<'a> Importer<'a> {
                                 found = Some(me.email_template(&inner, Some(tag))?);
                                 Ok(())
                             } else {
-                                me.skip_with_warning(&inner, "Extension", "not part of an email template")
+                                me.skip_with_warning(
+                                    &inner,
+                                    "Extension",
+                                    "not part of an email template",
+                                )
                             }
                         })
                     } else if BOOKKEEPING_ELEMENTS.contains(&child.name.as_str()) {
                         me.skip()
                     } else {
-                        me.skip_with_warning(&child, "Configuration", "not part of an email template")
+                        me.skip_with_warning(
+                            &child,
+                            "Configuration",
+                            "not part of an email template",
+                        )
                     }
                 })?;
                 match found {
@@ -478,14 +497,14 @@ impl<'a> Importer<'a> {
                     if process.is_some() {
                         return Err(me.err(inner.offset, "a second <WFProcess> in one TaskDefinition"));
                     }
-                    if let Some(n) = inner.attr("name") {
-                        if n != def.name {
-                            let n = n.to_string();
-                            me.warn(
-                                inner.offset,
-                                format!("WFProcess name '{n}' differs from the TaskDefinition name; the TaskDefinition name is used"),
-                            );
-                        }
+                    if let Some(n) = inner.attr("name")
+                        && n != def.name
+                    {
+                        let n = n.to_string();
+                        me.warn(
+                            inner.offset,
+                            format!("WFProcess name '{n}' differs from the TaskDefinition name; the TaskDefinition name is used"),
+                        );
                     }
                     process = Some(me.process(&inner)?);
                     Ok(())
@@ -508,13 +527,19 @@ impl<'a> Importer<'a> {
             if def.description.is_empty() {
                 def.description = c;
             } else {
-                self.warn(offset, "<Comments> ignored: the TaskDefinition already has a <Description>");
+                self.warn(
+                    offset,
+                    "<Comments> ignored: the TaskDefinition already has a <Description>",
+                );
             }
         }
         def.process = process.ok_or_else(|| {
             self.err(
                 tag.offset,
-                format!("TaskDefinition '{}' has no <Extension><WFProcess>", def.name),
+                format!(
+                    "TaskDefinition '{}' has no <Extension><WFProcess>",
+                    def.name
+                ),
             )
         })?;
         Ok(def)
@@ -547,19 +572,18 @@ impl<'a> Importer<'a> {
             }
             Ok(())
         })?;
+        let offsets: Vec<usize> = raw_ids.iter().map(|(_, o)| *o).collect();
         self.assign_activity_ids(&mut process, raw_ids);
-        for a in &process.activities {
+        for (a, offset) in process.activities.iter().zip(offsets) {
             for t in &a.transitions {
                 if process.activity(&t.to).is_none() {
-                    let msg = format!(
-                        "activity '{}' has a transition to '{}', which is not an activity of this process",
-                        a.name, t.to
+                    self.warn(
+                        offset,
+                        format!(
+                            "activity '{}' has a transition to '{}', which is not an activity of this process",
+                            a.name, t.to
+                        ),
                     );
-                    self.out.warnings.push(Warning {
-                        line: 0,
-                        column: 0,
-                        message: msg,
-                    });
                 }
             }
         }
@@ -568,7 +592,11 @@ impl<'a> Importer<'a> {
 
     /// Keep the Waveset ids (unique, non-empty); give the others the smallest free
     /// integer, Waveset style.
-    fn assign_activity_ids(&mut self, process: &mut Process, raw_ids: Vec<(Option<String>, usize)>) {
+    fn assign_activity_ids(
+        &mut self,
+        process: &mut Process,
+        raw_ids: Vec<(Option<String>, usize)>,
+    ) {
         let mut taken: std::collections::HashSet<String> = std::collections::HashSet::new();
         let mut keep = Vec::with_capacity(raw_ids.len());
         for (raw, offset) in &raw_ids {
@@ -579,7 +607,10 @@ impl<'a> Importer<'a> {
                 }
                 Some(id) if !id.is_empty() => {
                     let id = id.clone();
-                    self.warn(*offset, format!("activity id '{id}' is used twice; a new id was generated"));
+                    self.warn(
+                        *offset,
+                        format!("activity id '{id}' is used twice; a new id was generated"),
+                    );
                     keep.push(false);
                 }
                 _ => keep.push(false),
@@ -751,7 +782,8 @@ impl<'a> Importer<'a> {
                 ("WorkflowEditor", _) => me.skip()?,
                 ("Argument", false) => {
                     let name = me.required(&child, "name")?;
-                    let value = me.value_element(&child, "value", &["name", "value", "bpeSource"])?;
+                    let value =
+                        me.value_element(&child, "value", &["name", "value", "bpeSource"])?;
                     arguments.push((Argument { name, value }, child.offset));
                 }
                 ("expression", false) => {
@@ -786,7 +818,9 @@ impl<'a> Importer<'a> {
                     manual_action.request = me.slot(&child, None, exprs, Several::Error)?;
                 }
                 ("Description", true) => manual_action.description = me.prose(&child)?,
-                ("ExposedVariables", true) => manual_action.exposed_variables = me.name_list(&child)?,
+                ("ExposedVariables", true) => {
+                    manual_action.exposed_variables = me.name_list(&child)?
+                }
                 ("EditableVariables", true) => {
                     manual_action.editable_variables = me.name_list(&child)?
                 }
@@ -811,7 +845,10 @@ impl<'a> Importer<'a> {
         }
 
         let process = tag.attr("process").map(str::to_string);
-        let application = tag.attr("application").or(tag.attr("class")).map(str::to_string);
+        let application = tag
+            .attr("application")
+            .or(tag.attr("class"))
+            .map(str::to_string);
         let kinds = [
             process.is_some(),
             application.is_some(),
@@ -827,10 +864,13 @@ impl<'a> Importer<'a> {
                 "an <Action> may hold only one of process=, application=/class=, <expression> and <Command>",
             ));
         }
-        let no_arguments = |me: &Self, what: &str, arguments: &[(Argument, usize)]| match arguments.first() {
-            Some((_, offset)) => Err(me.err(*offset, format!("<Argument> is not allowed in {what}"))),
-            None => Ok(()),
-        };
+        let no_arguments =
+            |me: &Self, what: &str, arguments: &[(Argument, usize)]| match arguments.first() {
+                Some((_, offset)) => {
+                    Err(me.err(*offset, format!("<Argument> is not allowed in {what}")))
+                }
+                None => Ok(()),
+            };
         action.kind = if let Some(process) = process {
             ActionKind::Subprocess {
                 process,
@@ -889,7 +929,11 @@ impl<'a> Importer<'a> {
             no_arguments(self, "a command action", &arguments)?;
             ActionKind::Command(command)
         } else {
-            no_arguments(self, "an action without application= or process=", &arguments)?;
+            no_arguments(
+                self,
+                "an action without application= or process=",
+                &arguments,
+            )?;
             self.warn(
                 tag.offset,
                 "action has no expression, application, process or command; imported as the expression null",
@@ -909,7 +953,13 @@ impl<'a> Importer<'a> {
                 argv.push(me.value_element(&child, "value", &["value", "bpeSource"])?);
                 Ok(())
             } else {
-                Err(me.err(child.offset, format!("<{}> is not supported inside <Command> (use <Arg>)", child.name)))
+                Err(me.err(
+                    child.offset,
+                    format!(
+                        "<{}> is not supported inside <Command> (use <Arg>)",
+                        child.name
+                    ),
+                ))
             }
         })?;
         Ok(CommandAction {
@@ -934,7 +984,10 @@ impl<'a> Importer<'a> {
                 "List" => strings(me, &child, names),
                 other => Err(me.err(
                     child.offset,
-                    format!("<{other}> in <{}>: expected <List><String>name</String>...</List>", parent.name),
+                    format!(
+                        "<{other}> in <{}>: expected <List><String>name</String>...</List>",
+                        parent.name
+                    ),
                 )),
             })
         }
@@ -985,7 +1038,10 @@ impl<'a> Importer<'a> {
         let body = match self.slot(tag, None, exprs, Several::Error)? {
             Some(b) => b,
             None => {
-                self.warn(tag.offset, format!("rule '{name}' has no body; imported as null"));
+                self.warn(
+                    tag.offset,
+                    format!("rule '{name}' has no body; imported as null"),
+                );
                 "null".to_string()
             }
         };
@@ -1069,10 +1125,9 @@ impl<'a> Importer<'a> {
             )
         };
         match name {
-            "s" | "i" | "null" if !args.is_empty() => Err(self.err(
-                tag.offset,
-                format!("<{name}> cannot hold elements"),
-            )),
+            "s" | "i" | "null" if !args.is_empty() => {
+                Err(self.err(tag.offset, format!("<{name}> cannot hold elements")))
+            }
             "s" => Ok(Expr::Str(text)),
             "i" => text.trim().parse::<i64>().map(Expr::Int).map_err(|_| {
                 self.err(
@@ -1091,8 +1146,11 @@ impl<'a> Importer<'a> {
                 let path = text.trim();
                 if path.is_empty() {
                     Err(self.err(tag.offset, "<ref> names no variable"))
-                } else if path.contains('}') && !path.chars().all(expr::is_path_char) {
-                    Err(self.err(tag.offset, format!("variable name '{path}' cannot contain '}}'")))
+                } else if path.contains('}') {
+                    Err(self.err(
+                        tag.offset,
+                        format!("variable name '{path}' cannot contain '}}'"),
+                    ))
                 } else {
                     Ok(Expr::Ref(path.to_string()))
                 }
@@ -1136,7 +1194,10 @@ impl<'a> Importer<'a> {
             (Some(_), n) if n > 0 => {
                 return Err(self.err(
                     container.offset,
-                    format!("<{}> has both a value attribute and an expression", container.name),
+                    format!(
+                        "<{}> has both a value attribute and an expression",
+                        container.name
+                    ),
                 ));
             }
             (Some(v), _) => Some(self.attr_expr(container, v)),
@@ -1177,7 +1238,10 @@ impl<'a> Importer<'a> {
             (Some(_), _) => {
                 self.warn(
                     container.offset,
-                    format!("bpeSource of <{}> disagrees with its XPRESS; the XPRESS was used", container.name),
+                    format!(
+                        "bpeSource of <{}> disagrees with its XPRESS; the XPRESS was used",
+                        container.name
+                    ),
                 );
                 Ok(printed)
             }

@@ -79,6 +79,10 @@ pub struct Warning {
 
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: warning: {}", self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}: warning: {}",
+            self.line, self.column, self.message
+        )
     }
 }

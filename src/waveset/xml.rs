@@ -282,12 +282,8 @@ impl<'a> Cursor<'a> {
                 .to_string();
             let raw = std::str::from_utf8(&a.value)
                 .map_err(|_| self.error(offset, "attribute value is not UTF-8"))?;
-            let value = unescape_attr(raw).map_err(|m| {
-                self.error(
-                    offset,
-                    format!("attribute {key} of <{name}>: {m}"),
-                )
-            })?;
+            let value = unescape_attr(raw)
+                .map_err(|m| self.error(offset, format!("attribute {key} of <{name}>: {m}")))?;
             attrs.push((key, value.into_owned()));
         }
         Ok(Tag {
@@ -387,11 +383,15 @@ fn undefined_entity_message(name: &str) -> String {
 }
 
 fn unescape_attr(raw: &str) -> Result<Cow<'_, str>, String> {
-    quick_xml::escape::unescape_with(raw, quick_xml::escape::resolve_predefined_entity).map_err(|e| match e {
-        EscapeError::UnrecognizedEntity(_, name) => undefined_entity_message(&name),
-        EscapeError::UnterminatedEntity(_) => "'&' not followed by an entity name and ';' (write &amp;)".to_string(),
-        other => format!("{other}"),
-    })
+    quick_xml::escape::unescape_with(raw, quick_xml::escape::resolve_predefined_entity).map_err(
+        |e| match e {
+            EscapeError::UnrecognizedEntity(_, name) => undefined_entity_message(&name),
+            EscapeError::UnterminatedEntity(_) => {
+                "'&' not followed by an entity name and ';' (write &amp;)".to_string()
+            }
+            other => format!("{other}"),
+        },
+    )
 }
 
 /// 1-based line and column (in characters) of a byte offset.
