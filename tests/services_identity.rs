@@ -567,3 +567,23 @@ fn every_catalogue_op_is_implemented() {
         }
     }
 }
+
+#[test]
+fn docs_describe_every_op() {
+    let docs =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/services.md")).unwrap();
+    for spec in bpe::services::ops::OPS {
+        let heading = docs.lines().any(|l| {
+            l.starts_with("#### ")
+                && l[5..]
+                    .split(" / ")
+                    .any(|n| n.split(' ').next() == Some(spec.name))
+        });
+        let row = docs.contains(&format!("| {} |", spec.name));
+        assert!(
+            heading || row,
+            "docs/services.md does not describe {}",
+            spec.name
+        );
+    }
+}
