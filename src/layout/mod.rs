@@ -155,12 +155,14 @@ impl EdgeRoute {
     /// Every cell the route passes through, in order (ports and arrow included).
     pub fn cells(&self) -> impl Iterator<Item = (i32, i32)> + '_ {
         let first = self.points.first().copied();
-        first.into_iter().chain(self.points.windows(2).flat_map(|w| {
-            let ((x1, y1), (x2, y2)) = (w[0], w[1]);
-            let n = (x2 - x1).abs().max((y2 - y1).abs());
-            let (dx, dy) = ((x2 - x1).signum(), (y2 - y1).signum());
-            (1..=n).map(move |i| (x1 + dx * i, y1 + dy * i))
-        }))
+        first
+            .into_iter()
+            .chain(self.points.windows(2).flat_map(|w| {
+                let ((x1, y1), (x2, y2)) = (w[0], w[1]);
+                let n = (x2 - x1).abs().max((y2 - y1).abs());
+                let (dx, dy) = ((x2 - x1).signum(), (y2 - y1).signum());
+                (1..=n).map(move |i| (x1 + dx * i, y1 + dy * i))
+            }))
     }
 }
 
@@ -459,17 +461,17 @@ pub fn layout(process: &Process) -> Layout {
         sort_layer(l, &key, &mut pos);
     }
     for _ in 0..ORDER_SWEEPS {
-        for l in 1..n_layers {
-            for &v in &layers[l] {
+        for layer_nodes in layers.iter_mut().skip(1) {
+            for &v in layer_nodes.iter() {
                 key[v] = barycenter(&preds[v], &pos).unwrap_or(pos[v] as f64);
             }
-            sort_layer(&mut layers[l], &key, &mut pos);
+            sort_layer(layer_nodes, &key, &mut pos);
         }
-        for l in (0..n_layers.saturating_sub(1)).rev() {
-            for &v in &layers[l] {
+        for layer_nodes in layers.iter_mut().rev().skip(1) {
+            for &v in layer_nodes.iter() {
                 key[v] = barycenter(&succs[v], &pos).unwrap_or(pos[v] as f64);
             }
-            sort_layer(&mut layers[l], &key, &mut pos);
+            sort_layer(layer_nodes, &key, &mut pos);
         }
     }
 
@@ -483,11 +485,11 @@ pub fn layout(process: &Process) -> Layout {
         }
     }
     for _ in 0..PLACE_SWEEPS {
-        for l in 1..n_layers {
-            place_layer(&layers[l], &preds, &width, &mut x);
+        for layer_nodes in layers.iter().skip(1) {
+            place_layer(layer_nodes, &preds, &width, &mut x);
         }
-        for l in (0..n_layers.saturating_sub(1)).rev() {
-            place_layer(&layers[l], &succs, &width, &mut x);
+        for layer_nodes in layers.iter().rev().skip(1) {
+            place_layer(layer_nodes, &succs, &width, &mut x);
         }
     }
     let min_left = (0..total).map(|v| x[v] - width[v] / 2).min().unwrap_or(0);
@@ -537,8 +539,11 @@ pub fn layout(process: &Process) -> Layout {
         .map(|t| t.chars().count() as i32 + 2)
         .max()
         .unwrap_or(0);
-    let right_edge =
-        (0..total).map(|v| left_of(v, &x) + width[v]).max().unwrap_or(0) + label_room;
+    let right_edge = (0..total)
+        .map(|v| left_of(v, &x) + width[v])
+        .max()
+        .unwrap_or(0)
+        + label_room;
     let mut back_chains: Vec<usize> = (0..chains.len()).filter(|&c| chains[c].back).collect();
     back_chains.sort_by_key(|&c| {
         let ch = &chains[c];
@@ -626,7 +631,12 @@ pub fn layout(process: &Process) -> Layout {
             // Both pieces of a back edge turn (port and lane differ), so both have tracks.
             let ya = seg_track.get(&(c, 0)).copied().unwrap_or(src_bottom + 1);
             let yb = seg_track.get(&(c, 1)).copied().unwrap_or(dst_top - 1);
-            pts.extend([(ch.out_x, ya), (ch.lane_x, ya), (ch.lane_x, yb), (ch.in_x, yb)]);
+            pts.extend([
+                (ch.out_x, ya),
+                (ch.lane_x, ya),
+                (ch.lane_x, yb),
+                (ch.in_x, yb),
+            ]);
         } else {
             let last = ch.nodes.len() - 2;
             for (i, w) in ch.nodes.windows(2).enumerate() {
@@ -871,9 +881,7 @@ fn assign_tracks(segs: &mut [Seg]) -> usize {
         let mut last_end = i32::MIN / 2;
         let mut now: Vec<usize> = Vec::new();
         for &i in &remaining {
-            let ready = above
-                .get(&i)
-                .is_none_or(|ts| ts.iter().all(|&t| placed[t]));
+            let ready = above.get(&i).is_none_or(|ts| ts.iter().all(|&t| placed[t]));
             if ready && segs[i].x1 > last_end + 1 {
                 now.push(i);
                 last_end = segs[i].x2;

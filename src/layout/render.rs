@@ -259,10 +259,18 @@ pub fn render(layout: &Layout, viewport: Rect, glyphs: Glyphs) -> Canvas {
                 let right = x == r.right() - 1;
                 let double = (top && b.and_join) || (bottom && b.and_split);
                 let (ch, class) = match (top, bottom, left, right) {
-                    (true, _, true, _) if double && glyphs == Glyphs::Unicode => ('╒', CellClass::Marker),
-                    (true, _, _, true) if double && glyphs == Glyphs::Unicode => ('╕', CellClass::Marker),
-                    (_, true, true, _) if double && glyphs == Glyphs::Unicode => ('╘', CellClass::Marker),
-                    (_, true, _, true) if double && glyphs == Glyphs::Unicode => ('╛', CellClass::Marker),
+                    (true, _, true, _) if double && glyphs == Glyphs::Unicode => {
+                        ('╒', CellClass::Marker)
+                    }
+                    (true, _, _, true) if double && glyphs == Glyphs::Unicode => {
+                        ('╕', CellClass::Marker)
+                    }
+                    (_, true, true, _) if double && glyphs == Glyphs::Unicode => {
+                        ('╘', CellClass::Marker)
+                    }
+                    (_, true, _, true) if double && glyphs == Glyphs::Unicode => {
+                        ('╛', CellClass::Marker)
+                    }
                     (true, _, true, _) => (tl, CellClass::Box),
                     (true, _, _, true) => (tr, CellClass::Box),
                     (_, true, true, _) => (bl, CellClass::Box),

@@ -3,8 +3,11 @@ use std::collections::HashMap;
 use super::*;
 use crate::model::{Activity, Process, Transition};
 
+/// (target, condition) of a transition.
+type Arc<'a> = (&'a str, Option<&'a str>);
+
 /// A process from (name, [(target, condition)]) rows.
-fn process(rows: &[(&str, &[(&str, Option<&str>)])]) -> Process {
+fn process(rows: &[(&str, &[Arc])]) -> Process {
     Process {
         activities: rows
             .iter()
@@ -29,7 +32,8 @@ fn process(rows: &[(&str, &[(&str, Option<&str>)])]) -> Process {
 
 /// A large process mixing chains, exclusive choices, parallel splits and loops.
 pub(crate) fn generated(n: usize) -> Process {
-    let mut rows: Vec<(String, Vec<(String, Option<String>)>)> = Vec::new();
+    type Row = (String, Vec<(String, Option<String>)>);
+    let mut rows: Vec<Row> = Vec::new();
     let name = |i: usize| format!("Step {i}");
     rows.push(("start".into(), vec![(name(1), None)]));
     for i in 1..n {
@@ -84,10 +88,18 @@ fn check_invariants(p: &Process, l: &Layout) {
     assert_eq!(l.boxes.len(), p.activities.len());
     let bounds = l.bounds();
     for (i, a) in l.boxes.iter().enumerate() {
-        assert!(a.rect.x >= 0 && a.rect.y >= 0, "box {i} at negative position");
+        assert!(
+            a.rect.x >= 0 && a.rect.y >= 0,
+            "box {i} at negative position"
+        );
         assert!(a.rect.right() <= bounds.right() && a.rect.bottom() <= bounds.bottom());
         for b in &l.boxes[i + 1..] {
-            assert!(!a.rect.intersects(&b.rect), "boxes {} and {} overlap", a.activity, b.activity);
+            assert!(
+                !a.rect.intersects(&b.rect),
+                "boxes {} and {} overlap",
+                a.activity,
+                b.activity
+            );
         }
     }
     // Cells used by each orientation: no two routes run along the same cell.
@@ -98,13 +110,27 @@ fn check_invariants(p: &Process, l: &Layout) {
         let dst = l.boxes[r.to].rect;
         let (fx, fy) = r.points[0];
         let (lx, ly) = *r.points.last().unwrap();
-        assert_eq!(fy, src.bottom() - 1, "edge {e} does not leave the bottom border");
-        assert!(fx > src.x && fx < src.right() - 1, "edge {e} port outside the border");
+        assert_eq!(
+            fy,
+            src.bottom() - 1,
+            "edge {e} does not leave the bottom border"
+        );
+        assert!(
+            fx > src.x && fx < src.right() - 1,
+            "edge {e} port outside the border"
+        );
         assert_eq!(ly, dst.y, "edge {e} does not enter the top border");
         assert!(lx > dst.x && lx < dst.right() - 1);
         for w in r.points.windows(2) {
-            assert!(w[0].0 == w[1].0 || w[0].1 == w[1].1, "edge {e} not orthogonal");
-            let map = if w[0].0 == w[1].0 { &mut vertical } else { &mut horizontal };
+            assert!(
+                w[0].0 == w[1].0 || w[0].1 == w[1].1,
+                "edge {e} not orthogonal"
+            );
+            let map = if w[0].0 == w[1].0 {
+                &mut vertical
+            } else {
+                &mut horizontal
+            };
             let ((x1, y1), (x2, y2)) = (w[0], w[1]);
             let n = (x2 - x1).abs().max((y2 - y1).abs());
             for k in 1..n {
@@ -115,7 +141,10 @@ fn check_invariants(p: &Process, l: &Layout) {
             }
         }
         for (x, y) in r.cells() {
-            assert!(bounds.contains(x, y), "edge {e} leaves the bounds at {x},{y}");
+            assert!(
+                bounds.contains(x, y),
+                "edge {e} leaves the bounds at {x},{y}"
+            );
             for b in &l.boxes {
                 let inside = x > b.rect.x
                     && x < b.rect.right() - 1
@@ -126,7 +155,10 @@ fn check_invariants(p: &Process, l: &Layout) {
         }
         if r.back {
             let right = l.boxes.iter().map(|b| b.rect.right()).max().unwrap();
-            assert!(r.points.iter().any(|p| p.0 >= right), "back edge {e} not routed on the right");
+            assert!(
+                r.points.iter().any(|p| p.0 >= right),
+                "back edge {e} not routed on the right"
+            );
         }
     }
 }
@@ -226,7 +258,11 @@ fn generated_processes_keep_the_invariants() {
 #[test]
 fn long_names_are_clamped() {
     let long = "A very long activity name that goes on and on";
-    let p = process(&[("start", &[(long, None)]), (long, &[("end", None)]), ("end", &[])]);
+    let p = process(&[
+        ("start", &[(long, None)]),
+        (long, &[("end", None)]),
+        ("end", &[]),
+    ]);
     let l = layout(&p);
     assert_eq!(l.boxes[1].label.chars().count(), MAX_NAME_CHARS);
     assert!(l.boxes[1].label.ends_with('…'));
@@ -243,7 +279,11 @@ fn neighbours() {
     ]);
     let l = layout(&p);
     check_invariants(&p, &l);
-    let left = if l.boxes[1].rect.x < l.boxes[2].rect.x { 1 } else { 2 };
+    let left = if l.boxes[1].rect.x < l.boxes[2].rect.x {
+        1
+    } else {
+        2
+    };
     let right = 3 - left;
     assert_eq!(l.neighbour(left, Direction::Right), Some(right));
     assert_eq!(l.neighbour(right, Direction::Left), Some(left));
@@ -291,7 +331,10 @@ fn ascii_render_is_ascii_and_cells_know_their_owner() {
     for (e, r) in l.edges.iter().enumerate() {
         let (x, y) = *r.points.last().unwrap();
         let cell = c.at(x, y).unwrap();
-        assert_eq!((cell.ch, cell.class, cell.owner), ('v', CellClass::Arrow, Owner::Edge(e)));
+        assert_eq!(
+            (cell.ch, cell.class, cell.owner),
+            ('v', CellClass::Arrow, Owner::Edge(e))
+        );
     }
 }
 
@@ -326,3 +369,84 @@ fn labels_do_not_overlap_lines_or_each_other() {
     assert_eq!(l.edges.iter().filter(|e| e.label.is_some()).count(), 2);
 }
 
+/// Snapshots of small processes, drawn in full. Reviewed by eye: boxes closed,
+/// every arrow on its target's top border, labels beside their own line.
+mod snapshots {
+    use super::*;
+
+    fn draw(p: &Process, glyphs: Glyphs) -> String {
+        let l = layout(p);
+        render(&l, l.bounds(), glyphs).to_text()
+    }
+
+    fn split_join() -> Process {
+        let mut p = process(&[
+            ("start", &[("Fork", None)]),
+            (
+                "Fork",
+                &[("Create Account", None), ("Notify Manager", None)],
+            ),
+            ("Create Account", &[("Join", None)]),
+            ("Notify Manager", &[("Join", None)]),
+            ("Join", &[("end", None)]),
+            ("end", &[]),
+        ]);
+        p.activities[1].and_split = true;
+        p.activities[4].and_join = true;
+        p
+    }
+
+    #[test]
+    fn line() {
+        let p = process(&[
+            ("start", &[("Create User", None)]),
+            ("Create User", &[("Send Welcome", None)]),
+            ("Send Welcome", &[("end", None)]),
+            ("end", &[]),
+        ]);
+        insta::assert_snapshot!(draw(&p, Glyphs::Unicode));
+        insta::assert_snapshot!("line_ascii", draw(&p, Glyphs::Ascii));
+    }
+
+    #[test]
+    fn exclusive_choice_with_labels() {
+        let mut p = process(&[
+            ("start", &[("Approve", None)]),
+            (
+                "Approve",
+                &[
+                    ("Provision", Some("(eq $decision \"approve\")")),
+                    ("Reject", None),
+                ],
+            ),
+            ("Provision", &[("end", None)]),
+            ("Reject", &[("end", None)]),
+            ("end", &[]),
+        ]);
+        p.activities[1].transitions[1].comment = "otherwise".into();
+        insta::assert_snapshot!(draw(&p, Glyphs::Unicode));
+    }
+
+    #[test]
+    fn parallel_split_and_join() {
+        insta::assert_snapshot!(draw(&split_join(), Glyphs::Unicode));
+        insta::assert_snapshot!(
+            "parallel_split_and_join_ascii",
+            draw(&split_join(), Glyphs::Ascii)
+        );
+    }
+
+    #[test]
+    fn loop_back_edge() {
+        let p = process(&[
+            ("start", &[("Provision", None)]),
+            ("Provision", &[("Check Result", None)]),
+            (
+                "Check Result",
+                &[("Provision", Some("$WF_ACTION_ERROR")), ("end", None)],
+            ),
+            ("end", &[]),
+        ]);
+        insta::assert_snapshot!(draw(&p, Glyphs::Unicode));
+    }
+}
