@@ -5,8 +5,13 @@
 //! or parsed becomes a [`LoadError`] with path, line and column, and everything
 //! else still loads. Loading never writes. Every write is atomic ([`save_atomic`]).
 
+pub mod cache;
 mod load;
+pub mod lock;
 mod save;
+mod suggest;
+pub mod watch;
 
 pub use load::*;
 pub use save::*;
+pub use suggest::*;

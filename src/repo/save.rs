@@ -26,6 +26,8 @@ use crate::model::{
 pub enum SaveError {
     Io(PathBuf, io::Error),
     Serialize(PathBuf, serde_json::Error),
+    /// The save was refused because of a lock (e.g. a run holds the definition).
+    Locked(super::lock::LockError),
 }
 
 impl fmt::Display for SaveError {
@@ -33,6 +35,7 @@ impl fmt::Display for SaveError {
         match self {
             SaveError::Io(p, e) => write!(f, "cannot write {}: {e}", p.display()),
             SaveError::Serialize(p, e) => write!(f, "cannot serialise {}: {e}", p.display()),
+            SaveError::Locked(e) => write!(f, "cannot save: {e}"),
         }
     }
 }
@@ -42,6 +45,7 @@ impl std::error::Error for SaveError {
         match self {
             SaveError::Io(_, e) => Some(e),
             SaveError::Serialize(_, e) => Some(e),
+            SaveError::Locked(e) => Some(e),
         }
     }
 }
@@ -341,8 +345,18 @@ impl Repository {
 
     /// Save a TaskDefinition: over the file that holds the same id when there is
     /// one (renames keep their file), else at [`Repository::definition_path_for`].
+    /// Refused with [`SaveError::Locked`] while a run holds the definition: the
+    /// run lock is taken exclusively for the duration of the write, so no run
+    /// can start reading a half-saved definition either.
     /// Returns the absolute path written.
     pub fn save_definition(&self, def: &TaskDefinition) -> Result<PathBuf, SaveError> {
+        let _no_runs = super::lock::acquire(
+            &self.root,
+            super::lock::LockTarget::DefinitionRun(def.id.clone()),
+            super::lock::LockMode::Exclusive,
+            "save definition",
+        )
+        .map_err(SaveError::Locked)?;
         let path = match self.definitions.iter().find(|d| d.value.id == def.id) {
             Some(existing) => self.root.join(&existing.path),
             None => self.definition_path_for(&def.name),
@@ -447,6 +461,22 @@ mod tests {
         let renamed = definition("td-a", "Hire");
         assert_eq!(repo.save_definition(&renamed).unwrap(), written);
         assert_eq!(repo.definition_path_for("Onboard Employee"), written);
+        // Refused while a run reads it; the file keeps its bytes.
+        let before = fs::read(&written).unwrap();
+        let run = crate::repo::lock::acquire(
+            root,
+            crate::repo::lock::LockTarget::DefinitionRun("td-a".into()),
+            crate::repo::lock::LockMode::Shared,
+            "bpe run",
+        )
+        .unwrap();
+        let err = repo
+            .save_definition(&definition("td-a", "Other"))
+            .unwrap_err();
+        assert!(err.to_string().contains("bpe run"), "{err}");
+        assert_eq!(fs::read(&written).unwrap(), before);
+        drop(run);
+        repo.save_definition(&definition("td-a", "Other")).unwrap();
     }
 
     #[test]
