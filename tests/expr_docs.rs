@@ -21,13 +21,17 @@ fn every_host_function_has_a_row_in_the_docs() {
         .map(|h| h.name)
         .filter(|name| !DOC.contains(&format!("| `{name}` |")))
         .collect();
-    assert!(missing.is_empty(), "undocumented host functions: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "undocumented host functions: {missing:?}"
+    );
 }
 
 #[test]
 fn documented_rows_are_known_functions() {
     // Every row of the function tables names a real function (no stale docs).
-    let section = &DOC[DOC.find("## Functions").unwrap()..DOC.find("## The invoke registry").unwrap()];
+    let section =
+        &DOC[DOC.find("## Functions").unwrap()..DOC.find("## The invoke registry").unwrap()];
     for line in section.lines() {
         if let Some(rest) = line.strip_prefix("| `")
             && let Some(name) = rest.split('`').next()
@@ -43,7 +47,8 @@ fn documented_rows_are_known_functions() {
 #[test]
 fn examples_in_function_tables_parse() {
     // The last column's first `(…)` example of each row must be valid syntax.
-    let section = &DOC[DOC.find("## Functions").unwrap()..DOC.find("## The invoke registry").unwrap()];
+    let section =
+        &DOC[DOC.find("## Functions").unwrap()..DOC.find("## The invoke registry").unwrap()];
     let mut checked = 0;
     for line in section.lines().filter(|l| l.starts_with("| `")) {
         let Some(example_cell) = line.trim_end_matches('|').rsplit('|').next() else {

@@ -904,7 +904,7 @@ impl<'env> Evaluator<'env> {
     }
 
     fn map(&mut self, c: &Call) -> R {
-        if c.args.len() % 2 != 0 {
+        if !c.args.len().is_multiple_of(2) {
             return Err(fail(
                 "map",
                 format!("expects key/value pairs, got {} arguments", c.args.len()),
