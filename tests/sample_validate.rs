@@ -13,7 +13,11 @@ fn sample_repository_validates_cleanly() {
         .expect("run bpe validate");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "exit {:?}\n{stdout}\n{stderr}", out.status.code());
+    assert!(
+        out.status.success(),
+        "exit {:?}\n{stdout}\n{stderr}",
+        out.status.code()
+    );
     assert!(stdout.trim().is_empty(), "findings:\n{stdout}");
     assert!(stderr.contains("0 errors, 0 warnings"), "{stderr}");
 }
