@@ -613,3 +613,44 @@ fn schema_defaults_are_serde_defaults() {
         json!({"formatVersion": 1, "id": "e", "name": "E", "from": "f", "subject": "s", "body": "b"}),
     );
 }
+
+/// docs/format.md documents every property of every schema (by its backquoted name).
+#[test]
+fn format_doc_covers_every_schema_property() {
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/format.md"))
+        .unwrap();
+    let mut missing = BTreeSet::new();
+    for name in [
+        "taskdefinition",
+        "taskinstance",
+        "workitem",
+        "rule",
+        "emailtemplate",
+        "user",
+        "role",
+        "policy",
+        "repository",
+    ] {
+        for (_, prop) in declared(&load_schema(name)) {
+            let plain = format!("`{prop}`");
+            let dotted = format!(".{prop}`");
+            let listed = [
+                format!("({prop},"),
+                format!(", {prop})"),
+                format!(", {prop},"),
+                format!("({prop})"),
+                format!("\"{prop}\""),
+            ];
+            if !doc.contains(&plain)
+                && !doc.contains(&dotted)
+                && !listed.iter().any(|l| doc.contains(l.as_str()))
+            {
+                missing.insert(format!("{name}: {prop}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "not documented in docs/format.md: {missing:?}"
+    );
+}

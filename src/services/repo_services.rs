@@ -107,11 +107,22 @@ impl RepoServices {
                 return Ok(Some((rel, user)));
             }
         }
-        // A file named otherwise (hand-written repositories).
-        Ok(self
-            .all::<User>("User")?
-            .into_iter()
-            .find(|(_, u)| u.account_id == account_id))
+        // A file named otherwise (hand-written repositories). Only files that
+        // mention the id at all are parsed: this runs for every absent user.
+        let needle = serde_json::to_string(account_id).unwrap_or_default();
+        for rel in self.store.list("User", ".json")? {
+            let Some(bytes) = self.store.read(&rel)? else {
+                continue;
+            };
+            let mentions = std::str::from_utf8(&bytes).is_ok_and(|t| t.contains(&needle));
+            if mentions
+                && let Ok(user) = Self::parse::<User>(&rel, &bytes)
+                && user.account_id == account_id
+            {
+                return Ok(Some((rel, user)));
+            }
+        }
+        Ok(None)
     }
 
     fn require_user(&self, a: &Args, account_id: &str) -> Result<(PathBuf, User), ServiceError> {
