@@ -1,1 +1,18 @@
-//! See DESIGN.md.
+//! Executes processes: tokens over activities, actions, transitions, splits and
+//! joins, subprocess frames, manual actions and work items, limits and history,
+//! with a step-wise API for the debugger. Semantics and formats: `docs/engine.md`.
+//!
+//! - [`Case`] is one case in memory; it does no I/O (services through
+//!   [`crate::services::Services`], definitions and rules through [`Catalog`]).
+//! - [`store`] is the persistence layer over a repository directory: start, resume,
+//!   complete/forward work items, terminate, timeouts, result expiry, locks and pinning.
+
+mod case;
+mod catalog;
+mod compile;
+mod state;
+
+pub use case::*;
+pub use catalog::*;
+pub use compile::{CompileError, Compiled, compile};
+pub use state::*;
