@@ -1,10 +1,17 @@
 //! The expression language: XPRESS semantics in a compact text syntax.
 //!
-//! Text syntax <-> AST (`parse`, `print`), values, and evaluation.
-//! The syntax is defined in `docs/expressions.md`.
+//! Text syntax <-> AST (`parse`, `print`, `print_pretty`), the table of known
+//! functions, values, and evaluation. The syntax and every function are
+//! documented in `docs/expressions.md`.
 
 mod ast;
+mod functions;
+mod parse;
+mod print;
 mod value;
 
 pub use ast::*;
+pub use functions::{Category, FunctionInfo, function, functions};
+pub use parse::{MAX_NESTING, ParseError, is_name, is_path_char, line_column, parse};
+pub use print::{print, print_pretty, quote_string, reference_text};
 pub use value::*;

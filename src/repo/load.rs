@@ -1,7 +1,11 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use std::collections::HashMap;
+
 use serde::de::DeserializeOwned;
+
+use super::save::{RepoObject, Versioned};
 
 use crate::model::{
     EmailTemplate, FORMAT_VERSION, ObjectKind, Policy, RepositoryConfig, Role, Rule,
@@ -79,7 +83,10 @@ impl fmt::Display for OpenError {
 impl std::error::Error for OpenError {}
 
 impl Repository {
-    /// Load every object below `root`.
+    /// Load every object below `root`. Per-file problems (unreadable, invalid
+    /// UTF-8 or JSON, unknown `formatVersion`, wrong-typed fields, duplicate ids
+    /// or names) land in `errors`; only an unreadable root is an [`OpenError`].
+    /// Never writes.
     pub fn open(root: impl AsRef<Path>) -> Result<Repository, OpenError> {
         let root = root.as_ref().to_path_buf();
         if !root.is_dir() {
@@ -96,48 +103,189 @@ impl Repository {
                 Err(e) => repo.errors.push(e),
             }
         }
-        for kind in ObjectKind::ALL {
-            let files = list_json(&root, kind.dir_name())
-                .map_err(|e| OpenError::Io(root.join(kind.dir_name()), e))?;
-            for rel in files {
-                match kind {
-                    ObjectKind::TaskDefinition => repo.load_into(kind, rel, |r| &mut r.definitions),
-                    ObjectKind::Rule => repo.load_into(kind, rel, |r| &mut r.rules),
-                    ObjectKind::EmailTemplate => {
-                        repo.load_into(kind, rel, |r| &mut r.email_templates)
-                    }
-                    ObjectKind::User => repo.load_into(kind, rel, |r| &mut r.users),
-                    ObjectKind::Role => repo.load_into(kind, rel, |r| &mut r.roles),
-                    ObjectKind::Policy => repo.load_into(kind, rel, |r| &mut r.policies),
-                    ObjectKind::TaskInstance => repo.load_into(kind, rel, |r| &mut r.instances),
-                    ObjectKind::WorkItem => repo.load_into(kind, rel, |r| &mut r.work_items),
-                }
-            }
-        }
-        repo.errors
-            .sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
+        let mut errors = std::mem::take(&mut repo.errors);
+        let listed = |kind: ObjectKind| {
+            list_json(&root, kind.dir_name())
+                .map_err(|e| OpenError::Io(root.join(kind.dir_name()), e))
+        };
+        repo.definitions = load_kind(&root, listed(ObjectKind::TaskDefinition)?, &mut errors);
+        repo.rules = load_kind(&root, listed(ObjectKind::Rule)?, &mut errors);
+        repo.email_templates = load_kind(&root, listed(ObjectKind::EmailTemplate)?, &mut errors);
+        repo.users = load_kind(&root, listed(ObjectKind::User)?, &mut errors);
+        repo.roles = load_kind(&root, listed(ObjectKind::Role)?, &mut errors);
+        repo.policies = load_kind(&root, listed(ObjectKind::Policy)?, &mut errors);
+        repo.instances = load_kind(&root, listed(ObjectKind::TaskInstance)?, &mut errors);
+        repo.work_items = load_kind(&root, listed(ObjectKind::WorkItem)?, &mut errors);
+        errors.sort_by(|a, b| {
+            a.path
+                .cmp(&b.path)
+                .then(a.line.cmp(&b.line))
+                .then(a.column.cmp(&b.column))
+        });
+        repo.errors = errors;
         Ok(repo)
-    }
-
-    fn load_into<T: DeserializeOwned>(
-        &mut self,
-        _kind: ObjectKind,
-        rel: PathBuf,
-        list: impl FnOnce(&mut Repository) -> &mut Vec<Loaded<T>>,
-    ) {
-        match parse_file::<T>(&self.root, &rel) {
-            Ok(value) => list(self).push(Loaded { path: rel, value }),
-            Err(e) => self.errors.push(e),
-        }
     }
 
     /// The TaskDefinition with exactly this name.
     pub fn definition(&self, name: &str) -> Option<&Loaded<TaskDefinition>> {
         self.definitions.iter().find(|d| d.value.name == name)
     }
+
+    /// The TaskDefinition with this id.
+    pub fn definition_by_id(&self, id: &str) -> Option<&Loaded<TaskDefinition>> {
+        self.definitions.iter().find(|d| d.value.id == id)
+    }
+
+    /// The TaskInstance with this id.
+    pub fn instance(&self, id: &str) -> Option<&Loaded<TaskInstance>> {
+        self.instances.iter().find(|i| i.value.id == id)
+    }
+
+    /// The WorkItem with this id.
+    pub fn work_item(&self, id: &str) -> Option<&Loaded<WorkItem>> {
+        self.work_items.iter().find(|w| w.value.id == id)
+    }
+
+    /// The `settings.lockStaleAfter` of `repository.json`, or 60 s.
+    pub fn lock_stale_after(&self) -> std::time::Duration {
+        let secs = self
+            .config
+            .as_ref()
+            .and_then(|c| c.settings.lock_stale_after)
+            .filter(|s| *s > 0)
+            .unwrap_or(60);
+        std::time::Duration::from_secs(secs as u64)
+    }
 }
 
-/// `*.json` files of one sub-directory, relative to root, sorted. A missing directory is empty.
+/// Parse the files of one kind (in parallel when there are many), then report
+/// duplicate ids and names. Results keep the order of `rels`.
+fn load_kind<T: RepoObject + Send>(
+    root: &Path,
+    rels: Vec<PathBuf>,
+    errors: &mut Vec<LoadError>,
+) -> Vec<Loaded<T>> {
+    let parse_chunk = |chunk: &[PathBuf]| -> Vec<Result<Loaded<T>, LoadError>> {
+        chunk
+            .iter()
+            .map(|rel| {
+                parse_file::<T>(root, rel).map(|value| Loaded {
+                    path: rel.clone(),
+                    value,
+                })
+            })
+            .collect()
+    };
+    // Small directories are not worth a thread.
+    const PER_THREAD_MIN: usize = 32;
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(2, 16)
+        .min(rels.len().div_ceil(PER_THREAD_MIN))
+        .max(1);
+    let results: Vec<Result<Loaded<T>, LoadError>> = if threads == 1 {
+        parse_chunk(&rels)
+    } else {
+        let chunk_len = rels.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = rels
+                .chunks(chunk_len)
+                .map(|chunk| s.spawn(move || parse_chunk(chunk)))
+                .collect();
+            let mut all = Vec::with_capacity(rels.len());
+            for (handle, chunk) in handles.into_iter().zip(rels.chunks(chunk_len)) {
+                match handle.join() {
+                    Ok(part) => all.extend(part),
+                    // A panic while parsing is a bug in a deserializer; report the files, do not abort.
+                    Err(_) => all.extend(chunk.iter().map(|rel| {
+                        Err(LoadError {
+                            path: rel.clone(),
+                            line: 0,
+                            column: 0,
+                            message: "internal error while parsing".to_string(),
+                        })
+                    })),
+                }
+            }
+            all
+        })
+    };
+    let mut loaded = Vec::with_capacity(results.len());
+    for r in results {
+        match r {
+            Ok(l) => loaded.push(l),
+            Err(e) => errors.push(e),
+        }
+    }
+    report_duplicates(root, &loaded, errors);
+    loaded
+}
+
+/// One [`LoadError`] per later file that repeats an id or a name of an earlier
+/// one (in path order), naming both files. Both objects stay loaded.
+fn report_duplicates<T: RepoObject>(
+    root: &Path,
+    loaded: &[Loaded<T>],
+    errors: &mut Vec<LoadError>,
+) {
+    let kind = T::KIND.dir_name();
+    let id_key = if T::KIND == ObjectKind::User {
+        "accountId"
+    } else {
+        "id"
+    };
+    let mut ids: HashMap<&str, &Path> = HashMap::new();
+    let mut names: HashMap<&str, &Path> = HashMap::new();
+    for l in loaded {
+        if let Some(id) = l.value.object_id() {
+            if let Some(first) = ids.get(id) {
+                errors.push(duplicate_error(
+                    root,
+                    &l.path,
+                    id_key,
+                    &format!(
+                        "duplicate {kind} {id_key} {id:?}: also in {}",
+                        first.display()
+                    ),
+                ));
+            } else {
+                ids.insert(id, &l.path);
+            }
+        }
+        if let Some(name) = l.value.object_name() {
+            if let Some(first) = names.get(name) {
+                errors.push(duplicate_error(
+                    root,
+                    &l.path,
+                    "name",
+                    &format!(
+                        "duplicate {kind} name {name:?}: also in {}",
+                        first.display()
+                    ),
+                ));
+            } else {
+                names.insert(name, &l.path);
+            }
+        }
+    }
+}
+
+/// Positioned at the key in the later file (re-read: duplicates are rare).
+fn duplicate_error(root: &Path, rel: &Path, key: &str, message: &str) -> LoadError {
+    let (line, column) = std::fs::read(root.join(rel))
+        .map(|bytes| find_key(&bytes, key))
+        .unwrap_or((0, 0));
+    LoadError {
+        path: rel.to_path_buf(),
+        line,
+        column,
+        message: message.to_string(),
+    }
+}
+
+/// `*.json` files of one sub-directory, relative to root, sorted. A missing
+/// directory is empty. Hidden files (including atomic-save temp files) are skipped.
 fn list_json(root: &Path, dir: &str) -> std::io::Result<Vec<PathBuf>> {
     let full = root.join(dir);
     let entries = match std::fs::read_dir(&full) {
@@ -159,48 +307,79 @@ fn list_json(root: &Path, dir: &str) -> std::io::Result<Vec<PathBuf>> {
 }
 
 /// Read and parse one file, mapping every failure to a positioned [`LoadError`].
-pub fn parse_file<T: DeserializeOwned>(root: &Path, rel: &Path) -> Result<T, LoadError> {
-    let err = |line, column, message: String| LoadError {
+pub fn parse_file<T: DeserializeOwned + Versioned>(
+    root: &Path,
+    rel: &Path,
+) -> Result<T, LoadError> {
+    let bytes = std::fs::read(root.join(rel)).map_err(|e| LoadError {
+        path: rel.to_path_buf(),
+        line: 0,
+        column: 0,
+        message: format!("cannot read: {e}"),
+    })?;
+    parse_bytes(&bytes).map_err(|(line, column, message)| LoadError {
         path: rel.to_path_buf(),
         line,
         column,
         message,
-    };
-    let bytes =
-        std::fs::read(root.join(rel)).map_err(|e| err(0, 0, format!("cannot read: {e}")))?;
-    let text = match std::str::from_utf8(&bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let (line, column) = line_col(&bytes, e.valid_up_to());
-            return Err(err(line, column, "not valid UTF-8".to_string()));
-        }
-    };
-    parse_text(text).map_err(|(line, column, message)| err(line, column, message))
+    })
 }
 
 /// Parse JSON text holding a versioned object: (line, column, message) on failure.
-pub fn parse_text<T: DeserializeOwned>(text: &str) -> Result<T, (usize, usize, String)> {
-    let json: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        (
+pub fn parse_text<T: DeserializeOwned + Versioned>(
+    text: &str,
+) -> Result<T, (usize, usize, String)> {
+    parse_bytes(text.as_bytes())
+}
+
+/// Parse the bytes of a file holding a versioned object, in one pass when it is
+/// well-formed; only on failure is it looked at again, to tell an unknown or
+/// missing `formatVersion` apart from an ordinary type error.
+pub fn parse_bytes<T: DeserializeOwned + Versioned>(
+    bytes: &[u8],
+) -> Result<T, (usize, usize, String)> {
+    // serde_json does not validate UTF-8 inside ignored fields, so check up front
+    // (fast compared with parsing).
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let (line, column) = line_col(bytes, e.valid_up_to());
+        return Err((line, column, "not valid UTF-8".to_string()));
+    }
+    match serde_json::from_slice::<T>(bytes) {
+        Ok(value) if value.format_version() == FORMAT_VERSION => Ok(value),
+        Ok(value) => Err(version_error(bytes, &value.format_version().to_string())),
+        Err(e) if e.is_data() => {
+            #[derive(serde::Deserialize)]
+            struct VersionProbe {
+                #[serde(rename = "formatVersion")]
+                format_version: Option<serde_json::Value>,
+            }
+            match serde_json::from_slice::<VersionProbe>(bytes) {
+                Ok(VersionProbe {
+                    format_version: None,
+                }) => Err((1, 1, "missing formatVersion".to_string())),
+                Ok(VersionProbe {
+                    format_version: Some(v),
+                }) if v.as_u64() != Some(FORMAT_VERSION as u64) => {
+                    Err(version_error(bytes, &v.to_string()))
+                }
+                _ => Err((e.line(), e.column().max(1), strip_position(&e))),
+            }
+        }
+        Err(e) => Err((
             e.line(),
             e.column().max(1),
             format!("invalid JSON: {}", strip_position(&e)),
-        )
-    })?;
-    match json.get("formatVersion") {
-        Some(v) if v.as_u64() == Some(FORMAT_VERSION as u64) => {}
-        Some(v) => {
-            let (line, column) = find_key(text, "formatVersion");
-            return Err((
-                line,
-                column,
-                format!("unknown formatVersion {v} (this bpe reads {FORMAT_VERSION})"),
-            ));
-        }
-        None => return Err((1, 1, "missing formatVersion".to_string())),
+        )),
     }
-    // Parse from the text (not the Value) so type errors carry positions.
-    serde_json::from_str(text).map_err(|e| (e.line(), e.column().max(1), strip_position(&e)))
+}
+
+fn version_error(bytes: &[u8], found: &str) -> (usize, usize, String) {
+    let (line, column) = find_key(bytes, "formatVersion");
+    (
+        line,
+        column,
+        format!("unknown formatVersion {found} (this bpe reads {FORMAT_VERSION})"),
+    )
 }
 
 fn strip_position(e: &serde_json::Error) -> String {
@@ -211,6 +390,7 @@ fn strip_position(e: &serde_json::Error) -> String {
     }
 }
 
+/// 1-based line and column (in bytes) of a byte offset.
 fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = &bytes[..offset.min(bytes.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
@@ -218,9 +398,14 @@ fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-fn find_key(text: &str, key: &str) -> (usize, usize) {
-    match text.find(&format!("\"{key}\"")) {
-        Some(i) => line_col(text.as_bytes(), i),
+/// Position of the first `"key"` in the text, or (1, 1).
+fn find_key(bytes: &[u8], key: &str) -> (usize, usize) {
+    let needle = format!("\"{key}\"");
+    match bytes
+        .windows(needle.len())
+        .position(|w| w == needle.as_bytes())
+    {
+        Some(i) => line_col(bytes, i),
         None => (1, 1),
     }
 }
@@ -241,5 +426,77 @@ mod tests {
             parse_text::<RepositoryConfig>("{\"formatVersion\": 1,\n \"name\": 5}").unwrap_err();
         assert_eq!(e.0, 2);
         assert!(e.2.contains("invalid type"), "{}", e.2);
+    }
+
+    fn definition_json(id: &str, name: &str) -> String {
+        format!(
+            "{{\n  \"formatVersion\": 1,\n  \"id\": \"{id}\",\n  \"name\": \"{name}\",\n  \"process\": {{ \"activities\": [] }}\n}}\n"
+        )
+    }
+
+    #[test]
+    fn duplicates_name_both_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let defs = dir.path().join("TaskDefinition");
+        std::fs::create_dir(&defs).unwrap();
+        std::fs::write(defs.join("a.json"), definition_json("td-1", "Same")).unwrap();
+        std::fs::write(defs.join("b.json"), definition_json("td-1", "Same")).unwrap();
+        std::fs::write(defs.join("c.json"), definition_json("td-3", "Other")).unwrap();
+        let repo = Repository::open(dir.path()).unwrap();
+        assert_eq!(repo.definitions.len(), 3);
+        assert_eq!(repo.errors.len(), 2, "{:?}", repo.errors);
+        for e in &repo.errors {
+            assert_eq!(e.path, Path::new("TaskDefinition/b.json"));
+            assert!(e.message.contains("TaskDefinition/a.json"), "{e}");
+        }
+        let id_err = repo
+            .errors
+            .iter()
+            .find(|e| e.message.contains("id"))
+            .unwrap();
+        assert_eq!((id_err.line, id_err.column), (3, 3));
+        assert!(
+            repo.errors
+                .iter()
+                .any(|e| e.message.contains("name \"Same\""))
+        );
+    }
+
+    #[test]
+    fn many_files_load_in_order_with_errors_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let defs = dir.path().join("TaskDefinition");
+        std::fs::create_dir(&defs).unwrap();
+        for i in 0..200 {
+            let text = if i % 50 == 7 {
+                "{ \"formatVersion\": 1, ".to_string()
+            } else {
+                definition_json(&format!("td-{i:03}"), &format!("Def {i:03}"))
+            };
+            std::fs::write(defs.join(format!("d{i:03}.json")), text).unwrap();
+        }
+        let repo = Repository::open(dir.path()).unwrap();
+        assert_eq!(repo.definitions.len(), 196);
+        assert_eq!(repo.errors.len(), 4);
+        let names: Vec<_> = repo
+            .definitions
+            .iter()
+            .map(|d| d.value.name.clone())
+            .collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+        assert!(repo.errors[0].message.starts_with("invalid JSON"));
+    }
+
+    #[test]
+    fn missing_version_and_bad_utf8() {
+        let e = parse_text::<RepositoryConfig>("{\"name\": \"x\"}").unwrap_err();
+        assert_eq!(e.2, "missing formatVersion");
+        let e = parse_bytes::<RepositoryConfig>(b"{\"formatVersion\": 1,\n \"name\": \"\xff\"}")
+            .unwrap_err();
+        assert_eq!((e.0, e.1, e.2.as_str()), (2, 11, "not valid UTF-8"));
+        let e = parse_text::<RepositoryConfig>("{\"formatVersion\": 2, \"name\": 5}").unwrap_err();
+        assert!(e.2.contains("unknown formatVersion 2"), "{}", e.2);
     }
 }

@@ -1,9 +1,14 @@
-//! The repository: a directory of JSON files (layout in DESIGN.md).
+//! The repository: a directory of JSON files (layout in DESIGN.md, details in
+//! `docs/repository.md`).
 //!
 //! Loading never fails because of one bad file: every file that cannot be read
 //! or parsed becomes a [`LoadError`] with path, line and column, and everything
-//! else still loads. Loading never writes.
+//! else still loads. Loading never writes. Every write is atomic ([`save_atomic`]).
 
+pub mod cache;
 mod load;
+pub mod lock;
+mod save;
 
 pub use load::*;
+pub use save::*;

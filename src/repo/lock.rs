@@ -1,0 +1,850 @@
+//! Cross-process locks under `<repo>/.bpe/locks/`.
+//!
+//! Each lock `<name>` (e.g. `run-td-6f1c…`) is an OS file lock on
+//! `<name>.lock` (`File::lock` / `try_lock` / `try_lock_shared`), so it vanishes
+//! with its process, plus one JSON holder record per holder,
+//! `<name>.<holder-id>.holder.json`, naming user, host, pid, since, purpose
+//! and heartbeat. The holder keeps an exclusive OS lock on its own record file
+//! too: a record whose file lock is free belongs to a process that is gone
+//! ("orphaned"), which is exact on this host even when a pid was reused.
+//!
+//! A holder is stale when its record is orphaned, when it runs on this host
+//! and its pid is dead, or when its heartbeat is older than
+//! `settings.lockStaleAfter` (default 60 s). Acquiring reclaims orphaned
+//! records (and says so in [`LockGuard::reclaimed`]); [`break_lock`] removes
+//! the records of a lock whose holders are all stale and unlinks its lock file,
+//! so even a hung (alive but silent) holder stops blocking others.
+
+use std::fmt;
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::save::sanitize_id;
+use super::{Versioned, parse_file};
+use crate::model::RepositoryConfig;
+
+/// Where locks live, relative to the repository root.
+pub const LOCK_DIR: &str = ".bpe/locks";
+/// Staleness threshold when `repository.json` sets none.
+pub const DEFAULT_STALE_AFTER: Duration = Duration::from_secs(60);
+
+/// What a lock protects.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "camelCase")]
+pub enum LockTarget {
+    /// A TaskDefinition (by id) that runs are reading: shared among runners;
+    /// saving the definition needs it exclusively.
+    DefinitionRun(String),
+    /// A TaskDefinition (by id) open in an editor: exclusive among editors.
+    DefinitionEdit(String),
+    /// A TaskInstance (by id): exclusive, so two runners never advance one case.
+    Instance(String),
+}
+
+impl LockTarget {
+    /// The lock's name, also its file stem: `run-<id>`, `edit-<id>`, `instance-<id>`
+    /// (ids sanitised).
+    pub fn lock_name(&self) -> String {
+        match self {
+            LockTarget::DefinitionRun(id) => format!("run-{}", sanitize_id(id)),
+            LockTarget::DefinitionEdit(id) => format!("edit-{}", sanitize_id(id)),
+            LockTarget::Instance(id) => format!("instance-{}", sanitize_id(id)),
+        }
+    }
+
+    /// The id of the locked object.
+    pub fn id(&self) -> &str {
+        match self {
+            LockTarget::DefinitionRun(id)
+            | LockTarget::DefinitionEdit(id)
+            | LockTarget::Instance(id) => id,
+        }
+    }
+
+    /// `run`, `edit` or `instance`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LockTarget::DefinitionRun(_) => "run",
+            LockTarget::DefinitionEdit(_) => "edit",
+            LockTarget::Instance(_) => "instance",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LockMode {
+    Shared,
+    Exclusive,
+}
+
+/// The holder record, as stored in `<name>.<holder-id>.holder.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Holder {
+    pub format_version: u32,
+    pub target: LockTarget,
+    pub mode: LockMode,
+    pub user: String,
+    pub host: String,
+    pub pid: u32,
+    /// RFC 3339, when the lock was taken.
+    pub since: String,
+    /// What the holder is doing, e.g. `bpe run`, `editor`, `debugger`.
+    pub purpose: String,
+    /// RFC 3339, refreshed by [`LockGuard::heartbeat`].
+    pub heartbeat: String,
+}
+
+impl Versioned for Holder {
+    fn format_version(&self) -> u32 {
+        self.format_version
+    }
+}
+
+impl fmt::Display for Holder {
+    /// `alice@host1 (pid 4242, bpe run) since 2026-11-27T14:03:00Z`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}@{} (pid {}, {}) since {}",
+            self.user, self.host, self.pid, self.purpose, self.since
+        )
+    }
+}
+
+/// Why a holder is considered stale.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "camelCase")]
+pub enum StaleReason {
+    /// No process holds the record's file lock any more: its holder is gone.
+    Orphaned,
+    /// The holder runs on this host and its pid no longer exists.
+    DeadProcess,
+    /// The last heartbeat is older than the repository's `lockStaleAfter`.
+    #[serde(rename_all = "camelCase")]
+    HeartbeatTooOld { seconds: u64 },
+    /// The record cannot be read (it is shown, and can be broken).
+    Unreadable { message: String },
+}
+
+impl fmt::Display for StaleReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StaleReason::Orphaned => write!(f, "its process is gone"),
+            StaleReason::DeadProcess => write!(f, "its process is dead"),
+            StaleReason::HeartbeatTooOld { seconds } => {
+                write!(f, "no heartbeat for {seconds} s")
+            }
+            StaleReason::Unreadable { message } => write!(f, "unreadable record: {message}"),
+        }
+    }
+}
+
+/// One holder of a lock as seen now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HolderStatus {
+    /// `None` when the record could not be read (see `stale`).
+    pub holder: Option<Holder>,
+    /// The record file, absolute.
+    pub record: PathBuf,
+    /// Seconds since `since`.
+    pub age_seconds: u64,
+    /// Seconds since the last heartbeat.
+    pub heartbeat_age_seconds: u64,
+    pub stale: Option<StaleReason>,
+}
+
+impl fmt::Display for HolderStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.holder {
+            Some(h) => write!(f, "{h}")?,
+            None => write!(f, "unknown holder ({})", self.record.display())?,
+        }
+        if let Some(reason) = &self.stale {
+            write!(f, " [stale: {reason}]")?;
+        }
+        Ok(())
+    }
+}
+
+/// A lock with its current holders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LockInfo {
+    /// The name [`break_lock`] takes, e.g. `run-td-6f1c2a9b04d3e8f1`.
+    pub name: String,
+    /// From the holder records (`None` if none could be read).
+    pub target: Option<LockTarget>,
+    pub holders: Vec<HolderStatus>,
+    /// Every holder is stale: the lock can be broken.
+    pub stale: bool,
+}
+
+#[derive(Debug)]
+pub enum LockError {
+    /// Someone else holds the lock (live holders first; stale ones are marked).
+    Held {
+        lock: String,
+        holders: Vec<HolderStatus>,
+    },
+    /// `break_lock` refused: at least one holder is alive.
+    Live {
+        lock: String,
+        holders: Vec<HolderStatus>,
+    },
+    /// `break_lock` on a name with no lock records.
+    NotFound(String),
+    /// Our own record was removed by [`break_lock`]: the lock is no longer ours.
+    Broken(String),
+    Io(PathBuf, io::Error),
+}
+
+impl fmt::Display for LockError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LockError::Held { holders, .. } if holders.is_empty() => {
+                write!(f, "locked by another process (no holder record yet)")
+            }
+            LockError::Held { holders, .. } => {
+                write!(f, "locked by ")?;
+                write_holders(f, holders)
+            }
+            LockError::Live { lock, holders } => {
+                write!(f, "lock {lock} is not stale: held by ")?;
+                write_holders(f, holders)
+            }
+            LockError::NotFound(name) => write!(f, "no lock named {name}"),
+            LockError::Broken(name) => write!(f, "lock {name} was broken by someone else"),
+            LockError::Io(p, e) => write!(f, "lock file {}: {e}", p.display()),
+        }
+    }
+}
+
+fn write_holders(f: &mut fmt::Formatter<'_>, holders: &[HolderStatus]) -> fmt::Result {
+    for (i, h) in holders.iter().enumerate() {
+        if i > 0 {
+            write!(f, "; ")?;
+        }
+        write!(f, "{h}")?;
+    }
+    Ok(())
+}
+
+impl std::error::Error for LockError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LockError::Io(_, e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// A held lock. Dropping it removes the holder record and releases the OS lock.
+#[derive(Debug)]
+pub struct LockGuard {
+    name: String,
+    dir: PathBuf,
+    holder: Mutex<Holder>,
+    /// The record file and our open handle on it (which holds its OS lock).
+    record: Mutex<(PathBuf, File)>,
+    reclaimed: Vec<HolderStatus>,
+    // Declared last: dropped after the record is gone.
+    _lock_file: File,
+}
+
+impl LockGuard {
+    /// The lock's name (as [`list`] and [`break_lock`] use it).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Our holder record as last written.
+    pub fn holder(&self) -> Holder {
+        lock_ignoring_poison(&self.holder).clone()
+    }
+
+    /// Stale records of dead holders that were removed when this lock was taken.
+    pub fn reclaimed(&self) -> &[HolderStatus] {
+        &self.reclaimed
+    }
+
+    /// Refresh the heartbeat in the holder record (atomically: a fresh record
+    /// file, locked before it replaces the old one).
+    pub fn heartbeat(&self) -> Result<(), LockError> {
+        let mut holder = lock_ignoring_poison(&self.holder);
+        let mut record = lock_ignoring_poison(&self.record);
+        if !record.0.exists() {
+            return Err(LockError::Broken(self.name.clone()));
+        }
+        let mut updated = holder.clone();
+        updated.heartbeat = now_millis();
+        let file = write_locked_record(&self.dir, &record.0, &updated)?;
+        // The old handle's lock is released only now, after the rename.
+        record.1 = file;
+        *holder = updated;
+        Ok(())
+    }
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        let record = lock_ignoring_poison(&self.record);
+        // Removing the record before the OS lock is released: no one sees us as orphaned.
+        let _ = fs::remove_file(&record.0);
+    }
+}
+
+fn lock_ignoring_poison<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Take a lock without waiting. `Err(LockError::Held)` names the holders.
+/// Orphaned records of dead holders never block: they are removed and listed
+/// in [`LockGuard::reclaimed`].
+pub fn acquire(
+    root: &Path,
+    target: LockTarget,
+    mode: LockMode,
+    purpose: &str,
+) -> Result<LockGuard, LockError> {
+    let dir = root.join(LOCK_DIR);
+    fs::create_dir_all(&dir).map_err(|e| LockError::Io(dir.clone(), e))?;
+    let name = target.lock_name();
+    let stale_after = stale_after(root);
+    let lock_file = lock_main(&dir, &name, mode, stale_after)?;
+    let now = now_secs();
+    let holder = Holder {
+        format_version: 1,
+        target,
+        mode,
+        user: current_user(),
+        host: host_name(),
+        pid: std::process::id(),
+        since: now.clone(),
+        purpose: purpose.to_string(),
+        heartbeat: now_millis(),
+    };
+    let record_path = dir.join(format!("{name}.{}.holder.json", holder_id()));
+    // Reclaim before writing our own record, so we never judge ourselves.
+    let reclaimed = reclaim_orphans(&dir, &name, stale_after)?;
+    let record_file = write_locked_record(&dir, &record_path, &holder)?;
+    Ok(LockGuard {
+        name,
+        dir,
+        holder: Mutex::new(holder),
+        record: Mutex::new((record_path, record_file)),
+        reclaimed,
+        _lock_file: lock_file,
+    })
+}
+
+/// Open `<name>.lock` and take its OS lock without waiting. Retries when the
+/// file was unlinked by [`break_lock`] between open and lock.
+fn lock_main(
+    dir: &Path,
+    name: &str,
+    mode: LockMode,
+    stale_after: Duration,
+) -> Result<File, LockError> {
+    let path = dir.join(format!("{name}.lock"));
+    for _ in 0..8 {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| LockError::Io(path.clone(), e))?;
+        let locked = match mode {
+            LockMode::Shared => file.try_lock_shared(),
+            LockMode::Exclusive => file.try_lock(),
+        };
+        match locked {
+            Ok(()) => {
+                if same_file(&file, &path) {
+                    return Ok(file);
+                }
+                // Broken (unlinked) while we opened it: lock the new file instead.
+            }
+            Err(TryLockError::WouldBlock) => {
+                let mut holders = holders_of(dir, name, stale_after)?;
+                // Live holders first: they are the ones to talk to.
+                holders.sort_by_key(|h| h.stale.is_some());
+                return Err(LockError::Held {
+                    lock: name.to_string(),
+                    holders,
+                });
+            }
+            Err(TryLockError::Error(e)) => return Err(LockError::Io(path, e)),
+        }
+    }
+    Err(LockError::Io(
+        path,
+        io::Error::other("lock file keeps being replaced"),
+    ))
+}
+
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_file: &File, path: &Path) -> bool {
+    path.exists()
+}
+
+/// Write a holder record: a temp file is created, locked exclusively, written,
+/// synced and renamed into place, so the record is never visible unlocked.
+fn write_locked_record(dir: &Path, path: &Path, holder: &Holder) -> Result<File, LockError> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let tmp = dir.join(format!(
+        ".{}.{}-{}.tmp",
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let write = || -> io::Result<File> {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        file.lock()?;
+        let bytes = super::to_json_bytes(holder).map_err(io::Error::other)?;
+        file.write_all(&bytes)?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)?;
+        Ok(file)
+    };
+    write().map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        LockError::Io(path.to_path_buf(), e)
+    })
+}
+
+/// Remove the records of `name` whose holder is gone. Returns them.
+fn reclaim_orphans(
+    dir: &Path,
+    name: &str,
+    stale_after: Duration,
+) -> Result<Vec<HolderStatus>, LockError> {
+    let mut reclaimed = Vec::new();
+    for status in holders_of(dir, name, stale_after)? {
+        if matches!(
+            status.stale,
+            Some(StaleReason::Orphaned | StaleReason::DeadProcess)
+        ) && record_is_orphaned(&status.record)
+        {
+            match fs::remove_file(&status.record) {
+                Ok(()) => reclaimed.push(status),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(LockError::Io(status.record.clone(), e)),
+            }
+        }
+    }
+    Ok(reclaimed)
+}
+
+/// True when no process holds the record file's OS lock (its holder is gone).
+/// A heartbeat replaces the file; then the new file is checked instead.
+fn record_is_orphaned(path: &Path) -> bool {
+    for _ in 0..4 {
+        let Ok(file) = File::open(path) else {
+            // Removed meanwhile: its holder released it; nothing to reclaim.
+            return false;
+        };
+        match file.try_lock_shared() {
+            Ok(()) => {
+                if same_file(&file, path) {
+                    return true;
+                }
+                // Replaced by a heartbeat after we opened it: look again.
+            }
+            Err(_) => return false,
+        }
+    }
+    false
+}
+
+/// The holder records of one lock, with their staleness.
+fn holders_of(
+    dir: &Path,
+    name: &str,
+    stale_after: Duration,
+) -> Result<Vec<HolderStatus>, LockError> {
+    let prefix = format!("{name}.");
+    let mut out = Vec::new();
+    for record in record_files(dir)? {
+        let file_name = record
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if file_name.starts_with(&prefix) {
+            out.push(holder_status(record, stale_after));
+        }
+    }
+    Ok(out)
+}
+
+/// Every `*.holder.json` in the lock directory, sorted.
+fn record_files(dir: &Path) -> Result<Vec<PathBuf>, LockError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(LockError::Io(dir.to_path_buf(), e)),
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| LockError::Io(dir.to_path_buf(), e))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.ends_with(".holder.json") && !name.starts_with('.') {
+            out.push(entry.path());
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn holder_status(record: PathBuf, stale_after: Duration) -> HolderStatus {
+    let dir = record.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let rel = record.file_name().map(PathBuf::from).unwrap_or_default();
+    let parsed = parse_file::<Holder>(&dir, &rel);
+    let orphaned = record_is_orphaned(&record);
+    match parsed {
+        Ok(holder) => {
+            let now = Utc::now();
+            let age = seconds_since(&holder.since, now);
+            let heartbeat_age = seconds_since(&holder.heartbeat, now);
+            let stale = if orphaned {
+                Some(StaleReason::Orphaned)
+            } else if holder.host == host_name() && !pid_alive(holder.pid) {
+                Some(StaleReason::DeadProcess)
+            } else if heartbeat_age > stale_after.as_secs() {
+                Some(StaleReason::HeartbeatTooOld {
+                    seconds: heartbeat_age,
+                })
+            } else {
+                None
+            };
+            HolderStatus {
+                holder: Some(holder),
+                record,
+                age_seconds: age,
+                heartbeat_age_seconds: heartbeat_age,
+                stale,
+            }
+        }
+        Err(e) => HolderStatus {
+            holder: None,
+            record,
+            age_seconds: 0,
+            heartbeat_age_seconds: 0,
+            stale: Some(if orphaned {
+                StaleReason::Orphaned
+            } else {
+                StaleReason::Unreadable {
+                    message: e.to_string(),
+                }
+            }),
+        },
+    }
+}
+
+fn seconds_since(rfc3339: &str, now: DateTime<Utc>) -> u64 {
+    DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| (now - t.with_timezone(&Utc)).num_seconds().max(0) as u64)
+        // An unparsable time counts as very old.
+        .unwrap_or(u64::MAX / 2)
+}
+
+/// Every lock that has holder records, with holders, ages and staleness
+/// (threshold from `repository.json`'s `settings.lockStaleAfter`).
+pub fn list(root: &Path) -> Result<Vec<LockInfo>, LockError> {
+    list_with(root, stale_after(root))
+}
+
+/// [`list`] with an explicit staleness threshold.
+pub fn list_with(root: &Path, stale_after: Duration) -> Result<Vec<LockInfo>, LockError> {
+    let dir = root.join(LOCK_DIR);
+    let mut locks: Vec<LockInfo> = Vec::new();
+    for record in record_files(&dir)? {
+        let file_name = record
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        // Lock names hold no '.' (ids are sanitised), so the name ends at the first one.
+        let name = file_name.split('.').next().unwrap_or_default().to_string();
+        let status = holder_status(record, stale_after);
+        let target = status.holder.as_ref().map(|h| h.target.clone());
+        match locks.iter_mut().find(|l| l.name == name) {
+            Some(l) => {
+                if l.target.is_none() {
+                    l.target = target;
+                }
+                l.holders.push(status);
+            }
+            None => locks.push(LockInfo {
+                name,
+                target,
+                holders: vec![status],
+                stale: false,
+            }),
+        }
+    }
+    for l in &mut locks {
+        l.stale = l.holders.iter().all(|h| h.stale.is_some());
+    }
+    Ok(locks)
+}
+
+/// Remove the records of a lock whose holders are all stale, and unlink its
+/// lock file so that even a hung holder's OS lock no longer blocks anyone.
+/// Refuses ([`LockError::Live`]) while any holder is alive. Returns the holders removed.
+pub fn break_lock(root: &Path, name: &str) -> Result<Vec<HolderStatus>, LockError> {
+    let dir = root.join(LOCK_DIR);
+    let stale_after = stale_after(root);
+    let holders = holders_of(&dir, name, stale_after)?;
+    if holders.is_empty() {
+        return Err(LockError::NotFound(name.to_string()));
+    }
+    if holders.iter().any(|h| h.stale.is_none()) {
+        return Err(LockError::Live {
+            lock: name.to_string(),
+            holders: holders.into_iter().filter(|h| h.stale.is_none()).collect(),
+        });
+    }
+    let lock_path = dir.join(format!("{name}.lock"));
+    match fs::remove_file(&lock_path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(LockError::Io(lock_path, e)),
+    }
+    for h in &holders {
+        match fs::remove_file(&h.record) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(LockError::Io(h.record.clone(), e)),
+        }
+    }
+    Ok(holders)
+}
+
+/// Ok when a TaskDefinition may be saved now; `Err(Held)` naming the runs that
+/// hold its run lock otherwise. (Saving itself takes the run lock exclusively
+/// for the duration of the write: see `Repository::save_definition`.)
+pub fn check_can_save_definition(root: &Path, definition_id: &str) -> Result<(), LockError> {
+    let dir = root.join(LOCK_DIR);
+    fs::create_dir_all(&dir).map_err(|e| LockError::Io(dir.clone(), e))?;
+    let name = LockTarget::DefinitionRun(definition_id.to_string()).lock_name();
+    // Taking it exclusively for an instant proves no run holds it; dropping releases it.
+    lock_main(&dir, &name, LockMode::Exclusive, stale_after(root)).map(drop)
+}
+
+/// `settings.lockStaleAfter` of `<root>/repository.json`, or the default.
+pub fn stale_after(root: &Path) -> Duration {
+    parse_file::<RepositoryConfig>(root, Path::new("repository.json"))
+        .ok()
+        .and_then(|c| c.settings.lock_stale_after)
+        .filter(|s| *s > 0)
+        .map(|s| Duration::from_secs(s as u64))
+        .unwrap_or(DEFAULT_STALE_AFTER)
+}
+
+fn now_secs() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn now_millis() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Unique per holder: pid, a per-process counter and the time.
+fn holder_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "{}-{}-{nanos:08x}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The login name, from the environment.
+pub fn current_user() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// This machine's host name.
+pub fn host_name() -> String {
+    fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| fs::read_to_string("/etc/hostname"))
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok().filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+/// Whether a process with this pid exists on this host. Without `/proc` we
+/// cannot tell, and say yes (the record's file lock still tells the truth).
+pub fn pid_alive(pid: u32) -> bool {
+    let proc_root = Path::new("/proc");
+    if !proc_root.join("self").exists() {
+        return true;
+    }
+    let dir = proc_root.join(pid.to_string());
+    if !dir.exists() {
+        return false;
+    }
+    // A zombie (killed, not yet reaped) holds no locks: it counts as dead.
+    match fs::read_to_string(dir.join("stat")) {
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .map(|(_, rest)| !rest.trim_start().starts_with('Z'))
+            .unwrap_or(true),
+        Err(_) => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root() -> tempfile::TempDir {
+        tempfile::tempdir().unwrap()
+    }
+
+    #[test]
+    fn exclusive_refuses_second_and_names_holder() {
+        let dir = root();
+        let target = LockTarget::Instance("ti-1".into());
+        let g = acquire(dir.path(), target.clone(), LockMode::Exclusive, "bpe run").unwrap();
+        let err = acquire(dir.path(), target.clone(), LockMode::Exclusive, "other").unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("locked by "), "{text}");
+        assert!(
+            text.contains(&format!("(pid {}, bpe run) since ", std::process::id())),
+            "{text}"
+        );
+        drop(g);
+        let g2 = acquire(dir.path(), target, LockMode::Exclusive, "other").unwrap();
+        assert!(g2.reclaimed().is_empty());
+        assert_eq!(list(dir.path()).unwrap().len(), 1);
+        drop(g2);
+        assert!(list(dir.path()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn shared_run_locks_coexist_and_block_saving() {
+        let dir = root();
+        let run = LockTarget::DefinitionRun("td-1".into());
+        let a = acquire(dir.path(), run.clone(), LockMode::Shared, "bpe run").unwrap();
+        let b = acquire(dir.path(), run.clone(), LockMode::Shared, "debugger").unwrap();
+        let locks = list(dir.path()).unwrap();
+        assert_eq!(locks.len(), 1);
+        assert_eq!(locks[0].holders.len(), 2);
+        assert!(!locks[0].stale);
+        let err = check_can_save_definition(dir.path(), "td-1").unwrap_err();
+        assert!(matches!(&err, LockError::Held { holders, .. } if holders.len() == 2));
+        assert!(err.to_string().contains("bpe run"), "{err}");
+        // Another definition is unaffected.
+        check_can_save_definition(dir.path(), "td-2").unwrap();
+        drop(a);
+        assert!(check_can_save_definition(dir.path(), "td-1").is_err());
+        drop(b);
+        check_can_save_definition(dir.path(), "td-1").unwrap();
+    }
+
+    #[test]
+    fn heartbeat_refreshes_and_old_heartbeat_is_stale() {
+        let dir = root();
+        let g = acquire(
+            dir.path(),
+            LockTarget::DefinitionEdit("td-1".into()),
+            LockMode::Exclusive,
+            "editor",
+        )
+        .unwrap();
+        let before = g.holder().heartbeat;
+        std::thread::sleep(Duration::from_millis(5));
+        g.heartbeat().unwrap();
+        assert_ne!(g.holder().heartbeat, before);
+        let locks = list_with(dir.path(), Duration::from_secs(60)).unwrap();
+        assert_eq!(
+            locks[0].holders[0].holder.as_ref().unwrap().heartbeat,
+            g.holder().heartbeat
+        );
+        assert_eq!(locks[0].holders[0].stale, None);
+        // Still alive after the heartbeat swapped the record file.
+        assert!(!record_is_orphaned(&locks[0].holders[0].record));
+        // A live holder cannot be broken.
+        assert!(matches!(
+            break_lock(dir.path(), &locks[0].name),
+            Err(LockError::Live { .. })
+        ));
+        // Threshold 0 s with a heartbeat in the past second: not stale yet (whole seconds),
+        // but a record whose heartbeat is an hour old is.
+        let mut old = g.holder();
+        old.heartbeat = (Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+        let rec = locks[0].holders[0].record.clone();
+        fs::write(&rec, super::super::to_json_bytes(&old).unwrap()).unwrap();
+        let locks = list(dir.path()).unwrap();
+        assert!(matches!(
+            locks[0].holders[0].stale,
+            Some(StaleReason::HeartbeatTooOld { seconds }) if seconds >= 3599
+        ));
+        // Breaking a hung holder unlinks the lock file: a new editor gets in.
+        let removed = break_lock(dir.path(), &locks[0].name).unwrap();
+        assert_eq!(removed.len(), 1);
+        let again = acquire(
+            dir.path(),
+            LockTarget::DefinitionEdit("td-1".into()),
+            LockMode::Exclusive,
+            "editor 2",
+        )
+        .unwrap();
+        // The hung holder learns it lost the lock instead of resurrecting its record.
+        assert!(matches!(g.heartbeat(), Err(LockError::Broken(_))));
+        drop(g);
+        assert_eq!(list(dir.path()).unwrap()[0].holders.len(), 1);
+        drop(again);
+    }
+
+    #[test]
+    fn unknown_lock_cannot_be_broken() {
+        let dir = root();
+        assert!(matches!(
+            break_lock(dir.path(), "run-x"),
+            Err(LockError::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn pid_checks() {
+        assert!(pid_alive(std::process::id()));
+        assert!(!pid_alive(u32::MAX - 1));
+    }
+}

@@ -1,0 +1,495 @@
+//! Atomic saves and the file naming of repository objects.
+//!
+//! Every write goes through [`save_atomic`]: the bytes land in a temporary file
+//! in the same directory, are fsynced, and are renamed over the target, and the
+//! directory is fsynced, so a crash leaves either the old or the new file, never
+//! a torn one. Temporary files start with `.` and end with `.tmp`, so loading
+//! and the watcher ignore them.
+
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::Repository;
+use crate::model::{
+    EmailTemplate, ObjectKind, Policy, RepositoryConfig, Role, Rule, TaskDefinition, TaskInstance,
+    User, WorkItem, slug,
+};
+
+/// A write that failed, naming the file.
+#[derive(Debug)]
+pub enum SaveError {
+    Io(PathBuf, io::Error),
+    Serialize(PathBuf, serde_json::Error),
+    /// The save was refused because of a lock (e.g. a run holds the definition).
+    Locked(super::lock::LockError),
+}
+
+impl fmt::Display for SaveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SaveError::Io(p, e) => write!(f, "cannot write {}: {e}", p.display()),
+            SaveError::Serialize(p, e) => write!(f, "cannot serialise {}: {e}", p.display()),
+            SaveError::Locked(e) => write!(f, "cannot save: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SaveError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SaveError::Io(_, e) => Some(e),
+            SaveError::Serialize(_, e) => Some(e),
+            SaveError::Locked(e) => Some(e),
+        }
+    }
+}
+
+/// True for the temporary files [`save_atomic`] creates (`.<name>.<pid>-<n>.tmp`).
+pub fn is_temp_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with('.') && n.ends_with(".tmp"))
+}
+
+/// Write `bytes` to `path` atomically: temp file in the same directory, write,
+/// fsync the file, rename over `path`, fsync the directory. Creates the parent
+/// directory when missing. On failure the temp file is removed and `path` is untouched.
+pub fn save_atomic(path: &Path, bytes: &[u8]) -> Result<(), SaveError> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let io_err = |e| SaveError::Io(path.to_path_buf(), e);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| io_err(io::Error::new(io::ErrorKind::InvalidInput, "no file name")))?;
+    fs::create_dir_all(&dir).map_err(io_err)?;
+    let tmp = dir.join(format!(
+        ".{}.{}-{}.tmp",
+        file_name.to_string_lossy(),
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let write = || -> io::Result<()> {
+        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, path)?;
+        sync_dir(&dir)
+    };
+    write().map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        io_err(e)
+    })
+}
+
+/// fsync a directory so a rename in it is durable. Platforms that cannot open
+/// directories for syncing are not an error.
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    match File::open(dir) {
+        Ok(d) => match d.sync_all() {
+            Ok(()) => Ok(()),
+            // Some filesystems refuse fsync on directories; the rename already happened.
+            Err(e) if e.kind() == io::ErrorKind::InvalidInput => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => Ok(()),
+            Err(e) => Err(e),
+        },
+        Err(_) => Ok(()),
+    }
+}
+
+/// The canonical text of a JSON file: pretty (2-space indent), fields in
+/// declaration order, trailing newline.
+pub fn to_json_bytes<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, serde_json::Error> {
+    let mut bytes = serde_json::to_vec_pretty(value)?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// Serialise `value` as canonical JSON (see [`to_json_bytes`]) and save it atomically.
+pub fn save_json<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<(), SaveError> {
+    let bytes = to_json_bytes(value).map_err(|e| SaveError::Serialize(path.to_path_buf(), e))?;
+    save_atomic(path, &bytes)
+}
+
+/// Make an id safe as a file stem: ASCII letters, digits, `-` and `_` are kept,
+/// everything else becomes `_`; never empty, never starting with `.`, at most
+/// 120 bytes. Generated ids (`ti-0123…`) pass through unchanged.
+pub fn sanitize_id(id: &str) -> String {
+    let mut out: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    out.truncate(120);
+    if out.is_empty() {
+        "unnamed".to_string()
+    } else {
+        out
+    }
+}
+
+/// Objects with a `formatVersion` field.
+pub trait Versioned {
+    fn format_version(&self) -> u32;
+}
+
+/// A kind of object stored one file per object in its kind's directory.
+pub trait RepoObject: Versioned + Serialize + DeserializeOwned {
+    const KIND: ObjectKind;
+    /// The file stem this object is saved under by default: a slug of its name,
+    /// or its sanitised id. Never a raw name.
+    fn file_stem(&self) -> String;
+    /// The id other objects reference it by (for duplicate detection), if the kind has one.
+    fn object_id(&self) -> Option<&str>;
+    /// The human name that must be unique per kind, if the kind has one.
+    fn object_name(&self) -> Option<&str>;
+}
+
+macro_rules! versioned {
+    ($($t:ty),*) => {$(
+        impl Versioned for $t {
+            fn format_version(&self) -> u32 {
+                self.format_version
+            }
+        }
+    )*};
+}
+versioned!(
+    TaskDefinition,
+    Rule,
+    EmailTemplate,
+    User,
+    Role,
+    Policy,
+    TaskInstance,
+    WorkItem,
+    RepositoryConfig
+);
+
+impl RepoObject for TaskDefinition {
+    const KIND: ObjectKind = ObjectKind::TaskDefinition;
+    fn file_stem(&self) -> String {
+        slug(&self.name)
+    }
+    fn object_id(&self) -> Option<&str> {
+        Some(&self.id)
+    }
+    fn object_name(&self) -> Option<&str> {
+        Some(&self.name)
+    }
+}
+impl RepoObject for Rule {
+    const KIND: ObjectKind = ObjectKind::Rule;
+    fn file_stem(&self) -> String {
+        slug(&self.name)
+    }
+    fn object_id(&self) -> Option<&str> {
+        Some(&self.id)
+    }
+    fn object_name(&self) -> Option<&str> {
+        Some(&self.name)
+    }
+}
+impl RepoObject for EmailTemplate {
+    const KIND: ObjectKind = ObjectKind::EmailTemplate;
+    fn file_stem(&self) -> String {
+        slug(&self.name)
+    }
+    fn object_id(&self) -> Option<&str> {
+        Some(&self.id)
+    }
+    fn object_name(&self) -> Option<&str> {
+        Some(&self.name)
+    }
+}
+impl RepoObject for User {
+    const KIND: ObjectKind = ObjectKind::User;
+    fn file_stem(&self) -> String {
+        slug(&self.account_id)
+    }
+    fn object_id(&self) -> Option<&str> {
+        Some(&self.account_id)
+    }
+    fn object_name(&self) -> Option<&str> {
+        None
+    }
+}
+impl RepoObject for Role {
+    const KIND: ObjectKind = ObjectKind::Role;
+    fn file_stem(&self) -> String {
+        slug(&self.name)
+    }
+    fn object_id(&self) -> Option<&str> {
+        None
+    }
+    fn object_name(&self) -> Option<&str> {
+        Some(&self.name)
+    }
+}
+impl RepoObject for Policy {
+    const KIND: ObjectKind = ObjectKind::Policy;
+    fn file_stem(&self) -> String {
+        slug(&self.name)
+    }
+    fn object_id(&self) -> Option<&str> {
+        None
+    }
+    fn object_name(&self) -> Option<&str> {
+        Some(&self.name)
+    }
+}
+impl RepoObject for TaskInstance {
+    const KIND: ObjectKind = ObjectKind::TaskInstance;
+    fn file_stem(&self) -> String {
+        sanitize_id(&self.id)
+    }
+    fn object_id(&self) -> Option<&str> {
+        Some(&self.id)
+    }
+    fn object_name(&self) -> Option<&str> {
+        None
+    }
+}
+impl RepoObject for WorkItem {
+    const KIND: ObjectKind = ObjectKind::WorkItem;
+    fn file_stem(&self) -> String {
+        sanitize_id(&self.id)
+    }
+    fn object_id(&self) -> Option<&str> {
+        Some(&self.id)
+    }
+    fn object_name(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// `<root>/<Kind>/<file_stem>.json`: where [`write_object`] saves `value`.
+pub fn object_path<T: RepoObject>(root: &Path, value: &T) -> PathBuf {
+    root.join(T::KIND.dir_name())
+        .join(format!("{}.json", value.file_stem()))
+}
+
+/// Save an object at its default path ([`object_path`]); returns that path.
+///
+/// Right for TaskInstance (`TaskInstance/<id>.json`), WorkItem (`WorkItem/<id>.json`)
+/// and User (`User/<slug(accountId)>.json`). For TaskDefinitions, whose file may
+/// have been named before a rename, prefer [`Repository::save_definition`].
+pub fn write_object<T: RepoObject>(root: &Path, value: &T) -> Result<PathBuf, SaveError> {
+    let path = object_path(root, value);
+    save_json(&path, value)?;
+    Ok(path)
+}
+
+/// Save a TaskInstance as `TaskInstance/<id>.json`.
+pub fn write_instance(root: &Path, instance: &TaskInstance) -> Result<PathBuf, SaveError> {
+    write_object(root, instance)
+}
+
+/// Save a WorkItem as `WorkItem/<id>.json`.
+pub fn write_work_item(root: &Path, item: &WorkItem) -> Result<PathBuf, SaveError> {
+    write_object(root, item)
+}
+
+/// Save a User as `User/<slug(accountId)>.json`.
+pub fn write_user(root: &Path, user: &User) -> Result<PathBuf, SaveError> {
+    write_object(root, user)
+}
+
+impl Repository {
+    /// The file a TaskDefinition named `name` is saved to (absolute): the file it
+    /// was loaded from when a definition of that name exists, otherwise
+    /// `TaskDefinition/<slug(name)>.json`, with `-2`, `-3`, … appended when that
+    /// file already holds another definition (two names can share a slug).
+    pub fn definition_path_for(&self, name: &str) -> PathBuf {
+        if let Some(d) = self.definition(name) {
+            return self.root.join(&d.path);
+        }
+        self.free_definition_path(&slug(name))
+    }
+
+    fn free_definition_path(&self, stem: &str) -> PathBuf {
+        let dir = Path::new(ObjectKind::TaskDefinition.dir_name());
+        let taken = |rel: &Path| {
+            self.definitions.iter().any(|d| d.path == rel)
+                || self.errors.iter().any(|e| e.path == rel)
+                || self.root.join(rel).exists()
+        };
+        let mut n = 1;
+        loop {
+            let file = if n == 1 {
+                format!("{stem}.json")
+            } else {
+                format!("{stem}-{n}.json")
+            };
+            let rel = dir.join(file);
+            if !taken(&rel) {
+                return self.root.join(rel);
+            }
+            n += 1;
+        }
+    }
+
+    /// Save a TaskDefinition: over the file that holds the same id when there is
+    /// one (renames keep their file), else at [`Repository::definition_path_for`].
+    /// Refused with [`SaveError::Locked`] while a run holds the definition: the
+    /// run lock is taken exclusively for the duration of the write, so no run
+    /// can start reading a half-saved definition either.
+    /// Returns the absolute path written.
+    pub fn save_definition(&self, def: &TaskDefinition) -> Result<PathBuf, SaveError> {
+        let _no_runs = super::lock::acquire(
+            &self.root,
+            super::lock::LockTarget::DefinitionRun(def.id.clone()),
+            super::lock::LockMode::Exclusive,
+            "save definition",
+        )
+        .map_err(SaveError::Locked)?;
+        let path = match self.definitions.iter().find(|d| d.value.id == def.id) {
+            Some(existing) => self.root.join(&existing.path),
+            None => self.definition_path_for(&def.name),
+        };
+        save_json(&path, def)?;
+        Ok(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_save_replaces_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub").join("a.json");
+        save_atomic(&path, b"one").unwrap();
+        save_atomic(&path, b"two").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"two");
+        let names: Vec<_> = fs::read_dir(dir.path().join("sub"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("a.json")]);
+    }
+
+    #[test]
+    fn failed_save_leaves_target_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory where the file should be: rename fails.
+        let path = dir.path().join("x.json");
+        fs::create_dir(&path).unwrap();
+        fs::write(path.join("keep"), b"k").unwrap();
+        assert!(save_atomic(&path, b"new").is_err());
+        assert!(path.join("keep").exists());
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| is_temp_file(&e.as_ref().unwrap().path()))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn json_is_pretty_with_newline() {
+        #[derive(Serialize)]
+        struct S {
+            b: u8,
+            a: Vec<u8>,
+        }
+        let bytes = to_json_bytes(&S { b: 1, a: vec![2] }).unwrap();
+        assert_eq!(
+            String::from_utf8(bytes).unwrap(),
+            "{\n  \"b\": 1,\n  \"a\": [\n    2\n  ]\n}\n"
+        );
+    }
+
+    #[test]
+    fn ids_are_sanitised() {
+        assert_eq!(sanitize_id("ti-0123abcd"), "ti-0123abcd");
+        assert_eq!(sanitize_id("../../etc/passwd"), "______etc_passwd");
+        assert_eq!(sanitize_id(""), "unnamed");
+        assert!(!sanitize_id(".hidden").starts_with('.'));
+        assert!(!sanitize_id("a/b\\c").contains(['/', '\\']));
+    }
+
+    #[test]
+    fn temp_files_are_recognised() {
+        assert!(is_temp_file(Path::new(
+            "/r/TaskDefinition/.a.json.12-0.tmp"
+        )));
+        assert!(!is_temp_file(Path::new("/r/TaskDefinition/a.json")));
+    }
+
+    fn definition(id: &str, name: &str) -> TaskDefinition {
+        serde_json::from_value(serde_json::json!({
+            "formatVersion": 1, "id": id, "name": name, "process": {"activities": []}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn definition_paths_are_slugs_and_never_clobber() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let empty = Repository::open(root).unwrap();
+        assert_eq!(
+            empty.definition_path_for("../Onboard Employee"),
+            root.join("TaskDefinition/onboard-employee.json")
+        );
+        let a = definition("td-a", "Onboard Employee");
+        let written = empty.save_definition(&a).unwrap();
+        assert_eq!(written, root.join("TaskDefinition/onboard-employee.json"));
+        let repo = Repository::open(root).unwrap();
+        assert_eq!(repo.definitions[0].value, a);
+        // Same slug, different name: a new file beside it.
+        assert_eq!(
+            repo.definition_path_for("onboard employee"),
+            root.join("TaskDefinition/onboard-employee-2.json")
+        );
+        // A rename keeps the file that holds the id.
+        let renamed = definition("td-a", "Hire");
+        assert_eq!(repo.save_definition(&renamed).unwrap(), written);
+        assert_eq!(repo.definition_path_for("Onboard Employee"), written);
+        // Refused while a run reads it; the file keeps its bytes.
+        let before = fs::read(&written).unwrap();
+        let run = crate::repo::lock::acquire(
+            root,
+            crate::repo::lock::LockTarget::DefinitionRun("td-a".into()),
+            crate::repo::lock::LockMode::Shared,
+            "bpe run",
+        )
+        .unwrap();
+        let err = repo
+            .save_definition(&definition("td-a", "Other"))
+            .unwrap_err();
+        assert!(err.to_string().contains("bpe run"), "{err}");
+        assert_eq!(fs::read(&written).unwrap(), before);
+        drop(run);
+        repo.save_definition(&definition("td-a", "Other")).unwrap();
+    }
+
+    #[test]
+    fn instances_are_stored_by_sanitised_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let user = User {
+            format_version: 1,
+            account_id: "J.Doe/../x".to_string(),
+            ..Default::default()
+        };
+        let path = write_user(dir.path(), &user).unwrap();
+        assert_eq!(path, dir.path().join("User/j-doe-x.json"));
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.ends_with("}\n") && text.contains("\n  \"accountId\""));
+    }
+}
