@@ -9,6 +9,7 @@ pub mod cache;
 mod load;
 pub mod lock;
 mod save;
+pub mod watch;
 
 pub use load::*;
 pub use save::*;
