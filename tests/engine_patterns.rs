@@ -700,3 +700,52 @@ fn several_owners_each_get_an_item_and_all_must_complete() {
     c.run(&mut h.rt());
     assert_eq!(c.status(), InstanceStatus::Completed);
 }
+
+#[test]
+fn breakpoints_on_activity_action_and_transition_with_condition() {
+    use bpe::engine::{BreakAt, Breakpoint, StopReason};
+    let mut h = Harness::new(vec![forever(1000, 0)]);
+    let mut c = h.start("Forever", &[]);
+    let bps = vec![
+        Breakpoint {
+            process: None,
+            at: BreakAt::Action {
+                activity: "A".into(),
+                action: 0,
+            },
+            condition: Some(bpe::expr::parse("(eq $i 3)").unwrap()),
+        },
+        Breakpoint {
+            process: Some("Forever".into()),
+            at: BreakAt::Transition {
+                from: "A".into(),
+                to: "B".into(),
+            },
+            condition: Some(bpe::expr::parse("(eq $i 5)").unwrap()),
+        },
+        Breakpoint {
+            process: Some("Other".into()),
+            at: BreakAt::Activity {
+                activity: "B".into(),
+            },
+            condition: None,
+        },
+    ];
+    let (_, why) = c.run_to_breakpoint(&mut h.rt(), &bps);
+    assert_eq!(why, StopReason::Breakpoint(0));
+    assert_eq!(c.variables(0, Scope::Case).unwrap()["i"], Value::Int(3));
+    assert!(matches!(
+        c.next_step(),
+        Some(NextStep::Action { action: 0, .. })
+    ));
+    let (_, why) = c.run_to_breakpoint(&mut h.rt(), &bps);
+    assert_eq!(why, StopReason::Breakpoint(1));
+    assert_eq!(c.variables(0, Scope::Case).unwrap()["i"], Value::Int(5));
+    let (_, why) = c.run_to_breakpoint(&mut h.rt(), &bps[2..]);
+    assert_eq!(
+        why,
+        StopReason::NotRunning,
+        "a breakpoint of another process never hits"
+    );
+    assert_eq!(c.status(), InstanceStatus::Terminated);
+}

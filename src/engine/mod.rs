@@ -10,9 +10,12 @@
 mod case;
 mod catalog;
 mod compile;
+mod debug;
 mod state;
+pub mod store;
 
 pub use case::*;
 pub use catalog::*;
 pub use compile::{CompileError, Compiled, compile};
+pub use debug::*;
 pub use state::*;
