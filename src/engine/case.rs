@@ -182,8 +182,12 @@ pub struct Case {
     instance: TaskInstance,
     state: EngineState,
     compiled: HashMap<String, Arc<Compiled>>,
+    /// `stack[i]` is the compiled definition of `state.frames[i]`.
+    stack: Vec<Arc<Compiled>>,
     outbox: Outbox,
     run_started: Option<Instant>,
+    /// The last formatted timestamp and when it was taken (formatting is costly in loops).
+    stamp: Option<(Instant, String)>,
     pub options: CaseOptions,
 }
 
@@ -243,8 +247,10 @@ impl Case {
                 elapsed_ms: 0,
             },
             compiled: HashMap::new(),
+            stack: Vec::new(),
             outbox: Outbox::default(),
             run_started: None,
+            stamp: None,
             options: CaseOptions::default(),
         };
         let compiled = match compile(def, dref) {
@@ -292,8 +298,10 @@ impl Case {
             instance,
             state,
             compiled: HashMap::new(),
+            stack: Vec::new(),
             outbox: Outbox::default(),
             run_started: None,
+            stamp: None,
             options: CaseOptions::default(),
         };
         case.instance.state = serde_json::Value::Null;
@@ -304,7 +312,8 @@ impl Case {
             .map(|f| f.definition.clone())
             .collect();
         for r in refs {
-            case.compiled_for(&r, catalog)?;
+            let c = case.compiled_for(&r, catalog)?;
+            case.stack.push(c);
         }
         Ok(case)
     }
@@ -327,8 +336,8 @@ impl Case {
     }
 
     fn frame_def(&self, frame: usize) -> Arc<Compiled> {
-        // Invariant: every frame's definition is compiled when the frame is pushed or resumed.
-        self.compiled[&self.state.frames[frame].definition.hash].clone()
+        // Invariant: `stack` has one entry per frame (kept by push/pop/resume/restore).
+        self.stack[frame].clone()
     }
 
     // ---------------------------------------------------------------- accessors
@@ -395,6 +404,13 @@ impl Case {
         self.instance = snap.instance.clone();
         self.state = snap.state.clone();
         self.outbox = snap.outbox.clone();
+        // Every version a snapshot of this case refers to was compiled before.
+        self.stack = self
+            .state
+            .frames
+            .iter()
+            .filter_map(|f| self.compiled.get(&f.definition.hash).cloned())
+            .collect();
     }
 
     fn elapsed_ms(&self) -> u64 {
@@ -425,10 +441,20 @@ impl Case {
     }
 
     fn record(&mut self, event: HistoryKind) {
-        self.instance.history.push(HistoryEvent {
-            at: now_text(Utc::now()),
-            event,
-        });
+        let at = self.now_stamp();
+        self.instance.history.push(HistoryEvent { at, event });
+    }
+
+    /// The current time in RFC 3339 (millisecond precision), formatted at most once a millisecond.
+    fn now_stamp(&mut self) -> String {
+        match &self.stamp {
+            Some((taken, text)) if taken.elapsed() < Duration::from_millis(1) => text.clone(),
+            _ => {
+                let text = now_text(Utc::now());
+                self.stamp = Some((Instant::now(), text.clone()));
+                text
+            }
+        }
     }
 
     fn keep_trace(&mut self, lines: Vec<String>, ev: &mut Vec<Event>) {
@@ -632,6 +658,7 @@ impl Case {
         });
         self.compiled
             .insert(compiled.dref.hash.clone(), compiled.clone());
+        self.stack.push(compiled.clone());
         let fi = self.state.frames.len() - 1;
         // Declared variables, in order, then inputs over them.
         for v in &compiled.vars {
@@ -737,9 +764,11 @@ impl Case {
     }
 
     /// Run until the case is no longer running (completed, suspended, terminated, failed).
+    /// Returns the events of the last unit of work (the history has all of them).
     pub fn run(&mut self, rt: &mut Runtime<'_>) -> Vec<Event> {
         let mut ev = Vec::new();
         while self.is_running() {
+            ev.clear();
             self.micro(rt, &mut ev);
         }
         ev
@@ -1269,6 +1298,7 @@ impl Case {
         self.keep_trace(trace, ev);
         if let Err(e) = pushed {
             self.state.frames.pop();
+            self.stack.pop();
             self.record(HistoryKind::SubprocessReturned {
                 process: process.to_string(),
             });
@@ -1389,10 +1419,10 @@ impl Case {
         };
         {
             let vars = &mut self.state.frames[fi].vars;
-            vars.insert("WF_ACTION_ERROR".into(), b(o.error.is_some()));
-            vars.insert("WF_ACTION_RESULT".into(), result.clone());
-            vars.insert("WF_ACTION_SUPPRESSED".into(), b(o.suppressed));
-            vars.insert("WF_ACTION_TIMEOUT".into(), b(o.timed_out));
+            set_builtin(vars, "WF_ACTION_ERROR", b(o.error.is_some()));
+            set_builtin(vars, "WF_ACTION_RESULT", result.clone());
+            set_builtin(vars, "WF_ACTION_SUPPRESSED", b(o.suppressed));
+            set_builtin(vars, "WF_ACTION_TIMEOUT", b(o.timed_out));
         }
         if let Some(msg) = &o.error {
             let label = if action.name.is_empty() {
@@ -1588,7 +1618,7 @@ impl Case {
             return;
         }
         let frame = self.state.frames.pop().expect("fi > 0 is on the stack");
-        let c = self.compiled[&frame.definition.hash].clone();
+        let c = self.stack.pop().expect("one compiled definition per frame");
         let process = frame.definition.name.clone();
         self.record(HistoryKind::SubprocessReturned {
             process: process.clone(),
@@ -1635,10 +1665,8 @@ impl Case {
                 }
             }
         }
-        if let Some(root) = self.state.frames.first().cloned() {
-            self.state.frames.truncate(1);
-            self.state.frames[0] = root;
-        }
+        self.state.frames.truncate(1);
+        self.stack.truncate(1);
         self.state.elapsed_ms = self.elapsed_ms();
         self.run_started = None;
         self.instance.status = status;
@@ -1928,6 +1956,16 @@ impl Outcome {
         Outcome {
             error: Some(msg.into()),
             ..Outcome::ok(Value::Null)
+        }
+    }
+}
+
+/// Assign without allocating a key when the variable exists (the common case).
+fn set_builtin(vars: &mut BTreeMap<String, Value>, name: &str, value: Value) {
+    match vars.get_mut(name) {
+        Some(slot) => *slot = value,
+        None => {
+            vars.insert(name.to_string(), value);
         }
     }
 }
