@@ -1,17 +1,83 @@
+//! `bpe export REPO NAME [--rule | --email-template] [--out FILE]`: one object as
+//! Waveset XML (see docs/waveset.md).
+
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::repo::{Repository, did_you_mean, save_atomic};
+use crate::waveset;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Repository directory.
     pub repo: PathBuf,
-    /// TaskDefinition name (exact).
+    /// Object name (exact): a TaskDefinition unless --rule or --email-template.
     pub name: String,
-    /// Write to FILE instead of standard output.
+    /// NAME is a Rule.
+    #[arg(long, conflicts_with = "email_template")]
+    pub rule: bool,
+    /// NAME is an EmailTemplate.
+    #[arg(long)]
+    pub email_template: bool,
+    /// Write to FILE (atomically) instead of standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("'export' is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let repo = Repository::open(&args.repo)
+        .with_context(|| format!("cannot open repository {}", args.repo.display()))?;
+    let (kind, xml, names): (&str, Option<String>, Vec<&str>) = if args.rule {
+        (
+            "Rule",
+            repo.rules
+                .iter()
+                .find(|r| r.value.name == args.name)
+                .map(|r| waveset::export_rule(&r.value)),
+            repo.rules.iter().map(|r| r.value.name.as_str()).collect(),
+        )
+    } else if args.email_template {
+        (
+            "EmailTemplate",
+            repo.email_templates
+                .iter()
+                .find(|t| t.value.name == args.name)
+                .map(|t| waveset::export_email_template(&t.value)),
+            repo.email_templates
+                .iter()
+                .map(|t| t.value.name.as_str())
+                .collect(),
+        )
+    } else {
+        (
+            "TaskDefinition",
+            repo.definition(&args.name)
+                .map(|d| waveset::export_definition(&d.value)),
+            repo.definitions
+                .iter()
+                .map(|d| d.value.name.as_str())
+                .collect(),
+        )
+    };
+    let Some(xml) = xml else {
+        anyhow::bail!(
+            "no {kind} named {:?} in {}{}",
+            args.name,
+            args.repo.display(),
+            did_you_mean(&args.name, &names)
+        );
+    };
+    match &args.out {
+        Some(path) => save_atomic(path, xml.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(xml.as_bytes())?;
+            out.flush()?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

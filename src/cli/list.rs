@@ -1,5 +1,10 @@
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::repo::{LoadError, Repository};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -10,6 +15,102 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("'list' is not implemented yet")
+/// Lists the TaskDefinitions (sorted by name); files that failed to load are
+/// reported on stderr as `path:line:col: error: …`. Exit 0 even then: listing
+/// worked (`bpe validate` is the command that fails on problems).
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let repo = Repository::open(&args.repo)
+        .with_context(|| format!("cannot open repository {}", args.repo.display()))?;
+    let mut defs: Vec<_> = repo.definitions.iter().collect();
+    defs.sort_by(|a, b| a.value.name.cmp(&b.value.name).then(a.path.cmp(&b.path)));
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let rows: Vec<serde_json::Value> = defs
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "name": d.value.name,
+                    "id": d.value.id,
+                    "path": d.path,
+                    "activities": d.value.process.activities.len(),
+                    "description": d.value.description,
+                })
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &rows)?;
+        writeln!(out)?;
+    } else {
+        let rows: Vec<[String; 4]> = defs
+            .iter()
+            .map(|d| {
+                [
+                    d.value.name.clone(),
+                    d.value.id.clone(),
+                    d.value.process.activities.len().to_string(),
+                    d.path.display().to_string(),
+                ]
+            })
+            .collect();
+        write_table(&mut out, ["NAME", "ID", "ACTIVITIES", "PATH"], &rows)?;
+    }
+    out.flush()?;
+    print_load_errors(&args.repo, &repo.errors);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `path:line:col: error: message` per load error, paths joined to the
+/// repository argument so editors and terminals can jump to them.
+pub fn print_load_errors(root: &Path, errors: &[LoadError]) {
+    let mut err = std::io::stderr().lock();
+    for e in errors {
+        let _ = writeln!(
+            err,
+            "{}:{}:{}: error: {}",
+            root.join(&e.path).display(),
+            e.line,
+            e.column,
+            e.message
+        );
+    }
+}
+
+/// A plain left-aligned table; the last column is not padded.
+pub fn write_table<const N: usize>(
+    out: &mut impl Write,
+    header: [&str; N],
+    rows: &[[String; N]],
+) -> std::io::Result<()> {
+    let mut widths = header.map(|h| h.chars().count());
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut line = |cells: Vec<&str>| -> std::io::Result<()> {
+        let mut s = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == N {
+                s.push_str(cell);
+            } else {
+                s.push_str(cell);
+                s.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
+            }
+        }
+        writeln!(out, "{}", s.trim_end())
+    };
+    line(header.to_vec())?;
+    for row in rows {
+        line(row.iter().map(String::as_str).collect())?;
+    }
+    Ok(())
+}
+
+/// `42s`, `5m`, `3h`, `2d`.
+pub fn format_age(seconds: u64) -> String {
+    match seconds {
+        s if s < 120 => format!("{s}s"),
+        s if s < 7200 => format!("{}m", s / 60),
+        s if s < 172_800 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86_400),
+    }
 }

@@ -9,7 +9,9 @@ pub mod cache;
 mod load;
 pub mod lock;
 mod save;
+mod suggest;
 pub mod watch;
 
 pub use load::*;
 pub use save::*;
+pub use suggest::*;

@@ -1,7 +1,19 @@
 //! Built-in service ops (see [`ops::OPS`]) behind the [`Services`] trait: the
 //! repository-backed identity store implementation and a recording dry-run one.
 
+mod args;
+mod command;
+mod locks;
+mod notify;
 pub mod ops;
+mod password;
+mod repo_services;
+mod store;
+
+pub use command::{CommandPolicyError, command_allowed};
+pub use notify::{render_template, validate_address};
+pub use password::{PASSWORD_ITERATIONS, hash_password, verify_password};
+pub use repo_services::{RepoServices, ServiceOptions};
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -1,0 +1,265 @@
+//! External commands: the policy check and a runner with timeout and output cap.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use super::{CommandOutput, ServiceError};
+use crate::model::CommandPolicy;
+
+/// Why a command may not run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandPolicyError {
+    EmptyArgv,
+    /// `settings.commands.enabled` is false in `repository.json`.
+    DisabledByRepository,
+    /// The runner (CLI `--allow-commands`, TUI option) did not allow commands.
+    DisabledByRunner,
+    /// argv[0] is not in `settings.commands.allow`.
+    NotAllowed(String),
+}
+
+impl std::fmt::Display for CommandPolicyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CommandPolicyError::EmptyArgv => f.write_str("command refused: empty argv"),
+            CommandPolicyError::DisabledByRepository => f.write_str(
+                "command refused: commands are disabled for this repository \
+                 (settings.commands.enabled is false in repository.json)",
+            ),
+            CommandPolicyError::DisabledByRunner => f.write_str(
+                "command refused: this runner does not allow commands \
+                 (run with --allow-commands)",
+            ),
+            CommandPolicyError::NotAllowed(p) => write!(
+                f,
+                "command refused: program '{p}' is not in settings.commands.allow"
+            ),
+        }
+    }
+}
+
+/// Whether `argv` may run. An allow entry with a `/` must equal argv[0]
+/// exactly; one without matches argv[0]'s file name.
+pub fn command_allowed(
+    policy: &CommandPolicy,
+    runner_allows: bool,
+    argv: &[String],
+) -> Result<(), CommandPolicyError> {
+    let program = argv.first().ok_or(CommandPolicyError::EmptyArgv)?;
+    if program.is_empty() {
+        return Err(CommandPolicyError::EmptyArgv);
+    }
+    if !policy.enabled {
+        return Err(CommandPolicyError::DisabledByRepository);
+    }
+    if !runner_allows {
+        return Err(CommandPolicyError::DisabledByRunner);
+    }
+    let file_name = Path::new(program)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let allowed = policy.allow.iter().any(|entry| {
+        if entry.contains('/') {
+            entry == program
+        } else {
+            !file_name.is_empty() && *entry == file_name
+        }
+    });
+    if allowed {
+        Ok(())
+    } else {
+        Err(CommandPolicyError::NotAllowed(program.clone()))
+    }
+}
+
+/// Read a pipe to its end, keeping the first `cap` bytes. Returns (bytes, truncated).
+fn drain_capped(mut pipe: impl Read, cap: usize) -> (Vec<u8>, bool) {
+    let mut kept = Vec::new();
+    let mut truncated = false;
+    let mut buf = [0u8; 8192];
+    loop {
+        match pipe.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                let room = cap.saturating_sub(kept.len());
+                if n > room {
+                    truncated = true;
+                }
+                kept.extend_from_slice(&buf[..n.min(room)]);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    (kept, truncated)
+}
+
+/// How long readers may take to finish after the process ended (a grandchild
+/// may still hold the pipe; we do not wait for it forever).
+const DRAIN_GRACE: Duration = Duration::from_millis(500);
+
+/// Run `argv` in `cwd` with stdin null and a minimal environment; kill its
+/// process group after `timeout`.
+pub(crate) fn run(
+    argv: &[String],
+    cwd: &Path,
+    timeout: Duration,
+    output_cap: usize,
+) -> Result<CommandOutput, ServiceError> {
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+
+    let program = argv
+        .first()
+        .ok_or_else(|| ServiceError::new("command refused: empty argv"))?;
+    let mut command = Command::new(program);
+    command
+        .args(&argv[1..])
+        .current_dir(cwd)
+        .env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("LANG", "C.UTF-8")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // Its own process group, so a timeout kills what it started too.
+        .process_group(0);
+    let mut child = command
+        .spawn()
+        .map_err(|e| ServiceError::new(format!("cannot run {program}: {e}")))?;
+    let pgid = child.id() as i32;
+
+    let (tx, rx) = mpsc::channel();
+    if let Some(out) = child.stdout.take() {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send((true, drain_capped(out, output_cap)));
+        });
+    }
+    if let Some(err) = child.stderr.take() {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send((false, drain_capped(err, output_cap)));
+        });
+    }
+    drop(tx);
+
+    let started = Instant::now();
+    let mut timed_out = false;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => {}
+            Err(e) => return Err(ServiceError::new(format!("cannot wait for {program}: {e}"))),
+        }
+        if started.elapsed() >= timeout {
+            timed_out = true;
+            kill_group(pgid);
+            let _ = child.kill();
+            match child.wait() {
+                Ok(status) => break status,
+                Err(e) => {
+                    return Err(ServiceError::new(format!("cannot wait for {program}: {e}")));
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    // Whatever the program left running in its group goes too: commands do not
+    // leave background processes behind.
+    kill_group(pgid);
+
+    let mut stdout = (Vec::new(), false);
+    let mut stderr = (Vec::new(), false);
+    let deadline = Instant::now() + DRAIN_GRACE;
+    for _ in 0..2 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok((true, r)) => stdout = r,
+            Ok((false, r)) => stderr = r,
+            Err(_) => break,
+        }
+    }
+    let exit_code = match status.code() {
+        Some(c) => i64::from(c),
+        None => -i64::from(status.signal().unwrap_or(0)),
+    };
+    Ok(CommandOutput {
+        exit_code,
+        stdout: String::from_utf8_lossy(&stdout.0).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr.0).into_owned(),
+        timed_out,
+        truncated: stdout.1 || stderr.1,
+    })
+}
+
+fn kill_group(pgid: i32) {
+    if pgid > 0 {
+        // SAFETY: kill(2) with a negative pid signals the process group we
+        // created for this child; it has no memory-safety preconditions.
+        unsafe {
+            libc::kill(-pgid, libc::SIGKILL);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(enabled: bool, allow: &[&str]) -> CommandPolicy {
+        CommandPolicy {
+            enabled,
+            allow: allow.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn argv(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn policy_cases() {
+        let p = policy(true, &["echo", "/usr/bin/id"]);
+        assert_eq!(
+            command_allowed(&p, true, &argv(&["/bin/echo", "x"])),
+            Ok(())
+        );
+        assert_eq!(command_allowed(&p, true, &argv(&["echo"])), Ok(()));
+        assert_eq!(command_allowed(&p, true, &argv(&["/usr/bin/id"])), Ok(()));
+        assert_eq!(
+            command_allowed(&p, true, &argv(&["/tmp/id"])),
+            Err(CommandPolicyError::NotAllowed("/tmp/id".into()))
+        );
+        assert_eq!(
+            command_allowed(&p, true, &argv(&[])),
+            Err(CommandPolicyError::EmptyArgv)
+        );
+        assert_eq!(
+            command_allowed(&p, false, &argv(&["echo"])),
+            Err(CommandPolicyError::DisabledByRunner)
+        );
+        assert_eq!(
+            command_allowed(&policy(false, &["echo"]), true, &argv(&["echo"])),
+            Err(CommandPolicyError::DisabledByRepository)
+        );
+        assert_eq!(
+            command_allowed(&policy(true, &["echo"]), true, &argv(&["/"])),
+            Err(CommandPolicyError::NotAllowed("/".into()))
+        );
+    }
+
+    #[test]
+    fn drain_caps_but_reads_everything() {
+        let data = vec![b'y'; 100_000];
+        let (kept, truncated) = drain_capped(&data[..], 10);
+        assert_eq!(kept, b"yyyyyyyyyy");
+        assert!(truncated);
+        let (kept, truncated) = drain_capped(&b"abc"[..], 3);
+        assert_eq!(kept, b"abc");
+        assert!(!truncated);
+    }
+}

@@ -1,0 +1,181 @@
+//! File access for the services, relative to the repository root.
+//!
+//! In a dry run nothing on disk changes: writes and removals land in an
+//! in-memory overlay that later reads of the same run see, so that (say)
+//! `getUser` after `createUser` finds the user the run "created".
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::ServiceError;
+
+pub(crate) struct Store {
+    root: PathBuf,
+    dry_run: bool,
+    /// Dry-run writes (`Some`) and removals (`None`), by relative path.
+    overlay: BTreeMap<PathBuf, Option<Vec<u8>>>,
+}
+
+fn io_err(what: &str, path: &Path, e: std::io::Error) -> ServiceError {
+    ServiceError::new(format!("cannot {what} {}: {e}", path.display()))
+}
+
+impl Store {
+    pub fn new(root: &Path, dry_run: bool) -> Store {
+        Store {
+            root: root.to_path_buf(),
+            dry_run,
+            overlay: BTreeMap::new(),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The file's bytes, `None` when it does not exist.
+    pub fn read(&self, rel: &Path) -> Result<Option<Vec<u8>>, ServiceError> {
+        if let Some(entry) = self.overlay.get(rel) {
+            return Ok(entry.clone());
+        }
+        match std::fs::read(self.root.join(rel)) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_err("read", rel, e)),
+        }
+    }
+
+    pub fn exists(&self, rel: &Path) -> Result<bool, ServiceError> {
+        Ok(self.read(rel)?.is_some())
+    }
+
+    /// Relative paths of the files in `dir` whose names end with `ext`, sorted.
+    pub fn list(&self, dir: &str, ext: &str) -> Result<Vec<PathBuf>, ServiceError> {
+        let mut out = Vec::new();
+        match std::fs::read_dir(self.root.join(dir)) {
+            Ok(entries) => {
+                for entry in entries {
+                    let entry = entry.map_err(|e| io_err("list", Path::new(dir), e))?;
+                    let name = entry.file_name();
+                    let name = name.to_string_lossy();
+                    let is_file = entry.file_type().map(|t| t.is_file()).unwrap_or(false);
+                    if is_file && name.ends_with(ext) && !name.starts_with('.') {
+                        out.push(Path::new(dir).join(name.as_ref()));
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err("list", Path::new(dir), e)),
+        }
+        for (path, entry) in &self.overlay {
+            let in_dir = path.parent() == Some(Path::new(dir));
+            let name_ok = path.to_string_lossy().ends_with(ext);
+            if !in_dir || !name_ok {
+                continue;
+            }
+            match entry {
+                Some(_) if !out.contains(path) => out.push(path.clone()),
+                None => out.retain(|p| p != path),
+                _ => {}
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Replace (or create) a file atomically.
+    pub fn write(&mut self, rel: &Path, bytes: Vec<u8>) -> Result<(), ServiceError> {
+        if self.dry_run {
+            self.overlay.insert(rel.to_path_buf(), Some(bytes));
+            return Ok(());
+        }
+        crate::repo::save_atomic(&self.root.join(rel), &bytes)
+            .map_err(|e| ServiceError::new(e.to_string()))
+    }
+
+    pub fn remove(&mut self, rel: &Path) -> Result<(), ServiceError> {
+        if self.dry_run {
+            self.overlay.insert(rel.to_path_buf(), None);
+            return Ok(());
+        }
+        match std::fs::remove_file(self.root.join(rel)) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io_err("remove", rel, e)),
+        }
+    }
+
+    /// Append `bytes` in one `write` on a file opened with `O_APPEND`, so that
+    /// lines of concurrent writers never interleave.
+    pub fn append(&mut self, rel: &Path, bytes: &[u8]) -> Result<(), ServiceError> {
+        if self.dry_run {
+            let mut current = self.read(rel)?.unwrap_or_default();
+            current.extend_from_slice(bytes);
+            self.overlay.insert(rel.to_path_buf(), Some(current));
+            return Ok(());
+        }
+        let path = self.root.join(rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| io_err("create", rel, e))?;
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&path)
+            .map_err(|e| io_err("open", rel, e))?;
+        let written = file.write(bytes).map_err(|e| io_err("append to", rel, e))?;
+        if written != bytes.len() {
+            return Err(ServiceError::new(format!(
+                "cannot append to {}: short write ({written} of {} bytes)",
+                rel.display(),
+                bytes.len()
+            )));
+        }
+        file.sync_data().map_err(|e| io_err("sync", rel, e))
+    }
+
+    /// Create `rel` with `bytes` only if it does not exist yet; `false` when it
+    /// already existed. The content appears complete or not at all.
+    pub fn create_new(&mut self, rel: &Path, bytes: Vec<u8>) -> Result<bool, ServiceError> {
+        if self.dry_run {
+            if self.exists(rel)? {
+                return Ok(false);
+            }
+            self.overlay.insert(rel.to_path_buf(), Some(bytes));
+            return Ok(true);
+        }
+        let path = self.root.join(rel);
+        let dir = path
+            .parent()
+            .ok_or_else(|| ServiceError::new(format!("{} has no directory", rel.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| io_err("create", rel, e))?;
+        let tmp = temp_path(&path);
+        let result = (|| {
+            write_synced(&tmp, &bytes)?;
+            // A hard link fails when the target exists: create-if-absent with
+            // the whole content visible at once.
+            match std::fs::hard_link(&tmp, &path) {
+                Ok(()) => Ok(true),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+                Err(e) => Err(e),
+            }
+        })();
+        let _ = std::fs::remove_file(&tmp);
+        result.map_err(|e| io_err("create", rel, e))
+    }
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.{}.tmp", crate::model::new_id("w")))
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = std::fs::File::create(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
