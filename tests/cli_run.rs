@@ -250,7 +250,7 @@ fn unknown_name_suggests_and_dry_run_writes_nothing() {
     let out = bpe(&["run", s(&root), "Aproval"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("did you mean 'Approval'"), "{err}");
+    assert!(err.contains("did you mean \"Approval\""), "{err}");
 
     let r = ok_json(&[
         "run",

@@ -42,18 +42,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|d| d.value.name.as_str())
             .collect();
-        let close = closest(&args.name, &names);
-        if close.is_empty() {
-            bail!("no TaskDefinition named '{}'", args.name);
-        }
         bail!(
-            "no TaskDefinition named '{}'; did you mean {}?",
+            "no TaskDefinition named '{}'{}",
             args.name,
-            close
-                .iter()
-                .map(|n| format!("'{n}'"))
-                .collect::<Vec<_>>()
-                .join(" or ")
+            crate::repo::did_you_mean(&args.name, &names)
         );
     }
     let mut inputs = BTreeMap::new();
@@ -129,39 +121,6 @@ pub fn parse_sets(sets: &[String]) -> anyhow::Result<BTreeMap<String, Value>> {
         out.insert(name.to_string(), v);
     }
     Ok(out)
-}
-
-/// The names closest to `wanted` (edit distance at most a third of its length, or a
-/// case-insensitive substring match), best first.
-fn closest<'a>(wanted: &str, names: &[&'a str]) -> Vec<&'a str> {
-    let w = wanted.to_lowercase();
-    let limit = (w.chars().count() / 3).max(2);
-    let mut scored: Vec<(usize, &str)> = names
-        .iter()
-        .filter_map(|n| {
-            let l = n.to_lowercase();
-            let d = distance(&w, &l);
-            (d <= limit || l.contains(&w) || w.contains(&l)).then_some((d, *n))
-        })
-        .collect();
-    scored.sort();
-    scored.into_iter().take(3).map(|(_, n)| n).collect()
-}
-
-fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// The JSON object `run` and `complete` print.
@@ -282,13 +241,5 @@ mod tests {
         assert_eq!(m["c"], Value::List(vec![Value::Str("x".into())]));
         assert_eq!(m["d"], Value::Str("a=b".into()));
         assert!(parse_sets(&["novalue".into()]).is_err());
-    }
-
-    #[test]
-    fn closest_names() {
-        let names = ["Onboard Employee", "Offboard Employee", "Access Request"];
-        assert_eq!(closest("Onbord Employee", &names)[0], "Onboard Employee");
-        assert_eq!(closest("access", &names), vec!["Access Request"]);
-        assert!(closest("zzz", &names).is_empty());
     }
 }
