@@ -397,3 +397,35 @@ fn subprocess_definitions_are_pinned_in_the_cache() {
         ]
     );
 }
+
+#[test]
+fn a_definition_that_does_not_compile_gives_a_failed_instance() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write_def(
+        root,
+        "broken.json",
+        json!({"formatVersion": 1, "id": "td-b", "name": "Broken", "resultLimit": -1,
+        "process": {"activities": [
+            {"id": "0", "name": "start", "transitions": [{"to": "end", "condition": "(eq 1"}]},
+            {"id": "1", "name": "end"}]}}),
+    );
+    let r = store::start(
+        root,
+        "Broken",
+        &BTreeMap::new(),
+        &mut NoServices::default(),
+        &opts(),
+    )
+    .unwrap();
+    assert_eq!(r.instance.status, InstanceStatus::Failed);
+    let reason = r.instance.reason.clone().unwrap();
+    assert!(
+        reason.contains("transition to 'end'") && reason.contains("cannot parse"),
+        "{reason}"
+    );
+    assert_eq!(
+        instance_on_disk(root, &r.instance.id).unwrap().status,
+        InstanceStatus::Failed
+    );
+}

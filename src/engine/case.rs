@@ -58,12 +58,6 @@ pub enum Event {
         process: String,
         activity: String,
     },
-    /// A token reached an `andJoin` activity that must wait for other tokens.
-    JoinWaiting {
-        frame: usize,
-        token: u64,
-        activity: String,
-    },
     ActionRun {
         frame: usize,
         token: u64,
@@ -1919,7 +1913,6 @@ pub struct TokenInfo {
 fn event_frame(e: &Event) -> Option<usize> {
     match e {
         Event::ActivityEntered { frame, .. }
-        | Event::JoinWaiting { frame, .. }
         | Event::ActionRun { frame, .. }
         | Event::WorkItemsCreated { frame, .. }
         | Event::TransitionTaken { frame, .. }

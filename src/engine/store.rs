@@ -220,11 +220,12 @@ fn drive(
     guard: Option<&LockGuard>,
 ) -> Result<RunReport, StoreError> {
     let dry_run = guard.is_none();
-    let def = case
+    // A case whose definition did not compile has no frame: it is already failed.
+    let interval_ms = case
         .definition(0)
-        .cloned()
-        .ok_or_else(|| StoreError::Invalid("the case has no process".into()))?;
-    let interval = Duration::from_millis(def.progress_interval.max(0) as u64);
+        .map(|d| d.progress_interval)
+        .unwrap_or(crate::model::DEFAULT_PROGRESS_INTERVAL_MS);
+    let interval = Duration::from_millis(interval_ms.max(0) as u64);
     let mut created: Vec<WorkItem> = Vec::new();
     if !dry_run {
         persist(root, &mut case, &mut created)?;
