@@ -380,3 +380,62 @@ fn acceptance_onboard_employee_on_the_sample_repository() {
         "no welcome mail in {outbox:#?}"
     );
 }
+
+#[test]
+fn command_actions_follow_the_policy_and_inputs_come_from_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(
+        root.join("repository.json"),
+        serde_json::to_string(&json!({"formatVersion": 1, "name": "t",
+            "settings": {"commands": {"enabled": true, "allow": ["echo"]}}}))
+        .unwrap(),
+    )
+    .unwrap();
+    write_def(
+        &root,
+        "cmd.json",
+        json!({"formatVersion": 1, "id": "td-cmd", "name": "Cmd", "resultLimit": -1,
+            "process": {"activities": [
+                {"id": "0", "name": "start", "transitions": [{"to": "Run"}]},
+                {"id": "1", "name": "Run", "actions": [
+                    {"kind": "command", "argv": ["\"echo\"", "$word"], "outputTo": "out", "exitCodeTo": "code"},
+                    {"kind": "expression", "expression": "(set name=\"failed\" $WF_ACTION_ERROR)"}],
+                 "transitions": [{"to": "end"}]},
+                {"id": "2", "name": "end"}]}}),
+    );
+    let input = dir.path().join("input.json");
+    std::fs::write(&input, r#"{"word": "from-file", "other": 7}"#).unwrap();
+    let r = ok_json(&[
+        "run",
+        s(&root),
+        "Cmd",
+        "--input",
+        s(&input),
+        "--set",
+        "word=hello",
+        "--allow-commands",
+        "--json",
+    ]);
+    assert_eq!(r["status"], "completed", "{r:#}");
+    assert_eq!(r["variables"]["out"], "hello\n");
+    assert_eq!(r["variables"]["code"], 0);
+    assert_eq!(r["variables"]["other"], 7);
+    assert_eq!(r["variables"]["failed"], 0);
+
+    let r = ok_json(&["run", s(&root), "Cmd", "--set", "word=x", "--json"]);
+    assert_eq!(r["status"], "completed");
+    assert_eq!(
+        r["variables"]["failed"], 1,
+        "refused without --allow-commands"
+    );
+    assert!(r["variables"]["out"].is_null());
+    assert!(
+        r["result"]["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("--allow-commands"),
+        "{r:#}"
+    );
+}
