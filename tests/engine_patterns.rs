@@ -749,3 +749,30 @@ fn breakpoints_on_activity_action_and_transition_with_condition() {
     );
     assert_eq!(c.status(), InstanceStatus::Terminated);
 }
+
+#[test]
+fn result_trace_keeps_block_trace_lines_only_when_asked() {
+    let traced = |keep: bool| {
+        def(
+            "Tr",
+            json!({"_def": {"resultTrace": keep}, "activities": [
+                {"id": "s", "name": "start", "transitions": [{"to": "A"}]},
+                {"id": "a", "name": "A", "actions": [expr_action("(block trace=\"true\" (add 1 2))")],
+                 "transitions": [{"to": "end"}]},
+                {"id": "e", "name": "end"}
+            ]}),
+        )
+    };
+    let mut h = Harness::new(vec![traced(true)]);
+    let mut c = h.run("Tr", &[]);
+    assert!(!c.instance().result.trace.is_empty());
+    let mut h = Harness::new(vec![traced(false)]);
+    let mut c = h.start("Tr", &[]);
+    let mut saw_trace = false;
+    while c.is_running() {
+        let ev = c.step(&mut h.rt(), Granularity::Action);
+        saw_trace |= ev.iter().any(|e| matches!(e, Event::Trace { .. }));
+    }
+    assert!(saw_trace, "the debugger still sees trace events");
+    assert!(c.instance().result.trace.is_empty());
+}
