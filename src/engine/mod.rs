@@ -19,3 +19,4 @@ pub use catalog::*;
 pub use compile::{CompileError, Compiled, compile};
 pub use debug::*;
 pub use state::*;
+pub use store::{apply_due_timeouts, housekeeping};
