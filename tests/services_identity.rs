@@ -587,3 +587,64 @@ fn docs_describe_every_op() {
         );
     }
 }
+
+#[test]
+fn users_in_hand_named_files_are_found() {
+    let fx = Fixture::new();
+    std::fs::write(
+        fx.root().join("User/contractor-42.json"),
+        r#"{"formatVersion": 1, "accountId": "c.doe", "firstName": "Cy", "lastName": "Doe"}"#,
+    )
+    .unwrap();
+    let mut svc = fx.services(false);
+    let mut case = Case::new("ti-1");
+    let got = case
+        .call(&mut svc, "getUser", &[("accountId", s("c.doe"))])
+        .unwrap();
+    let Value::Map(m) = got else {
+        panic!("{got:?}")
+    };
+    assert_eq!(m["firstName"], s("Cy"));
+    case.call(
+        &mut svc,
+        "assignRole",
+        &[("accountId", s("c.doe")), ("role", s("Employee"))],
+    )
+    .unwrap();
+    assert_eq!(
+        fx.json("User/contractor-42.json")["roles"],
+        serde_json::json!(["Employee"])
+    );
+    assert!(!fx.root().join("User/c-doe.json").exists());
+    let e = case
+        .call(
+            &mut svc,
+            "createUser",
+            &[
+                ("accountId", s("c.doe")),
+                ("firstName", s("A")),
+                ("lastName", s("B")),
+            ],
+        )
+        .unwrap_err();
+    assert!(e.message.contains("User/contractor-42.json"), "{e}");
+}
+
+#[test]
+fn secret_looking_properties_are_not_shown_in_effects() {
+    let fx = Fixture::new();
+    let mut svc = fx.services(true);
+    Case::new("ti-1")
+        .call(
+            &mut svc,
+            "setProperty",
+            &[
+                ("accountId", s("jsmith")),
+                ("name", s("apiToken")),
+                ("value", s("tok-123")),
+            ],
+        )
+        .unwrap();
+    assert!(svc.effects()[0].summary.contains("[redacted]"));
+    assert!(!svc.effects()[0].summary.contains("tok-123"));
+}

@@ -1,5 +1,11 @@
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::layout::{self, Glyphs};
+use crate::repo::{Repository, did_you_mean};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -12,6 +18,44 @@ pub struct Args {
     pub ascii: bool,
 }
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("'diagram' is not implemented yet")
+/// Print the whole diagram of a TaskDefinition: boxes, arrows, transition labels.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let repo = Repository::open(&args.repo)
+        .with_context(|| format!("cannot open repository {}", args.repo.display()))?;
+    let Some(def) = repo.definition(&args.name) else {
+        let names: Vec<&str> = repo
+            .definitions
+            .iter()
+            .map(|d| d.value.name.as_str())
+            .collect();
+        anyhow::bail!(
+            "no TaskDefinition named {:?}{}",
+            args.name,
+            did_you_mean(&args.name, &names)
+        );
+    };
+    let glyphs = if args.ascii {
+        Glyphs::Ascii
+    } else {
+        Glyphs::Unicode
+    };
+    let text = diagram_text(&def.value.process, glyphs);
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The whole diagram as text, one line per row, trailing blanks trimmed.
+pub fn diagram_text(process: &crate::model::Process, glyphs: Glyphs) -> String {
+    let l = layout::layout(process);
+    let mut text = layout::render(&l, l.bounds(), glyphs).to_text();
+    for &(a, t) in &l.dangling {
+        let act = &process.activities[a];
+        text.push_str(&format!(
+            "(not drawn: {} -> {}: no such activity)\n",
+            act.name, act.transitions[t].to
+        ));
+    }
+    text
 }

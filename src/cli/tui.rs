@@ -15,6 +15,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let _ = args;
-    anyhow::bail!("the TUI is not implemented yet")
+    let repository = args.repository.unwrap_or_else(|| PathBuf::from("."));
+    let code = crate::tui::run(crate::tui::Options {
+        repository,
+        poll: args.poll,
+        mouse: args.mouse,
+    })?;
+    Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
 }

@@ -167,11 +167,12 @@ fn base64(bytes: &[u8]) -> String {
 /// RFC 2047 `B` encoded words for `text`, each at most 75 characters, never
 /// splitting a UTF-8 character, joined by folding whitespace.
 pub(crate) fn encoded_words(text: &str) -> String {
-    // 45 bytes of UTF-8 encode to 60 characters; with `=?UTF-8?B?` and `?=` that is 72.
+    // 39 bytes of UTF-8 encode to 52 characters; with `=?UTF-8?B?` and `?=` that is 64,
+    // so even after `Subject: ` a line stays within 76.
     let mut words = Vec::new();
     let mut chunk = String::new();
     for c in text.chars() {
-        if chunk.len() + c.len_utf8() > 45 {
+        if chunk.len() + c.len_utf8() > 39 {
             words.push(format!("=?UTF-8?B?{}?=", base64(chunk.as_bytes())));
             chunk.clear();
         }

@@ -28,9 +28,9 @@ pub struct ServiceOptions {
 }
 
 /// Minutes a checked-out view stays locked (the original's object lock expiry).
-pub const VIEW_LOCK_MINUTES: i64 = 5;
+pub(crate) const VIEW_LOCK_MINUTES: i64 = 5;
 /// Minutes an object lock lasts when `lockObject` names none.
-pub const DEFAULT_LOCK_MINUTES: i64 = 5;
+pub(crate) const DEFAULT_LOCK_MINUTES: i64 = 5;
 
 /// User fields that `updateUser`, `setProperty` and `checkinView` may set.
 const USER_TEXT_FIELDS: &[&str] = &[
@@ -107,11 +107,22 @@ impl RepoServices {
                 return Ok(Some((rel, user)));
             }
         }
-        // A file named otherwise (hand-written repositories).
-        Ok(self
-            .all::<User>("User")?
-            .into_iter()
-            .find(|(_, u)| u.account_id == account_id))
+        // A file named otherwise (hand-written repositories). Only files that
+        // mention the id at all are parsed: this runs for every absent user.
+        let needle = serde_json::to_string(account_id).unwrap_or_default();
+        for rel in self.store.list("User", ".json")? {
+            let Some(bytes) = self.store.read(&rel)? else {
+                continue;
+            };
+            let mentions = std::str::from_utf8(&bytes).is_ok_and(|t| t.contains(&needle));
+            if mentions
+                && let Ok(user) = Self::parse::<User>(&rel, &bytes)
+                && user.account_id == account_id
+            {
+                return Ok(Some((rel, user)));
+            }
+        }
+        Ok(None)
     }
 
     fn require_user(&self, a: &Args, account_id: &str) -> Result<(PathBuf, User), ServiceError> {
@@ -271,9 +282,14 @@ impl RepoServices {
         let (rel, mut user) = self.require_user(a, &account_id)?;
         if set_field(&mut user, &name, &value).map_err(|e| a.err(e))? {
             self.save(&rel, &user)?;
+            let shown = if is_secret_name(&name) {
+                "[redacted]".to_string()
+            } else {
+                value.to_string()
+            };
             self.record(
                 "setProperty",
-                format!("set {name} of user {account_id} to {value}"),
+                format!("set {name} of user {account_id} to {shown}"),
             );
         }
         Ok(Value::Str(account_id))

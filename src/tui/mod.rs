@@ -1,1 +1,226 @@
-//! See DESIGN.md.
+//! The interactive TUI. One way through it: terminal event -> keymap ->
+//! [`action::Action`] -> [`app::update`] -> effects -> [`view::view`].
+//!
+//! Layout of this module (see also `docs/tui.md`):
+//! - `app`: [`app::App`] (all state), [`app::Screen`], overlays, `update`;
+//! - one module per screen with its own state, `contexts`, `update` and `view`:
+//!   `browser` (workflows), `editor` + `editor_view` (diagram, properties, outline, source);
+//! - `keymap` + `action`: key bindings as data (`assets/keymap.json`, user override);
+//! - `command`: the one undo/redo stack; `properties`: the fields of each element;
+//! - `diagram`: the editor's canvas over `crate::layout`; `templates`: new actions;
+//! - `view` (frame, status, footer, popups), `help`, `theme`;
+//! - `terminal` (raw mode, restore on every exit path, OSC 52), `recovery`.
+
+pub mod action;
+pub mod app;
+pub mod browser;
+pub mod command;
+pub mod diagram;
+pub mod editor;
+pub mod editor_view;
+pub mod help;
+pub mod keymap;
+pub mod lint;
+pub mod properties;
+pub mod recovery;
+pub mod templates;
+pub mod terminal;
+pub mod theme;
+pub mod view;
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::event::{self, Event, MouseEventKind};
+
+use crate::repo::watch::{WatchMode, Watcher};
+use app::{App, Effect};
+use keymap::Keymap;
+use theme::Theme;
+
+/// How the TUI was asked to start.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub repository: PathBuf,
+    pub poll: bool,
+    pub mouse: bool,
+}
+
+/// What wakes the event loop.
+enum AppEvent {
+    Terminal(Event),
+    RepoChanged,
+    Signal(i32),
+    Heartbeat,
+    InputFailed(String),
+}
+
+/// Run the TUI until the user quits (or a signal ends it). Returns the exit code.
+pub fn run(options: Options) -> anyhow::Result<i32> {
+    let user_file = Keymap::user_file();
+    let (keymap, keymap_error) = Keymap::load(user_file.as_deref());
+    let mut app = App::new(&options.repository, keymap, Theme::from_env())
+        .with_context(|| format!("cannot open {}", options.repository.display()))?;
+    if let Some(e) = keymap_error {
+        app.warn(format!("user keymap ignored: {e}"));
+    }
+
+    let (tx, rx) = mpsc::channel::<AppEvent>();
+    spawn_signal_thread(tx.clone())?;
+    let watcher = spawn_watcher(&options, tx.clone());
+    if let Err(e) = &watcher {
+        app.warn(format!("not watching the repository for changes: {e}"));
+    }
+    spawn_heartbeat(tx.clone());
+
+    terminal::install_panic_hook();
+    terminal::enter(options.mouse).context("cannot set up the terminal")?;
+    let result = event_loop(&mut app, &rx, tx);
+    terminal::restore();
+    recovery::publish(&app.root, std::path::Path::new(""), None);
+    result
+}
+
+fn spawn_signal_thread(tx: mpsc::Sender<AppEvent>) -> anyhow::Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGTERM};
+    let mut signals =
+        signal_hook::iterator::Signals::new([SIGTERM, SIGHUP]).context("cannot watch signals")?;
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            let _ = tx.send(AppEvent::Signal(sig));
+        }
+    });
+    Ok(())
+}
+
+fn spawn_heartbeat(tx: mpsc::Sender<AppEvent>) {
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(Duration::from_secs(15));
+            if tx.send(AppEvent::Heartbeat).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+fn spawn_input_thread(tx: mpsc::Sender<AppEvent>) {
+    std::thread::spawn(move || {
+        loop {
+            match event::read() {
+                Ok(ev) => {
+                    if tx.send(AppEvent::Terminal(ev)).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(AppEvent::InputFailed(e.to_string()));
+                    break;
+                }
+            }
+        }
+    });
+}
+
+/// Watch the repository (OS events, or polling with `--poll`); every change
+/// wakes the loop. A watcher that cannot start is reported, not fatal.
+fn spawn_watcher(options: &Options, tx: mpsc::Sender<AppEvent>) -> Result<Watcher, String> {
+    let mode = if options.poll {
+        WatchMode::Poll(Duration::from_millis(POLL_INTERVAL_MS))
+    } else {
+        WatchMode::Events
+    };
+    Watcher::start_with(&options.repository, mode, move |_change| {
+        let _ = tx.send(AppEvent::RepoChanged);
+    })
+    .map_err(|e| e.to_string())
+}
+
+/// Polling interval of `--poll`.
+pub const POLL_INTERVAL_MS: u64 = 1000;
+
+fn event_loop(
+    app: &mut App,
+    rx: &mpsc::Receiver<AppEvent>,
+    tx: mpsc::Sender<AppEvent>,
+) -> anyhow::Result<i32> {
+    let backend = CrosstermBackend::new(io::stdout());
+    let mut term = Terminal::new(backend)?;
+    term.clear()?;
+    if let Ok(size) = term.size() {
+        app.size = (size.width, size.height);
+        editor::after_change(app);
+    }
+    spawn_input_thread(tx);
+    term.draw(|f| view::view(app, f))?;
+    loop {
+        // Block for the next event, then take everything already queued (a
+        // resize storm, pasted text) before drawing once.
+        let first = rx.recv().context("event channel closed")?;
+        let mut effects = Vec::new();
+        let mut repo_changed = false;
+        let mut pending = Some(first);
+        while let Some(ev) = pending.take().or_else(|| rx.try_recv().ok()) {
+            match ev {
+                AppEvent::Terminal(Event::Key(key)) => effects.extend(app.handle_key(key)),
+                AppEvent::Terminal(Event::Resize(w, h)) => {
+                    app.size = (w, h);
+                    editor::after_change(app);
+                }
+                AppEvent::Terminal(Event::Mouse(m)) => {
+                    let action = match m.kind {
+                        MouseEventKind::ScrollUp => Some(action::Action::Up),
+                        MouseEventKind::ScrollDown => Some(action::Action::Down),
+                        _ => None,
+                    };
+                    if let Some(a) = action {
+                        effects.extend(app::update(app, a));
+                    }
+                }
+                AppEvent::Terminal(_) => {}
+                // A burst of file events (a git pull) reloads once.
+                AppEvent::RepoChanged => repo_changed = true,
+                AppEvent::Heartbeat => {
+                    if let Some(editor::LockState::Held(guard)) =
+                        app.editor.as_ref().map(|e| &e.lock)
+                        && let Err(e) = guard.heartbeat()
+                    {
+                        app.error(format!("edit lock: {e}"));
+                    }
+                    continue;
+                }
+                AppEvent::Signal(sig) => {
+                    let kept = recovery::write_published();
+                    terminal::restore();
+                    for path in kept {
+                        eprintln!("bpe: unsaved edits kept in {}", path.display());
+                    }
+                    return Ok(128 + sig);
+                }
+                AppEvent::InputFailed(e) => anyhow::bail!("cannot read the terminal: {e}"),
+            }
+            if app.quit {
+                return Ok(0);
+            }
+        }
+        if repo_changed {
+            editor::repository_changed(app);
+        }
+        for effect in effects {
+            match effect {
+                Effect::WriteRaw(s) => {
+                    let mut out = io::stdout();
+                    out.write_all(s.as_bytes())?;
+                    out.flush()?;
+                }
+                Effect::ClearScreen => term.clear()?,
+            }
+        }
+        term.draw(|f| view::view(app, f))?;
+    }
+}

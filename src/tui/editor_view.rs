@@ -1,0 +1,305 @@
+//! Drawing the editor: diagram (or JSON source), optional outline, properties.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::app::App;
+use super::command::ElementRef;
+use super::editor::{EditorState, FieldEdit, Focus, outline, outline_width, properties_width};
+use super::properties::{self, Row};
+use super::theme::Theme;
+
+pub fn view(app: &App, frame: &mut Frame, area: Rect) {
+    let Some(ed) = &app.editor else { return };
+    let t = &app.theme;
+    let pw = properties_width(area.width);
+    let ow = if ed.show_outline {
+        outline_width(area.width)
+    } else {
+        0
+    };
+    let [outline_area, main_area, props_area] = Layout::horizontal([
+        Constraint::Length(ow),
+        Constraint::Min(10),
+        Constraint::Length(pw),
+    ])
+    .areas(area);
+    if ed.show_outline {
+        view_outline(ed, t, frame, outline_area);
+    }
+    let mut title = vec![Span::styled(format!(" {} ", ed.def.name), t.title())];
+    if ed.is_dirty() {
+        title.push(Span::styled("● modified ", t.warning()));
+    }
+    if let Some(h) = ed.read_only() {
+        title.push(Span::styled(format!("[read-only: {h}] "), t.error()));
+    }
+    let errors = ed
+        .findings
+        .iter()
+        .filter(|f| f.level == super::lint::Level::Error)
+        .count();
+    let warnings = ed
+        .findings
+        .iter()
+        .filter(|f| f.level == super::lint::Level::Warning)
+        .count();
+    if errors > 0 {
+        title.push(Span::styled(format!("✗{errors} "), t.error()));
+    }
+    if warnings > 0 {
+        title.push(Span::styled(format!("!{warnings} "), t.warning()));
+    }
+    if ed.show_source {
+        title.push(Span::styled("(source, read-only) ", t.dim()));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if ed.focus == Focus::Diagram {
+            t.focused_border()
+        } else {
+            t.border()
+        })
+        .title(Line::from(title));
+    let inner = block.inner(main_area);
+    frame.render_widget(block, main_area);
+    if ed.show_source {
+        view_source(ed, t, frame, inner);
+    } else {
+        ed.diagram.render(
+            frame.buffer_mut(),
+            inner,
+            ed.scroll,
+            ed.selection.activity(),
+            t,
+        );
+    }
+    view_properties(ed, t, frame, props_area);
+}
+
+fn view_outline(ed: &EditorState, t: &Theme, frame: &mut Frame, area: Rect) {
+    let rows = outline(&ed.def);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if ed.focus == Focus::Outline {
+            t.focused_border()
+        } else {
+            t.border()
+        })
+        .title(Span::styled(" Outline ", t.title()));
+    let inner = block.inner(area);
+    let pos = rows
+        .iter()
+        .position(|r| r.target == ed.selection)
+        .unwrap_or(0);
+    let offset = pos.saturating_sub(usize::from(inner.height).saturating_sub(1));
+    let lines: Vec<Line> = rows
+        .iter()
+        .skip(offset)
+        .take(usize::from(inner.height))
+        .map(|r| {
+            let indent = "  ".repeat(usize::from(r.depth));
+            let text = format!("{indent}{}", r.text);
+            if r.target == ed.selection {
+                Line::styled(format!("▶{text}"), t.selected())
+            } else {
+                Line::raw(format!(" {text}"))
+            }
+        })
+        .collect();
+    frame.render_widget(block, area);
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The definition's JSON (as it would be saved) and the line range of `sel`.
+pub fn source_lines(ed: &EditorState) -> (Vec<String>, std::ops::Range<usize>) {
+    let text = crate::repo::to_json_bytes(&ed.def)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .unwrap_or_default();
+    let lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let range = element_lines(ed).unwrap_or(0..0);
+    (lines, range)
+}
+
+/// Where the selected element's JSON lies in the pretty text: replace it by a
+/// marker to find its first line, and count its own pretty lines.
+fn element_lines(ed: &EditorState) -> Option<std::ops::Range<usize>> {
+    if ed.selection == ElementRef::Definition {
+        return None;
+    }
+    let mut value = serde_json::to_value(&ed.def).ok()?;
+    let element = value.pointer(&ed.selection.pointer())?.clone();
+    const MARK: &str = "\u{1}bpe-selected\u{1}";
+    *value.pointer_mut(&ed.selection.pointer())? = serde_json::Value::String(MARK.into());
+    let marked = serde_json::to_string_pretty(&value).ok()?;
+    let start = marked
+        .lines()
+        .position(|l| l.contains("\\u0001bpe-selected"))?;
+    let len = serde_json::to_string_pretty(&element).ok()?.lines().count();
+    Some(start..start + len)
+}
+
+fn view_source(ed: &EditorState, t: &Theme, frame: &mut Frame, area: Rect) {
+    let (lines, range) = source_lines(ed);
+    let offset = range.start.saturating_sub(2);
+    let offset = offset.min(lines.len().saturating_sub(usize::from(area.height)));
+    let width = lines.len().to_string().len();
+    let shown: Vec<Line> = lines
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(usize::from(area.height))
+        .map(|(i, l)| {
+            let inside = range.contains(&i);
+            let gutter = Span::styled(
+                format!("{:>width$}{}", i + 1, if inside { "▌" } else { " " }),
+                t.dim(),
+            );
+            let body = if inside {
+                Span::styled(l.clone(), t.highlight())
+            } else {
+                Span::raw(l.clone())
+            };
+            Line::from(vec![gutter, body])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(shown), area);
+}
+
+fn view_properties(ed: &EditorState, t: &Theme, frame: &mut Frame, area: Rect) {
+    let focused = ed.focus == Focus::Properties || ed.editing.is_some();
+    let kind = properties::kind_name(ed.selection);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused {
+            t.focused_border()
+        } else {
+            t.border()
+        })
+        .title(Span::styled(format!(" Properties: {kind} "), t.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let (rows_area, edit_area) = match &ed.editing {
+        Some(edit) => {
+            let text_w = usize::from(inner.width.saturating_sub(2)).max(1);
+            let lines = wrapped_rows(edit.input.lines(), text_w) as u16;
+            let h = (lines + 2).clamp(3, inner.height.saturating_sub(4).max(3)) + 2;
+            let [a, b] = Layout::vertical([Constraint::Min(1), Constraint::Length(h)]).areas(inner);
+            (a, Some(b))
+        }
+        None => (inner, None),
+    };
+    let rows = ed.rows();
+    let label_w = rows
+        .iter()
+        .filter_map(|r| match r {
+            Row::Field(f) => Some(f.label.chars().count()),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(4)
+        .min(18);
+    let height = usize::from(rows_area.height);
+    let offset = ed.prop_cursor.saturating_sub(height.saturating_sub(2));
+    let mut lines = Vec::new();
+    for (i, row) in rows.iter().enumerate().skip(offset).take(height) {
+        let cursor = i == ed.prop_cursor && focused;
+        let marker = if cursor { "▶" } else { " " };
+        let line = match row {
+            Row::Heading(h) => Line::styled(format!(" {h}"), t.label()),
+            Row::Field(f) => {
+                let value = if matches!(f.kind, properties::FieldKind::Expr { .. }) {
+                    properties::short(&f.value, 200)
+                } else {
+                    f.value.replace('\n', " ")
+                };
+                let mut spans = vec![
+                    Span::raw(marker.to_string()),
+                    Span::styled(format!("{:<label_w$} ", f.label), t.label()),
+                    Span::raw(value),
+                ];
+                if !f.hint.is_empty() {
+                    spans.push(Span::styled(format!("  {}", f.hint), t.dim()));
+                }
+                if matches!(f.kind, properties::FieldKind::ReadOnly) {
+                    spans[2] = Span::styled(spans[2].content.to_string(), t.dim());
+                }
+                Line::from(spans)
+            }
+            Row::Link { text, .. } => Line::raw(format!("{marker}  {text}")),
+        };
+        lines.push(if cursor {
+            line.style(t.selected())
+        } else {
+            line
+        });
+    }
+    frame.render_widget(Paragraph::new(lines), rows_area);
+    if let (Some(edit), Some(edit_area)) = (&ed.editing, edit_area) {
+        view_field_edit(edit, t, frame, edit_area);
+    }
+}
+
+fn view_field_edit(edit: &FieldEdit, t: &Theme, frame: &mut Frame, area: Rect) {
+    let [box_area, msg_area] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if edit.error.is_some() {
+            t.error()
+        } else {
+            t.focused_border()
+        })
+        .title(Span::styled(format!(" {} ", edit.label), t.title()));
+    let inner = block.inner(box_area);
+    frame.render_widget(block, box_area);
+    frame.render_widget(&edit.input, inner);
+    let msg = match &edit.error {
+        Some(e) => {
+            // Mark the error's cell in the (glyph-wrapped, scrolled) text.
+            let w = usize::from(inner.width).max(1);
+            let (row, col) = (e.line.saturating_sub(1), e.column.saturating_sub(1));
+            let lines = edit.input.lines();
+            let above = wrapped_rows(&lines[..row.min(lines.len())], w);
+            let screen_row =
+                (above + col / w).checked_sub(usize::from(edit.input.scroll_offset().0));
+            if let Some(screen_row) = screen_row.filter(|r| *r < usize::from(inner.height)) {
+                let pos = (inner.x + (col % w) as u16, inner.y + screen_row as u16);
+                if let Some(cell) = frame.buffer_mut().cell_mut(pos) {
+                    if cell.symbol() == " " {
+                        cell.set_char('◆');
+                    }
+                    cell.set_style(t.error().add_modifier(
+                        ratatui::style::Modifier::UNDERLINED | ratatui::style::Modifier::REVERSED,
+                    ));
+                }
+            }
+            vec![Line::styled(
+                format!("✗ {}:{} {}", e.line, e.column, e.message),
+                t.error(),
+            )]
+        }
+        None => vec![Line::styled(
+            "✓ Enter applies · Alt-Enter new line · Esc cancels",
+            t.dim(),
+        )],
+    };
+    frame.render_widget(
+        Paragraph::new(msg)
+            .wrap(Wrap { trim: false })
+            .style(Style::new()),
+        msg_area,
+    );
+}
+
+/// Screen rows of text lines wrapped at `width` characters (at least one per line).
+fn wrapped_rows(lines: &[String], width: usize) -> usize {
+    lines
+        .iter()
+        .map(|l| l.chars().count().div_ceil(width.max(1)).max(1))
+        .sum()
+}

@@ -1,0 +1,284 @@
+//! Drawing: `view(&App, &mut Frame)`. Never mutates the app.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
+
+use super::app::{AfterConfirm, App, NoticeKind, Overlay, PickerPurpose, PromptPurpose, Screen};
+
+/// Below this the layout would be unreadable: we say so instead.
+pub const MIN_COLS: u16 = 60;
+pub const MIN_ROWS: u16 = 16;
+
+pub fn view(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    if area.width < MIN_COLS || area.height < MIN_ROWS {
+        let text = vec![
+            Line::styled("Terminal too small", app.theme.error()),
+            Line::raw(format!(
+                "{}x{} — bpe needs at least {MIN_COLS}x{MIN_ROWS}.",
+                area.width, area.height
+            )),
+            Line::raw("Enlarge the window, or q to quit."),
+        ];
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let [main, status, footer] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    match app.screen {
+        Screen::Browser => super::browser::view(app, frame, main),
+        Screen::Editor => super::editor_view::view(app, frame, main),
+    }
+    view_status(app, frame, status);
+    view_footer(app, frame, footer);
+    if let Some(overlay) = &app.overlay {
+        view_overlay(app, overlay, frame, main);
+    }
+}
+
+fn view_status(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let repo_name = app
+        .repo
+        .config
+        .as_ref()
+        .map(|c| c.name.clone())
+        .unwrap_or_else(|| app.root.display().to_string());
+    let mut spans = vec![Span::styled(format!(" {repo_name} "), t.title())];
+    if let Some(n) = &app.notice {
+        let (glyph, style) = match n.kind {
+            NoticeKind::Info => ("• ", t.notice()),
+            NoticeKind::Warning => ("! ", t.warning()),
+            NoticeKind::Error => ("✗ ", t.error()),
+        };
+        spans.push(Span::styled(format!("{glyph}{}", n.text), style));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn view_footer(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    // Screen keys first, as many as fit; the global ones (help, quit) always show.
+    let contexts = app.contexts();
+    let (global, local): (Vec<_>, Vec<_>) = contexts
+        .iter()
+        .copied()
+        .partition(|c| *c == super::keymap::Context::Global);
+    let global_hints = app.keymap.hints(&global);
+    let width_of = |h: &[(String, &str)]| {
+        h.iter()
+            .map(|(k, w)| k.chars().count() + w.chars().count() + 3)
+            .sum::<usize>()
+    };
+    let budget = (area.width as usize).saturating_sub(width_of(&global_hints));
+    let mut spans = Vec::new();
+    let mut width = 0usize;
+    for (key, what) in app.keymap.hints(&local) {
+        let piece = key.chars().count() + what.chars().count() + 3;
+        if width + piece > budget {
+            break;
+        }
+        width += piece;
+        spans.push(Span::styled(format!(" {key}"), t.key()));
+        spans.push(Span::raw(format!(" {what} ")));
+    }
+    for (key, what) in global_hints {
+        spans.push(Span::styled(format!(" {key}"), t.key()));
+        spans.push(Span::raw(format!(" {what} ")));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// A centred rectangle of at most `w`x`h` inside `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+fn key_hint(app: &App, ctx: super::keymap::Context, action: super::action::Action) -> String {
+    app.keymap
+        .key_for(ctx, action)
+        .map(|k| k.to_string())
+        .unwrap_or_else(|| "?".into())
+}
+
+fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
+    use super::action::Action as A;
+    use super::keymap::Context as C;
+    let t = &app.theme;
+    match overlay {
+        Overlay::Help { scroll } => super::help::view(app, frame, area, *scroll),
+        Overlay::ConfirmUnsaved { then } => {
+            let name = app
+                .editor
+                .as_ref()
+                .map(|e| e.def.name.clone())
+                .unwrap_or_default();
+            let what = match then {
+                AfterConfirm::Quit => "before quitting",
+                AfterConfirm::Close => "before closing",
+            };
+            let lines = vec![
+                Line::raw(format!("{name} has unsaved changes.")),
+                Line::raw(format!("Save them {what}?")),
+                Line::raw(""),
+                Line::from(vec![
+                    Span::styled(key_hint(app, C::Confirm, A::Save), t.key()),
+                    Span::raw(" save   "),
+                    Span::styled(key_hint(app, C::Confirm, A::Discard), t.key()),
+                    Span::raw(" discard changes   "),
+                    Span::styled(key_hint(app, C::Confirm, A::Cancel), t.key()),
+                    Span::raw(" cancel"),
+                ]),
+            ];
+            popup(frame, area, " Unsaved changes ", lines, 56, app);
+        }
+        Overlay::Conflict => {
+            let name = app
+                .editor
+                .as_ref()
+                .map(|e| e.def.name.clone())
+                .unwrap_or_default();
+            let lines = vec![
+                Line::raw(format!(
+                    "{name} changed on disk while you have unsaved edits."
+                )),
+                Line::raw("Nothing is overwritten until you choose:"),
+                Line::raw(""),
+                Line::from(vec![
+                    Span::styled(key_hint(app, C::Conflict, A::KeepMine), t.key()),
+                    Span::raw(" keep mine (save to overwrite theirs)   "),
+                ]),
+                Line::from(vec![
+                    Span::styled(key_hint(app, C::Conflict, A::TakeTheirs), t.key()),
+                    Span::raw(" take theirs (undo brings mine back)"),
+                ]),
+            ];
+            popup(frame, area, " Changed on disk ", lines, 64, app);
+        }
+        Overlay::Recovery { copies, selected } => {
+            let mut lines = vec![
+                Line::raw("bpe stopped with unsaved edits. Recovery copies:"),
+                Line::raw(""),
+            ];
+            for (i, (_, c)) in copies.iter().enumerate() {
+                let text = format!(
+                    "{} ({}, kept {})",
+                    c.definition.name,
+                    c.path.display(),
+                    c.saved_at
+                );
+                if i == *selected {
+                    lines.push(Line::styled(format!("▶ {text}"), t.selected()));
+                } else {
+                    lines.push(Line::raw(format!("  {text}")));
+                }
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::from(vec![
+                Span::styled(key_hint(app, C::Recovery, A::Restore), t.key()),
+                Span::raw(" restore   "),
+                Span::styled(key_hint(app, C::Recovery, A::Discard), t.key()),
+                Span::raw(" discard   "),
+                Span::styled(key_hint(app, C::Recovery, A::Back), t.key()),
+                Span::raw(" later"),
+            ]));
+            popup(frame, area, " Recovery ", lines, 76, app);
+        }
+        Overlay::Prompt {
+            purpose,
+            input,
+            error,
+        } => {
+            let title = match purpose {
+                PromptPurpose::AddActivity { .. } => " New activity ",
+                PromptPurpose::AddVariable { .. } => " New variable ",
+            };
+            let r = centered(area, 56, if error.is_some() { 6 } else { 5 });
+            frame.render_widget(Clear, r);
+            let block = Block::default()
+                .borders(Borders::ALL)
+                .border_style(t.focused_border())
+                .title(Span::styled(title, t.title()))
+                .title_bottom(Line::styled(" Enter add · Esc cancel ", t.dim()));
+            let inner = block.inner(r);
+            frame.render_widget(block, r);
+            let [field, msg] =
+                Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(Rect {
+                    y: inner.y + 1,
+                    height: inner.height.saturating_sub(1),
+                    ..inner
+                });
+            frame.render_widget(input, field);
+            if let Some(e) = error {
+                frame.render_widget(
+                    Paragraph::new(Line::styled(format!("✗ {e}"), t.error())),
+                    msg,
+                );
+            }
+        }
+        Overlay::Picker {
+            purpose,
+            items,
+            selected,
+        } => {
+            let title = match purpose {
+                PickerPurpose::Connect { .. } => " Connect to… ",
+                PickerPurpose::Template { .. } => " New action from a template ",
+                PickerPurpose::Choice { .. } => " Choose a value ",
+            };
+            let r = centered(
+                area,
+                80,
+                (items.len() as u16 + 2).min(area.height.saturating_sub(2)),
+            );
+            frame.render_widget(Clear, r);
+            let block = Block::default()
+                .borders(Borders::ALL)
+                .border_style(t.focused_border())
+                .title(Span::styled(title, t.title()))
+                .title_bottom(Line::styled(
+                    " ↑↓ choose · Enter accept · Esc cancel ",
+                    t.dim(),
+                ));
+            let list = List::new(
+                items
+                    .iter()
+                    .map(|i| ListItem::new(i.clone()))
+                    .collect::<Vec<_>>(),
+            )
+            .block(block)
+            .highlight_style(t.selected())
+            .highlight_symbol("▶");
+            let mut state = ListState::default().with_selected(Some(*selected));
+            frame.render_stateful_widget(list, r, &mut state);
+        }
+    }
+}
+
+fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, width: u16, app: &App) {
+    let r = centered(area, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.focused_border())
+        .title(Span::styled(title.to_string(), app.theme.title()));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        r,
+    );
+}

@@ -1,0 +1,158 @@
+//! Snapshots of the real app drawn into ratatui's `TestBackend` at 80x24 and
+//! 120x40 (plain theme: the text and glyphs carry the meaning).
+
+mod tui_common;
+
+use bpe::tui::app::App;
+use bpe::tui::command::ElementRef;
+use bpe::tui::editor;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tui_common::*;
+
+fn draw(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
+    app.size = (w, h);
+    editor::after_change(app);
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| bpe::tui::view::view(app, f)).unwrap();
+    term
+}
+
+fn sample_app() -> (tempfile::TempDir, App) {
+    let dir = copy_repo(&sample_repository());
+    let app = app(dir.path());
+    (dir, app)
+}
+
+#[test]
+fn browser_80x24() {
+    let (_dir, mut app) = sample_app();
+    press(&mut app, "j j j");
+    insta::assert_snapshot!(draw(&mut app, 80, 24).backend());
+}
+
+#[test]
+fn browser_120x40() {
+    let (_dir, mut app) = sample_app();
+    press(&mut app, "j j j");
+    insta::assert_snapshot!(draw(&mut app, 120, 40).backend());
+}
+
+#[test]
+fn browser_with_broken_file_and_filter_120x40() {
+    let dir = copy_repo(&fixture_repository());
+    let mut app = app(dir.path());
+    press(&mut app, "/");
+    type_text(&mut app, "o");
+    press(&mut app, "enter G");
+    insta::assert_snapshot!(draw(&mut app, 120, 40).backend());
+}
+
+#[test]
+fn help_80x24() {
+    let (_dir, mut app) = sample_app();
+    press(&mut app, "?");
+    insta::assert_snapshot!(draw(&mut app, 80, 24).backend());
+}
+
+#[test]
+fn help_120x40_in_the_editor() {
+    let (_dir, mut app) = sample_app();
+    open(&mut app, "Onboard Employee");
+    press(&mut app, "?");
+    insta::assert_snapshot!(draw(&mut app, 120, 40).backend());
+}
+
+#[test]
+fn too_small() {
+    let (_dir, mut app) = sample_app();
+    insta::assert_snapshot!(draw(&mut app, 50, 12).backend());
+}
+
+#[test]
+fn editor_onboard_employee_80x24() {
+    let (_dir, mut app) = sample_app();
+    open(&mut app, "Onboard Employee");
+    select_activity(&mut app, "Manager Approval");
+    insta::assert_snapshot!(draw(&mut app, 80, 24).backend());
+}
+
+#[test]
+fn editor_onboard_employee_120x40() {
+    let (_dir, mut app) = sample_app();
+    open(&mut app, "Onboard Employee");
+    select_activity(&mut app, "Manager Approval");
+    insta::assert_snapshot!(draw(&mut app, 120, 40).backend());
+}
+
+#[test]
+fn editor_outline_and_source_120x40() {
+    let (_dir, mut app) = sample_app();
+    open(&mut app, "Onboard Employee");
+    select_activity(&mut app, "Send Welcome");
+    press(&mut app, "o v");
+    insta::assert_snapshot!(draw(&mut app, 120, 40).backend());
+}
+
+#[test]
+fn properties_with_invalid_expression_being_typed_120x40() {
+    let (_dir, mut app) = sample_app();
+    open(&mut app, "Onboard Employee");
+    let a = app
+        .editor
+        .as_ref()
+        .unwrap()
+        .def
+        .process
+        .activities
+        .iter()
+        .position(|x| x.name == "Manager Approval")
+        .unwrap();
+    editor::select(&mut app, ElementRef::Transition(a, 1));
+    press(&mut app, "w");
+    let ed = app.editor.as_mut().unwrap();
+    ed.prop_cursor = ed
+        .rows()
+        .iter()
+        .position(|r| matches!(r, bpe::tui::properties::Row::Field(f) if f.key == "condition"))
+        .unwrap();
+    press(&mut app, "e");
+    for _ in 0..200 {
+        press(&mut app, "backspace");
+    }
+    type_text(
+        &mut app,
+        "(and (eq $decision \"approve\") (notnull $manager)",
+    );
+    insta::assert_snapshot!(draw(&mut app, 120, 40).backend());
+}
+
+#[test]
+fn properties_with_invalid_expression_being_typed_80x24() {
+    let (_dir, mut app) = sample_app();
+    open(&mut app, "Onboard Employee");
+    let a = app
+        .editor
+        .as_ref()
+        .unwrap()
+        .def
+        .process
+        .activities
+        .iter()
+        .position(|x| x.name == "Manager Approval")
+        .unwrap();
+    editor::select(&mut app, ElementRef::Transition(a, 1));
+    press(&mut app, "w");
+    let ed = app.editor.as_mut().unwrap();
+    ed.prop_cursor = ed
+        .rows()
+        .iter()
+        .position(|r| matches!(r, bpe::tui::properties::Row::Field(f) if f.key == "condition"))
+        .unwrap();
+    press(&mut app, "e");
+    for _ in 0..200 {
+        press(&mut app, "backspace");
+    }
+    type_text(&mut app, "(eq $decision \"approve\"))");
+    insta::assert_snapshot!(draw(&mut app, 80, 24).backend());
+}

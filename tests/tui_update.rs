@@ -1,0 +1,817 @@
+//! Update-level tests: actions through `App::handle_key` / `update`, every edit
+//! command and its undo, saving, locks, reload, recovery.
+
+mod tui_common;
+
+use bpe::model::{ActionKind, TaskDefinition};
+use bpe::repo::lock::{self, LockMode, LockTarget};
+use bpe::tui::app::{Overlay, Screen};
+use bpe::tui::command::{CommandStack, Edit, ElementRef, VarScope};
+use bpe::tui::editor;
+use tui_common::*;
+
+fn def(app: &bpe::tui::app::App) -> &TaskDefinition {
+    &app.editor.as_ref().unwrap().def
+}
+
+fn activity_index(app: &bpe::tui::app::App, name: &str) -> usize {
+    def(app)
+        .process
+        .activities
+        .iter()
+        .position(|a| a.name == name)
+        .unwrap()
+}
+
+fn sample() -> (tempfile::TempDir, bpe::tui::app::App) {
+    let dir = copy_repo(&sample_repository());
+    let mut app = app(dir.path());
+    open(&mut app, "Onboard Employee");
+    (dir, app)
+}
+
+#[test]
+fn browser_filter_keeps_on_enter_and_clears_on_esc() {
+    let dir = copy_repo(&sample_repository());
+    let mut app = app(dir.path());
+    let all = app.browser.entries.len();
+    assert!(all >= 7);
+    press(&mut app, "/");
+    type_text(&mut app, "board");
+    assert_eq!(app.browser.entries.len(), 2, "Onboard and Offboard");
+    // q is text while filtering, not quit.
+    type_text(&mut app, "q");
+    assert!(!app.quit);
+    assert_eq!(app.browser.entries.len(), 0);
+    press(&mut app, "backspace enter");
+    assert!(!app.browser.filtering);
+    assert_eq!(app.browser.entries.len(), 2);
+    press(&mut app, "esc");
+    assert_eq!(app.browser.entries.len(), all);
+}
+
+#[test]
+fn set_condition_then_undo_and_redo() {
+    let (_dir, mut app) = sample();
+    let a = activity_index(&app, "Manager Approval");
+    let before = def(&app).clone();
+    let target = ElementRef::Transition(a, 0);
+    assert!(editor::execute(
+        &mut app,
+        Edit::SetField {
+            target,
+            field: "condition".into(),
+            value: "(eq   $decision \"later\")".into()
+        }
+    ));
+    // Stored canonical.
+    assert_eq!(
+        def(&app).process.activities[a].transitions[0]
+            .condition
+            .as_deref(),
+        Some("(eq $decision \"later\")")
+    );
+    assert!(app.has_unsaved());
+    press(&mut app, "u");
+    assert_eq!(def(&app), &before);
+    assert!(!app.has_unsaved());
+    press(&mut app, "U");
+    assert_eq!(
+        def(&app).process.activities[a].transitions[0]
+            .condition
+            .as_deref(),
+        Some("(eq $decision \"later\")")
+    );
+}
+
+#[test]
+fn invalid_expression_is_refused_and_leaves_the_definition_alone() {
+    let (_dir, mut app) = sample();
+    let a = activity_index(&app, "Manager Approval");
+    let before = def(&app).clone();
+    let ok = editor::execute(
+        &mut app,
+        Edit::SetField {
+            target: ElementRef::Transition(a, 0),
+            field: "condition".into(),
+            value: "(eq $x".into(),
+        },
+    );
+    assert!(!ok);
+    assert_eq!(def(&app), &before);
+    assert!(app.notice.as_ref().unwrap().text.contains("expression"));
+}
+
+#[test]
+fn typing_an_invalid_expression_marks_it_and_refuses_to_apply() {
+    let (_dir, mut app) = sample();
+    let a = activity_index(&app, "Manager Approval");
+    editor::select(&mut app, ElementRef::Transition(a, 0));
+    // Focus properties, move to the condition row (from, to, condition).
+    press(&mut app, "w");
+    let ed = app.editor.as_mut().unwrap();
+    let rows = ed.rows();
+    ed.prop_cursor = rows
+        .iter()
+        .position(|r| matches!(r, bpe::tui::properties::Row::Field(f) if f.key == "condition"))
+        .unwrap();
+    press(&mut app, "e");
+    assert!(app.editor.as_ref().unwrap().editing.is_some());
+    // Clear and type a broken expression.
+    for _ in 0..200 {
+        press(&mut app, "backspace");
+    }
+    type_text(&mut app, "(eq $decision ");
+    let err = app
+        .editor
+        .as_ref()
+        .unwrap()
+        .editing
+        .as_ref()
+        .unwrap()
+        .error
+        .clone()
+        .expect("error while typing");
+    assert_eq!(err.line, 1);
+    press(&mut app, "enter");
+    assert!(
+        app.editor.as_ref().unwrap().editing.is_some(),
+        "refused while invalid"
+    );
+    assert!(!app.has_unsaved());
+    type_text(&mut app, "\"yes\")");
+    assert!(
+        app.editor
+            .as_ref()
+            .unwrap()
+            .editing
+            .as_ref()
+            .unwrap()
+            .error
+            .is_none()
+    );
+    press(&mut app, "enter");
+    assert!(app.editor.as_ref().unwrap().editing.is_none());
+    assert_eq!(
+        def(&app).process.activities[a].transitions[0]
+            .condition
+            .as_deref(),
+        Some("(eq $decision \"yes\")")
+    );
+}
+
+#[test]
+fn add_activity_connects_it_and_undo_removes_both() {
+    let (_dir, mut app) = sample();
+    select_activity(&mut app, "Send Welcome");
+    let before = def(&app).clone();
+    press(&mut app, "a");
+    assert!(matches!(app.overlay, Some(Overlay::Prompt { .. })));
+    type_text(&mut app, "Notify Manager");
+    press(&mut app, "enter");
+    assert!(app.overlay.is_none());
+    let n = activity_index(&app, "Notify Manager");
+    let w = activity_index(&app, "Send Welcome");
+    assert_eq!(n, w + 1);
+    assert!(
+        def(&app).process.activities[w]
+            .transitions
+            .iter()
+            .any(|t| t.to == "Notify Manager")
+    );
+    assert_eq!(
+        app.editor.as_ref().unwrap().selection,
+        ElementRef::Activity(n)
+    );
+    press(&mut app, "u");
+    assert_eq!(def(&app), &before);
+}
+
+#[test]
+fn duplicate_activity_name_keeps_the_prompt_open() {
+    let (_dir, mut app) = sample();
+    press(&mut app, "a");
+    type_text(&mut app, "Send Welcome");
+    press(&mut app, "enter");
+    match &app.overlay {
+        Some(Overlay::Prompt { error: Some(e), .. }) => assert!(e.contains("already"), "{e}"),
+        _ => panic!("prompt should stay open with an error"),
+    }
+}
+
+#[test]
+fn delete_activity_removes_transitions_into_it_and_undo_restores() {
+    let (_dir, mut app) = sample();
+    select_activity(&mut app, "Rejected");
+    let before = def(&app).clone();
+    press(&mut app, "d");
+    assert!(def(&app).process.activity("Rejected").is_none());
+    assert!(
+        def(&app)
+            .process
+            .activities
+            .iter()
+            .all(|a| a.transitions.iter().all(|t| t.to != "Rejected"))
+    );
+    press(&mut app, "u");
+    assert_eq!(def(&app), &before);
+}
+
+#[test]
+fn start_cannot_be_deleted() {
+    let (_dir, mut app) = sample();
+    select_activity(&mut app, "start");
+    let before = def(&app).clone();
+    press(&mut app, "d");
+    assert_eq!(def(&app), &before);
+    assert!(app.notice.as_ref().unwrap().text.contains("start"));
+}
+
+#[test]
+fn reorder_activities_actions_transitions_and_variables() {
+    let (_dir, mut app) = sample();
+    let before = def(&app).clone();
+    let a = activity_index(&app, "Manager Approval");
+    // Activity later, then undo.
+    editor::select(&mut app, ElementRef::Activity(a));
+    press(&mut app, "J");
+    assert_eq!(def(&app).process.activities[a + 1].name, "Manager Approval");
+    press(&mut app, "u");
+    assert_eq!(def(&app), &before);
+    // Transition earlier.
+    editor::select(&mut app, ElementRef::Transition(a, 1));
+    let second = def(&app).process.activities[a].transitions[1].clone();
+    press(&mut app, "K");
+    assert_eq!(def(&app).process.activities[a].transitions[0], second);
+    assert_eq!(
+        app.editor.as_ref().unwrap().selection,
+        ElementRef::Transition(a, 0)
+    );
+    press(&mut app, "u");
+    assert_eq!(def(&app), &before);
+    // Variable (process scope) later.
+    editor::select(&mut app, ElementRef::Variable(VarScope::Process, 0));
+    let first = def(&app).process.variables[0].name.clone();
+    press(&mut app, "J");
+    assert_eq!(def(&app).process.variables[1].name, first);
+    press(&mut app, "u");
+    assert_eq!(def(&app), &before);
+    // Action: find an activity with two actions.
+    let (x, _) = def(&app)
+        .process
+        .activities
+        .iter()
+        .enumerate()
+        .find(|(_, act)| act.actions.len() >= 2)
+        .expect("an activity with two actions");
+    editor::select(&mut app, ElementRef::Action(x, 0));
+    let a0 = def(&app).process.activities[x].actions[0].clone();
+    press(&mut app, "J");
+    assert_eq!(def(&app).process.activities[x].actions[1], a0);
+    press(&mut app, "u");
+    assert_eq!(def(&app), &before);
+    // Moving the first earlier is refused without a change.
+    editor::select(&mut app, ElementRef::Activity(0));
+    press(&mut app, "K");
+    assert_eq!(def(&app), &before);
+}
+
+#[test]
+fn add_action_from_template_and_undo() {
+    let (_dir, mut app) = sample();
+    select_activity(&mut app, "Send Welcome");
+    let w = activity_index(&app, "Send Welcome");
+    let before = def(&app).clone();
+    press(&mut app, "A");
+    let Some(Overlay::Picker { items, .. }) = &app.overlay else {
+        panic!("template picker")
+    };
+    let pos = items
+        .iter()
+        .position(|i| i.starts_with("service assignRole"))
+        .expect("assignRole template");
+    for _ in 0..pos {
+        press(&mut app, "j");
+    }
+    press(&mut app, "enter");
+    let acts = &def(&app).process.activities[w].actions;
+    assert_eq!(acts.len(), before.process.activities[w].actions.len() + 1);
+    let added = acts.last().unwrap();
+    match &added.kind {
+        ActionKind::Service { op, arguments } => {
+            assert_eq!(op, "assignRole");
+            let names: Vec<_> = arguments.iter().map(|a| a.name.as_str()).collect();
+            assert_eq!(names, ["accountId", "role"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    press(&mut app, "u");
+    assert_eq!(def(&app), &before);
+}
+
+#[test]
+fn approval_and_notify_templates() {
+    let dir = copy_repo(&sample_repository());
+    let repo = bpe::repo::Repository::open(dir.path()).unwrap();
+    let t = bpe::tui::templates::templates(&repo);
+    assert!(t.iter().any(|t| matches!(&t.action.kind, ActionKind::Subprocess { process, .. } if process == "Approval")));
+    assert!(
+        t.iter()
+            .any(|t| matches!(&t.action.kind, ActionKind::Manual(m) if !m.owners.is_empty()))
+    );
+    let notify: Vec<_> = t
+        .iter()
+        .filter(|t| t.label.starts_with("notify with template"))
+        .collect();
+    assert!(
+        notify
+            .iter()
+            .all(|t| matches!(&t.action.kind, ActionKind::Service { op, .. } if op == "notify"))
+    );
+    assert_eq!(notify.len(), repo.email_templates.len());
+    // Every template's expressions parse.
+    for x in &t {
+        let mut d = TaskDefinition {
+            process: Default::default(),
+            ..serde_json::from_str(
+                r#"{"formatVersion":1,"id":"x","name":"x","process":{"activities":[]}}"#,
+            )
+            .unwrap()
+        };
+        d.process.activities.push(bpe::model::Activity {
+            id: "a".into(),
+            name: "A".into(),
+            actions: vec![x.action.clone()],
+            ..Default::default()
+        });
+        assert!(editor::invalid_expressions(&d).is_empty(), "{}", x.label);
+    }
+}
+
+#[test]
+fn connect_two_activities_and_undo() {
+    let (_dir, mut app) = sample();
+    select_activity(&mut app, "SoD Violation");
+    let s = activity_index(&app, "SoD Violation");
+    let before = def(&app).clone();
+    press(&mut app, "t");
+    let Some(Overlay::Picker { items, .. }) = &app.overlay else {
+        panic!("picker")
+    };
+    let pos = items.iter().position(|i| i == "Rejected").unwrap();
+    for _ in 0..pos {
+        press(&mut app, "j");
+    }
+    press(&mut app, "enter");
+    let ts = &def(&app).process.activities[s].transitions;
+    assert_eq!(ts.last().unwrap().to, "Rejected");
+    press(&mut app, "u");
+    assert_eq!(def(&app), &before);
+}
+
+#[test]
+fn add_and_delete_variable_with_undo() {
+    let (_dir, mut app) = sample();
+    editor::select(&mut app, ElementRef::Definition);
+    let before = def(&app).clone();
+    press(&mut app, "V");
+    type_text(&mut app, "ticketId");
+    press(&mut app, "enter");
+    assert!(
+        def(&app)
+            .process
+            .variables
+            .iter()
+            .any(|v| v.name == "ticketId")
+    );
+    let sel = app.editor.as_ref().unwrap().selection;
+    assert!(matches!(sel, ElementRef::Variable(VarScope::Process, _)));
+    press(&mut app, "d");
+    assert!(
+        !def(&app)
+            .process
+            .variables
+            .iter()
+            .any(|v| v.name == "ticketId")
+    );
+    press(&mut app, "u u");
+    assert_eq!(def(&app), &before);
+    // A bad name is refused.
+    press(&mut app, "V");
+    type_text(&mut app, "9 lives");
+    press(&mut app, "enter");
+    assert!(matches!(
+        app.overlay,
+        Some(Overlay::Prompt { error: Some(_), .. })
+    ));
+}
+
+#[test]
+fn rename_updates_every_reference_and_undo_restores() {
+    let (_dir, mut app) = sample();
+    select_activity(&mut app, "Rejected");
+    let before = def(&app).clone();
+    let refs = before
+        .process
+        .activities
+        .iter()
+        .flat_map(|a| &a.transitions)
+        .filter(|t| t.to == "Rejected")
+        .count();
+    assert!(refs >= 2);
+    press(&mut app, "r");
+    assert!(app.editor.as_ref().unwrap().editing.is_some());
+    for _ in 0..30 {
+        press(&mut app, "backspace");
+    }
+    type_text(&mut app, "Request Rejected");
+    press(&mut app, "enter");
+    let d = def(&app);
+    assert!(d.process.activity("Rejected").is_none());
+    assert_eq!(
+        d.process
+            .activities
+            .iter()
+            .flat_map(|a| &a.transitions)
+            .filter(|t| t.to == "Request Rejected")
+            .count(),
+        refs
+    );
+    press(&mut app, "u");
+    assert_eq!(def(&app), &before);
+}
+
+#[test]
+fn toggles_and_choices_are_commands_too() {
+    let (_dir, mut app) = sample();
+    let a = activity_index(&app, "Assign Roles");
+    let before = def(&app).clone();
+    editor::select(&mut app, ElementRef::Activity(a));
+    press(&mut app, "w");
+    let ed = app.editor.as_mut().unwrap();
+    ed.prop_cursor = ed
+        .rows()
+        .iter()
+        .position(|r| matches!(r, bpe::tui::properties::Row::Field(f) if f.key == "andJoin"))
+        .unwrap();
+    press(&mut app, "enter");
+    assert_ne!(
+        def(&app).process.activities[a].and_join,
+        before.process.activities[a].and_join
+    );
+    press(&mut app, "u");
+    assert_eq!(def(&app), &before);
+    // execMode through the choice picker.
+    editor::select(&mut app, ElementRef::Definition);
+    let ed = app.editor.as_mut().unwrap();
+    ed.prop_cursor = ed
+        .rows()
+        .iter()
+        .position(|r| matches!(r, bpe::tui::properties::Row::Field(f) if f.key == "execMode"))
+        .unwrap();
+    press(&mut app, "enter");
+    assert!(matches!(app.overlay, Some(Overlay::Picker { .. })));
+    press(&mut app, "G enter");
+    assert_eq!(def(&app).exec_mode, bpe::model::ExecMode::Async);
+    press(&mut app, "u");
+    assert_eq!(def(&app), &before);
+}
+
+#[test]
+fn command_stack_restores_exact_states() {
+    let dir = copy_repo(&sample_repository());
+    let repo = bpe::repo::Repository::open(dir.path()).unwrap();
+    let mut d = repo.definition("Onboard Employee").unwrap().value.clone();
+    let original = d.clone();
+    let mut stack = CommandStack::new();
+    let edits = vec![
+        Edit::SetField {
+            target: ElementRef::Definition,
+            field: "maxSteps".into(),
+            value: "99".into(),
+        },
+        Edit::SetField {
+            target: ElementRef::Definition,
+            field: "description".into(),
+            value: "x".into(),
+        },
+        Edit::RenameActivity {
+            activity: 1,
+            name: "Check Request".into(),
+        },
+        Edit::Delete(ElementRef::Activity(2)),
+    ];
+    let mut states = vec![d.clone()];
+    for e in edits {
+        stack.execute(&mut d, e, ElementRef::Definition).unwrap();
+        states.push(d.clone());
+    }
+    assert!(stack.is_dirty());
+    for i in (0..states.len() - 1).rev() {
+        stack.undo(&mut d).unwrap();
+        assert_eq!(d, states[i]);
+    }
+    assert_eq!(d, original);
+    assert!(!stack.is_dirty());
+    assert!(stack.undo(&mut d).is_none());
+    for state in states.iter().skip(1) {
+        stack.redo(&mut d).unwrap();
+        assert_eq!(&d, state);
+    }
+    // A failing edit changes nothing and is not recorded.
+    assert!(
+        stack
+            .execute(
+                &mut d,
+                Edit::SetField {
+                    target: ElementRef::Definition,
+                    field: "maxSteps".into(),
+                    value: "many".into()
+                },
+                ElementRef::Definition
+            )
+            .is_err()
+    );
+    assert_eq!(&d, states.last().unwrap());
+}
+
+#[test]
+fn quit_and_close_ask_when_modified() {
+    let (_dir, mut app) = sample();
+    editor::execute(
+        &mut app,
+        Edit::SetField {
+            target: ElementRef::Definition,
+            field: "description".into(),
+            value: "changed".into(),
+        },
+    );
+    press(&mut app, "q");
+    assert!(!app.quit);
+    assert!(matches!(app.overlay, Some(Overlay::ConfirmUnsaved { .. })));
+    press(&mut app, "esc");
+    assert!(app.overlay.is_none());
+    press(&mut app, "c");
+    assert!(matches!(app.overlay, Some(Overlay::ConfirmUnsaved { .. })));
+    press(&mut app, "d");
+    assert_eq!(app.screen, Screen::Browser);
+    assert!(app.editor.is_none());
+    press(&mut app, "q");
+    assert!(app.quit);
+}
+
+#[test]
+fn save_writes_atomically_and_clears_the_dirty_marker() {
+    let (dir, mut app) = sample();
+    let a = activity_index(&app, "Manager Approval");
+    editor::execute(
+        &mut app,
+        Edit::SetField {
+            target: ElementRef::Transition(a, 0),
+            field: "condition".into(),
+            value: "(eq $decision \"maybe\")".into(),
+        },
+    );
+    press(&mut app, "s");
+    assert!(!app.has_unsaved(), "{:?}", app.notice);
+    let text =
+        std::fs::read_to_string(dir.path().join("TaskDefinition/onboard-employee.json")).unwrap();
+    assert!(text.contains(r#"(eq $decision \"maybe\")"#));
+    let names: Vec<_> = std::fs::read_dir(dir.path().join("TaskDefinition"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(names.iter().all(|n| !n.to_string_lossy().ends_with(".tmp")));
+}
+
+#[test]
+fn save_is_refused_while_an_expression_is_invalid() {
+    let dir = copy_repo(&fixture_repository());
+    let mut app = app(dir.path());
+    open(&mut app, "Change Password");
+    editor::execute(
+        &mut app,
+        Edit::SetField {
+            target: ElementRef::Definition,
+            field: "description".into(),
+            value: "x".into(),
+        },
+    );
+    let before =
+        std::fs::read_to_string(dir.path().join("TaskDefinition/change-password.json")).unwrap();
+    press(&mut app, "s");
+    assert!(app.has_unsaved());
+    let notice = app.notice.clone().unwrap().text;
+    assert!(notice.contains("invalid expression"), "{notice}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("TaskDefinition/change-password.json")).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn second_editor_is_read_only_and_names_the_holder() {
+    let (dir, mut first) = sample();
+    assert!(first.editor.as_ref().unwrap().read_only().is_none());
+    let mut second = app(dir.path());
+    open(&mut second, "Onboard Employee");
+    let holder = second
+        .editor
+        .as_ref()
+        .unwrap()
+        .read_only()
+        .expect("read-only")
+        .to_string();
+    assert!(
+        holder.contains(&format!("pid {}", std::process::id())),
+        "{holder}"
+    );
+    assert!(holder.contains("since"), "{holder}");
+    let before = def(&second).clone();
+    press(&mut second, "a");
+    type_text(&mut second, "X");
+    press(&mut second, "enter esc");
+    assert_eq!(def(&second), &before);
+    // Badge in the browser of a third view.
+    let third = app(dir.path());
+    let i = third
+        .repo
+        .definitions
+        .iter()
+        .position(|d| d.value.name == "Onboard Employee")
+        .unwrap();
+    assert!(third.browser.badges[i].locked_by.is_some());
+    // Closing the first releases the lock.
+    press(&mut first, "c");
+    let mut fourth = app(dir.path());
+    open(&mut fourth, "Onboard Employee");
+    assert!(fourth.editor.as_ref().unwrap().read_only().is_none());
+}
+
+#[test]
+fn save_is_refused_while_a_run_holds_the_definition() {
+    let (dir, mut app) = sample();
+    let id = def(&app).id.clone();
+    let _run = lock::acquire(
+        dir.path(),
+        LockTarget::DefinitionRun(id),
+        LockMode::Shared,
+        "bpe run",
+    )
+    .unwrap();
+    editor::execute(
+        &mut app,
+        Edit::SetField {
+            target: ElementRef::Definition,
+            field: "description".into(),
+            value: "x".into(),
+        },
+    );
+    press(&mut app, "s");
+    assert!(app.has_unsaved());
+    let notice = app.notice.clone().unwrap().text;
+    assert!(
+        notice.contains("a run holds") && notice.contains("bpe run"),
+        "{notice}"
+    );
+}
+
+fn write_external(dir: &std::path::Path, f: impl FnOnce(&mut TaskDefinition)) -> TaskDefinition {
+    let path = dir.join("TaskDefinition/onboard-employee.json");
+    let mut d: TaskDefinition =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    f(&mut d);
+    bpe::repo::save_json(&path, &d).unwrap();
+    d
+}
+
+#[test]
+fn external_change_reloads_an_unmodified_workflow() {
+    let (dir, mut app) = sample();
+    let theirs = write_external(dir.path(), |d| d.description = "changed elsewhere".into());
+    editor::repository_changed(&mut app);
+    assert_eq!(def(&app), &theirs);
+    assert!(!app.has_unsaved());
+    assert!(app.notice.as_ref().unwrap().text.contains("reloaded"));
+}
+
+#[test]
+fn external_change_to_a_modified_workflow_asks() {
+    let (dir, mut app) = sample();
+    editor::execute(
+        &mut app,
+        Edit::SetField {
+            target: ElementRef::Definition,
+            field: "maxSteps".into(),
+            value: "77".into(),
+        },
+    );
+    let mine = def(&app).clone();
+    let theirs = write_external(dir.path(), |d| d.description = "changed elsewhere".into());
+    editor::repository_changed(&mut app);
+    assert!(matches!(app.overlay, Some(Overlay::Conflict)));
+    assert_eq!(def(&app), &mine, "nothing overwritten before the choice");
+    press(&mut app, "t");
+    assert_eq!(def(&app), &theirs);
+    assert!(!app.has_unsaved());
+    press(&mut app, "u");
+    assert_eq!(def(&app), &mine, "undo brings mine back");
+    // Keep mine on a second conflict.
+    let theirs2 = write_external(dir.path(), |d| d.description = "again".into());
+    editor::repository_changed(&mut app);
+    assert!(matches!(app.overlay, Some(Overlay::Conflict)));
+    press(&mut app, "m");
+    assert_eq!(def(&app), &mine);
+    assert!(app.has_unsaved());
+    assert_eq!(app.editor.as_ref().unwrap().disk.as_ref(), Some(&theirs2));
+}
+
+#[test]
+fn new_and_deleted_files_appear_and_vanish_in_the_browser() {
+    let dir = copy_repo(&sample_repository());
+    let mut app = app(dir.path());
+    let n = app.repo.definitions.len();
+    std::fs::remove_file(dir.path().join("TaskDefinition/role-change.json")).unwrap();
+    std::fs::write(dir.path().join("TaskDefinition/bad.json"), "{ nope").unwrap();
+    editor::repository_changed(&mut app);
+    assert_eq!(app.repo.definitions.len(), n - 1);
+    assert!(
+        app.browser
+            .entries
+            .iter()
+            .any(|e| matches!(e, bpe::tui::browser::Entry::Broken(_)))
+    );
+}
+
+#[test]
+fn recovery_copy_is_offered_and_restored() {
+    let dir = copy_repo(&sample_repository());
+    let root = dir.path();
+    {
+        let mut app = app(root);
+        open(&mut app, "Onboard Employee");
+        editor::execute(
+            &mut app,
+            Edit::SetField {
+                target: ElementRef::Definition,
+                field: "description".into(),
+                value: "unsaved work".into(),
+            },
+        );
+        // What the panic hook / signal handler does with the published copy
+        // (the global slot itself is tested in the library's unit tests).
+        let ed = app.editor.as_ref().unwrap();
+        let written = bpe::tui::recovery::write(root, &ed.path, &ed.def).unwrap();
+        assert!(written.starts_with(root.join(".bpe/recovery")));
+    }
+    let mut app = app(root);
+    assert!(matches!(app.overlay, Some(Overlay::Recovery { .. })));
+    press(&mut app, "r");
+    assert_eq!(app.screen, Screen::Editor);
+    assert_eq!(def(&app).description, "unsaved work");
+    assert!(app.has_unsaved());
+    press(&mut app, "s");
+    assert!(
+        bpe::tui::recovery::list(root).is_empty(),
+        "saved: recovery copy gone"
+    );
+}
+
+#[test]
+fn copy_emits_osc52_with_the_selected_json() {
+    let (_dir, mut app) = sample();
+    select_activity(&mut app, "Send Welcome");
+    let effects = app.handle_key(key("y"));
+    let [bpe::tui::app::Effect::WriteRaw(seq)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(seq.starts_with("\x1b]52;c;") && seq.ends_with('\x07'));
+}
+
+#[test]
+fn tab_follows_transitions_and_back() {
+    let (_dir, mut app) = sample();
+    select_activity(&mut app, "start");
+    press(&mut app, "tab");
+    let first = def(&app).process.activities[0].transitions[0].to.clone();
+    assert_eq!(
+        app.editor.as_ref().unwrap().selection,
+        ElementRef::Activity(activity_index(&app, &first))
+    );
+    press(&mut app, "backtab");
+    assert_eq!(
+        app.editor.as_ref().unwrap().selection,
+        ElementRef::Activity(0)
+    );
+}
+
+#[test]
+fn help_opens_and_esc_closes() {
+    let dir = copy_repo(&sample_repository());
+    let mut app = app(dir.path());
+    press(&mut app, "?");
+    assert!(matches!(app.overlay, Some(Overlay::Help { .. })));
+    press(&mut app, "esc");
+    assert!(app.overlay.is_none());
+    assert!(!app.quit);
+}
