@@ -69,13 +69,16 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     if ed.show_source {
         view_source(ed, t, frame, inner);
     } else {
-        ed.diagram.render(
-            frame.buffer_mut(),
-            inner,
-            ed.scroll,
-            ed.selection.activity(),
-            t,
-        );
+        let transition = match ed.selection {
+            ElementRef::Transition(a, i) => Some((a, i)),
+            _ => None,
+        };
+        let highlight = super::diagram::Highlight {
+            activity: ed.selection.activity(),
+            transition,
+        };
+        ed.diagram
+            .render(frame.buffer_mut(), inner, ed.scroll, highlight, t);
     }
     view_properties(ed, t, frame, props_area);
 }
@@ -187,7 +190,7 @@ fn view_properties(ed: &EditorState, t: &Theme, frame: &mut Frame, area: Rect) {
         Some(edit) => {
             let text_w = usize::from(inner.width.saturating_sub(2)).max(1);
             let lines = wrapped_rows(edit.input.lines(), text_w) as u16;
-            let h = (lines + 2).clamp(3, inner.height.saturating_sub(4).max(3)) + 2;
+            let h = (lines + 2).clamp(3, inner.height.saturating_sub(5).max(3)) + 3;
             let [a, b] = Layout::vertical([Constraint::Min(1), Constraint::Length(h)]).areas(inner);
             (a, Some(b))
         }
@@ -246,7 +249,7 @@ fn view_properties(ed: &EditorState, t: &Theme, frame: &mut Frame, area: Rect) {
 
 fn view_field_edit(edit: &FieldEdit, t: &Theme, frame: &mut Frame, area: Rect) {
     let [box_area, msg_area] =
-        Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(area);
+        Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).areas(area);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(if edit.error.is_some() {
