@@ -496,3 +496,18 @@ mod generated {
         }
     }
 }
+
+#[test]
+fn expressions_xpress_cannot_spell_travel_verbatim() {
+    let mut def = everything();
+    def.process.activities[1]
+        .actions
+        .push(action(ActionKind::Expression {
+            expression: "(block (i) (s 1) (null) (ref) ${ padded })".to_string(),
+        }));
+    let xml = round_trip_definition(&def);
+    assert!(
+        xml.contains("bpeSource='(block (i) (s 1) (null) (ref) ${ padded })'"),
+        "{xml}"
+    );
+}
