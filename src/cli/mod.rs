@@ -37,9 +37,9 @@ pub fn open_repository(root: &Path) -> anyhow::Result<Repository> {
 /// repository themselves (the TUI, `bpe locks`). Nothing happens when `root` is
 /// not a directory: opening it reports that.
 pub fn housekeeping(root: &Path) {
-    if root.is_dir() {
-        if let Err(e) = crate::engine::housekeeping(root) {
-            eprintln!("bpe: warning: {e}");
-        }
+    if root.is_dir()
+        && let Err(e) = crate::engine::housekeeping(root)
+    {
+        eprintln!("bpe: warning: {e}");
     }
 }
