@@ -19,7 +19,7 @@ use std::sync::mpsc::{self, Receiver};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
-use notify_debouncer_full::notify::{RecommendedWatcher, RecursiveMode};
+use notify_debouncer_full::notify::{EventKind, RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 
 use super::is_temp_file;
@@ -115,8 +115,12 @@ impl Watcher {
                 let mut debouncer =
                     new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| {
                         if let Ok(events) = result {
+                            // Reads (open / close without writing) are not
+                            // changes: reporting them makes a reader that reloads
+                            // on every change wake itself forever.
                             let paths: BTreeSet<PathBuf> = events
                                 .iter()
+                                .filter(|e| !matches!(e.kind, EventKind::Access(_)))
                                 .flat_map(|e| e.paths.iter().cloned())
                                 .collect();
                             tracker.classify(paths);

@@ -353,6 +353,25 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         update_field_edit(app, action);
         return Vec::new();
     }
+    let edits = matches!(
+        action,
+        Action::AddActivity
+            | Action::AddAction
+            | Action::AddVariable
+            | Action::Connect
+            | Action::Delete
+            | Action::Rename
+            | Action::MoveEarlier
+            | Action::MoveLater
+            | Action::Undo
+            | Action::Redo
+            | Action::Save
+    );
+    if edits && let Some(holder) = ed.read_only() {
+        let msg = format!("read-only: being edited by {holder}");
+        app.error(msg);
+        return Vec::new();
+    }
     match action {
         Action::Up
         | Action::Down

@@ -163,6 +163,7 @@ fn event_loop(
         // resize storm, pasted text) before drawing once.
         let first = rx.recv().context("event channel closed")?;
         let mut effects = Vec::new();
+        let mut repo_changed = false;
         let mut pending = Some(first);
         while let Some(ev) = pending.take().or_else(|| rx.try_recv().ok()) {
             match ev {
@@ -182,7 +183,8 @@ fn event_loop(
                     }
                 }
                 AppEvent::Terminal(_) => {}
-                AppEvent::RepoChanged => editor::repository_changed(app),
+                // A burst of file events (a git pull) reloads once.
+                AppEvent::RepoChanged => repo_changed = true,
                 AppEvent::Heartbeat => {
                     if let Some(editor::LockState::Held(guard)) =
                         app.editor.as_ref().map(|e| &e.lock)
@@ -205,6 +207,9 @@ fn event_loop(
             if app.quit {
                 return Ok(0);
             }
+        }
+        if repo_changed {
+            editor::repository_changed(app);
         }
         for effect in effects {
             match effect {

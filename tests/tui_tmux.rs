@@ -1,0 +1,274 @@
+//! End-to-end runs of the real binary in tmux: edit and save, the edit lock
+//! between two processes, live reload, and SIGTERM keeping a recovery copy.
+//! Skipped (with a note) when `tmux` is not installed.
+
+mod tui_common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use bpe::model::TaskDefinition;
+use tui_common::*;
+
+const DEADLINE: Duration = Duration::from_secs(20);
+
+fn have_tmux() -> bool {
+    let ok = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("note: tmux not found; skipping the tmux end-to-end test");
+    }
+    ok
+}
+
+/// A detached tmux session running bpe; killed on drop (also when a test fails).
+struct Session {
+    name: String,
+}
+
+impl Session {
+    fn start(tag: &str, repo: &Path) -> Session {
+        let name = format!("bpe-test-{tag}-{}", std::process::id());
+        let cmd = format!("exec {} {}", env!("CARGO_BIN_EXE_bpe"), repo.display());
+        let status = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &name,
+                "-x",
+                "120",
+                "-y",
+                "40",
+                &cmd,
+            ])
+            .env("NO_COLOR", "1")
+            .env_remove("TMUX")
+            .status()
+            .expect("tmux new-session");
+        assert!(status.success(), "tmux new-session failed");
+        let _ = Command::new("tmux")
+            .args(["set-option", "-t", &name, "remain-on-exit", "on"])
+            .status();
+        Session { name }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            let status = Command::new("tmux")
+                .args(["send-keys", "-t", &self.name, k])
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+    }
+
+    fn text(&self, text: &str) {
+        let status = Command::new("tmux")
+            .args(["send-keys", "-t", &self.name, "-l", text])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// The visible screen plus some scrollback (what was printed after leaving
+    /// the alternate screen may have scrolled there).
+    fn capture(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-S", "-100", "-t", &self.name])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Poll the screen until `want` appears; panic with the screen after the deadline.
+    fn wait_for(&self, want: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture();
+            if screen.contains(want) {
+                return screen;
+            }
+            if start.elapsed() > DEADLINE {
+                panic!("{want:?} did not appear; screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn pid(&self) -> u32 {
+        let out = Command::new("tmux")
+            .args(["display-message", "-p", "-t", &self.name, "#{pane_pid}"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("pane pid")
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .status();
+    }
+}
+
+fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn onboard(repo: &Path) -> TaskDefinition {
+    let text = std::fs::read_to_string(repo.join("TaskDefinition/onboard-employee.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Browser -> filter -> open Onboard Employee.
+fn open_onboard(s: &Session) {
+    s.wait_for("Workflows");
+    s.keys(&["/"]);
+    s.text("Onboard Employee");
+    s.keys(&["Enter", "Enter"]);
+    s.wait_for("Properties: Activity");
+}
+
+#[test]
+fn edit_a_transition_condition_and_save() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = copy_repo(&sample_repository());
+    let s = Session::start("edit", dir.path());
+    open_onboard(&s);
+    // start is selected: focus its properties, open its transition (last row),
+    // go to the condition (from, to, condition) and type one.
+    s.keys(&["Enter", "G", "Enter"]);
+    s.wait_for("Properties: Transition");
+    s.keys(&["j", "j", "Enter"]);
+    s.wait_for("Enter applies");
+    s.text("(eq $requestType \"hire\")");
+    s.keys(&["Enter"]);
+    s.wait_for("modified");
+    s.keys(&["s"]);
+    s.wait_for("saved Onboard Employee");
+    let def = onboard(dir.path());
+    assert_eq!(
+        def.process.activities[0].transitions[0]
+            .condition
+            .as_deref(),
+        Some("(eq $requestType \"hire\")")
+    );
+    s.keys(&["q"]);
+}
+
+#[test]
+fn second_process_opens_read_only_and_names_the_holder() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = copy_repo(&sample_repository());
+    let first = Session::start("lock1", dir.path());
+    open_onboard(&first);
+    let first_pid = first.pid();
+    let second = Session::start("lock2", dir.path());
+    second.wait_for("Workflows");
+    second.keys(&["/"]);
+    second.text("Onboard Employee");
+    second.keys(&["Enter", "Enter"]);
+    let screen = second.wait_for("read-only");
+    let user = bpe::repo::lock::current_user();
+    let host = bpe::repo::lock::host_name();
+    let holder = format!("{user}@{host} (pid {first_pid})");
+    assert!(
+        screen.contains(&holder),
+        "holder {holder:?} not shown:\n{screen}"
+    );
+    assert!(screen.contains("since"), "{screen}");
+    // Edits are refused in the read-only copy.
+    second.keys(&["a"]);
+    second.wait_for("read-only: being edited by");
+}
+
+#[test]
+fn external_edit_reloads_the_open_workflow() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = copy_repo(&sample_repository());
+    let s = Session::start("reload", dir.path());
+    open_onboard(&s);
+    let mut def = onboard(dir.path());
+    def.process.activities[0].name = "start".into();
+    def.description = "Edited by someone else".into();
+    let first = def.process.activities[0].transitions[0].to.clone();
+    let i = def
+        .process
+        .activities
+        .iter()
+        .position(|a| a.name == first)
+        .unwrap();
+    def.process.activities[i].name = "Check The Request".into();
+    def.process.activities[0].transitions[0].to = "Check The Request".into();
+    bpe::repo::save_json(
+        &dir.path().join("TaskDefinition/onboard-employee.json"),
+        &def,
+    )
+    .unwrap();
+    s.wait_for("reloaded Onboard Employee");
+    s.wait_for("Check The Request");
+    // New files appear in the browser.
+    s.keys(&["c", "Escape"]);
+    s.wait_for("Workflows (7)");
+    let mut copy = def.clone();
+    copy.id = "td-brand-new".into();
+    copy.name = "Brand New Flow".into();
+    bpe::repo::save_json(
+        &dir.path().join("TaskDefinition/brand-new-flow.json"),
+        &copy,
+    )
+    .unwrap();
+    s.wait_for("Brand New Flow");
+    s.wait_for("Workflows (8)");
+}
+
+#[test]
+fn sigterm_restores_the_terminal_and_keeps_a_recovery_copy() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = copy_repo(&sample_repository());
+    let s = Session::start("term", dir.path());
+    open_onboard(&s);
+    // Toggle andSplit of start: Enter (properties), j j (andSplit), Enter.
+    s.keys(&["Enter", "j", "j", "Enter"]);
+    s.wait_for("modified");
+    let pid = s.pid();
+    let status = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let recovery = dir.path().join(".bpe/recovery/onboard-employee.json");
+    wait_until("the recovery copy", || recovery.exists());
+    let screen = s.wait_for("unsaved edits kept in");
+    assert!(
+        !screen.contains("Properties:"),
+        "alternate screen left:\n{screen}"
+    );
+    s.wait_for("status 143");
+    // The next start offers it.
+    let again = Session::start("term2", dir.path());
+    again.wait_for("Recovery copies");
+    again.keys(&["r"]);
+    again.wait_for("restored unsaved edits of Onboard Employee");
+    again.wait_for("modified");
+}
