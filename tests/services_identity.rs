@@ -629,3 +629,22 @@ fn users_in_hand_named_files_are_found() {
         .unwrap_err();
     assert!(e.message.contains("User/contractor-42.json"), "{e}");
 }
+
+#[test]
+fn secret_looking_properties_are_not_shown_in_effects() {
+    let fx = Fixture::new();
+    let mut svc = fx.services(true);
+    Case::new("ti-1")
+        .call(
+            &mut svc,
+            "setProperty",
+            &[
+                ("accountId", s("jsmith")),
+                ("name", s("apiToken")),
+                ("value", s("tok-123")),
+            ],
+        )
+        .unwrap();
+    assert!(svc.effects()[0].summary.contains("[redacted]"));
+    assert!(!svc.effects()[0].summary.contains("tok-123"));
+}

@@ -328,3 +328,26 @@ fn task_result_helpers_change_the_case_in_both_modes() {
         assert_eq!(case.name, "Onboard John Smith");
     }
 }
+
+#[test]
+fn object_locks_are_listed_with_liveness() {
+    let fx = Fixture::new();
+    let mut svc = fx.services(false);
+    let mut case = Case::new("ti-a");
+    case.call(&mut svc, "lockObject", &[("object", s("User:jsmith"))])
+        .unwrap();
+    case.call(&mut svc, "checkoutView", &[("accountId", s("mboss"))])
+        .unwrap();
+    let locks = bpe::services::object_locks(fx.root(), case.now).unwrap();
+    let objects: Vec<&str> = locks.iter().map(|l| l.lock.object.as_str()).collect();
+    assert_eq!(objects, ["User:jsmith", "User:mboss"]);
+    assert!(locks.iter().all(|l| l.live && l.lock.instance == "ti-a"));
+    assert!(locks[0].path.starts_with(".bpe/objectlocks"));
+    let later = case.now + chrono::Duration::minutes(6);
+    assert!(
+        bpe::services::object_locks(fx.root(), later)
+            .unwrap()
+            .iter()
+            .all(|l| !l.live)
+    );
+}

@@ -14,9 +14,10 @@ use crate::model::{InstanceStatus, slug};
 
 pub(crate) const LOCK_DIR: &str = ".bpe/objectlocks";
 
+/// One object lock file, as `lockObject` / `checkoutView` write it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct ObjectLock {
+pub struct ObjectLock {
     pub object: String,
     pub instance: String,
     #[serde(default)]
@@ -146,4 +147,41 @@ pub(crate) fn release(
         return Err(held_error(&existing));
     }
     Ok(false)
+}
+
+/// An object lock as listed for people (CLI `locks`, the debug view).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectLockInfo {
+    /// Relative to the repository root.
+    pub path: PathBuf,
+    #[serde(flatten)]
+    pub lock: ObjectLock,
+    /// Still binding at `now` (not expired, holder not finished).
+    pub live: bool,
+}
+
+/// Every object lock under `<root>/.bpe/objectlocks/`, sorted by object;
+/// unreadable lock files are skipped.
+pub fn object_locks(
+    root: &std::path::Path,
+    now: DateTime<Utc>,
+) -> Result<Vec<ObjectLockInfo>, ServiceError> {
+    let store = Store::new(root, false);
+    let mut out = Vec::new();
+    for rel in store.list(LOCK_DIR, ".json")? {
+        let Some(bytes) = store.read(&rel)? else {
+            continue;
+        };
+        if let Ok(lock) = serde_json::from_slice::<ObjectLock>(&bytes) {
+            let live = is_live(&store, &lock, now);
+            out.push(ObjectLockInfo {
+                path: rel,
+                lock,
+                live,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.lock.object.cmp(&b.lock.object));
+    Ok(out)
 }

@@ -28,9 +28,9 @@ pub struct ServiceOptions {
 }
 
 /// Minutes a checked-out view stays locked (the original's object lock expiry).
-pub const VIEW_LOCK_MINUTES: i64 = 5;
+pub(crate) const VIEW_LOCK_MINUTES: i64 = 5;
 /// Minutes an object lock lasts when `lockObject` names none.
-pub const DEFAULT_LOCK_MINUTES: i64 = 5;
+pub(crate) const DEFAULT_LOCK_MINUTES: i64 = 5;
 
 /// User fields that `updateUser`, `setProperty` and `checkinView` may set.
 const USER_TEXT_FIELDS: &[&str] = &[
@@ -282,9 +282,14 @@ impl RepoServices {
         let (rel, mut user) = self.require_user(a, &account_id)?;
         if set_field(&mut user, &name, &value).map_err(|e| a.err(e))? {
             self.save(&rel, &user)?;
+            let shown = if is_secret_name(&name) {
+                "[redacted]".to_string()
+            } else {
+                value.to_string()
+            };
             self.record(
                 "setProperty",
-                format!("set {name} of user {account_id} to {value}"),
+                format!("set {name} of user {account_id} to {shown}"),
             );
         }
         Ok(Value::Str(account_id))
