@@ -149,28 +149,25 @@ pub(crate) fn run(
 
     let started = Instant::now();
     let mut timed_out = false;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) => {}
+    loop {
+        match exited_unreaped(pgid) {
+            Ok(true) => break,
+            Ok(false) => {}
             Err(e) => return Err(ServiceError::new(format!("cannot wait for {program}: {e}"))),
         }
         if started.elapsed() >= timeout {
             timed_out = true;
-            kill_group(pgid);
-            let _ = child.kill();
-            match child.wait() {
-                Ok(status) => break status,
-                Err(e) => {
-                    return Err(ServiceError::new(format!("cannot wait for {program}: {e}")));
-                }
-            }
+            break;
         }
         std::thread::sleep(Duration::from_millis(10));
-    };
-    // Whatever the program left running in its group goes too: commands do not
-    // leave background processes behind.
+    }
+    // Kill the group while the child is not yet reaped (its pid, and so the
+    // group id, cannot have been reused): on timeout that stops the program,
+    // after a normal exit it stops whatever it left running in the background.
     kill_group(pgid);
+    let status = child
+        .wait()
+        .map_err(|e| ServiceError::new(format!("cannot wait for {program}: {e}")))?;
 
     let mut stdout = (Vec::new(), false);
     let mut stderr = (Vec::new(), false);
@@ -194,6 +191,30 @@ pub(crate) fn run(
         timed_out,
         truncated: stdout.1 || stderr.1,
     })
+}
+
+/// Whether the child `pid` has exited, leaving it unreaped (`WNOWAIT`).
+fn exited_unreaped(pid: i32) -> std::io::Result<bool> {
+    // SAFETY: an all-zero siginfo_t is a valid value; waitid only writes into
+    // it, and `si_pid` reads the field waitid filled for a child event.
+    unsafe {
+        let mut info: libc::siginfo_t = std::mem::zeroed();
+        let rc = libc::waitid(
+            libc::P_PID,
+            pid as libc::id_t,
+            &mut info,
+            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+        );
+        if rc == -1 {
+            let e = std::io::Error::last_os_error();
+            return if e.kind() == std::io::ErrorKind::Interrupted {
+                Ok(false)
+            } else {
+                Err(e)
+            };
+        }
+        Ok(info.si_pid() != 0)
+    }
 }
 
 fn kill_group(pgid: i32) {
