@@ -172,8 +172,12 @@ pub struct Return {
     pub to: String,
 }
 
+/// Serialised with `kind` and the kind's fields flattened into the action.
+/// Deserialised through the flat [`ActionRepr`] rather than `serde(flatten)`,
+/// which would buffer every action and lose error positions (this is most of
+/// the cost of loading a large repository).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", try_from = "ActionRepr")]
 pub struct Action {
     /// Optional display name; actions are addressed by index within their activity.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -304,5 +308,148 @@ impl ActionKind {
             ActionKind::Manual(_) => "manual",
             ActionKind::Command(_) => "command",
         }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum ActionTag {
+    Expression,
+    Service,
+    Subprocess,
+    Manual,
+    Command,
+}
+
+/// Every field any action kind may have, read in one pass without buffering.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ActionRepr {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    condition: Option<ExprText>,
+    #[serde(default)]
+    variables: Vec<Variable>,
+    #[serde(default)]
+    returns: Vec<Return>,
+    #[serde(default)]
+    comment: String,
+    kind: ActionTag,
+    #[serde(default)]
+    expression: Option<ExprText>,
+    #[serde(default)]
+    op: Option<String>,
+    #[serde(default)]
+    arguments: Vec<Argument>,
+    #[serde(default)]
+    process: Option<String>,
+    #[serde(default)]
+    owners: Vec<ExprText>,
+    #[serde(default)]
+    request: Option<ExprText>,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    timeout: Option<i64>,
+    #[serde(default)]
+    item_type: WorkItemType,
+    #[serde(default)]
+    exposed_variables: Vec<String>,
+    #[serde(default)]
+    editable_variables: Vec<String>,
+    #[serde(default)]
+    argv: Option<Vec<ExprText>>,
+    #[serde(default)]
+    output_cap: Option<i64>,
+    #[serde(default)]
+    exit_code_to: Option<String>,
+    #[serde(default)]
+    output_to: Option<String>,
+}
+
+impl TryFrom<ActionRepr> for Action {
+    type Error = String;
+
+    fn try_from(r: ActionRepr) -> Result<Self, Self::Error> {
+        let missing = |field: &str| format!("missing field `{field}`");
+        let kind = match r.kind {
+            ActionTag::Expression => ActionKind::Expression {
+                expression: r.expression.ok_or_else(|| missing("expression"))?,
+            },
+            ActionTag::Service => ActionKind::Service {
+                op: r.op.ok_or_else(|| missing("op"))?,
+                arguments: r.arguments,
+            },
+            ActionTag::Subprocess => ActionKind::Subprocess {
+                process: r.process.ok_or_else(|| missing("process"))?,
+                arguments: r.arguments,
+            },
+            ActionTag::Manual => ActionKind::Manual(ManualAction {
+                owners: r.owners,
+                request: r.request,
+                description: r.description,
+                timeout: r.timeout.unwrap_or(0),
+                item_type: r.item_type,
+                exposed_variables: r.exposed_variables,
+                editable_variables: r.editable_variables,
+            }),
+            ActionTag::Command => ActionKind::Command(CommandAction {
+                argv: r.argv.ok_or_else(|| missing("argv"))?,
+                timeout: r.timeout.unwrap_or_else(default_command_timeout),
+                output_cap: r.output_cap.unwrap_or_else(default_output_cap),
+                exit_code_to: r.exit_code_to,
+                output_to: r.output_to,
+            }),
+        };
+        Ok(Action {
+            name: r.name,
+            condition: r.condition,
+            variables: r.variables,
+            returns: r.returns,
+            comment: r.comment,
+            kind,
+        })
+    }
+}
+
+#[cfg(test)]
+mod action_serde_tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_round_trips() {
+        let json = serde_json::json!([
+            {"name": "a", "condition": "(eq x 1)", "kind": "expression", "expression": "(set y 2)"},
+            {"kind": "service", "op": "audit", "arguments": [{"name": "e", "value": "'x'"}]},
+            {"kind": "subprocess", "process": "Sub", "returns": [{"from": "r", "to": "s"}]},
+            {"kind": "manual", "owners": ["'bob'"], "timeout": 60, "itemType": "interaction",
+             "editableVariables": ["ok"], "description": "Approve it"},
+            {"kind": "command", "argv": ["'ls'"], "outputTo": "out"},
+            {"kind": "command", "argv": ["'ls'"], "timeout": 5, "outputCap": 10}
+        ]);
+        let actions: Vec<Action> = serde_json::from_value(json.clone()).unwrap();
+        let ActionKind::Command(c) = &actions[4].kind else {
+            panic!("{:?}", actions[4]);
+        };
+        assert_eq!((c.timeout, c.output_cap), (30, 65536));
+        let ActionKind::Manual(m) = &actions[3].kind else {
+            panic!("{:?}", actions[3]);
+        };
+        assert_eq!((m.timeout, &m.item_type), (60, &WorkItemType::Interaction));
+        let back = serde_json::to_value(&actions).unwrap();
+        let again: Vec<Action> = serde_json::from_value(back).unwrap();
+        assert_eq!(actions, again);
+    }
+
+    #[test]
+    fn errors_name_the_problem_with_positions() {
+        let e = serde_json::from_str::<Action>("{\"kind\": \"service\"}").unwrap_err();
+        assert!(e.to_string().contains("missing field `op`"), "{e}");
+        let e = serde_json::from_str::<Action>("{\"kind\": \"teleport\"}").unwrap_err();
+        assert!(e.to_string().contains("unknown variant `teleport`"), "{e}");
+        let e = serde_json::from_str::<Action>("{\n\"kind\": \"expression\",\n\"expression\": 5}")
+            .unwrap_err();
+        assert_eq!(e.line(), 3, "{e}");
     }
 }
