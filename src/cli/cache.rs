@@ -94,11 +94,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     ]
                 })
                 .collect();
-            write_table(
-                &mut out,
-                ["NAME", "HASH", "ID", "AGE", "FILE", "PINNED BY"],
-                &rows,
-            )?;
+            if rows.is_empty() {
+                writeln!(out, "the definition cache is empty")?;
+            } else {
+                write_table(
+                    &mut out,
+                    ["NAME", "HASH", "ID", "AGE", "FILE", "PINNED BY"],
+                    &rows,
+                )?;
+            }
         }
     }
     out.flush()?;

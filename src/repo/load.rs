@@ -104,18 +104,35 @@ impl Repository {
             }
         }
         let mut errors = std::mem::take(&mut repo.errors);
-        let listed = |kind: ObjectKind| {
-            list_json(&root, kind.dir_name())
-                .map_err(|e| OpenError::Io(root.join(kind.dir_name()), e))
+        // An unreadable kind directory is a problem of that directory, not of the repository.
+        let mut listed = |kind: ObjectKind| match list_json(&root, kind.dir_name()) {
+            Ok(files) => files,
+            Err(e) => {
+                errors.push(LoadError {
+                    path: PathBuf::from(kind.dir_name()),
+                    line: 0,
+                    column: 0,
+                    message: format!("cannot read directory: {e}"),
+                });
+                Vec::new()
+            }
         };
-        repo.definitions = load_kind(&root, listed(ObjectKind::TaskDefinition)?, &mut errors);
-        repo.rules = load_kind(&root, listed(ObjectKind::Rule)?, &mut errors);
-        repo.email_templates = load_kind(&root, listed(ObjectKind::EmailTemplate)?, &mut errors);
-        repo.users = load_kind(&root, listed(ObjectKind::User)?, &mut errors);
-        repo.roles = load_kind(&root, listed(ObjectKind::Role)?, &mut errors);
-        repo.policies = load_kind(&root, listed(ObjectKind::Policy)?, &mut errors);
-        repo.instances = load_kind(&root, listed(ObjectKind::TaskInstance)?, &mut errors);
-        repo.work_items = load_kind(&root, listed(ObjectKind::WorkItem)?, &mut errors);
+        let definitions = listed(ObjectKind::TaskDefinition);
+        let rules = listed(ObjectKind::Rule);
+        let email_templates = listed(ObjectKind::EmailTemplate);
+        let users = listed(ObjectKind::User);
+        let roles = listed(ObjectKind::Role);
+        let policies = listed(ObjectKind::Policy);
+        let instances = listed(ObjectKind::TaskInstance);
+        let work_items = listed(ObjectKind::WorkItem);
+        repo.definitions = load_kind(&root, definitions, &mut errors);
+        repo.rules = load_kind(&root, rules, &mut errors);
+        repo.email_templates = load_kind(&root, email_templates, &mut errors);
+        repo.users = load_kind(&root, users, &mut errors);
+        repo.roles = load_kind(&root, roles, &mut errors);
+        repo.policies = load_kind(&root, policies, &mut errors);
+        repo.instances = load_kind(&root, instances, &mut errors);
+        repo.work_items = load_kind(&root, work_items, &mut errors);
         errors.sort_by(|a, b| {
             a.path
                 .cmp(&b.path)
@@ -487,6 +504,19 @@ mod tests {
         sorted.sort();
         assert_eq!(names, sorted);
         assert!(repo.errors[0].message.starts_with("invalid JSON"));
+    }
+
+    #[test]
+    fn a_kind_directory_that_is_a_file_is_a_load_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Rule"), b"oops").unwrap();
+        let defs = dir.path().join("TaskDefinition");
+        std::fs::create_dir(&defs).unwrap();
+        std::fs::write(defs.join("a.json"), definition_json("td-1", "A")).unwrap();
+        let repo = Repository::open(dir.path()).unwrap();
+        assert_eq!(repo.definitions.len(), 1);
+        assert_eq!(repo.errors.len(), 1);
+        assert_eq!(repo.errors[0].path, Path::new("Rule"));
     }
 
     #[test]
