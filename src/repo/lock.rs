@@ -131,8 +131,6 @@ pub enum StaleReason {
     /// The last heartbeat is older than the repository's `lockStaleAfter`.
     #[serde(rename_all = "camelCase")]
     HeartbeatTooOld { seconds: u64 },
-    /// The record cannot be read (it is shown, and can be broken).
-    Unreadable { message: String },
 }
 
 impl fmt::Display for StaleReason {
@@ -143,7 +141,6 @@ impl fmt::Display for StaleReason {
             StaleReason::HeartbeatTooOld { seconds } => {
                 write!(f, "no heartbeat for {seconds} s")
             }
-            StaleReason::Unreadable { message } => write!(f, "unreadable record: {message}"),
         }
     }
 }
@@ -161,13 +158,21 @@ pub struct HolderStatus {
     /// Seconds since the last heartbeat.
     pub heartbeat_age_seconds: u64,
     pub stale: Option<StaleReason>,
+    /// Why the record could not be read, if it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
 }
 
 impl fmt::Display for HolderStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.holder {
             Some(h) => write!(f, "{h}")?,
-            None => write!(f, "unknown holder ({})", self.record.display())?,
+            None => write!(
+                f,
+                "unknown holder ({}: {})",
+                self.record.display(),
+                self.problem.as_deref().unwrap_or("unreadable record")
+            )?,
         }
         if let Some(reason) = &self.stale {
             write!(f, " [stale: {reason}]")?;
@@ -549,6 +554,7 @@ fn holder_status(record: PathBuf, stale_after: Duration) -> HolderStatus {
                 age_seconds: age,
                 heartbeat_age_seconds: heartbeat_age,
                 stale,
+                problem: None,
             }
         }
         Err(e) => HolderStatus {
@@ -556,13 +562,10 @@ fn holder_status(record: PathBuf, stale_after: Duration) -> HolderStatus {
             record,
             age_seconds: 0,
             heartbeat_age_seconds: 0,
-            stale: Some(if orphaned {
-                StaleReason::Orphaned
-            } else {
-                StaleReason::Unreadable {
-                    message: e.to_string(),
-                }
-            }),
+            // Records are renamed into place whole, so an unreadable one was damaged by
+            // someone else; while its file lock is held its holder is alive all the same.
+            stale: orphaned.then_some(StaleReason::Orphaned),
+            problem: Some(e.to_string()),
         },
     }
 }
@@ -831,6 +834,28 @@ mod tests {
         drop(g);
         assert_eq!(list(dir.path()).unwrap()[0].holders.len(), 1);
         drop(again);
+    }
+
+    #[test]
+    fn a_damaged_record_of_a_gone_holder_is_stale_and_breakable() {
+        let dir = root();
+        let locks_dir = dir.path().join(LOCK_DIR);
+        fs::create_dir_all(&locks_dir).unwrap();
+        fs::write(locks_dir.join("instance-ti-1.1-0-0.holder.json"), b"{ torn").unwrap();
+        let locks = list(dir.path()).unwrap();
+        assert_eq!(locks.len(), 1);
+        assert!(locks[0].stale);
+        assert!(locks[0].holders[0].problem.is_some());
+        assert!(locks[0].holders[0].to_string().contains("unknown holder"));
+        // It never blocks an acquirer, which reclaims it.
+        let g = acquire(
+            dir.path(),
+            LockTarget::Instance("ti-1".into()),
+            LockMode::Exclusive,
+            "bpe run",
+        )
+        .unwrap();
+        assert_eq!(g.reclaimed().len(), 1);
     }
 
     #[test]

@@ -309,6 +309,27 @@ pub fn write_user(root: &Path, user: &User) -> Result<PathBuf, SaveError> {
     write_object(root, user)
 }
 
+/// Save a TaskDefinition to `path` (absolute, or relative to `root`) while
+/// holding its run lock exclusively: refused with [`SaveError::Locked`] while
+/// any run reads the definition, and no run starts on a half-written file.
+/// Returns the absolute path written.
+pub fn save_definition_file(
+    root: &Path,
+    path: &Path,
+    def: &TaskDefinition,
+) -> Result<PathBuf, SaveError> {
+    let _no_runs = super::lock::acquire(
+        root,
+        super::lock::LockTarget::DefinitionRun(def.id.clone()),
+        super::lock::LockMode::Exclusive,
+        "save definition",
+    )
+    .map_err(SaveError::Locked)?;
+    let path = root.join(path);
+    save_json(&path, def)?;
+    Ok(path)
+}
+
 impl Repository {
     /// The file a TaskDefinition named `name` is saved to (absolute): the file it
     /// was loaded from when a definition of that name exists, otherwise
@@ -350,18 +371,11 @@ impl Repository {
     /// can start reading a half-saved definition either.
     /// Returns the absolute path written.
     pub fn save_definition(&self, def: &TaskDefinition) -> Result<PathBuf, SaveError> {
-        let _no_runs = super::lock::acquire(
-            &self.root,
-            super::lock::LockTarget::DefinitionRun(def.id.clone()),
-            super::lock::LockMode::Exclusive,
-            "save definition",
-        )
-        .map_err(SaveError::Locked)?;
         let path = match self.definitions.iter().find(|d| d.value.id == def.id) {
             Some(existing) => self.root.join(&existing.path),
             None => self.definition_path_for(&def.name),
         };
-        save_json(&path, def)?;
+        save_definition_file(&self.root, &path, def)?;
         Ok(path)
     }
 }
