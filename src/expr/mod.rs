@@ -1,17 +1,24 @@
 //! The expression language: XPRESS semantics in a compact text syntax.
 //!
 //! Text syntax <-> AST (`parse`, `print`, `print_pretty`), the table of known
-//! functions, values, and evaluation. The syntax and every function are
-//! documented in `docs/expressions.md`.
+//! functions, values, and evaluation (`eval`). The syntax and every function
+//! are documented in `docs/expressions.md`.
 
 mod ast;
+mod eval;
 mod functions;
+mod invoke;
 mod parse;
 mod print;
 mod value;
 
 pub use ast::*;
+pub use eval::{
+    DEFAULT_BUDGET, Env, EvalError, MAX_EVAL_DEPTH, MapEnv, RuleDef, eval, eval_rule,
+    eval_with_budget, loose_eq,
+};
 pub use functions::{Category, FunctionInfo, function, functions};
+pub use invoke::{HostFunction, host_function, host_functions};
 pub use parse::{MAX_NESTING, ParseError, is_name, is_path_char, line_column, parse};
 pub use print::{print, print_pretty, quote_string, reference_text};
 pub use value::*;
