@@ -32,7 +32,7 @@ pub struct User {
     pub roles: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accounts: Vec<Account>,
-    /// Salted hash (`sha256:<salt>:<hex>`); never the clear text.
+    /// Salted hash (`pbkdf2-sha256$<iterations>$<salt hex>$<hash hex>`); never the clear text.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub password_hash: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
