@@ -351,3 +351,22 @@ fn object_locks_are_listed_with_liveness() {
             .all(|l| !l.live)
     );
 }
+
+#[test]
+fn a_finished_case_can_release_all_its_locks() {
+    let fx = Fixture::new();
+    let mut svc = fx.services(false);
+    let mut a = Case::new("ti-a");
+    a.call(&mut svc, "lockObject", &[("object", s("User:jsmith"))])
+        .unwrap();
+    a.call(&mut svc, "lockObject", &[("object", s("Role:Employee"))])
+        .unwrap();
+    Case::new("ti-b")
+        .call(&mut svc, "lockObject", &[("object", s("User:mboss"))])
+        .unwrap();
+    let released = bpe::services::release_instance_locks(fx.root(), "ti-a").unwrap();
+    assert_eq!(released, ["Role:Employee", "User:jsmith"]);
+    let left = bpe::services::object_locks(fx.root(), a.now).unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].lock.instance, "ti-b");
+}

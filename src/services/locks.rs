@@ -68,7 +68,8 @@ pub(crate) fn is_live(store: &Store, lock: &ObjectLock, now: DateTime<Utc>) -> b
 }
 
 fn instance_finished(store: &Store, instance: &str) -> bool {
-    let rel = PathBuf::from("TaskInstance").join(format!("{}.json", slug(instance)));
+    let rel =
+        PathBuf::from("TaskInstance").join(format!("{}.json", crate::repo::sanitize_id(instance)));
     #[derive(Deserialize)]
     struct StatusOnly {
         status: InstanceStatus,
@@ -184,4 +185,27 @@ pub fn object_locks(
     }
     out.sort_by(|a, b| a.lock.object.cmp(&b.lock.object));
     Ok(out)
+}
+
+/// Remove every object lock `instance` holds (for the engine when a case
+/// finishes, or an operator terminating it). Returns the objects released.
+pub fn release_instance_locks(
+    root: &std::path::Path,
+    instance: &str,
+) -> Result<Vec<String>, ServiceError> {
+    let mut store = Store::new(root, false);
+    let mut released = Vec::new();
+    for rel in store.list(LOCK_DIR, ".json")? {
+        let Some(bytes) = store.read(&rel)? else {
+            continue;
+        };
+        if let Ok(lock) = serde_json::from_slice::<ObjectLock>(&bytes)
+            && lock.instance == instance
+        {
+            store.remove(&rel)?;
+            released.push(lock.object);
+        }
+    }
+    released.sort();
+    Ok(released)
 }

@@ -11,7 +11,7 @@ mod repo_services;
 mod store;
 
 pub use command::{CommandPolicyError, command_allowed};
-pub use locks::{ObjectLock, ObjectLockInfo, object_locks};
+pub use locks::{ObjectLock, ObjectLockInfo, object_locks, release_instance_locks};
 pub use notify::{render_template, validate_address};
 pub use password::{PASSWORD_ITERATIONS, hash_password, verify_password};
 pub use repo_services::{RepoServices, ServiceOptions};
