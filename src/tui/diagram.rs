@@ -1,225 +1,174 @@
-//! The step diagram as the editor shows it: a character canvas with a class
-//! per cell (from `crate::layout`), the rectangle of every activity's box, and
-//! spatial navigation between boxes. Drawing copies only the visible window
-//! of the canvas into the frame, styled by cell class.
+//! The step diagram as the editor shows it: `crate::layout` lays the process
+//! out once per edit; each frame renders only the visible window of it
+//! (`layout::render` with the viewport) and styles the cells by class. The
+//! selected activity's box is reverse video with a `▶` beside it; a selected
+//! transition's route is highlighted.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
+use crate::layout::{self, CellClass, Direction, Glyphs, Layout, Owner};
 use crate::model::TaskDefinition;
 
 use super::theme::Theme;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dir {
-    Up,
-    Down,
-    Left,
-    Right,
-}
+pub use crate::layout::Direction as Dir;
 
-/// What a canvas cell shows, for styling.
+/// What is selected in the diagram.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum CellClass {
-    #[default]
-    Empty,
-    BoxBorder,
-    BoxText,
-    Edge,
-    BackEdge,
-    Label,
-    /// Split/join markers.
-    Marker,
+pub struct Highlight {
+    pub activity: Option<usize>,
+    /// (activity, transition index) of a selected transition.
+    pub transition: Option<(usize, usize)>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct Diagram {
-    width: u16,
-    height: u16,
-    chars: Vec<char>,
-    classes: Vec<CellClass>,
-    /// Box of each activity (by index), in canvas coordinates.
-    boxes: Vec<Option<Rect>>,
+    layout: Layout,
 }
 
 impl Diagram {
-    /// Lay out `def` (see `crate::layout`).
     pub fn build(def: &TaskDefinition) -> Diagram {
-        fallback_layout(def)
+        Diagram {
+            layout: layout::layout(&def.process),
+        }
     }
 
-    /// Canvas size in cells.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// Size of the whole diagram in cells.
     pub fn size(&self) -> (u16, u16) {
-        (self.width, self.height)
+        let b = self.layout.bounds();
+        (to_u16(b.x + b.width), to_u16(b.y + b.height))
     }
 
+    /// An activity's box in diagram cells.
     pub fn box_rect(&self, activity: usize) -> Option<Rect> {
-        self.boxes.get(activity).copied().flatten()
+        let r = self.layout.box_of(activity)?.rect;
+        Some(Rect {
+            x: to_u16(r.x),
+            y: to_u16(r.y),
+            width: to_u16(r.width),
+            height: to_u16(r.height),
+        })
     }
 
-    pub fn cell(&self, x: u16, y: u16) -> Option<(char, CellClass)> {
-        if x >= self.width || y >= self.height {
-            return None;
-        }
-        let i = usize::from(y) * usize::from(self.width) + usize::from(x);
-        Some((self.chars[i], self.classes[i]))
+    /// The activity to go to in a direction. Up and down step to the nearest
+    /// layer above or below (the box closest in x), left and right to the next
+    /// box in the same layer; where there is none, the layout's nearest box in
+    /// that direction.
+    pub fn neighbour(&self, from: usize, dir: Direction) -> Option<usize> {
+        let me = self.layout.box_of(from)?;
+        let (cx, _) = me.rect.center();
+        let boxes = self.layout.boxes.iter().filter(|b| b.activity != from);
+        let pick = match dir {
+            Direction::Down | Direction::Up => {
+                let next_layer = boxes
+                    .clone()
+                    .map(|b| b.layer)
+                    .filter(|&l| {
+                        if dir == Direction::Down {
+                            l > me.layer
+                        } else {
+                            l < me.layer
+                        }
+                    })
+                    .min_by_key(|&l| l.abs_diff(me.layer));
+                next_layer.and_then(|layer| {
+                    boxes
+                        .filter(|b| b.layer == layer)
+                        .min_by_key(|b| ((b.rect.center().0 - cx).abs(), b.rect.x))
+                        .map(|b| b.activity)
+                })
+            }
+            Direction::Left | Direction::Right => boxes
+                .filter(|b| b.layer == me.layer)
+                .filter(|b| {
+                    if dir == Direction::Right {
+                        b.rect.x > me.rect.x
+                    } else {
+                        b.rect.x < me.rect.x
+                    }
+                })
+                .min_by_key(|b| (b.rect.x - me.rect.x).abs())
+                .map(|b| b.activity),
+        };
+        pick.or_else(|| self.layout.neighbour(from, dir))
     }
 
-    /// The nearest box in a direction: the box whose centre lies in that
-    /// direction's quarter-plane, closest by weighted distance.
-    pub fn neighbour(&self, from: usize, dir: Dir) -> Option<usize> {
-        let r = self.box_rect(from)?;
-        let (cx, cy) = centre(r);
-        let mut best: Option<(i64, usize)> = None;
-        for (i, b) in self.boxes.iter().enumerate() {
-            let Some(b) = b else { continue };
-            if i == from {
-                continue;
-            }
-            let (x, y) = centre(*b);
-            let (dx, dy) = (x - cx, y - cy);
-            let (along, across) = match dir {
-                Dir::Up => (-dy, dx),
-                Dir::Down => (dy, dx),
-                Dir::Left => (-dx, dy),
-                Dir::Right => (dx, dy),
-            };
-            if along <= 0 || across.abs() > along * 3 + 2 {
-                continue;
-            }
-            let score = along + across.abs() * 2;
-            if best.is_none_or(|(s, _)| score < s) {
-                best = Some((score, i));
-            }
-        }
-        best.map(|(_, i)| i)
-    }
-
-    /// Draw the window starting at `scroll` into `area`; the selected box is
-    /// reverse video and marked with `▶`.
+    /// Draw the window of the diagram starting at `scroll` into `area`.
     pub fn render(
         &self,
         buf: &mut Buffer,
         area: Rect,
         scroll: (u16, u16),
-        selected: Option<usize>,
+        sel: Highlight,
         theme: &Theme,
     ) {
-        let sel = selected.and_then(|a| self.box_rect(a));
-        for row in 0..area.height {
-            let y = scroll.1 + row;
-            for col in 0..area.width {
-                let x = scroll.0 + col;
-                let Some((ch, class)) = self.cell(x, y) else {
-                    continue;
-                };
-                if class == CellClass::Empty {
+        let viewport = layout::Rect::new(
+            i32::from(scroll.0),
+            i32::from(scroll.1),
+            i32::from(area.width),
+            i32::from(area.height),
+        );
+        let canvas = layout::render(&self.layout, viewport, Glyphs::Unicode);
+        let selected_edge = sel.transition.and_then(|(a, t)| {
+            self.layout
+                .edges
+                .iter()
+                .position(|e| e.from == a && e.transition == t)
+        });
+        for (row, cells) in canvas.rows().enumerate() {
+            for (col, cell) in cells.iter().enumerate() {
+                if cell.class == CellClass::Empty {
                     continue;
                 }
-                let mut style = match class {
-                    CellClass::Empty => theme.normal(),
-                    CellClass::BoxBorder => theme.border(),
-                    CellClass::BoxText => theme.normal(),
-                    CellClass::Edge => theme.edge(),
+                let mut style = match cell.class {
+                    CellClass::Empty | CellClass::Name => theme.normal(),
+                    CellClass::Box => theme.border(),
+                    CellClass::Edge | CellClass::Arrow => theme.edge(),
                     CellClass::BackEdge => theme.back_edge(),
                     CellClass::Label => theme.edge_label(),
                     CellClass::Marker => theme.marker(),
                 };
-                if sel.is_some_and(|r| {
-                    x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height
-                }) {
-                    style = theme.selected();
+                match cell.owner {
+                    Owner::Activity(a) if Some(a) == sel.activity && sel.transition.is_none() => {
+                        style = theme.selected();
+                    }
+                    Owner::Activity(a) if Some(a) == sel.activity => {
+                        style = style.add_modifier(ratatui::style::Modifier::BOLD);
+                    }
+                    Owner::Edge(e) if Some(e) == selected_edge => style = theme.highlight(),
+                    _ => {}
                 }
-                if let Some(cell) = buf.cell_mut((area.x + col, area.y + row)) {
-                    cell.set_char(ch).set_style(style);
+                let pos = (area.x + col as u16, area.y + row as u16);
+                if let Some(c) = buf.cell_mut(pos) {
+                    c.set_char(cell.ch).set_style(style);
                 }
             }
         }
-        if let Some(r) = sel {
-            let (mx, my) = (r.x, r.y + r.height / 2);
-            if mx > scroll.0
-                && my >= scroll.1
-                && my < scroll.1 + area.height
-                && mx - 1 - scroll.0 < area.width
-                && let Some(cell) =
-                    buf.cell_mut((area.x + mx - 1 - scroll.0, area.y + my - scroll.1))
-            {
-                cell.set_char('▶').set_style(theme.selected());
+        // The ▶ beside the selected box (when its left neighbour cell is in view).
+        if let Some(r) = sel
+            .activity
+            .and_then(|a| self.layout.box_of(a))
+            .map(|b| b.rect)
+        {
+            let (mx, my) = (r.x - 1, r.y + r.height / 2);
+            if viewport.contains(mx, my) {
+                let pos = (
+                    area.x + to_u16(mx - viewport.x),
+                    area.y + to_u16(my - viewport.y),
+                );
+                if let Some(c) = buf.cell_mut(pos) {
+                    c.set_char('▶').set_style(theme.selected());
+                }
             }
         }
     }
 }
 
-fn centre(r: Rect) -> (i64, i64) {
-    (
-        i64::from(r.x) + i64::from(r.width) / 2,
-        i64::from(r.y) + i64::from(r.height) / 2,
-    )
-}
-
-/// Until `crate::layout` lands: one box per activity, stacked in file order.
-fn fallback_layout(def: &TaskDefinition) -> Diagram {
-    let acts = &def.process.activities;
-    let box_w = acts
-        .iter()
-        .map(|a| a.name.chars().count())
-        .max()
-        .unwrap_or(5) as u16
-        + 4;
-    let width = box_w + 4;
-    let height = (acts.len() as u16) * 4 + 1;
-    let mut d = Diagram {
-        width,
-        height,
-        chars: vec![' '; usize::from(width) * usize::from(height)],
-        classes: vec![CellClass::Empty; usize::from(width) * usize::from(height)],
-        boxes: Vec::new(),
-    };
-    for (i, a) in acts.iter().enumerate() {
-        let r = Rect {
-            x: 2,
-            y: (i as u16) * 4,
-            width: box_w,
-            height: 3,
-        };
-        d.put_box(r, &a.name);
-        if i + 1 < acts.len() {
-            d.put(r.x + r.width / 2, r.y + 3, '│', CellClass::Edge);
-        }
-        d.boxes.push(Some(r));
-    }
-    d
-}
-
-impl Diagram {
-    fn put(&mut self, x: u16, y: u16, ch: char, class: CellClass) {
-        if x < self.width && y < self.height {
-            let i = usize::from(y) * usize::from(self.width) + usize::from(x);
-            self.chars[i] = ch;
-            self.classes[i] = class;
-        }
-    }
-
-    fn put_box(&mut self, r: Rect, text: &str) {
-        for x in r.x..r.x + r.width {
-            self.put(x, r.y, '─', CellClass::BoxBorder);
-            self.put(x, r.y + r.height - 1, '─', CellClass::BoxBorder);
-        }
-        for y in r.y..r.y + r.height {
-            self.put(r.x, y, '│', CellClass::BoxBorder);
-            self.put(r.x + r.width - 1, y, '│', CellClass::BoxBorder);
-        }
-        self.put(r.x, r.y, '┌', CellClass::BoxBorder);
-        self.put(r.x + r.width - 1, r.y, '┐', CellClass::BoxBorder);
-        self.put(r.x, r.y + r.height - 1, '└', CellClass::BoxBorder);
-        self.put(
-            r.x + r.width - 1,
-            r.y + r.height - 1,
-            '┘',
-            CellClass::BoxBorder,
-        );
-        for (k, ch) in text.chars().enumerate() {
-            self.put(r.x + 2 + k as u16, r.y + 1, ch, CellClass::BoxText);
-        }
-    }
+fn to_u16(v: i32) -> u16 {
+    u16::try_from(v.max(0)).unwrap_or(u16::MAX)
 }

@@ -1148,7 +1148,8 @@ pub fn save(app: &mut App) -> bool {
         app.error(msg);
         return false;
     }
-    let result = save_to_disk(&app.repo, &ed.path, &ed.def);
+    // Atomic, under the exclusive run lock: refused while a run reads it.
+    let result = crate::repo::save_definition_file(&app.root, &ed.path, &ed.def).map(drop);
     match result {
         Ok(()) => {
             ed.disk = Some(ed.def.clone());
@@ -1174,18 +1175,6 @@ pub fn save(app: &mut App) -> bool {
             false
         }
     }
-}
-
-fn save_to_disk(repo: &Repository, path: &Path, def: &TaskDefinition) -> Result<(), SaveError> {
-    // The run lock is taken exclusively for the write: no run reads a half-saved file.
-    let _no_runs = lock::acquire(
-        &repo.root,
-        LockTarget::DefinitionRun(def.id.clone()),
-        LockMode::Exclusive,
-        "save definition",
-    )
-    .map_err(SaveError::Locked)?;
-    crate::repo::save_json(&repo.root.join(path), def)
 }
 
 /// Re-read the repository (after a save or a change on disk); keep the browser's selection.

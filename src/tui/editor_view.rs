@@ -69,13 +69,16 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     if ed.show_source {
         view_source(ed, t, frame, inner);
     } else {
-        ed.diagram.render(
-            frame.buffer_mut(),
-            inner,
-            ed.scroll,
-            ed.selection.activity(),
-            t,
-        );
+        let transition = match ed.selection {
+            ElementRef::Transition(a, i) => Some((a, i)),
+            _ => None,
+        };
+        let highlight = super::diagram::Highlight {
+            activity: ed.selection.activity(),
+            transition,
+        };
+        ed.diagram
+            .render(frame.buffer_mut(), inner, ed.scroll, highlight, t);
     }
     view_properties(ed, t, frame, props_area);
 }

@@ -1,0 +1,179 @@
+//! TUI budgets (run with `cargo bench --bench tui`):
+//! - first frame on sample-repository (load + first draw into a TestBackend, 120x40): under 100 ms;
+//! - one frame of the editor on a generated 1,000-activity workflow at 200x60: under 5 ms;
+//! - bytes written to the terminal when the selection moves by one activity at 120x40:
+//!   under 2 KB (printed; also asserted by `tests/tui_bytes.rs`).
+
+use std::cell::Cell;
+use std::io::Write;
+use std::path::Path;
+use std::rc::Rc;
+
+use bpe::model::{Activity, TaskDefinition, Transition};
+use bpe::tui::app::App;
+use bpe::tui::command::ElementRef;
+use bpe::tui::keymap::Keymap;
+use bpe::tui::theme::Theme;
+use ratatui::backend::{CrosstermBackend, TestBackend};
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+
+fn main() {
+    divan::main();
+}
+
+fn sample() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-repository")
+}
+
+/// Budget: 100 ms.
+#[divan::bench(sample_count = 10)]
+fn first_frame_sample_repository(bencher: divan::Bencher) {
+    bencher.bench(|| {
+        let mut app = App::new(&sample(), Keymap::default_keymap(), Theme::from_env()).unwrap();
+        app.size = (120, 40);
+        let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        term.draw(|f| bpe::tui::view::view(&app, f)).unwrap();
+        divan::black_box(term);
+    });
+}
+
+/// A chain of `n` activities with a choice every 7th and a loop back every 11th.
+fn generated(n: usize) -> TaskDefinition {
+    let name = |i: usize| {
+        if i == 0 {
+            "start".to_string()
+        } else if i == n - 1 {
+            "end".to_string()
+        } else {
+            format!("Step {i}")
+        }
+    };
+    let mut acts = Vec::new();
+    for i in 0..n {
+        let mut transitions = Vec::new();
+        if i + 1 < n {
+            if i % 7 == 3 && i + 3 < n {
+                transitions.push(Transition {
+                    to: name(i + 3),
+                    condition: Some(format!("(eq $x {i})")),
+                    comment: String::new(),
+                });
+            }
+            if i % 11 == 5 && i > 4 {
+                transitions.push(Transition {
+                    to: name(i - 4),
+                    condition: Some("(lt $n 3)".into()),
+                    comment: String::new(),
+                });
+            }
+            transitions.push(Transition {
+                to: name(i + 1),
+                condition: None,
+                comment: String::new(),
+            });
+        }
+        acts.push(Activity {
+            id: i.to_string(),
+            name: name(i),
+            transitions,
+            ..Default::default()
+        });
+    }
+    let mut def: TaskDefinition = serde_json::from_str(
+        r#"{"formatVersion":1,"id":"td-big","name":"Big","process":{"activities":[]}}"#,
+    )
+    .unwrap();
+    def.process.activities = acts;
+    def
+}
+
+fn big_app(dir: &Path) -> App {
+    std::fs::create_dir_all(dir.join("TaskDefinition")).unwrap();
+    bpe::repo::save_json(&dir.join("TaskDefinition/big.json"), &generated(1000)).unwrap();
+    let mut app = App::new(dir, Keymap::default_keymap(), Theme::from_env()).unwrap();
+    app.size = (200, 60);
+    bpe::tui::editor::open(&mut app, 0);
+    bpe::tui::editor::select(&mut app, ElementRef::Activity(500));
+    app
+}
+
+/// Budget: 5 ms.
+#[divan::bench(sample_count = 20)]
+fn editor_frame_1000_activities_200x60(bencher: divan::Bencher) {
+    let dir = tempfile::tempdir().unwrap();
+    let app = big_app(dir.path());
+    let mut term = Terminal::new(TestBackend::new(200, 60)).unwrap();
+    bencher.bench_local(|| {
+        // A full frame: clear the back buffer so every cell is drawn again.
+        term.clear().unwrap();
+        term.draw(|f| bpe::tui::view::view(&app, f)).unwrap();
+    });
+}
+
+struct Counter(Rc<Cell<usize>>);
+
+impl Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.set(self.0.get() + buf.len());
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Budget: 2 KB per move (the number is printed).
+#[divan::bench(sample_count = 5)]
+fn bytes_per_selection_move_120x40(bencher: divan::Bencher) {
+    let dir = tempfile::tempdir().unwrap();
+    bpe::repo::save_json(
+        &dir.path().join("repository.json"),
+        &serde_json::json!({"formatVersion": 1, "name": "bench"}),
+    )
+    .unwrap();
+    let src = sample().join("TaskDefinition");
+    std::fs::create_dir_all(dir.path().join("TaskDefinition")).unwrap();
+    for e in std::fs::read_dir(src).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(
+            e.path(),
+            dir.path().join("TaskDefinition").join(e.file_name()),
+        )
+        .unwrap();
+    }
+    let mut app = App::new(dir.path(), Keymap::default_keymap(), Theme::from_env()).unwrap();
+    app.size = (120, 40);
+    let i = app
+        .repo
+        .definitions
+        .iter()
+        .position(|d| d.value.name == "Onboard Employee")
+        .unwrap();
+    bpe::tui::editor::open(&mut app, i);
+    let count = Rc::new(Cell::new(0));
+    let backend = CrosstermBackend::new(Counter(count.clone()));
+    let mut term = Terminal::with_options(
+        backend,
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, 120, 40)),
+        },
+    )
+    .unwrap();
+    term.draw(|f| bpe::tui::view::view(&app, f)).unwrap();
+    let mut down = true;
+    let mut last = 0;
+    bencher.bench_local(|| {
+        count.set(0);
+        let action = if down {
+            bpe::tui::action::Action::Down
+        } else {
+            bpe::tui::action::Action::Up
+        };
+        down = !down;
+        bpe::tui::app::update(&mut app, action);
+        term.draw(|f| bpe::tui::view::view(&app, f)).unwrap();
+        last = count.get();
+    });
+    println!("bytes written for one selection move at 120x40: {last} (budget 2048)");
+}
