@@ -815,3 +815,43 @@ fn help_opens_and_esc_closes() {
     assert!(app.overlay.is_none());
     assert!(!app.quit);
 }
+
+#[test]
+fn arrows_move_spatially_and_the_view_keeps_the_selection_in_sight() {
+    let (_dir, mut app) = sample();
+    select_activity(&mut app, "Validate Request");
+    press(&mut app, "j");
+    let ed = app.editor.as_ref().unwrap();
+    let here = ed.selection.activity().unwrap();
+    let layout = ed.diagram.layout();
+    let validate = activity_index(&app, "Validate Request");
+    assert_eq!(
+        layout.boxes[here].layer,
+        layout.boxes[validate].layer + 1,
+        "down goes one layer down"
+    );
+    press(&mut app, "k");
+    assert_eq!(
+        app.editor.as_ref().unwrap().selection,
+        ElementRef::Activity(validate)
+    );
+    // Far down: the view scrolls so the box is inside the pane.
+    app.size = (80, 24);
+    press(&mut app, "G");
+    let ed = app.editor.as_ref().unwrap();
+    let r = ed
+        .diagram
+        .box_rect(ed.selection.activity().unwrap())
+        .unwrap();
+    let (w, h) = editor::diagram_viewport(app.size, false, 0);
+    let (sx, sy) = ed.scroll;
+    assert!(sy > 0, "scrolled down");
+    assert!(
+        r.y >= sy && r.y + r.height <= sy + h,
+        "box rows {}..{} in view {sy}..{}",
+        r.y,
+        r.y + r.height,
+        sy + h
+    );
+    assert!(r.x >= sx && r.x + r.width <= sx + w, "box columns in view");
+}

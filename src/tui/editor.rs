@@ -113,6 +113,8 @@ pub struct EditorState {
     pub diagram: Diagram,
     /// Validation findings of the working copy.
     pub findings: Vec<super::lint::Finding>,
+    /// The definition `diagram` and `findings` were computed from.
+    pub laid_out: Option<TaskDefinition>,
 }
 
 impl EditorState {
@@ -209,6 +211,7 @@ fn open_definition(
         scroll: (0, 0),
         diagram,
         findings: Vec::new(),
+        laid_out: None,
     };
     if ed.def.process.activities.is_empty() {
         ed.selection = ElementRef::Definition;
@@ -227,7 +230,6 @@ fn open_definition(
 
 /// Recompute what depends on the working copy; publish it for crash recovery.
 pub fn after_change(app: &mut App) {
-    let ctx = super::lint::LintContext::new(&app.repo);
     let size = app.size;
     let show_outline_width = outline_width(size.0);
     let Some(ed) = app.editor.as_mut() else {
@@ -245,8 +247,13 @@ pub fn after_change(app: &mut App) {
             )
         };
     }
-    ed.diagram = Diagram::build(&ed.def);
-    ed.findings = super::lint::check(&ed.def, None, &ctx);
+    // Layout and validation only when the definition changed (not on every move).
+    if ed.laid_out.as_ref() != Some(&ed.def) {
+        ed.diagram = Diagram::build(&ed.def);
+        let ctx = super::lint::LintContext::new(&app.repo);
+        ed.findings = super::lint::check(&ed.def, None, &ctx);
+        ed.laid_out = Some(ed.def.clone());
+    }
     let rows = ed.rows();
     ed.prop_cursor = ed.prop_cursor.min(rows.len().saturating_sub(1));
     let (w, h) = diagram_viewport(size, ed.show_outline, show_outline_width);
@@ -1184,6 +1191,10 @@ pub fn reload_repository(app: &mut App) {
             let name = app.browser.selected_name(&app.repo);
             app.repo = repo;
             app.browser.refresh(&app.repo);
+            // Findings depend on the repository too (subprocesses, rules, templates).
+            if let Some(ed) = app.editor.as_mut() {
+                ed.laid_out = None;
+            }
             if let Some(name) = name {
                 app.browser.select_name(&app.repo, &name);
             }

@@ -190,7 +190,7 @@ fn view_properties(ed: &EditorState, t: &Theme, frame: &mut Frame, area: Rect) {
         Some(edit) => {
             let text_w = usize::from(inner.width.saturating_sub(2)).max(1);
             let lines = wrapped_rows(edit.input.lines(), text_w) as u16;
-            let h = (lines + 2).clamp(3, inner.height.saturating_sub(4).max(3)) + 2;
+            let h = (lines + 2).clamp(3, inner.height.saturating_sub(5).max(3)) + 3;
             let [a, b] = Layout::vertical([Constraint::Min(1), Constraint::Length(h)]).areas(inner);
             (a, Some(b))
         }
@@ -249,7 +249,7 @@ fn view_properties(ed: &EditorState, t: &Theme, frame: &mut Frame, area: Rect) {
 
 fn view_field_edit(edit: &FieldEdit, t: &Theme, frame: &mut Frame, area: Rect) {
     let [box_area, msg_area] =
-        Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(area);
+        Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).areas(area);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(if edit.error.is_some() {
