@@ -185,3 +185,42 @@ fn snapshot_refuses_to_repoint_a_running_instance() {
         Err(CacheError::UnknownDefinition(_))
     ));
 }
+
+#[test]
+fn edit_impact_names_instances_standing_on_removed_activities() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let (v1, v2) = edited_repository(root);
+    let mut ti1 = Repository::open(root)
+        .unwrap()
+        .instance("ti-1")
+        .unwrap()
+        .value
+        .clone();
+    ti1.current_activities = vec!["Approve".to_string()];
+    write_instance(root, &ti1).unwrap();
+    let repo = Repository::open(root).unwrap();
+
+    // v2 keeps activity id "2" (renamed): nobody is affected.
+    assert!(cache::edit_impact(&repo, &v2).is_empty());
+
+    // An edit that drops activity "2", on which ti-1 and its pending wi-1 stand.
+    let mut v3 = v1.clone();
+    v3.process.activities.retain(|a| a.id != "2");
+    let impact = cache::edit_impact(&repo, &v3);
+    assert_eq!(
+        impact.len(),
+        1,
+        "completed ti-2 is not affected: {impact:?}"
+    );
+    assert_eq!(impact[0].instance, "ti-1");
+    assert!(impact[0].version_available);
+    assert_eq!(impact[0].missing.len(), 1);
+    assert_eq!(impact[0].missing[0].id, "2");
+
+    // Without its cached version, the instance is reported even if no id is lost.
+    cache::clear(root, &repo, true).unwrap();
+    let impact = cache::edit_impact(&repo, &v2);
+    assert_eq!(impact.len(), 1);
+    assert!(!impact[0].version_available);
+}

@@ -462,3 +462,79 @@ pub fn snapshot(
     drop(guards);
     Ok(report)
 }
+
+/// An activity an unfinished instance stands on (by id, as instances do).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StandingActivity {
+    pub id: String,
+    pub name: String,
+}
+
+/// How saving an edited definition would affect one unfinished instance of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EditImpact {
+    pub instance: String,
+    pub status: String,
+    /// The version the instance is pinned to.
+    pub pinned: DefinitionRef,
+    /// Whether that exact version is still available (cached, or the current file).
+    pub version_available: bool,
+    /// Activities it stands on (current activities, pending work items) whose
+    /// ids the edited definition no longer has.
+    pub missing: Vec<StandingActivity>,
+}
+
+/// Before saving `edited`: the unfinished instances of the same definition
+/// that stand on activity ids the edit removes, or whose pinned version is no
+/// longer available. Instances keep running on their cached version either
+/// way; this matters when they are re-pointed or the cache is cleared.
+pub fn edit_impact(repo: &Repository, edited: &TaskDefinition) -> Vec<EditImpact> {
+    let mut out = Vec::new();
+    for inst in repo
+        .instances
+        .iter()
+        .map(|i| &i.value)
+        .filter(|i| !i.status.is_finished() && i.definition.id == edited.id)
+    {
+        let pinned = load_in(repo, &inst.definition).ok();
+        let mut standing: Vec<StandingActivity> = Vec::new();
+        let mut add = |id: &str, name: &str| {
+            if !standing.iter().any(|s| s.id == id) {
+                standing.push(StandingActivity {
+                    id: id.to_string(),
+                    name: name.to_string(),
+                });
+            }
+        };
+        for w in repo
+            .work_items
+            .iter()
+            .filter(|w| w.value.instance == inst.id && !w.value.complete)
+        {
+            add(&w.value.activity_id, &w.value.activity);
+        }
+        if let Some(def) = &pinned {
+            for name in &inst.current_activities {
+                if let Some(a) = def.process.activity(name) {
+                    add(&a.id, &a.name);
+                }
+            }
+        }
+        let missing: Vec<StandingActivity> = standing
+            .into_iter()
+            .filter(|s| edited.process.activity_by_id(&s.id).is_none())
+            .collect();
+        if !missing.is_empty() || pinned.is_none() {
+            out.push(EditImpact {
+                instance: inst.id.clone(),
+                status: inst.status.as_str().to_string(),
+                pinned: inst.definition.clone(),
+                version_available: pinned.is_some(),
+                missing,
+            });
+        }
+    }
+    out
+}

@@ -111,7 +111,7 @@ impl<'a> Importer<'a> {
                 format!(
                     "unexpected end of file: <{name}> opened at {} is not closed",
                     {
-                        let (l, c) = super::xml::line_column(self.src, *offset);
+                        let (l, c) = super::xml::line_column(self.src, offset);
                         format!("{l}:{c}")
                     }
                 ),

@@ -37,12 +37,13 @@ impl Tag {
 }
 
 #[derive(Debug)]
-pub(crate) enum Item {
+pub(crate) enum Item<'a> {
     Start(Tag),
     /// End of the element most recently started (also synthesised after `<x/>`).
     End,
     /// Character data (text, CDATA, references) between two tags, never empty.
-    Text(String, usize),
+    /// Borrowed from the input unless references or CDATA had to be merged in.
+    Text(Cow<'a, str>, usize),
     Eof,
 }
 
@@ -54,7 +55,8 @@ pub(crate) struct Cursor<'a> {
     /// `<x/>` produces Start then this synthetic End.
     synthetic_end: bool,
     /// Names and offsets of the open elements.
-    open: Vec<(String, usize)>,
+    /// Offsets of the open elements' `<` (names are read back from the source on error).
+    open: Vec<usize>,
     /// XML comments and processing instructions met (not imported), first offset.
     pub dropped_markup: usize,
     pub first_dropped_markup: Option<usize>,
@@ -85,8 +87,8 @@ impl<'a> Cursor<'a> {
     }
 
     /// The name and offset of the innermost open element.
-    pub fn innermost(&self) -> Option<&(String, usize)> {
-        self.open.last()
+    pub fn innermost(&self) -> Option<(&'a str, usize)> {
+        self.open.last().map(|&o| (element_name_at(self.src, o), o))
     }
 
     fn raw_event(&mut self) -> Result<(Event<'a>, usize), ImportError> {
@@ -111,7 +113,7 @@ impl<'a> Cursor<'a> {
                 let opened = self
                     .open
                     .last()
-                    .map(|(_, o)| {
+                    .map(|o| {
                         let (l, c) = line_column(self.src, *o);
                         format!(" (opened at {l}:{c})")
                     })
@@ -132,7 +134,7 @@ impl<'a> Cursor<'a> {
 
     /// The next item. Comments, processing instructions, the XML declaration and a
     /// DOCTYPE are consumed here (comments and PIs counted, so the importer can warn).
-    pub fn next(&mut self) -> Result<Item, ImportError> {
+    pub fn next(&mut self) -> Result<Item<'a>, ImportError> {
         if self.synthetic_end {
             self.synthetic_end = false;
             self.open.pop();
@@ -157,13 +159,22 @@ impl<'a> Cursor<'a> {
                     return Ok(Item::End);
                 }
                 Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) => {
-                    let mut text = String::new();
-                    self.append_text(&mut text, ev, offset)?;
+                    // The common case is one plain text event: borrow it.
+                    let mut text: Cow<'a, str> = match ev {
+                        Event::Text(t) => t
+                            .decode()
+                            .map_err(|e| self.error(offset, format!("bad text: {e}")))?,
+                        other => {
+                            let mut s = String::new();
+                            self.append_text(&mut s, other, offset)?;
+                            Cow::Owned(s)
+                        }
+                    };
                     loop {
                         let (ev, o) = self.raw_event()?;
                         match ev {
                             Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) => {
-                                self.append_text(&mut text, ev, o)?
+                                self.append_text(text.to_mut(), ev, o)?
                             }
                             other => {
                                 self.pending = Some((other, o));
@@ -221,7 +232,7 @@ impl<'a> Cursor<'a> {
                 format!("elements nested deeper than {MAX_DEPTH} levels"),
             ));
         }
-        self.open.push((tag.name.clone(), tag.offset));
+        self.open.push(tag.offset);
         Ok(())
     }
 
@@ -401,4 +412,14 @@ pub(crate) fn line_column(src: &str, offset: usize) -> (usize, usize) {
     let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     (line, before[line_start..].chars().count() + 1)
+}
+
+/// The element name of the start tag at `offset` (which points at its `<`).
+fn element_name_at(src: &str, offset: usize) -> &str {
+    let start = (offset + 1).min(src.len());
+    let rest = src.get(start..).unwrap_or("");
+    let end = rest
+        .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
+        .unwrap_or(rest.len());
+    &rest[..end]
 }
