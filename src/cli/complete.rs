@@ -1,6 +1,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
+
+use super::run::{open, parse_sets, print_report, services_for};
+use crate::engine::store;
+use crate::services::Services;
+
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Repository directory.
@@ -23,6 +29,26 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("'complete' is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let repo = open(&args.repo)?;
+    let completion = store::Completion {
+        decision: args.decision.clone(),
+        comment: args.comment.clone().unwrap_or_default(),
+        variables: parse_sets(&args.set)?,
+    };
+    let mut services = services_for(&repo, false, args.allow_commands);
+    let opts = store::RunOptions {
+        purpose: "bpe complete".to_string(),
+        ..Default::default()
+    };
+    let report = store::complete(
+        &args.repo,
+        &args.work_item,
+        &completion,
+        &mut services,
+        &opts,
+    )
+    .with_context(|| format!("cannot complete work item {}", args.work_item))?;
+    print_report(&report, services.effects(), false, args.json)?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
+
+use super::run::open;
+use crate::engine::store;
+
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Repository directory.
@@ -14,6 +19,20 @@ pub struct Args {
     pub comment: Option<String>,
 }
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("'forward' is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    open(&args.repo)?;
+    let item = store::forward(
+        &args.repo,
+        &args.work_item,
+        &args.to,
+        args.comment.as_deref().unwrap_or(""),
+        "bpe forward",
+    )
+    .with_context(|| format!("cannot forward work item {}", args.work_item))?;
+    let from = item.forwarded.last().map(|f| f.from.as_str()).unwrap_or("");
+    println!(
+        "work item {} forwarded from {from} to {}",
+        item.id, item.owner
+    );
+    Ok(ExitCode::SUCCESS)
 }

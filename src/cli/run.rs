@@ -1,5 +1,15 @@
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+
+use crate::engine::{self, store};
+use crate::expr::Value;
+use crate::model::RepositoryConfig;
+use crate::repo::Repository;
+use crate::services::{Effect, RepoServices, ServiceOptions, Services};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -24,6 +34,212 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("'run' is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let repo = open(&args.repo)?;
+    if repo.definition(&args.name).is_none() {
+        let names: Vec<&str> = repo
+            .definitions
+            .iter()
+            .map(|d| d.value.name.as_str())
+            .collect();
+        bail!(
+            "no TaskDefinition named '{}'{}",
+            args.name,
+            crate::repo::did_you_mean(&args.name, &names)
+        );
+    }
+    let mut inputs = BTreeMap::new();
+    if let Some(path) = &args.input {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let json: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not valid JSON", path.display()))?;
+        let Some(obj) = json.as_object() else {
+            bail!("{} must hold a JSON object of variables", path.display());
+        };
+        for (k, v) in obj {
+            inputs.insert(k.clone(), Value::from_json(v));
+        }
+    }
+    inputs.extend(parse_sets(&args.set)?);
+    let mut services = services_for(&repo, args.dry_run, args.allow_commands);
+    let opts = store::RunOptions {
+        purpose: "bpe run".to_string(),
+        dry_run: args.dry_run,
+        ..Default::default()
+    };
+    let report = store::start(&args.repo, &args.name, &inputs, &mut services, &opts)
+        .with_context(|| format!("cannot run '{}'", args.name))?;
+    print_report(&report, services.effects(), args.dry_run, args.json)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Open a repository and do what every command does first: time out due work
+/// items (resuming their cases) and remove expired finished instances.
+/// Housekeeping problems are warnings: the command itself still runs.
+pub fn open(root: &Path) -> anyhow::Result<Repository> {
+    Repository::open(root).with_context(|| format!("cannot open repository {}", root.display()))?;
+    if let Err(e) = store::housekeeping(root) {
+        eprintln!("bpe: warning: {e}");
+    }
+    Repository::open(root).with_context(|| format!("cannot open repository {}", root.display()))
+}
+
+/// The repository's services with the runner's options.
+pub fn services_for(repo: &Repository, dry_run: bool, allow_commands: bool) -> RepoServices {
+    let config = repo.config.clone().unwrap_or_else(|| RepositoryConfig {
+        format_version: crate::model::FORMAT_VERSION,
+        name: String::new(),
+        description: String::new(),
+        settings: Default::default(),
+    });
+    RepoServices::new(
+        &repo.root,
+        &config,
+        ServiceOptions {
+            dry_run,
+            allow_commands,
+        },
+    )
+}
+
+/// `VAR=VALUE` pairs; VALUE is JSON when it parses as JSON, else the text itself.
+pub fn parse_sets(sets: &[String]) -> anyhow::Result<BTreeMap<String, Value>> {
+    let mut out = BTreeMap::new();
+    for s in sets {
+        let Some((name, value)) = s.split_once('=') else {
+            bail!("--set expects VAR=VALUE, got '{s}'");
+        };
+        let name = name.trim();
+        if name.is_empty() {
+            bail!("--set expects VAR=VALUE, got '{s}' (no variable name)");
+        }
+        let v = match serde_json::from_str::<serde_json::Value>(value) {
+            Ok(j) => Value::from_json(&j),
+            Err(_) => Value::Str(value.to_string()),
+        };
+        out.insert(name.to_string(), v);
+    }
+    Ok(out)
+}
+
+/// The JSON object `run` and `complete` print.
+pub fn report_json(
+    report: &store::RunReport,
+    effects: &[Effect],
+    dry_run: bool,
+) -> serde_json::Value {
+    let inst = &report.instance;
+    serde_json::json!({
+        "instance": inst.id,
+        "name": inst.name,
+        "definition": inst.definition,
+        "status": inst.status.as_str(),
+        "reason": inst.reason,
+        "steps": inst.steps,
+        "variables": inst.variables,
+        "path": engine::path_of(&inst.history),
+        "workItems": report.work_items.iter().map(|w| w.id.clone()).collect::<Vec<_>>(),
+        "pendingWorkItems": report.work_items.iter().map(|w| serde_json::json!({
+            "id": w.id,
+            "owner": w.owner,
+            "activity": w.activity,
+            "request": w.request,
+            "timeoutAt": w.timeout_at,
+        })).collect::<Vec<_>>(),
+        "result": {
+            "items": inst.result.items,
+            "errors": inst.result.errors,
+            "messages": inst.result.messages,
+            "trace": inst.result.trace,
+        },
+        "effects": effects,
+        "dryRun": dry_run,
+        "kept": report.kept,
+    })
+}
+
+/// Print a run's outcome as JSON or as a readable summary.
+pub fn print_report(
+    report: &store::RunReport,
+    effects: &[Effect],
+    dry_run: bool,
+    json: bool,
+) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &report_json(report, effects, dry_run))?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let inst = &report.instance;
+    write!(out, "{} {} {}", inst.name, inst.id, inst.status.as_str())?;
+    if let Some(r) = &inst.reason {
+        write!(out, ": {r}")?;
+    }
+    writeln!(out, " ({} steps)", inst.steps)?;
+    if dry_run {
+        writeln!(out, "dry run: nothing was written")?;
+    }
+    writeln!(out, "path: {}", engine::path_of(&inst.history).join(" -> "))?;
+    for w in &report.work_items {
+        write!(
+            out,
+            "waiting: work item {} for {} at '{}'",
+            w.id, w.owner, w.activity
+        )?;
+        if let Some(t) = &w.timeout_at {
+            write!(out, " (times out {t})")?;
+        }
+        writeln!(out)?;
+    }
+    let shown: Vec<_> = inst
+        .variables
+        .iter()
+        .filter(|(k, _)| !k.starts_with("WF_"))
+        .collect();
+    if !shown.is_empty() {
+        writeln!(out, "variables:")?;
+        for (k, v) in shown {
+            writeln!(out, "  {k} = {v}")?;
+        }
+    }
+    for (k, v) in &inst.result.items {
+        writeln!(out, "result {k} = {v}")?;
+    }
+    for m in &inst.result.messages {
+        writeln!(out, "message: {m}")?;
+    }
+    for e in &inst.result.errors {
+        writeln!(out, "error: {e}")?;
+    }
+    for t in &inst.result.trace {
+        writeln!(out, "trace: {t}")?;
+    }
+    for e in effects {
+        let verb = if e.applied { "did" } else { "would" };
+        writeln!(out, "{verb}: {} {}", e.op, e.summary)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_values_are_json_when_they_parse() {
+        let m = parse_sets(&[
+            "a=42".into(),
+            "b=Ada".into(),
+            "c=[\"x\"]".into(),
+            "d=a=b".into(),
+        ])
+        .unwrap();
+        assert_eq!(m["a"], Value::Int(42));
+        assert_eq!(m["b"], Value::Str("Ada".into()));
+        assert_eq!(m["c"], Value::List(vec![Value::Str("x".into())]));
+        assert_eq!(m["d"], Value::Str("a=b".into()));
+        assert!(parse_sets(&["novalue".into()]).is_err());
+    }
 }

@@ -1,5 +1,10 @@
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+use anyhow::bail;
+
+use super::run::open;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -13,6 +18,70 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("'tasks' is not implemented yet")
+const STATUSES: [&str; 5] = ["running", "suspended", "completed", "terminated", "failed"];
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if let Some(s) = &args.status
+        && !STATUSES.contains(&s.as_str())
+    {
+        bail!("unknown status '{s}' (one of {})", STATUSES.join(", "));
+    }
+    let repo = open(&args.repo)?;
+    let mut list: Vec<_> = repo
+        .instances
+        .iter()
+        .map(|l| &l.value)
+        .filter(|i| {
+            args.status
+                .as_deref()
+                .is_none_or(|s| i.status.as_str() == s)
+        })
+        .collect();
+    list.sort_by(|a, b| a.started.cmp(&b.started).then(a.id.cmp(&b.id)));
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let rows: Vec<serde_json::Value> = list
+            .iter()
+            .map(|i| {
+                serde_json::json!({
+                    "instance": i.id,
+                    "name": i.name,
+                    "definition": i.definition,
+                    "status": i.status.as_str(),
+                    "reason": i.reason,
+                    "owner": i.owner,
+                    "started": i.started,
+                    "updated": i.updated,
+                    "finished": i.finished,
+                    "steps": i.steps,
+                    "currentActivities": i.current_activities,
+                    "workItems": i.pending_work_items,
+                })
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &rows)?;
+        writeln!(out)?;
+    } else {
+        for i in list {
+            write!(
+                out,
+                "{}  {:<10} {}  started {}",
+                i.id,
+                i.status.as_str(),
+                i.name,
+                i.started
+            )?;
+            if !i.current_activities.is_empty() {
+                write!(out, "  at {}", i.current_activities.join(", "))?;
+            }
+            if !i.pending_work_items.is_empty() {
+                write!(out, "  ({} work items)", i.pending_work_items.len())?;
+            }
+            if let Some(r) = &i.reason {
+                write!(out, "  {r}")?;
+            }
+            writeln!(out)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
+
+use super::run::open;
+use crate::engine::store;
+
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Repository directory.
@@ -9,6 +14,16 @@ pub struct Args {
     pub instance: String,
 }
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("'terminate' is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    open(&args.repo)?;
+    let inst = store::terminate(&args.repo, &args.instance, "bpe terminate")
+        .with_context(|| format!("cannot terminate {}", args.instance))?;
+    println!(
+        "{} {} {}: {}",
+        inst.name,
+        inst.id,
+        inst.status.as_str(),
+        inst.reason.unwrap_or_default()
+    );
+    Ok(ExitCode::SUCCESS)
 }

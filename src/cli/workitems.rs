@@ -1,5 +1,8 @@
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+use super::run::open;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -16,6 +19,40 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("'workitems' is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let repo = open(&args.repo)?;
+    let mut list: Vec<_> = repo
+        .work_items
+        .iter()
+        .map(|l| &l.value)
+        .filter(|w| args.all || !w.complete)
+        .filter(|w| args.owner.as_deref().is_none_or(|o| w.owner == o))
+        .collect();
+    list.sort_by(|a, b| a.created.cmp(&b.created).then(a.id.cmp(&b.id)));
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &list)?;
+        writeln!(out)?;
+    } else {
+        for w in list {
+            let state = if w.complete {
+                format!("done ({})", w.decision.as_deref().unwrap_or("no decision"))
+            } else {
+                "pending".to_string()
+            };
+            write!(
+                out,
+                "{}  {:<10} {}  {} / {}  instance {}",
+                w.id, w.owner, state, w.definition.name, w.activity, w.instance
+            )?;
+            if let Some(t) = &w.timeout_at {
+                write!(out, "  due {t}")?;
+            }
+            writeln!(out)?;
+            if !w.request.is_empty() {
+                writeln!(out, "    {}", w.request)?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,1 +1,22 @@
-//! See DESIGN.md.
+//! Executes processes: tokens over activities, actions, transitions, splits and
+//! joins, subprocess frames, manual actions and work items, limits and history,
+//! with a step-wise API for the debugger. Semantics and formats: `docs/engine.md`.
+//!
+//! - [`Case`] is one case in memory; it does no I/O (services through
+//!   [`crate::services::Services`], definitions and rules through [`Catalog`]).
+//! - [`store`] is the persistence layer over a repository directory: start, resume,
+//!   complete/forward work items, terminate, timeouts, result expiry, locks and pinning.
+
+mod case;
+mod catalog;
+mod compile;
+mod debug;
+mod state;
+pub mod store;
+
+pub use case::*;
+pub use catalog::*;
+pub use compile::{CompileError, Compiled, compile};
+pub use debug::*;
+pub use state::*;
+pub use store::{apply_due_timeouts, housekeeping};

@@ -1,0 +1,646 @@
+//! The persistence layer: cases over a repository directory.
+//!
+//! - Starting stores the definition in the cache (`.bpe/cache/`) and pins the
+//!   instance to it; resuming loads exactly that version, so a suspended case
+//!   finishes on the definition it started with even after the file was edited
+//!   or deleted. Subprocess definitions are pinned when first called.
+//! - While a case runs it holds a shared `DefinitionRun` lock on each definition it
+//!   executes and an exclusive `Instance` lock on its instance; a second runner of
+//!   the same instance is refused with the holder named.
+//! - The TaskInstance is written when the case starts, at most every
+//!   `progressInterval` ms while it runs, and always when it suspends or finishes.
+//!   Created work items are written as `WorkItem/<id>.json`.
+//! - [`apply_due_timeouts`] resumes cases whose work items timed out;
+//!   [`expire_results`] removes finished instances past their `resultLimit`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use super::case::{Case, Event, Runtime};
+use super::catalog::{Catalog, compile_rules};
+use crate::expr::{RuleDef, Value};
+use crate::model::{DefinitionRef, TaskDefinition, TaskInstance, WorkItem};
+use crate::repo::lock::{self, LockError, LockGuard, LockMode, LockTarget};
+use crate::repo::{Repository, cache, object_path, parse_file, write_instance, write_work_item};
+use crate::services::Services;
+
+/// Why a store operation could not be done.
+#[derive(Debug)]
+pub enum StoreError {
+    /// No TaskDefinition / TaskInstance / WorkItem with that name or id.
+    NotFound(String),
+    /// The instance (or definition) is locked by another runner; the message names it.
+    Locked(String),
+    /// The operation does not apply (e.g. a work item that is already complete).
+    Invalid(String),
+    /// Reading or writing the repository failed.
+    Io(String),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::NotFound(m)
+            | StoreError::Locked(m)
+            | StoreError::Invalid(m)
+            | StoreError::Io(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+fn io(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Io(e.to_string())
+}
+
+fn locked(what: &str, e: LockError) -> StoreError {
+    match e {
+        LockError::Held { .. } => StoreError::Locked(format!("{what} is {e}")),
+        other => StoreError::Io(format!("{what}: {other}")),
+    }
+}
+
+fn now_text(now: DateTime<Utc>) -> String {
+    now.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Definitions from the repository, pinned through the cache; rules compiled once.
+/// Every definition resolved for a subprocess is stored in the cache and held with
+/// a shared run lock for as long as the catalog lives.
+pub struct RepoCatalog {
+    repo: Repository,
+    rules: BTreeMap<String, Arc<RuleDef>>,
+    run_locks: Vec<LockGuard>,
+    purpose: String,
+}
+
+impl RepoCatalog {
+    pub fn new(repo: Repository, purpose: &str) -> RepoCatalog {
+        let rules = compile_rules(repo.rules.iter().map(|r| &r.value))
+            .into_iter()
+            .collect();
+        RepoCatalog {
+            repo,
+            rules,
+            run_locks: Vec::new(),
+            purpose: purpose.to_string(),
+        }
+    }
+
+    pub fn repository(&self) -> &Repository {
+        &self.repo
+    }
+
+    fn hold_run_lock(&mut self, definition_id: &str) -> Result<(), StoreError> {
+        let target = LockTarget::DefinitionRun(definition_id.to_string());
+        if self
+            .run_locks
+            .iter()
+            .any(|g| g.name() == target.lock_name())
+        {
+            return Ok(());
+        }
+        let g = lock::acquire(&self.repo.root, target, LockMode::Shared, &self.purpose)
+            .map_err(|e| locked(&format!("definition {definition_id}"), e))?;
+        self.run_locks.push(g);
+        Ok(())
+    }
+}
+
+impl Catalog for RepoCatalog {
+    fn resolve(&mut self, name: &str) -> Result<(DefinitionRef, TaskDefinition), String> {
+        let def = self
+            .repo
+            .definition(name)
+            .map(|l| l.value.clone())
+            .ok_or_else(|| format!("no TaskDefinition named '{name}'"))?;
+        let r = cache::store(&self.repo.root, &def).map_err(|e| e.to_string())?;
+        self.hold_run_lock(&def.id).map_err(|e| e.to_string())?;
+        Ok((r, def))
+    }
+
+    fn load(&mut self, dref: &DefinitionRef) -> Result<TaskDefinition, String> {
+        cache::load_in(&self.repo, dref).map_err(|e| e.to_string())
+    }
+
+    fn rule(&self, name: &str) -> Option<Arc<RuleDef>> {
+        self.rules.get(name).cloned()
+    }
+}
+
+/// How a runner identifies itself.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// `WF_CASE_OWNER` of new cases.
+    pub owner: String,
+    /// Shown in lock holder records, e.g. `bpe run`.
+    pub purpose: String,
+    /// Run in memory only: no TaskInstance or WorkItem is written (pair it with
+    /// dry-run services so that nothing else is either).
+    pub dry_run: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            owner: lock::current_user(),
+            purpose: "bpe".to_string(),
+            dry_run: false,
+        }
+    }
+}
+
+/// What a run ended with.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// The instance as last persisted (also when its file was removed by `resultLimit: 0`).
+    pub instance: TaskInstance,
+    /// Pending work items of the case.
+    pub work_items: Vec<WorkItem>,
+    /// Whether `TaskInstance/<id>.json` exists after the run.
+    pub kept: bool,
+}
+
+/// The file of an instance.
+pub fn instance_path(root: &Path, instance: &TaskInstance) -> PathBuf {
+    object_path(root, instance)
+}
+
+fn read_instance(root: &Path, id: &str) -> Result<TaskInstance, StoreError> {
+    let repo = Repository::open(root).map_err(io)?;
+    let l = repo
+        .instance(id)
+        .ok_or_else(|| StoreError::NotFound(format!("no TaskInstance with id '{id}'")))?;
+    // Re-read the file itself: the scan may be older than the lock we now hold.
+    parse_file::<TaskInstance>(root, &l.path).map_err(io)
+}
+
+/// Start a case of the definition named `name` and run it until it completes,
+/// suspends, terminates or fails.
+pub fn start(
+    root: &Path,
+    name: &str,
+    inputs: &BTreeMap<String, Value>,
+    services: &mut dyn Services,
+    opts: &RunOptions,
+) -> Result<RunReport, StoreError> {
+    let repo = Repository::open(root).map_err(io)?;
+    let def = repo
+        .definition(name)
+        .map(|l| l.value.clone())
+        .ok_or_else(|| StoreError::NotFound(format!("no TaskDefinition named '{name}'")))?;
+    let dref = cache::store(root, &def).map_err(io)?;
+    let mut catalog = RepoCatalog::new(repo, &opts.purpose);
+    catalog.hold_run_lock(&def.id)?;
+    let case = Case::start(&def, dref, inputs, &opts.owner, &catalog);
+    if opts.dry_run {
+        return drive(root, case, &mut catalog, services, None);
+    }
+    let guard = lock::acquire(
+        root,
+        LockTarget::Instance(case.id().to_string()),
+        LockMode::Exclusive,
+        &opts.purpose,
+    )
+    .map_err(|e| locked(&format!("instance {}", case.id()), e))?;
+    drive(root, case, &mut catalog, services, Some(&guard))
+}
+
+/// Run `case` (under its instance lock) until it stops, persisting as it goes.
+fn drive(
+    root: &Path,
+    mut case: Case,
+    catalog: &mut RepoCatalog,
+    services: &mut dyn Services,
+    guard: Option<&LockGuard>,
+) -> Result<RunReport, StoreError> {
+    let dry_run = guard.is_none();
+    // A case whose definition did not compile has no frame: it is already failed.
+    let interval_ms = case
+        .definition(0)
+        .map(|d| d.progress_interval)
+        .unwrap_or(crate::model::DEFAULT_PROGRESS_INTERVAL_MS);
+    let interval = Duration::from_millis(interval_ms.max(0) as u64);
+    let mut created: Vec<WorkItem> = Vec::new();
+    if !dry_run {
+        persist(root, &mut case, &mut created)?;
+    }
+    let mut last_write = Instant::now();
+    let mut last_beat = Instant::now();
+    let mut ev: Vec<Event> = Vec::new();
+    while case.is_running() {
+        ev.clear();
+        {
+            let mut rt = Runtime {
+                services: &mut *services,
+                catalog: &mut *catalog,
+            };
+            case.run_some(&mut rt, 256, &mut ev);
+        }
+        if dry_run {
+            created.extend(case.take_outbox().created);
+            continue;
+        }
+        // Work items must exist on disk before anyone can see the case waiting for them.
+        flush_outbox(root, &mut case, &mut created)?;
+        if case.is_running() && last_write.elapsed() >= interval {
+            persist(root, &mut case, &mut created)?;
+            last_write = Instant::now();
+        }
+        if last_beat.elapsed() >= Duration::from_secs(10) {
+            if let Some(g) = guard {
+                let _ = g.heartbeat();
+            }
+            last_beat = Instant::now();
+        }
+    }
+    if dry_run {
+        created.extend(case.take_outbox().created);
+        let pending = case.pending_items();
+        created.retain(|w| pending.contains(&w.id));
+        return Ok(RunReport {
+            instance: case.to_instance(),
+            work_items: created,
+            kept: false,
+        });
+    }
+    finish(root, case, catalog.repository(), created)
+}
+
+/// Write created work items and close cancelled ones.
+fn flush_outbox(
+    root: &Path,
+    case: &mut Case,
+    created: &mut Vec<WorkItem>,
+) -> Result<(), StoreError> {
+    let out = case.take_outbox();
+    for item in &out.created {
+        write_work_item(root, item).map_err(io)?;
+    }
+    created.extend(out.created);
+    if !out.cancelled.is_empty() {
+        let repo = Repository::open(root).map_err(io)?;
+        let now = now_text(Utc::now());
+        for (id, reason) in out.cancelled {
+            if let Some(l) = repo.work_item(&id) {
+                let mut item = l.value.clone();
+                if !item.complete {
+                    item.complete = true;
+                    item.completed = Some(now.clone());
+                    item.comment = reason;
+                    write_work_item(root, &item).map_err(io)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn persist(root: &Path, case: &mut Case, created: &mut Vec<WorkItem>) -> Result<(), StoreError> {
+    flush_outbox(root, case, created)?;
+    let inst = case.to_instance();
+    write_instance(root, &inst).map_err(io)?;
+    Ok(())
+}
+
+/// Persist a case that stopped running and apply `resultLimit: 0`.
+fn finish(
+    root: &Path,
+    mut case: Case,
+    repo: &Repository,
+    mut created: Vec<WorkItem>,
+) -> Result<RunReport, StoreError> {
+    persist(root, &mut case, &mut created)?;
+    let inst = case.to_instance();
+    let mut kept = true;
+    if inst.status.is_finished() && result_limit(&inst, repo, root) == Some(0) {
+        match std::fs::remove_file(instance_path(root, &inst)) {
+            Ok(()) => kept = false,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => kept = false,
+            Err(e) => return Err(io(e)),
+        }
+    }
+    // Pending items: the ones created now, and older ones (another owner's) from disk.
+    let mut items = Vec::new();
+    let mut on_disk: Option<Repository> = None;
+    for id in case.pending_items() {
+        if let Some(w) = created.iter().find(|w| w.id == id) {
+            items.push(w.clone());
+            continue;
+        }
+        if on_disk.is_none() {
+            on_disk = Repository::open(root).ok();
+        }
+        if let Some(w) = on_disk.as_ref().and_then(|r| r.work_item(&id)) {
+            items.push(w.value.clone());
+        }
+    }
+    Ok(RunReport {
+        work_items: items,
+        instance: inst,
+        kept,
+    })
+}
+
+/// Seconds to keep a finished instance: its result's override, else its definition's.
+fn result_limit(inst: &TaskInstance, repo: &Repository, root: &Path) -> Option<i64> {
+    if let Some(l) = inst.result.result_limit {
+        return Some(l);
+    }
+    cache::load_in(repo, &inst.definition)
+        .or_else(|_| cache::load(root, &inst.definition))
+        .ok()
+        .map(|d| d.result_limit)
+}
+
+/// Lock an unfinished instance and load it as a case on its pinned definition.
+fn open_case(
+    root: &Path,
+    instance_id: &str,
+    purpose: &str,
+) -> Result<(Case, RepoCatalog, LockGuard), StoreError> {
+    let guard = lock::acquire(
+        root,
+        LockTarget::Instance(instance_id.to_string()),
+        LockMode::Exclusive,
+        purpose,
+    )
+    .map_err(|e| locked(&format!("instance {instance_id}"), e))?;
+    let inst = read_instance(root, instance_id)?;
+    if inst.status.is_finished() {
+        return Err(StoreError::Invalid(format!(
+            "instance {instance_id} is already {}",
+            inst.status.as_str()
+        )));
+    }
+    let repo = Repository::open(root).map_err(io)?;
+    let mut catalog = RepoCatalog::new(repo, purpose);
+    catalog.hold_run_lock(&inst.definition.id)?;
+    let mut case = Case::resume(inst, &mut catalog).map_err(|e| StoreError::Invalid(e.message))?;
+    // Subprocess frames read their definitions too.
+    let ids: Vec<String> = case
+        .state()
+        .frames
+        .iter()
+        .map(|f| f.definition.id.clone())
+        .collect();
+    for id in ids {
+        catalog.hold_run_lock(&id)?;
+    }
+    case.options = Default::default();
+    Ok((case, catalog, guard))
+}
+
+/// What completing a work item says.
+#[derive(Debug, Clone, Default)]
+pub struct Completion {
+    /// `approve`, `reject` or another word; `None` records no decision.
+    pub decision: Option<String>,
+    pub comment: String,
+    /// New values for the item's variables; only editable ones reach the case.
+    pub variables: BTreeMap<String, Value>,
+}
+
+/// Complete a work item: record it in `WorkItem/<id>.json`, copy its editable
+/// variables back, set the case variables `decision` and `comment`, and resume
+/// the case when no other item of that action is pending.
+pub fn complete(
+    root: &Path,
+    work_item: &str,
+    completion: &Completion,
+    services: &mut dyn Services,
+    opts: &RunOptions,
+) -> Result<RunReport, StoreError> {
+    let repo = Repository::open(root).map_err(io)?;
+    let item = repo
+        .work_item(work_item)
+        .map(|l| l.value.clone())
+        .ok_or_else(|| StoreError::NotFound(format!("no work item with id '{work_item}'")))?;
+    if item.complete {
+        return Err(StoreError::Invalid(format!(
+            "work item {work_item} is already complete"
+        )));
+    }
+    let (mut case, mut catalog, guard) = open_case(root, &item.instance, &opts.purpose)?;
+    let mut item = match repo.work_item(work_item) {
+        Some(l) => parse_file::<WorkItem>(root, &l.path).map_err(io)?,
+        None => item,
+    };
+    let allowed: Vec<String> = if item.editable_variables.is_empty() {
+        item.variables.keys().cloned().collect()
+    } else {
+        item.editable_variables.clone()
+    };
+    for (k, v) in &completion.variables {
+        if !allowed.contains(k) {
+            return Err(StoreError::Invalid(format!(
+                "variable '{k}' is not editable in work item {work_item} (editable: {})",
+                allowed.join(", ")
+            )));
+        }
+        item.variables.insert(k.clone(), v.clone());
+    }
+    item.complete = true;
+    item.decision = completion.decision.clone();
+    item.comment = completion.comment.clone();
+    item.completed = Some(now_text(Utc::now()));
+    {
+        let mut rt = Runtime {
+            services: &mut *services,
+            catalog: &mut catalog,
+        };
+        case.complete_work_item(&item, &mut rt)
+            .map_err(|e| StoreError::Invalid(e.message))?;
+    }
+    write_work_item(root, &item).map_err(io)?;
+    drive(root, case, &mut catalog, services, Some(&guard))
+}
+
+/// Give a pending work item to another owner; recorded on the item and in the case history.
+pub fn forward(
+    root: &Path,
+    work_item: &str,
+    to: &str,
+    comment: &str,
+    purpose: &str,
+) -> Result<WorkItem, StoreError> {
+    let repo = Repository::open(root).map_err(io)?;
+    let l = repo
+        .work_item(work_item)
+        .ok_or_else(|| StoreError::NotFound(format!("no work item with id '{work_item}'")))?;
+    let mut item = l.value.clone();
+    if item.complete {
+        return Err(StoreError::Invalid(format!(
+            "work item {work_item} is already complete"
+        )));
+    }
+    if to.trim().is_empty() {
+        return Err(StoreError::Invalid("the new owner is empty".into()));
+    }
+    let (mut case, _catalog, _guard) = open_case(root, &item.instance, purpose)?;
+    case.forward_work_item(work_item, to, comment)
+        .map_err(|e| StoreError::Invalid(e.message))?;
+    item.forwarded.push(crate::model::Forward {
+        at: now_text(Utc::now()),
+        from: item.owner.clone(),
+        to: to.to_string(),
+        comment: comment.to_string(),
+    });
+    item.owner = to.to_string();
+    write_work_item(root, &item).map_err(io)?;
+    let inst = case.to_instance();
+    write_instance(root, &inst).map_err(io)?;
+    Ok(item)
+}
+
+/// Terminate an unfinished instance; its pending work items are closed.
+pub fn terminate(
+    root: &Path,
+    instance_id: &str,
+    purpose: &str,
+) -> Result<TaskInstance, StoreError> {
+    let (mut case, catalog, _guard) = open_case(root, instance_id, purpose)?;
+    case.terminate(&format!("terminated by {}", lock::current_user()));
+    Ok(finish(root, case, catalog.repository(), Vec::new())?.instance)
+}
+
+/// Resume every suspended case that has a work item due at `now` (the action
+/// completes with `WF_ACTION_TIMEOUT` = 1), or a work item completed on disk that
+/// the case has not seen (an interrupted `complete`). Instances locked by another
+/// runner are skipped; they will be handled when next opened.
+pub fn apply_due_timeouts_with(
+    root: &Path,
+    services: &mut dyn Services,
+    now: DateTime<Utc>,
+) -> Result<Vec<RunReport>, StoreError> {
+    let repo = Repository::open(root).map_err(io)?;
+    let mut candidates: Vec<String> = Vec::new();
+    for l in &repo.work_items {
+        let item = &l.value;
+        let due = !item.complete
+            && item
+                .timeout_at
+                .as_deref()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .is_some_and(|t| t.with_timezone(&Utc) <= now);
+        let unseen = item.complete
+            && repo
+                .instance(&item.instance)
+                .is_some_and(|i| i.value.pending_work_items.contains(&item.id));
+        if (due || unseen) && !candidates.contains(&item.instance) {
+            candidates.push(item.instance.clone());
+        }
+    }
+    let mut reports = Vec::new();
+    for id in candidates {
+        let Some(l) = repo.instance(&id) else {
+            continue;
+        };
+        if l.value.status.is_finished() {
+            continue;
+        }
+        let (mut case, mut catalog, guard) = match open_case(root, &id, "bpe timeouts") {
+            Ok(x) => x,
+            Err(StoreError::Locked(_)) | Err(StoreError::Invalid(_)) => continue,
+            Err(e) => return Err(e),
+        };
+        let fresh = Repository::open(root).map_err(io)?;
+        let pending = case.pending_items();
+        {
+            let mut rt = Runtime {
+                services: &mut *services,
+                catalog: &mut catalog,
+            };
+            for pid in &pending {
+                if let Some(w) = fresh.work_item(pid)
+                    && w.value.complete
+                {
+                    let _ = case.complete_work_item(&w.value, &mut rt);
+                }
+            }
+            let (expired, _) = case.expire_due(now, &mut rt);
+            let at = now_text(now);
+            for eid in expired {
+                if let Some(w) = fresh.work_item(&eid) {
+                    let mut item = w.value.clone();
+                    item.complete = true;
+                    item.completed = Some(at.clone());
+                    item.comment = "timed out".to_string();
+                    write_work_item(root, &item).map_err(io)?;
+                }
+            }
+        }
+        if !case.is_running() {
+            // Nothing changed for this case (e.g. the item was not due after all).
+            continue;
+        }
+        reports.push(drive(root, case, &mut catalog, services, Some(&guard))?);
+    }
+    Ok(reports)
+}
+
+/// Remove finished instances older than their `resultLimit` (seconds; 0 = at once,
+/// negative = never). Returns the ids removed.
+pub fn expire_results(root: &Path, now: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
+    let repo = Repository::open(root).map_err(io)?;
+    let mut removed = Vec::new();
+    for l in &repo.instances {
+        let inst = &l.value;
+        if !inst.status.is_finished() {
+            continue;
+        }
+        let Some(limit) = result_limit(inst, &repo, root) else {
+            continue;
+        };
+        if limit < 0 {
+            continue;
+        }
+        let Some(finished) = inst
+            .finished
+            .as_deref()
+            .and_then(|f| DateTime::parse_from_rfc3339(f).ok())
+        else {
+            continue;
+        };
+        if now.signed_duration_since(finished.with_timezone(&Utc))
+            >= chrono::Duration::seconds(limit)
+        {
+            match std::fs::remove_file(root.join(&l.path)) {
+                Ok(()) => removed.push(inst.id.clone()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io(e)),
+            }
+        }
+    }
+    Ok(removed)
+}
+
+/// [`apply_due_timeouts_with`] with the repository's own services and the current time.
+/// Commands stay disabled (no runner allowed them).
+pub fn apply_due_timeouts(root: &Path) -> Result<Vec<RunReport>, StoreError> {
+    let repo = Repository::open(root).map_err(io)?;
+    let config = repo
+        .config
+        .clone()
+        .unwrap_or_else(|| crate::model::RepositoryConfig {
+            format_version: crate::model::FORMAT_VERSION,
+            name: String::new(),
+            description: String::new(),
+            settings: Default::default(),
+        });
+    let mut services = crate::services::RepoServices::new(root, &config, Default::default());
+    apply_due_timeouts_with(root, &mut services, Utc::now())
+}
+
+/// What every command that opens a repository does first: time out due work
+/// items (resuming their cases) and remove expired finished instances.
+pub fn housekeeping(root: &Path) -> Result<(), StoreError> {
+    apply_due_timeouts(root)?;
+    expire_results(root, Utc::now())?;
+    Ok(())
+}
