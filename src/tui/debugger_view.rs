@@ -173,7 +173,10 @@ fn view_variables(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
             if k.starts_with("WF_") && v.is_null() {
                 continue;
             }
-            lines.push(Line::raw(format!("{k} = {}", v.to_json())));
+            lines.push(Line::raw(format!(
+                "{k} = {}",
+                super::tasks::one_line(&v.to_json().to_string(), 200)
+            )));
         }
         for w in &s.items {
             lines.push(Line::styled(

@@ -323,6 +323,16 @@ pub fn render_path(
     }
 }
 
+/// At most `max` characters of `text`, with `…` when cut.
+pub fn one_line(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 /// Indexes of the activities of `def` entered (top-level path names only).
 pub fn path_indexes(def: &TaskDefinition, path: &[String]) -> Vec<usize> {
     let mut out = Vec::new();
@@ -474,7 +484,7 @@ fn view_opened(app: &App, o: &OpenedTask, frame: &mut Frame, area: Rect) {
         if k.starts_with("WF_") || v.is_null() {
             continue;
         }
-        lines.push(Line::raw(format!(" {k} = {}", v.to_json())));
+        lines.push(Line::raw(format!(" {k} = {}", one_line(&v.to_json().to_string(), 120))));
     }
     let r = &inst.result;
     if !r.errors.is_empty() || !r.messages.is_empty() || !r.items.is_empty() {
