@@ -370,3 +370,45 @@ fn a_finished_case_can_release_all_its_locks() {
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].lock.instance, "ti-b");
 }
+
+#[test]
+fn a_locked_user_is_not_changed_by_another_case() {
+    let fx = Fixture::new();
+    let mut svc = fx.services(false);
+    let mut a = Case::new("ti-a");
+    checkout(&mut svc, &mut a);
+    let mut b = Case::new("ti-b");
+    for (op, extra) in [
+        ("updateUser", vec![("title", s("x"))]),
+        ("assignRole", vec![("role", s("AP Clerk"))]),
+        ("changePassword", vec![("password", s("pw-123456"))]),
+        ("deleteUser", vec![]),
+    ] {
+        let mut args = vec![("accountId", s("jsmith"))];
+        args.extend(extra);
+        let e = b.call(&mut svc, op, &args).unwrap_err();
+        assert!(
+            e.message
+                .starts_with(&format!("{op}: User:jsmith is locked by instance ti-a")),
+            "{e}"
+        );
+    }
+    // Reading is fine, and so is the holder's own update.
+    b.call(&mut svc, "getUser", &[("accountId", s("jsmith"))])
+        .unwrap();
+    a.call(
+        &mut svc,
+        "updateUser",
+        &[("accountId", s("jsmith")), ("title", s("CFO"))],
+    )
+    .unwrap();
+    assert_eq!(fx.json("User/jsmith.json")["title"], "CFO");
+    // Once the lock expires, others may write again.
+    later(&b, 6)
+        .call(
+            &mut svc,
+            "updateUser",
+            &[("accountId", s("jsmith")), ("title", s("CEO"))],
+        )
+        .unwrap();
+}

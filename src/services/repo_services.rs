@@ -904,6 +904,18 @@ impl Services for RepoServices {
         let spec = super::ops::find(op)
             .ok_or_else(|| ServiceError::new(format!("Unknown WorkflowServices op: {op}")))?;
         let a = Args::new(spec, args)?;
+        let writes_user = matches!(spec.family, "user" | "role" | "password")
+            && !matches!(op, "getUser" | "queryUsers" | "checkSoD");
+        if writes_user && let Some(account_id) = a.opt_text("accountId")? {
+            // A user checked out (or locked) by another case is not changed under it.
+            let object = format!("User:{account_id}");
+            if let Some(lock) = locks::read_lock(&self.store, &object)?
+                && lock.instance != cx.instance_id
+                && locks::is_live(&self.store, &lock, cx.now)
+            {
+                return Err(a.err(locks::held_error(&lock)));
+            }
+        }
         match op {
             "createUser" => self.create_user(&a),
             "updateUser" => self.update_user(&a),
@@ -1089,9 +1101,22 @@ fn user_map(user: &User) -> Value {
     Value::from_json(&json)
 }
 
+fn text_field<'u>(user: &'u User, name: &str) -> Option<&'u str> {
+    Some(match name {
+        "firstName" => &user.first_name,
+        "lastName" => &user.last_name,
+        "email" => &user.email,
+        "department" => &user.department,
+        "title" => &user.title,
+        "manager" => &user.manager,
+        "employeeType" => &user.employee_type,
+        "endDate" => &user.end_date,
+        _ => return None,
+    })
+}
+
 fn user_matches(user: &User, attribute: &str, wanted: &str) -> bool {
-    let mut user = user.clone();
-    if let Some(field) = text_field_mut(&mut user, attribute) {
+    if let Some(field) = text_field(user, attribute) {
         return field == wanted;
     }
     match attribute {
