@@ -151,7 +151,13 @@ fn debugger_onboard_employee_breakpoint_variable_step_back_and_end() {
     );
     let d = app.debugger.as_ref().unwrap();
     assert!(d.stopped.contains("breakpoint"), "{}", d.stopped);
-    assert!(d.session.as_ref().unwrap().path.contains(&"Check Separation of Duties".to_string()));
+    assert!(
+        d.session
+            .as_ref()
+            .unwrap()
+            .path
+            .contains(&"Check Separation of Duties".to_string())
+    );
     // Change a variable mid-run (JSON), and another from an expression.
     update(&mut app, Action::SetVariable);
     answer(&mut app, "title = \"Principal Engineer\"");
@@ -172,13 +178,30 @@ fn debugger_onboard_employee_breakpoint_variable_step_back_and_end() {
         assert!(guard < 20, "never suspended");
     }
     assert_eq!(status(&app), InstanceStatus::Suspended);
-    let items = app.debugger.as_ref().unwrap().session.as_ref().unwrap().items.clone();
+    let items = app
+        .debugger
+        .as_ref()
+        .unwrap()
+        .session
+        .as_ref()
+        .unwrap()
+        .items
+        .clone();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].owner, "jsmith");
     // Two steps back: running again, before the manual action.
     act(&mut app, &[Action::StepBack, Action::StepBack]);
     assert_eq!(status(&app), InstanceStatus::Running);
-    assert!(app.debugger.as_ref().unwrap().session.as_ref().unwrap().items.is_empty());
+    assert!(
+        app.debugger
+            .as_ref()
+            .unwrap()
+            .session
+            .as_ref()
+            .unwrap()
+            .items
+            .is_empty()
+    );
     assert!(
         matches!(next(&app), Some(NextStep::Action { ref activity, .. }) if activity == "Manager Approval"),
         "{:?}",
@@ -192,12 +215,32 @@ fn debugger_onboard_employee_breakpoint_variable_step_back_and_end() {
     assert_eq!(status(&app), InstanceStatus::Completed);
     assert_eq!(var(&app, "outcome"), Value::Str("onboarded".into()));
     assert_eq!(var(&app, "title"), Value::Str("Principal Engineer".into()));
-    let path = app.debugger.as_ref().unwrap().session.as_ref().unwrap().path.clone();
+    let path = app
+        .debugger
+        .as_ref()
+        .unwrap()
+        .session
+        .as_ref()
+        .unwrap()
+        .path
+        .clone();
     assert_eq!(path.last().map(String::as_str), Some("end"));
     assert!(path.contains(&"Create Identity".to_string()), "{path:?}");
     // A dry run wrote nothing into the repository.
-    assert!(!dir.path().join("TaskInstance").exists() || std::fs::read_dir(dir.path().join("TaskInstance")).unwrap().next().is_none());
-    assert!(!dir.path().join("Outbox").exists() || std::fs::read_dir(dir.path().join("Outbox")).unwrap().next().is_none());
+    assert!(
+        !dir.path().join("TaskInstance").exists()
+            || std::fs::read_dir(dir.path().join("TaskInstance"))
+                .unwrap()
+                .next()
+                .is_none()
+    );
+    assert!(
+        !dir.path().join("Outbox").exists()
+            || std::fs::read_dir(dir.path().join("Outbox"))
+                .unwrap()
+                .next()
+                .is_none()
+    );
     // The breakpoint, the watch and the inputs are in the workspace file.
     let ws = bpe::tui::workspace::Workspace::load(dir.path()).unwrap();
     assert!(ws.breakpoints.iter().any(|b| b.at == "Manager Approval"));
@@ -303,7 +346,12 @@ fn clearing_the_cache_names_the_suspended_case_and_a_timestamped_copy_keeps_it_g
     update(&mut app, Action::ClearCache);
     assert!(app.debug_view.question.is_some());
     update(&mut app, Action::No);
-    assert!(app.debug_view.entries.iter().all(|e| e.name != "Onboard Employee"));
+    assert!(
+        app.debug_view
+            .entries
+            .iter()
+            .all(|e| e.name != "Onboard Employee")
+    );
     // Change the original on disk: its old version exists nowhere now.
     let path = root.join("TaskDefinition/onboard-employee.json");
     let text = std::fs::read_to_string(&path).unwrap();
@@ -462,7 +510,10 @@ fn snapshot_debug_view() {
     update(&mut app, Action::ShowDebugView);
     insta::assert_snapshot!("debug_view_120x40", draw(&mut app, 120, 40).backend());
     update(&mut app, Action::ClearCache);
-    insta::assert_snapshot!("debug_view_clear_question_80x24", draw(&mut app, 80, 24).backend());
+    insta::assert_snapshot!(
+        "debug_view_clear_question_80x24",
+        draw(&mut app, 80, 24).backend()
+    );
 }
 
 #[test]
@@ -479,6 +530,12 @@ fn snapshot_debugger() {
     update(&mut app, Action::AddBreakpoint);
     answer(&mut app, "Manager Approval");
     update(&mut app, Action::Continue);
-    insta::assert_snapshot!("debugger_at_breakpoint_120x40", draw(&mut app, 120, 40).backend());
-    insta::assert_snapshot!("debugger_at_breakpoint_80x24", draw(&mut app, 80, 24).backend());
+    insta::assert_snapshot!(
+        "debugger_at_breakpoint_120x40",
+        draw(&mut app, 120, 40).backend()
+    );
+    insta::assert_snapshot!(
+        "debugger_at_breakpoint_80x24",
+        draw(&mut app, 80, 24).backend()
+    );
 }

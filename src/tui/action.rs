@@ -161,7 +161,9 @@ impl Action {
             Action::Stop => "stop the debug run",
             Action::StepBack => "step back one step",
             Action::ToggleBreakpoint => "toggle a breakpoint on the selected activity",
-            Action::AddBreakpoint => "add a breakpoint (activity, Activity#N action, A->B transition, optional 'if EXPR')",
+            Action::AddBreakpoint => {
+                "add a breakpoint (activity, Activity#N action, A->B transition, optional 'if EXPR')"
+            }
             Action::SetVariable => "set a variable (NAME = JSON or expression)",
             Action::AddWatch => "add a watch expression",
             Action::ClearWatches => "remove the watches and breakpoints",

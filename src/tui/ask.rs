@@ -115,9 +115,10 @@ pub fn coarse(seconds: i64) -> String {
 
 /// Seconds from an RFC 3339 time to `now` (negative when it is in the future).
 pub fn seconds_since(at: &str, now: DateTime<Utc>) -> Option<i64> {
-    DateTime::parse_from_rfc3339(at)
-        .ok()
-        .map(|t| now.signed_duration_since(t.with_timezone(&Utc)).num_seconds())
+    DateTime::parse_from_rfc3339(at).ok().map(|t| {
+        now.signed_duration_since(t.with_timezone(&Utc))
+            .num_seconds()
+    })
 }
 
 /// Who is using bpe: `USER`, else `LOGNAME`, else the lock module's answer.

@@ -218,7 +218,12 @@ fn break_lock(app: &mut App) {
         app.warn("select a lock first (Tab switches panes)");
         return;
     }
-    let Some(l) = app.debug_view.locks.get(app.debug_view.selected_lock).cloned() else {
+    let Some(l) = app
+        .debug_view
+        .locks
+        .get(app.debug_view.selected_lock)
+        .cloned()
+    else {
         app.warn("no locks");
         return;
     };
@@ -233,7 +238,11 @@ fn break_lock(app: &mut App) {
     }
     match lock::break_lock(&app.root, &l.name) {
         Ok(removed) => {
-            app.info(format!("broke {} ({} holder record(s))", l.name, removed.len()));
+            app.info(format!(
+                "broke {} ({} holder record(s))",
+                l.name,
+                removed.len()
+            ));
         }
         Err(e) => app.error(format!("cannot break {}: {e}", l.name)),
     }
@@ -249,7 +258,11 @@ fn file_state(f: &FileState) -> &'static str {
 }
 
 fn short_hash(h: &str) -> String {
-    h.strip_prefix("sha256:").unwrap_or(h).chars().take(12).collect()
+    h.strip_prefix("sha256:")
+        .unwrap_or(h)
+        .chars()
+        .take(12)
+        .collect()
 }
 
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {
@@ -276,7 +289,11 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             let pins = e.pinned_by.len();
             let items: usize = e.pinned_by.iter().map(|p| p.pending_work_items.len()).sum();
             let state = file_state(&e.file);
-            let state_style = if state == "same" { t.dim() } else { t.warning() };
+            let state_style = if state == "same" {
+                t.dim()
+            } else {
+                t.warning()
+            };
             ListItem::new(Line::from(vec![
                 Span::raw(format!("{:<24.24} ", e.name)),
                 Span::styled(format!("{} ", short_hash(&e.hash)), t.dim()),
@@ -383,10 +400,15 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(border(s.pane == Pane::Locks))
-        .title(Span::styled(format!(" Locks ({}) ", s.locks.len()), t.title()));
+        .title(Span::styled(
+            format!(" Locks ({}) ", s.locks.len()),
+            t.title(),
+        ));
     if items.is_empty() {
         frame.render_widget(
-            Paragraph::new("No locks are held.").style(t.dim()).block(block),
+            Paragraph::new("No locks are held.")
+                .style(t.dim())
+                .block(block),
             locks_area,
         );
     } else {

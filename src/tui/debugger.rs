@@ -168,7 +168,9 @@ pub fn open(app: &mut App, def: TaskDefinition) {
     });
     app.screen = Screen::Debugger;
     match problem {
-        Some(p) => app.warn(format!("workspace not loaded ({p}); it will not be overwritten")),
+        Some(p) => app.warn(format!(
+            "workspace not loaded ({p}); it will not be overwritten"
+        )),
         None => app.info("fill in the inputs (e edits), then s steps or c continues"),
     }
 }
@@ -199,7 +201,10 @@ fn start(app: &mut App) -> Result<(), String> {
     let inputs = form_inputs(d);
     d.workspace.inputs.insert(
         d.definition.name.clone(),
-        inputs.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(),
+        inputs
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_json()))
+            .collect(),
     );
     let services = ask::services(&repo, d.dry_run);
     let catalog = RepoCatalog::new(repo, "debugger");
@@ -259,7 +264,9 @@ fn event_line(e: &Event) -> Option<String> {
             };
             format!("  {activity}#{} {kind}: {what}", action + 1)
         }
-        Event::WorkItemsCreated { activity, items, .. } => {
+        Event::WorkItemsCreated {
+            activity, items, ..
+        } => {
             format!("  {activity}: work items {}", items.join(", "))
         }
         Event::TransitionTaken { from, to, .. } => format!("  {from} → {to}"),
@@ -595,7 +602,8 @@ pub fn set_variable(d: &mut DebuggerState, text: &str) -> Result<(), String> {
     let v = match serde_json::from_str::<serde_json::Value>(value) {
         Ok(j) => Value::from_json(&j),
         Err(_) => {
-            let e = crate::expr::parse(value).map_err(|e| format!("not JSON nor an expression: {e}"))?;
+            let e = crate::expr::parse(value)
+                .map_err(|e| format!("not JSON nor an expression: {e}"))?;
             s.case.evaluate(frame, Some(token), &e, &s.catalog)?
         }
     };
@@ -618,7 +626,12 @@ fn toggle_breakpoint(app: &mut App) {
         return;
     };
     let Some((def, _)) = d.shown() else { return };
-    let Some(activity) = def.process.activities.get(d.selected).map(|a| a.name.clone()) else {
+    let Some(activity) = def
+        .process
+        .activities
+        .get(d.selected)
+        .map(|a| a.name.clone())
+    else {
         return;
     };
     let process = Some(def.name.clone());

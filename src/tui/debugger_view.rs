@@ -152,7 +152,11 @@ fn view_form(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        format!("{} breakpoint(s), {} watch(es) in the workspace", d.workspace.breakpoints.len(), d.workspace.watches.len()),
+        format!(
+            "{} breakpoint(s), {} watch(es) in the workspace",
+            d.workspace.breakpoints.len(),
+            d.workspace.watches.len()
+        ),
         t.dim(),
     ));
     frame.render_widget(
@@ -180,7 +184,10 @@ fn view_variables(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
         }
         for w in &s.items {
             lines.push(Line::styled(
-                format!("✉ {} for {} (y approve, r reject, p pending)", w.id, w.owner),
+                format!(
+                    "✉ {} for {} (y approve, r reject, p pending)",
+                    w.id, w.owner
+                ),
                 t.warning(),
             ));
         }

@@ -179,7 +179,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 return Vec::new();
             }
             let lines = vec![
-                format!("Terminate {} ({}, {})?", id, inst.name, inst.status.as_str()),
+                format!(
+                    "Terminate {} ({}, {})?",
+                    id,
+                    inst.name,
+                    inst.status.as_str()
+                ),
                 format!(
                     "Its pending work items are closed: {}",
                     if inst.pending_work_items.is_empty() {
@@ -256,7 +261,9 @@ fn resume(app: &mut App) {
         InstanceStatus::Suspended => {
             store::apply_due_timeouts_with(&app.root, &mut services, chrono::Utc::now()).map(
                 |reports| match reports.iter().find(|r| r.instance.id == id) {
-                    Some(r) => format!("{id} timed out and went on: {}", r.instance.status.as_str()),
+                    Some(r) => {
+                        format!("{id} timed out and went on: {}", r.instance.status.as_str())
+                    }
                     None => format!("{id} has no work item due yet; it keeps waiting"),
                 },
             )
@@ -484,7 +491,10 @@ fn view_opened(app: &App, o: &OpenedTask, frame: &mut Frame, area: Rect) {
         if k.starts_with("WF_") || v.is_null() {
             continue;
         }
-        lines.push(Line::raw(format!(" {k} = {}", one_line(&v.to_json().to_string(), 120))));
+        lines.push(Line::raw(format!(
+            " {k} = {}",
+            one_line(&v.to_json().to_string(), 120)
+        )));
     }
     let r = &inst.result;
     if !r.errors.is_empty() || !r.messages.is_empty() || !r.items.is_empty() {

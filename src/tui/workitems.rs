@@ -215,10 +215,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 app.work_items.prompt = Some(Prompt::new(Ask::Comment, "Comment", &current));
             }
         }
-        Action::Forward => {
-            if selected_id.is_some() {
-                app.work_items.prompt = Some(Prompt::new(Ask::ForwardTo, "Forward to (owner)", ""));
-            }
+        Action::Forward if selected_id.is_some() => {
+            app.work_items.prompt = Some(Prompt::new(Ask::ForwardTo, "Forward to (owner)", ""));
         }
         Action::Approve => complete(app, "approve"),
         Action::Reject => complete(app, "reject"),
@@ -327,7 +325,11 @@ fn complete(app: &mut App, decision: &str) {
 }
 
 fn left_text(w: &WorkItem, now: chrono::DateTime<Utc>) -> String {
-    match w.timeout_at.as_deref().and_then(|t| ask::seconds_since(t, now)) {
+    match w
+        .timeout_at
+        .as_deref()
+        .and_then(|t| ask::seconds_since(t, now))
+    {
         Some(s) if s >= 0 => "DUE".into(),
         Some(s) => ask::coarse(-s),
         None => "—".into(),

@@ -147,8 +147,9 @@ impl Workspace {
             return Ok(Workspace::default());
         };
         match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| format!("{}: {e}", path.display())),
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Workspace::default()),
             Err(e) => Err(format!("{}: {e}", path.display())),
         }
@@ -178,13 +179,17 @@ mod tests {
     #[test]
     fn breakpoint_texts_parse_into_engine_breakpoints() {
         let b = SavedBreakpoint::parse("Manager Approval", None).unwrap();
-        assert!(matches!(b.to_engine().unwrap().at, BreakAt::Activity { activity } if activity == "Manager Approval"));
+        assert!(
+            matches!(b.to_engine().unwrap().at, BreakAt::Activity { activity } if activity == "Manager Approval")
+        );
         let b = SavedBreakpoint::parse("Manager Approval#3 if (eq $x 1)", None).unwrap();
         let e = b.to_engine().unwrap();
         assert!(matches!(e.at, BreakAt::Action { action: 2, .. }));
         assert!(e.condition.is_some());
         let b = SavedBreakpoint::parse("A -> B", Some("P".into())).unwrap();
-        assert!(matches!(b.to_engine().unwrap().at, BreakAt::Transition { from, to } if from == "A" && to == "B"));
+        assert!(
+            matches!(b.to_engine().unwrap().at, BreakAt::Transition { from, to } if from == "A" && to == "B")
+        );
         assert!(SavedBreakpoint::parse("A#0", None).is_err());
         assert!(SavedBreakpoint::parse("A if (eq", None).is_err());
     }
