@@ -681,6 +681,17 @@ fn growth_is_bounded_by_the_budget() {
             "{src}: {e}"
         );
     }
+    // Values cannot nest without bound (they must stay persistable).
+    let e = fails(r#"(block (defvar name="l") (while 1 (set name="l" (list $l 1))))"#);
+    assert!(e.contains("nested deeper than 100 levels"), "{e}");
+    assert_eq!(
+        run(r#"(block (defvar name="l") (dolist name="i" (split (pad "" 99 "a") "") (set name="l" (list $l))) $l)"#)
+            .to_json()
+            .to_string()
+            .matches('[')
+            .count(),
+        99
+    );
     // In-place accumulation into a local is linear: 5,000 appends cost about
     // 3 units each.
     let e = parse(r#"(block (defvar name="acc") (dolist name="i" (split (pad "" 5000 "a") "") (append name="acc" $i)) (length $acc))"#).unwrap();
@@ -707,6 +718,11 @@ fn tracing_goes_to_the_env() {
             "(cond 1 \"big\") -> \"big\"".to_string(),
         ]
     );
+    // Long values are cut.
+    let mut env = MapEnv::new();
+    run_in(r#"(block trace="true" (pad "x" 5000))"#, &mut env).unwrap();
+    assert!(env.traces[0].ends_with('…'), "{}", env.traces[0]);
+    assert!(env.traces[0].chars().count() < 300);
     // Errors are traced too, and nothing is traced outside the block.
     let mut env = MapEnv::new();
     assert!(run_in(r#"(block trace="true" (div 1 0))"#, &mut env).is_err());

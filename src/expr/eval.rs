@@ -300,7 +300,14 @@ impl<'env> Evaluator<'env> {
         match &v {
             Value::Null | Value::Int(_) => {}
             other => {
-                let units = weight(other, self.remaining.saturating_add(1));
+                let units = weight(other, self.remaining.saturating_add(1)).map_err(|()| {
+                    fail(
+                        "ref",
+                        format!(
+                            "${path} holds lists or maps nested deeper than {MAX_VALUE_DEPTH} levels"
+                        ),
+                    )
+                })?;
                 self.charge("ref", units)?;
             }
         }
@@ -1351,7 +1358,12 @@ impl<'env> Evaluator<'env> {
             args.push(self.eval(e)?);
         }
         let v = (host.call)(&args).map_err(|m| fail("invoke", format!("{name}: {m}")))?;
-        let units = weight(&v, self.remaining.saturating_add(1));
+        let units = weight(&v, self.remaining.saturating_add(1)).map_err(|()| {
+            fail(
+                "invoke",
+                format!("{name}: result nested deeper than {MAX_VALUE_DEPTH} levels"),
+            )
+        })?;
         self.charge("invoke", units)?;
         Ok(v)
     }
@@ -1556,7 +1568,14 @@ pub fn loose_eq(a: &Value, b: &Value) -> bool {
 
 /// Render a value for traces and messages: JSON, cut to a readable length.
 fn trace_value(v: &Value) -> String {
-    let s = v.to_string();
+    // Cut long strings before rendering so a huge value costs little.
+    let s = match v {
+        Value::Str(text) if text.len() > TRACE_VALUE_CHARS * 4 => {
+            let head: String = text.chars().take(TRACE_VALUE_CHARS).collect();
+            Value::Str(head).to_string()
+        }
+        other => other.to_string(),
+    };
     if s.chars().count() > TRACE_VALUE_CHARS {
         let cut: String = s.chars().take(TRACE_VALUE_CHARS).collect();
         format!("{cut}…")
@@ -1620,25 +1639,37 @@ fn walk<'v>(mut v: &'v Value, segs: &[Seg<'_>]) -> Option<&'v Value> {
     Some(v)
 }
 
+/// Deepest nesting of lists and maps a variable may hold when read: below
+/// serde_json's recursion limit (128), so every value the engine persists can
+/// be loaded again, and far from any stack limit when values are dropped or
+/// compared.
+pub const MAX_VALUE_DEPTH: usize = 100;
+
 /// Budget units a copy of `v` costs: one per 16 list elements or map entries
-/// and one per KiB of text. Walks iteratively (values may nest deeply) and
-/// stops once `cap` is reached.
-fn weight(v: &Value, cap: u64) -> u64 {
+/// and one per KiB of text. Walks iteratively and stops once `cap` is reached.
+/// `Err(())` when the value nests deeper than [`MAX_VALUE_DEPTH`].
+fn weight(v: &Value, cap: u64) -> Result<u64, ()> {
     let (mut elements, mut bytes) = (0u64, 0u64);
-    let mut stack = vec![v];
-    while let Some(v) = stack.pop() {
+    let mut stack = vec![(v, 0usize)];
+    while let Some((v, depth)) = stack.pop() {
         match v {
             Value::Null | Value::Int(_) => {}
             Value::Str(s) => bytes += s.len() as u64,
             Value::List(l) => {
+                if depth >= MAX_VALUE_DEPTH {
+                    return Err(());
+                }
                 elements += l.len() as u64;
-                stack.extend(l.iter());
+                stack.extend(l.iter().map(|x| (x, depth + 1)));
             }
             Value::Map(m) => {
+                if depth >= MAX_VALUE_DEPTH {
+                    return Err(());
+                }
                 elements += m.len() as u64;
-                for (k, v) in m {
+                for (k, x) in m {
                     bytes += k.len() as u64;
-                    stack.push(v);
+                    stack.push((x, depth + 1));
                 }
             }
         }
@@ -1646,7 +1677,7 @@ fn weight(v: &Value, cap: u64) -> u64 {
             break;
         }
     }
-    elements / 16 + bytes / 1024
+    Ok(elements / 16 + bytes / 1024)
 }
 
 /// Longest string `concat` builds.
