@@ -35,6 +35,10 @@ pub fn view(app: &App, frame: &mut Frame) {
     match app.screen {
         Screen::Browser => super::browser::view(app, frame, main),
         Screen::Editor => super::editor_view::view(app, frame, main),
+        Screen::Tasks => super::tasks::view(app, frame, main),
+        Screen::WorkItems => super::workitems::view(app, frame, main),
+        Screen::DebugView => super::debug_view::view(app, frame, main),
+        Screen::Debugger => super::debugger_view::view(app, frame, main),
     }
     view_status(app, frame, status);
     view_footer(app, frame, footer);
