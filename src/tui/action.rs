@@ -39,6 +39,8 @@ pub enum Action {
     AddVariable,
     Connect,
     Delete,
+    AddItem,
+    RemoveItem,
     Rename,
     MoveEarlier,
     MoveLater,
@@ -122,6 +124,12 @@ impl Action {
             Action::AddVariable => "add a variable in the selected scope",
             Action::Connect => "connect the selected activity to another",
             Action::Delete => "delete the selected element",
+            Action::AddItem => {
+                "add to the action: an argument (catalogue ones first), owner, exposed or editable variable, argv entry, return"
+            }
+            Action::RemoveItem => {
+                "remove the list entry under the cursor (argument, owner, variable name, argv, return)"
+            }
             Action::Rename => "rename (references are updated)",
             Action::MoveEarlier => "move the selected element earlier",
             Action::MoveLater => "move the selected element later",
@@ -205,6 +213,8 @@ impl Action {
             Action::AddVariable => "add var",
             Action::Connect => "connect",
             Action::Delete => "delete",
+            Action::AddItem => "add entry",
+            Action::RemoveItem => "remove entry",
             Action::Rename => "rename",
             Action::MoveEarlier => "earlier",
             Action::MoveLater => "later",

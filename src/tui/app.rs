@@ -60,6 +60,11 @@ pub enum PromptPurpose {
     AddActivity { after: Option<usize> },
     /// Name of a new variable in this scope.
     AddVariable { scope: super::command::VarScope },
+    /// A new entry of an action's list: an argument's name, a variable name, `from -> to`.
+    AddItem {
+        action: (usize, usize),
+        list: super::command::ItemList,
+    },
 }
 
 /// What a list picker is for.
@@ -73,6 +78,11 @@ pub enum PickerPurpose {
     Choice {
         target: super::command::ElementRef,
         key: String,
+    },
+    /// What to add to the selected action (catalogue arguments first, then its lists).
+    AddItem {
+        action: (usize, usize),
+        choices: Vec<super::editor::AddChoice>,
     },
 }
 
