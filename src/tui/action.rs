@@ -23,6 +23,7 @@ pub enum Action {
     // Browser
     Open,
     Filter,
+    Import,
     // Filter / text editing
     Accept,
     Cancel,
@@ -91,6 +92,7 @@ pub enum Action {
     ToggleApply,
     Yes,
     No,
+    Skip,
 }
 
 impl Action {
@@ -111,6 +113,7 @@ impl Action {
             Action::Bottom => "last item",
             Action::Open => "open the selected workflow",
             Action::Filter => "filter the list as you type",
+            Action::Import => "import a Waveset XML file (asks before writing)",
             Action::Accept => "accept (keep the filter / apply the edit)",
             Action::Cancel => "cancel (clear the filter / drop the edit)",
             Action::Newline => "insert a line break (expressions)",
@@ -181,6 +184,7 @@ impl Action {
             Action::ToggleApply => "switch side effects: dry run / apply",
             Action::Yes => "yes",
             Action::No => "no",
+            Action::Skip => "skip the existing ones, import the rest",
         }
     }
 
@@ -201,6 +205,7 @@ impl Action {
             Action::Bottom => "bottom",
             Action::Open => "open",
             Action::Filter => "filter",
+            Action::Import => "import",
             Action::Accept => "apply",
             Action::Cancel => "cancel",
             Action::Newline => "newline",
@@ -265,6 +270,7 @@ impl Action {
             Action::ToggleApply => "dry/apply",
             Action::Yes => "yes",
             Action::No => "no",
+            Action::Skip => "skip existing",
         }
     }
 

@@ -65,6 +65,8 @@ pub enum PromptPurpose {
         action: (usize, usize),
         list: super::command::ItemList,
     },
+    /// Path of a Waveset XML file to import (browser).
+    ImportFile,
 }
 
 /// What a list picker is for.
@@ -111,6 +113,8 @@ pub enum Overlay {
         items: Vec<String>,
         selected: usize,
     },
+    /// What an import would write; waits for replace / skip / cancel.
+    Import(super::import::ImportPlan),
 }
 
 /// Side effects `update` asks the runtime for (terminal output it cannot do itself).
@@ -211,6 +215,7 @@ impl App {
                 }
                 Overlay::Prompt { .. } => vec![Context::TextEdit],
                 Overlay::Picker { .. } => vec![Context::Picker, Context::Navigate],
+                Overlay::Import(_) => vec![Context::Import],
             };
         }
         match self.screen {
@@ -416,7 +421,11 @@ fn update_overlay(app: &mut App, action: Action) -> Vec<Effect> {
             Action::Cancel => {}
             Action::Accept => {
                 let text = input.lines().join(" ");
-                if let Err(message) = editor::prompt_accepted(app, purpose, text.trim()) {
+                let answer = match purpose {
+                    PromptPurpose::ImportFile => super::import::file_accepted(app, text.trim()),
+                    _ => editor::prompt_accepted(app, purpose, text.trim()),
+                };
+                if let Err(message) = answer {
                     app.overlay = Some(Overlay::Prompt {
                         purpose,
                         input,
@@ -459,6 +468,12 @@ fn update_overlay(app: &mut App, action: Action) -> Vec<Effect> {
                 selected,
             });
         }
+        Overlay::Import(plan) => match action {
+            Action::Yes => super::import::confirmed(app, plan, true),
+            Action::Skip => super::import::confirmed(app, plan, false),
+            Action::Cancel => app.info(format!("import of {} cancelled", plan.file)),
+            _ => app.overlay = Some(Overlay::Import(plan)),
+        },
     }
     Vec::new()
 }

@@ -223,6 +223,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Top => b.selected = 0,
         Action::Bottom => b.selected = last,
         Action::Filter => b.filtering = true,
+        Action::Import => super::import::start(app),
         Action::Accept => b.filtering = false,
         Action::Cancel | Action::Back if b.filtering || !b.filter_text().is_empty() => {
             b.filtering = false;

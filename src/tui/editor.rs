@@ -1239,6 +1239,8 @@ pub fn prompt_accepted(app: &mut App, purpose: PromptPurpose, text: &str) -> Res
                 },
             )
         }
+        // Answered by the browser's import dialog (`super::import`), never routed here.
+        PromptPurpose::ImportFile => Ok(()),
     }
 }
 

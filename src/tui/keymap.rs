@@ -35,10 +35,11 @@ pub enum Context {
     DebugView,
     Debugger,
     Question,
+    Import,
 }
 
 impl Context {
-    pub const ALL: [Context; 18] = [
+    pub const ALL: [Context; 19] = [
         Context::Global,
         Context::Navigate,
         Context::Browser,
@@ -57,6 +58,7 @@ impl Context {
         Context::DebugView,
         Context::Debugger,
         Context::Question,
+        Context::Import,
     ];
 
     pub fn title(self) -> &'static str {
@@ -79,6 +81,7 @@ impl Context {
             Context::DebugView => "Debug view",
             Context::Debugger => "Debugger",
             Context::Question => "Yes/no questions",
+            Context::Import => "Import dialog",
         }
     }
 
@@ -102,6 +105,7 @@ impl Context {
             Context::DebugView => "debug_view",
             Context::Debugger => "debugger",
             Context::Question => "question",
+            Context::Import => "import",
         }
     }
 

@@ -10,6 +10,7 @@
 //! - `keymap` + `action`: key bindings as data (`assets/keymap.json`, user override);
 //! - `command`: the one undo/redo stack; `properties`: the fields of each element;
 //! - `diagram`: the editor's canvas over `crate::layout`; `templates`: new actions;
+//! - `import`: the browser's Waveset import dialog;
 //! - `view` (frame, status, footer, popups), `help`, `theme`;
 //! - `terminal` (raw mode, restore on every exit path, OSC 52), `recovery`.
 
@@ -25,6 +26,7 @@ pub mod diagram;
 pub mod editor;
 pub mod editor_view;
 pub mod help;
+pub mod import;
 pub mod keymap;
 pub mod lint;
 pub mod properties;

@@ -215,6 +215,7 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
                     ItemList::Return => " New return: from -> to ",
                     _ => " New variable name ",
                 },
+                PromptPurpose::ImportFile => " Import a Waveset XML file (path) ",
             };
             let r = centered(area, 56, if error.is_some() { 6 } else { 5 });
             frame.render_widget(Clear, r);
@@ -222,7 +223,13 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
                 .borders(Borders::ALL)
                 .border_style(t.focused_border())
                 .title(Span::styled(title, t.title()))
-                .title_bottom(Line::styled(" Enter add · Esc cancel ", t.dim()));
+                .title_bottom(Line::styled(
+                    match purpose {
+                        PromptPurpose::ImportFile => " Enter read · Esc cancel ",
+                        _ => " Enter add · Esc cancel ",
+                    },
+                    t.dim(),
+                ));
             let inner = block.inner(r);
             frame.render_widget(block, r);
             let [field, msg] =
@@ -275,6 +282,55 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
             .highlight_symbol("▶");
             let mut state = ListState::default().with_selected(Some(*selected));
             frame.render_stateful_widget(list, r, &mut state);
+        }
+        Overlay::Import(plan) => {
+            let mut lines = vec![Line::raw(format!("{} holds:", plan.file)), Line::raw("")];
+            // Keep the popup on screen for large documents.
+            let room = usize::from(area.height.saturating_sub(10)).max(1);
+            for (o, exists) in plan.objects.iter().zip(&plan.existing).take(room) {
+                let mut spans = vec![Span::raw(format!(
+                    "  {:<15} {}",
+                    o.kind().dir_name(),
+                    o.name()
+                ))];
+                if *exists {
+                    spans.push(Span::styled("  (exists)", t.warning()));
+                }
+                lines.push(Line::from(spans));
+            }
+            if plan.objects.len() > room {
+                lines.push(Line::raw(format!(
+                    "  … and {} more",
+                    plan.objects.len() - room
+                )));
+            }
+            if !plan.warnings.is_empty() {
+                lines.push(Line::styled(
+                    format!(
+                        "{} warning(s); `bpe import` lists them",
+                        plan.warnings.len()
+                    ),
+                    t.dim(),
+                ));
+            }
+            lines.push(Line::raw(""));
+            let any_existing = plan.existing.iter().any(|e| *e);
+            let mut keys = vec![
+                Span::styled(key_hint(app, C::Import, A::Yes), t.key()),
+                Span::raw(if any_existing {
+                    " import all, replacing the existing   "
+                } else {
+                    " import   "
+                }),
+            ];
+            if any_existing {
+                keys.push(Span::styled(key_hint(app, C::Import, A::Skip), t.key()));
+                keys.push(Span::raw(" skip the existing   "));
+            }
+            keys.push(Span::styled(key_hint(app, C::Import, A::Cancel), t.key()));
+            keys.push(Span::raw(" cancel"));
+            lines.push(Line::from(keys));
+            popup(frame, area, " Import ", lines, 76, app);
         }
     }
 }
