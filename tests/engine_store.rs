@@ -429,3 +429,46 @@ fn a_definition_that_does_not_compile_gives_a_failed_instance() {
         InstanceStatus::Failed
     );
 }
+
+#[test]
+fn a_debugger_session_holds_the_locks_steps_and_persists() {
+    use bpe::engine::{Granularity, Runtime};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write_def(root, "approval.json", approval("v1", -1));
+    let mut s = store::Session::start(root, "Approval", &inputs(), &opts()).unwrap();
+    let id = s.case().id().to_string();
+    let mut services = NoServices::default();
+    {
+        let (case, catalog) = s.parts();
+        let mut rt = Runtime {
+            services: &mut services,
+            catalog,
+        };
+        case.step(&mut rt, Granularity::Activity); // enters start
+        case.step(&mut rt, Granularity::Activity); // enters Ask
+    }
+    s.persist().unwrap();
+    let on_disk = instance_on_disk(root, &id).unwrap();
+    assert_eq!(on_disk.status, InstanceStatus::Running);
+    assert_eq!(on_disk.current_activities, ["Ask"]);
+    // Nobody else can advance it meanwhile.
+    assert!(matches!(
+        store::Session::resume(root, &id, "other"),
+        Err(StoreError::Locked(_))
+    ));
+    {
+        let (case, catalog) = s.parts();
+        case.run(&mut Runtime {
+            services: &mut services,
+            catalog,
+        });
+    }
+    s.persist().unwrap();
+    assert_eq!(s.created_work_items().len(), 1);
+    drop(s);
+    let on_disk = instance_on_disk(root, &id).unwrap();
+    assert_eq!(on_disk.status, InstanceStatus::Suspended);
+    let s = store::Session::resume(root, &id, "debugger").unwrap();
+    assert_eq!(s.case().pending_items().len(), 1);
+}

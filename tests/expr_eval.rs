@@ -662,6 +662,46 @@ fn budget_stops_runaway_loops() {
 }
 
 #[test]
+fn growth_is_bounded_by_the_budget() {
+    // Exponential growth through copies ends with a budget error, not an
+    // out-of-memory abort.
+    for src in [
+        r#"(block (defvar name="l" (list 1)) (while 1 (set name="l" (list $l $l))))"#,
+        r#"(block (defvar name="l" (list 1)) (while 1 (set name="l" (appendAll $l $l))))"#,
+        r#"(block (defvar name="s" "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx") (while 1 (set name="s" (concat $s $s))))"#,
+        r#"(while 1 (setlist null 1000000 1))"#,
+        r#"(while 1 (split (pad "" 100000 "a") ""))"#,
+    ] {
+        // A smaller budget keeps the test quick; the bound is the same shape.
+        let e = eval_with_budget(&parse(src).unwrap(), &mut MapEnv::new(), 100_000)
+            .unwrap_err()
+            .message;
+        assert!(
+            e.contains("budget") || e.contains("longer than"),
+            "{src}: {e}"
+        );
+    }
+    // Values cannot nest without bound (they must stay persistable).
+    let e = fails(r#"(block (defvar name="l") (while 1 (set name="l" (list $l 1))))"#);
+    assert!(e.contains("nested deeper than 100 levels"), "{e}");
+    assert_eq!(
+        run(r#"(block (defvar name="l") (dolist name="i" (split (pad "" 99 "a") "") (set name="l" (list $l))) $l)"#)
+            .to_json()
+            .to_string()
+            .matches('[')
+            .count(),
+        99
+    );
+    // In-place accumulation into a local is linear: 5,000 appends cost about
+    // 3 units each.
+    let e = parse(r#"(block (defvar name="acc") (dolist name="i" (split (pad "" 5000 "a") "") (append name="acc" $i)) (length $acc))"#).unwrap();
+    assert_eq!(
+        eval_with_budget(&e, &mut MapEnv::new(), 20_000).unwrap(),
+        int(5000)
+    );
+}
+
+#[test]
 fn tracing_goes_to_the_env() {
     let mut env = MapEnv::new().with_var("x", int(41));
     let v = run_in(

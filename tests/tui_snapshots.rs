@@ -156,3 +156,42 @@ fn properties_with_invalid_expression_being_typed_80x24() {
     type_text(&mut app, "(eq $decision \"approve\"))");
     insta::assert_snapshot!(draw(&mut app, 80, 24).backend());
 }
+
+#[test]
+fn conflict_question_80x24() {
+    let (dir, mut app) = sample_app();
+    open(&mut app, "Onboard Employee");
+    editor::execute(
+        &mut app,
+        bpe::tui::command::Edit::SetField {
+            target: ElementRef::Definition,
+            field: "maxSteps".into(),
+            value: "50".into(),
+        },
+    );
+    let path = dir.path().join("TaskDefinition/onboard-employee.json");
+    let mut theirs: bpe::model::TaskDefinition =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    theirs.description = "changed elsewhere".into();
+    bpe::repo::save_json(&path, &theirs).unwrap();
+    editor::repository_changed(&mut app);
+    insta::assert_snapshot!(draw(&mut app, 80, 24).backend());
+}
+
+#[test]
+fn recovery_offer_80x24() {
+    let (dir, _app) = sample_app();
+    let repo = bpe::repo::Repository::open(dir.path()).unwrap();
+    let d = repo.definition("Onboard Employee").unwrap();
+    let mut def = d.value.clone();
+    def.description = "unsaved".into();
+    bpe::tui::recovery::write(dir.path(), &d.path, &def).unwrap();
+    // The timestamp varies: pin it for the snapshot.
+    let file = bpe::tui::recovery::recovery_file(dir.path(), &d.path);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json["savedAt"] = "2026-11-27T15:00:00+00:00".into();
+    std::fs::write(&file, serde_json::to_string(&json).unwrap()).unwrap();
+    let mut app = app(dir.path());
+    insta::assert_snapshot!(draw(&mut app, 80, 24).backend());
+}

@@ -31,8 +31,16 @@ struct Session {
 
 impl Session {
     fn start(tag: &str, repo: &Path) -> Session {
+        Session::start_with(tag, repo, "")
+    }
+
+    fn start_with(tag: &str, repo: &Path, flags: &str) -> Session {
         let name = format!("bpe-test-{tag}-{}", std::process::id());
-        let cmd = format!("exec {} {}", env!("CARGO_BIN_EXE_bpe"), repo.display());
+        let cmd = format!(
+            "exec {} {flags} {}",
+            env!("CARGO_BIN_EXE_bpe"),
+            repo.display()
+        );
         let status = Command::new("tmux")
             .args([
                 "new-session",
@@ -271,4 +279,49 @@ fn sigterm_restores_the_terminal_and_keeps_a_recovery_copy() {
     again.keys(&["r"]);
     again.wait_for("restored unsaved edits of Onboard Employee");
     again.wait_for("modified");
+}
+
+#[test]
+fn sighup_keeps_a_recovery_copy_too() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = copy_repo(&sample_repository());
+    let s = Session::start("hup", dir.path());
+    open_onboard(&s);
+    s.keys(&["Enter", "j", "j", "Enter"]);
+    s.wait_for("modified");
+    let status = Command::new("kill")
+        .args(["-HUP", &s.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let recovery = dir.path().join(".bpe/recovery/onboard-employee.json");
+    wait_until("the recovery copy", || recovery.exists());
+    s.wait_for("status 129");
+    // The edit lock went with the process.
+    let locks = bpe::repo::lock::list(dir.path()).unwrap();
+    assert!(
+        locks.iter().all(|l| l.holders.is_empty() || l.stale),
+        "{locks:?}"
+    );
+}
+
+#[test]
+fn poll_mode_reloads_external_edits() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = copy_repo(&sample_repository());
+    let s = Session::start_with("poll", dir.path(), "--poll");
+    open_onboard(&s);
+    let mut def = onboard(dir.path());
+    def.description = "Polled".into();
+    def.process.activities[0].transitions[0].comment = "polled edit".into();
+    bpe::repo::save_json(
+        &dir.path().join("TaskDefinition/onboard-employee.json"),
+        &def,
+    )
+    .unwrap();
+    s.wait_for("reloaded Onboard Employee");
 }

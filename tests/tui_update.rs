@@ -855,3 +855,76 @@ fn arrows_move_spatially_and_the_view_keeps_the_selection_in_sight() {
     );
     assert!(r.x >= sx && r.x + r.width <= sx + w, "box columns in view");
 }
+
+/// No key sequence panics: a long pseudo-random walk over every bound key and
+/// some typing, drawing as it goes.
+#[test]
+fn random_key_walk_never_panics() {
+    for seed in [0x5eed_1234_abcd_0001_u64, 42, 0xdead_beef] {
+        walk(seed);
+    }
+}
+
+fn walk(mut seed: u64) {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    let dir = copy_repo(&sample_repository());
+    let mut app = app(dir.path());
+    let keys = [
+        "j",
+        "k",
+        "h",
+        "l",
+        "g",
+        "G",
+        "enter",
+        "esc",
+        "tab",
+        "backtab",
+        "w",
+        "o",
+        "v",
+        "e",
+        "a",
+        "A",
+        "V",
+        "t",
+        "d",
+        "r",
+        "K",
+        "J",
+        "u",
+        "U",
+        "y",
+        "/",
+        "?",
+        "pgdn",
+        "pgup",
+        "x",
+        "1",
+        "(",
+        ")",
+        "$",
+        "backspace",
+        "alt-enter",
+        "m",
+        "c",
+        "n",
+        "N",
+    ];
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    for step in 0..4000 {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let k = keys[(seed >> 33) as usize % keys.len()];
+        // Never quit or save on purpose: keep exploring.
+        if k == "q" || k == "s" {
+            continue;
+        }
+        app.handle_key(key(k));
+        if step % 7 == 0 {
+            term.draw(|f| bpe::tui::view::view(&app, f)).unwrap();
+        }
+    }
+}

@@ -241,3 +241,45 @@ fn export_of_an_unknown_name_suggests_close_ones() {
         "{stderr}"
     );
 }
+
+#[test]
+fn import_and_run_with_a_relative_repository_path() {
+    let work = tempfile::tempdir().unwrap();
+    let repo = work.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    std::fs::write(
+        repo.join("repository.json"),
+        "{\"formatVersion\": 1, \"name\": \"t\"}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        work.path().join("loop.xml"),
+        "<WFProcess name='Loop'>\
+           <Variable name='i' value='0' output='true'/>\
+           <Activity name='start'><Transition to='Again'/></Activity>\
+           <Activity name='Again'>\
+             <Action><expression><set name='i'><add><ref>i</ref><i>1</i></add></set></expression></Action>\
+             <Transition to='Again'><lt><ref>i</ref><i>3</i></lt></Transition>\
+             <Transition to='end'/>\
+           </Activity>\
+           <Activity name='end'/>\
+         </WFProcess>",
+    )
+    .unwrap();
+    let run_in = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_bpe"))
+            .current_dir(work.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run_in(&["import", "repo", "loop.xml"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(repo.join("TaskDefinition/loop.json").exists());
+    let out = run_in(&["run", "repo", "Loop", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report_text = report.to_string();
+    assert!(report_text.contains("completed"), "{report_text}");
+    assert!(report_text.contains("\"i\":3"), "{report_text}");
+}

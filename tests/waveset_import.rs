@@ -385,3 +385,11 @@ fn transition_to_unknown_activity_warns_at_the_activity() {
         .unwrap();
     assert_eq!((w.line, w.column), (2, 1));
 }
+
+#[test]
+fn crlf_line_ends_read_as_lf_but_escaped_cr_survives() {
+    let imported = import("<Rule name='r'>\r\n  <s>a\r\nb\rc&#13;d</s>\r\n</Rule>\r\n");
+    assert_eq!(imported.rules[0].body, "\"a\\nb\\nc\\rd\"");
+    let imported = import("<Rule name='r'><argument value='x\r\ny'/></Rule>");
+    assert_eq!(imported.rules[0].body, "(argument value=\"x\\ny\")");
+}

@@ -234,3 +234,48 @@ fn structural_errors_have_positions() {
         assert!(e.column >= 1, "{xml:?}: {e}");
     }
 }
+
+mod fuzz {
+    use proptest::prelude::*;
+
+    const FIXTURE: &str = include_str!("fixtures/waveset/create-user.xml");
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Cutting, duplicating or replacing any part of a real document never
+        /// panics: the result is an import or an error with a position.
+        #[test]
+        fn damaged_documents_never_panic(
+            start in 0usize..FIXTURE.len(),
+            len in 0usize..200,
+            insert in prop::sample::select(vec![
+                "", "<", ">", "&", "&x;", "'", "\"", "’", "</Activity>", "<Action>",
+                "<s>", "<i>x</i>", "<!--", "]]>", "\u{0}", "<![CDATA[",
+            ]),
+        ) {
+            let mut start = start;
+            while !FIXTURE.is_char_boundary(start) {
+                start -= 1;
+            }
+            let mut end = (start + len).min(FIXTURE.len());
+            while !FIXTURE.is_char_boundary(end) {
+                end -= 1;
+            }
+            let damaged = format!("{}{}{}", &FIXTURE[..start], insert, &FIXTURE[end..]);
+            match bpe::waveset::import(&damaged) {
+                Ok(_) => {}
+                Err(e) => {
+                    prop_assert!(e.line >= 1 && e.column >= 1, "{e}");
+                    prop_assert!(!e.message.is_empty());
+                }
+            }
+        }
+
+        /// Arbitrary text never panics either.
+        #[test]
+        fn arbitrary_text_never_panics(text in "[<>/a-zA-Z='\" &;#!?\\[\\]\n-]{0,300}") {
+            let _ = bpe::waveset::import(&text);
+        }
+    }
+}

@@ -292,6 +292,28 @@ impl<'env> Evaluator<'env> {
     }
 
     /// Read a variable path: `name`, `a.b.c`, `list[0].x`.
+    /// Read a variable path and charge the budget for the size of the copy,
+    /// so values cannot grow exponentially (`(set name="l" (list $l $l))` in a
+    /// loop) or nest without bound within one evaluation.
+    fn read(&mut self, path: &str) -> R {
+        let v = self.read_path(path);
+        match &v {
+            Value::Null | Value::Int(_) => {}
+            other => {
+                let units = weight(other, self.remaining.saturating_add(1)).map_err(|()| {
+                    fail(
+                        "ref",
+                        format!(
+                            "${path} holds lists or maps nested deeper than {MAX_VALUE_DEPTH} levels"
+                        ),
+                    )
+                })?;
+                self.charge("ref", units)?;
+            }
+        }
+        Ok(v)
+    }
+
     fn read_path(&self, path: &str) -> Value {
         if !path.contains(['.', '[']) {
             return self.root_value(path);
@@ -344,7 +366,7 @@ impl<'env> Evaluator<'env> {
             Expr::Null => Value::Null,
             Expr::Int(i) => Value::Int(*i),
             Expr::Str(s) => Value::Str(s.clone()),
-            Expr::Ref(path) => self.read_path(path),
+            Expr::Ref(path) => self.read(path)?,
             Expr::Call(c) => self.eval_call(c)?,
         };
         if self.tracing > 0
@@ -364,6 +386,16 @@ impl<'env> Evaluator<'env> {
             ))));
         }
         self.remaining -= 1;
+        Ok(())
+    }
+
+    /// Spend `units` of the budget at once (for work proportional to data size).
+    fn charge(&mut self, function: &str, units: u64) -> Result<(), Flow> {
+        if units > self.remaining {
+            self.remaining = 0;
+            return self.spend(function);
+        }
+        self.remaining -= units;
         Ok(())
     }
 
@@ -458,7 +490,11 @@ impl<'env> Evaluator<'env> {
             .ok_or_else(|| fail(&c.name, format!("missing attribute {key}=\"…\"")))
     }
 
+    #[inline]
     fn int_of(&self, function: &str, position: usize, v: &Value) -> Result<Option<i64>, Flow> {
+        if let Value::Int(i) = v {
+            return Ok(Some(*i));
+        }
         coerce_int(v).ok_or_else(|| {
             fail(
                 function,
@@ -717,7 +753,10 @@ impl<'env> Evaluator<'env> {
         if name.is_null() {
             return Err(fail("ref", "the variable name evaluated to null"));
         }
-        Ok(with_text(&name, |n| self.read_path(n)))
+        match name {
+            Value::Str(n) => self.read(&n),
+            other => self.read(&other.to_text()),
+        }
     }
 
     fn set(&mut self, c: &Call) -> R {
@@ -745,6 +784,12 @@ impl<'env> Evaluator<'env> {
                 Value::Null => {}
                 Value::Str(s) => out.push_str(&s),
                 other => out.push_str(&other.to_text()),
+            }
+            if out.len() > MAX_TEXT_BYTES {
+                return Err(fail(
+                    "concat",
+                    format!("result longer than {} MiB", MAX_TEXT_BYTES >> 20),
+                ));
             }
         }
         Ok(Value::Str(out))
@@ -837,6 +882,16 @@ impl<'env> Evaluator<'env> {
         if s.is_null() {
             return Ok(Value::List(Vec::new()));
         }
+        let pieces = with_text(&s, |s| {
+            with_text(&sep, |sep| {
+                if sep.is_empty() {
+                    s.chars().count()
+                } else {
+                    s.matches(sep).count() + 1
+                }
+            })
+        });
+        self.charge("split", pieces as u64 / 16)?;
         let parts = with_text(&s, |s| {
             with_text(&sep, |sep| {
                 if s.is_empty() {
@@ -871,6 +926,7 @@ impl<'env> Evaluator<'env> {
         if len > 1_000_000 {
             return Err(fail("pad", format!("length {len} is too large")));
         }
+        self.charge("pad", len.saturating_sub(have) as u64 / 64)?;
         for _ in have..len {
             out.push(fill);
         }
@@ -922,35 +978,81 @@ impl<'env> Evaluator<'env> {
         Ok(Value::Map(out))
     }
 
+    /// The current value of variable `path` for an in-place update
+    /// (`append name=` …): a local is moved out (no copy — the caller writes
+    /// it back), anything else is read (and charged) as usual.
+    fn take_for_update(&mut self, path: &str) -> R {
+        if !path.contains(['.', '['])
+            && let Some(i) = self.local_index(path)
+        {
+            return Ok(std::mem::take(&mut self.locals[i].1));
+        }
+        self.read(path)
+    }
+
+    /// Evaluate all of `exprs` in order.
+    fn eval_all(&mut self, exprs: &[Expr]) -> Result<Vec<Value>, Flow> {
+        let mut out = Vec::with_capacity(exprs.len());
+        for e in exprs {
+            out.push(self.eval(e)?);
+        }
+        Ok(out)
+    }
+
+    /// The base value and the other arguments of a list/map update form:
+    /// with `name=` the arguments are evaluated first, then the variable is
+    /// taken for an in-place update; without, the first argument is the base.
+    fn update_operands(
+        &mut self,
+        c: &Call,
+        extra: Option<usize>,
+    ) -> Result<(Value, Vec<Value>), Flow> {
+        match c.attr("name") {
+            Some(name) => {
+                if let Some(n) = extra {
+                    self.arity(c, n, Some(n))?;
+                }
+                let rest = self.eval_all(&c.args)?;
+                Ok((self.take_for_update(name)?, rest))
+            }
+            None => {
+                match extra {
+                    Some(n) => self.arity(c, n + 1, Some(n + 1))?,
+                    None => self.arity(c, 1, None)?,
+                }
+                let base = self.eval(&c.args[0])?;
+                Ok((base, self.eval_all(&c.args[1..])?))
+            }
+        }
+    }
+
+    /// Return the updated value, or store it into the `name=` variable and return null.
+    fn update_result(&mut self, c: &Call, v: Value) -> R {
+        match c.attr("name") {
+            Some(name) => {
+                self.write_path(&c.name, name, v)?;
+                Ok(Value::Null)
+            }
+            None => Ok(v),
+        }
+    }
+
     /// `(append list x…)` / `(appendAll list other…)`, or with `name=` in place.
     fn append(&mut self, c: &Call, all: bool) -> R {
-        let target = c.attr("name");
-        let (mut base, rest) = match target {
-            Some(name) => (self.read_path(name), &c.args[..]),
-            None => {
-                self.arity(c, 1, None)?;
-                (self.eval(&c.args[0])?, &c.args[1..])
-            }
-        };
-        let mut items = match std::mem::take(&mut base) {
+        let (base, rest) = self.update_operands(c, None)?;
+        let mut items = match base {
             Value::Null => Vec::new(),
             Value::List(l) => l,
             scalar => vec![scalar],
         };
-        for e in rest {
-            match self.eval(e)? {
+        for v in rest {
+            match v {
                 Value::Null => {}
                 Value::List(l) if all => items.extend(l),
                 v => items.push(v),
             }
         }
-        match target {
-            Some(name) => {
-                self.write_path(&c.name, name, Value::List(items))?;
-                Ok(Value::Null)
-            }
-            None => Ok(Value::List(items)),
-        }
+        self.update_result(c, Value::List(items))
     }
 
     fn filter_list(&mut self, c: &Call, dups: bool) -> R {
@@ -960,6 +1062,10 @@ impl<'env> Evaluator<'env> {
             Value::List(l) => {
                 let mut out: Vec<Value> = Vec::with_capacity(l.len());
                 for v in l {
+                    if dups {
+                        // Quadratic: charge one unit per 64 comparisons.
+                        self.charge(&c.name, out.len() as u64 / 64)?;
+                    }
                     let keep = if dups {
                         !out.contains(&v)
                     } else {
@@ -993,17 +1099,7 @@ impl<'env> Evaluator<'env> {
     }
 
     fn setlist(&mut self, c: &Call) -> R {
-        let target = c.attr("name");
-        let (base, rest) = match target {
-            Some(name) => {
-                self.arity(c, 2, Some(2))?;
-                (self.read_path(name), &c.args[..])
-            }
-            None => {
-                self.arity(c, 3, Some(3))?;
-                (self.eval(&c.args[0])?, &c.args[1..])
-            }
-        };
+        let (base, rest) = self.update_operands(c, Some(2))?;
         let mut items = match base {
             Value::Null => Vec::new(),
             Value::List(l) => l,
@@ -1014,37 +1110,23 @@ impl<'env> Evaluator<'env> {
                 ));
             }
         };
-        let idx = self.eval(&rest[0])?;
+        let [idx, v]: [Value; 2] = rest
+            .try_into()
+            .map_err(|_| fail("setlist", "expects an index and a value"))?;
         let idx = match self.int_of("setlist", 2, &idx)? {
-            Some(i) if (0..=1_000_000).contains(&i) => i as usize,
+            Some(i) if (0..=MAX_SET_INDEX as i64).contains(&i) => i as usize,
             _ => return Err(fail("setlist", format!("bad index {}", trace_value(&idx)))),
         };
-        let v = self.eval(&rest[1])?;
+        self.charge("setlist", (idx.saturating_sub(items.len()) / 16) as u64)?;
         if items.len() <= idx {
             items.resize(idx + 1, Value::Null);
         }
         items[idx] = v;
-        match target {
-            Some(name) => {
-                self.write_path("setlist", name, Value::List(items))?;
-                Ok(Value::Null)
-            }
-            None => Ok(Value::List(items)),
-        }
+        self.update_result(c, Value::List(items))
     }
 
     fn putmap(&mut self, c: &Call) -> R {
-        let target = c.attr("name");
-        let (base, rest) = match target {
-            Some(name) => {
-                self.arity(c, 2, Some(2))?;
-                (self.read_path(name), &c.args[..])
-            }
-            None => {
-                self.arity(c, 3, Some(3))?;
-                (self.eval(&c.args[0])?, &c.args[1..])
-            }
-        };
+        let (base, rest) = self.update_operands(c, Some(2))?;
         let mut map = match base {
             Value::Null => BTreeMap::new(),
             Value::Map(m) => m,
@@ -1055,19 +1137,14 @@ impl<'env> Evaluator<'env> {
                 ));
             }
         };
-        let k = self.eval(&rest[0])?;
+        let [k, v]: [Value; 2] = rest
+            .try_into()
+            .map_err(|_| fail("putmap", "expects a key and a value"))?;
         if k.is_null() {
             return Err(fail("putmap", "the key is null"));
         }
-        let v = self.eval(&rest[1])?;
         map.insert(k.to_text(), v);
-        match target {
-            Some(name) => {
-                self.write_path("putmap", name, Value::Map(map))?;
-                Ok(Value::Null)
-            }
-            None => Ok(Value::Map(map)),
-        }
+        self.update_result(c, Value::Map(map))
     }
 
     // ---- functions, rules, host calls --------------------------------------------
@@ -1280,7 +1357,15 @@ impl<'env> Evaluator<'env> {
         for e in &c.args {
             args.push(self.eval(e)?);
         }
-        (host.call)(&args).map_err(|m| fail("invoke", format!("{name}: {m}")))
+        let v = (host.call)(&args).map_err(|m| fail("invoke", format!("{name}: {m}")))?;
+        let units = weight(&v, self.remaining.saturating_add(1)).map_err(|()| {
+            fail(
+                "invoke",
+                format!("{name}: result nested deeper than {MAX_VALUE_DEPTH} levels"),
+            )
+        })?;
+        self.charge("invoke", units)?;
+        Ok(v)
     }
 }
 
@@ -1289,76 +1374,104 @@ type Builtin = for<'a, 'b> fn(&'a mut Evaluator<'b>, &Call) -> R;
 
 /// The implementation of the function `name`, if it is known.
 fn builtin(name: &str) -> Option<Builtin> {
-    let f: Builtin = match name {
-        "add" => |ev, c| ev.arith(c, Arith::Add),
-        "sub" => |ev, c| ev.arith(c, Arith::Sub),
-        "mult" => |ev, c| ev.arith(c, Arith::Mult),
-        "div" => |ev, c| ev.arith(c, Arith::Div),
-        "mod" => |ev, c| ev.arith(c, Arith::Mod),
-        "eq" => |ev, c| ev.equality(c, false),
-        "neq" => |ev, c| ev.equality(c, true),
-        "cmp" => |ev, c| ev.cmp(c),
-        "gt" => |ev, c| ev.numeric_cmp(c, |a, b| a > b),
-        "lt" => |ev, c| ev.numeric_cmp(c, |a, b| a < b),
-        "gte" => |ev, c| ev.numeric_cmp(c, |a, b| a >= b),
-        "lte" => |ev, c| ev.numeric_cmp(c, |a, b| a <= b),
-        "and" => |ev, c| ev.and(c),
-        "or" => |ev, c| ev.or(c),
-        "not" => |ev, c| ev.unary(c, |v| Value::from_bool(!v.is_true())),
-        "isnull" => |ev, c| ev.unary(c, |v| Value::from_bool(v.is_null())),
-        "notnull" => |ev, c| ev.unary(c, |v| Value::from_bool(!v.is_null())),
-        "isTrue" => |ev, c| ev.unary(c, |v| Value::from_bool(boolish(&v))),
-        "isFalse" => |ev, c| ev.unary(c, |v| Value::from_bool(!boolish(&v))),
-        "select" => |ev, c| ev.select(c),
-        "cond" => |ev, c| ev.cond(c),
-        "switch" => |ev, c| ev.switch(c),
-        "block" => |ev, c| ev.block(c),
-        "dolist" => |ev, c| ev.dolist(c),
-        "while" => |ev, c| ev.while_loop(c),
-        "break" => |ev, c| ev.break_(c),
-        "ref" => |ev, c| ev.computed_ref(c),
-        "set" => |ev, c| ev.set(c),
-        "defvar" => |ev, c| ev.defvar(c),
-        "concat" => |ev, c| ev.concat(c),
-        "upcase" => |ev, c| ev.string_map(c, |s| s.to_uppercase()),
-        "downcase" => |ev, c| ev.string_map(c, |s| s.to_lowercase()),
-        "trim" => |ev, c| ev.string_map(c, |s| s.trim().to_string()),
-        "ltrim" => |ev, c| ev.string_map(c, |s| s.trim_start().to_string()),
-        "rtrim" => |ev, c| ev.string_map(c, |s| s.trim_end().to_string()),
-        "substr" => |ev, c| ev.substr(c),
-        "indexOf" => |ev, c| ev.index_of(c),
-        "length" => |ev, c| ev.length(c),
-        "split" => |ev, c| ev.split(c),
-        "pad" => |ev, c| ev.pad(c),
-        "contains" => |ev, c| ev.contains(c),
-        "list" => |ev, c| ev.list(c, false),
-        "array" => |ev, c| ev.list(c, true),
-        "map" => |ev, c| ev.map(c),
-        "append" => |ev, c| ev.append(c, false),
-        "appendAll" => |ev, c| ev.append(c, true),
-        "filterdup" => |ev, c| ev.filter_list(c, true),
-        "filternull" => |ev, c| ev.filter_list(c, false),
-        "get" => |ev, c| ev.get(c),
-        "setlist" => |ev, c| ev.setlist(c),
-        "putmap" => |ev, c| ev.putmap(c),
-        "defun" => |ev, c| ev.defun(c),
-        "call" => |ev, c| ev.call(c),
-        "rule" => |ev, c| ev.rule(c),
-        "invoke" => |ev, c| ev.invoke(c),
-        "script" => |_, _| {
-            Err(fail(
-                "script",
-                "embedded scripts (JavaScript/BeanShell) are not supported; write the logic as an expression",
-            ))
+    // Matching on the length first keeps the lookup to a few comparisons.
+    let f: Builtin = match name.len() {
+        2 => match name {
+            "eq" => |ev, c| ev.equality(c, false),
+            "gt" => |ev, c| ev.numeric_cmp(c, |a, b| a > b),
+            "lt" => |ev, c| ev.numeric_cmp(c, |a, b| a < b),
+            "or" => |ev, c| ev.or(c),
+            _ => return None,
         },
-        "case" => |_, _| Err(fail("case", "only valid as a child of (switch …)")),
-        "argument" => |_, _| {
-            Err(fail(
-                "argument",
-                "only valid as a child of (call …) or (rule …)",
-            ))
+        3 => match name {
+            "add" => |ev, c| ev.arith(c, Arith::Add),
+            "sub" => |ev, c| ev.arith(c, Arith::Sub),
+            "div" => |ev, c| ev.arith(c, Arith::Div),
+            "mod" => |ev, c| ev.arith(c, Arith::Mod),
+            "neq" => |ev, c| ev.equality(c, true),
+            "cmp" => |ev, c| ev.cmp(c),
+            "gte" => |ev, c| ev.numeric_cmp(c, |a, b| a >= b),
+            "lte" => |ev, c| ev.numeric_cmp(c, |a, b| a <= b),
+            "and" => |ev, c| ev.and(c),
+            "not" => |ev, c| ev.unary(c, |v| Value::from_bool(!v.is_true())),
+            "ref" => |ev, c| ev.computed_ref(c),
+            "set" => |ev, c| ev.set(c),
+            "pad" => |ev, c| ev.pad(c),
+            "map" => |ev, c| ev.map(c),
+            "get" => |ev, c| ev.get(c),
+            _ => return None,
         },
-        "defarg" => |_, _| Err(fail("defarg", "only valid as a child of (defun …)")),
+        4 => match name {
+            "mult" => |ev, c| ev.arith(c, Arith::Mult),
+            "cond" => |ev, c| ev.cond(c),
+            "trim" => |ev, c| ev.string_map(c, |s| s.trim().to_string()),
+            "list" => |ev, c| ev.list(c, false),
+            "call" => |ev, c| ev.call(c),
+            "rule" => |ev, c| ev.rule(c),
+            "case" => |_, _| Err(fail("case", "only valid as a child of (switch …)")),
+            _ => return None,
+        },
+        5 => match name {
+            "block" => |ev, c| ev.block(c),
+            "while" => |ev, c| ev.while_loop(c),
+            "break" => |ev, c| ev.break_(c),
+            "ltrim" => |ev, c| ev.string_map(c, |s| s.trim_start().to_string()),
+            "rtrim" => |ev, c| ev.string_map(c, |s| s.trim_end().to_string()),
+            "split" => |ev, c| ev.split(c),
+            "array" => |ev, c| ev.list(c, true),
+            "defun" => |ev, c| ev.defun(c),
+            _ => return None,
+        },
+        6 => match name {
+            "isnull" => |ev, c| ev.unary(c, |v| Value::from_bool(v.is_null())),
+            "isTrue" => |ev, c| ev.unary(c, |v| Value::from_bool(boolish(&v))),
+            "select" => |ev, c| ev.select(c),
+            "switch" => |ev, c| ev.switch(c),
+            "dolist" => |ev, c| ev.dolist(c),
+            "defvar" => |ev, c| ev.defvar(c),
+            "concat" => |ev, c| ev.concat(c),
+            "upcase" => |ev, c| ev.string_map(c, |s| s.to_uppercase()),
+            "substr" => |ev, c| ev.substr(c),
+            "length" => |ev, c| ev.length(c),
+            "append" => |ev, c| ev.append(c, false),
+            "putmap" => |ev, c| ev.putmap(c),
+            "invoke" => |ev, c| ev.invoke(c),
+            "script" => |_, _| {
+                Err(fail(
+                    "script",
+                    "embedded scripts (JavaScript/BeanShell) are not supported; write the logic as an expression",
+                ))
+            },
+            "defarg" => |_, _| Err(fail("defarg", "only valid as a child of (defun …)")),
+            _ => return None,
+        },
+        7 => match name {
+            "notnull" => |ev, c| ev.unary(c, |v| Value::from_bool(!v.is_null())),
+            "isFalse" => |ev, c| ev.unary(c, |v| Value::from_bool(!boolish(&v))),
+            "indexOf" => |ev, c| ev.index_of(c),
+            "setlist" => |ev, c| ev.setlist(c),
+            _ => return None,
+        },
+        8 => match name {
+            "downcase" => |ev, c| ev.string_map(c, |s| s.to_lowercase()),
+            "contains" => |ev, c| ev.contains(c),
+            "argument" => |_, _| {
+                Err(fail(
+                    "argument",
+                    "only valid as a child of (call …) or (rule …)",
+                ))
+            },
+            _ => return None,
+        },
+        9 => match name {
+            "appendAll" => |ev, c| ev.append(c, true),
+            "filterdup" => |ev, c| ev.filter_list(c, true),
+            _ => return None,
+        },
+        10 => match name {
+            "filternull" => |ev, c| ev.filter_list(c, false),
+            _ => return None,
+        },
         _ => return None,
     };
     Some(f)
@@ -1518,6 +1631,50 @@ fn walk<'v>(mut v: &'v Value, segs: &[Seg<'_>]) -> Option<&'v Value> {
     }
     Some(v)
 }
+
+/// Deepest nesting of lists and maps a variable may hold when read: below
+/// serde_json's recursion limit (128), so every value the engine persists can
+/// be loaded again, and far from any stack limit when values are dropped or
+/// compared.
+pub const MAX_VALUE_DEPTH: usize = 100;
+
+/// Budget units a copy of `v` costs: one per 16 list elements or map entries
+/// and one per KiB of text. Walks iteratively and stops once `cap` is reached.
+/// `Err(())` when the value nests deeper than [`MAX_VALUE_DEPTH`].
+fn weight(v: &Value, cap: u64) -> Result<u64, ()> {
+    let (mut elements, mut bytes) = (0u64, 0u64);
+    let mut stack = vec![(v, 0usize)];
+    while let Some((v, depth)) = stack.pop() {
+        match v {
+            Value::Null | Value::Int(_) => {}
+            Value::Str(s) => bytes += s.len() as u64,
+            Value::List(l) => {
+                if depth >= MAX_VALUE_DEPTH {
+                    return Err(());
+                }
+                elements += l.len() as u64;
+                stack.extend(l.iter().map(|x| (x, depth + 1)));
+            }
+            Value::Map(m) => {
+                if depth >= MAX_VALUE_DEPTH {
+                    return Err(());
+                }
+                elements += m.len() as u64;
+                for (k, x) in m {
+                    bytes += k.len() as u64;
+                    stack.push((x, depth + 1));
+                }
+            }
+        }
+        if elements / 16 + bytes / 1024 >= cap {
+            break;
+        }
+    }
+    Ok(elements / 16 + bytes / 1024)
+}
+
+/// Longest string `concat` builds.
+const MAX_TEXT_BYTES: usize = 16 * 1024 * 1024;
 
 /// Largest list index `set` will create (extending with nulls).
 const MAX_SET_INDEX: usize = 1_000_000;

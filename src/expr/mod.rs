@@ -14,8 +14,8 @@ mod value;
 
 pub use ast::*;
 pub use eval::{
-    DEFAULT_BUDGET, Env, EvalError, MAX_EVAL_DEPTH, MapEnv, RuleDef, eval, eval_rule,
-    eval_with_budget, loose_eq,
+    DEFAULT_BUDGET, Env, EvalError, MAX_EVAL_DEPTH, MAX_VALUE_DEPTH, MapEnv, RuleDef, eval,
+    eval_rule, eval_with_budget, loose_eq,
 };
 pub use functions::{Category, FunctionInfo, function, functions};
 pub use invoke::{HostFunction, host_function, host_functions};

@@ -375,7 +375,10 @@ impl Repository {
             Some(existing) => self.root.join(&existing.path),
             None => self.definition_path_for(&def.name),
         };
-        save_definition_file(&self.root, &path, def)?;
+        // `path` is under `root` already; with a relative root, joining it again
+        // would write to `root/root/...`.
+        let rel = path.strip_prefix(&self.root).unwrap_or(&path);
+        save_definition_file(&self.root, rel, def)?;
         Ok(path)
     }
 }

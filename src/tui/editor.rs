@@ -678,7 +678,9 @@ fn follow(app: &mut App) {
     let Some(a) = ed.selection.activity() else {
         return;
     };
-    let act = &ed.def.process.activities[a];
+    let Some(act) = ed.def.process.activities.get(a) else {
+        return;
+    };
     // From a selected transition, follow that one; else the first.
     let t = match ed.selection {
         ElementRef::Transition(_, i) => act.transitions.get(i),
@@ -944,12 +946,16 @@ pub fn prompt_accepted(app: &mut App, purpose: PromptPurpose, text: &str) -> Res
             };
             let mut edits = vec![Edit::AddActivity { at, activity }];
             // Connect from the selected activity, so the new one is reachable.
-            if let Some(a) = after.filter(|&a| !ed.def.process.activities[a].is_end()) {
+            // (The workflow may have been reloaded while the prompt was open.)
+            if let Some((a, act)) = after
+                .and_then(|a| ed.def.process.activities.get(a).map(|x| (a, x)))
+                .filter(|(_, x)| !x.is_end())
+            {
                 let transition = Transition {
                     to: text.to_string(),
                     ..Default::default()
                 };
-                let n = ed.def.process.activities[a].transitions.len();
+                let n = act.transitions.len();
                 edits.push(Edit::AddTransition {
                     activity: a,
                     at: n,
@@ -1297,7 +1303,12 @@ pub fn restore_recovery(app: &mut App, file: &Path, copy: recovery::RecoveryCopy
     let Some(ed) = app.editor.as_ref() else {
         return;
     };
-    if ed.read_only().is_some() {
+    if let Some(holder) = ed.read_only() {
+        let msg = format!(
+            "cannot restore {} now: it is being edited by {holder} (the copy is kept)",
+            copy.definition.name
+        );
+        app.error(msg);
         return;
     }
     let name = copy.definition.name.clone();

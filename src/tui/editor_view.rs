@@ -205,7 +205,8 @@ fn view_properties(ed: &EditorState, t: &Theme, frame: &mut Frame, area: Rect) {
         })
         .max()
         .unwrap_or(4)
-        .min(18);
+        .min(18)
+        .min(usize::from(rows_area.width / 3).max(6));
     let height = usize::from(rows_area.height);
     let offset = ed.prop_cursor.saturating_sub(height.saturating_sub(2));
     let mut lines = Vec::new();
@@ -222,7 +223,10 @@ fn view_properties(ed: &EditorState, t: &Theme, frame: &mut Frame, area: Rect) {
                 };
                 let mut spans = vec![
                     Span::raw(marker.to_string()),
-                    Span::styled(format!("{:<label_w$} ", f.label), t.label()),
+                    Span::styled(
+                        format!("{:<label_w$} ", properties::short(&f.label, label_w)),
+                        t.label(),
+                    ),
                     Span::raw(value),
                 ];
                 if !f.hint.is_empty() {

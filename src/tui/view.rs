@@ -269,7 +269,17 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
 }
 
 fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, width: u16, app: &App) {
-    let r = centered(area, width, lines.len() as u16 + 2);
+    // Tall enough for the wrapped lines.
+    let inner_w = usize::from(width.min(area.width).saturating_sub(2)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|l| l.width().div_ceil(inner_w).max(1))
+        .sum();
+    let r = centered(
+        area,
+        width,
+        u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2),
+    );
     frame.render_widget(Clear, r);
     let block = Block::default()
         .borders(Borders::ALL)

@@ -161,9 +161,10 @@ impl<'a> Cursor<'a> {
                 Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) => {
                     // The common case is one plain text event: borrow it.
                     let mut text: Cow<'a, str> = match ev {
-                        Event::Text(t) => t
-                            .decode()
-                            .map_err(|e| self.error(offset, format!("bad text: {e}")))?,
+                        Event::Text(t) => normalize_newlines(
+                            t.decode()
+                                .map_err(|e| self.error(offset, format!("bad text: {e}")))?,
+                        ),
                         other => {
                             let mut s = String::new();
                             self.append_text(&mut s, other, offset)?;
@@ -247,7 +248,7 @@ impl<'a> Cursor<'a> {
                 let s = t
                     .decode()
                     .map_err(|e| self.error(offset, format!("bad text: {e}")))?;
-                out.push_str(&s);
+                out.push_str(&normalize_newlines(s));
             }
             Event::CData(c) => {
                 let s = c
@@ -293,7 +294,8 @@ impl<'a> Cursor<'a> {
                 .to_string();
             let raw = std::str::from_utf8(&a.value)
                 .map_err(|_| self.error(offset, "attribute value is not UTF-8"))?;
-            let value = unescape_attr(raw)
+            let raw = normalize_newlines(Cow::Borrowed(raw));
+            let value = unescape_attr(&raw)
                 .map_err(|m| self.error(offset, format!("attribute {key} of <{name}>: {m}")))?;
             attrs.push((key, value.into_owned()));
         }
@@ -422,4 +424,14 @@ fn element_name_at(src: &str, offset: usize) -> &str {
         .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
         .unwrap_or(rest.len());
     &rest[..end]
+}
+
+/// XML end-of-line handling: literal CR LF and lone CR read as LF (a CR written as
+/// `&#13;` arrives as a reference and is kept).
+fn normalize_newlines(s: Cow<'_, str>) -> Cow<'_, str> {
+    if s.contains('\r') {
+        Cow::Owned(s.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        s
+    }
 }

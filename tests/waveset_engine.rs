@@ -1,0 +1,290 @@
+//! Imported Waveset workflows run with DOMAIN.md semantics: transition conditions,
+//! arithmetic coercion, loops, rules chosen at run time, manual actions with returns.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use bpe::engine::{Case, MemoryCatalog, Runtime, path_of, pin};
+use bpe::expr::Value;
+use bpe::model::InstanceStatus;
+use bpe::services::{CallContext, CommandOutput, Effect, ServiceError, Services};
+use bpe::waveset::{self, Imported};
+
+/// Records calls; `echo` returns its `value` argument.
+#[derive(Default)]
+struct Recorder {
+    calls: Vec<(String, BTreeMap<String, Value>)>,
+    effects: Vec<Effect>,
+}
+
+impl Services for Recorder {
+    fn call(
+        &mut self,
+        op: &str,
+        args: &BTreeMap<String, Value>,
+        _cx: &mut CallContext<'_>,
+    ) -> Result<Value, ServiceError> {
+        self.calls.push((op.to_string(), args.clone()));
+        match op {
+            "echo" => Ok(args.get("value").cloned().unwrap_or_default()),
+            other => Err(ServiceError::new(format!(
+                "Unknown WorkflowServices op: {other}"
+            ))),
+        }
+    }
+    fn run_command(
+        &mut self,
+        _argv: &[String],
+        _timeout: Duration,
+        _cap: usize,
+    ) -> Result<CommandOutput, ServiceError> {
+        Err(ServiceError::new("commands are off in this test"))
+    }
+    fn effects(&self) -> &[Effect] {
+        &self.effects
+    }
+}
+
+struct World {
+    services: Recorder,
+    catalog: MemoryCatalog,
+}
+
+impl World {
+    fn from_xml(xml: &str) -> World {
+        let Imported {
+            definitions, rules, ..
+        } = waveset::import(xml).unwrap_or_else(|e| panic!("{e}"));
+        World {
+            services: Recorder::default(),
+            catalog: MemoryCatalog::new(definitions, &rules),
+        }
+    }
+    fn rt(&mut self) -> Runtime<'_> {
+        Runtime {
+            services: &mut self.services,
+            catalog: &mut self.catalog,
+        }
+    }
+    fn run(&mut self, name: &str, inputs: &[(&str, Value)]) -> Case {
+        let inputs: BTreeMap<String, Value> = inputs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        let def = bpe::engine::Catalog::resolve(&mut self.catalog, name)
+            .unwrap()
+            .1;
+        let mut case = Case::start(&def, pin(&def), &inputs, "tester", &self.catalog);
+        case.run(&mut self.rt());
+        case
+    }
+}
+
+fn var(case: &mut Case, name: &str) -> Value {
+    case.instance()
+        .variables
+        .get(name)
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn path(case: &mut Case) -> Vec<String> {
+    path_of(&case.instance().history)
+}
+
+const ARITHMETIC: &str = r#"<?xml version='1.0' encoding='UTF-8'?>
+<!DOCTYPE TaskDefinition PUBLIC 'waveset.dtd' 'waveset.dtd'>
+<TaskDefinition name='Arithmetic' id='#ID#TaskDefinition:Arithmetic'>
+  <Extension>
+    <WFProcess name='Arithmetic'>
+      <Variable name='n' value='40'/>
+      <Variable name='label'/>
+      <Activity id='0' name='start'>
+        <Transition to='Compute'/>
+      </Activity>
+      <Activity id='1' name='Compute'>
+        <Action id='0'>
+          <expression>
+            <set name='n'>
+              <add><ref>n</ref><i>1</i><s>1</s><null/></add>
+            </set>
+          </expression>
+        </Action>
+        <Transition to='Big'>
+          <gt><ref>n</ref><i>41</i></gt>
+        </Transition>
+        <Transition to='Small'/>
+      </Activity>
+      <Activity id='2' name='Big'>
+        <Action id='0'>
+          <expression><set name='label'><s>big</s></set></expression>
+        </Action>
+        <Transition to='end'/>
+      </Activity>
+      <Activity id='3' name='Small'>
+        <Transition to='end'/>
+      </Activity>
+      <Activity id='4' name='end'/>
+    </WFProcess>
+  </Extension>
+</TaskDefinition>
+"#;
+
+#[test]
+fn arithmetic_coerces_numeric_strings_and_the_first_true_transition_wins() {
+    let mut world = World::from_xml(ARITHMETIC);
+    let mut case = world.run("Arithmetic", &[]);
+    assert_eq!(case.status(), InstanceStatus::Completed);
+    // "40" + 1 + "1" + null = 42 (strings coerced, null ignored).
+    assert_eq!(var(&mut case, "n"), Value::Int(42));
+    assert_eq!(var(&mut case, "label"), Value::Str("big".into()));
+    assert_eq!(path(&mut case), ["start", "Compute", "Big", "end"]);
+}
+
+const LOOP: &str = r#"<WFProcess name='Loop'>
+  <Variable name='i' value='0'/>
+  <Variable name='trail'><list/></Variable>
+  <Activity name='start'><Transition to='Again'/></Activity>
+  <Activity name='Again'>
+    <Action>
+      <expression>
+        <block>
+          <set name='i'><add><ref>i</ref><i>1</i></add></set>
+          <set name='trail'><append><ref>trail</ref><ref>i</ref></append></set>
+        </block>
+      </expression>
+    </Action>
+    <Transition to='Again'><lt><ref>i</ref><i>5</i></lt></Transition>
+    <Transition to='end'/>
+  </Activity>
+  <Activity name='end'/>
+</WFProcess>"#;
+
+#[test]
+fn loops_run_until_their_condition_fails() {
+    let mut world = World::from_xml(LOOP);
+    let mut case = world.run("Loop", &[]);
+    assert_eq!(case.status(), InstanceStatus::Completed);
+    assert_eq!(var(&mut case, "i"), Value::Int(5));
+    assert_eq!(
+        path(&mut case),
+        ["start", "Again", "Again", "Again", "Again", "Again", "end"]
+    );
+}
+
+const RULES: &str = r#"<Waveset>
+  <Rule name='Greeting Formal'>
+    <RuleArgument name='who'/>
+    <concat><s>Dear </s><ref>who</ref></concat>
+  </Rule>
+  <Rule name='Greeting Casual'>
+    <RuleArgument name='who'/>
+    <RuleArgument name='punct' value='!'/>
+    <concat><s>Hi </s><ref>who</ref><ref>punct</ref></concat>
+  </Rule>
+  <WFProcess name='Greet'>
+    <Variable name='style' input='true'/>
+    <Variable name='name' input='true'/>
+    <Variable name='greeting'/>
+    <Activity name='start'><Transition to='Pick'/></Activity>
+    <Activity name='Pick'>
+      <Action>
+        <expression>
+          <set name='greeting'>
+            <rule>
+              <concat><s>Greeting </s><ref>style</ref></concat>
+              <argument name='who' value='$(name)'/>
+            </rule>
+          </set>
+        </expression>
+      </Action>
+      <Transition to='end'/>
+    </Activity>
+    <Activity name='end'/>
+  </WFProcess>
+</Waveset>"#;
+
+#[test]
+fn rules_are_chosen_at_run_time() {
+    let mut world = World::from_xml(RULES);
+    let mut case = world.run(
+        "Greet",
+        &[
+            ("style", Value::Str("Casual".into())),
+            ("name", Value::Str("Ada".into())),
+        ],
+    );
+    assert_eq!(
+        case.status(),
+        InstanceStatus::Completed,
+        "{:?}",
+        case.instance().result
+    );
+    // `value='$(name)'` on an XPRESS <argument> is literal text, as in XPRESS.
+    assert_eq!(var(&mut case, "greeting"), Value::Str("Hi $(name)!".into()));
+    let mut case = world.run(
+        "Greet",
+        &[
+            ("style", Value::Str("Formal".into())),
+            ("name", Value::Str("Ada".into())),
+        ],
+    );
+    assert_eq!(
+        var(&mut case, "greeting"),
+        Value::Str("Dear $(name)".into())
+    );
+}
+
+const APPROVAL: &str = r#"<TaskDefinition name='Approve Access'>
+  <Extension>
+    <WFProcess name='Approve Access'>
+      <Variable name='approver' input='true'/>
+      <Variable name='approved' value='false'/>
+      <Activity id='0' name='start'><Transition to='Ask'/></Activity>
+      <Activity id='1' name='Ask'>
+        <ManualAction id='0' name='approve' timeout='60'>
+          <Owner name='$(approver)'/>
+          <Variable name='APPROVAL' value='false'/>
+          <ExposedVariables><List><String>APPROVAL</String></List></ExposedVariables>
+          <EditableVariables><List><String>APPROVAL</String></List></EditableVariables>
+          <Return from='APPROVAL' to='approved'/>
+        </ManualAction>
+        <Transition to='Escalate'><ref>WF_ACTION_TIMEOUT</ref></Transition>
+        <Transition to='Grant'><eq><ref>approved</ref><s>true</s></eq></Transition>
+        <Transition to='end'/>
+      </Activity>
+      <Activity id='2' name='Grant'>
+        <Action id='0' application='com.waveset.session.WorkflowServices'>
+          <Argument name='op' value='echo'/>
+          <Argument name='value' value='$(approved)'/>
+          <Return from='WF_ACTION_RESULT' to='granted'/>
+        </Action>
+        <Transition to='end'/>
+      </Activity>
+      <Activity id='3' name='Escalate'><Transition to='end'/></Activity>
+      <Activity id='4' name='end'/>
+    </WFProcess>
+  </Extension>
+</TaskDefinition>"#;
+
+#[test]
+fn manual_action_suspends_and_its_return_decides_the_transition() {
+    let mut world = World::from_xml(APPROVAL);
+    let mut case = world.run("Approve Access", &[("approver", Value::Str("boss".into()))]);
+    assert_eq!(case.status(), InstanceStatus::Suspended);
+    let mut item = case.take_outbox().created.remove(0);
+    assert_eq!(item.owner, "boss");
+    item.complete = true;
+    item.decision = Some("approve".into());
+    item.variables
+        .insert("APPROVAL".into(), Value::Str("true".into()));
+    case.complete_work_item(&item, &mut world.rt()).unwrap();
+    case.run(&mut world.rt());
+    assert_eq!(case.status(), InstanceStatus::Completed);
+    assert_eq!(path(&mut case), ["start", "Ask", "Grant", "end"]);
+    assert_eq!(var(&mut case, "approved"), Value::Str("true".into()));
+    // The service action received the returned value through `value='$(approved)'`.
+    let (op, args) = &world.services.calls[0];
+    assert_eq!(op, "echo");
+    assert_eq!(args.get("value"), Some(&Value::Str("true".into())));
+}
