@@ -718,6 +718,11 @@ fn tracing_goes_to_the_env() {
             "(cond 1 \"big\") -> \"big\"".to_string(),
         ]
     );
+    // Long values are cut.
+    let mut env = MapEnv::new();
+    run_in(r#"(block trace="true" (pad "x" 5000))"#, &mut env).unwrap();
+    assert!(env.traces[0].ends_with('…'), "{}", env.traces[0]);
+    assert!(env.traces[0].chars().count() < 300);
     // Errors are traced too, and nothing is traced outside the block.
     let mut env = MapEnv::new();
     assert!(run_in(r#"(block trace="true" (div 1 0))"#, &mut env).is_err());

@@ -404,3 +404,110 @@ fn rules_and_templates_round_trip() {
         body: "  Dear $(firstName),\r\n\n<b>welcome</b>\n  ".to_string(),
     });
 }
+
+mod generated {
+    use bpe::expr::{self, Call, Expr};
+    use bpe::model::{Action, ActionKind, Argument, Transition, Variable};
+    use proptest::prelude::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        // Quotes, markup, placeholders, entities, whitespace, non-ASCII.
+        "[a-zA-Z0-9 '\"<>&;$(){}\\[\\]\\\\\n\t\r‘’“”é→-]{0,12}"
+    }
+
+    fn name() -> impl Strategy<Value = String> {
+        "[a-z_][a-zA-Z0-9_.:-]{0,6}"
+    }
+
+    fn path() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-zA-Z_][a-zA-Z0-9_.]{0,8}",
+            "[a-zA-Z][a-z 0-9-]{0,8}[a-z]",
+        ]
+    }
+
+    fn expr_tree() -> impl Strategy<Value = Expr> {
+        let leaf = prop_oneof![
+            Just(Expr::Null),
+            any::<i64>().prop_map(Expr::Int),
+            text().prop_map(Expr::Str),
+            path().prop_map(Expr::Ref),
+        ];
+        leaf.prop_recursive(4, 24, 4, |inner| {
+            (
+                name(),
+                prop::collection::vec((name(), text()), 0..3),
+                prop::collection::vec(inner, 0..4),
+            )
+                .prop_map(|(name, mut attrs, args)| {
+                    attrs.sort();
+                    attrs.dedup_by(|a, b| a.0 == b.0);
+                    Expr::Call(Call { name, attrs, args })
+                })
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Any expression, in every slot that holds one, survives export and import.
+        #[test]
+        fn any_expression_survives_every_slot(e in expr_tree(), lit in text()) {
+            let text = expr::print(&e);
+            prop_assume!(expr::parse(&text).as_ref() == Ok(&e));
+            let mut def = super::everything();
+            let work = &mut def.process.activities[1];
+            work.transitions[0].condition = Some(text.clone());
+            work.variables.push(Variable {
+                name: "generated".to_string(),
+                value: Some(text.clone()),
+                ..Variable::default()
+            });
+            work.actions.push(Action {
+                name: String::new(),
+                condition: Some(text.clone()),
+                variables: Vec::new(),
+                returns: Vec::new(),
+                comment: lit.clone(),
+                kind: ActionKind::Service {
+                    op: "audit".to_string(),
+                    arguments: vec![
+                        Argument { name: "a".to_string(), value: text.clone() },
+                        Argument { name: "b".to_string(), value: expr::print(&Expr::Str(lit.clone())) },
+                    ],
+                },
+            });
+            work.actions.push(Action {
+                name: lit.clone(),
+                condition: None,
+                variables: Vec::new(),
+                returns: Vec::new(),
+                comment: String::new(),
+                kind: ActionKind::Expression { expression: text.clone() },
+            });
+            work.transitions.push(Transition {
+                to: "end".to_string(),
+                condition: None,
+                comment: lit,
+            });
+            let xml = bpe::waveset::export_definition(&def);
+            let back = bpe::waveset::import(&xml).map_err(|e| TestCaseError::fail(format!("{e}\n{xml}")))?;
+            prop_assert_eq!(&back.definitions[0], &def);
+        }
+    }
+}
+
+#[test]
+fn expressions_xpress_cannot_spell_travel_verbatim() {
+    let mut def = everything();
+    def.process.activities[1]
+        .actions
+        .push(action(ActionKind::Expression {
+            expression: "(block (i) (s 1) (null) (ref) ${ padded })".to_string(),
+        }));
+    let xml = round_trip_definition(&def);
+    assert!(
+        xml.contains("bpeSource='(block (i) (s 1) (null) (ref) ${ padded })'"),
+        "{xml}"
+    );
+}

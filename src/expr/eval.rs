@@ -1568,7 +1568,14 @@ pub fn loose_eq(a: &Value, b: &Value) -> bool {
 
 /// Render a value for traces and messages: JSON, cut to a readable length.
 fn trace_value(v: &Value) -> String {
-    let s = v.to_string();
+    // Cut long strings before rendering so a huge value costs little.
+    let s = match v {
+        Value::Str(text) if text.len() > TRACE_VALUE_CHARS * 4 => {
+            let head: String = text.chars().take(TRACE_VALUE_CHARS).collect();
+            Value::Str(head).to_string()
+        }
+        other => other.to_string(),
+    };
     if s.chars().count() > TRACE_VALUE_CHARS {
         let cut: String = s.chars().take(TRACE_VALUE_CHARS).collect();
         format!("{cut}…")

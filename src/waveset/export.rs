@@ -138,7 +138,7 @@ struct Slot {
 impl Slot {
     fn of(text: &str, value_attr: Option<&'static str>) -> Slot {
         match expr::parse(text) {
-            Ok(e) => {
+            Ok(e) if xpress_can_write(&e) => {
                 let mut attrs = Vec::new();
                 if expr::print(&e) != text {
                     attrs.push(("bpeSource", text.to_string()));
@@ -154,11 +154,29 @@ impl Slot {
                     expr: Some(e),
                 }
             }
-            Err(_) => Slot {
+            // Text that does not parse, or an AST that XPRESS cannot spell (a call
+            // named like a literal element, e.g. `(i)`): verbatim only.
+            _ => Slot {
                 attrs: vec![("bpeSource", text.to_string())],
                 expr: None,
             },
         }
+    }
+}
+
+/// False when the XPRESS for `e` would read back as a different expression: a call
+/// named `i`, `s` or `null`, or a `ref` call without arguments, looks like a literal;
+/// a reference with surrounding whitespace would be trimmed.
+fn xpress_can_write(e: &Expr) -> bool {
+    match e {
+        Expr::Call(c) => {
+            let literal_like = matches!(c.name.as_str(), "i" | "s" | "null")
+                || (c.name == "ref" && c.args.is_empty());
+            !literal_like && c.args.iter().all(xpress_can_write)
+        }
+        // `<ref>` text is trimmed on import.
+        Expr::Ref(p) => !p.is_empty() && p.trim() == p,
+        _ => true,
     }
 }
 
