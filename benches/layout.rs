@@ -79,3 +79,28 @@ fn render_200x60_of_1000(bencher: divan::Bencher) {
     let vp = Rect::new(b.width / 4, b.height / 2, 200, 60);
     bencher.bench(|| layout::render(divan::black_box(&l), vp, Glyphs::Unicode));
 }
+
+/// Budget: under 20 ms to re-check a 1,000-activity definition with its source
+/// text (the editor re-validates after each edit).
+#[divan::bench]
+fn validate_1000(bencher: divan::Bencher) {
+    let def = bpe::model::TaskDefinition {
+        format_version: 1,
+        id: "td-bench".into(),
+        name: "Bench".into(),
+        description: String::new(),
+        task_type: "Workflow".into(),
+        executor: "bpe.workflow".into(),
+        exec_mode: Default::default(),
+        suspendable: true,
+        sync_control_allowed: true,
+        execution_limit: 0,
+        result_limit: 0,
+        progress_interval: 5000,
+        result_trace: false,
+        process: generated(1000),
+    };
+    let text = serde_json::to_string_pretty(&def).expect("serialisable");
+    let ctx = bpe::validate::RepoContext::default();
+    bencher.bench(|| bpe::validate::validate_definition(divan::black_box(&def), Some(&text), &ctx));
+}

@@ -530,6 +530,41 @@ pub fn layout(process: &Process) -> Layout {
         }
     }
 
+    // 6a'. Straighten: with several ports a box's ports are off its center, so
+    // move each box (top down) to where its incoming lines would run straight,
+    // as far as order and spacing allow; port offsets stay as assigned.
+    let out_off: Vec<i32> = chains.iter().map(|c| c.out_x - x[c.from]).collect();
+    let in_off: Vec<i32> = chains.iter().map(|c| c.in_x - x[c.to]).collect();
+    let mut incoming: Vec<Vec<(usize, i32)>> = vec![Vec::new(); total];
+    for (c, ch) in chains.iter().enumerate().filter(|(_, ch)| !ch.back) {
+        let last = ch.nodes.len() - 2;
+        for (i, w) in ch.nodes.windows(2).enumerate() {
+            let upper = if i == 0 { out_off[c] } else { 0 };
+            let lower = if i == last { in_off[c] } else { 0 };
+            incoming[w[1]].push((w[0], upper - lower));
+        }
+    }
+    for layer_nodes in layers.iter().skip(1) {
+        let desired: Vec<Option<f64>> = layer_nodes
+            .iter()
+            .map(|&v| {
+                let ins = &incoming[v];
+                (!ins.is_empty()).then(|| {
+                    ins.iter().map(|&(u, d)| (x[u] + d) as f64).sum::<f64>() / ins.len() as f64
+                })
+            })
+            .collect();
+        place_toward(layer_nodes, &desired, &width, &mut x);
+    }
+    let min_left = (0..total).map(|v| x[v] - width[v] / 2).min().unwrap_or(0);
+    for v in x.iter_mut() {
+        *v -= min_left;
+    }
+    for (c, ch) in chains.iter_mut().enumerate() {
+        ch.out_x = x[ch.from] + out_off[c];
+        ch.in_x = x[ch.to] + in_off[c];
+    }
+
     // 6b. Lanes for back edges, right of everything; nested loops get inner lanes.
     // Room for back-edge labels between the diagram and the first lane.
     let label_room = chains
@@ -800,6 +835,20 @@ fn barycenter(neighbours: &[usize], pos: &[usize]) -> Option<f64> {
 /// layer, keeping their order and spacing: isotonic regression (pool adjacent
 /// violators) on the desired positions minus the minimum offsets.
 fn place_layer(nodes: &[usize], neighbours: &[Vec<usize>], width: &[i32], x: &mut [i32]) {
+    let desired: Vec<Option<f64>> = nodes
+        .iter()
+        .map(|&v| {
+            (!neighbours[v].is_empty()).then(|| {
+                neighbours[v].iter().map(|&u| x[u] as f64).sum::<f64>() / neighbours[v].len() as f64
+            })
+        })
+        .collect();
+    place_toward(nodes, &desired, width, x);
+}
+
+/// Move a layer's nodes toward their desired centers (`None`: where they are),
+/// keeping order and spacing.
+fn place_toward(nodes: &[usize], desired: &[Option<f64>], width: &[i32], x: &mut [i32]) {
     if nodes.is_empty() {
         return;
     }
@@ -815,12 +864,8 @@ fn place_layer(nodes: &[usize], neighbours: &[Vec<usize>], width: &[i32], x: &mu
     // Blocks of (sum, count) over the targets y_i = desired_i - offset_i.
     let mut blocks: Vec<(f64, f64, usize)> = Vec::with_capacity(nodes.len());
     for (i, &v) in nodes.iter().enumerate() {
-        let desired = if neighbours[v].is_empty() {
-            x[v] as f64
-        } else {
-            neighbours[v].iter().map(|&u| x[u] as f64).sum::<f64>() / neighbours[v].len() as f64
-        };
-        blocks.push((desired - offset[i] as f64, 1.0, 1));
+        let want = desired[i].unwrap_or(x[v] as f64);
+        blocks.push((want - offset[i] as f64, 1.0, 1));
         while blocks.len() > 1 {
             let (s2, c2, k2) = blocks[blocks.len() - 1];
             let (s1, c1, k1) = blocks[blocks.len() - 2];

@@ -86,7 +86,7 @@ pub(crate) fn check(
         target,
         out,
     };
-    w.walk(&parsed);
+    w.walk(&parsed, "");
 }
 
 /// Byte offsets of each call's name (after `(`) and of each `$` reference,
@@ -149,7 +149,8 @@ impl Walker<'_, '_, '_> {
         self.scope.known.contains(name) || self.local.iter().any(|l| l == name)
     }
 
-    fn walk(&mut self, e: &Expr) {
+    /// `parent`: the name of the enclosing call (empty at the top).
+    fn walk(&mut self, e: &Expr, parent: &str) {
         match e {
             Expr::Ref(path) => {
                 let offset = self.refs.get(self.next_ref).copied();
@@ -178,7 +179,11 @@ impl Walker<'_, '_, '_> {
             Expr::Call(c) => {
                 let offset = self.calls.get(self.next_call).copied();
                 self.next_call += 1;
-                if expr::function(&c.name).is_none() {
+                if let Some(info) = expr::function(&c.name) {
+                    if let Some(problem) = misuse(c, info, parent) {
+                        self.report(Lint::BadCall, offset, problem);
+                    }
+                } else {
                     let hint = closest(&c.name, expr::functions().iter().map(|f| f.name))
                         .map(|n| format!(" (did you mean \"{n}\"?)"))
                         .unwrap_or_default();
@@ -213,13 +218,13 @@ impl Walker<'_, '_, '_> {
                     "dolist" => {
                         let mut args = c.args.iter();
                         if let Some(list) = args.next() {
-                            self.walk(list);
+                            self.walk(list, &c.name);
                         }
                         if let Some(name) = c.attr("name") {
                             self.local.push(name.to_string());
                         }
                         for a in args {
-                            self.walk(a);
+                            self.walk(a, &c.name);
                         }
                     }
                     "defun" => {
@@ -232,12 +237,12 @@ impl Walker<'_, '_, '_> {
                             }
                         }
                         for a in &c.args {
-                            self.walk(a);
+                            self.walk(a, &c.name);
                         }
                     }
                     _ => {
                         for a in &c.args {
-                            self.walk(a);
+                            self.walk(a, &c.name);
                             if let Expr::Call(d) = a
                                 && d.name == "defvar"
                                 && let Some(name) = d.attr("name")
@@ -252,6 +257,45 @@ impl Walker<'_, '_, '_> {
             Expr::Null | Expr::Int(_) | Expr::Str(_) => {}
         }
     }
+}
+
+/// What is wrong with a call of a known function, if anything: too few or too
+/// many children, a missing attribute, or an element outside its parent.
+fn misuse(c: &crate::expr::Call, info: &expr::FunctionInfo, parent: &str) -> Option<String> {
+    let name = &c.name;
+    if !info.standalone {
+        let parents: &[&str] = match name.as_str() {
+            "case" => &["switch"],
+            "argument" => &["call", "rule"],
+            "defarg" => &["defun"],
+            _ => &[],
+        };
+        if !parents.is_empty() && !parents.contains(&parent) {
+            return Some(format!(
+                "({name} …) belongs inside ({} …)",
+                parents.join(" …) or (")
+            ));
+        }
+    }
+    for attr in info.required_attrs {
+        if c.attr(attr).is_none() {
+            return Some(format!("({name} …) needs the attribute {attr}=\"…\""));
+        }
+    }
+    let n = c.args.len();
+    let max = info.max_args.unwrap_or(usize::MAX);
+    if n < info.min_args || n > max {
+        let expected = match info.max_args {
+            Some(m) if m == info.min_args => format!("{m}"),
+            Some(m) => format!("{} to {m}", info.min_args),
+            None => format!("at least {}", info.min_args),
+        };
+        return Some(format!(
+            "({name} …) takes {expected} argument(s), not {n}: {}",
+            info.signature
+        ));
+    }
+    None
 }
 
 #[cfg(test)]

@@ -70,11 +70,12 @@ pub enum Lint {
     UnknownEmailTemplate,
     NoDefaultTransition,
     UnreachableTransition,
+    BadCall,
     ShadowedVariable,
 }
 
 impl Lint {
-    pub const ALL: [Lint; 24] = [
+    pub const ALL: [Lint; 25] = [
         Lint::LoadError,
         Lint::NoStart,
         Lint::MultipleStarts,
@@ -98,6 +99,7 @@ impl Lint {
         Lint::UnknownEmailTemplate,
         Lint::NoDefaultTransition,
         Lint::UnreachableTransition,
+        Lint::BadCall,
         Lint::ShadowedVariable,
     ];
 
@@ -127,6 +129,7 @@ impl Lint {
             Lint::UnknownEmailTemplate => "W007",
             Lint::NoDefaultTransition => "W008",
             Lint::UnreachableTransition => "W009",
+            Lint::BadCall => "W010",
             Lint::ShadowedVariable => "I001",
         }
     }
@@ -167,6 +170,7 @@ impl Lint {
                 "exclusive activity without an unconditional last transition"
             }
             Lint::UnreachableTransition => "transition after an unconditional one",
+            Lint::BadCall => "function called with the wrong arguments",
             Lint::ShadowedVariable => "variable shadows a case variable",
         }
     }

@@ -367,6 +367,31 @@ fn w009_transition_after_unconditional() {
 }
 
 #[test]
+fn w010_bad_call() {
+    for (expr, needle) in [
+        ("(cond $decision)", "takes 2 to 3 argument(s), not 1"),
+        ("(set 1)", "needs the attribute name="),
+        ("(block (case 1 2))", "belongs inside (switch …)"),
+        ("(eq 1)", "takes 2 argument(s)"),
+    ] {
+        let mut j = base();
+        act(&mut j, 2)["actions"][1]["expression"] = json!(expr);
+        let (_, findings) = run_with(&j, &ctx());
+        let f = findings.iter().find(|f| f.id() == "W010");
+        assert!(
+            f.is_some_and(|f| f.message.contains(needle)),
+            "{expr}: {findings:?}"
+        );
+    }
+    let mut j = base();
+    act(&mut j, 2)["actions"][1]["expression"] = json!(
+        "(switch $decision (case \"a\" 1) (case default=\"true\" 2) (cond 1 2) (rule name=\"Derive Email\" (argument name=\"first\" value=\"x\")))"
+    );
+    assert!(!ids(&j).contains(&"W010"), "{:?}", run_with(&j, &ctx()).1);
+    assert!(!ids(&base()).contains(&"W010"));
+}
+
+#[test]
 fn i001_shadowed_variable() {
     let mut j = base();
     act(&mut j, 2)["variables"] = json!([{"name": "decision"}]);
