@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::list::{format_age, print_load_errors, write_table};
-use crate::repo::Repository;
 use crate::repo::cache::{self, CacheEntry, FileState};
 
 #[derive(clap::Args, Debug)]
@@ -24,8 +23,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let repo = Repository::open(&args.repo)
-        .with_context(|| format!("cannot open repository {}", args.repo.display()))?;
+    let repo = super::open_repository(&args.repo)?;
     print_load_errors(&args.repo, &repo.errors);
     let mut out = std::io::stdout().lock();
     if args.clear {

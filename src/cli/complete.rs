@@ -3,7 +3,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use super::run::{open, parse_sets, print_report, services_for};
+use super::open_repository;
+use super::run::{parse_sets, print_report, services_for};
 use crate::engine::store;
 use crate::services::Services;
 
@@ -30,7 +31,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let repo = open(&args.repo)?;
+    let repo = open_repository(&args.repo)?;
     let completion = store::Completion {
         decision: args.decision.clone(),
         comment: args.comment.clone().unwrap_or_default(),

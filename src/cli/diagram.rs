@@ -2,10 +2,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
-
 use crate::layout::{self, Glyphs};
-use crate::repo::{Repository, did_you_mean};
+use crate::repo::did_you_mean;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -20,8 +18,7 @@ pub struct Args {
 
 /// Print the whole diagram of a TaskDefinition: boxes, arrows, transition labels.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let repo = Repository::open(&args.repo)
-        .with_context(|| format!("cannot open repository {}", args.repo.display()))?;
+    let repo = super::open_repository(&args.repo)?;
     let Some(def) = repo.definition(&args.name) else {
         let names: Vec<&str> = repo
             .definitions

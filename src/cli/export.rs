@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::repo::{Repository, did_you_mean, save_atomic};
+use crate::repo::{did_you_mean, save_atomic};
 use crate::waveset;
 
 #[derive(clap::Args, Debug)]
@@ -28,8 +28,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let repo = Repository::open(&args.repo)
-        .with_context(|| format!("cannot open repository {}", args.repo.display()))?;
+    let repo = super::open_repository(&args.repo)?;
     let (kind, xml, names): (&str, Option<String>, Vec<&str>) = if args.rule {
         (
             "Rule",

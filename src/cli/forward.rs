@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use super::run::open;
+use super::open_repository;
 use crate::engine::store;
 
 #[derive(clap::Args, Debug)]
@@ -20,7 +20,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    open(&args.repo)?;
+    open_repository(&args.repo)?;
     let item = store::forward(
         &args.repo,
         &args.work_item,

@@ -68,8 +68,7 @@ impl Object {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let repo = Repository::open(&args.repo)
-        .with_context(|| format!("cannot open repository {}", args.repo.display()))?;
+    let repo = super::open_repository(&args.repo)?;
 
     let mut failed = false;
     let mut objects: Vec<(PathBuf, Object)> = Vec::new();

@@ -2,9 +2,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
-
-use crate::repo::{LoadError, Repository};
+use crate::repo::LoadError;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -19,8 +17,7 @@ pub struct Args {
 /// reported on stderr as `path:line:col: error: …`. Exit 0 even then: listing
 /// worked (`bpe validate` is the command that fails on problems).
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let repo = Repository::open(&args.repo)
-        .with_context(|| format!("cannot open repository {}", args.repo.display()))?;
+    let repo = super::open_repository(&args.repo)?;
     let mut defs: Vec<_> = repo.definitions.iter().collect();
     defs.sort_by(|a, b| a.value.name.cmp(&b.value.name).then(a.path.cmp(&b.path)));
     let mut out = std::io::stdout().lock();

@@ -26,6 +26,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "{} is not a repository directory",
         args.repo.display()
     );
+    super::housekeeping(&args.repo);
     let mut out = std::io::stdout().lock();
     if let Some(name) = &args.break_lock {
         let removed = match lock::break_lock(&args.repo, name) {

@@ -17,3 +17,29 @@ pub mod terminate;
 pub mod tui;
 pub mod validate;
 pub mod workitems;
+
+use std::path::Path;
+
+use anyhow::Context;
+
+use crate::repo::Repository;
+
+/// Open a repository the way every command (and the TUI) does: first apply what
+/// is due — time out work items whose `timeoutAt` has passed (resuming their
+/// cases) and remove expired finished instances — then load it.
+/// Housekeeping problems are warnings on stderr: the command itself still runs.
+pub fn open_repository(root: &Path) -> anyhow::Result<Repository> {
+    housekeeping(root);
+    Repository::open(root).with_context(|| format!("cannot open repository {}", root.display()))
+}
+
+/// The housekeeping half of [`open_repository`], for front-ends that load the
+/// repository themselves (the TUI, `bpe locks`). Nothing happens when `root` is
+/// not a directory: opening it reports that.
+pub fn housekeeping(root: &Path) {
+    if root.is_dir()
+        && let Err(e) = crate::engine::housekeeping(root)
+    {
+        eprintln!("bpe: warning: {e}");
+    }
+}

@@ -1,9 +1,11 @@
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
+
+use super::open_repository;
 
 use crate::engine::{self, store};
 use crate::expr::Value;
@@ -35,7 +37,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let repo = open(&args.repo)?;
+    let repo = open_repository(&args.repo)?;
     if repo.definition(&args.name).is_none() {
         let names: Vec<&str> = repo
             .definitions
@@ -72,17 +74,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot run '{}'", args.name))?;
     print_report(&report, services.effects(), args.dry_run, args.json)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Open a repository and do what every command does first: time out due work
-/// items (resuming their cases) and remove expired finished instances.
-/// Housekeeping problems are warnings: the command itself still runs.
-pub fn open(root: &Path) -> anyhow::Result<Repository> {
-    Repository::open(root).with_context(|| format!("cannot open repository {}", root.display()))?;
-    if let Err(e) = store::housekeeping(root) {
-        eprintln!("bpe: warning: {e}");
-    }
-    Repository::open(root).with_context(|| format!("cannot open repository {}", root.display()))
 }
 
 /// The repository's services with the runner's options.

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::list::print_load_errors;
-use crate::repo::{Repository, cache, did_you_mean};
+use crate::repo::{cache, did_you_mean};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -25,8 +25,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let repo = Repository::open(&args.repo)
-        .with_context(|| format!("cannot open repository {}", args.repo.display()))?;
+    let repo = super::open_repository(&args.repo)?;
     print_load_errors(&args.repo, &repo.errors);
     if repo.definition(&args.name).is_none() {
         let names: Vec<&str> = repo

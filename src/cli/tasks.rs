@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 
-use super::run::open;
+use super::open_repository;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -26,7 +26,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     {
         bail!("unknown status '{s}' (one of {})", STATUSES.join(", "));
     }
-    let repo = open(&args.repo)?;
+    let repo = open_repository(&args.repo)?;
     let mut list: Vec<_> = repo
         .instances
         .iter()

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use super::run::open;
+use super::open_repository;
 use crate::engine::store;
 
 #[derive(clap::Args, Debug)]
@@ -15,7 +15,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    open(&args.repo)?;
+    open_repository(&args.repo)?;
     let inst = store::terminate(&args.repo, &args.instance, "bpe terminate")
         .with_context(|| format!("cannot terminate {}", args.instance))?;
     println!(

@@ -16,6 +16,8 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let repository = args.repository.unwrap_or_else(|| PathBuf::from("."));
+    // Due work-item timeouts apply whenever a repository is opened, the TUI included.
+    super::housekeeping(&repository);
     let code = crate::tui::run(crate::tui::Options {
         repository,
         poll: args.poll,

@@ -3,8 +3,6 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
-
 use crate::repo::Repository;
 use crate::validate::{self, Finding};
 
@@ -18,8 +16,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let repo = Repository::open(&args.repo)
-        .with_context(|| format!("cannot open repository {}", args.repo.display()))?;
+    let repo = super::open_repository(&args.repo)?;
     let findings = validate::validate_repository(&repo);
     let mut stdout = std::io::stdout().lock();
     if args.json {

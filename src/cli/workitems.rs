@@ -2,7 +2,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::run::open;
+use super::open_repository;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -20,7 +20,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let repo = open(&args.repo)?;
+    let repo = open_repository(&args.repo)?;
     let mut list: Vec<_> = repo
         .work_items
         .iter()
