@@ -195,3 +195,46 @@ fn recovery_offer_80x24() {
     let mut app = app(dir.path());
     insta::assert_snapshot!(draw(&mut app, 80, 24).backend());
 }
+
+#[test]
+fn findings_in_properties_and_error_mark_on_the_box_120x40() {
+    let (_dir, mut app) = sample_app();
+    open(&mut app, "Onboard Employee");
+    let ed = app.editor.as_ref().unwrap();
+    let a = ed
+        .def
+        .process
+        .activities
+        .iter()
+        .position(|x| x.name == "Manager Approval")
+        .unwrap();
+    let mut broken = ed.def.clone();
+    broken.process.activities[a].transitions[0].to = "Nowhere".into();
+    assert!(editor::execute(
+        &mut app,
+        bpe::tui::command::Edit::Replace(Box::new(broken))
+    ));
+    editor::select(&mut app, ElementRef::Transition(a, 0));
+    press(&mut app, "w");
+    insta::assert_snapshot!(draw(&mut app, 120, 40).backend());
+}
+
+#[test]
+fn add_entry_picker_on_a_service_action_80x24() {
+    let (_dir, mut app) = sample_app();
+    open(&mut app, "Onboard Employee");
+    let a = app
+        .editor
+        .as_ref()
+        .unwrap()
+        .def
+        .process
+        .activities
+        .iter()
+        .position(|x| x.name == "Escalate to Second Level")
+        .unwrap();
+    // notify: template, to and cc are passed; variables (optional) is missing.
+    editor::select(&mut app, ElementRef::Action(a, 2));
+    press(&mut app, "w +");
+    insta::assert_snapshot!(draw(&mut app, 80, 24).backend());
+}

@@ -325,3 +325,55 @@ fn poll_mode_reloads_external_edits() {
     .unwrap();
     s.wait_for("reloaded Onboard Employee");
 }
+
+/// `bpe run` leaves a suspended case; the TUI approves its work item in the work
+/// items screen, and the tasks screen shows the case completed.
+#[test]
+fn approve_a_work_item_then_see_the_task_completed() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = copy_repo(&sample_repository());
+    let out = Command::new(env!("CARGO_BIN_EXE_bpe"))
+        .arg("run")
+        .arg(dir.path())
+        .args([
+            "Onboard Employee",
+            "--set",
+            "firstName=Ada",
+            "--set",
+            "lastName=Lovelace",
+        ])
+        .args(["--set", "department=Engineering", "--set", "title=Engineer"])
+        .args(["--set", "manager=jsmith", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(run["status"], "suspended", "{run:#}");
+    let instance = run["instance"].as_str().unwrap().to_string();
+    let s = Session::start("workitems", dir.path());
+    s.wait_for("Workflows");
+    s.keys(&["3"]);
+    s.wait_for("Work items");
+    // The item is jsmith's: show everyone's, then approve it.
+    s.keys(&["a"]);
+    s.wait_for("New hire Ada Lovelace");
+    s.keys(&["y"]);
+    s.wait_for("completed");
+    s.keys(&["2"]);
+    let screen = s.wait_for("Tasks");
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("completed") && l.contains("Onboard Employee")),
+        "{screen}"
+    );
+    let text = std::fs::read_to_string(dir.path().join(format!("TaskInstance/{instance}.json")))
+        .unwrap_or_default();
+    assert!(text.is_empty() || text.contains("\"completed\""), "{text}");
+}

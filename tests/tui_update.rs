@@ -928,3 +928,460 @@ fn walk(mut seed: u64) {
         }
     }
 }
+
+// ---- Adding and removing the entries of an action's lists (`+` / `-` in the properties pane).
+
+fn action_of(app: &bpe::tui::app::App, a: usize, i: usize) -> &bpe::model::Action {
+    &def(app).process.activities[a].actions[i]
+}
+
+fn picker_items(app: &bpe::tui::app::App) -> Vec<String> {
+    match &app.overlay {
+        Some(Overlay::Picker { items, .. }) => items.clone(),
+        _ => panic!("a picker is open"),
+    }
+}
+
+fn put_cursor_on(app: &mut bpe::tui::app::App, key: &str) {
+    let ed = app.editor.as_mut().unwrap();
+    ed.prop_cursor = ed
+        .rows()
+        .iter()
+        .position(|r| matches!(r, bpe::tui::properties::Row::Field(f) if f.key == key))
+        .unwrap_or_else(|| panic!("a row {key}"));
+}
+
+fn editing_key(app: &bpe::tui::app::App) -> Option<String> {
+    app.editor
+        .as_ref()
+        .unwrap()
+        .editing
+        .as_ref()
+        .map(|e| e.key.clone())
+}
+
+fn clear_field(app: &mut bpe::tui::app::App) {
+    for _ in 0..60 {
+        press(app, "backspace");
+    }
+}
+
+#[test]
+fn service_action_offers_missing_catalogue_arguments_first_then_undo() {
+    let (_dir, mut app) = sample();
+    let a = activity_index(&app, "Provision Accounts");
+    let before = def(&app).clone();
+    editor::select(&mut app, ElementRef::Action(a, 0));
+    press(&mut app, "w +");
+    let items = picker_items(&app);
+    // provision: accountId is passed; resource (optional) is missing.
+    assert_eq!(items[0], "argument resource (optional)");
+    assert!(items.contains(&"argument (another name)…".to_string()));
+    assert!(items.contains(&"return (from -> to)…".to_string()));
+    press(&mut app, "enter");
+    // Added with a placeholder value and opened for editing.
+    assert_eq!(editing_key(&app).as_deref(), Some("arg:resource"));
+    clear_field(&mut app);
+    type_text(&mut app, "\"ldap\"");
+    press(&mut app, "enter");
+    let ActionKind::Service { arguments, .. } = &action_of(&app, a, 0).kind else {
+        panic!("service");
+    };
+    assert_eq!(arguments.len(), 2);
+    assert_eq!(arguments[1].name, "resource");
+    assert_eq!(arguments[1].value, "\"ldap\"");
+    // Now every catalogue argument is passed: the picker starts with the lists.
+    press(&mut app, "+");
+    assert_eq!(picker_items(&app)[0], "argument (another name)…");
+    press(&mut app, "esc");
+    // Two commands: the value, then the argument itself.
+    press(&mut app, "u");
+    let ActionKind::Service { arguments, .. } = &action_of(&app, a, 0).kind else {
+        panic!("service");
+    };
+    assert_eq!(arguments[1].value, "$resource");
+    press(&mut app, "u");
+    assert_eq!(def(&app), &before);
+    press(&mut app, "U");
+    assert_eq!(
+        serde_json::to_value(action_of(&app, a, 0)).unwrap()["arguments"][1]["name"],
+        "resource"
+    );
+}
+
+#[test]
+fn removing_a_service_argument_and_undo_restores_it_in_place() {
+    let (_dir, mut app) = sample();
+    let a = activity_index(&app, "Create Identity");
+    let before = def(&app).clone();
+    editor::select(&mut app, ElementRef::Action(a, 0));
+    press(&mut app, "w");
+    put_cursor_on(&mut app, "arg:email");
+    press(&mut app, "-");
+    let ActionKind::Service { arguments, .. } = &action_of(&app, a, 0).kind else {
+        panic!("service");
+    };
+    assert!(!arguments.iter().any(|x| x.name == "email"));
+    assert_eq!(arguments.len(), 7);
+    // The removed catalogue argument is offered again, first.
+    press(&mut app, "+");
+    assert_eq!(picker_items(&app)[0], "argument email (optional)");
+    press(&mut app, "esc u");
+    assert_eq!(def(&app), &before);
+    // `-` on a row that is no list entry changes nothing.
+    put_cursor_on(&mut app, "op");
+    press(&mut app, "-");
+    assert_eq!(def(&app), &before);
+    assert!(!app.editor.as_ref().unwrap().stack.can_undo());
+}
+
+#[test]
+fn subprocess_arguments_by_name_add_and_remove() {
+    let (_dir, mut app) = sample();
+    let a = activity_index(&app, "Manager Approval");
+    let before = def(&app).clone();
+    let action = bpe::model::Action {
+        kind: ActionKind::Subprocess {
+            process: "Approval".into(),
+            arguments: vec![],
+        },
+        name: String::new(),
+        condition: None,
+        variables: vec![],
+        returns: vec![],
+        comment: String::new(),
+    };
+    assert!(editor::execute(
+        &mut app,
+        Edit::AddAction {
+            activity: a,
+            at: 0,
+            action
+        }
+    ));
+    let with_action = def(&app).clone();
+    press(&mut app, "w +");
+    assert_eq!(picker_items(&app)[0], "argument (another name)…");
+    press(&mut app, "enter");
+    assert!(matches!(app.overlay, Some(Overlay::Prompt { .. })));
+    type_text(&mut app, "approver");
+    press(&mut app, "enter");
+    assert_eq!(editing_key(&app).as_deref(), Some("arg:approver"));
+    press(&mut app, "esc");
+    let ActionKind::Subprocess { arguments, .. } = &action_of(&app, a, 0).kind else {
+        panic!("subprocess");
+    };
+    assert_eq!(arguments.len(), 1);
+    assert_eq!(arguments[0].value, "$approver");
+    // A second argument of the same name is refused (the prompt stays with the message).
+    press(&mut app, "+ enter");
+    type_text(&mut app, "approver");
+    press(&mut app, "enter");
+    assert!(matches!(
+        &app.overlay,
+        Some(Overlay::Prompt { error: Some(e), .. }) if e.contains("already")
+    ));
+    press(&mut app, "esc");
+    put_cursor_on(&mut app, "arg:approver");
+    press(&mut app, "x");
+    assert_eq!(def(&app), &with_action);
+    press(&mut app, "u");
+    assert_eq!(def(&app).process.activities[a].actions[0], {
+        let mut x = with_action.process.activities[a].actions[0].clone();
+        if let ActionKind::Subprocess { arguments, .. } = &mut x.kind {
+            arguments.push(bpe::model::Argument {
+                name: "approver".into(),
+                value: "$approver".into(),
+            });
+        }
+        x
+    });
+    press(&mut app, "u u");
+    assert_eq!(def(&app), &before);
+}
+
+#[test]
+fn manual_action_owners_exposed_editable_and_returns() {
+    let (_dir, mut app) = sample();
+    let a = activity_index(&app, "Manager Approval");
+    let i = def(&app).process.activities[a]
+        .actions
+        .iter()
+        .position(|x| matches!(x.kind, ActionKind::Manual(_)))
+        .unwrap();
+    let before = def(&app).clone();
+    editor::select(&mut app, ElementRef::Action(a, i));
+    press(&mut app, "w");
+    // + on an owner row preselects "owner".
+    put_cursor_on(&mut app, "owner:0");
+    press(&mut app, "+");
+    assert_eq!(
+        picker_items(&app),
+        vec![
+            "owner",
+            "exposed variable…",
+            "editable variable…",
+            "return (from -> to)…"
+        ]
+    );
+    press(&mut app, "enter");
+    assert_eq!(editing_key(&app).as_deref(), Some("owner:1"));
+    clear_field(&mut app);
+    type_text(&mut app, "\"hr-team\"");
+    press(&mut app, "enter");
+    let manual = |app: &bpe::tui::app::App| match &action_of(app, a, i).kind {
+        ActionKind::Manual(m) => m.clone(),
+        _ => panic!("manual"),
+    };
+    assert_eq!(manual(&app).owners, vec!["$manager", "\"hr-team\""]);
+    // Remove the first owner.
+    put_cursor_on(&mut app, "owner:0");
+    press(&mut app, "-");
+    assert_eq!(manual(&app).owners, vec!["\"hr-team\""]);
+    // Exposed: remove "details", add "manager".
+    let exposed = manual(&app).exposed_variables.clone();
+    let d = exposed.iter().position(|n| n == "details").unwrap();
+    put_cursor_on(&mut app, &format!("exposed:{d}"));
+    press(&mut app, "-");
+    assert!(
+        !manual(&app)
+            .exposed_variables
+            .contains(&"details".to_string())
+    );
+    press(&mut app, "+");
+    // The list under the cursor is preselected.
+    assert!(matches!(
+        app.overlay,
+        Some(Overlay::Picker { selected: 1, .. })
+    ));
+    press(&mut app, "enter");
+    type_text(&mut app, "manager");
+    press(&mut app, "enter");
+    assert_eq!(
+        manual(&app).exposed_variables.last().map(String::as_str),
+        Some("manager")
+    );
+    // Not a variable name: refused, nothing changes.
+    let now = def(&app).clone();
+    press(&mut app, "+ enter");
+    type_text(&mut app, "9 lives");
+    press(&mut app, "enter");
+    assert!(matches!(
+        app.overlay,
+        Some(Overlay::Prompt { error: Some(_), .. })
+    ));
+    press(&mut app, "esc");
+    assert_eq!(def(&app), &now);
+    // Editable: remove both, then the empty list is one field row and `+` on it
+    // preselects "editable variable"; add "department".
+    assert_eq!(manual(&app).editable_variables, vec!["title", "startDate"]);
+    put_cursor_on(&mut app, "editable:1");
+    press(&mut app, "-");
+    put_cursor_on(&mut app, "editable:0");
+    press(&mut app, "-");
+    assert!(manual(&app).editable_variables.is_empty());
+    put_cursor_on(&mut app, "editableVariables");
+    press(&mut app, "+");
+    assert!(matches!(
+        app.overlay,
+        Some(Overlay::Picker { selected: 2, .. })
+    ));
+    press(&mut app, "enter");
+    type_text(&mut app, "department");
+    press(&mut app, "enter");
+    assert_eq!(manual(&app).editable_variables, vec!["department"]);
+    // Return: "decision -> decision".
+    press(&mut app, "+ G enter");
+    type_text(&mut app, "decision -> approved");
+    press(&mut app, "enter");
+    let r = &action_of(&app, a, i).returns;
+    assert_eq!(
+        (r[0].from.as_str(), r[0].to.as_str()),
+        ("decision", "approved")
+    );
+    put_cursor_on(&mut app, "return:0");
+    press(&mut app, "-");
+    assert!(action_of(&app, a, i).returns.is_empty());
+    // Every one of these was a command: undo all of them, back to the file.
+    for _ in 0..10 {
+        press(&mut app, "u");
+    }
+    assert_eq!(def(&app), &before);
+    assert!(!app.has_unsaved());
+    // And redo all of them.
+    press(&mut app, "u");
+    assert!(
+        app.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("nothing to undo")
+    );
+    for _ in 0..10 {
+        press(&mut app, "U");
+    }
+    assert_eq!(manual(&app).owners, vec!["\"hr-team\""]);
+    assert_eq!(manual(&app).editable_variables, vec!["department"]);
+    assert!(action_of(&app, a, i).returns.is_empty());
+}
+
+#[test]
+fn command_argv_entries_add_and_remove() {
+    let (_dir, mut app) = sample();
+    let a = activity_index(&app, "Provision Accounts");
+    let action = bpe::model::Action {
+        kind: ActionKind::Command(bpe::model::CommandAction {
+            argv: vec!["\"/bin/echo\"".into()],
+            ..Default::default()
+        }),
+        name: String::new(),
+        condition: None,
+        variables: vec![],
+        returns: vec![],
+        comment: String::new(),
+    };
+    assert!(editor::execute(
+        &mut app,
+        Edit::AddAction {
+            activity: a,
+            at: 1,
+            action
+        }
+    ));
+    let with_action = def(&app).clone();
+    press(&mut app, "w");
+    put_cursor_on(&mut app, "argv:0");
+    press(&mut app, "+");
+    assert_eq!(
+        picker_items(&app),
+        vec!["argv entry", "return (from -> to)…"]
+    );
+    press(&mut app, "enter");
+    assert_eq!(editing_key(&app).as_deref(), Some("argv:1"));
+    clear_field(&mut app);
+    type_text(&mut app, "$accountId");
+    press(&mut app, "enter");
+    let argv = |app: &bpe::tui::app::App| match &action_of(app, a, 1).kind {
+        ActionKind::Command(c) => c.argv.clone(),
+        _ => panic!("command"),
+    };
+    assert_eq!(argv(&app), vec!["\"/bin/echo\"", "$accountId"]);
+    put_cursor_on(&mut app, "argv:0");
+    press(&mut app, "-");
+    assert_eq!(argv(&app), vec!["$accountId"]);
+    press(&mut app, "u u u");
+    assert_eq!(def(&app), &with_action);
+}
+
+#[test]
+fn list_edits_are_refused_on_other_elements_and_read_only() {
+    let (_dir, mut app) = sample();
+    let a = activity_index(&app, "Manager Approval");
+    let before = def(&app).clone();
+    // On an activity, + says what to select.
+    editor::select(&mut app, ElementRef::Activity(a));
+    press(&mut app, "w +");
+    assert!(app.overlay.is_none());
+    assert!(
+        app.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("select an action")
+    );
+    // Wrong list for the kind: an error, no change.
+    assert!(!editor::execute(
+        &mut app,
+        Edit::AddItem {
+            action: (a, 0),
+            list: bpe::tui::command::ItemList::Owner,
+            at: 0,
+            name: String::new(),
+            value: "$x".into(),
+        }
+    ));
+    assert_eq!(def(&app), &before);
+    // An owner must be an expression.
+    let i = before.process.activities[a]
+        .actions
+        .iter()
+        .position(|x| matches!(x.kind, ActionKind::Manual(_)))
+        .unwrap();
+    assert!(!editor::execute(
+        &mut app,
+        Edit::AddItem {
+            action: (a, i),
+            list: bpe::tui::command::ItemList::Owner,
+            at: 0,
+            name: String::new(),
+            value: "(concat".into(),
+        }
+    ));
+    assert_eq!(def(&app), &before);
+}
+
+#[test]
+fn findings_are_listed_under_their_element_and_mark_the_box() {
+    let (_dir, mut app) = sample();
+    let a = activity_index(&app, "Manager Approval");
+    // A transition to an activity that does not exist (as a file could say).
+    let mut broken = def(&app).clone();
+    broken.process.activities[a].transitions[0].to = "Nowhere".into();
+    assert!(editor::execute(&mut app, Edit::Replace(Box::new(broken))));
+    let ed = app.editor.as_ref().unwrap();
+    assert!(bpe::tui::lint::activities_with_errors(&ed.findings).contains(&a));
+    editor::select(&mut app, ElementRef::Transition(a, 0));
+    let rows = app.editor.as_ref().unwrap().rows();
+    let finding = rows
+        .iter()
+        .find_map(|r| match r {
+            bpe::tui::properties::Row::Finding { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .expect("a finding row on the transition");
+    assert!(finding.starts_with("✗ error E"), "{finding}");
+    assert!(finding.contains("Nowhere"), "{finding}");
+    // Not on the activity itself, nor on the workflow root.
+    for target in [ElementRef::Activity(a), ElementRef::Definition] {
+        editor::select(&mut app, target);
+        let rows = app.editor.as_ref().unwrap().rows();
+        assert!(!rows.iter().any(|r| matches!(
+            r,
+            bpe::tui::properties::Row::Finding { text, .. } if text.contains("Nowhere")
+        )));
+    }
+    // Findings rows are not selectable: the cursor skips them.
+    editor::select(&mut app, ElementRef::Transition(a, 0));
+    press(&mut app, "w");
+    let ed = app.editor.as_ref().unwrap();
+    assert!(bpe::tui::properties::selectable(&ed.rows()[ed.prop_cursor]));
+    // Undo: the finding is gone.
+    press(&mut app, "u");
+    let ed = app.editor.as_ref().unwrap();
+    assert!(!bpe::tui::lint::activities_with_errors(&ed.findings).contains(&a));
+}
+
+#[test]
+fn findings_without_an_element_are_listed_on_the_workflow() {
+    let (_dir, mut app) = sample();
+    let end = activity_index(&app, "end");
+    assert!(editor::execute(
+        &mut app,
+        Edit::Delete(ElementRef::Activity(end))
+    ));
+    editor::select(&mut app, ElementRef::Definition);
+    let rows = app.editor.as_ref().unwrap().rows();
+    let texts: Vec<String> = rows
+        .iter()
+        .filter_map(|r| match r {
+            bpe::tui::properties::Row::Finding { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("error") && t.contains("end")),
+        "{texts:?}"
+    );
+}

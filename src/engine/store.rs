@@ -645,6 +645,25 @@ pub fn housekeeping(root: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Continue an instance whose file says `running` but whose runner is gone (its
+/// instance lock is free): load it on its pinned version and drive it until it
+/// completes, suspends, terminates or fails. A live runner's lock refuses it.
+pub fn resume(
+    root: &Path,
+    instance_id: &str,
+    services: &mut dyn Services,
+    opts: &RunOptions,
+) -> Result<RunReport, StoreError> {
+    let (case, mut catalog, guard) = open_case(root, instance_id, &opts.purpose)?;
+    if !case.is_running() {
+        return Err(StoreError::Invalid(format!(
+            "instance {instance_id} is {}, not running: complete its work items or wait for their timeout",
+            case.status().as_str()
+        )));
+    }
+    drive(root, case, &mut catalog, services, Some(&guard))
+}
+
 /// A case opened for interactive stepping (the debugger): the instance lock and the
 /// definition run locks are held for as long as the session lives; the host steps
 /// the case through [`Session::parts`] and writes it with [`Session::persist`].

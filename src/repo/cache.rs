@@ -456,11 +456,32 @@ pub fn snapshot(
             continue;
         }
         fresh.definition = definition.clone();
+        repoint_state_frames(&mut fresh.state, &source.hash, &definition);
         save_json(&root.join(&loaded.path), &fresh)?;
         report.repointed_instances.push(fresh.id);
     }
     drop(guards);
     Ok(report)
+}
+
+/// The engine state of an instance names each frame's definition version
+/// (`state.frames[i].definition`); resumption loads those, so the frames that run
+/// the copied version must name the copy too. The copy has the same content
+/// apart from id and name, so the activity indexes in the state stay valid.
+fn repoint_state_frames(state: &mut serde_json::Value, from_hash: &str, to: &DefinitionRef) {
+    let Some(frames) = state.get_mut("frames").and_then(|f| f.as_array_mut()) else {
+        return;
+    };
+    let Ok(to_json) = serde_json::to_value(to) else {
+        return;
+    };
+    for f in frames {
+        if f.pointer("/definition/hash").and_then(|h| h.as_str()) == Some(from_hash)
+            && let Some(d) = f.get_mut("definition")
+        {
+            *d = to_json.clone();
+        }
+    }
 }
 
 /// An activity an unfinished instance stands on (by id, as instances do).

@@ -20,12 +20,16 @@ use super::editor::EditorState;
 use super::keymap::{Context, Keymap};
 use super::recovery::RecoveryCopy;
 use super::theme::Theme;
-use super::{browser, editor};
+use super::{browser, debug_view, debugger, editor, tasks, workitems};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Browser,
     Editor,
+    Tasks,
+    WorkItems,
+    DebugView,
+    Debugger,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +60,11 @@ pub enum PromptPurpose {
     AddActivity { after: Option<usize> },
     /// Name of a new variable in this scope.
     AddVariable { scope: super::command::VarScope },
+    /// A new entry of an action's list: an argument's name, a variable name, `from -> to`.
+    AddItem {
+        action: (usize, usize),
+        list: super::command::ItemList,
+    },
 }
 
 /// What a list picker is for.
@@ -69,6 +78,11 @@ pub enum PickerPurpose {
     Choice {
         target: super::command::ElementRef,
         key: String,
+    },
+    /// What to add to the selected action (catalogue arguments first, then its lists).
+    AddItem {
+        action: (usize, usize),
+        choices: Vec<super::editor::AddChoice>,
     },
 }
 
@@ -114,6 +128,10 @@ pub struct App {
     pub screen: Screen,
     pub browser: BrowserState,
     pub editor: Option<EditorState>,
+    pub tasks: tasks::TasksState,
+    pub work_items: workitems::WorkItemsState,
+    pub debug_view: debug_view::DebugViewState,
+    pub debugger: Option<debugger::DebuggerState>,
     pub overlay: Option<Overlay>,
     pub keymap: Keymap,
     pub theme: Theme,
@@ -136,6 +154,10 @@ impl App {
             screen: Screen::Browser,
             browser,
             editor: None,
+            tasks: Default::default(),
+            work_items: Default::default(),
+            debug_view: Default::default(),
+            debugger: None,
             overlay: None,
             keymap,
             theme,
@@ -194,6 +216,10 @@ impl App {
         match self.screen {
             Screen::Browser => browser::contexts(self),
             Screen::Editor => editor::contexts(self),
+            Screen::Tasks => tasks::contexts(self),
+            Screen::WorkItems => workitems::contexts(self),
+            Screen::DebugView => debug_view::contexts(self),
+            Screen::Debugger => debugger::contexts(self),
         }
     }
 
@@ -226,6 +252,10 @@ impl App {
         match self.screen {
             Screen::Browser => browser::text_input(self, key),
             Screen::Editor => editor::text_input(self, key),
+            Screen::Tasks => tasks::text_input(self, key),
+            Screen::WorkItems => workitems::text_input(self, key),
+            Screen::DebugView => debug_view::text_input(self, key),
+            Screen::Debugger => debugger::text_input(self, key),
         }
     }
 }
@@ -253,9 +283,45 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     if app.overlay.is_some() {
         return update_overlay(app, action);
     }
-    match app.screen {
-        Screen::Browser => browser::update(app, action),
-        Screen::Editor => editor::update(app, action),
+    match (app.screen, action) {
+        (_, Action::ShowWorkflows) => show_screen(app, Screen::Browser),
+        (_, Action::ShowTasks) => show_screen(app, Screen::Tasks),
+        (_, Action::ShowWorkItems) => show_screen(app, Screen::WorkItems),
+        (_, Action::ShowDebugView) => show_screen(app, Screen::DebugView),
+        (Screen::Editor, Action::Debug) => debugger::start_from_editor(app),
+        (Screen::Browser, _) => return browser::update(app, action),
+        (Screen::Editor, _) => return editor::update(app, action),
+        (Screen::Tasks, _) => return tasks::update(app, action),
+        (Screen::WorkItems, _) => return workitems::update(app, action),
+        (Screen::DebugView, _) => return debug_view::update(app, action),
+        (Screen::Debugger, _) => return debugger::update(app, action),
+    }
+    Vec::new()
+}
+
+/// Bring a screen to the front with fresh data. Leaving the editor keeps it
+/// open (the browser's Enter or the debugger's Esc comes back to it).
+pub fn show_screen(app: &mut App, screen: Screen) {
+    match screen {
+        Screen::Tasks => tasks::refresh(app),
+        Screen::WorkItems => workitems::refresh(app),
+        Screen::DebugView => debug_view::refresh(app),
+        Screen::Browser | Screen::Editor | Screen::Debugger => {}
+    }
+    if screen == Screen::Debugger && app.debugger.is_none() {
+        app.warn("no debug run: open a workflow and press D (F5)");
+        return;
+    }
+    app.screen = screen;
+}
+
+/// The repository changed (on disk or through a store operation): refresh the
+/// operations screens from the reloaded repository.
+pub fn refresh_screens(app: &mut App) {
+    tasks::refresh(app);
+    workitems::refresh(app);
+    if app.screen == Screen::DebugView {
+        debug_view::refresh(app);
     }
 }
 

@@ -195,7 +195,12 @@ pub fn contexts(app: &App) -> Vec<Context> {
     if app.browser.filtering {
         vec![Context::Filter]
     } else {
-        vec![Context::Browser, Context::Navigate, Context::Global]
+        vec![
+            Context::Browser,
+            Context::Screens,
+            Context::Navigate,
+            Context::Global,
+        ]
     }
 }
 

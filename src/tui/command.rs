@@ -120,6 +120,93 @@ fn vars_mut(def: &mut TaskDefinition, scope: VarScope) -> Option<&mut Vec<Variab
     }
 }
 
+/// A list inside an action whose entries can be added and removed one at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ItemList {
+    /// Named arguments of a service or subprocess action (`name` = value expression).
+    Argument,
+    /// Owner expressions of a manual action.
+    Owner,
+    /// Variable names a manual action's work item shows.
+    Exposed,
+    /// Variable names a manual action's work item may change.
+    Editable,
+    /// argv expressions of a command action.
+    Argv,
+    /// `returns` of any action (`from` -> `to`).
+    Return,
+}
+
+impl ItemList {
+    /// A word for notices and the add picker.
+    pub fn noun(self) -> &'static str {
+        match self {
+            ItemList::Argument => "argument",
+            ItemList::Owner => "owner",
+            ItemList::Exposed => "exposed variable",
+            ItemList::Editable => "editable variable",
+            ItemList::Argv => "argv entry",
+            ItemList::Return => "return",
+        }
+    }
+
+    /// The list and index a property row's key names (`arg:x`, `owner:0`, …).
+    pub fn of_key(action: &Action, key: &str) -> Option<(ItemList, usize)> {
+        let n = |rest: &str| rest.parse::<usize>().ok();
+        if let Some(name) = key.strip_prefix("arg:") {
+            let args = match &action.kind {
+                ActionKind::Service { arguments, .. }
+                | ActionKind::Subprocess { arguments, .. } => arguments,
+                _ => return None,
+            };
+            return args
+                .iter()
+                .position(|a| a.name == name)
+                .map(|i| (ItemList::Argument, i));
+        }
+        let (prefix, rest) = key.split_once(':')?;
+        let list = match prefix {
+            "owner" => ItemList::Owner,
+            "exposed" => ItemList::Exposed,
+            "editable" => ItemList::Editable,
+            "argv" => ItemList::Argv,
+            "return" => ItemList::Return,
+            _ => return None,
+        };
+        n(rest).map(|i| (list, i))
+    }
+
+    /// The property key of entry `at` after it is added (to edit it next).
+    pub fn key(self, action: &Action, at: usize) -> Option<String> {
+        Some(match self {
+            ItemList::Argument => match &action.kind {
+                ActionKind::Service { arguments, .. }
+                | ActionKind::Subprocess { arguments, .. } => {
+                    format!("arg:{}", arguments.get(at)?.name)
+                }
+                _ => return None,
+            },
+            ItemList::Owner => format!("owner:{at}"),
+            ItemList::Exposed => format!("exposed:{at}"),
+            ItemList::Editable => format!("editable:{at}"),
+            ItemList::Argv => format!("argv:{at}"),
+            ItemList::Return => format!("return:{at}"),
+        })
+    }
+
+    /// Which lists an action has.
+    pub fn of_action(action: &Action) -> Vec<ItemList> {
+        let mut out = match &action.kind {
+            ActionKind::Service { .. } | ActionKind::Subprocess { .. } => vec![ItemList::Argument],
+            ActionKind::Manual(_) => vec![ItemList::Owner, ItemList::Exposed, ItemList::Editable],
+            ActionKind::Command(_) => vec![ItemList::Argv],
+            ActionKind::Expression { .. } => Vec::new(),
+        };
+        out.push(ItemList::Return);
+        out
+    }
+}
+
 /// An edit of a definition.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Edit {
@@ -147,6 +234,22 @@ pub enum Edit {
         scope: VarScope,
         at: usize,
         variable: Variable,
+    },
+    /// Insert an entry into one of an action's lists. `name`/`value` by list:
+    /// argument name/expression, owner and argv expression (`value`), exposed and
+    /// editable variable name (`name`), return from (`name`) / to (`value`).
+    AddItem {
+        action: (usize, usize),
+        list: ItemList,
+        at: usize,
+        name: String,
+        value: String,
+    },
+    /// Remove entry `at` of one of an action's lists.
+    RemoveItem {
+        action: (usize, usize),
+        list: ItemList,
+        at: usize,
     },
     /// Delete an element; deleting an activity also deletes the transitions into it.
     Delete(ElementRef),
@@ -196,6 +299,9 @@ impl Edit {
                 format!("connect to {:?}", transition.to)
             }
             Edit::AddVariable { variable, .. } => format!("add variable {:?}", variable.name),
+            Edit::AddItem { list, name, .. } if name.is_empty() => format!("add {}", list.noun()),
+            Edit::AddItem { list, name, .. } => format!("add {} {name:?}", list.noun()),
+            Edit::RemoveItem { list, .. } => format!("remove {}", list.noun()),
             Edit::Delete(_) => "delete".to_string(),
             Edit::Move { delta, .. } => {
                 if *delta < 0 {
@@ -292,6 +398,22 @@ impl Edit {
                 list.insert(at, variable.clone());
                 Ok(ElementRef::Variable(*scope, at))
             }
+            Edit::AddItem {
+                action,
+                list,
+                at,
+                name,
+                value,
+            } => {
+                let x = action_mut(def, *action)?;
+                add_item(x, *list, *at, name, value)?;
+                Ok(ElementRef::Action(action.0, action.1))
+            }
+            Edit::RemoveItem { action, list, at } => {
+                let x = action_mut(def, *action)?;
+                remove_item(x, *list, *at)?;
+                Ok(ElementRef::Action(action.0, action.1))
+            }
             Edit::Delete(target) => delete(def, *target),
             Edit::Move { target, delta } => move_element(def, *target, *delta),
             Edit::RenameActivity { activity, name } => {
@@ -311,6 +433,126 @@ impl Edit {
                 Ok(first.unwrap_or(ElementRef::Definition))
             }
         }
+    }
+}
+
+fn action_mut(def: &mut TaskDefinition, (a, i): (usize, usize)) -> Result<&mut Action, EditError> {
+    def.process
+        .activities
+        .get_mut(a)
+        .and_then(|x| x.actions.get_mut(i))
+        .ok_or(EditError("the action no longer exists".into()))
+}
+
+fn wrong_kind<T>(action: &Action, list: ItemList) -> Result<T, EditError> {
+    fail(format!(
+        "a {} action has no {}s",
+        action.kind.label(),
+        list.noun()
+    ))
+}
+
+fn insert_at<T>(list: &mut Vec<T>, at: usize, item: T) {
+    let at = at.min(list.len());
+    list.insert(at, item);
+}
+
+fn add_item(
+    action: &mut Action,
+    list: ItemList,
+    at: usize,
+    name: &str,
+    value: &str,
+) -> Result<(), EditError> {
+    let name = name.trim();
+    match list {
+        ItemList::Return => {
+            let to = value.trim();
+            if name.is_empty() || to.is_empty() {
+                return fail("a return needs both from and to (`from -> to`)");
+            }
+            if name.contains(char::is_whitespace) || to.contains(char::is_whitespace) {
+                return fail("write a return as `from -> to` (names without spaces)");
+            }
+            insert_at(
+                &mut action.returns,
+                at,
+                crate::model::Return {
+                    from: name.to_string(),
+                    to: to.to_string(),
+                },
+            );
+            return Ok(());
+        }
+        ItemList::Argument => {
+            let canonical = canonical_expr(value)?;
+            let (ActionKind::Service { arguments, .. } | ActionKind::Subprocess { arguments, .. }) =
+                &mut action.kind
+            else {
+                return wrong_kind(action, list);
+            };
+            if name.is_empty() {
+                return fail("an argument needs a name");
+            }
+            if arguments.iter().any(|a| a.name == name) {
+                return fail(format!("there is already an argument {name:?}"));
+            }
+            insert_at(
+                arguments,
+                at,
+                crate::model::Argument {
+                    name: name.to_string(),
+                    value: canonical,
+                },
+            );
+            return Ok(());
+        }
+        _ => {}
+    }
+    match (&mut action.kind, list) {
+        (ActionKind::Manual(m), ItemList::Owner) => {
+            insert_at(&mut m.owners, at, canonical_expr(value)?);
+        }
+        (ActionKind::Manual(m), ItemList::Exposed | ItemList::Editable) => {
+            check_identifier(name)?;
+            let names = if list == ItemList::Exposed {
+                &mut m.exposed_variables
+            } else {
+                &mut m.editable_variables
+            };
+            if names.iter().any(|n| n == name) {
+                return fail(format!("{name:?} is already in the list"));
+            }
+            insert_at(names, at, name.to_string());
+        }
+        (ActionKind::Command(c), ItemList::Argv) => {
+            insert_at(&mut c.argv, at, canonical_expr(value)?);
+        }
+        _ => return wrong_kind(action, list),
+    }
+    Ok(())
+}
+
+fn remove_from<T>(list: &mut Vec<T>, at: usize) -> Result<(), EditError> {
+    if at >= list.len() {
+        return gone();
+    }
+    list.remove(at);
+    Ok(())
+}
+
+fn remove_item(action: &mut Action, list: ItemList, at: usize) -> Result<(), EditError> {
+    match (&mut action.kind, list) {
+        (_, ItemList::Return) => remove_from(&mut action.returns, at),
+        (
+            ActionKind::Service { arguments, .. } | ActionKind::Subprocess { arguments, .. },
+            ItemList::Argument,
+        ) => remove_from(arguments, at),
+        (ActionKind::Manual(m), ItemList::Owner) => remove_from(&mut m.owners, at),
+        (ActionKind::Manual(m), ItemList::Exposed) => remove_from(&mut m.exposed_variables, at),
+        (ActionKind::Manual(m), ItemList::Editable) => remove_from(&mut m.editable_variables, at),
+        (ActionKind::Command(c), ItemList::Argv) => remove_from(&mut c.argv, at),
+        _ => wrong_kind(action, list),
     }
 }
 
@@ -714,6 +956,23 @@ fn set_action_field(action: &mut Action, field: &str, value: &str) -> Result<(),
                     }
                 }
                 "exposedVariables" => m.exposed_variables = name_list(value),
+                _ if field.starts_with("exposed:") || field.starts_with("editable:") => {
+                    let (list, n) = field.split_once(':').unwrap_or_default();
+                    let n: usize = n
+                        .parse()
+                        .map_err(|_| EditError(format!("bad field {field}")))?;
+                    let v = value.trim();
+                    check_identifier(v)?;
+                    let names = if list == "exposed" {
+                        &mut m.exposed_variables
+                    } else {
+                        &mut m.editable_variables
+                    };
+                    if names.iter().enumerate().any(|(j, x)| j != n && x == v) {
+                        return fail(format!("{v:?} is already in the list"));
+                    }
+                    *names.get_mut(n).ok_or(EditError("gone".into()))? = v.to_string();
+                }
                 "editableVariables" => m.editable_variables = name_list(value),
                 other => return fail(format!("{other} cannot be set on a manual action")),
             }

@@ -167,6 +167,40 @@ impl Diagram {
             }
         }
     }
+
+    /// Put `✗` in the top border of each listed activity's box (after `render`,
+    /// same window), so a box with errors is marked by a sign, not colour alone.
+    pub fn mark_errors(
+        &self,
+        buf: &mut Buffer,
+        area: Rect,
+        scroll: (u16, u16),
+        activities: &[usize],
+        theme: &Theme,
+    ) {
+        let viewport = layout::Rect::new(
+            i32::from(scroll.0),
+            i32::from(scroll.1),
+            i32::from(area.width),
+            i32::from(area.height),
+        );
+        for &a in activities {
+            let Some(r) = self.layout.box_of(a).map(|b| b.rect) else {
+                continue;
+            };
+            let (mx, my) = (r.x + 1, r.y);
+            if r.width < 3 || !viewport.contains(mx, my) {
+                continue;
+            }
+            let pos = (
+                area.x + to_u16(mx - viewport.x),
+                area.y + to_u16(my - viewport.y),
+            );
+            if let Some(c) = buf.cell_mut(pos) {
+                c.set_char('✗').set_style(theme.error());
+            }
+        }
+    }
 }
 
 fn to_u16(v: i32) -> u16 {

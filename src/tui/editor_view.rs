@@ -79,6 +79,13 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         };
         ed.diagram
             .render(frame.buffer_mut(), inner, ed.scroll, highlight, t);
+        ed.diagram.mark_errors(
+            frame.buffer_mut(),
+            inner,
+            ed.scroll,
+            &super::lint::activities_with_errors(&ed.findings),
+            t,
+        );
     }
     view_properties(ed, t, frame, props_area);
 }
@@ -208,13 +215,29 @@ fn view_properties(ed: &EditorState, t: &Theme, frame: &mut Frame, area: Rect) {
         .min(18)
         .min(usize::from(rows_area.width / 3).max(6));
     let height = usize::from(rows_area.height);
-    let offset = ed.prop_cursor.saturating_sub(height.saturating_sub(2));
-    let mut lines = Vec::new();
-    for (i, row) in rows.iter().enumerate().skip(offset).take(height) {
+    let width = usize::from(rows_area.width).max(8);
+    // Lines with the row they belong to: a finding wraps over several lines.
+    let mut lines: Vec<(usize, Line)> = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
         let cursor = i == ed.prop_cursor && focused;
         let marker = if cursor { "▶" } else { " " };
         let line = match row {
             Row::Heading(h) => Line::styled(format!(" {h}"), t.label()),
+            Row::Finding { level, text } => {
+                let style = match level {
+                    super::lint::Level::Error => t.error(),
+                    super::lint::Level::Warning => t.warning(),
+                    super::lint::Level::Info => t.dim(),
+                };
+                for (n, part) in wrap_chars(text, width.saturating_sub(4))
+                    .into_iter()
+                    .enumerate()
+                {
+                    let indent = if n == 0 { "  " } else { "    " };
+                    lines.push((i, Line::styled(format!("{indent}{part}"), style)));
+                }
+                continue;
+            }
             Row::Field(f) => {
                 let value = if matches!(f.kind, properties::FieldKind::Expr { .. }) {
                     properties::short(&f.value, 200)
@@ -239,12 +262,26 @@ fn view_properties(ed: &EditorState, t: &Theme, frame: &mut Frame, area: Rect) {
             }
             Row::Link { text, .. } => Line::raw(format!("{marker}  {text}")),
         };
-        lines.push(if cursor {
-            line.style(t.selected())
-        } else {
-            line
-        });
+        lines.push((
+            i,
+            if cursor {
+                line.style(t.selected())
+            } else {
+                line
+            },
+        ));
     }
+    let cursor_line = lines
+        .iter()
+        .position(|(row, _)| *row == ed.prop_cursor)
+        .unwrap_or(0);
+    let offset = cursor_line.saturating_sub(height.saturating_sub(2));
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .skip(offset)
+        .take(height)
+        .map(|(_, l)| l)
+        .collect();
     frame.render_widget(Paragraph::new(lines), rows_area);
     if let (Some(edit), Some(edit_area)) = (&ed.editing, edit_area) {
         view_field_edit(edit, t, frame, edit_area);
@@ -301,6 +338,32 @@ fn view_field_edit(edit: &FieldEdit, t: &Theme, frame: &mut Frame, area: Rect) {
             .style(Style::new()),
         msg_area,
     );
+}
+
+/// `text` cut into pieces of at most `width` characters, at spaces where possible.
+fn wrap_chars(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(4);
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let (lw, ww) = (line.chars().count(), word.chars().count());
+        if lw > 0 && lw + 1 + ww > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+        while line.chars().count() > width {
+            let head: String = line.chars().take(width).collect();
+            line = line.chars().skip(width).collect();
+            out.push(head);
+        }
+    }
+    if !line.is_empty() || out.is_empty() {
+        out.push(line);
+    }
+    out
 }
 
 /// Screen rows of text lines wrapped at `width` characters (at least one per line).

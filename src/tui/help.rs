@@ -56,6 +56,10 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect, scroll: u16) {
     let under = match app.screen {
         super::app::Screen::Browser => super::browser::contexts(app),
         super::app::Screen::Editor => super::editor::contexts(app),
+        super::app::Screen::Tasks => super::tasks::contexts(app),
+        super::app::Screen::WorkItems => super::workitems::contexts(app),
+        super::app::Screen::DebugView => super::debug_view::contexts(app),
+        super::app::Screen::Debugger => super::debugger::contexts(app),
     };
     let all = lines(&app.keymap, &app.theme, &under);
     let max_scroll = (all.len() as u16).saturating_sub(h.saturating_sub(2));

@@ -29,10 +29,16 @@ pub enum Context {
     Conflict,
     Recovery,
     Picker,
+    Screens,
+    Tasks,
+    WorkItems,
+    DebugView,
+    Debugger,
+    Question,
 }
 
 impl Context {
-    pub const ALL: [Context; 12] = [
+    pub const ALL: [Context; 18] = [
         Context::Global,
         Context::Navigate,
         Context::Browser,
@@ -45,6 +51,12 @@ impl Context {
         Context::Conflict,
         Context::Recovery,
         Context::Picker,
+        Context::Screens,
+        Context::Tasks,
+        Context::WorkItems,
+        Context::DebugView,
+        Context::Debugger,
+        Context::Question,
     ];
 
     pub fn title(self) -> &'static str {
@@ -61,6 +73,12 @@ impl Context {
             Context::Conflict => "Changed on disk",
             Context::Recovery => "Recovery copies",
             Context::Picker => "Choosing from a list",
+            Context::Screens => "Switching screens",
+            Context::Tasks => "Tasks",
+            Context::WorkItems => "Work items",
+            Context::DebugView => "Debug view",
+            Context::Debugger => "Debugger",
+            Context::Question => "Yes/no questions",
         }
     }
 
@@ -78,6 +96,12 @@ impl Context {
             Context::Conflict => "conflict",
             Context::Recovery => "recovery",
             Context::Picker => "picker",
+            Context::Screens => "screens",
+            Context::Tasks => "tasks",
+            Context::WorkItems => "work_items",
+            Context::DebugView => "debug_view",
+            Context::Debugger => "debugger",
+            Context::Question => "question",
         }
     }
 

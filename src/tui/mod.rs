@@ -4,7 +4,9 @@
 //! Layout of this module (see also `docs/tui.md`):
 //! - `app`: [`app::App`] (all state), [`app::Screen`], overlays, `update`;
 //! - one module per screen with its own state, `contexts`, `update` and `view`:
-//!   `browser` (workflows), `editor` + `editor_view` (diagram, properties, outline, source);
+//!   `browser` (workflows), `editor` + `editor_view` (diagram, properties, outline, source),
+//!   `tasks`, `workitems`, `debug_view` (cache, locks), `debugger` + `debugger_view`;
+//!   `ask` (their prompt and yes/no question), `workspace` (per-user debugger state);
 //! - `keymap` + `action`: key bindings as data (`assets/keymap.json`, user override);
 //! - `command`: the one undo/redo stack; `properties`: the fields of each element;
 //! - `diagram`: the editor's canvas over `crate::layout`; `templates`: new actions;
@@ -13,8 +15,12 @@
 
 pub mod action;
 pub mod app;
+pub mod ask;
 pub mod browser;
 pub mod command;
+pub mod debug_view;
+pub mod debugger;
+pub mod debugger_view;
 pub mod diagram;
 pub mod editor;
 pub mod editor_view;
@@ -23,10 +29,13 @@ pub mod keymap;
 pub mod lint;
 pub mod properties;
 pub mod recovery;
+pub mod tasks;
 pub mod templates;
 pub mod terminal;
 pub mod theme;
 pub mod view;
+pub mod workitems;
+pub mod workspace;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -210,6 +219,7 @@ fn event_loop(
         }
         if repo_changed {
             editor::repository_changed(app);
+            app::refresh_screens(app);
         }
         for effect in effects {
             match effect {

@@ -4,6 +4,7 @@
 use crate::model::{ActionKind, ExecMode, TaskDefinition, WorkItemType};
 
 use super::command::{ElementRef, VarScope, vars};
+use super::lint::{Finding, Level};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FieldKind {
@@ -36,7 +37,36 @@ pub struct Field {
 pub enum Row {
     Heading(String),
     Field(Field),
-    Link { target: ElementRef, text: String },
+    Link {
+        target: ElementRef,
+        text: String,
+    },
+    /// A validation finding about the element (not selectable).
+    Finding {
+        level: Level,
+        text: String,
+    },
+}
+
+/// The element's validation findings as rows, under a heading (none when clean).
+pub fn finding_rows(findings: &[&Finding]) -> Vec<Row> {
+    if findings.is_empty() {
+        return Vec::new();
+    }
+    let mut rows = vec![Row::Heading(format!("Findings ({})", findings.len()))];
+    for f in findings {
+        rows.push(Row::Finding {
+            level: f.level,
+            text: format!(
+                "{} {} {} {}",
+                f.level.mark(),
+                f.level.word(),
+                f.id,
+                f.message
+            ),
+        });
+    }
+    rows
 }
 
 fn f(key: &str, value: impl Into<String>, kind: FieldKind) -> Row {
@@ -308,18 +338,20 @@ pub fn rows(def: &TaskDefinition, target: ElementRef) -> Vec<Row> {
                         WorkItemType::Custom(s) => s.clone(),
                     };
                     rows.push(f("itemType", item_type, Text));
-                    rows.push(fh(
+                    name_rows(
+                        &mut rows,
                         "exposedVariables",
-                        m.exposed_variables.join(", "),
-                        Text,
+                        "exposed",
+                        &m.exposed_variables,
                         "empty = all",
-                    ));
-                    rows.push(fh(
+                    );
+                    name_rows(
+                        &mut rows,
                         "editableVariables",
-                        m.editable_variables.join(", "),
-                        Text,
+                        "editable",
+                        &m.editable_variables,
                         "empty = exposed",
-                    ));
+                    );
                 }
                 ActionKind::Command(c) => {
                     for (n, arg) in c.argv.iter().enumerate() {
@@ -357,6 +389,24 @@ pub fn rows(def: &TaskDefinition, target: ElementRef) -> Vec<Row> {
     rows
 }
 
+/// A list of variable names: one row per name (`exposed:0`, …) so each can be
+/// edited or removed; when empty, the whole list as one field (`empty = all`).
+fn name_rows(rows: &mut Vec<Row>, key: &str, short: &str, names: &[String], hint: &'static str) {
+    if names.is_empty() {
+        rows.push(fh(key, "", FieldKind::Text, hint));
+        return;
+    }
+    for (n, name) in names.iter().enumerate() {
+        rows.push(Row::Field(Field {
+            key: format!("{short}:{n}"),
+            label: format!("{short} {}", n + 1),
+            value: name.clone(),
+            kind: FieldKind::Text,
+            hint: "",
+        }));
+    }
+}
+
 /// What an action does, in a few words.
 pub fn action_summary(x: &crate::model::Action) -> String {
     let what = match &x.kind {
@@ -375,5 +425,5 @@ pub fn action_summary(x: &crate::model::Action) -> String {
 
 /// Whether a row can take the cursor.
 pub fn selectable(row: &Row) -> bool {
-    !matches!(row, Row::Heading(_))
+    !matches!(row, Row::Heading(_) | Row::Finding { .. })
 }

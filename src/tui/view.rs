@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
 use super::app::{AfterConfirm, App, NoticeKind, Overlay, PickerPurpose, PromptPurpose, Screen};
+use super::command::ItemList;
 
 /// Below this the layout would be unreadable: we say so instead.
 pub const MIN_COLS: u16 = 60;
@@ -34,6 +35,10 @@ pub fn view(app: &App, frame: &mut Frame) {
     match app.screen {
         Screen::Browser => super::browser::view(app, frame, main),
         Screen::Editor => super::editor_view::view(app, frame, main),
+        Screen::Tasks => super::tasks::view(app, frame, main),
+        Screen::WorkItems => super::workitems::view(app, frame, main),
+        Screen::DebugView => super::debug_view::view(app, frame, main),
+        Screen::Debugger => super::debugger_view::view(app, frame, main),
     }
     view_status(app, frame, status);
     view_footer(app, frame, footer);
@@ -205,6 +210,11 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
             let title = match purpose {
                 PromptPurpose::AddActivity { .. } => " New activity ",
                 PromptPurpose::AddVariable { .. } => " New variable ",
+                PromptPurpose::AddItem { list, .. } => match list {
+                    ItemList::Argument => " New argument: name ",
+                    ItemList::Return => " New return: from -> to ",
+                    _ => " New variable name ",
+                },
             };
             let r = centered(area, 56, if error.is_some() { 6 } else { 5 });
             frame.render_widget(Clear, r);
@@ -238,6 +248,7 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
                 PickerPurpose::Connect { .. } => " Connect to… ",
                 PickerPurpose::Template { .. } => " New action from a template ",
                 PickerPurpose::Choice { .. } => " Choose a value ",
+                PickerPurpose::AddItem { .. } => " Add to the action… ",
             };
             let r = centered(
                 area,

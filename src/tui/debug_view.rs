@@ -1,0 +1,425 @@
+//! The debug view (the BPE's Debug page): the definition cache — each version
+//! with its name, id, hash, age, whether the file on disk differs now, and the
+//! instances and work items pinned to it — and the locks with their holders.
+//! Clearing evicts unpinned entries at once and asks (naming the orphans)
+//! before evicting pinned ones; a timestamped copy can re-point its instances;
+//! a stale lock can be broken.
+
+use ratatui::Frame;
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+
+use crate::repo::cache::{self, CacheEntry, FileState};
+use crate::repo::lock::{self, LockInfo};
+
+use super::action::Action;
+use super::app::{App, Effect};
+use super::ask::{self, Question};
+use super::keymap::Context;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pane {
+    #[default]
+    Cache,
+    Locks,
+}
+
+/// What a question of the debug view is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ask {
+    /// Evict the pinned entries too.
+    ClearPinned,
+}
+
+#[derive(Default)]
+pub struct DebugViewState {
+    pub entries: Vec<CacheEntry>,
+    pub locks: Vec<LockInfo>,
+    pub pane: Pane,
+    pub selected_entry: usize,
+    pub selected_lock: usize,
+    pub question: Option<Question<Ask>>,
+    /// Why the cache or the locks could not be read.
+    pub problem: Option<String>,
+}
+
+/// Re-read the cache and the locks (on entering the screen and after changes).
+pub fn refresh(app: &mut App) {
+    let s = &mut app.debug_view;
+    s.problem = None;
+    match cache::entries(&app.root, &app.repo) {
+        Ok(e) => s.entries = e,
+        Err(e) => s.problem = Some(format!("cache: {e}")),
+    }
+    match lock::list(&app.root) {
+        Ok(l) => s.locks = l,
+        Err(e) => s.problem = Some(format!("locks: {e}")),
+    }
+    s.selected_entry = s.selected_entry.min(s.entries.len().saturating_sub(1));
+    s.selected_lock = s.selected_lock.min(s.locks.len().saturating_sub(1));
+}
+
+pub fn contexts(app: &App) -> Vec<Context> {
+    if app.debug_view.question.is_some() {
+        return vec![Context::Question];
+    }
+    vec![
+        Context::DebugView,
+        Context::Screens,
+        Context::Navigate,
+        Context::Global,
+    ]
+}
+
+pub fn text_input(_app: &mut App, _key: KeyEvent) {}
+
+pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    if let Some(q) = app.debug_view.question.take() {
+        match (action, q.purpose) {
+            (Action::Yes, Ask::ClearPinned) => clear(app, true),
+            (Action::No, _) => app.info("nothing evicted"),
+            _ => app.debug_view.question = Some(q),
+        }
+        return Vec::new();
+    }
+    let s = &mut app.debug_view;
+    let (sel, len) = match s.pane {
+        Pane::Cache => (&mut s.selected_entry, s.entries.len()),
+        Pane::Locks => (&mut s.selected_lock, s.locks.len()),
+    };
+    let last = len.saturating_sub(1);
+    match action {
+        Action::Up => *sel = sel.saturating_sub(1),
+        Action::Down => *sel = (*sel + 1).min(last),
+        Action::Top => *sel = 0,
+        Action::Bottom => *sel = last,
+        Action::PageUp => *sel = sel.saturating_sub(10),
+        Action::PageDown => *sel = (*sel + 10).min(last),
+        Action::FocusNext => {
+            s.pane = match s.pane {
+                Pane::Cache => Pane::Locks,
+                Pane::Locks => Pane::Cache,
+            }
+        }
+        Action::ClearCache => ask_clear(app),
+        Action::SaveCopy => save_copy(app, false),
+        Action::SaveCopyRepoint => save_copy(app, true),
+        Action::BreakLock => break_lock(app),
+        Action::Back => super::app::show_screen(app, super::app::Screen::Browser),
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Clear at once when nothing is pinned; otherwise evict the unpinned entries
+/// and ask, naming the instances and work items, before evicting the rest.
+fn ask_clear(app: &mut App) {
+    refresh(app);
+    let pinned: Vec<&CacheEntry> = app
+        .debug_view
+        .entries
+        .iter()
+        .filter(|e| e.is_pinned())
+        .collect();
+    if pinned.is_empty() {
+        clear(app, false);
+        return;
+    }
+    let mut lines = vec![format!(
+        "{} cached version(s) are pinned by unfinished instances.",
+        pinned.len()
+    )];
+    lines.push("Evicting them orphans these instances and work items:".into());
+    for e in &pinned {
+        for p in &e.pinned_by {
+            let items = if p.pending_work_items.is_empty() {
+                String::new()
+            } else {
+                format!(" — work items {}", p.pending_work_items.join(", "))
+            };
+            lines.push(format!("  {} {} ({}){items}", p.id, p.name, p.status));
+        }
+    }
+    lines.push("Unpinned entries are evicted either way. Evict the pinned ones too?".into());
+    // Unpinned ones go at once, as promised.
+    let repo = &app.repo;
+    let evicted = cache::clear(&app.root, repo, false)
+        .map(|r| r.evicted.len())
+        .unwrap_or(0);
+    refresh(app);
+    app.info(format!("evicted {evicted} unpinned cache entries"));
+    app.debug_view.question = Some(Question {
+        purpose: Ask::ClearPinned,
+        title: "Clear pinned cache entries".into(),
+        lines,
+    });
+}
+
+fn clear(app: &mut App, force: bool) {
+    match cache::clear(&app.root, &app.repo, force) {
+        Ok(r) => {
+            let mut msg = format!("evicted {} cache entries", r.evicted.len());
+            if !r.orphaned_instances.is_empty() {
+                msg.push_str(&format!(
+                    "; orphaned instances {}",
+                    r.orphaned_instances.join(", ")
+                ));
+            }
+            if !r.kept.is_empty() {
+                msg.push_str(&format!("; {} pinned kept", r.kept.len()));
+            }
+            app.info(msg);
+        }
+        Err(e) => app.error(format!("cannot clear the cache: {e}")),
+    }
+    refresh(app);
+}
+
+fn save_copy(app: &mut App, repoint: bool) {
+    if app.debug_view.pane != Pane::Cache {
+        app.warn("select a cache entry first (Tab switches panes)");
+        return;
+    }
+    let Some(entry) = app
+        .debug_view
+        .entries
+        .get(app.debug_view.selected_entry)
+        .cloned()
+    else {
+        app.warn("the cache is empty");
+        return;
+    };
+    let version = match entry.file {
+        FileState::Same { .. } => None,
+        _ => Some(entry.hash.as_str()),
+    };
+    match cache::snapshot(&app.root, &app.repo, &entry.name, version, repoint) {
+        Ok(r) => {
+            let mut msg = format!("saved {}", r.definition.name);
+            if repoint {
+                msg.push_str(&format!(
+                    "; re-pointed {} instance(s), {} work item(s)",
+                    r.repointed_instances.len(),
+                    r.repointed_work_items.len()
+                ));
+            }
+            super::ask::reload(app);
+            refresh(app);
+            app.info(msg);
+        }
+        Err(e) => app.error(format!("cannot save a copy of {}: {e}", entry.name)),
+    }
+}
+
+fn break_lock(app: &mut App) {
+    if app.debug_view.pane != Pane::Locks {
+        app.warn("select a lock first (Tab switches panes)");
+        return;
+    }
+    let Some(l) = app
+        .debug_view
+        .locks
+        .get(app.debug_view.selected_lock)
+        .cloned()
+    else {
+        app.warn("no locks");
+        return;
+    };
+    if !l.stale {
+        let who: Vec<String> = l.holders.iter().map(|h| h.to_string()).collect();
+        app.error(format!(
+            "{} has a live holder ({}); only a stale lock can be broken",
+            l.name,
+            who.join("; ")
+        ));
+        return;
+    }
+    match lock::break_lock(&app.root, &l.name) {
+        Ok(removed) => {
+            app.info(format!(
+                "broke {} ({} holder record(s))",
+                l.name,
+                removed.len()
+            ));
+        }
+        Err(e) => app.error(format!("cannot break {}: {e}", l.name)),
+    }
+    refresh(app);
+}
+
+fn file_state(f: &FileState) -> &'static str {
+    match f {
+        FileState::Same { .. } => "same",
+        FileState::Changed { .. } => "CHANGED",
+        FileState::Gone => "GONE",
+    }
+}
+
+fn short_hash(h: &str) -> String {
+    h.strip_prefix("sha256:")
+        .unwrap_or(h)
+        .chars()
+        .take(12)
+        .collect()
+}
+
+pub fn view(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let s = &app.debug_view;
+    let [cache_area, detail_area, locks_area] = Layout::vertical([
+        Constraint::Percentage(40),
+        Constraint::Percentage(30),
+        Constraint::Percentage(30),
+    ])
+    .areas(area);
+    let border = |focused: bool| {
+        if focused {
+            t.focused_border()
+        } else {
+            t.border()
+        }
+    };
+    // Cache entries.
+    let items: Vec<ListItem> = s
+        .entries
+        .iter()
+        .map(|e| {
+            let pins = e.pinned_by.len();
+            let items: usize = e.pinned_by.iter().map(|p| p.pending_work_items.len()).sum();
+            let state = file_state(&e.file);
+            let state_style = if state == "same" {
+                t.dim()
+            } else {
+                t.warning()
+            };
+            ListItem::new(Line::from(vec![
+                Span::raw(format!("{:<24.24} ", e.name)),
+                Span::styled(format!("{} ", short_hash(&e.hash)), t.dim()),
+                Span::raw(format!("{:>4} ", ask::coarse(e.age_seconds as i64))),
+                Span::styled(format!("{state:<7} "), state_style),
+                if pins > 0 {
+                    Span::styled(format!("⚲ {pins} inst, {items} items"), t.marker())
+                } else {
+                    Span::styled("unpinned", t.dim())
+                },
+            ]))
+        })
+        .collect();
+    let title = format!(" Definition cache ({}) ", s.entries.len());
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(border(s.pane == Pane::Cache))
+        .title(Span::styled(title, t.title()));
+    if items.is_empty() {
+        let msg = s
+            .problem
+            .clone()
+            .unwrap_or_else(|| "The cache is empty (runs store the versions they use).".into());
+        frame.render_widget(Paragraph::new(msg).style(t.dim()).block(block), cache_area);
+    } else {
+        let mut state = ListState::default().with_selected(Some(s.selected_entry));
+        let list = List::new(items)
+            .block(block)
+            .highlight_style(t.selected())
+            .highlight_symbol("▶");
+        frame.render_stateful_widget(list, cache_area, &mut state);
+    }
+    // Details of the selected entry.
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(e) = s.entries.get(s.selected_entry) {
+        lines.push(Line::from(vec![
+            Span::styled(e.name.clone(), t.title()),
+            Span::styled(format!("  {}", e.id), t.dim()),
+        ]));
+        lines.push(Line::raw(e.hash.clone()));
+        let file = match &e.file {
+            FileState::Same { path } => format!("file {} is this version", path.display()),
+            FileState::Changed { path } => {
+                format!("file {} has changed since", path.display())
+            }
+            FileState::Gone => "the definition file is gone".to_string(),
+        };
+        lines.push(Line::raw(file));
+        if let Some(p) = &e.problem {
+            lines.push(Line::styled(format!("✗ {p}"), t.error()));
+        }
+        if e.pinned_by.is_empty() {
+            lines.push(Line::styled("no unfinished instance uses it", t.dim()));
+        }
+        for p in &e.pinned_by {
+            let items = if p.pending_work_items.is_empty() {
+                String::new()
+            } else {
+                format!("  items {}", p.pending_work_items.join(", "))
+            };
+            lines.push(Line::raw(format!("⚲ {} {}{items}", p.id, p.status)));
+        }
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border())
+        .title(Span::styled(" Version ", t.title()));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        detail_area,
+    );
+    // Locks.
+    let items: Vec<ListItem> = s
+        .locks
+        .iter()
+        .map(|l| {
+            let holder = l.holders.first();
+            let who = holder
+                .and_then(|h| h.holder.as_ref())
+                .map(|h| format!("{}@{} pid {} {}", h.user, h.host, h.pid, h.purpose))
+                .unwrap_or_else(|| "unknown holder".into());
+            let age = holder
+                .map(|h| ask::coarse(h.age_seconds as i64))
+                .unwrap_or_default();
+            let state = if l.stale {
+                let why = holder
+                    .and_then(|h| h.stale.as_ref())
+                    .map(|r| r.to_string())
+                    .unwrap_or_default();
+                Span::styled(format!("STALE {why}"), t.warning())
+            } else {
+                Span::styled("live", t.ok())
+            };
+            ListItem::new(Line::from(vec![
+                Span::raw(format!("{:<28.28} ", l.name)),
+                Span::raw(format!("{who} ")),
+                Span::raw(format!("{age:>4} ")),
+                state,
+            ]))
+        })
+        .collect();
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(border(s.pane == Pane::Locks))
+        .title(Span::styled(
+            format!(" Locks ({}) ", s.locks.len()),
+            t.title(),
+        ));
+    if items.is_empty() {
+        frame.render_widget(
+            Paragraph::new("No locks are held.")
+                .style(t.dim())
+                .block(block),
+            locks_area,
+        );
+    } else {
+        let mut state = ListState::default().with_selected(Some(s.selected_lock));
+        let list = List::new(items)
+            .block(block)
+            .highlight_style(t.selected())
+            .highlight_symbol("▶");
+        frame.render_stateful_widget(list, locks_area, &mut state);
+    }
+    if let Some(q) = &s.question {
+        ask::view_question(q, t, frame, area);
+    }
+}

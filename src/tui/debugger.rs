@@ -1,0 +1,813 @@
+//! The debugger: a debug run of the open workflow, driven step by step through
+//! the engine's step API (`crate::engine::Case`).
+//!
+//! - Before the run, a form of the workflow's input variables, prefilled with
+//!   the last inputs of that workflow (kept in the [`super::workspace`]).
+//! - Commands: continue (to a breakpoint), step (the next action, into
+//!   subprocesses), step over (a subprocess call is one step), step into, step
+//!   out, run to the selected activity, restart, stop, and step back (every
+//!   command first takes an engine snapshot; effects already applied through
+//!   services stay applied — hence dry run by default).
+//! - Breakpoints (activities, actions, transitions, optional condition) and
+//!   watch expressions persist in the workspace.
+//! - A manual action suspends the case; its work items can be approved or
+//!   rejected inline, or left pending: with side effects applied, that writes
+//!   the work items and the suspended TaskInstance like a real run.
+
+use std::collections::{BTreeMap, HashMap};
+
+use ratatui::crossterm::event::KeyEvent;
+
+use crate::engine::{
+    Case, Event, Granularity, NextStep, Phase, Scope, Snapshot, StopReason, store::RepoCatalog,
+};
+use crate::expr::Value;
+use crate::model::{TaskDefinition, WorkItem};
+use crate::repo::Repository;
+use crate::services::RepoServices;
+
+use super::action::Action;
+use super::app::{App, Effect, Screen};
+use super::ask::{self, Prompt};
+use super::diagram::{Diagram, Dir};
+use super::keymap::Context;
+use super::workspace::{SavedBreakpoint, Workspace};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ask {
+    /// A value for input variable `index` of the form.
+    Input(usize),
+    SetVariable,
+    Watch,
+    Breakpoint,
+}
+
+/// How many trace lines are kept.
+const TRACE_KEEP: usize = 1000;
+
+/// One running debug session (the case exists once the form is accepted).
+pub struct Session {
+    pub case: Case,
+    catalog: RepoCatalog,
+    services: RepoServices,
+    /// Taken before each command, for stepping back: (snapshot, trace length, work items).
+    history: Vec<(Snapshot, usize, Vec<WorkItem>)>,
+    /// Work items the case created that are still pending.
+    pub items: Vec<WorkItem>,
+    /// Activities entered so far (subprocess ones as `Sub/Activity`).
+    pub path: Vec<String>,
+    /// Evaluated watch values, parallel to the workspace's watches.
+    pub watch_values: Vec<String>,
+}
+
+pub struct DebuggerState {
+    pub definition: TaskDefinition,
+    /// Input variables of the form: (name, value as JSON text).
+    pub form: Vec<(String, String)>,
+    pub form_selected: usize,
+    pub session: Option<Session>,
+    /// Dry-run side effects (the default) or apply them.
+    pub dry_run: bool,
+    pub workspace: Workspace,
+    /// Selected activity of the diagram shown (the top frame's process).
+    pub selected: usize,
+    pub trace: Vec<String>,
+    pub prompt: Option<Prompt<Ask>>,
+    /// Diagrams by definition hash (the top frame may be a subprocess).
+    pub diagrams: HashMap<String, (TaskDefinition, Diagram)>,
+    /// Why the last run stopped, for the title.
+    pub stopped: String,
+}
+
+impl DebuggerState {
+    /// The definition of the top frame (the process the run stands in), or the
+    /// debugged one before the run.
+    pub fn shown(&self) -> Option<&(TaskDefinition, Diagram)> {
+        let hash = match &self.session {
+            Some(s) => s.case.state().frames.last()?.definition.hash.clone(),
+            None => crate::model::content_hash(&self.definition),
+        };
+        self.diagrams.get(&hash)
+    }
+
+    /// The first token of the top frame: (frame, token id, activity name).
+    pub fn current(&self) -> Option<(usize, u64, String)> {
+        let s = self.session.as_ref()?;
+        let stack = s.case.call_stack();
+        let top = stack.last()?;
+        let t = top.tokens.first()?;
+        Some((top.index, t.id, t.activity.clone()))
+    }
+
+    pub fn breakpoints(&self) -> Vec<crate::engine::Breakpoint> {
+        self.workspace
+            .breakpoints
+            .iter()
+            .filter_map(|b| b.to_engine().ok())
+            .collect()
+    }
+}
+
+pub fn contexts(app: &App) -> Vec<Context> {
+    match &app.debugger {
+        Some(d) if d.prompt.is_some() => vec![Context::TextEdit],
+        _ => vec![Context::Debugger, Context::Navigate, Context::Global],
+    }
+}
+
+pub fn text_input(app: &mut App, key: KeyEvent) {
+    if let Some(p) = app.debugger.as_mut().and_then(|d| d.prompt.as_mut())
+        && p.input.input(key)
+    {
+        p.error = None;
+    }
+}
+
+/// `D` / `F5` in the editor: the input form of the open workflow.
+pub fn start_from_editor(app: &mut App) {
+    let Some(def) = app.editor.as_ref().map(|e| e.def.clone()) else {
+        return;
+    };
+    open(app, def);
+}
+
+/// Open the debugger on `def` with its input form.
+pub fn open(app: &mut App, def: TaskDefinition) {
+    let (workspace, problem) = match Workspace::load(&app.root) {
+        Ok(w) => (w, None),
+        Err(e) => (Workspace::default(), Some(e)),
+    };
+    let last = workspace.inputs.get(&def.name).cloned().unwrap_or_default();
+    let form = def
+        .process
+        .variables
+        .iter()
+        .filter(|v| v.input)
+        .map(|v| {
+            let text = last.get(&v.name).map(|j| j.to_string()).unwrap_or_default();
+            (v.name.clone(), text)
+        })
+        .collect();
+    let mut diagrams = HashMap::new();
+    diagrams.insert(
+        crate::model::content_hash(&def),
+        (def.clone(), Diagram::build(&def)),
+    );
+    app.debugger = Some(DebuggerState {
+        definition: def,
+        form,
+        form_selected: 0,
+        session: None,
+        dry_run: true,
+        workspace,
+        selected: 0,
+        trace: Vec::new(),
+        prompt: None,
+        diagrams,
+        stopped: "not started".into(),
+    });
+    app.screen = Screen::Debugger;
+    match problem {
+        Some(p) => app.warn(format!(
+            "workspace not loaded ({p}); it will not be overwritten"
+        )),
+        None => app.info("fill in the inputs (e edits), then s steps or c continues"),
+    }
+}
+
+fn save_workspace(app: &mut App) {
+    let Some(d) = &app.debugger else { return };
+    if let Err(e) = d.workspace.save(&app.root) {
+        app.warn(format!("workspace not saved: {e}"));
+    }
+}
+
+/// The inputs of the form as values (empty fields are left out).
+fn form_inputs(d: &DebuggerState) -> BTreeMap<String, Value> {
+    d.form
+        .iter()
+        .filter(|(_, t)| !t.trim().is_empty())
+        .map(|(n, t)| (n.clone(), ask::parse_value(t.trim())))
+        .collect()
+}
+
+/// Start the case from the form's inputs; remembers them in the workspace.
+fn start(app: &mut App) -> Result<(), String> {
+    let root = app.root.clone();
+    let repo = Repository::open(&root).map_err(|e| e.to_string())?;
+    let Some(d) = app.debugger.as_mut() else {
+        return Ok(());
+    };
+    let inputs = form_inputs(d);
+    d.workspace.inputs.insert(
+        d.definition.name.clone(),
+        inputs
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_json()))
+            .collect(),
+    );
+    let services = ask::services(&repo, d.dry_run);
+    let catalog = RepoCatalog::new(repo, "debugger");
+    let dref = crate::engine::pin(&d.definition);
+    let mut case = Case::start(&d.definition, dref, &inputs, &ask::os_user(), &catalog);
+    case.options.ignore_execution_limit = true;
+    d.trace.clear();
+    d.trace.push(format!(
+        "started {} {}",
+        d.definition.name,
+        if d.dry_run { "[DRY RUN]" } else { "[APPLY]" }
+    ));
+    d.session = Some(Session {
+        case,
+        catalog,
+        services,
+        history: Vec::new(),
+        items: Vec::new(),
+        path: Vec::new(),
+        watch_values: Vec::new(),
+    });
+    d.stopped = "started".into();
+    after_step(d, Vec::new());
+    save_workspace(app);
+    Ok(())
+}
+
+/// A text for one engine event, for the trace.
+fn event_line(e: &Event) -> Option<String> {
+    Some(match e {
+        Event::ActivityEntered {
+            process, activity, ..
+        } => format!("enter {process}/{activity}"),
+        Event::ActionRun {
+            activity,
+            action,
+            kind,
+            result,
+            error,
+            suppressed,
+            timed_out,
+            ..
+        } => {
+            let what = if *suppressed {
+                "suppressed".to_string()
+            } else if let Some(e) = error {
+                format!("✗ {e}")
+            } else if *timed_out {
+                "timed out".to_string()
+            } else {
+                let mut r = result.to_json().to_string();
+                if r.len() > 60 {
+                    r.truncate(r.char_indices().nth(57).map(|(i, _)| i).unwrap_or(57));
+                    r.push('…');
+                }
+                r
+            };
+            format!("  {activity}#{} {kind}: {what}", action + 1)
+        }
+        Event::WorkItemsCreated {
+            activity, items, ..
+        } => {
+            format!("  {activity}: work items {}", items.join(", "))
+        }
+        Event::TransitionTaken { from, to, .. } => format!("  {from} → {to}"),
+        Event::TokenEnded { activity, .. } => format!("  token ended at {activity}"),
+        Event::SubprocessEntered { process, .. } => format!("▼ into {process}"),
+        Event::SubprocessReturned { process, .. } => format!("▲ back from {process}"),
+        Event::Trace { line } => format!("  trace {line}"),
+        Event::Suspended => "⏸ suspended (waiting on work items)".into(),
+        Event::Resumed => "▶ resumed".into(),
+        Event::Completed => "■ completed".into(),
+        Event::Terminated { reason } => format!("■ terminated: {reason}"),
+        Event::Failed { reason } => format!("✗ failed: {reason}"),
+    })
+}
+
+/// After a command: trace, work items, path, watches, diagram of the top frame.
+fn after_step(d: &mut DebuggerState, events: Vec<Event>) {
+    for e in &events {
+        if let Some(l) = event_line(e) {
+            d.trace.push(l);
+        }
+    }
+    if d.trace.len() > TRACE_KEEP {
+        let cut = d.trace.len() - TRACE_KEEP;
+        d.trace.drain(..cut);
+    }
+    let Some(s) = d.session.as_mut() else { return };
+    let out = s.case.take_outbox();
+    s.items.extend(out.created);
+    let pending = s.case.pending_items();
+    s.items.retain(|w| pending.contains(&w.id));
+    s.path = crate::engine::path_of(&s.case.instance().history);
+    // Watches in the scope of the top frame's first token.
+    let (frame, token) = {
+        let stack = s.case.call_stack();
+        match stack.last() {
+            Some(f) => (f.index, f.tokens.first().map(|t| t.id)),
+            None => (0, None),
+        }
+    };
+    s.watch_values = d
+        .workspace
+        .watches
+        .iter()
+        .map(|w| match crate::expr::parse(w) {
+            Ok(e) => match s.case.evaluate(frame, token, &e, &s.catalog) {
+                Ok(v) => v.to_json().to_string(),
+                Err(err) => format!("✗ {err}"),
+            },
+            Err(err) => format!("✗ {err}"),
+        })
+        .collect();
+    // The diagram of the process the run stands in, selecting where it stands.
+    if let Some(f) = s.case.state().frames.last() {
+        let hash = f.definition.hash.clone();
+        let frame_index = s.case.state().frames.len() - 1;
+        if !d.diagrams.contains_key(&hash)
+            && let Some(def) = s.case.definition(frame_index)
+        {
+            d.diagrams
+                .insert(hash.clone(), (def.clone(), Diagram::build(def)));
+        }
+        let at = f.tokens.first().map(|t| t.activity);
+        if let Some(a) = at {
+            d.selected = a;
+        }
+    }
+}
+
+/// What a command does to the case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Command {
+    Continue,
+    Step,
+    StepOver,
+    StepOut,
+    RunTo,
+}
+
+fn run_command(app: &mut App, cmd: Command) {
+    let Some(d) = app.debugger.as_mut() else {
+        return;
+    };
+    if d.session.is_none() {
+        if let Err(e) = start(app) {
+            app.error(format!("cannot start the debug run: {e}"));
+            return;
+        }
+        // Starting is the first step.
+        if cmd == Command::Step {
+            app.info("started; s steps on");
+            return;
+        }
+    }
+    let Some(d) = app.debugger.as_mut() else {
+        return;
+    };
+    let target = d
+        .shown()
+        .and_then(|(def, _)| def.process.activities.get(d.selected))
+        .map(|a| a.name.clone());
+    let breakpoints = d.breakpoints();
+    let Some(s) = d.session.as_mut() else { return };
+    if !s.case.is_running() {
+        let msg = match s.case.status() {
+            crate::model::InstanceStatus::Suspended => {
+                "the case waits on a work item: y approves, r rejects, p leaves it pending"
+                    .to_string()
+            }
+            st => format!("the run is {} (R restarts, b steps back)", st.as_str()),
+        };
+        app.warn(msg);
+        return;
+    }
+    s.history
+        .push((s.case.snapshot(), d.trace.len(), s.items.clone()));
+    let process = s
+        .case
+        .state()
+        .frames
+        .last()
+        .map(|f| f.definition.name.clone())
+        .unwrap_or_default();
+    let mut rt = crate::engine::Runtime {
+        services: &mut s.services,
+        catalog: &mut s.catalog,
+    };
+    let mut stop = String::new();
+    let events = match cmd {
+        Command::Step => s.case.step(&mut rt, Granularity::Action),
+        Command::StepOver => s.case.step_over(&mut rt, Granularity::Action),
+        Command::StepOut => s.case.step_out(&mut rt),
+        Command::Continue => {
+            let (ev, why) = s.case.run_to_breakpoint(&mut rt, &breakpoints);
+            if let StopReason::Breakpoint(i) = why {
+                stop = format!(
+                    "breakpoint {}",
+                    d.workspace
+                        .breakpoints
+                        .iter()
+                        .filter(|b| b.to_engine().is_ok())
+                        .nth(i)
+                        .map(|b| b.to_string())
+                        .unwrap_or_default()
+                );
+            }
+            ev
+        }
+        Command::RunTo => {
+            let Some(target) = target else {
+                app.warn("select an activity first");
+                return;
+            };
+            stop = format!("at {target}");
+            s.case.run_until(&mut rt, |case, _| {
+                matches!(case.next_step(), Some(NextStep::Enter { process: p, activity, .. })
+                    if p == process && activity == target)
+            })
+        }
+    };
+    let status = s.case.status();
+    d.stopped = if status == crate::model::InstanceStatus::Running {
+        if stop.is_empty() {
+            describe_next(&s.case)
+        } else {
+            stop
+        }
+    } else {
+        status.as_str().to_string()
+    };
+    after_step(d, events);
+}
+
+/// "before Manager Approval#3 (manual Manager decides)" and the like.
+fn describe_next(case: &Case) -> String {
+    match case.next_step() {
+        Some(NextStep::Enter { activity, .. }) => format!("before entering {activity}"),
+        Some(NextStep::Action {
+            activity, action, ..
+        }) => format!("before {activity}#{}", action + 1),
+        Some(NextStep::Transitions { activity, .. }) => {
+            format!("before the transitions of {activity}")
+        }
+        Some(NextStep::Settle { .. }) => "settling".into(),
+        None => case.status().as_str().to_string(),
+    }
+}
+
+fn step_back(app: &mut App) {
+    let Some(d) = app.debugger.as_mut() else {
+        return;
+    };
+    let Some(s) = d.session.as_mut() else { return };
+    let Some((snap, trace_len, items)) = s.history.pop() else {
+        app.warn("this is the first step");
+        return;
+    };
+    s.case.restore(&snap);
+    s.items = items;
+    d.trace.truncate(trace_len);
+    d.trace.push("◀ stepped back".into());
+    d.stopped = describe_next(&s.case);
+    after_step(d, Vec::new());
+    app.info("stepped back (effects already applied through services stay applied)");
+}
+
+/// Approve or reject the first pending work item of the debug run inline.
+fn decide(app: &mut App, decision: &str) {
+    let Some(d) = app.debugger.as_mut() else {
+        return;
+    };
+    let Some(s) = d.session.as_mut() else { return };
+    let Some(mut item) = s.items.first().cloned() else {
+        app.warn("no work item is pending in this run");
+        return;
+    };
+    s.history
+        .push((s.case.snapshot(), d.trace.len(), s.items.clone()));
+    item.complete = true;
+    item.decision = Some(decision.to_string());
+    item.comment = "decided in the debugger".into();
+    let mut rt = crate::engine::Runtime {
+        services: &mut s.services,
+        catalog: &mut s.catalog,
+    };
+    match s.case.complete_work_item(&item, &mut rt) {
+        Ok(ev) => {
+            d.trace.push(format!("  {} {decision}d inline", item.id));
+            d.stopped = describe_next(&s.case);
+            after_step(d, ev);
+        }
+        Err(e) => {
+            s.history.pop();
+            app.error(e.message);
+        }
+    }
+}
+
+/// Leave the pending work items pending: with side effects applied, write them
+/// and the suspended instance like a real run; the session ends.
+fn leave_pending(app: &mut App) {
+    let root = app.root.clone();
+    let Some(d) = app.debugger.as_mut() else {
+        return;
+    };
+    let Some(s) = d.session.as_mut() else { return };
+    if s.items.is_empty() {
+        app.warn("no work item is pending in this run");
+        return;
+    }
+    if d.dry_run {
+        app.warn("dry run: nothing is written; m switches to apply to leave a real pending case");
+        return;
+    }
+    let mut failed = None;
+    for w in &s.items {
+        if let Err(e) = crate::repo::write_work_item(&root, w) {
+            failed = Some(format!("cannot write {}: {e}", w.id));
+            break;
+        }
+    }
+    let inst = s.case.to_instance();
+    if failed.is_none()
+        && let Err(e) = crate::repo::write_instance(&root, &inst)
+    {
+        failed = Some(format!("cannot write {}: {e}", inst.id));
+    }
+    if let Some(f) = failed {
+        app.error(f);
+        return;
+    }
+    let msg = format!(
+        "{} left suspended with work item(s) {}",
+        inst.id,
+        s.items
+            .iter()
+            .map(|w| format!("{} for {}", w.id, w.owner))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    d.session = None;
+    d.stopped = "left pending".into();
+    super::ask::reload(app);
+    app.info(msg);
+}
+
+fn prompt_accepted(app: &mut App, purpose: Ask, text: String) -> Result<(), String> {
+    let Some(d) = app.debugger.as_mut() else {
+        return Ok(());
+    };
+    match purpose {
+        Ask::Input(i) => {
+            if let Some(f) = d.form.get_mut(i) {
+                f.1 = text;
+            }
+        }
+        Ask::Watch => {
+            if text.is_empty() {
+                return Err("type an expression (Esc cancels)".into());
+            }
+            crate::expr::parse(&text).map_err(|e| e.to_string())?;
+            d.workspace.watches.push(text);
+            after_step(d, Vec::new());
+            save_workspace(app);
+        }
+        Ask::Breakpoint => {
+            let process = d.shown().map(|(def, _)| def.name.clone());
+            let bp = SavedBreakpoint::parse(&text, process)?;
+            app.info(format!("breakpoint {bp}"));
+            if let Some(d) = app.debugger.as_mut() {
+                d.workspace.breakpoints.push(bp);
+            }
+            save_workspace(app);
+        }
+        Ask::SetVariable => set_variable(d, &text)?,
+    }
+    Ok(())
+}
+
+/// `NAME = VALUE`: VALUE is JSON when it parses, else an expression evaluated
+/// in the current token's scope. The variable is set in the innermost scope
+/// that has it (action, activity, then the process).
+pub fn set_variable(d: &mut DebuggerState, text: &str) -> Result<(), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or("write NAME = VALUE (JSON or an expression)")?;
+    let (name, value) = (name.trim(), value.trim());
+    if name.is_empty() {
+        return Err("name the variable".into());
+    }
+    let (frame, token, _) = d.current().ok_or("no debug run")?;
+    let s = d.session.as_mut().ok_or("no debug run")?;
+    let v = match serde_json::from_str::<serde_json::Value>(value) {
+        Ok(j) => Value::from_json(&j),
+        Err(_) => {
+            let e = crate::expr::parse(value)
+                .map_err(|e| format!("not JSON nor an expression: {e}"))?;
+            s.case.evaluate(frame, Some(token), &e, &s.catalog)?
+        }
+    };
+    let scope = [Scope::Action(token), Scope::Activity(token)]
+        .into_iter()
+        .find(|sc| {
+            s.case
+                .variables(frame, *sc)
+                .is_some_and(|m| m.contains_key(name))
+        })
+        .unwrap_or(Scope::Case);
+    s.case.set_variable(frame, scope, name, v.clone());
+    d.trace.push(format!("  set {name} = {}", v.to_json()));
+    after_step(d, Vec::new());
+    Ok(())
+}
+
+fn toggle_breakpoint(app: &mut App) {
+    let Some(d) = app.debugger.as_mut() else {
+        return;
+    };
+    let Some((def, _)) = d.shown() else { return };
+    let Some(activity) = def
+        .process
+        .activities
+        .get(d.selected)
+        .map(|a| a.name.clone())
+    else {
+        return;
+    };
+    let process = Some(def.name.clone());
+    let existing = d
+        .workspace
+        .breakpoints
+        .iter()
+        .position(|b| b.at == activity && b.process == process && b.condition.is_none());
+    let msg = match existing {
+        Some(i) => {
+            d.workspace.breakpoints.remove(i);
+            format!("breakpoint on {activity} removed")
+        }
+        None => {
+            d.workspace.breakpoints.push(SavedBreakpoint {
+                process,
+                at: activity.clone(),
+                condition: None,
+            });
+            format!("breakpoint on {activity}")
+        }
+    };
+    save_workspace(app);
+    app.info(msg);
+}
+
+fn toggle_apply(app: &mut App) {
+    let root = app.root.clone();
+    let Some(d) = app.debugger.as_mut() else {
+        return;
+    };
+    d.dry_run = !d.dry_run;
+    if let Some(s) = d.session.as_mut() {
+        match Repository::open(&root) {
+            Ok(repo) => s.services = ask::services(&repo, d.dry_run),
+            Err(e) => {
+                d.dry_run = !d.dry_run;
+                app.error(format!("cannot switch: {e}"));
+                return;
+            }
+        }
+    }
+    let msg = if d.dry_run {
+        "dry run: side effects are recorded, nothing is changed"
+    } else {
+        "APPLY: service calls now change the repository (users, outbox, audit)"
+    };
+    app.info(msg);
+}
+
+pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    let Some(d) = app.debugger.as_mut() else {
+        app.screen = Screen::Browser;
+        return Vec::new();
+    };
+    if let Some(mut p) = d.prompt.take() {
+        match action {
+            Action::Cancel => {}
+            Action::Accept => {
+                if let Err(e) = prompt_accepted(app, p.purpose, p.text()) {
+                    p.error = Some(e);
+                    if let Some(d) = app.debugger.as_mut() {
+                        d.prompt = Some(p);
+                    }
+                }
+            }
+            _ => d.prompt = Some(p),
+        }
+        return Vec::new();
+    }
+    let in_form = d.session.is_none();
+    match action {
+        Action::Up | Action::Down if in_form => {
+            let last = d.form.len().saturating_sub(1);
+            d.form_selected = if action == Action::Up {
+                d.form_selected.saturating_sub(1)
+            } else {
+                (d.form_selected + 1).min(last)
+            };
+        }
+        Action::Up | Action::Down | Action::Left | Action::Right => {
+            let dir = match action {
+                Action::Up => Dir::Up,
+                Action::Down => Dir::Down,
+                Action::Left => Dir::Left,
+                _ => Dir::Right,
+            };
+            if let Some(n) = d.shown().and_then(|(_, g)| g.neighbour(d.selected, dir)) {
+                d.selected = n;
+            }
+        }
+        Action::SetVariable if in_form => {
+            if let Some((name, value)) = d.form.get(d.form_selected) {
+                d.prompt = Some(Prompt::new(
+                    Ask::Input(d.form_selected),
+                    format!("input {name} (JSON, or plain text)"),
+                    value,
+                ));
+            }
+        }
+        Action::SetVariable => {
+            let current = d
+                .current()
+                .map(|(_, _, a)| format!("in {a}: NAME = JSON or expression"))
+                .unwrap_or_default();
+            d.prompt = Some(Prompt::new(Ask::SetVariable, current, ""));
+        }
+        Action::AddWatch => d.prompt = Some(Prompt::new(Ask::Watch, "Watch expression", "")),
+        Action::AddBreakpoint => {
+            d.prompt = Some(Prompt::new(
+                Ask::Breakpoint,
+                "Breakpoint: Activity | Activity#N | From->To [if EXPR]",
+                "",
+            ))
+        }
+        Action::ClearWatches => {
+            d.workspace.watches.clear();
+            d.workspace.breakpoints.clear();
+            after_step(d, Vec::new());
+            save_workspace(app);
+            app.info("watches and breakpoints removed");
+        }
+        Action::ToggleBreakpoint => toggle_breakpoint(app),
+        Action::Continue => run_command(app, Command::Continue),
+        Action::Step | Action::StepInto => run_command(app, Command::Step),
+        Action::StepOver => run_command(app, Command::StepOver),
+        Action::StepOut => run_command(app, Command::StepOut),
+        Action::RunToCursor => run_command(app, Command::RunTo),
+        Action::StepBack => step_back(app),
+        Action::Restart => {
+            d.session = None;
+            if let Err(e) = start(app) {
+                app.error(format!("cannot restart: {e}"));
+            } else {
+                app.info("restarted with the same inputs");
+            }
+        }
+        Action::Stop => {
+            if let Some(s) = d.session.as_mut() {
+                s.case.terminate("stopped in the debugger");
+            }
+            d.session = None;
+            d.stopped = "stopped".into();
+            app.info("debug run stopped (nothing pending was written)");
+        }
+        Action::Approve => decide(app, "approve"),
+        Action::Reject => decide(app, "reject"),
+        Action::LeavePending => leave_pending(app),
+        Action::ToggleApply => toggle_apply(app),
+        Action::Back => {
+            app.screen = if app.editor.is_some() {
+                Screen::Editor
+            } else {
+                Screen::Browser
+            };
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// The phase of a token as a word, for the call stack pane.
+pub fn phase_text(p: &Phase) -> String {
+    match p {
+        Phase::Arrived => "arrived".into(),
+        Phase::Action { index } => format!("before #{}", index + 1),
+        Phase::Waiting { index, items, .. } => format!(
+            "#{} waits on {}",
+            index + 1,
+            items
+                .iter()
+                .map(|i| i.owner.clone())
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+        Phase::Subprocess { index } => format!("#{} in subprocess", index + 1),
+        Phase::Transitions => "transitions".into(),
+    }
+}

@@ -1,0 +1,259 @@
+//! Drawing the debugger: the diagram of the process the run stands in (path
+//! taken marked `●`, the current activity selected), and the panes: variables,
+//! watches, breakpoints, call stack and trace. The title always says whether
+//! side effects are dry-run or applied.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::app::App;
+use super::ask;
+use super::debugger::{DebuggerState, phase_text};
+use super::tasks::{path_indexes, render_path};
+
+pub fn view(app: &App, frame: &mut Frame, area: Rect) {
+    let Some(d) = &app.debugger else {
+        return;
+    };
+    let t = &app.theme;
+    let mode = if d.dry_run { "[DRY RUN]" } else { "[APPLY]" };
+    let mode_style = if d.dry_run { t.ok() } else { t.warning() };
+    let [title_area, body] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(format!(" Debug {} ", d.definition.name), t.title()),
+            Span::styled(mode, mode_style),
+            Span::raw(format!(" — {}", d.stopped)),
+        ])),
+        title_area,
+    );
+    let wide = body.width >= 100;
+    let [left, right] = Layout::horizontal([
+        Constraint::Percentage(if wide { 55 } else { 50 }),
+        Constraint::Min(20),
+    ])
+    .areas(body);
+    let [diagram_area, trace_area] =
+        Layout::vertical([Constraint::Percentage(65), Constraint::Min(3)]).areas(left);
+    view_diagram(app, d, frame, diagram_area);
+    view_trace(app, d, frame, trace_area);
+    if d.session.is_none() {
+        view_form(app, d, frame, right);
+    } else {
+        let [vars, watches, bps, stack] = Layout::vertical([
+            Constraint::Percentage(45),
+            Constraint::Percentage(20),
+            Constraint::Percentage(15),
+            Constraint::Min(3),
+        ])
+        .areas(right);
+        view_variables(app, d, frame, vars);
+        view_watches(app, d, frame, watches);
+        view_breakpoints(app, d, frame, bps);
+        view_stack(app, d, frame, stack);
+    }
+    if let Some(p) = &d.prompt {
+        ask::view_prompt(p, t, frame, area);
+    }
+}
+
+fn block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
+    let t = &app.theme;
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused {
+            t.focused_border()
+        } else {
+            t.border()
+        })
+        .title(Span::styled(title, t.title()))
+}
+
+fn view_diagram(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
+    let Some((def, diagram)) = d.shown() else {
+        return;
+    };
+    let b = block(app, format!(" {} ", def.name), true);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    // The path within this process: top-level names, or `Sub/…` ones of a subprocess.
+    let prefix = d
+        .session
+        .as_ref()
+        .map(|s| {
+            s.case
+                .call_stack()
+                .iter()
+                .skip(1)
+                .map(|f| f.process.clone())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .unwrap_or_default();
+    let names: Vec<String> = d
+        .session
+        .as_ref()
+        .map(|s| {
+            s.path
+                .iter()
+                .filter_map(|p| {
+                    if prefix.is_empty() {
+                        (!p.contains('/')).then(|| p.clone())
+                    } else {
+                        p.strip_prefix(&format!("{prefix}/"))
+                            .filter(|r| !r.contains('/'))
+                            .map(str::to_string)
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let idx = path_indexes(def, &names);
+    render_path(
+        frame.buffer_mut(),
+        inner,
+        diagram,
+        &idx,
+        Some(d.selected),
+        &app.theme,
+    );
+}
+
+fn view_trace(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
+    let b = block(app, format!(" Trace ({}) ", d.trace.len()), false);
+    let rows = b.inner(area).height as usize;
+    let start = d.trace.len().saturating_sub(rows);
+    let lines: Vec<Line> = d.trace[start..]
+        .iter()
+        .map(|l| Line::raw(l.clone()))
+        .collect();
+    frame.render_widget(Paragraph::new(lines).block(b), area);
+}
+
+fn view_form(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let mut lines = vec![Line::styled(
+        "Inputs (e edits; s starts, c runs to a breakpoint)",
+        t.dim(),
+    )];
+    if d.form.is_empty() {
+        lines.push(Line::raw("this workflow declares no input variables"));
+    }
+    for (i, (name, value)) in d.form.iter().enumerate() {
+        let text = format!("{name} = {value}");
+        if i == d.form_selected {
+            lines.push(Line::styled(format!("▶{text}"), t.selected()));
+        } else {
+            lines.push(Line::raw(format!(" {text}")));
+        }
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        format!(
+            "{} breakpoint(s), {} watch(es) in the workspace",
+            d.workspace.breakpoints.len(),
+            d.workspace.watches.len()
+        ),
+        t.dim(),
+    ));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block(app, " Debug run ".into(), true))
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+fn view_variables(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let mut lines = Vec::new();
+    if let (Some(s), Some((frame_index, token, activity))) = (&d.session, d.current()) {
+        let vars = s.case.visible_variables(frame_index, Some(token));
+        lines.push(Line::styled(format!("in {activity}"), t.dim()));
+        for (k, v) in vars {
+            if k.starts_with("WF_") && v.is_null() {
+                continue;
+            }
+            lines.push(Line::raw(format!(
+                "{k} = {}",
+                super::tasks::one_line(&v.to_json().to_string(), 200)
+            )));
+        }
+        for w in &s.items {
+            lines.push(Line::styled(
+                format!(
+                    "✉ {} for {} (y approve, r reject, p pending)",
+                    w.id, w.owner
+                ),
+                t.warning(),
+            ));
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(lines).block(block(app, " Variables (e sets) ".into(), false)),
+        area,
+    );
+}
+
+fn view_watches(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
+    let values = d
+        .session
+        .as_ref()
+        .map(|s| s.watch_values.clone())
+        .unwrap_or_default();
+    let lines: Vec<Line> = d
+        .workspace
+        .watches
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            Line::raw(format!(
+                "{w} = {}",
+                values.get(i).map(String::as_str).unwrap_or("…")
+            ))
+        })
+        .collect();
+    frame.render_widget(
+        Paragraph::new(lines).block(block(app, " Watches (W adds) ".into(), false)),
+        area,
+    );
+}
+
+fn view_breakpoints(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
+    let lines: Vec<Line> = d
+        .workspace
+        .breakpoints
+        .iter()
+        .map(|b| Line::raw(format!("● {b}")))
+        .collect();
+    frame.render_widget(
+        Paragraph::new(lines).block(block(app, " Breakpoints (B, a) ".into(), false)),
+        area,
+    );
+}
+
+fn view_stack(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
+    let mut lines = Vec::new();
+    if let Some(s) = &d.session {
+        for f in s.case.call_stack().iter().rev() {
+            let at = f
+                .tokens
+                .iter()
+                .map(|t| format!("{} {}", t.activity, phase_text(&t.phase)))
+                .collect::<Vec<_>>()
+                .join("; ");
+            lines.push(Line::raw(format!("{} {}: {at}", f.index, f.process)));
+        }
+        lines.push(Line::styled(
+            format!("status {}", s.case.status().as_str()),
+            app.theme.dim(),
+        ));
+    }
+    frame.render_widget(
+        Paragraph::new(lines).block(block(app, " Call stack ".into(), false)),
+        area,
+    );
+}

@@ -1,0 +1,537 @@
+//! The tasks screen: every TaskInstance with status, definition (and whether it
+//! runs an older version than the file on disk), owner, started, steps, current
+//! activity and pending work items; `f` filters by status. Opening one shows
+//! its path on the diagram of its own definition version (from the cache), its
+//! variables, history and result. `r` resumes (due timeouts, or a running case
+//! whose runner is gone), `X` terminates. The repository watcher reloads the
+//! screen, so a case advancing in another process shows here as it persists.
+
+use std::collections::HashMap;
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+
+use crate::engine::store::{self, RunOptions};
+use crate::model::{InstanceStatus, TaskDefinition, TaskInstance, content_hash};
+use crate::repo::cache;
+
+use super::action::Action;
+use super::app::{App, Effect};
+use super::ask::{self, Question};
+use super::diagram::{Diagram, Highlight};
+use super::keymap::Context;
+use super::theme::Theme;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ask {
+    Terminate,
+}
+
+/// An instance opened for details, with its own definition version laid out.
+pub struct OpenedTask {
+    pub id: String,
+    pub definition: Option<TaskDefinition>,
+    pub diagram: Option<Diagram>,
+    /// Why the pinned version could not be loaded.
+    pub problem: Option<String>,
+}
+
+#[derive(Default)]
+pub struct TasksState {
+    /// `None` = every status.
+    pub status: Option<InstanceStatus>,
+    pub rows: Vec<String>,
+    pub selected: usize,
+    pub opened: Option<OpenedTask>,
+    pub question: Option<Question<Ask>>,
+    /// Content hash of each definition file now, by definition id and by name.
+    pub current_hash: HashMap<String, String>,
+}
+
+const STATUSES: [InstanceStatus; 5] = [
+    InstanceStatus::Running,
+    InstanceStatus::Suspended,
+    InstanceStatus::Completed,
+    InstanceStatus::Terminated,
+    InstanceStatus::Failed,
+];
+
+fn instance<'a>(app: &'a App, id: &str) -> Option<&'a TaskInstance> {
+    app.repo.instance(id).map(|l| &l.value)
+}
+
+pub fn refresh(app: &mut App) {
+    let s = &mut app.tasks;
+    s.current_hash.clear();
+    for d in &app.repo.definitions {
+        let h = content_hash(&d.value);
+        s.current_hash.insert(d.value.id.clone(), h.clone());
+        s.current_hash.insert(d.value.name.clone(), h);
+    }
+    let mut rows: Vec<&TaskInstance> = app
+        .repo
+        .instances
+        .iter()
+        .map(|l| &l.value)
+        .filter(|i| s.status.is_none_or(|st| i.status == st))
+        .collect();
+    rows.sort_by(|a, b| b.started.cmp(&a.started).then(a.id.cmp(&b.id)));
+    let keep = s.rows.get(s.selected).cloned();
+    s.rows = rows.iter().map(|i| i.id.clone()).collect();
+    s.selected = keep
+        .and_then(|k| s.rows.iter().position(|r| *r == k))
+        .unwrap_or(s.selected)
+        .min(s.rows.len().saturating_sub(1));
+}
+
+/// Whether the instance runs a version other than the file on disk now.
+pub fn is_older(s: &TasksState, i: &TaskInstance) -> bool {
+    let now = s
+        .current_hash
+        .get(&i.definition.id)
+        .or_else(|| s.current_hash.get(&i.definition.name));
+    now.is_some_and(|h| *h != i.definition.hash)
+}
+
+pub fn contexts(app: &App) -> Vec<Context> {
+    if app.tasks.question.is_some() {
+        return vec![Context::Question];
+    }
+    vec![
+        Context::Tasks,
+        Context::Screens,
+        Context::Navigate,
+        Context::Global,
+    ]
+}
+
+pub fn text_input(_app: &mut App, _key: KeyEvent) {}
+
+fn open(app: &mut App, id: String) {
+    let Some(inst) = instance(app, &id) else {
+        return;
+    };
+    let (definition, problem) = match cache::load_in(&app.repo, &inst.definition) {
+        Ok(d) => (Some(d), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    let diagram = definition.as_ref().map(Diagram::build);
+    app.tasks.opened = Some(OpenedTask {
+        id,
+        definition,
+        diagram,
+        problem,
+    });
+}
+
+pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    if let Some(q) = app.tasks.question.take() {
+        match (action, q.purpose) {
+            (Action::Yes, Ask::Terminate) => terminate(app),
+            (Action::No, _) => {}
+            _ => app.tasks.question = Some(q),
+        }
+        return Vec::new();
+    }
+    let s = &mut app.tasks;
+    let last = s.rows.len().saturating_sub(1);
+    let selected_id = s.rows.get(s.selected).cloned();
+    match action {
+        Action::Up => s.selected = s.selected.saturating_sub(1),
+        Action::Down => s.selected = (s.selected + 1).min(last),
+        Action::Top => s.selected = 0,
+        Action::Bottom => s.selected = last,
+        Action::PageUp => s.selected = s.selected.saturating_sub(10),
+        Action::PageDown => s.selected = (s.selected + 10).min(last),
+        Action::CycleStatus => {
+            s.status = match s.status {
+                None => Some(STATUSES[0]),
+                Some(st) => STATUSES
+                    .iter()
+                    .position(|x| *x == st)
+                    .and_then(|p| STATUSES.get(p + 1))
+                    .copied(),
+            };
+            s.opened = None;
+            refresh(app);
+        }
+        Action::Open => {
+            if let Some(id) = selected_id {
+                open(app, id);
+            }
+        }
+        Action::Back if s.opened.is_some() => s.opened = None,
+        Action::Back => super::app::show_screen(app, super::app::Screen::Browser),
+        Action::Resume => resume(app),
+        Action::Terminate => {
+            let Some(id) = current_id(app) else {
+                return Vec::new();
+            };
+            let Some(inst) = instance(app, &id) else {
+                return Vec::new();
+            };
+            if inst.status.is_finished() {
+                app.warn(format!("{id} is already {}", inst.status.as_str()));
+                return Vec::new();
+            }
+            let lines = vec![
+                format!(
+                    "Terminate {} ({}, {})?",
+                    id,
+                    inst.name,
+                    inst.status.as_str()
+                ),
+                format!(
+                    "Its pending work items are closed: {}",
+                    if inst.pending_work_items.is_empty() {
+                        "none".to_string()
+                    } else {
+                        inst.pending_work_items.join(", ")
+                    }
+                ),
+            ];
+            app.tasks.question = Some(Question {
+                purpose: Ask::Terminate,
+                title: "Terminate".into(),
+                lines,
+            });
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn current_id(app: &App) -> Option<String> {
+    app.tasks
+        .opened
+        .as_ref()
+        .map(|o| o.id.clone())
+        .or_else(|| app.tasks.rows.get(app.tasks.selected).cloned())
+}
+
+fn after_store_change(app: &mut App) {
+    super::ask::reload(app);
+    let reopen = app.tasks.opened.as_ref().map(|o| o.id.clone());
+    if let Some(id) = reopen {
+        open(app, id);
+    }
+}
+
+fn terminate(app: &mut App) {
+    let Some(id) = current_id(app) else {
+        return;
+    };
+    match store::terminate(&app.root, &id, "bpe tui") {
+        Ok(i) => {
+            after_store_change(app);
+            app.info(format!("{} {}", i.id, i.status.as_str()));
+        }
+        Err(e) => app.error(format!("cannot terminate {id}: {e}")),
+    }
+}
+
+fn resume(app: &mut App) {
+    let Some(id) = current_id(app) else {
+        return;
+    };
+    let Some(status) = instance(app, &id).map(|i| i.status) else {
+        return;
+    };
+    let mut services = ask::services(&app.repo, false);
+    let result = match status {
+        InstanceStatus::Running => {
+            let opts = RunOptions {
+                owner: ask::os_user(),
+                purpose: "bpe tui".into(),
+                dry_run: false,
+            };
+            store::resume(&app.root, &id, &mut services, &opts).map(|r| {
+                format!(
+                    "{} continued: {} at {}",
+                    id,
+                    r.instance.status.as_str(),
+                    r.instance.current_activities.join(", ")
+                )
+            })
+        }
+        InstanceStatus::Suspended => {
+            store::apply_due_timeouts_with(&app.root, &mut services, chrono::Utc::now()).map(
+                |reports| match reports.iter().find(|r| r.instance.id == id) {
+                    Some(r) => {
+                        format!("{id} timed out and went on: {}", r.instance.status.as_str())
+                    }
+                    None => format!("{id} has no work item due yet; it keeps waiting"),
+                },
+            )
+        }
+        s => {
+            app.warn(format!("{id} is {}: nothing to resume", s.as_str()));
+            return;
+        }
+    };
+    match result {
+        Ok(msg) => {
+            after_store_change(app);
+            app.info(msg);
+        }
+        Err(e) => app.error(format!("cannot resume {id}: {e}")),
+    }
+}
+
+/// Draw `diagram` into `area` with the activities of `path` marked `●` and
+/// `current` selected, scrolled so that `current` is in sight.
+pub fn render_path(
+    buf: &mut Buffer,
+    area: Rect,
+    diagram: &Diagram,
+    path: &[usize],
+    current: Option<usize>,
+    theme: &Theme,
+) {
+    let (w, h) = diagram.size();
+    let mut scroll = (0u16, 0u16);
+    if let Some(r) = current.and_then(|c| diagram.box_rect(c)) {
+        let cx = (r.x + r.width / 2).saturating_sub(area.width / 2);
+        let cy = (r.y + r.height / 2).saturating_sub(area.height / 2);
+        scroll = (
+            cx.min(w.saturating_sub(area.width)),
+            cy.min(h.saturating_sub(area.height)),
+        );
+    }
+    diagram.render(
+        buf,
+        area,
+        scroll,
+        Highlight {
+            activity: current,
+            transition: None,
+        },
+        theme,
+    );
+    for &a in path {
+        let Some(r) = diagram.box_rect(a) else {
+            continue;
+        };
+        let (x, y) = (r.x + 1, r.y);
+        if x < scroll.0 || y < scroll.1 {
+            continue;
+        }
+        let (col, row) = (x - scroll.0, y - scroll.1);
+        if col < area.width
+            && row < area.height
+            && let Some(c) = buf.cell_mut((area.x + col, area.y + row))
+        {
+            c.set_char('●').set_style(theme.ok());
+        }
+    }
+}
+
+/// At most `max` characters of `text`, with `…` when cut.
+pub fn one_line(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// Indexes of the activities of `def` entered (top-level path names only).
+pub fn path_indexes(def: &TaskDefinition, path: &[String]) -> Vec<usize> {
+    let mut out = Vec::new();
+    for p in path {
+        if let Some(i) = def.process.activities.iter().position(|a| a.name == *p)
+            && !out.contains(&i)
+        {
+            out.push(i);
+        }
+    }
+    out
+}
+
+pub fn view(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let s = &app.tasks;
+    let filter = s.status.map(|st| st.as_str()).unwrap_or("all");
+    let title = format!(" Tasks — {filter} ({}) ", s.rows.len());
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.focused_border())
+        .title(Span::styled(title, t.title()));
+    let (list_area, detail_area) = if s.opened.is_some() {
+        let [a, b] = Layout::vertical([Constraint::Length(8), Constraint::Min(4)]).areas(area);
+        (a, Some(b))
+    } else {
+        (area, None)
+    };
+    let items: Vec<ListItem> = s
+        .rows
+        .iter()
+        .filter_map(|id| instance(app, id))
+        .map(|i| {
+            let older = if is_older(s, i) { " (older)" } else { "" };
+            let status_style = match i.status {
+                InstanceStatus::Failed | InstanceStatus::Terminated => t.error(),
+                InstanceStatus::Suspended => t.warning(),
+                InstanceStatus::Running => t.ok(),
+                InstanceStatus::Completed => t.dim(),
+            };
+            let started = i.started.get(..16).unwrap_or(&i.started).replace('T', " ");
+            ListItem::new(Line::from(vec![
+                Span::styled(format!("{:<10} ", i.status.as_str()), status_style),
+                Span::raw(format!("{:<26.26} ", format!("{}{older}", i.name))),
+                Span::raw(format!("{:<8.8} ", i.owner)),
+                Span::styled(format!("{started} "), t.dim()),
+                Span::raw(format!("{:>4} ", i.steps)),
+                Span::raw(format!("{:<22.22} ", i.current_activities.join(","))),
+                Span::raw(if i.pending_work_items.is_empty() {
+                    String::new()
+                } else {
+                    format!("✉{}", i.pending_work_items.len())
+                }),
+            ]))
+        })
+        .collect();
+    if items.is_empty() {
+        frame.render_widget(
+            Paragraph::new("No task instances (bpe run starts one; f changes the filter).")
+                .style(t.dim())
+                .block(block),
+            list_area,
+        );
+    } else {
+        let mut state = ListState::default().with_selected(Some(s.selected));
+        let list = List::new(items)
+            .block(block)
+            .highlight_style(t.selected())
+            .highlight_symbol("▶");
+        frame.render_stateful_widget(list, list_area, &mut state);
+    }
+    if let (Some(o), Some(area)) = (&s.opened, detail_area) {
+        view_opened(app, o, frame, area);
+    }
+    if let Some(q) = &s.question {
+        ask::view_question(q, t, frame, area);
+    }
+}
+
+fn view_opened(app: &App, o: &OpenedTask, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let Some(inst) = instance(app, &o.id) else {
+        return;
+    };
+    let [diagram_area, info_area] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
+    let older = if is_older(&app.tasks, inst) {
+        ", older than the file"
+    } else {
+        ""
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border())
+        .title(Span::styled(
+            format!(
+                " {} @{}{older} ",
+                inst.name,
+                inst.definition
+                    .hash
+                    .strip_prefix("sha256:")
+                    .unwrap_or("")
+                    .get(..8)
+                    .unwrap_or("")
+            ),
+            t.title(),
+        ));
+    let inner = block.inner(diagram_area);
+    frame.render_widget(block, diagram_area);
+    match (&o.diagram, &o.definition) {
+        (Some(d), Some(def)) => {
+            let path = crate::engine::path_of(&inst.history);
+            let idx = path_indexes(def, &path);
+            let current = inst
+                .current_activities
+                .first()
+                .and_then(|c| def.process.activities.iter().position(|a| a.name == *c))
+                .or_else(|| idx.last().copied());
+            render_path(frame.buffer_mut(), inner, d, &idx, current, t);
+        }
+        _ => frame.render_widget(
+            Paragraph::new(format!(
+                "✗ its definition version is not available: {}",
+                o.problem.as_deref().unwrap_or("unknown")
+            ))
+            .style(t.error())
+            .wrap(Wrap { trim: false }),
+            inner,
+        ),
+    }
+    let mut lines: Vec<Line> = vec![
+        Line::from(vec![
+            Span::styled(inst.status.as_str().to_string(), t.title()),
+            Span::raw(format!("  {}  steps {}", inst.id, inst.steps)),
+        ]),
+        Line::raw(format!("at {}", inst.current_activities.join(", "))),
+    ];
+    if let Some(r) = &inst.reason {
+        lines.push(Line::styled(format!("reason: {r}"), t.warning()));
+    }
+    if !inst.pending_work_items.is_empty() {
+        lines.push(Line::raw(format!(
+            "waiting on {}",
+            inst.pending_work_items.join(", ")
+        )));
+    }
+    lines.push(Line::styled("Variables", t.label()));
+    for (k, v) in &inst.variables {
+        if k.starts_with("WF_") || v.is_null() {
+            continue;
+        }
+        lines.push(Line::raw(format!(
+            " {k} = {}",
+            one_line(&v.to_json().to_string(), 120)
+        )));
+    }
+    let r = &inst.result;
+    if !r.errors.is_empty() || !r.messages.is_empty() || !r.items.is_empty() {
+        lines.push(Line::styled("Result", t.label()));
+        for e in &r.errors {
+            lines.push(Line::styled(format!(" ✗ {e}"), t.error()));
+        }
+        for m in &r.messages {
+            lines.push(Line::raw(format!(" {m}")));
+        }
+        for (k, v) in &r.items {
+            lines.push(Line::raw(format!(" {k} = {}", v.to_json())));
+        }
+    }
+    lines.push(Line::styled("History (latest first)", t.label()));
+    for h in inst.history.iter().rev() {
+        let ev = serde_json::to_value(&h.event).unwrap_or_default();
+        let kind = ev
+            .get("event")
+            .and_then(|k| k.as_str())
+            .unwrap_or("")
+            .to_string();
+        let mut rest = ev;
+        if let Some(m) = rest.as_object_mut() {
+            m.remove("event");
+        }
+        let time = h.at.get(11..19).unwrap_or(&h.at);
+        lines.push(Line::raw(format!(" {time} {kind} {rest}")));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border())
+        .title(Span::styled(" Instance ", t.title()));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        info_area,
+    );
+}

@@ -1,0 +1,461 @@
+//! The work items screen: pending items with owner, request, task, age and
+//! time left, the current OS user's by default (`a` shows everyone's). Opening
+//! one shows its exposed variables; editable ones can be changed; approve,
+//! reject or forward it with a comment. Completing goes through
+//! `engine::store::complete` — the same code as `bpe complete` — and says where
+//! the case went.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use ratatui::Frame;
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+
+use crate::engine::store::{self, Completion, RunOptions};
+use crate::expr::Value;
+use crate::model::WorkItem;
+
+use super::action::Action;
+use super::app::{App, Effect};
+use super::ask::{self, Prompt};
+use super::keymap::Context;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ask {
+    Comment,
+    ForwardTo,
+    /// A new value for the selected variable.
+    Value,
+}
+
+/// An item opened for completion: the edits are kept until it is completed.
+pub struct Opened {
+    pub id: String,
+    pub selected_var: usize,
+    pub changed: BTreeMap<String, Value>,
+    pub comment: String,
+}
+
+pub struct WorkItemsState {
+    /// Show every owner's items, not only the current user's.
+    pub all: bool,
+    pub user: String,
+    /// Ids of the rows shown, oldest first.
+    pub rows: Vec<String>,
+    pub selected: usize,
+    pub opened: Option<Opened>,
+    pub prompt: Option<Prompt<Ask>>,
+}
+
+impl Default for WorkItemsState {
+    fn default() -> Self {
+        WorkItemsState {
+            all: false,
+            user: ask::os_user(),
+            rows: Vec::new(),
+            selected: 0,
+            opened: None,
+            prompt: None,
+        }
+    }
+}
+
+fn item<'a>(app: &'a App, id: &str) -> Option<&'a WorkItem> {
+    app.repo.work_item(id).map(|l| &l.value)
+}
+
+/// Recompute the rows from the repository.
+pub fn refresh(app: &mut App) {
+    let s = &mut app.work_items;
+    let mut rows: Vec<&WorkItem> = app
+        .repo
+        .work_items
+        .iter()
+        .map(|l| &l.value)
+        .filter(|w| !w.complete && (s.all || w.owner == s.user))
+        .collect();
+    rows.sort_by(|a, b| a.created.cmp(&b.created).then(a.id.cmp(&b.id)));
+    let keep = s.rows.get(s.selected).cloned();
+    s.rows = rows.iter().map(|w| w.id.clone()).collect();
+    s.selected = keep
+        .and_then(|k| s.rows.iter().position(|r| *r == k))
+        .unwrap_or(s.selected)
+        .min(s.rows.len().saturating_sub(1));
+    if let Some(o) = &s.opened
+        && !s.rows.contains(&o.id)
+    {
+        s.opened = None;
+    }
+}
+
+pub fn contexts(app: &App) -> Vec<Context> {
+    if app.work_items.prompt.is_some() {
+        return vec![Context::TextEdit];
+    }
+    vec![
+        Context::WorkItems,
+        Context::Screens,
+        Context::Navigate,
+        Context::Global,
+    ]
+}
+
+pub fn text_input(app: &mut App, key: KeyEvent) {
+    if let Some(p) = &mut app.work_items.prompt
+        && p.input.input(key)
+    {
+        p.error = None;
+    }
+}
+
+/// Names of the variables shown for an item: exposed ones, editable first marked.
+fn var_names(w: &WorkItem) -> Vec<String> {
+    w.variables.keys().cloned().collect()
+}
+
+fn editable(w: &WorkItem, name: &str) -> bool {
+    w.editable_variables.is_empty() || w.editable_variables.iter().any(|e| e == name)
+}
+
+pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    if let Some(mut p) = app.work_items.prompt.take() {
+        match action {
+            Action::Cancel => {}
+            Action::Accept => {
+                if let Err(e) = prompt_accepted(app, p.purpose, p.text()) {
+                    p.error = Some(e);
+                    app.work_items.prompt = Some(p);
+                }
+            }
+            _ => app.work_items.prompt = Some(p),
+        }
+        return Vec::new();
+    }
+    let selected_id = app.work_items.rows.get(app.work_items.selected).cloned();
+    let opened = app.work_items.opened.is_some();
+    match action {
+        Action::Up | Action::Down | Action::Top | Action::Bottom if opened => {
+            let n = app
+                .work_items
+                .opened
+                .as_ref()
+                .and_then(|o| item(app, &o.id))
+                .map(|w| w.variables.len())
+                .unwrap_or(0);
+            if let Some(o) = &mut app.work_items.opened {
+                o.selected_var = match action {
+                    Action::Up => o.selected_var.saturating_sub(1),
+                    Action::Down => (o.selected_var + 1).min(n.saturating_sub(1)),
+                    Action::Top => 0,
+                    _ => n.saturating_sub(1),
+                };
+            }
+        }
+        Action::Up => app.work_items.selected = app.work_items.selected.saturating_sub(1),
+        Action::Down => {
+            let last = app.work_items.rows.len().saturating_sub(1);
+            app.work_items.selected = (app.work_items.selected + 1).min(last);
+        }
+        Action::Top => app.work_items.selected = 0,
+        Action::Bottom => app.work_items.selected = app.work_items.rows.len().saturating_sub(1),
+        Action::ToggleAll => {
+            app.work_items.all = !app.work_items.all;
+            refresh(app);
+        }
+        Action::Open => {
+            if let Some(id) = selected_id {
+                app.work_items.opened = Some(Opened {
+                    id,
+                    selected_var: 0,
+                    changed: BTreeMap::new(),
+                    comment: String::new(),
+                });
+            }
+        }
+        Action::Back if opened => app.work_items.opened = None,
+        Action::Back => super::app::show_screen(app, super::app::Screen::Browser),
+        Action::Edit => {
+            let Some(o) = &app.work_items.opened else {
+                app.warn("open the work item first (Enter)");
+                return Vec::new();
+            };
+            let Some(w) = item(app, &o.id) else {
+                return Vec::new();
+            };
+            let Some(name) = var_names(w).get(o.selected_var).cloned() else {
+                return Vec::new();
+            };
+            if !editable(w, &name) {
+                app.warn(format!("'{name}' is not editable in this work item"));
+                return Vec::new();
+            }
+            let current = o
+                .changed
+                .get(&name)
+                .or_else(|| w.variables.get(&name))
+                .map(|v| v.to_json().to_string())
+                .unwrap_or_default();
+            app.work_items.prompt = Some(Prompt::new(
+                Ask::Value,
+                format!("{name} (JSON, or plain text)"),
+                &current,
+            ));
+        }
+        Action::Comment => {
+            let current = app
+                .work_items
+                .opened
+                .as_ref()
+                .map(|o| o.comment.clone())
+                .unwrap_or_default();
+            if selected_id.is_some() {
+                app.work_items.prompt = Some(Prompt::new(Ask::Comment, "Comment", &current));
+            }
+        }
+        Action::Forward if selected_id.is_some() => {
+            app.work_items.prompt = Some(Prompt::new(Ask::ForwardTo, "Forward to (owner)", ""));
+        }
+        Action::Approve => complete(app, "approve"),
+        Action::Reject => complete(app, "reject"),
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn current_id(app: &App) -> Option<String> {
+    app.work_items
+        .opened
+        .as_ref()
+        .map(|o| o.id.clone())
+        .or_else(|| app.work_items.rows.get(app.work_items.selected).cloned())
+}
+
+fn prompt_accepted(app: &mut App, purpose: Ask, text: String) -> Result<(), String> {
+    match purpose {
+        Ask::Comment => {
+            let id = current_id(app).ok_or("no work item selected")?;
+            let o = app.work_items.opened.get_or_insert_with(|| Opened {
+                id,
+                selected_var: 0,
+                changed: BTreeMap::new(),
+                comment: String::new(),
+            });
+            o.comment = text;
+        }
+        Ask::Value => {
+            let Some(o) = &app.work_items.opened else {
+                return Ok(());
+            };
+            let name = item(app, &o.id)
+                .and_then(|w| var_names(w).get(o.selected_var).cloned())
+                .ok_or("no variable selected")?;
+            if let Some(o) = &mut app.work_items.opened {
+                o.changed.insert(name, ask::parse_value(&text));
+            }
+        }
+        Ask::ForwardTo => {
+            if text.is_empty() {
+                return Err("type the new owner (Esc cancels)".into());
+            }
+            let id = current_id(app).ok_or("no work item selected")?;
+            let comment = app
+                .work_items
+                .opened
+                .as_ref()
+                .map(|o| o.comment.clone())
+                .unwrap_or_default();
+            match store::forward(&app.root, &id, &text, &comment, "bpe tui") {
+                Ok(w) => {
+                    super::ask::reload(app);
+                    app.info(format!("{} forwarded to {}", w.id, w.owner));
+                }
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Complete the selected (or opened) item with a decision and resume its case.
+fn complete(app: &mut App, decision: &str) {
+    let Some(id) = current_id(app) else {
+        app.warn("no work item selected");
+        return;
+    };
+    let (variables, comment) = match &app.work_items.opened {
+        Some(o) if o.id == id => (o.changed.clone(), o.comment.clone()),
+        _ => (BTreeMap::new(), String::new()),
+    };
+    let completion = Completion {
+        decision: Some(decision.to_string()),
+        comment,
+        variables,
+    };
+    let mut services = ask::services(&app.repo, false);
+    let opts = RunOptions {
+        owner: app.work_items.user.clone(),
+        purpose: "bpe tui".into(),
+        dry_run: false,
+    };
+    match store::complete(&app.root, &id, &completion, &mut services, &opts) {
+        Ok(report) => {
+            let inst = &report.instance;
+            let where_ = match inst.status {
+                crate::model::InstanceStatus::Suspended => format!(
+                    "suspended at {} (waiting on {})",
+                    inst.current_activities.join(", "),
+                    report
+                        .work_items
+                        .iter()
+                        .map(|w| format!("{} for {}", w.id, w.owner))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                s => s.as_str().to_string(),
+            };
+            app.work_items.opened = None;
+            super::ask::reload(app);
+            app.info(format!("{id} {decision}d; case {} {where_}", inst.id));
+        }
+        Err(e) => app.error(format!("cannot complete {id}: {e}")),
+    }
+}
+
+fn left_text(w: &WorkItem, now: chrono::DateTime<Utc>) -> String {
+    match w
+        .timeout_at
+        .as_deref()
+        .and_then(|t| ask::seconds_since(t, now))
+    {
+        Some(s) if s >= 0 => "DUE".into(),
+        Some(s) => ask::coarse(-s),
+        None => "—".into(),
+    }
+}
+
+pub fn view(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let s = &app.work_items;
+    let now = Utc::now();
+    let [list_area, detail_area] =
+        Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
+    let who = if s.all {
+        "everyone".to_string()
+    } else {
+        s.user.clone()
+    };
+    let title = format!(" Work items — {who} ({}) ", s.rows.len());
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.focused_border())
+        .title(Span::styled(title, t.title()));
+    let items: Vec<ListItem> = s
+        .rows
+        .iter()
+        .filter_map(|id| item(app, id))
+        .map(|w| {
+            let age = ask::seconds_since(&w.created, now)
+                .map(ask::coarse)
+                .unwrap_or_default();
+            ListItem::new(Line::from(vec![
+                Span::raw(format!("{:<10.10} ", w.owner)),
+                Span::raw(format!("{:<18.18} ", w.definition.name)),
+                Span::raw(format!("{:<30.30} ", w.request)),
+                Span::styled(format!("{age:>4} "), t.dim()),
+                Span::raw(format!("left {}", left_text(w, now))),
+            ]))
+        })
+        .collect();
+    if items.is_empty() {
+        let msg = if s.all {
+            "No pending work items.".to_string()
+        } else {
+            format!("No pending work items for {} (a shows everyone's).", s.user)
+        };
+        frame.render_widget(Paragraph::new(msg).style(t.dim()).block(block), list_area);
+    } else {
+        let mut state = ListState::default().with_selected(Some(s.selected));
+        let list = List::new(items)
+            .block(block)
+            .highlight_style(t.selected())
+            .highlight_symbol("▶");
+        frame.render_stateful_widget(list, list_area, &mut state);
+    }
+    let sel = s
+        .opened
+        .as_ref()
+        .map(|o| o.id.clone())
+        .or_else(|| s.rows.get(s.selected).cloned());
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(w) = sel.as_deref().and_then(|id| item(app, id)) {
+        lines.push(Line::from(vec![
+            Span::styled(w.request.clone(), t.title()),
+            Span::styled(format!("  {}", w.id), t.dim()),
+        ]));
+        lines.push(Line::raw(format!(
+            "{} / {} (case {}), owner {}",
+            w.definition.name, w.activity, w.instance, w.owner
+        )));
+        if !w.description.is_empty() {
+            lines.push(Line::raw(w.description.clone()));
+        }
+        for f in &w.forwarded {
+            lines.push(Line::styled(
+                format!("forwarded {} → {} {}", f.from, f.to, f.comment),
+                t.dim(),
+            ));
+        }
+        match &s.opened {
+            Some(o) if o.id == w.id => {
+                for (i, name) in var_names(w).iter().enumerate() {
+                    let value = o
+                        .changed
+                        .get(name)
+                        .or_else(|| w.variables.get(name))
+                        .map(|v| v.to_json().to_string())
+                        .unwrap_or_default();
+                    let mark = if o.changed.contains_key(name) {
+                        "*"
+                    } else if editable(w, name) {
+                        "✎"
+                    } else {
+                        " "
+                    };
+                    let text = format!("{mark} {name} = {value}");
+                    if i == o.selected_var {
+                        lines.push(Line::styled(format!("▶{text}"), t.selected()));
+                    } else {
+                        lines.push(Line::raw(format!(" {text}")));
+                    }
+                }
+                lines.push(Line::raw(format!("comment: {}", o.comment)));
+                lines.push(Line::styled(
+                    "e edit ✎ variable · c comment · y approve · r reject · f forward · Esc close",
+                    t.dim(),
+                ));
+            }
+            _ => {
+                lines.push(Line::raw(format!(
+                    "{} variable(s); Enter opens",
+                    w.variables.len()
+                )));
+            }
+        }
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border())
+        .title(Span::styled(" Work item ", t.title()));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        detail_area,
+    );
+    if let Some(p) = &s.prompt {
+        ask::view_prompt(p, t, frame, area);
+    }
+}

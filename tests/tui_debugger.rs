@@ -1,0 +1,541 @@
+//! The operations screens driven at `update` level through Actions (and typed
+//! text for prompts): the debugger on "Onboard Employee" and on "Contractor
+//! Renewal" (which calls the "Approval" subprocess: Onboard Employee does not),
+//! the debug view's cache clearing and timestamped copy with re-pointing, and the
+//! work items / tasks screens; plus snapshots of each screen at 80x24 and 120x40.
+
+mod tui_common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use bpe::engine::store::{self, RunOptions};
+use bpe::engine::{NextStep, Scope};
+use bpe::expr::Value;
+use bpe::model::InstanceStatus;
+use bpe::tui::action::Action;
+use bpe::tui::app::{App, Screen, update};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tui_common::*;
+
+/// One data directory for the whole test binary (the workspace file goes there,
+/// never to the real home).
+fn data_dir() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let d = tempfile::tempdir().unwrap();
+        // SAFETY: set once, before any test of this binary reads it.
+        unsafe {
+            std::env::set_var("BPE_DATA_DIR", d.path());
+            // The debugger's case owner and "my" work items come from USER.
+            std::env::set_var("USER", "tester");
+        }
+        d
+    })
+    .path()
+}
+
+fn sample_app() -> (tempfile::TempDir, App) {
+    data_dir();
+    let dir = copy_repo(&sample_repository());
+    let app = app(dir.path());
+    (dir, app)
+}
+
+fn act(app: &mut App, actions: &[Action]) {
+    for a in actions {
+        update(app, *a);
+    }
+}
+
+/// Answer a prompt that is open: type `text`, then Enter.
+fn answer(app: &mut App, text: &str) {
+    type_text(app, text);
+    update(app, Action::Accept);
+}
+
+/// Fill input `name` of the debugger's form through its prompt.
+fn fill(app: &mut App, name: &str, value: &str) {
+    let idx = app
+        .debugger
+        .as_ref()
+        .unwrap()
+        .form
+        .iter()
+        .position(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no input {name}"));
+    for _ in 0..40 {
+        update(app, Action::Up);
+    }
+    for _ in 0..idx {
+        update(app, Action::Down);
+    }
+    update(app, Action::SetVariable);
+    // Clear what the form remembered.
+    for _ in 0..80 {
+        press(app, "backspace");
+    }
+    answer(app, value);
+    assert_eq!(app.debugger.as_ref().unwrap().form[idx].1, value);
+}
+
+fn debug(app: &mut App, workflow: &str) {
+    open(app, workflow);
+    update(app, Action::Debug);
+    assert_eq!(app.screen, Screen::Debugger);
+}
+
+fn next(app: &App) -> Option<NextStep> {
+    app.debugger.as_ref()?.session.as_ref()?.case.next_step()
+}
+
+fn status(app: &App) -> InstanceStatus {
+    app.debugger
+        .as_ref()
+        .unwrap()
+        .session
+        .as_ref()
+        .unwrap()
+        .case
+        .status()
+}
+
+fn var(app: &App, name: &str) -> Value {
+    let d = app.debugger.as_ref().unwrap();
+    let s = d.session.as_ref().unwrap();
+    s.case
+        .variables(0, Scope::Case)
+        .and_then(|m| m.get(name).cloned())
+        .unwrap_or(Value::Null)
+}
+
+fn stack_len(app: &App) -> usize {
+    app.debugger
+        .as_ref()
+        .unwrap()
+        .session
+        .as_ref()
+        .unwrap()
+        .case
+        .call_stack()
+        .len()
+}
+
+fn fill_onboard(app: &mut App) {
+    fill(app, "firstName", "Ada");
+    fill(app, "lastName", "Lovelace");
+    fill(app, "department", "Engineering");
+    fill(app, "title", "Engineer");
+    fill(app, "manager", "jsmith");
+}
+
+#[test]
+fn debugger_onboard_employee_breakpoint_variable_step_back_and_end() {
+    let (dir, mut app) = sample_app();
+    debug(&mut app, "Onboard Employee");
+    fill_onboard(&mut app);
+    // A breakpoint on the approval activity, typed.
+    update(&mut app, Action::AddBreakpoint);
+    answer(&mut app, "Manager Approval");
+    update(&mut app, Action::AddWatch);
+    answer(&mut app, "(concat $firstName \"/\" $title)");
+    // Continue: starts the run and stops before entering Manager Approval.
+    update(&mut app, Action::Continue);
+    assert_eq!(status(&app), InstanceStatus::Running);
+    assert!(
+        matches!(next(&app), Some(NextStep::Enter { ref activity, .. }) if activity == "Manager Approval"),
+        "{:?}",
+        next(&app)
+    );
+    let d = app.debugger.as_ref().unwrap();
+    assert!(d.stopped.contains("breakpoint"), "{}", d.stopped);
+    assert!(
+        d.session
+            .as_ref()
+            .unwrap()
+            .path
+            .contains(&"Check Separation of Duties".to_string())
+    );
+    // Change a variable mid-run (JSON), and another from an expression.
+    update(&mut app, Action::SetVariable);
+    answer(&mut app, "title = \"Principal Engineer\"");
+    assert_eq!(var(&app, "title"), Value::Str("Principal Engineer".into()));
+    update(&mut app, Action::SetVariable);
+    answer(&mut app, "department = (upcase $department)");
+    assert_eq!(var(&app, "department"), Value::Str("ENGINEERING".into()));
+    let d = app.debugger.as_ref().unwrap();
+    assert_eq!(
+        d.session.as_ref().unwrap().watch_values,
+        vec!["\"Ada/Principal Engineer\"".to_string()]
+    );
+    // Step: enter the activity, then its actions, until the manual action suspends.
+    let mut guard = 0;
+    while status(&app) == InstanceStatus::Running {
+        update(&mut app, Action::Step);
+        guard += 1;
+        assert!(guard < 20, "never suspended");
+    }
+    assert_eq!(status(&app), InstanceStatus::Suspended);
+    let items = app
+        .debugger
+        .as_ref()
+        .unwrap()
+        .session
+        .as_ref()
+        .unwrap()
+        .items
+        .clone();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].owner, "jsmith");
+    // Two steps back: running again, before the manual action.
+    act(&mut app, &[Action::StepBack, Action::StepBack]);
+    assert_eq!(status(&app), InstanceStatus::Running);
+    assert!(
+        app.debugger
+            .as_ref()
+            .unwrap()
+            .session
+            .as_ref()
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    assert!(
+        matches!(next(&app), Some(NextStep::Action { ref activity, .. }) if activity == "Manager Approval"),
+        "{:?}",
+        next(&app)
+    );
+    // On: continue reaches the manual action again; approve inline; continue to the end.
+    update(&mut app, Action::Continue);
+    assert_eq!(status(&app), InstanceStatus::Suspended);
+    update(&mut app, Action::Approve);
+    update(&mut app, Action::Continue);
+    assert_eq!(status(&app), InstanceStatus::Completed);
+    assert_eq!(var(&app, "outcome"), Value::Str("onboarded".into()));
+    assert_eq!(var(&app, "title"), Value::Str("Principal Engineer".into()));
+    let path = app
+        .debugger
+        .as_ref()
+        .unwrap()
+        .session
+        .as_ref()
+        .unwrap()
+        .path
+        .clone();
+    assert_eq!(path.last().map(String::as_str), Some("end"));
+    assert!(path.contains(&"Create Identity".to_string()), "{path:?}");
+    // A dry run wrote nothing into the repository.
+    assert!(
+        !dir.path().join("TaskInstance").exists()
+            || std::fs::read_dir(dir.path().join("TaskInstance"))
+                .unwrap()
+                .next()
+                .is_none()
+    );
+    assert!(
+        !dir.path().join("Outbox").exists()
+            || std::fs::read_dir(dir.path().join("Outbox"))
+                .unwrap()
+                .next()
+                .is_none()
+    );
+    // The breakpoint, the watch and the inputs are in the workspace file.
+    let ws = bpe::tui::workspace::Workspace::load(dir.path()).unwrap();
+    assert!(ws.breakpoints.iter().any(|b| b.at == "Manager Approval"));
+    assert_eq!(ws.watches.len(), 1);
+    assert_eq!(
+        ws.inputs["Onboard Employee"]["firstName"],
+        serde_json::json!("Ada")
+    );
+    let file = bpe::tui::workspace::file_for(dir.path()).unwrap();
+    assert!(file.starts_with(data_dir()), "{}", file.display());
+}
+
+#[test]
+fn debugger_steps_into_and_out_of_the_approval_subprocess() {
+    let (_dir, mut app) = sample_app();
+    debug(&mut app, "Contractor Renewal");
+    fill(&mut app, "accountId", "rkim");
+    fill(&mut app, "newEndDate", "2027-12-31");
+    update(&mut app, Action::Step); // starts
+    let mut guard = 0;
+    while stack_len(&app) == 1 {
+        update(&mut app, Action::StepInto);
+        guard += 1;
+        assert!(guard < 30, "never entered the subprocess");
+    }
+    // Into Approval: the diagram shows the subprocess.
+    let d = app.debugger.as_ref().unwrap();
+    assert_eq!(d.shown().unwrap().0.name, "Approval");
+    assert!(d.trace.iter().any(|l| l.contains("into Approval")));
+    // Step out: the manual action inside suspends the case first.
+    update(&mut app, Action::StepOut);
+    assert_eq!(status(&app), InstanceStatus::Suspended);
+    assert_eq!(stack_len(&app), 2);
+    update(&mut app, Action::Approve);
+    update(&mut app, Action::StepOut);
+    assert_eq!(stack_len(&app), 1, "back in Contractor Renewal");
+    assert_eq!(
+        app.debugger.as_ref().unwrap().shown().unwrap().0.name,
+        "Contractor Renewal"
+    );
+    assert_eq!(var(&app, "decision"), Value::Str("approve".into()));
+    // Step over from here on to the end.
+    let mut guard = 0;
+    while status(&app) == InstanceStatus::Running {
+        update(&mut app, Action::StepOver);
+        guard += 1;
+        assert!(guard < 40, "never finished");
+    }
+    assert_eq!(status(&app), InstanceStatus::Completed);
+    assert_eq!(var(&app, "outcome"), Value::Str("renewed".into()));
+}
+
+fn start_onboard(root: &Path) -> (String, String) {
+    let repo = bpe::repo::Repository::open(root).unwrap();
+    let mut services = bpe::tui::ask::services(&repo, false);
+    let mut inputs = BTreeMap::new();
+    for (k, v) in [
+        ("firstName", "Ada"),
+        ("lastName", "Lovelace"),
+        ("department", "Engineering"),
+        ("title", "Engineer"),
+        ("manager", "jsmith"),
+    ] {
+        inputs.insert(k.to_string(), Value::Str(v.to_string()));
+    }
+    let opts = RunOptions {
+        owner: "tester".into(),
+        purpose: "test".into(),
+        dry_run: false,
+    };
+    let r = store::start(root, "Onboard Employee", &inputs, &mut services, &opts).unwrap();
+    assert_eq!(r.instance.status, InstanceStatus::Suspended);
+    (r.instance.id.clone(), r.work_items[0].id.clone())
+}
+
+#[test]
+fn clearing_the_cache_names_the_suspended_case_and_a_timestamped_copy_keeps_it_going() {
+    let (dir, mut app) = sample_app();
+    let root = dir.path().to_path_buf();
+    let (instance, item) = start_onboard(&root);
+    bpe::tui::editor::reload_repository(&mut app);
+    update(&mut app, Action::ShowDebugView);
+    assert_eq!(app.screen, Screen::DebugView);
+    assert_eq!(app.debug_view.entries.len(), 1);
+    // Clear: the confirmation names the instance and its work item.
+    update(&mut app, Action::ClearCache);
+    let q = app.debug_view.question.as_ref().expect("asks first");
+    let text = q.lines.join("\n");
+    assert!(text.contains(&instance), "{text}");
+    assert!(text.contains(&item), "{text}");
+    update(&mut app, Action::No);
+    assert_eq!(app.debug_view.entries.len(), 1, "pinned entry kept");
+    // Save a timestamped copy of the pinned version and re-point the instance to it.
+    update(&mut app, Action::SaveCopyRepoint);
+    let inst = app.repo.instance(&instance).unwrap().value.clone();
+    assert!(
+        inst.definition.name.starts_with("Onboard Employee 20"),
+        "{}",
+        inst.definition.name
+    );
+    // The original is no longer pinned: clearing evicts it; the copy is pinned (answer yes now
+    // would orphan it, so no).
+    update(&mut app, Action::ClearCache);
+    assert!(app.debug_view.question.is_some());
+    update(&mut app, Action::No);
+    assert!(
+        app.debug_view
+            .entries
+            .iter()
+            .all(|e| e.name != "Onboard Employee")
+    );
+    // Change the original on disk: its old version exists nowhere now.
+    let path = root.join("TaskDefinition/onboard-employee.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("Manager decides", "Manager chooses")).unwrap();
+    // Approve in the work items screen: the case resumes on the copy and completes.
+    bpe::tui::editor::reload_repository(&mut app);
+    update(&mut app, Action::ShowWorkItems);
+    update(&mut app, Action::ToggleAll);
+    assert!(app.work_items.rows.contains(&item));
+    let at = app.work_items.rows.iter().position(|r| *r == item).unwrap();
+    app.work_items.selected = at;
+    update(&mut app, Action::Approve);
+    let done = app.repo.instance(&instance).map(|l| l.value.clone());
+    let status = done.as_ref().map(|i| i.status);
+    assert!(
+        status == Some(InstanceStatus::Completed) || done.is_none(),
+        "{:?} {:?}",
+        status,
+        app.notice
+    );
+    let notice = app.notice.as_ref().unwrap().text.clone();
+    assert!(notice.contains("completed"), "{notice}");
+}
+
+#[test]
+fn work_items_are_mine_by_default_and_forwarding_moves_them() {
+    let (dir, mut app) = sample_app();
+    let (_instance, item) = start_onboard(dir.path());
+    bpe::tui::editor::reload_repository(&mut app);
+    app.work_items.user = "nobody".into();
+    update(&mut app, Action::ShowWorkItems);
+    assert!(app.work_items.rows.is_empty(), "jsmith's item is not mine");
+    update(&mut app, Action::ToggleAll);
+    assert_eq!(app.work_items.rows, vec![item.clone()]);
+    update(&mut app, Action::Open);
+    update(&mut app, Action::Comment);
+    answer(&mut app, "on holiday");
+    update(&mut app, Action::Forward);
+    answer(&mut app, "nobody");
+    let w = app.repo.work_item(&item).unwrap().value.clone();
+    assert_eq!(w.owner, "nobody");
+    assert_eq!(w.forwarded[0].comment, "on holiday");
+    update(&mut app, Action::ToggleAll);
+    assert_eq!(app.work_items.rows, vec![item], "now it is mine");
+}
+
+#[test]
+fn tasks_screen_filters_by_status_and_terminates_after_asking() {
+    let (dir, mut app) = sample_app();
+    let (instance, _item) = start_onboard(dir.path());
+    bpe::tui::editor::reload_repository(&mut app);
+    update(&mut app, Action::ShowTasks);
+    assert_eq!(app.tasks.rows, vec![instance.clone()]);
+    update(&mut app, Action::CycleStatus); // running
+    assert!(app.tasks.rows.is_empty());
+    update(&mut app, Action::CycleStatus); // suspended
+    assert_eq!(app.tasks.rows, vec![instance.clone()]);
+    update(&mut app, Action::Open);
+    assert!(app.tasks.opened.as_ref().unwrap().definition.is_some());
+    update(&mut app, Action::Terminate);
+    assert!(app.tasks.question.as_ref().unwrap().lines[0].contains(&instance));
+    update(&mut app, Action::Yes);
+    let i = app.repo.instance(&instance).unwrap().value.clone();
+    assert_eq!(i.status, InstanceStatus::Terminated);
+}
+
+// ---------------------------------------------------------------- snapshots
+
+fn draw(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
+    app.size = (w, h);
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| bpe::tui::view::view(app, f)).unwrap();
+    term
+}
+
+/// Replace generated ids and times in the repository's instance and work item
+/// files with fixed ones, so snapshots are stable: every id `ti-…`/`wi-…`
+/// becomes `ti-fixture`/`wi-fixture`, every time 2026-11-27T10:00:00Z except the
+/// work item's created (now) and timeoutAt (now + 1 day).
+fn fix_ids(root: &Path, instance: &str, item: &str) {
+    fn walk(v: &mut serde_json::Value, f: &dyn Fn(&str) -> Option<String>) {
+        match v {
+            serde_json::Value::String(s) => {
+                if let Some(n) = f(s) {
+                    *s = n;
+                }
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| walk(x, f)),
+            serde_json::Value::Object(o) => o.values_mut().for_each(|x| walk(x, f)),
+            _ => {}
+        }
+    }
+    let now = chrono::Utc::now();
+    let fixed = |s: &str| -> Option<String> {
+        if s == instance {
+            return Some("ti-fixture".into());
+        }
+        if s == item {
+            return Some("wi-fixture".into());
+        }
+        chrono::DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|_| "2026-11-27T10:00:00.000Z".to_string())
+    };
+    for (dir, from, to) in [
+        ("TaskInstance", instance, "ti-fixture"),
+        ("WorkItem", item, "wi-fixture"),
+    ] {
+        let p = root.join(dir).join(format!("{from}.json"));
+        let mut v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        walk(&mut v, &fixed);
+        if dir == "WorkItem" {
+            v["created"] = serde_json::json!(now.to_rfc3339());
+            v["timeoutAt"] = serde_json::json!((now + chrono::Duration::days(1)).to_rfc3339());
+        }
+        std::fs::remove_file(&p).unwrap();
+        std::fs::write(
+            root.join(dir).join(format!("{to}.json")),
+            serde_json::to_string_pretty(&v).unwrap(),
+        )
+        .unwrap();
+    }
+}
+
+fn ops_app() -> (tempfile::TempDir, App) {
+    let (dir, mut app) = sample_app();
+    let (instance, item) = start_onboard(dir.path());
+    fix_ids(dir.path(), &instance, &item);
+    bpe::tui::editor::reload_repository(&mut app);
+    app.work_items.user = "jsmith".into();
+    (dir, app)
+}
+
+#[test]
+fn snapshot_work_items() {
+    let (_dir, mut app) = ops_app();
+    update(&mut app, Action::ShowWorkItems);
+    insta::assert_snapshot!("work_items_80x24", draw(&mut app, 80, 24).backend());
+    update(&mut app, Action::Open);
+    insta::assert_snapshot!("work_item_open_120x40", draw(&mut app, 120, 40).backend());
+}
+
+#[test]
+fn snapshot_tasks() {
+    let (_dir, mut app) = ops_app();
+    update(&mut app, Action::ShowTasks);
+    insta::assert_snapshot!("tasks_80x24", draw(&mut app, 80, 24).backend());
+    update(&mut app, Action::Open);
+    insta::assert_snapshot!("task_open_120x40", draw(&mut app, 120, 40).backend());
+}
+
+#[test]
+fn snapshot_debug_view() {
+    let (_dir, mut app) = ops_app();
+    update(&mut app, Action::ShowDebugView);
+    insta::assert_snapshot!("debug_view_120x40", draw(&mut app, 120, 40).backend());
+    update(&mut app, Action::ClearCache);
+    insta::assert_snapshot!(
+        "debug_view_clear_question_80x24",
+        draw(&mut app, 80, 24).backend()
+    );
+}
+
+#[test]
+fn snapshot_debugger() {
+    let (_dir, mut app) = sample_app();
+    debug(&mut app, "Onboard Employee");
+    fill_onboard(&mut app);
+    insta::assert_snapshot!("debugger_form_80x24", draw(&mut app, 80, 24).backend());
+    // Breakpoints are per-user state shared by the tests of this binary: set
+    // exactly the ones this snapshot shows.
+    let d = app.debugger.as_mut().unwrap();
+    d.workspace.breakpoints.clear();
+    d.workspace.watches.clear();
+    update(&mut app, Action::AddBreakpoint);
+    answer(&mut app, "Manager Approval");
+    update(&mut app, Action::Continue);
+    insta::assert_snapshot!(
+        "debugger_at_breakpoint_120x40",
+        draw(&mut app, 120, 40).backend()
+    );
+    insta::assert_snapshot!(
+        "debugger_at_breakpoint_80x24",
+        draw(&mut app, 80, 24).backend()
+    );
+}
