@@ -286,6 +286,24 @@ fn check_action(
                         );
                     }
                 }
+                if !spec.open {
+                    for (k, arg) in arguments.iter().enumerate() {
+                        let name = arg.name.as_str();
+                        if spec.required.contains(&name) || spec.optional.contains(&name) {
+                            continue;
+                        }
+                        let known = spec.required.iter().chain(spec.optional.iter()).copied();
+                        let hint = closest(name, known)
+                            .map(|c| format!(" (did you mean \"{c}\"?)"))
+                            .unwrap_or_default();
+                        out.at(
+                            Lint::UnknownServiceArgument,
+                            format!("{ptr}/arguments/{k}/name"),
+                            target,
+                            format!("service op \"{op}\" takes no argument \"{name}\"{hint}"),
+                        );
+                    }
+                }
                 if spec.name == "notify"
                     && let Some((k, arg)) = arguments
                         .iter()

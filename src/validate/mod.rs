@@ -71,11 +71,12 @@ pub enum Lint {
     NoDefaultTransition,
     UnreachableTransition,
     BadCall,
+    UnknownServiceArgument,
     ShadowedVariable,
 }
 
 impl Lint {
-    pub const ALL: [Lint; 25] = [
+    pub const ALL: [Lint; 26] = [
         Lint::LoadError,
         Lint::NoStart,
         Lint::MultipleStarts,
@@ -100,6 +101,7 @@ impl Lint {
         Lint::NoDefaultTransition,
         Lint::UnreachableTransition,
         Lint::BadCall,
+        Lint::UnknownServiceArgument,
         Lint::ShadowedVariable,
     ];
 
@@ -130,6 +132,7 @@ impl Lint {
             Lint::NoDefaultTransition => "W008",
             Lint::UnreachableTransition => "W009",
             Lint::BadCall => "W010",
+            Lint::UnknownServiceArgument => "W011",
             Lint::ShadowedVariable => "I001",
         }
     }
@@ -171,6 +174,7 @@ impl Lint {
             }
             Lint::UnreachableTransition => "transition after an unconditional one",
             Lint::BadCall => "function called with the wrong arguments",
+            Lint::UnknownServiceArgument => "unknown service argument",
             Lint::ShadowedVariable => "variable shadows a case variable",
         }
     }

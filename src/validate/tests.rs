@@ -261,6 +261,47 @@ fn w003_missing_service_argument() {
 }
 
 #[test]
+fn w011_unknown_service_argument() {
+    let mut j = base();
+    // provision takes accountId and resource; "resourse" is a typo the service rejects.
+    act(&mut j, 2)["actions"][0]["arguments"] = json!([
+        {"name": "accountId", "value": "$accountId"},
+        {"name": "resourse", "value": "\"AD\""}
+    ]);
+    let (text, findings) = run_with(&j, &ctx());
+    let f = findings.iter().find(|f| f.id() == "W011").unwrap();
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(f.message.contains("\"resourse\""), "{}", f.message);
+    assert!(
+        f.message.contains("did you mean \"resource\""),
+        "{}",
+        f.message
+    );
+    let line = text.lines().nth(f.line - 1).unwrap();
+    assert!(line.contains("resourse"), "{line:?}");
+    assert!(!ids(&base()).contains(&"W011"));
+    // The optional argument spelled right is no finding.
+    act(&mut j, 2)["actions"][0]["arguments"][1]["name"] = json!("resource");
+    let (_, findings) = run_with(&j, &ctx());
+    assert!(findings.iter().all(|f| f.id() != "W011"), "{findings:?}");
+}
+
+#[test]
+fn w011_open_ops_accept_any_argument() {
+    let mut j = base();
+    // updateUser is open: every argument other than accountId is an attribute to set.
+    act(&mut j, 2)["actions"][0] = json!({
+        "kind": "service", "op": "updateUser",
+        "arguments": [
+            {"name": "accountId", "value": "$accountId"},
+            {"name": "department", "value": "\"Sales\""}
+        ]
+    });
+    let (_, findings) = run_with(&j, &ctx());
+    assert!(findings.iter().all(|f| f.id() != "W011"), "{findings:?}");
+}
+
+#[test]
 fn w004_undeclared_variable() {
     let mut j = base();
     act(&mut j, 1)["transitions"][0]["condition"] = json!("(eq $decison.value \"approve\")");
