@@ -151,3 +151,47 @@ fn a_timeout_not_yet_due_is_left_alone() {
     .unwrap();
     assert_eq!(ti["status"], "suspended");
 }
+
+/// Without USER/LOGNAME/USERNAME (cron, CI) the case owner is the passwd name of
+/// the process's uid, the same name `id -un` prints.
+#[test]
+fn case_owner_falls_back_to_the_passwd_name_of_the_uid() {
+    let Ok(id) = Command::new("id").arg("-un").output() else {
+        return; // no `id` to compare with
+    };
+    let expected = String::from_utf8_lossy(&id.stdout).trim().to_string();
+    assert!(!expected.is_empty());
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-repository"),
+        &root,
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_bpe"))
+        .args([
+            "run",
+            root.to_str().unwrap(),
+            "Approval",
+            "--set",
+            "approver=jsmith",
+            "--set",
+            "subject=Laptop",
+            "--json",
+        ])
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .env_remove("USERNAME")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: J = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["variables"]["WF_CASE_OWNER"],
+        expected.as_str(),
+        "{report:#}"
+    );
+}

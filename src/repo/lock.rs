@@ -692,12 +692,36 @@ fn holder_id() -> String {
     )
 }
 
-/// The login name, from the environment.
+/// The name of the OS user running bpe: `USER`, `LOGNAME` or `USERNAME` from the
+/// environment, else the `/etc/passwd` entry of the process's uid (cron jobs and
+/// CI runners often have no `USER`), else "unknown". The one answer for lock
+/// holders, `WF_CASE_OWNER`, work-item actors and terminate reasons.
 pub fn current_user() -> String {
     ["USER", "LOGNAME", "USERNAME"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .or_else(passwd_user)
         .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The user name of this process's uid from `/etc/passwd`. The uid is the owner
+/// of `/proc/self`, which the kernel sets to the process's effective uid.
+fn passwd_user() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = fs::metadata("/proc/self").ok()?.uid();
+    let passwd = fs::read_to_string("/etc/passwd").ok()?;
+    user_name_for_uid(&passwd, uid)
+}
+
+/// The name of the first `/etc/passwd` line (`name:password:uid:gid:…`) with this uid.
+fn user_name_for_uid(passwd: &str, uid: u32) -> Option<String> {
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let _password = fields.next()?;
+        let line_uid: u32 = fields.next()?.trim().parse().ok()?;
+        (line_uid == uid && !name.is_empty() && !line.starts_with('#')).then(|| name.to_string())
+    })
 }
 
 /// This machine's host name.
@@ -738,6 +762,19 @@ mod tests {
 
     fn root() -> tempfile::TempDir {
         tempfile::tempdir().unwrap()
+    }
+
+    #[test]
+    fn passwd_lookup_matches_the_uid_field_only() {
+        let passwd = "# comment:x:1000:1000\nroot:x:0:0:root:/root:/bin/bash\n\
+                      daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n\
+                      broken line\nada:x:1000:1000:Ada Lovelace,,,:/home/ada:/bin/sh\n";
+        assert_eq!(user_name_for_uid(passwd, 0).as_deref(), Some("root"));
+        assert_eq!(user_name_for_uid(passwd, 1000).as_deref(), Some("ada"));
+        // A gid of 1 is not a uid of 1 for anyone but daemon; 4242 is nobody's.
+        assert_eq!(user_name_for_uid(passwd, 1).as_deref(), Some("daemon"));
+        assert_eq!(user_name_for_uid(passwd, 4242), None);
+        assert_eq!(user_name_for_uid("", 0), None);
     }
 
     #[test]

@@ -121,13 +121,9 @@ pub fn seconds_since(at: &str, now: DateTime<Utc>) -> Option<i64> {
     })
 }
 
-/// Who is using bpe: `USER`, else `LOGNAME`, else the lock module's answer.
+/// Who is using bpe: the one answer the core gives (environment, then `/etc/passwd`).
 pub fn os_user() -> String {
-    std::env::var("USER")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .or_else(|| std::env::var("LOGNAME").ok().filter(|u| !u.is_empty()))
-        .unwrap_or_else(crate::repo::lock::current_user)
+    crate::repo::lock::current_user()
 }
 
 /// A value typed by the user: JSON when it parses, else the text itself.
