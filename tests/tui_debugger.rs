@@ -210,11 +210,15 @@ fn debugger_onboard_employee_breakpoint_variable_step_back_and_end() {
     // On: continue reaches the manual action again; approve inline; continue to the end.
     update(&mut app, Action::Continue);
     assert_eq!(status(&app), InstanceStatus::Suspended);
+    // Set inline while the manual action waits: the approval keeps it.
+    update(&mut app, Action::SetVariable);
+    answer(&mut app, "startDate = \"2027-01-04\"");
     update(&mut app, Action::Approve);
     update(&mut app, Action::Continue);
     assert_eq!(status(&app), InstanceStatus::Completed);
     assert_eq!(var(&app, "outcome"), Value::Str("onboarded".into()));
     assert_eq!(var(&app, "title"), Value::Str("Principal Engineer".into()));
+    assert_eq!(var(&app, "startDate"), Value::Str("2027-01-04".into()));
     let path = app
         .debugger
         .as_ref()
@@ -538,4 +542,49 @@ fn snapshot_debugger() {
         "debugger_at_breakpoint_80x24",
         draw(&mut app, 80, 24).backend()
     );
+}
+
+#[test]
+fn a_manual_action_left_pending_in_apply_mode_is_a_real_suspended_case() {
+    let (dir, mut app) = sample_app();
+    debug(&mut app, "Onboard Employee");
+    fill_onboard(&mut app);
+    let d = app.debugger.as_mut().unwrap();
+    d.workspace.breakpoints.clear();
+    // Dry run refuses to write a pending case.
+    update(&mut app, Action::Continue);
+    assert_eq!(status(&app), InstanceStatus::Suspended);
+    update(&mut app, Action::LeavePending);
+    assert!(
+        app.debugger.as_ref().unwrap().session.is_some(),
+        "dry run keeps the session"
+    );
+    assert!(app.notice.as_ref().unwrap().text.contains("dry run"));
+    // Apply: the item and the instance are written; `complete` resumes it.
+    update(&mut app, Action::ToggleApply);
+    assert!(!app.debugger.as_ref().unwrap().dry_run);
+    update(&mut app, Action::LeavePending);
+    assert!(app.debugger.as_ref().unwrap().session.is_none());
+    let items: Vec<_> = app
+        .repo
+        .work_items
+        .iter()
+        .map(|w| w.value.clone())
+        .collect();
+    assert_eq!(items.len(), 1);
+    let inst = app.repo.instance(&items[0].instance).unwrap().value.clone();
+    assert_eq!(inst.status, InstanceStatus::Suspended);
+    let mut services = bpe::tui::ask::services(&app.repo, true);
+    let done = store::complete(
+        dir.path(),
+        &items[0].id,
+        &store::Completion {
+            decision: Some("approve".into()),
+            ..Default::default()
+        },
+        &mut services,
+        &RunOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(done.instance.status, InstanceStatus::Completed);
 }

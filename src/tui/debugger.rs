@@ -478,6 +478,7 @@ fn decide(app: &mut App, decision: &str) {
     let Some(d) = app.debugger.as_mut() else {
         return;
     };
+    let current = d.current();
     let Some(s) = d.session.as_mut() else { return };
     let Some(mut item) = s.items.first().cloned() else {
         app.warn("no work item is pending in this run");
@@ -485,6 +486,17 @@ fn decide(app: &mut App, decision: &str) {
     };
     s.history
         .push((s.case.snapshot(), d.trace.len(), s.items.clone()));
+    // Variables set with `e` while the case waits are what the approver "edited":
+    // the item carries the case's current values, so completing does not put the
+    // values from when the item was created back.
+    if let Some((frame, token, _)) = current {
+        let now = s.case.visible_variables(frame, Some(token));
+        for (k, v) in item.variables.iter_mut() {
+            if let Some(n) = now.get(k) {
+                *v = n.clone();
+            }
+        }
+    }
     item.complete = true;
     item.decision = Some(decision.to_string());
     item.comment = "decided in the debugger".into();
@@ -522,7 +534,12 @@ fn leave_pending(app: &mut App) {
         return;
     }
     let mut failed = None;
-    for w in &s.items {
+    // Resumption loads the pinned version from the cache (the debugged content may
+    // be unsaved edits that exist in no file).
+    if let Err(e) = crate::repo::cache::store(&root, &d.definition) {
+        failed = Some(format!("cannot cache the definition: {e}"));
+    }
+    for w in s.items.iter().filter(|_| failed.is_none()) {
         if let Err(e) = crate::repo::write_work_item(&root, w) {
             failed = Some(format!("cannot write {}: {e}", w.id));
             break;
