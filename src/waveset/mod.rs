@@ -13,6 +13,7 @@
 
 mod export;
 mod import;
+mod write;
 mod xml;
 
 use std::fmt;
@@ -21,6 +22,7 @@ use crate::model::{EmailTemplate, Rule, TaskDefinition};
 
 pub use export::{export_definition, export_email_template, export_rule};
 pub use import::import;
+pub use write::{ImportObject, WriteError, Written, duplicate_names, read_document, write_objects};
 
 /// Largest document [`import`] accepts.
 pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
