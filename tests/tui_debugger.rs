@@ -368,14 +368,9 @@ fn clearing_the_cache_names_the_suspended_case_and_a_timestamped_copy_keeps_it_g
     let at = app.work_items.rows.iter().position(|r| *r == item).unwrap();
     app.work_items.selected = at;
     update(&mut app, Action::Approve);
-    let done = app.repo.instance(&instance).map(|l| l.value.clone());
-    let status = done.as_ref().map(|i| i.status);
-    assert!(
-        status == Some(InstanceStatus::Completed) || done.is_none(),
-        "{:?} {:?}",
-        status,
-        app.notice
-    );
+    let done = app.repo.instance(&instance).unwrap().value.clone();
+    assert_eq!(done.status, InstanceStatus::Completed, "{:?}", app.notice);
+    assert!(done.definition.name.starts_with("Onboard Employee 20"));
     let notice = app.notice.as_ref().unwrap().text.clone();
     assert!(notice.contains("completed"), "{notice}");
 }
@@ -587,4 +582,116 @@ fn a_manual_action_left_pending_in_apply_mode_is_a_real_suspended_case() {
     )
     .unwrap();
     assert_eq!(done.instance.status, InstanceStatus::Completed);
+}
+
+#[test]
+fn tasks_resume_continues_a_running_case_whose_runner_is_gone() {
+    let (dir, mut app) = sample_app();
+    let root = dir.path();
+    let mut inputs = BTreeMap::new();
+    for (k, v) in [
+        ("firstName", "Ada"),
+        ("lastName", "Lovelace"),
+        ("department", "Engineering"),
+        ("title", "Engineer"),
+        ("manager", "jsmith"),
+    ] {
+        inputs.insert(k.to_string(), Value::Str(v.to_string()));
+    }
+    let opts = RunOptions {
+        owner: "tester".into(),
+        purpose: "test".into(),
+        dry_run: false,
+    };
+    // A runner that persisted its case after two activities, then vanished.
+    let id = {
+        let mut session = store::Session::start(root, "Onboard Employee", &inputs, &opts).unwrap();
+        let repo = bpe::repo::Repository::open(root).unwrap();
+        let mut services = bpe::tui::ask::services(&repo, false);
+        {
+            let (case, catalog) = session.parts();
+            let mut rt = bpe::engine::Runtime {
+                services: &mut services,
+                catalog,
+            };
+            case.step(&mut rt, bpe::engine::Granularity::Activity);
+            case.step(&mut rt, bpe::engine::Granularity::Activity);
+        }
+        session.persist().unwrap();
+        session.case().id().to_string()
+    };
+    bpe::tui::editor::reload_repository(&mut app);
+    update(&mut app, Action::ShowTasks);
+    assert_eq!(
+        app.repo.instance(&id).unwrap().value.status,
+        InstanceStatus::Running
+    );
+    let at = app.tasks.rows.iter().position(|r| *r == id).unwrap();
+    app.tasks.selected = at;
+    update(&mut app, Action::Resume);
+    let inst = app.repo.instance(&id).unwrap().value.clone();
+    assert_eq!(inst.status, InstanceStatus::Suspended, "{:?}", app.notice);
+    assert_eq!(
+        inst.current_activities,
+        vec!["Manager Approval".to_string()]
+    );
+    assert!(app.notice.as_ref().unwrap().text.contains("continued"));
+}
+
+#[test]
+fn work_item_edits_only_editable_variables_and_they_reach_the_case() {
+    let (dir, mut app) = sample_app();
+    let (instance, item) = start_onboard(dir.path());
+    bpe::tui::editor::reload_repository(&mut app);
+    app.work_items.user = "jsmith".into();
+    update(&mut app, Action::ShowWorkItems);
+    update(&mut app, Action::Open);
+    let names: Vec<String> = app
+        .repo
+        .work_item(&item)
+        .unwrap()
+        .value
+        .variables
+        .keys()
+        .cloned()
+        .collect();
+    // "department" is exposed but not editable: refused.
+    let dep = names.iter().position(|n| n == "department").unwrap();
+    for _ in 0..dep {
+        update(&mut app, Action::Down);
+    }
+    update(&mut app, Action::Edit);
+    assert!(app.work_items.prompt.is_none());
+    assert!(app.notice.as_ref().unwrap().text.contains("not editable"));
+    // "title" is editable.
+    let title = names.iter().position(|n| n == "title").unwrap();
+    for _ in 0..40 {
+        update(&mut app, Action::Up);
+    }
+    for _ in 0..title {
+        update(&mut app, Action::Down);
+    }
+    update(&mut app, Action::Edit);
+    for _ in 0..40 {
+        press(&mut app, "backspace");
+    }
+    answer(&mut app, "\"Staff Engineer\"");
+    update(&mut app, Action::Comment);
+    answer(&mut app, "welcome aboard");
+    update(&mut app, Action::Approve);
+    // Onboard Employee keeps finished instances a week (resultLimit 604800).
+    let inst = app.repo.instance(&instance).unwrap().value.clone();
+    assert_eq!(inst.status, InstanceStatus::Completed);
+    assert_eq!(
+        inst.variables.get("title"),
+        Some(&Value::Str("Staff Engineer".into()))
+    );
+    assert_eq!(
+        inst.variables.get("comment"),
+        Some(&Value::Str("welcome aboard".into()))
+    );
+    let w = app.repo.work_item(&item).unwrap().value.clone();
+    assert!(w.complete);
+    assert_eq!(w.decision.as_deref(), Some("approve"));
+    assert_eq!(w.comment, "welcome aboard");
 }

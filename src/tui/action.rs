@@ -33,6 +33,7 @@ pub enum Action {
     FocusNext,
     ToggleOutline,
     ToggleSource,
+    ToggleSourceXml,
     Edit,
     AddActivity,
     AddAction,
@@ -118,6 +119,9 @@ impl Action {
             Action::FocusNext => "switch focus: diagram / properties",
             Action::ToggleOutline => "show or hide the outline",
             Action::ToggleSource => "show or hide the JSON source",
+            Action::ToggleSourceXml => {
+                "source view: switch between the JSON file and the workflow as Waveset XML"
+            }
             Action::Edit => "edit the selected property",
             Action::AddActivity => "add an activity after the selected one",
             Action::AddAction => "add an action from a template",
@@ -207,6 +211,7 @@ impl Action {
             Action::FocusNext => "focus",
             Action::ToggleOutline => "outline",
             Action::ToggleSource => "source",
+            Action::ToggleSourceXml => "JSON/XML",
             Action::Edit => "edit",
             Action::AddActivity => "add activity",
             Action::AddAction => "add action",

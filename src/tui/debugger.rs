@@ -438,6 +438,8 @@ fn run_command(app: &mut App, cmd: Command) {
         status.as_str().to_string()
     };
     after_step(d, events);
+    // The title says where the run stands now; an older message would mislead.
+    app.notice = None;
 }
 
 /// "before Manager Approval#3 (manual Manager decides)" and the like.

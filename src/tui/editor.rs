@@ -102,6 +102,8 @@ pub struct EditorState {
     pub focus: Focus,
     pub show_outline: bool,
     pub show_source: bool,
+    /// The source view shows the workflow as Waveset XML instead of its JSON file.
+    pub source_xml: bool,
     /// Index into the properties rows of the selection.
     pub prop_cursor: usize,
     pub editing: Option<FieldEdit>,
@@ -208,6 +210,7 @@ fn open_definition(
         focus: Focus::Diagram,
         show_outline: false,
         show_source: false,
+        source_xml: false,
         prop_cursor: 0,
         editing: None,
         lock,
@@ -415,6 +418,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             after_change(app);
         }
         Action::ToggleSource => ed.show_source = !ed.show_source,
+        Action::ToggleSourceXml => {
+            // From the diagram the key opens the source straight in XML.
+            ed.source_xml = !ed.show_source || !ed.source_xml;
+            ed.show_source = true;
+        }
         Action::FollowTransition => follow(app),
         Action::FollowBack => {
             if let Some(a) = ed.trail.pop() {

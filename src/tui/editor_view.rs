@@ -53,7 +53,9 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     if warnings > 0 {
         title.push(Span::styled(format!("!{warnings} "), t.warning()));
     }
-    if ed.show_source {
+    if ed.show_source && ed.source_xml {
+        title.push(Span::styled("(Waveset XML, read-only) ", t.dim()));
+    } else if ed.show_source {
         title.push(Span::styled("(source, read-only) ", t.dim()));
     }
     let block = Block::default()
@@ -126,6 +128,11 @@ fn view_outline(ed: &EditorState, t: &Theme, frame: &mut Frame, area: Rect) {
 
 /// The definition's JSON (as it would be saved) and the line range of `sel`.
 pub fn source_lines(ed: &EditorState) -> (Vec<String>, std::ops::Range<usize>) {
+    if ed.source_xml {
+        // The export is whole-document; no element range to highlight in it.
+        let xml = crate::waveset::export_definition(&ed.def);
+        return (xml.lines().map(str::to_string).collect(), 0..0);
+    }
     let text = crate::repo::to_json_bytes(&ed.def)
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
