@@ -119,9 +119,7 @@ impl Action {
             Action::FocusNext => "switch focus: diagram / properties",
             Action::ToggleOutline => "show or hide the outline",
             Action::ToggleSource => "show or hide the JSON source",
-            Action::ToggleSourceXml => {
-                "source view: switch between the JSON file and the workflow as Waveset XML"
-            }
+            Action::ToggleSourceXml => "switch the source between JSON and Waveset XML",
             Action::Edit => "edit the selected property",
             Action::AddActivity => "add an activity after the selected one",
             Action::AddAction => "add an action from a template",
