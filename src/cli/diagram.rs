@@ -3,7 +3,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::layout::{self, Glyphs};
-use crate::repo::did_you_mean;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -19,18 +18,7 @@ pub struct Args {
 /// Print the whole diagram of a TaskDefinition: boxes, arrows, transition labels.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let repo = super::open_repository(&args.repo)?;
-    let Some(def) = repo.definition(&args.name) else {
-        let names: Vec<&str> = repo
-            .definitions
-            .iter()
-            .map(|d| d.value.name.as_str())
-            .collect();
-        anyhow::bail!(
-            "no TaskDefinition named {:?}{}",
-            args.name,
-            did_you_mean(&args.name, &names)
-        );
-    };
+    let def = super::find_definition(&repo, &args.name)?;
     let glyphs = if args.ascii {
         Glyphs::Ascii
     } else {

@@ -33,6 +33,24 @@ pub fn open_repository(root: &Path) -> anyhow::Result<Repository> {
     Repository::open(root).with_context(|| format!("cannot open repository {}", root.display()))
 }
 
+/// The TaskDefinition named exactly `name`, or an error that suggests the closest names.
+pub fn find_definition<'r>(
+    repo: &'r Repository,
+    name: &str,
+) -> anyhow::Result<&'r crate::repo::Loaded<crate::model::TaskDefinition>> {
+    repo.definition(name).ok_or_else(|| {
+        let names: Vec<&str> = repo
+            .definitions
+            .iter()
+            .map(|d| d.value.name.as_str())
+            .collect();
+        anyhow::anyhow!(
+            "no TaskDefinition named {name:?}{}",
+            crate::repo::did_you_mean(name, &names)
+        )
+    })
+}
+
 /// The housekeeping half of [`open_repository`], for front-ends that load the
 /// repository themselves (the TUI, `bpe locks`). Nothing happens when `root` is
 /// not a directory: opening it reports that.

@@ -38,18 +38,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let repo = open_repository(&args.repo)?;
-    if repo.definition(&args.name).is_none() {
-        let names: Vec<&str> = repo
-            .definitions
-            .iter()
-            .map(|d| d.value.name.as_str())
-            .collect();
-        bail!(
-            "no TaskDefinition named '{}'{}",
-            args.name,
-            crate::repo::did_you_mean(&args.name, &names)
-        );
-    }
+    super::find_definition(&repo, &args.name)?;
     let mut inputs = BTreeMap::new();
     if let Some(path) = &args.input {
         let text = std::fs::read_to_string(path)

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::list::print_load_errors;
-use crate::repo::{cache, did_you_mean};
+use crate::repo::cache;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -27,18 +27,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let repo = super::open_repository(&args.repo)?;
     print_load_errors(&args.repo, &repo.errors);
-    if repo.definition(&args.name).is_none() {
-        let names: Vec<&str> = repo
-            .definitions
-            .iter()
-            .map(|d| d.value.name.as_str())
-            .collect();
-        anyhow::bail!(
-            "no TaskDefinition named {:?}{}",
-            args.name,
-            did_you_mean(&args.name, &names)
-        );
-    }
+    super::find_definition(&repo, &args.name)?;
     let report = cache::snapshot(
         &repo.root,
         &repo,
