@@ -439,3 +439,50 @@ fn command_actions_follow_the_policy_and_inputs_come_from_a_file() {
         "{r:#}"
     );
 }
+
+/// Change Password on the sample: after the run no file of the repository (instance, user,
+/// audit log, outbox, cache) holds the clear-text password.
+#[test]
+fn change_password_leaves_no_clear_text_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-repository"),
+        &root,
+    );
+    let secret = "Tr0ub4dor&3-Horse";
+    let r = root.to_str().unwrap();
+    let set = format!("password={secret}");
+    let out = ok_json(&[
+        "run",
+        r,
+        "Change Password",
+        "--set",
+        "accountId=jsmith",
+        "--set",
+        &set,
+        "--json",
+    ]);
+    assert_eq!(out["status"], "completed", "{out}");
+
+    fn scan(dir: &Path, secret: &[u8], hits: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                scan(&path, secret, hits);
+            } else if std::fs::read(&path)
+                .unwrap()
+                .windows(secret.len())
+                .any(|w| w == secret)
+            {
+                hits.push(path);
+            }
+        }
+    }
+    let mut hits = Vec::new();
+    scan(&root, secret.as_bytes(), &mut hits);
+    assert!(hits.is_empty(), "clear-text password found in {hits:?}");
+    // The password really changed: the user file holds a hash now.
+    let user = std::fs::read_to_string(root.join("User/jsmith.json")).unwrap();
+    assert!(user.contains("pbkdf2-sha256$"), "{user}");
+}

@@ -227,9 +227,9 @@ fn drive(
         .unwrap_or(crate::model::DEFAULT_PROGRESS_INTERVAL_MS);
     let interval = Duration::from_millis(interval_ms.max(0) as u64);
     let mut created: Vec<WorkItem> = Vec::new();
-    if !dry_run {
-        persist(root, &mut case, &mut created)?;
-    }
+    // The first write happens after the first batch of steps, not before it: inputs such as a
+    // new password are usually consumed and cleared by then, so they never reach the disk.
+    let mut written = false;
     let mut last_write = Instant::now();
     let mut last_beat = Instant::now();
     let mut ev: Vec<Event> = Vec::new();
@@ -248,8 +248,9 @@ fn drive(
         }
         // Work items must exist on disk before anyone can see the case waiting for them.
         flush_outbox(root, &mut case, &mut created)?;
-        if case.is_running() && last_write.elapsed() >= interval {
+        if case.is_running() && (!written || last_write.elapsed() >= interval) {
             persist(root, &mut case, &mut created)?;
+            written = true;
             last_write = Instant::now();
         }
         if last_beat.elapsed() >= Duration::from_secs(10) {
