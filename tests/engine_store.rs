@@ -87,6 +87,18 @@ fn opts() -> RunOptions {
     }
 }
 
+/// Start the "Approval" fixture (already written under `root`) with the usual inputs.
+fn start_approval(root: &Path) -> store::RunReport {
+    store::start(
+        root,
+        "Approval",
+        &inputs(),
+        &mut NoServices::default(),
+        &opts(),
+    )
+    .unwrap()
+}
+
 fn instance_on_disk(root: &Path, id: &str) -> Option<TaskInstance> {
     let repo = Repository::open(root).unwrap();
     repo.instance(id).map(|l| l.value.clone())
@@ -106,14 +118,7 @@ fn suspend_complete_and_finish_on_the_pinned_version() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     write_def(root, "approval.json", approval("v1", -1));
-    let report = store::start(
-        root,
-        "Approval",
-        &inputs(),
-        &mut NoServices::default(),
-        &opts(),
-    )
-    .unwrap();
+    let report = start_approval(root);
     assert_eq!(report.instance.status, InstanceStatus::Suspended);
     assert_eq!(report.work_items.len(), 1);
     let item = &report.work_items[0];
@@ -162,14 +167,7 @@ fn a_deleted_definition_still_resumes_from_the_cache() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     write_def(root, "approval.json", approval("v1", -1));
-    let report = store::start(
-        root,
-        "Approval",
-        &inputs(),
-        &mut NoServices::default(),
-        &opts(),
-    )
-    .unwrap();
+    let report = start_approval(root);
     std::fs::remove_file(root.join("TaskDefinition/approval.json")).unwrap();
     let done = store::complete(
         root,
@@ -188,14 +186,7 @@ fn non_editable_variables_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     write_def(root, "approval.json", approval("v1", -1));
-    let report = store::start(
-        root,
-        "Approval",
-        &inputs(),
-        &mut NoServices::default(),
-        &opts(),
-    )
-    .unwrap();
+    let report = start_approval(root);
     let err = store::complete(
         root,
         &report.work_items[0].id,
@@ -215,14 +206,7 @@ fn a_second_runner_is_refused_with_the_holder_named() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     write_def(root, "approval.json", approval("v1", -1));
-    let report = store::start(
-        root,
-        "Approval",
-        &inputs(),
-        &mut NoServices::default(),
-        &opts(),
-    )
-    .unwrap();
+    let report = start_approval(root);
     let held = lock::acquire(
         root,
         LockTarget::Instance(report.instance.id.clone()),
@@ -250,14 +234,7 @@ fn due_timeouts_resume_the_case_through_the_timeout_transition() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     write_def(root, "approval.json", approval("v1", -1));
-    let report = store::start(
-        root,
-        "Approval",
-        &inputs(),
-        &mut NoServices::default(),
-        &opts(),
-    )
-    .unwrap();
+    let report = start_approval(root);
     let now = chrono::Utc::now();
     let none = store::apply_due_timeouts_with(root, &mut NoServices::default(), now).unwrap();
     assert!(none.is_empty());
@@ -279,14 +256,7 @@ fn forward_and_terminate() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     write_def(root, "approval.json", approval("v1", -1));
-    let report = store::start(
-        root,
-        "Approval",
-        &inputs(),
-        &mut NoServices::default(),
-        &opts(),
-    )
-    .unwrap();
+    let report = start_approval(root);
     let id = &report.work_items[0].id;
     let item = store::forward(root, id, "mjones", "on leave", "test").unwrap();
     assert_eq!(item.owner, "mjones");
