@@ -35,12 +35,29 @@ impl Session {
     }
 
     fn start_with(tag: &str, repo: &Path, flags: &str) -> Session {
-        let name = format!("bpe-test-{tag}-{}", std::process::id());
         let cmd = format!(
             "exec {} {flags} {}",
             env!("CARGO_BIN_EXE_bpe"),
             repo.display()
         );
+        Session::start_command(tag, &cmd)
+    }
+
+    /// bpe under a shell that writes its exit status to `status_file`. tmux's own
+    /// "Pane is dead (status N)" line is not reliable: now and then tmux leaves the
+    /// exited process a zombie for longer than any deadline, so the shell reaps it.
+    fn start_recording_exit(tag: &str, repo: &Path, status_file: &Path) -> Session {
+        let cmd = format!(
+            "{} {}; echo $? > {}",
+            env!("CARGO_BIN_EXE_bpe"),
+            repo.display(),
+            status_file.display()
+        );
+        Session::start_command(tag, &cmd)
+    }
+
+    fn start_command(tag: &str, cmd: &str) -> Session {
+        let name = format!("bpe-test-{tag}-{}", std::process::id());
         let status = Command::new("tmux")
             .args([
                 "new-session",
@@ -51,7 +68,7 @@ impl Session {
                 "120",
                 "-y",
                 "40",
-                &cmd,
+                cmd,
             ])
             .env("NO_COLOR", "1")
             .env_remove("TMUX")
@@ -117,6 +134,35 @@ impl Session {
             .parse()
             .expect("pane pid")
     }
+    /// The pid of the bpe process that the pane's shell runs (see `start_recording_exit`).
+    fn bpe_pid(&self) -> u32 {
+        let shell = self.pid();
+        let mut found = None;
+        wait_until("bpe under the pane's shell", || {
+            found = std::fs::read_dir("/proc").unwrap().flatten().find_map(|e| {
+                let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+                let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+                // pid (comm) state ppid ...: the comm may hold spaces, so split after ')'.
+                let after = &stat[stat.rfind(')')? + 2..];
+                let ppid: u32 = after.split(' ').nth(1)?.parse().ok()?;
+                (ppid == shell && stat.contains("(bpe)")).then_some(pid)
+            });
+            found.is_some()
+        });
+        found.unwrap()
+    }
+}
+
+/// The exit status the pane's shell recorded, once it is there.
+fn recorded_exit(status_file: &Path) -> i32 {
+    let mut code = None;
+    wait_until("the recorded exit status", || {
+        code = std::fs::read_to_string(status_file)
+            .ok()
+            .and_then(|t| t.trim().parse().ok());
+        code.is_some()
+    });
+    code.unwrap()
 }
 
 impl Drop for Session {
@@ -254,12 +300,14 @@ fn sigterm_restores_the_terminal_and_keeps_a_recovery_copy() {
         return;
     }
     let dir = copy_repo(&sample_repository());
-    let s = Session::start("term", dir.path());
+    let status_dir = tempfile::tempdir().unwrap();
+    let status_file = status_dir.path().join("status");
+    let s = Session::start_recording_exit("term", dir.path(), &status_file);
     open_onboard(&s);
     // Toggle andSplit of start: Enter (properties), j j (andSplit), Enter.
     s.keys(&["Enter", "j", "j", "Enter"]);
     s.wait_for("modified");
-    let pid = s.pid();
+    let pid = s.bpe_pid();
     let status = Command::new("kill")
         .args(["-TERM", &pid.to_string()])
         .status()
@@ -272,7 +320,7 @@ fn sigterm_restores_the_terminal_and_keeps_a_recovery_copy() {
         !screen.contains("Properties:"),
         "alternate screen left:\n{screen}"
     );
-    s.wait_for("status 143");
+    assert_eq!(recorded_exit(&status_file), 143);
     // The next start offers it.
     let again = Session::start("term2", dir.path());
     again.wait_for("Recovery copies");
@@ -287,18 +335,20 @@ fn sighup_keeps_a_recovery_copy_too() {
         return;
     }
     let dir = copy_repo(&sample_repository());
-    let s = Session::start("hup", dir.path());
+    let status_dir = tempfile::tempdir().unwrap();
+    let status_file = status_dir.path().join("status");
+    let s = Session::start_recording_exit("hup", dir.path(), &status_file);
     open_onboard(&s);
     s.keys(&["Enter", "j", "j", "Enter"]);
     s.wait_for("modified");
     let status = Command::new("kill")
-        .args(["-HUP", &s.pid().to_string()])
+        .args(["-HUP", &s.bpe_pid().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
     let recovery = dir.path().join(".bpe/recovery/onboard-employee.json");
     wait_until("the recovery copy", || recovery.exists());
-    s.wait_for("status 129");
+    assert_eq!(recorded_exit(&status_file), 129);
     // The edit lock went with the process.
     let locks = bpe::repo::lock::list(dir.path()).unwrap();
     assert!(
