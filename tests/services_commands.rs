@@ -60,7 +60,7 @@ fn runs_argv_in_the_repository_without_a_shell() {
     let fx = fixture(true, &["echo", "pwd", "touch"]);
     let mut svc = services(&fx, true, false);
     let out = svc
-        .run_command(&argv(&["/bin/echo", "hi", "$HOME;", "*"]), SECOND * 5, 1024)
+        .run_command(&argv(&["echo", "hi", "$HOME;", "*"]), SECOND * 5, 1024)
         .unwrap();
     assert_eq!(out.exit_code, 0);
     // No shell: no expansion.
@@ -141,4 +141,95 @@ fn dry_run_records_but_does_not_run() {
         svc.run_command(&argv(&["touch", "ran"]), SECOND, 1024)
             .is_err()
     );
+}
+
+/// A script in the repository that leaves a trace when it runs.
+fn trap(fx: &Fixture, rel: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let path = fx.root().join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(
+        &path,
+        "#!/bin/sh\ntouch \"$(dirname \"$0\")/ran-from-repository\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+fn trap_sprung(fx: &Fixture) -> bool {
+    fx.root().join("ran-from-repository").exists()
+        || fx.root().join("tools/ran-from-repository").exists()
+}
+
+/// issue 9: with `echo` allowed, `tools/echo` or `./tools/echo` inside the repository ran,
+/// because only argv[0]'s file name was compared. A relative path never runs, even listed.
+#[test]
+fn relative_paths_never_run() {
+    let fx = fixture(true, &["echo", "tools/echo", "./tools/echo"]);
+    trap(&fx, "tools/echo");
+    let mut svc = services(&fx, true, false);
+    for program in ["tools/echo", "./tools/echo", "../repo/tools/echo", "./echo"] {
+        let e = svc
+            .run_command(&argv(&[program, "x"]), SECOND * 5, 1024)
+            .unwrap_err();
+        assert_eq!(
+            e.message,
+            format!(
+                "command refused: program '{program}' is a relative path; name a program as a \
+                 bare name (looked up on /usr/local/bin:/usr/bin:/bin) or an absolute path"
+            )
+        );
+    }
+    assert!(!trap_sprung(&fx));
+    assert!(svc.effects().is_empty());
+}
+
+/// An absolute argv[0] runs only when the allow list holds that exact path; a bare entry
+/// allows the bare name only.
+#[test]
+fn absolute_paths_must_be_listed_exactly() {
+    let fx = fixture(true, &["echo", "/bin/true"]);
+    trap(&fx, "tools/echo");
+    let mut svc = services(&fx, true, false);
+    let in_repo = fx.root().join("tools/echo").to_string_lossy().into_owned();
+    for program in [
+        "/bin/echo",
+        in_repo.as_str(),
+        "/bin/../bin/true",
+        "/bin/true/",
+    ] {
+        let e = svc
+            .run_command(&argv(&[program, "x"]), SECOND * 5, 1024)
+            .unwrap_err();
+        assert_eq!(
+            e.message,
+            format!("command refused: program '{program}' is not in settings.commands.allow")
+        );
+    }
+    assert!(!trap_sprung(&fx));
+    let out = svc
+        .run_command(&argv(&["/bin/true"]), SECOND * 5, 1024)
+        .unwrap();
+    assert_eq!(out.exit_code, 0);
+}
+
+/// A bare name runs from the fixed PATH, never from the repository (the working directory).
+#[test]
+fn bare_names_run_from_the_fixed_path_only() {
+    let fx = fixture(true, &["echo", "frob"]);
+    trap(&fx, "echo");
+    trap(&fx, "frob");
+    let mut svc = services(&fx, true, false);
+    let out = svc
+        .run_command(&argv(&["echo", "from", "PATH"]), SECOND * 5, 1024)
+        .unwrap();
+    assert_eq!(out.stdout, "from PATH\n");
+    let e = svc
+        .run_command(&argv(&["frob"]), SECOND * 5, 1024)
+        .unwrap_err();
+    assert_eq!(
+        e.message,
+        "cannot run frob: not found on /usr/local/bin:/usr/bin:/bin"
+    );
+    assert!(!trap_sprung(&fx));
 }

@@ -1,13 +1,17 @@
 //! External commands: the policy check and a runner with timeout and output cap.
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use super::{CommandOutput, ServiceError};
 use crate::model::CommandPolicy;
+
+/// The only PATH a bare program name is looked up on, and the PATH the
+/// program runs with.
+pub const COMMAND_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 
 /// Why a command may not run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +21,8 @@ pub enum CommandPolicyError {
     DisabledByRepository,
     /// The runner (CLI `--allow-commands`, TUI option) did not allow commands.
     DisabledByRunner,
+    /// argv[0] is a relative path (`tools/echo`, `./echo`): never run.
+    RelativePath(String),
     /// argv[0] is not in `settings.commands.allow`.
     NotAllowed(String),
 }
@@ -33,16 +39,25 @@ impl std::fmt::Display for CommandPolicyError {
                 "command refused: this runner does not allow commands \
                  (run with --allow-commands)",
             ),
+            CommandPolicyError::RelativePath(p) => write!(
+                f,
+                "command refused: program '{}' is a relative path; name a program \
+                 as a bare name (looked up on {COMMAND_PATH}) or an absolute path",
+                p.escape_debug()
+            ),
             CommandPolicyError::NotAllowed(p) => write!(
                 f,
-                "command refused: program '{p}' is not in settings.commands.allow"
+                "command refused: program '{}' is not in settings.commands.allow",
+                p.escape_debug()
             ),
         }
     }
 }
 
-/// Whether `argv` may run. An allow entry with a `/` must equal argv[0]
-/// exactly; one without matches argv[0]'s file name.
+/// Whether `argv` may run. A bare argv[0] (no `/`) must equal a bare allow
+/// entry, and runs as found on [`COMMAND_PATH`] ([`resolve_program`]); an
+/// argv[0] with a `/` must be absolute and equal an allow entry exactly. A
+/// relative path never runs, whatever the allow list says.
 pub fn command_allowed(
     policy: &CommandPolicy,
     runner_allows: bool,
@@ -58,22 +73,34 @@ pub fn command_allowed(
     if !runner_allows {
         return Err(CommandPolicyError::DisabledByRunner);
     }
-    let file_name = Path::new(program)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let allowed = policy.allow.iter().any(|entry| {
-        if entry.contains('/') {
-            entry == program
-        } else {
-            !file_name.is_empty() && *entry == file_name
-        }
-    });
-    if allowed {
+    if program.contains('/') && !program.starts_with('/') {
+        return Err(CommandPolicyError::RelativePath(program.clone()));
+    }
+    if policy.allow.iter().any(|entry| entry == program) {
         Ok(())
     } else {
         Err(CommandPolicyError::NotAllowed(program.clone()))
     }
+}
+
+/// The file a program runs from: an absolute argv[0] as it is; a bare name
+/// the first executable regular file of that name in a [`COMMAND_PATH`]
+/// directory (never the working directory). `None` when there is none.
+pub fn resolve_program(program: &str) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    if program.starts_with('/') {
+        return Some(PathBuf::from(program));
+    }
+    if program.is_empty() || program.contains('/') || program == "." || program == ".." {
+        return None;
+    }
+    COMMAND_PATH
+        .split(':')
+        .map(|dir| Path::new(dir).join(program))
+        .find(|path| {
+            std::fs::metadata(path)
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
 }
 
 /// Read a pipe to its end, keeping the first `cap` bytes. Returns (bytes, truncated).
@@ -115,12 +142,19 @@ pub(crate) fn run(
     let program = argv
         .first()
         .ok_or_else(|| ServiceError::new("command refused: empty argv"))?;
-    let mut command = Command::new(program);
+    let resolved = resolve_program(program).ok_or_else(|| {
+        ServiceError::new(format!(
+            "cannot run {}: not found on {COMMAND_PATH}",
+            program.escape_debug()
+        ))
+    })?;
+    let mut command = Command::new(&resolved);
     command
+        .arg0(program)
         .args(&argv[1..])
         .current_dir(cwd)
         .env_clear()
-        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("PATH", COMMAND_PATH)
         .env("LANG", "C.UTF-8")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -244,17 +278,25 @@ mod tests {
 
     #[test]
     fn policy_cases() {
-        let p = policy(true, &["echo", "/usr/bin/id"]);
+        let p = policy(true, &["echo", "/usr/bin/id", "tools/echo"]);
+        assert_eq!(command_allowed(&p, true, &argv(&["echo", "x"])), Ok(()));
+        assert_eq!(command_allowed(&p, true, &argv(&["/usr/bin/id"])), Ok(()));
+        // A bare entry allows the bare name only, not a path ending in it.
         assert_eq!(
             command_allowed(&p, true, &argv(&["/bin/echo", "x"])),
-            Ok(())
+            Err(CommandPolicyError::NotAllowed("/bin/echo".into()))
         );
-        assert_eq!(command_allowed(&p, true, &argv(&["echo"])), Ok(()));
-        assert_eq!(command_allowed(&p, true, &argv(&["/usr/bin/id"])), Ok(()));
         assert_eq!(
             command_allowed(&p, true, &argv(&["/tmp/id"])),
             Err(CommandPolicyError::NotAllowed("/tmp/id".into()))
         );
+        // Relative paths never run, even when listed.
+        for relative in ["tools/echo", "./echo", "../bin/echo", "./tools/echo"] {
+            assert_eq!(
+                command_allowed(&p, true, &argv(&[relative])),
+                Err(CommandPolicyError::RelativePath(relative.into()))
+            );
+        }
         assert_eq!(
             command_allowed(&p, true, &argv(&[])),
             Err(CommandPolicyError::EmptyArgv)
@@ -271,6 +313,22 @@ mod tests {
             command_allowed(&policy(true, &["echo"]), true, &argv(&["/"])),
             Err(CommandPolicyError::NotAllowed("/".into()))
         );
+    }
+
+    #[test]
+    fn bare_names_resolve_on_the_fixed_path_only() {
+        let echo = resolve_program("echo").expect("echo on the fixed PATH");
+        assert!(
+            COMMAND_PATH
+                .split(':')
+                .any(|dir| echo.parent() == Some(Path::new(dir))),
+            "{}",
+            echo.display()
+        );
+        assert_eq!(resolve_program("/opt/x"), Some(PathBuf::from("/opt/x")));
+        for never in ["", ".", "..", "tools/echo", "./echo", "bpe-no-such-program"] {
+            assert_eq!(resolve_program(never), None, "{never}");
+        }
     }
 
     #[test]

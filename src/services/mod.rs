@@ -10,7 +10,7 @@ mod password;
 mod repo_services;
 mod store;
 
-pub use command::{CommandPolicyError, command_allowed};
+pub use command::{COMMAND_PATH, CommandPolicyError, command_allowed, resolve_program};
 pub use locks::{ObjectLock, ObjectLockInfo, object_locks, release_instance_locks};
 pub use notify::{render_template, validate_address};
 pub use password::{PASSWORD_ITERATIONS, hash_password, verify_password};
