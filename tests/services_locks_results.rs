@@ -6,10 +6,13 @@ use bpe::expr::Value;
 use bpe::services::Services;
 use services_support::{Case, Fixture, s};
 
+/// The view locks (`*.json`; the `*.lock` files beside them are write locks).
 fn lock_files(fx: &Fixture) -> Vec<serde_json::Value> {
     std::fs::read_dir(fx.root().join(".bpe/objectlocks"))
         .map(|d| {
-            d.map(|e| serde_json::from_slice(&std::fs::read(e.unwrap().path()).unwrap()).unwrap())
+            d.map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
                 .collect()
         })
         .unwrap_or_default()

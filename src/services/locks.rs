@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::ServiceError;
 use super::store::Store;
+use super::write_lock::{self, WRITE_LOCK_WAIT, WriteHolder};
 use crate::model::{InstanceStatus, slug};
 
 pub(crate) const LOCK_DIR: &str = ".bpe/objectlocks";
@@ -94,7 +95,9 @@ pub(crate) fn held_error(lock: &ObjectLock) -> ServiceError {
     ))
 }
 
-/// Take (or, for the same instance, renew) the lock on `object`.
+/// Take (or, for the same instance, renew) the lock on `object`. The caller
+/// holds the object's write lock (outside a dry run), so checking and
+/// replacing an expired lock is one step.
 pub(crate) fn acquire(
     store: &mut Store,
     object: &str,
@@ -199,9 +202,28 @@ pub fn release_instance_locks(
         let Some(bytes) = store.read(&rel)? else {
             continue;
         };
-        if let Ok(lock) = serde_json::from_slice::<ObjectLock>(&bytes)
-            && lock.instance == instance
-        {
+        let Ok(lock) = serde_json::from_slice::<ObjectLock>(&bytes) else {
+            continue;
+        };
+        if lock.instance != instance {
+            continue;
+        }
+        // Re-read under the object's write lock: another case may have taken
+        // the (finished, so free) lock over since the scan.
+        let holder = WriteHolder {
+            object: lock.object.clone(),
+            instance: instance.to_string(),
+            owner: String::new(),
+            pid: std::process::id(),
+            host: crate::repo::lock::host_name(),
+            since: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        };
+        let _guard = write_lock::acquire(root, &holder, WRITE_LOCK_WAIT)?;
+        let still_ours = store
+            .read(&rel)?
+            .and_then(|b| serde_json::from_slice::<ObjectLock>(&b).ok())
+            .is_some_and(|now| now.instance == instance);
+        if still_ours {
             store.remove(&rel)?;
             released.push(lock.object);
         }

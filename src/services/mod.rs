@@ -9,6 +9,7 @@ pub mod ops;
 mod password;
 mod repo_services;
 mod store;
+mod write_lock;
 
 pub use command::{COMMAND_PATH, CommandPolicyError, command_allowed, resolve_program};
 pub use locks::{ObjectLock, ObjectLockInfo, object_locks, release_instance_locks};

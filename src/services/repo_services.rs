@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 
 use super::args::Args;
 use super::store::Store;
+use super::write_lock::{self, WRITE_LOCK_WAIT, WriteGuard, WriteHolder};
 use super::{CallContext, CommandOutput, Effect, ServiceError, Services, command, locks, notify};
 use crate::expr::Value;
 use crate::model::{
@@ -143,10 +144,48 @@ impl RepoServices {
     }
 
     fn save<T: serde::Serialize>(&mut self, rel: &Path, value: &T) -> Result<(), ServiceError> {
-        let mut bytes = serde_json::to_vec_pretty(value)
-            .map_err(|e| ServiceError::new(format!("cannot encode {}: {e}", rel.display())))?;
-        bytes.push(b'\n');
-        self.store.write(rel, bytes)
+        self.store.write(rel, encode(rel, value)?)
+    }
+
+    // ---- write locks -------------------------------------------------------------
+
+    /// Take the write lock of `object` (see `write_lock`); `None` in a dry run,
+    /// which writes nothing.
+    fn write_guard(
+        &self,
+        object: &str,
+        cx: &CallContext<'_>,
+    ) -> Result<Option<WriteGuard>, ServiceError> {
+        if self.options.dry_run {
+            return Ok(None);
+        }
+        let holder = WriteHolder {
+            object: object.to_string(),
+            instance: cx.instance_id.to_string(),
+            owner: cx.case_owner.to_string(),
+            pid: std::process::id(),
+            host: crate::repo::lock::host_name(),
+            since: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        };
+        write_lock::acquire(self.store.root(), &holder, WRITE_LOCK_WAIT).map(Some)
+    }
+
+    /// Refuse when `User:<accountId>` is locked (lockObject / checkoutView) by
+    /// another live case. Called under the user's write lock.
+    fn check_view_lock(
+        &self,
+        a: &Args,
+        account_id: &str,
+        cx: &CallContext<'_>,
+    ) -> Result<(), ServiceError> {
+        let object = format!("User:{account_id}");
+        if let Some(lock) = locks::read_lock(&self.store, &object)?
+            && lock.instance != cx.instance_id
+            && locks::is_live(&self.store, &lock, cx.now)
+        {
+            return Err(a.err(locks::held_error(&lock)));
+        }
+        Ok(())
     }
 
     // ---- user lifecycle ------------------------------------------------------
@@ -181,7 +220,14 @@ impl RepoServices {
                 set_text_field(&mut user, field, v);
             }
         }
-        self.save(&rel, &user)?;
+        // Create-if-absent: another accountId with the same file name (another
+        // write lock) may be racing for the file; exactly one of them wins.
+        if !self.store.create_new(&rel, encode(&rel, &user)?)? {
+            return Err(a.err(format_args!(
+                "accountId '{account_id}' maps to {} which another run created just now",
+                rel.display()
+            )));
+        }
         self.record(
             "createUser",
             format!("create user {account_id} ({})", rel.display()),
@@ -311,7 +357,11 @@ impl RepoServices {
         }
     }
 
-    fn transfer_ownership(&mut self, a: &Args) -> Result<Value, ServiceError> {
+    fn transfer_ownership(
+        &mut self,
+        a: &Args,
+        cx: &CallContext<'_>,
+    ) -> Result<Value, ServiceError> {
         let from = a.text("from")?;
         let to = a.text("to")?;
         if from == to {
@@ -319,7 +369,18 @@ impl RepoServices {
         }
         self.require_user(a, &to)?;
         let mut moved = Vec::new();
-        for (rel, mut role) in self.all::<Role>("Role")? {
+        // Each object is re-read and changed under its own write lock.
+        for (rel, role) in self.all::<Role>("Role")? {
+            if role.owner != from {
+                continue;
+            }
+            let _guard = self
+                .write_guard(&format!("Role:{}", role.name), cx)
+                .map_err(|e| a.err(e))?;
+            let Some(bytes) = self.store.read(&rel)? else {
+                continue;
+            };
+            let mut role: Role = Self::parse(&rel, &bytes)?;
             if role.owner == from {
                 role.owner = to.clone();
                 self.save(&rel, &role)?;
@@ -330,9 +391,17 @@ impl RepoServices {
                 moved.push(Value::Str(format!("Role:{}", role.name)));
             }
         }
-        for (rel, mut user) in self.all::<User>("User")? {
+        for (_, user) in self.all::<User>("User")? {
             // `to` does not become their own manager.
-            if user.manager == from && user.account_id != to {
+            if user.manager != from || user.account_id == to {
+                continue;
+            }
+            let _guard = self
+                .write_guard(&format!("User:{}", user.account_id), cx)
+                .map_err(|e| a.err(e))?;
+            if let Some((rel, mut user)) = self.find_user(&user.account_id)?
+                && user.manager == from
+            {
                 user.manager = to.clone();
                 self.save(&rel, &user)?;
                 self.record(
@@ -499,8 +568,14 @@ impl RepoServices {
             Some(Value::Int(i)) => i.to_string(),
             _ => return Err(a.err("argument 'password' must be non-empty text")),
         };
+        // Hash first: the write lock is held only for the read-modify-write.
+        let hash = super::hash_password(&password).map_err(|e| a.err(e))?;
+        let _guard = self
+            .write_guard(&format!("User:{account_id}"), cx)
+            .map_err(|e| a.err(e))?;
+        self.check_view_lock(a, &account_id, cx)?;
         let (rel, mut user) = self.require_user(a, &account_id)?;
-        user.password_hash = super::hash_password(&password).map_err(|e| a.err(e))?;
+        user.password_hash = hash;
         user.password_changed = cx.now.to_rfc3339();
         self.save(&rel, &user)?;
         self.record(
@@ -904,17 +979,33 @@ impl Services for RepoServices {
         let spec = super::ops::find(op)
             .ok_or_else(|| ServiceError::new(format!("Unknown WorkflowServices op: {op}")))?;
         let a = Args::new(spec, args)?;
+        // Every write is a read-modify-write under its object's write lock,
+        // taken here for the whole op (transferOwnership and changePassword
+        // take theirs inside: many objects; a slow hash first).
         let writes_user = matches!(spec.family, "user" | "role" | "password")
-            && !matches!(op, "getUser" | "queryUsers" | "checkSoD");
+            && !matches!(
+                op,
+                "getUser" | "queryUsers" | "checkSoD" | "transferOwnership" | "changePassword"
+            );
+        let object = match op {
+            _ if writes_user => a.opt_text("accountId")?.map(|id| format!("User:{id}")),
+            "lockObject" | "unlockObject" => a.opt_text("object")?,
+            "checkoutView" => a.opt_text("accountId")?.map(|id| format!("User:{id}")),
+            "checkinView" => match a.value("view") {
+                Some(Value::Map(view)) => view
+                    .get("accountId")
+                    .map(|id| format!("User:{}", id.to_text())),
+                _ => None,
+            },
+            _ => None,
+        };
+        let _guard = match &object {
+            Some(object) => self.write_guard(object, cx).map_err(|e| a.err(e))?,
+            None => None,
+        };
         if writes_user && let Some(account_id) = a.opt_text("accountId")? {
             // A user checked out (or locked) by another case is not changed under it.
-            let object = format!("User:{account_id}");
-            if let Some(lock) = locks::read_lock(&self.store, &object)?
-                && lock.instance != cx.instance_id
-                && locks::is_live(&self.store, &lock, cx.now)
-            {
-                return Err(a.err(locks::held_error(&lock)));
-            }
+            self.check_view_lock(&a, &account_id, cx)?;
         }
         match op {
             "createUser" => self.create_user(&a),
@@ -926,7 +1017,7 @@ impl Services for RepoServices {
             "deleteUser" => self.delete_user(&a),
             "setProperty" => self.set_property(&a),
             "removeProperty" => self.remove_property(&a),
-            "transferOwnership" => self.transfer_ownership(&a),
+            "transferOwnership" => self.transfer_ownership(&a, cx),
             "assignRole" => self.assign_role(&a),
             "revokeRole" => self.revoke_role(&a),
             "provision" => self.provision(&a),
@@ -982,6 +1073,13 @@ impl Services for RepoServices {
 }
 
 // ---- helpers -------------------------------------------------------------------------
+
+fn encode<T: serde::Serialize>(rel: &Path, value: &T) -> Result<Vec<u8>, ServiceError> {
+    let mut bytes = serde_json::to_vec_pretty(value)
+        .map_err(|e| ServiceError::new(format!("cannot encode {}: {e}", rel.display())))?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
 
 fn user_path(account_id: &str) -> PathBuf {
     PathBuf::from("User").join(format!("{}.json", slug(account_id)))
@@ -1084,7 +1182,9 @@ fn set_attribute(user: &mut User, name: &str, value: &Value) -> bool {
     true
 }
 
-/// A user as a map, without password data; lists and flags always present.
+/// A user as a map, without the password hash; every field present (text
+/// fields and `passwordChanged` empty when unset, lists, flags and the
+/// attribute map empty).
 fn user_map(user: &User) -> Value {
     let mut json = serde_json::to_value(user).unwrap_or_default();
     if let Some(obj) = json.as_object_mut() {
@@ -1094,7 +1194,7 @@ fn user_map(user: &User) -> Value {
         obj.entry("roles").or_insert(serde_json::json!([]));
         obj.entry("accounts").or_insert(serde_json::json!([]));
         obj.entry("attributes").or_insert(serde_json::json!({}));
-        for field in USER_TEXT_FIELDS {
+        for field in USER_TEXT_FIELDS.iter().chain(&["passwordChanged"]) {
             obj.entry(*field).or_insert("".into());
         }
     }

@@ -120,6 +120,18 @@ impl Fixture {
         out
     }
 
+    /// [`Fixture::snapshot`] without the write-lock files (`.bpe/objectlocks/*.lock`): what
+    /// an applied op that finds nothing to change leaves as it was. A write lock is taken
+    /// before the object is read, so its (tiny, never-data) file exists after any op that
+    /// might have written.
+    pub fn data_snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut out = self.snapshot();
+        out.retain(|rel, _| {
+            !(rel.starts_with(".bpe/objectlocks") && rel.extension().is_some_and(|e| e == "lock"))
+        });
+        out
+    }
+
     pub fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.root().join(rel)).unwrap()
     }
