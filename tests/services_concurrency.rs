@@ -4,23 +4,14 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value as J, json};
+use services_support::{Case, Fixture, copy_sample, s};
+
+mod services_support;
 
 const N: usize = 20;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 fn write_json(root: &Path, rel: &str, value: &J) {
     let path = root.join(rel);
@@ -33,10 +24,7 @@ fn write_json(root: &Path, rel: &str, value: &J) {
 fn sample_with_workflow(name: &str, op: &str, arguments: J) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("repo");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-repository"),
-        &root,
-    );
+    copy_sample(&root);
     write_json(
         &root,
         "TaskDefinition/concurrency-test.json",
@@ -183,4 +171,58 @@ fn of_twenty_concurrent_creates_of_one_id_exactly_one_succeeds() {
     }
     let user = read_user(&root, "newhire");
     assert_eq!(user["firstName"], format!("Run{winner}"), "{user:#}");
+}
+
+/// A write that finds its object's write lock taken (here by the test, as another runner
+/// would hold it) waits for it, within a bound, instead of failing the run.
+#[test]
+fn a_write_waits_for_the_holder_of_the_write_lock() {
+    let fx = Fixture::new();
+    let mut svc = fx.services(false);
+    let set = |name: &str, value: &str| {
+        [
+            ("accountId", s("jsmith")),
+            ("name", s(name)),
+            ("value", s(value)),
+        ]
+    };
+    Case::new("ti-a")
+        .call(&mut svc, "setProperty", &set("first", "1"))
+        .unwrap();
+    let locks: Vec<PathBuf> = std::fs::read_dir(fx.root().join(".bpe/objectlocks"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "lock"))
+        .collect();
+    assert_eq!(locks.len(), 1, "{locks:?}");
+    let name = locks[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.starts_with("user-jsmith-") && name.len() == "user-jsmith-".len() + 13,
+        "{name}"
+    );
+    let held = std::fs::File::options()
+        .read(true)
+        .write(true)
+        .open(&locks[0])
+        .unwrap();
+    held.lock().unwrap();
+    let releaser = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        drop(held);
+    });
+    let started = Instant::now();
+    Case::new("ti-b")
+        .call(&mut svc, "setProperty", &set("second", "2"))
+        .unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(250));
+    releaser.join().unwrap();
+    let user = fx.json("User/jsmith.json");
+    assert_eq!(user["attributes"]["first"], "1");
+    assert_eq!(user["attributes"]["second"], "2");
+    // The holder names itself in the lock file, for anyone who gives up waiting.
+    let holder: J = serde_json::from_str(&std::fs::read_to_string(&locks[0]).unwrap()).unwrap();
+    assert_eq!(holder["object"], "User:jsmith");
+    assert_eq!(holder["instance"], "ti-b");
+    assert_eq!(holder["owner"], "admin");
+    assert_eq!(holder["pid"], std::process::id());
 }

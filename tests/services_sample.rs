@@ -4,32 +4,14 @@
 
 mod services_support;
 
-use std::path::Path;
-
 use bpe::expr::Value;
 use bpe::repo::Repository;
 use bpe::services::{RepoServices, ServiceOptions};
-use services_support::{Case, list, s};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
+use services_support::{Case, copy_sample, list, s};
 
 fn sample() -> (tempfile::TempDir, Repository) {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-repository"),
-        dir.path(),
-    );
+    copy_sample(dir.path());
     let repo = Repository::open(dir.path()).unwrap();
     (dir, repo)
 }

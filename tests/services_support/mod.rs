@@ -194,3 +194,25 @@ pub fn s(text: &str) -> Value {
 pub fn list(items: &[&str]) -> Value {
     Value::List(items.iter().map(|t| s(t)).collect())
 }
+
+/// Copy a directory tree (files and directories only).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A fresh copy of the shipped sample repository at `to`.
+pub fn copy_sample(to: &Path) {
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-repository"),
+        to,
+    );
+}
