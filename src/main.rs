@@ -36,6 +36,8 @@ enum Command {
     Complete(cli::complete::Args),
     /// Forward a work item to another owner.
     Forward(cli::forward::Args),
+    /// Continue an interrupted TaskInstance (running, its runner gone).
+    Resume(cli::resume::Args),
     /// Terminate an unfinished TaskInstance.
     Terminate(cli::terminate::Args),
     /// Show (or clear) the definition cache.
@@ -48,6 +50,9 @@ enum Command {
     Import(cli::import::Args),
     /// Export a TaskDefinition as Waveset XML.
     Export(cli::export::Args),
+    /// Internal: the background process of an `execMode: async` run.
+    #[command(hide = true)]
+    RunDetached(cli::detached::Args),
 }
 
 fn main() -> ExitCode {
@@ -62,12 +67,14 @@ fn main() -> ExitCode {
         Some(Command::Workitems(a)) => cli::workitems::run(a),
         Some(Command::Complete(a)) => cli::complete::run(a),
         Some(Command::Forward(a)) => cli::forward::run(a),
+        Some(Command::Resume(a)) => cli::resume::run(a),
         Some(Command::Terminate(a)) => cli::terminate::run(a),
         Some(Command::Cache(a)) => cli::cache::run(a),
         Some(Command::Snapshot(a)) => cli::snapshot::run(a),
         Some(Command::Locks(a)) => cli::locks::run(a),
         Some(Command::Import(a)) => cli::import::run(a),
         Some(Command::Export(a)) => cli::export::run(a),
+        Some(Command::RunDetached(a)) => cli::detached::run(a),
     };
     match result {
         Ok(code) => code,

@@ -468,7 +468,7 @@ fn assert_defaults<T: Serialize + DeserializeOwned>(schema_name: &str, minimal: 
 }
 
 fn full_definition() -> Value {
-    let var = json!({"name": "v", "value": "1", "input": true, "output": true, "external": true, "comment": "c"});
+    let var = json!({"name": "v", "value": "1", "input": true, "output": true, "external": true, "transient": true, "comment": "c"});
     let common = |kind: Value| {
         let mut a = json!({"name": "n", "condition": "1", "variables": [var.clone()], "returns": [{"from": "v", "to": "w"}], "comment": "c"});
         a.as_object_mut()

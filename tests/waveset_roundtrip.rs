@@ -233,6 +233,7 @@ fn everything() -> TaskDefinition {
                     input: true,
                     output: true,
                     external: false,
+                    transient: false,
                     comment: "who".to_string(),
                 },
                 Variable {
@@ -241,6 +242,7 @@ fn everything() -> TaskDefinition {
                     input: false,
                     output: false,
                     external: true,
+                    transient: true,
                     comment: String::new(),
                 },
                 var("empty text", Some("")),

@@ -15,6 +15,10 @@ pub struct Args {
     /// Break this stale lock (lock name as listed).
     #[arg(long = "break", value_name = "LOCK")]
     pub break_lock: Option<String>,
+    /// With --break: break the lock even though a holder is alive (its process
+    /// stops at its next heartbeat without writing).
+    #[arg(long, requires = "break_lock")]
+    pub force: bool,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -29,7 +33,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     super::housekeeping(&args.repo);
     let mut out = std::io::stdout().lock();
     if let Some(name) = &args.break_lock {
-        let removed = match lock::break_lock(&args.repo, name) {
+        let broken = if args.force {
+            lock::force_break_lock(&args.repo, name)
+        } else {
+            lock::break_lock(&args.repo, name)
+        };
+        let removed = match broken {
             Ok(removed) => removed,
             Err(LockError::NotFound(_)) => {
                 let names: Vec<String> = lock::list(&args.repo)
@@ -38,6 +47,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     .map(|l| l.name)
                     .collect();
                 anyhow::bail!("no lock named {name:?}{}", did_you_mean(name, &names));
+            }
+            Err(e @ LockError::Live { .. }) => {
+                anyhow::bail!("cannot break lock {name}: {e} (add --force to break it anyway)")
             }
             Err(e) => return Err(e).context(format!("cannot break lock {name}")),
         };
@@ -54,6 +66,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let locks = lock::list(&args.repo).context("cannot read the locks")?;
+    let stale_after = lock::stale_after(&args.repo).as_secs();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &locks)?;
         writeln!(out)?;
@@ -81,6 +94,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     ),
                     match &h.stale {
                         Some(reason) => format!("STALE: {reason}"),
+                        // Alive but silent: hung, or too busy to beat. Only --force breaks it.
+                        None if h.heartbeat_age_seconds > stale_after => {
+                            format!("live (no heartbeat for {} s)", h.heartbeat_age_seconds)
+                        }
                         None => "live".to_string(),
                     },
                 ]);

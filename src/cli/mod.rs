@@ -4,12 +4,14 @@
 
 pub mod cache;
 pub mod complete;
+pub mod detached;
 pub mod diagram;
 pub mod export;
 pub mod forward;
 pub mod import;
 pub mod list;
 pub mod locks;
+pub mod resume;
 pub mod run;
 pub mod snapshot;
 pub mod tasks;

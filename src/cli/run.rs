@@ -9,7 +9,7 @@ use super::open_repository;
 
 use crate::engine::{self, store};
 use crate::expr::Value;
-use crate::model::RepositoryConfig;
+use crate::model::{ExecMode, RepositoryConfig};
 use crate::repo::Repository;
 use crate::services::{Effect, RepoServices, ServiceOptions, Services};
 
@@ -34,11 +34,16 @@ pub struct Args {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Run an `execMode: async` definition in this process, until it completes,
+    /// suspends, terminates or fails, instead of in the background.
+    #[arg(long, alias = "wait")]
+    pub foreground: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let repo = open_repository(&args.repo)?;
-    super::find_definition(&repo, &args.name)?;
+    let def = super::find_definition(&repo, &args.name)?;
+    let background = def.value.exec_mode == ExecMode::Async && !args.foreground && !args.dry_run;
     let mut inputs = BTreeMap::new();
     if let Some(path) = &args.input {
         let text = std::fs::read_to_string(path)
@@ -53,6 +58,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     inputs.extend(parse_sets(&args.set)?);
+    if background {
+        let started = super::detached::spawn(&args.repo, &args.name, &inputs, args.allow_commands)
+            .with_context(|| format!("cannot run '{}'", args.name))?;
+        print_started(&args.name, &started, args.json)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut services = services_for(&repo, args.dry_run, args.allow_commands);
     let opts = store::RunOptions {
         purpose: "bpe run".to_string(),
@@ -63,6 +74,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot run '{}'", args.name))?;
     print_report(&report, services.effects(), args.dry_run, args.json)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `bpe run` prints for a case that runs on in the background.
+fn print_started(name: &str, started: &super::detached::Started, json: bool) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        let v = serde_json::json!({
+            "instance": started.instance,
+            "name": name,
+            "status": "running",
+            "async": true,
+            "pid": started.pid,
+        });
+        serde_json::to_writer_pretty(&mut out, &v)?;
+        writeln!(out)?;
+    } else {
+        writeln!(
+            out,
+            "{name} {} running in the background (execMode async, pid {}); follow it with bpe tasks",
+            started.instance, started.pid
+        )?;
+    }
+    Ok(())
 }
 
 /// The repository's services with the runner's options.

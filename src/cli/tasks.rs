@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 
 use super::open_repository;
+use crate::engine::store;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -18,7 +19,16 @@ pub struct Args {
     pub json: bool,
 }
 
-const STATUSES: [&str; 5] = ["running", "suspended", "completed", "terminated", "failed"];
+/// `interrupted` is a running instance whose runner is gone (`store::is_interrupted`);
+/// `running` lists only the ones a live process is running.
+const STATUSES: [&str; 6] = [
+    "running",
+    "interrupted",
+    "suspended",
+    "completed",
+    "terminated",
+    "failed",
+];
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(s) = &args.status
@@ -30,24 +40,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut list: Vec<_> = repo
         .instances
         .iter()
-        .map(|l| &l.value)
-        .filter(|i| {
-            args.status
-                .as_deref()
-                .is_none_or(|s| i.status.as_str() == s)
-        })
+        .map(|l| (&l.value, store::shown_status(&args.repo, &l.value)))
+        .filter(|(_, shown)| args.status.as_deref().is_none_or(|s| *shown == s))
         .collect();
-    list.sort_by(|a, b| a.started.cmp(&b.started).then(a.id.cmp(&b.id)));
+    list.sort_by(|(a, _), (b, _)| a.started.cmp(&b.started).then(a.id.cmp(&b.id)));
     let mut out = std::io::stdout().lock();
     if args.json {
         let rows: Vec<serde_json::Value> = list
             .iter()
-            .map(|i| {
+            .map(|(i, shown)| {
                 serde_json::json!({
                     "instance": i.id,
                     "name": i.name,
                     "definition": i.definition,
-                    "status": i.status.as_str(),
+                    "status": shown,
                     "reason": i.reason,
                     "owner": i.owner,
                     "started": i.started,
@@ -62,14 +68,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         serde_json::to_writer_pretty(&mut out, &rows)?;
         writeln!(out)?;
     } else {
-        for i in list {
+        for (i, shown) in list {
             write!(
                 out,
-                "{}  {:<10} {}  started {}",
-                i.id,
-                i.status.as_str(),
-                i.name,
-                i.started
+                "{}  {:<11} {}  started {}",
+                i.id, shown, i.name, i.started
             )?;
             if !i.current_activities.is_empty() {
                 write!(out, "  at {}", i.current_activities.join(", "))?;
@@ -79,6 +82,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             if let Some(r) = &i.reason {
                 write!(out, "  {r}")?;
+            }
+            if shown == store::INTERRUPTED {
+                write!(
+                    out,
+                    "  (runner gone: bpe resume REPO {0} or bpe terminate REPO {0})",
+                    i.id
+                )?;
             }
             writeln!(out)?;
         }

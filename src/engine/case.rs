@@ -182,6 +182,8 @@ pub struct Case {
     run_started: Option<Instant>,
     /// The last formatted timestamp and when it was taken (formatting is costly in loops).
     stamp: Option<(Instant, String)>,
+    /// Values transient variables held in this process (never written).
+    secrets: super::transient::Secrets,
     pub options: CaseOptions,
 }
 
@@ -245,6 +247,7 @@ impl Case {
             outbox: Outbox::default(),
             run_started: None,
             stamp: None,
+            secrets: Default::default(),
             options: CaseOptions::default(),
         };
         let compiled = match compile(def, dref) {
@@ -296,6 +299,7 @@ impl Case {
             outbox: Outbox::default(),
             run_started: None,
             stamp: None,
+            secrets: Default::default(),
             options: CaseOptions::default(),
         };
         case.instance.state = serde_json::Value::Null;
@@ -348,6 +352,11 @@ impl Case {
         let mut inst = self.instance.clone();
         let mut state = self.state.clone();
         state.elapsed_ms = self.elapsed_ms();
+        let names = self.transient_names();
+        for (frame, names) in self.state.frames.iter().zip(&names) {
+            self.secrets.learn(names, &frame.vars);
+        }
+        self.secrets.scrub_instance(&names, &mut inst, &mut state);
         inst.state = if inst.status.is_finished() {
             serde_json::Value::Null
         } else {
@@ -358,6 +367,13 @@ impl Case {
 
     pub fn id(&self) -> &str {
         &self.instance.id
+    }
+
+    /// The transient variable names of each frame (see `engine::transient`).
+    fn transient_names(&self) -> Vec<Vec<String>> {
+        (0..self.state.frames.len())
+            .map(|fi| super::transient::names(&self.frame_def(fi).definition))
+            .collect()
     }
 
     pub fn status(&self) -> InstanceStatus {
@@ -1341,6 +1357,9 @@ impl Case {
             }
         }
         vars.retain(|k, _| !k.starts_with("WF_"));
+        let transient = super::transient::names(&self.frame_def(fi).definition);
+        self.secrets.learn(&transient, &self.state.frames[fi].vars);
+        self.secrets.clear_vars(&transient, &mut vars);
         let now = Utc::now();
         let created = now_text(now);
         let timeout_at = (m.timeout_minutes > 0)

@@ -13,6 +13,7 @@ mod compile;
 mod debug;
 mod state;
 pub mod store;
+pub mod transient;
 
 pub use case::*;
 pub use catalog::*;

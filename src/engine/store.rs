@@ -7,9 +7,14 @@
 //! - While a case runs it holds a shared `DefinitionRun` lock on each definition it
 //!   executes and an exclusive `Instance` lock on its instance; a second runner of
 //!   the same instance is refused with the holder named.
-//! - The TaskInstance is written when the case starts, at most every
-//!   `progressInterval` ms while it runs, and always when it suspends or finishes.
+//! - The TaskInstance is written when the case starts (before its first step), at
+//!   most every `progressInterval` ms while it runs, and always when it suspends or
+//!   finishes; transient variables are written as null (`engine::transient`).
 //!   Created work items are written as `WorkItem/<id>.json`.
+//! - A dry run writes nothing (no instance, work item or cache entry); it holds the
+//!   run locks like any run.
+//! - A `running` instance whose instance lock has no live holder is interrupted
+//!   ([`is_interrupted`]); [`resume`] or [`terminate`] take it over.
 //! - [`apply_due_timeouts`] resumes cases whose work items timed out;
 //!   [`expire_results`] removes finished instances past their `resultLimit`.
 
@@ -77,6 +82,8 @@ pub struct RepoCatalog {
     rules: BTreeMap<String, Arc<RuleDef>>,
     run_locks: Vec<LockGuard>,
     purpose: String,
+    /// Store resolved definitions in the cache (not in a dry run, which writes nothing).
+    write_cache: bool,
 }
 
 impl RepoCatalog {
@@ -89,6 +96,24 @@ impl RepoCatalog {
             rules,
             run_locks: Vec::new(),
             purpose: purpose.to_string(),
+            write_cache: true,
+        }
+    }
+
+    /// For a dry run: subprocess definitions are pinned by reference only, never
+    /// stored in the cache (they resolve from the repository's files by hash).
+    pub fn without_cache_writes(mut self) -> RepoCatalog {
+        self.write_cache = false;
+        self
+    }
+
+    /// Store `def` in the cache (or only compute its reference, see
+    /// [`RepoCatalog::without_cache_writes`]).
+    fn pin(&self, def: &TaskDefinition) -> Result<DefinitionRef, StoreError> {
+        if self.write_cache {
+            cache::store(&self.repo.root, def).map_err(io)
+        } else {
+            Ok(cache::reference(def))
         }
     }
 
@@ -119,7 +144,7 @@ impl Catalog for RepoCatalog {
             .definition(name)
             .map(|l| l.value.clone())
             .ok_or_else(|| format!("no TaskDefinition named '{name}'"))?;
-        let r = cache::store(&self.repo.root, &def).map_err(|e| e.to_string())?;
+        let r = self.pin(&def).map_err(|e| e.to_string())?;
         self.hold_run_lock(&def.id).map_err(|e| e.to_string())?;
         Ok((r, def))
     }
@@ -182,6 +207,11 @@ fn read_instance(root: &Path, id: &str) -> Result<TaskInstance, StoreError> {
 
 /// Start a case of the definition named `name` and run it until it completes,
 /// suspends, terminates or fails.
+///
+/// The TaskInstance is written (status `running`) before the first step, under the
+/// instance lock, so a runner killed at once still leaves its case listed. A dry run
+/// writes nothing at all: it holds the definition's run lock like every run, and
+/// that is all it leaves under `.bpe/locks/`.
 pub fn start(
     root: &Path,
     name: &str,
@@ -189,17 +219,32 @@ pub fn start(
     services: &mut dyn Services,
     opts: &RunOptions,
 ) -> Result<RunReport, StoreError> {
+    let (case, mut catalog, guard) = begin(root, name, inputs, opts)?;
+    drive(root, case, &mut catalog, services, guard.as_ref())
+}
+
+/// Start a case and write it, without running a step: the case, its catalog
+/// (holding the run lock) and its instance lock (`None` in a dry run).
+pub fn begin(
+    root: &Path,
+    name: &str,
+    inputs: &BTreeMap<String, Value>,
+    opts: &RunOptions,
+) -> Result<(Case, RepoCatalog, Option<LockGuard>), StoreError> {
     let repo = Repository::open(root).map_err(io)?;
     let def = repo
         .definition(name)
         .map(|l| l.value.clone())
         .ok_or_else(|| StoreError::NotFound(format!("no TaskDefinition named '{name}'")))?;
-    let dref = cache::store(root, &def).map_err(io)?;
     let mut catalog = RepoCatalog::new(repo, &opts.purpose);
-    catalog.hold_run_lock(&def.id)?;
-    let case = Case::start(&def, dref, inputs, &opts.owner, &catalog);
     if opts.dry_run {
-        return drive(root, case, &mut catalog, services, None);
+        catalog = catalog.without_cache_writes();
+    }
+    let dref = catalog.pin(&def)?;
+    catalog.hold_run_lock(&def.id)?;
+    let mut case = Case::start(&def, dref, inputs, &opts.owner, &catalog);
+    if opts.dry_run {
+        return Ok((case, catalog, None));
     }
     let guard = lock::acquire(
         root,
@@ -208,11 +253,14 @@ pub fn start(
         &opts.purpose,
     )
     .map_err(|e| locked(&format!("instance {}", case.id()), e))?;
-    drive(root, case, &mut catalog, services, Some(&guard))
+    // Transient inputs (a new password) are written as null: see `engine::transient`.
+    persist(root, &mut case, &mut Vec::new())?;
+    Ok((case, catalog, Some(guard)))
 }
 
-/// Run `case` (under its instance lock) until it stops, persisting as it goes.
-fn drive(
+/// Run `case` (under its instance lock; `None` in a dry run) until it stops,
+/// persisting as it goes. [`start`] is [`begin`] then `drive`.
+pub fn drive(
     root: &Path,
     mut case: Case,
     catalog: &mut RepoCatalog,
@@ -227,11 +275,9 @@ fn drive(
         .unwrap_or(crate::model::DEFAULT_PROGRESS_INTERVAL_MS);
     let interval = Duration::from_millis(interval_ms.max(0) as u64);
     let mut created: Vec<WorkItem> = Vec::new();
-    // The first write happens after the first batch of steps, not before it: inputs such as a
-    // new password are usually consumed and cleared by then, so they never reach the disk.
-    let mut written = false;
+    // The instance was written when the case started or was opened; the lock module's
+    // heartbeat thread keeps the locks fresh meanwhile.
     let mut last_write = Instant::now();
-    let mut last_beat = Instant::now();
     let mut ev: Vec<Event> = Vec::new();
     while case.is_running() {
         ev.clear();
@@ -246,18 +292,16 @@ fn drive(
             created.extend(case.take_outbox().created);
             continue;
         }
+        // A lock broken with force belongs to someone else now: write nothing more.
+        if let Some(g) = guard {
+            g.check()
+                .map_err(|e| StoreError::Locked(format!("instance {}: {e}; stopped", case.id())))?;
+        }
         // Work items must exist on disk before anyone can see the case waiting for them.
         flush_outbox(root, &mut case, &mut created)?;
-        if case.is_running() && (!written || last_write.elapsed() >= interval) {
+        if case.is_running() && last_write.elapsed() >= interval {
             persist(root, &mut case, &mut created)?;
-            written = true;
             last_write = Instant::now();
-        }
-        if last_beat.elapsed() >= Duration::from_secs(10) {
-            if let Some(g) = guard {
-                let _ = g.heartbeat();
-            }
-            last_beat = Instant::now();
         }
     }
     if dry_run {
@@ -646,6 +690,29 @@ pub fn housekeeping(root: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Whether an instance is **interrupted**: its file says `running` but no live
+/// process holds its instance lock (its runner was killed or crashed). Such a case
+/// stays as it was last written until [`resume`] continues it or [`terminate`] ends it.
+/// An unreadable lock directory is not taken as proof: the answer is then `false`.
+pub fn is_interrupted(root: &Path, inst: &TaskInstance) -> bool {
+    inst.status == crate::model::InstanceStatus::Running
+        && lock::holders(root, &LockTarget::Instance(inst.id.clone()))
+            .is_ok_and(|holders| holders.iter().all(|h| h.stale.is_some()))
+}
+
+/// The status to show for an instance: `interrupted` (see [`is_interrupted`]) or
+/// the status its file records.
+pub fn shown_status(root: &Path, inst: &TaskInstance) -> &'static str {
+    if is_interrupted(root, inst) {
+        INTERRUPTED
+    } else {
+        inst.status.as_str()
+    }
+}
+
+/// The shown status of a running instance whose runner is gone.
+pub const INTERRUPTED: &str = "interrupted";
+
 /// Continue an instance whose file says `running` but whose runner is gone (its
 /// instance lock is free): load it on its pinned version and drive it until it
 /// completes, suspends, terminates or fails. A live runner's lock refuses it.
@@ -691,8 +758,11 @@ impl Session {
             .definition(name)
             .map(|l| l.value.clone())
             .ok_or_else(|| StoreError::NotFound(format!("no TaskDefinition named '{name}'")))?;
-        let dref = cache::store(root, &def).map_err(io)?;
         let mut catalog = RepoCatalog::new(repo, &opts.purpose);
+        if opts.dry_run {
+            catalog = catalog.without_cache_writes();
+        }
+        let dref = catalog.pin(&def)?;
         catalog.hold_run_lock(&def.id)?;
         let mut case = Case::start(&def, dref, inputs, &opts.owner, &catalog);
         case.options.ignore_execution_limit = true;

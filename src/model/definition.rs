@@ -103,6 +103,10 @@ pub struct Variable {
     pub output: bool,
     #[serde(default, skip_serializing_if = "is_false")]
     pub external: bool,
+    /// Kept in memory only (Waveset's transient values): never written to a
+    /// TaskInstance, WorkItem or trace; a resumed case sees it as null.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub transient: bool,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub comment: String,
 }

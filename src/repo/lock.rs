@@ -8,20 +8,25 @@
 //! too: a record whose file lock is free belongs to a process that is gone
 //! ("orphaned"), which is exact on this host even when a pid was reused.
 //!
-//! A holder is stale when its record is orphaned, when it runs on this host
-//! and its pid is dead, or when its heartbeat is older than
-//! `settings.lockStaleAfter` (default 60 s). Acquiring reclaims orphaned
-//! records (and says so in [`LockGuard::reclaimed`]); [`break_lock`] removes
-//! the records of a lock whose holders are all stale and unlinks its lock file,
-//! so even a hung (alive but silent) holder stops blocking others.
+//! Invariants:
+//! - Every lock a live process holds is kept fresh by one heartbeat thread per
+//!   process, every [`heartbeat_interval`] (a third of `lockStaleAfter`, at least
+//!   [`MIN_HEARTBEAT_INTERVAL`]); dropping a guard releases it at once.
+//! - A holder on this host is alive while its record is locked and its pid lives;
+//!   on another host while its record is locked or its heartbeat is younger than
+//!   `settings.lockStaleAfter` (default 60 s).
+//! - [`break_lock`] never breaks a lock with a live holder; only
+//!   [`force_break_lock`] does, and the holder then sees [`LockError::Broken`]
+//!   instead of resurrecting its record. Acquiring reclaims orphaned records (and
+//!   says so in [`LockGuard::reclaimed`]).
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
@@ -254,27 +259,81 @@ impl std::error::Error for LockError {
 }
 
 /// A held lock. Dropping it removes the holder record and releases the OS lock.
+/// While it lives, the process's heartbeat thread (see [`heartbeat_interval`])
+/// refreshes its record; no caller has to.
 #[derive(Debug)]
 pub struct LockGuard {
+    shared: Arc<Held>,
+    reclaimed: Vec<HolderStatus>,
+}
+
+/// What the guard and the heartbeat thread share.
+#[derive(Debug)]
+struct Held {
     name: String,
     dir: PathBuf,
+    interval: Duration,
     holder: Mutex<Holder>,
+    state: Mutex<HeldState>,
+}
+
+#[derive(Debug)]
+struct HeldState {
     /// The record file and our open handle on it (which holds its OS lock).
-    record: Mutex<(PathBuf, File)>,
-    reclaimed: Vec<HolderStatus>,
-    // Declared last: dropped after the record is gone.
-    _lock_file: File,
+    record: PathBuf,
+    record_file: Option<File>,
+    /// The handle holding the OS lock on `<name>.lock`; `None` once released.
+    lock_file: Option<File>,
+    last_beat: Instant,
+    /// Our record was removed by someone else ([`break_lock`] with force).
+    broken: bool,
+}
+
+impl Held {
+    fn beat(&self) -> Result<(), LockError> {
+        let mut holder = lock_ignoring_poison(&self.holder);
+        let mut state = lock_ignoring_poison(&self.state);
+        if state.lock_file.is_none() {
+            // Released: nothing to refresh.
+            return Ok(());
+        }
+        if state.broken || !state.record.exists() {
+            state.broken = true;
+            return Err(LockError::Broken(self.name.clone()));
+        }
+        let mut updated = holder.clone();
+        updated.heartbeat = now_millis();
+        let file = write_locked_record(&self.dir, &state.record, &updated)?;
+        // The old handle's lock is released only now, after the rename.
+        state.record_file = Some(file);
+        state.last_beat = Instant::now();
+        *holder = updated;
+        Ok(())
+    }
+
+    fn release(&self) {
+        let mut state = lock_ignoring_poison(&self.state);
+        if state.lock_file.is_none() {
+            return;
+        }
+        // Removing the record before the OS locks are released: no one sees us as orphaned.
+        if !state.broken {
+            let _ = fs::remove_file(&state.record);
+        }
+        state.record_file = None;
+        state.lock_file = None;
+    }
 }
 
 impl LockGuard {
     /// The lock's name (as [`list`] and [`break_lock`] use it).
     pub fn name(&self) -> &str {
-        &self.name
+        &self.shared.name
     }
 
     /// Our holder record as last written.
     pub fn holder(&self) -> Holder {
-        lock_ignoring_poison(&self.holder).clone()
+        lock_ignoring_poison(&self.shared.holder).clone()
     }
 
     /// Stale records of dead holders that were removed when this lock was taken.
@@ -282,29 +341,83 @@ impl LockGuard {
         &self.reclaimed
     }
 
-    /// Refresh the heartbeat in the holder record (atomically: a fresh record
-    /// file, locked before it replaces the old one).
+    /// How often the heartbeat thread refreshes this lock's record.
+    pub fn interval(&self) -> Duration {
+        self.shared.interval
+    }
+
+    /// Refresh the heartbeat in the holder record now (atomically: a fresh record
+    /// file, locked before it replaces the old one). The heartbeat thread does this
+    /// on its own every [`LockGuard::interval`]; calling it is never needed.
     pub fn heartbeat(&self) -> Result<(), LockError> {
-        let mut holder = lock_ignoring_poison(&self.holder);
-        let mut record = lock_ignoring_poison(&self.record);
-        if !record.0.exists() {
-            return Err(LockError::Broken(self.name.clone()));
+        self.shared.beat()
+    }
+
+    /// `Err(LockError::Broken)` once someone broke this lock with force (noticed
+    /// by the last heartbeat or now): the holder must stop writing what it protects.
+    pub fn check(&self) -> Result<(), LockError> {
+        let mut state = lock_ignoring_poison(&self.shared.state);
+        if state.broken || (state.lock_file.is_some() && !state.record.exists()) {
+            state.broken = true;
+            return Err(LockError::Broken(self.shared.name.clone()));
         }
-        let mut updated = holder.clone();
-        updated.heartbeat = now_millis();
-        let file = write_locked_record(&self.dir, &record.0, &updated)?;
-        // The old handle's lock is released only now, after the rename.
-        record.1 = file;
-        *holder = updated;
         Ok(())
     }
 }
 
 impl Drop for LockGuard {
     fn drop(&mut self) {
-        let record = lock_ignoring_poison(&self.record);
-        // Removing the record before the OS lock is released: no one sees us as orphaned.
-        let _ = fs::remove_file(&record.0);
+        // Released here, not when the heartbeat thread lets go of its reference:
+        // the lock is free the moment the guard is gone.
+        self.shared.release();
+    }
+}
+
+/// The heartbeat interval for a staleness threshold: a third of it, never under
+/// [`MIN_HEARTBEAT_INTERVAL`], so a live holder's heartbeat is never older than
+/// `lockStaleAfter` even when a beat is late.
+pub fn heartbeat_interval(stale_after: Duration) -> Duration {
+    (stale_after / 3).max(MIN_HEARTBEAT_INTERVAL)
+}
+
+/// The shortest heartbeat interval.
+pub const MIN_HEARTBEAT_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Every live lock of this process, refreshed by one background thread.
+static REGISTRY: Mutex<Vec<Weak<Held>>> = Mutex::new(Vec::new());
+
+fn register(held: &Arc<Held>) {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    lock_ignoring_poison(&REGISTRY).push(Arc::downgrade(held));
+    STARTED.call_once(|| {
+        // Without the thread (no threads left?) holders still work; their locks age.
+        let _ = std::thread::Builder::new()
+            .name("bpe-lock-heartbeat".into())
+            .spawn(|| heartbeat_loop(&REGISTRY));
+    });
+}
+
+fn heartbeat_loop(registry: &Mutex<Vec<Weak<Held>>>) {
+    loop {
+        let live: Vec<Arc<Held>> = {
+            let mut entries = lock_ignoring_poison(registry);
+            entries.retain(|w| w.strong_count() > 0);
+            entries.iter().filter_map(Weak::upgrade).collect()
+        };
+        let mut sleep = Duration::from_secs(1);
+        for held in &live {
+            let due = lock_ignoring_poison(&held.state).last_beat + held.interval;
+            let now = Instant::now();
+            if now >= due {
+                // A failure (a broken lock, a full disk) is seen by the holder through `check`.
+                let _ = held.beat();
+                sleep = sleep.min(held.interval);
+            } else {
+                sleep = sleep.min(due - now);
+            }
+        }
+        drop(live);
+        std::thread::sleep(sleep.max(Duration::from_millis(20)));
     }
 }
 
@@ -342,14 +455,21 @@ pub fn acquire(
     // Reclaim before writing our own record, so we never judge ourselves.
     let reclaimed = reclaim_orphans(&dir, &name, stale_after)?;
     let record_file = write_locked_record(&dir, &record_path, &holder)?;
-    Ok(LockGuard {
+    let shared = Arc::new(Held {
         name,
         dir,
+        interval: heartbeat_interval(stale_after),
         holder: Mutex::new(holder),
-        record: Mutex::new((record_path, record_file)),
-        reclaimed,
-        _lock_file: lock_file,
-    })
+        state: Mutex::new(HeldState {
+            record: record_path,
+            record_file: Some(record_file),
+            lock_file: Some(lock_file),
+            last_beat: Instant::now(),
+            broken: false,
+        }),
+    });
+    register(&shared);
+    Ok(LockGuard { shared, reclaimed })
 }
 
 /// Open `<name>.lock` and take its OS lock without waiting. Retries when the
@@ -537,17 +657,7 @@ fn holder_status(record: PathBuf, stale_after: Duration) -> HolderStatus {
             let now = Utc::now();
             let age = seconds_since(&holder.since, now);
             let heartbeat_age = seconds_since(&holder.heartbeat, now);
-            let stale = if orphaned {
-                Some(StaleReason::Orphaned)
-            } else if holder.host == host_name() && !pid_alive(holder.pid) {
-                Some(StaleReason::DeadProcess)
-            } else if heartbeat_age > stale_after.as_secs() {
-                Some(StaleReason::HeartbeatTooOld {
-                    seconds: heartbeat_age,
-                })
-            } else {
-                None
-            };
+            let stale = staleness(&holder, orphaned, heartbeat_age, stale_after);
             HolderStatus {
                 holder: Some(holder),
                 record,
@@ -567,6 +677,36 @@ fn holder_status(record: PathBuf, stale_after: Duration) -> HolderStatus {
             stale: orphaned.then_some(StaleReason::Orphaned),
             problem: Some(e.to_string()),
         },
+    }
+}
+
+/// Why a readable holder record is stale, or `None` when its holder is alive.
+///
+/// On this host the record's file lock is exact: a record nobody holds locked is
+/// orphaned, and a holder whose pid is dead (or a zombie) is gone. A live process
+/// that holds its record is alive however old its heartbeat (a hung holder is
+/// broken only with force). A holder on another host is alive while its record is
+/// locked or its heartbeat is younger than `stale_after`.
+fn staleness(
+    holder: &Holder,
+    orphaned: bool,
+    heartbeat_age: u64,
+    stale_after: Duration,
+) -> Option<StaleReason> {
+    if holder.host == host_name() {
+        if orphaned {
+            Some(StaleReason::Orphaned)
+        } else if !pid_alive(holder.pid) {
+            Some(StaleReason::DeadProcess)
+        } else {
+            None
+        }
+    } else if orphaned && heartbeat_age > stale_after.as_secs() {
+        Some(StaleReason::HeartbeatTooOld {
+            seconds: heartbeat_age,
+        })
+    } else {
+        None
     }
 }
 
@@ -618,16 +758,28 @@ pub fn list_with(root: &Path, stale_after: Duration) -> Result<Vec<LockInfo>, Lo
 }
 
 /// Remove the records of a lock whose holders are all stale, and unlink its
-/// lock file so that even a hung holder's OS lock no longer blocks anyone.
-/// Refuses ([`LockError::Live`]) while any holder is alive. Returns the holders removed.
+/// lock file. Refuses ([`LockError::Live`]) while any holder is alive. Returns
+/// the holders removed.
 pub fn break_lock(root: &Path, name: &str) -> Result<Vec<HolderStatus>, LockError> {
+    break_with(root, name, false)
+}
+
+/// [`break_lock`] even when holders are alive (`bpe locks --break NAME --force`):
+/// their records are removed and the lock file unlinked, so a hung holder stops
+/// blocking. A live holder notices at its next heartbeat ([`LockGuard::check`]
+/// fails with [`LockError::Broken`]) and never resurrects its record.
+pub fn force_break_lock(root: &Path, name: &str) -> Result<Vec<HolderStatus>, LockError> {
+    break_with(root, name, true)
+}
+
+fn break_with(root: &Path, name: &str, force: bool) -> Result<Vec<HolderStatus>, LockError> {
     let dir = root.join(LOCK_DIR);
     let stale_after = stale_after(root);
     let holders = holders_of(&dir, name, stale_after)?;
     if holders.is_empty() {
         return Err(LockError::NotFound(name.to_string()));
     }
-    if holders.iter().any(|h| h.stale.is_none()) {
+    if !force && holders.iter().any(|h| h.stale.is_none()) {
         return Err(LockError::Live {
             lock: name.to_string(),
             holders: holders.into_iter().filter(|h| h.stale.is_none()).collect(),
@@ -647,6 +799,11 @@ pub fn break_lock(root: &Path, name: &str) -> Result<Vec<HolderStatus>, LockErro
         }
     }
     Ok(holders)
+}
+
+/// The holders of one lock now, with their staleness (none when it is free).
+pub fn holders(root: &Path, target: &LockTarget) -> Result<Vec<HolderStatus>, LockError> {
+    holders_of(&root.join(LOCK_DIR), &target.lock_name(), stale_after(root))
 }
 
 /// Ok when a TaskDefinition may be saved now; `Err(Held)` naming the runs that
@@ -845,19 +1002,21 @@ mod tests {
             break_lock(dir.path(), &locks[0].name),
             Err(LockError::Live { .. })
         ));
-        // Threshold 0 s with a heartbeat in the past second: not stale yet (whole seconds),
-        // but a record whose heartbeat is an hour old is.
+        // A record whose heartbeat is an hour old is still live while its process
+        // (this one) holds it: a hung holder is broken only with force.
         let mut old = g.holder();
         old.heartbeat = (Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
         let rec = locks[0].holders[0].record.clone();
         fs::write(&rec, super::super::to_json_bytes(&old).unwrap()).unwrap();
         let locks = list(dir.path()).unwrap();
+        assert!(locks[0].holders[0].heartbeat_age_seconds >= 3599);
+        assert_eq!(locks[0].holders[0].stale, None);
         assert!(matches!(
-            locks[0].holders[0].stale,
-            Some(StaleReason::HeartbeatTooOld { seconds }) if seconds >= 3599
+            break_lock(dir.path(), &locks[0].name),
+            Err(LockError::Live { .. })
         ));
-        // Breaking a hung holder unlinks the lock file: a new editor gets in.
-        let removed = break_lock(dir.path(), &locks[0].name).unwrap();
+        // Forcing breaks it and unlinks the lock file: a new editor gets in.
+        let removed = force_break_lock(dir.path(), &locks[0].name).unwrap();
         assert_eq!(removed.len(), 1);
         let again = acquire(
             dir.path(),
@@ -867,10 +1026,79 @@ mod tests {
         )
         .unwrap();
         // The hung holder learns it lost the lock instead of resurrecting its record.
+        assert!(matches!(g.check(), Err(LockError::Broken(_))));
         assert!(matches!(g.heartbeat(), Err(LockError::Broken(_))));
         drop(g);
         assert_eq!(list(dir.path()).unwrap()[0].holders.len(), 1);
         drop(again);
+    }
+
+    #[test]
+    fn staleness_trusts_the_record_lock_here_and_the_heartbeat_elsewhere() {
+        let mut h = Holder {
+            format_version: 1,
+            target: LockTarget::Instance("ti-1".into()),
+            mode: LockMode::Exclusive,
+            user: "ada".into(),
+            host: host_name(),
+            pid: std::process::id(),
+            since: now_secs(),
+            purpose: "bpe run".into(),
+            heartbeat: now_millis(),
+        };
+        let minute = Duration::from_secs(60);
+        assert_eq!(staleness(&h, false, 3600, minute), None);
+        assert_eq!(staleness(&h, true, 0, minute), Some(StaleReason::Orphaned));
+        h.pid = u32::MAX - 1;
+        assert_eq!(
+            staleness(&h, false, 0, minute),
+            Some(StaleReason::DeadProcess)
+        );
+        h.host = "elsewhere.invalid".into();
+        assert_eq!(staleness(&h, false, 3600, minute), None);
+        assert_eq!(staleness(&h, true, 30, minute), None);
+        assert_eq!(
+            staleness(&h, true, 61, minute),
+            Some(StaleReason::HeartbeatTooOld { seconds: 61 })
+        );
+    }
+
+    #[test]
+    fn the_heartbeat_thread_keeps_a_lock_fresh_and_stops_when_dropped() {
+        assert_eq!(
+            heartbeat_interval(Duration::from_secs(60)),
+            Duration::from_secs(20)
+        );
+        assert_eq!(
+            heartbeat_interval(Duration::from_secs(0)),
+            MIN_HEARTBEAT_INTERVAL
+        );
+        let dir = root();
+        fs::write(
+            dir.path().join("repository.json"),
+            br#"{"formatVersion": 1, "name": "t", "settings": {"lockStaleAfter": 1}}"#,
+        )
+        .unwrap();
+        let g = acquire(
+            dir.path(),
+            LockTarget::DefinitionRun("td-1".into()),
+            LockMode::Shared,
+            "bpe run",
+        )
+        .unwrap();
+        assert_eq!(g.interval(), Duration::from_secs(1) / 3);
+        let first = g.holder().heartbeat;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while g.holder().heartbeat == first {
+            assert!(Instant::now() < deadline, "no heartbeat from the thread");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let record = list(dir.path()).unwrap()[0].holders[0].record.clone();
+        drop(g);
+        assert!(!record.exists());
+        std::thread::sleep(Duration::from_millis(700));
+        // The thread does not bring the record back.
+        assert!(list(dir.path()).unwrap().is_empty());
     }
 
     #[test]

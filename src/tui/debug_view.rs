@@ -230,7 +230,7 @@ fn break_lock(app: &mut App) {
     if !l.stale {
         let who: Vec<String> = l.holders.iter().map(|h| h.to_string()).collect();
         app.error(format!(
-            "{} has a live holder ({}); only a stale lock can be broken",
+            "{} has a live holder ({}); only a stale lock can be broken here (bpe locks REPO --break LOCK --force breaks a live one)",
             l.name,
             who.join("; ")
         ));

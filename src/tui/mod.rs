@@ -67,7 +67,8 @@ enum AppEvent {
     Terminal(Event),
     RepoChanged,
     Signal(i32),
-    Heartbeat,
+    /// Time to check that the edit lock was not broken (the lock module refreshes it).
+    LockCheck,
     InputFailed(String),
 }
 
@@ -87,7 +88,7 @@ pub fn run(options: Options) -> anyhow::Result<i32> {
     if let Err(e) = &watcher {
         app.warn(format!("not watching the repository for changes: {e}"));
     }
-    spawn_heartbeat(tx.clone());
+    spawn_lock_check(tx.clone());
 
     terminal::install_panic_hook();
     terminal::enter(options.mouse).context("cannot set up the terminal")?;
@@ -109,11 +110,11 @@ fn spawn_signal_thread(tx: mpsc::Sender<AppEvent>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn spawn_heartbeat(tx: mpsc::Sender<AppEvent>) {
+fn spawn_lock_check(tx: mpsc::Sender<AppEvent>) {
     std::thread::spawn(move || {
         loop {
             std::thread::sleep(Duration::from_secs(15));
-            if tx.send(AppEvent::Heartbeat).is_err() {
+            if tx.send(AppEvent::LockCheck).is_err() {
                 break;
             }
         }
@@ -196,10 +197,10 @@ fn event_loop(
                 AppEvent::Terminal(_) => {}
                 // A burst of file events (a git pull) reloads once.
                 AppEvent::RepoChanged => repo_changed = true,
-                AppEvent::Heartbeat => {
+                AppEvent::LockCheck => {
                     if let Some(editor::LockState::Held(guard)) =
                         app.editor.as_ref().map(|e| &e.lock)
-                        && let Err(e) = guard.heartbeat()
+                        && let Err(e) = guard.check()
                     {
                         app.error(format!("edit lock: {e}"));
                     }

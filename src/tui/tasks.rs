@@ -50,6 +50,8 @@ pub struct TasksState {
     pub question: Option<Question<Ask>>,
     /// Content hash of each definition file now, by definition id and by name.
     pub current_hash: HashMap<String, String>,
+    /// Running instances whose runner is gone (`store::is_interrupted`), as of the last refresh.
+    pub interrupted: std::collections::HashSet<String>,
 }
 
 const STATUSES: [InstanceStatus; 5] = [
@@ -80,6 +82,11 @@ pub fn refresh(app: &mut App) {
         .filter(|i| s.status.is_none_or(|st| i.status == st))
         .collect();
     rows.sort_by(|a, b| b.started.cmp(&a.started).then(a.id.cmp(&b.id)));
+    s.interrupted = rows
+        .iter()
+        .filter(|i| store::is_interrupted(&app.root, i))
+        .map(|i| i.id.clone())
+        .collect();
     let keep = s.rows.get(s.selected).cloned();
     s.rows = rows.iter().map(|i| i.id.clone()).collect();
     s.selected = keep
@@ -374,7 +381,9 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         .filter_map(|id| instance(app, id))
         .map(|i| {
             let older = if is_older(s, i) { " (older)" } else { "" };
+            let interrupted = s.interrupted.contains(&i.id);
             let status_style = match i.status {
+                _ if interrupted => t.warning(),
                 InstanceStatus::Failed | InstanceStatus::Terminated => t.error(),
                 InstanceStatus::Suspended => t.warning(),
                 InstanceStatus::Running => t.ok(),
@@ -382,7 +391,17 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             };
             let started = i.started.get(..16).unwrap_or(&i.started).replace('T', " ");
             ListItem::new(Line::from(vec![
-                Span::styled(format!("{:<10} ", i.status.as_str()), status_style),
+                Span::styled(
+                    format!(
+                        "{:<11} ",
+                        if interrupted {
+                            store::INTERRUPTED
+                        } else {
+                            i.status.as_str()
+                        }
+                    ),
+                    status_style,
+                ),
                 Span::raw(format!("{:<26.26} ", format!("{}{older}", i.name))),
                 Span::raw(format!("{:<8.8} ", i.owner)),
                 Span::styled(format!("{started} "), t.dim()),
@@ -472,7 +491,14 @@ fn view_opened(app: &App, o: &OpenedTask, frame: &mut Frame, area: Rect) {
     }
     let mut lines: Vec<Line> = vec![
         Line::from(vec![
-            Span::styled(inst.status.as_str().to_string(), t.title()),
+            Span::styled(
+                if app.tasks.interrupted.contains(&inst.id) {
+                    "interrupted (its runner is gone: r resumes, X terminates)".to_string()
+                } else {
+                    inst.status.as_str().to_string()
+                },
+                t.title(),
+            ),
             Span::raw(format!("  {}  steps {}", inst.id, inst.steps)),
         ]),
         Line::raw(format!("at {}", inst.current_activities.join(", "))),

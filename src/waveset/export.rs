@@ -345,6 +345,7 @@ impl Writer {
             (v.input, "input"),
             (v.output, "output"),
             (v.external, "external"),
+            (v.transient, "transient"),
         ] {
             if flag {
                 attrs.push((key, "true".to_string()));

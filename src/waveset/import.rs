@@ -691,7 +691,15 @@ impl<'a> Importer<'a> {
     fn variable(&mut self, tag: &Tag) -> Result<Variable> {
         self.check_attrs(
             tag,
-            &["name", "value", "input", "output", "external", "bpeSource"],
+            &[
+                "name",
+                "value",
+                "input",
+                "output",
+                "external",
+                "transient",
+                "bpeSource",
+            ],
         );
         let name = self.required(tag, "name")?;
         let mut comment = String::new();
@@ -710,6 +718,7 @@ impl<'a> Importer<'a> {
             input: self.flag(tag, "input", false),
             output: self.flag(tag, "output", false),
             external: self.flag(tag, "external", false),
+            transient: self.flag(tag, "transient", false),
             comment,
         })
     }
