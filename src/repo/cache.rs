@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::lock::{self, LockError, LockMode, LockTarget};
-use super::{LoadError, Repository, SaveError, parse_file, save_json};
+use super::{LoadError, Repository, SaveError, parse_file, save_json_in};
 use crate::model::{DefinitionRef, TaskDefinition, TaskInstance, WorkItem, content_hash, new_id};
 
 /// Where cached versions live, relative to the repository root.
@@ -116,7 +116,7 @@ pub fn store(root: &Path, def: &TaskDefinition) -> Result<DefinitionRef, CacheEr
     let r = reference(def);
     let path = entry_path(root, &r.hash)?;
     if !path.exists() {
-        save_json(&path, def)?;
+        save_json_in(root, &path, def)?;
     }
     Ok(r)
 }
@@ -421,7 +421,7 @@ pub fn snapshot(
     }
 
     let path = repo.definition_path_for(&copy.name);
-    save_json(&path, &copy)?;
+    save_json_in(root, &path, &copy)?;
     let definition = store(root, &copy)?;
 
     let mut report = SnapshotReport {
@@ -445,7 +445,7 @@ pub fn snapshot(
                 continue;
             }
             item.definition = definition.clone();
-            save_json(&root.join(&w.path), &item)?;
+            save_json_in(root, &w.path, &item)?;
             report.repointed_work_items.push(item.id);
         }
         let Some(loaded) = repo.instance(&inst.id) else {
@@ -457,7 +457,7 @@ pub fn snapshot(
         }
         fresh.definition = definition.clone();
         repoint_state_frames(&mut fresh.state, &source.hash, &definition);
-        save_json(&root.join(&loaded.path), &fresh)?;
+        save_json_in(root, &loaded.path, &fresh)?;
         report.repointed_instances.push(fresh.id);
     }
     drop(guards);

@@ -97,7 +97,7 @@ impl Repository {
             ..Default::default()
         };
         let config_path = root.join("repository.json");
-        if config_path.exists() {
+        if config_path.symlink_metadata().is_ok() {
             match parse_file::<RepositoryConfig>(&root, Path::new("repository.json")) {
                 Ok(c) => repo.config = Some(c),
                 Err(e) => repo.errors.push(e),
@@ -290,7 +290,7 @@ fn report_duplicates<T: RepoObject>(
 
 /// Positioned at the key in the later file (re-read: duplicates are rare).
 fn duplicate_error(root: &Path, rel: &Path, key: &str, message: &str) -> LoadError {
-    let (line, column) = std::fs::read(root.join(rel))
+    let (line, column) = super::confine::read(root, rel)
         .map(|bytes| find_key(&bytes, key))
         .unwrap_or((0, 0));
     LoadError {
@@ -301,10 +301,13 @@ fn duplicate_error(root: &Path, rel: &Path, key: &str, message: &str) -> LoadErr
     }
 }
 
-/// `*.json` files of one sub-directory, relative to root, sorted. A missing
-/// directory is empty. Hidden files (including atomic-save temp files) are skipped.
+/// Entries named `*.json` of one sub-directory, relative to root, sorted. A
+/// missing directory is empty; a directory that resolves outside the repository
+/// is an error. Hidden files (including atomic-save temp files) are skipped.
+/// Everything else is listed whatever its type — symbolic links, FIFOs,
+/// directories — so that [`parse_file`] reports what cannot be loaded.
 fn list_json(root: &Path, dir: &str) -> std::io::Result<Vec<PathBuf>> {
-    let full = root.join(dir);
+    let full = super::confine::resolve(root, Path::new(dir))?;
     let entries = match std::fs::read_dir(&full) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -315,7 +318,7 @@ fn list_json(root: &Path, dir: &str) -> std::io::Result<Vec<PathBuf>> {
         let entry = entry?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.ends_with(".json") && !name.starts_with('.') && entry.file_type()?.is_file() {
+        if name.ends_with(".json") && !name.starts_with('.') {
             out.push(Path::new(dir).join(name.as_ref()));
         }
     }
@@ -324,11 +327,13 @@ fn list_json(root: &Path, dir: &str) -> std::io::Result<Vec<PathBuf>> {
 }
 
 /// Read and parse one file, mapping every failure to a positioned [`LoadError`].
+/// The file is read inside the repository boundary ([`super::confine::read`]):
+/// a link that resolves outside, a FIFO or a directory is an error.
 pub fn parse_file<T: DeserializeOwned + Versioned>(
     root: &Path,
     rel: &Path,
 ) -> Result<T, LoadError> {
-    let bytes = std::fs::read(root.join(rel)).map_err(|e| LoadError {
+    let bytes = super::confine::read(root, rel).map_err(|e| LoadError {
         path: rel.to_path_buf(),
         line: 0,
         column: 0,

@@ -435,7 +435,8 @@ pub fn acquire(
     purpose: &str,
 ) -> Result<LockGuard, LockError> {
     let dir = root.join(LOCK_DIR);
-    fs::create_dir_all(&dir).map_err(|e| LockError::Io(dir.clone(), e))?;
+    super::confine::create_dir(root, Path::new(LOCK_DIR))
+        .map_err(|e| LockError::Io(dir.clone(), e))?;
     let name = target.lock_name();
     let stale_after = stale_after(root);
     let lock_file = lock_main(&dir, &name, mode, stale_after)?;
@@ -482,13 +483,15 @@ fn lock_main(
 ) -> Result<File, LockError> {
     let path = dir.join(format!("{name}.lock"));
     for _ in 0..8 {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| LockError::Io(path.clone(), e))?;
+        let file = super::confine::no_follow(
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false),
+        )
+        .open(&path)
+        .map_err(|e| LockError::Io(path.clone(), e))?;
         let locked = match mode {
             LockMode::Shared => file.try_lock_shared(),
             LockMode::Exclusive => file.try_lock(),
@@ -811,7 +814,8 @@ pub fn holders(root: &Path, target: &LockTarget) -> Result<Vec<HolderStatus>, Lo
 /// for the duration of the write: see `Repository::save_definition`.)
 pub fn check_can_save_definition(root: &Path, definition_id: &str) -> Result<(), LockError> {
     let dir = root.join(LOCK_DIR);
-    fs::create_dir_all(&dir).map_err(|e| LockError::Io(dir.clone(), e))?;
+    super::confine::create_dir(root, Path::new(LOCK_DIR))
+        .map_err(|e| LockError::Io(dir.clone(), e))?;
     let name = LockTarget::DefinitionRun(definition_id.to_string()).lock_name();
     // Taking it exclusively for an instant proves no run holds it; dropping releases it.
     lock_main(&dir, &name, LockMode::Exclusive, stale_after(root)).map(drop)

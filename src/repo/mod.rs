@@ -4,8 +4,11 @@
 //! Loading never fails because of one bad file: every file that cannot be read
 //! or parsed becomes a [`LoadError`] with path, line and column, and everything
 //! else still loads. Loading never writes. Every write is atomic ([`save_atomic`]).
+//! Every read and write of repository data stays inside the repository
+//! ([`confine`]): nothing resolves outside the root through a symbolic link.
 
 pub mod cache;
+pub mod confine;
 mod load;
 pub mod lock;
 mod save;

@@ -106,6 +106,25 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
     }
 }
 
+/// [`save_atomic`] for a file of the repository at `root`: the path is
+/// resolved inside the repository first ([`super::confine::resolve_for_write`]),
+/// so no symbolic link takes the write outside it.
+pub fn save_atomic_in(root: &Path, path: &Path, bytes: &[u8]) -> Result<(), SaveError> {
+    let target = super::confine::resolve_for_write(root, path)
+        .map_err(|e| SaveError::Io(path.to_path_buf(), e))?;
+    save_atomic(&target, bytes)
+}
+
+/// [`save_json`] for a file of the repository at `root` (see [`save_atomic_in`]).
+pub fn save_json_in<T: Serialize + ?Sized>(
+    root: &Path,
+    path: &Path,
+    value: &T,
+) -> Result<(), SaveError> {
+    let bytes = to_json_bytes(value).map_err(|e| SaveError::Serialize(path.to_path_buf(), e))?;
+    save_atomic_in(root, path, &bytes)
+}
+
 /// The canonical text of a JSON file: pretty (2-space indent), fields in
 /// declaration order, trailing newline.
 pub fn to_json_bytes<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, serde_json::Error> {
@@ -290,7 +309,7 @@ pub fn object_path<T: RepoObject>(root: &Path, value: &T) -> PathBuf {
 /// have been named before a rename, prefer [`Repository::save_definition`].
 pub fn write_object<T: RepoObject>(root: &Path, value: &T) -> Result<PathBuf, SaveError> {
     let path = object_path(root, value);
-    save_json(&path, value)?;
+    save_json_in(root, &path, value)?;
     Ok(path)
 }
 
@@ -326,7 +345,7 @@ pub fn save_definition_file(
     )
     .map_err(SaveError::Locked)?;
     let path = root.join(path);
-    save_json(&path, def)?;
+    save_json_in(root, &path, def)?;
     Ok(path)
 }
 

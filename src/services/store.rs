@@ -39,7 +39,7 @@ impl Store {
         if let Some(entry) = self.overlay.get(rel) {
             return Ok(entry.clone());
         }
-        match std::fs::read(self.root.join(rel)) {
+        match crate::repo::confine::read(&self.root, rel) {
             Ok(bytes) => Ok(Some(bytes)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io_err("read", rel, e)),
@@ -53,7 +53,9 @@ impl Store {
     /// Relative paths of the files in `dir` whose names end with `ext`, sorted.
     pub fn list(&self, dir: &str, ext: &str) -> Result<Vec<PathBuf>, ServiceError> {
         let mut out = Vec::new();
-        match std::fs::read_dir(self.root.join(dir)) {
+        let full = crate::repo::confine::resolve(&self.root, Path::new(dir))
+            .map_err(|e| io_err("list", Path::new(dir), e))?;
+        match std::fs::read_dir(full) {
             Ok(entries) => {
                 for entry in entries {
                     let entry = entry.map_err(|e| io_err("list", Path::new(dir), e))?;
@@ -90,7 +92,7 @@ impl Store {
             self.overlay.insert(rel.to_path_buf(), Some(bytes));
             return Ok(());
         }
-        crate::repo::save_atomic(&self.root.join(rel), &bytes)
+        crate::repo::save_atomic_in(&self.root, rel, &bytes)
             .map_err(|e| ServiceError::new(e.to_string()))
     }
 
@@ -99,11 +101,7 @@ impl Store {
             self.overlay.insert(rel.to_path_buf(), None);
             return Ok(());
         }
-        match std::fs::remove_file(self.root.join(rel)) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(io_err("remove", rel, e)),
-        }
+        crate::repo::confine::remove(&self.root, rel).map_err(|e| io_err("remove", rel, e))
     }
 
     /// Append `bytes` in one `write` on a file opened with `O_APPEND`, so that
@@ -115,24 +113,8 @@ impl Store {
             self.overlay.insert(rel.to_path_buf(), Some(current));
             return Ok(());
         }
-        let path = self.root.join(rel);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| io_err("create", rel, e))?;
-        }
-        let mut file = std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(&path)
-            .map_err(|e| io_err("open", rel, e))?;
-        let written = file.write(bytes).map_err(|e| io_err("append to", rel, e))?;
-        if written != bytes.len() {
-            return Err(ServiceError::new(format!(
-                "cannot append to {}: short write ({written} of {} bytes)",
-                rel.display(),
-                bytes.len()
-            )));
-        }
-        file.sync_data().map_err(|e| io_err("sync", rel, e))
+        crate::repo::confine::append(&self.root, rel, bytes)
+            .map_err(|e| io_err("append to", rel, e))
     }
 
     /// Create `rel` with `bytes` only if it does not exist yet; `false` when it
@@ -145,11 +127,8 @@ impl Store {
             self.overlay.insert(rel.to_path_buf(), Some(bytes));
             return Ok(true);
         }
-        let path = self.root.join(rel);
-        let dir = path
-            .parent()
-            .ok_or_else(|| ServiceError::new(format!("{} has no directory", rel.display())))?;
-        std::fs::create_dir_all(dir).map_err(|e| io_err("create", rel, e))?;
+        let path = crate::repo::confine::resolve_for_write(&self.root, rel)
+            .map_err(|e| io_err("create", rel, e))?;
         let tmp = temp_path(&path);
         let result = (|| {
             write_synced(&tmp, &bytes)?;

@@ -82,7 +82,7 @@ pub fn write(root: &Path, path: &Path, definition: &TaskDefinition) -> Result<Pa
         definition: definition.clone(),
     };
     let file = recovery_file(root, path);
-    crate::repo::save_json(&file, &copy).map_err(|e| e.to_string())?;
+    crate::repo::save_json_in(root, &file, &copy).map_err(|e| e.to_string())?;
     Ok(file)
 }
 

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::Imported;
 use crate::model::{EmailTemplate, ObjectKind, Rule, TaskDefinition, new_id, slug};
-use crate::repo::{Repository, SaveError, save_json};
+use crate::repo::{Repository, SaveError, save_json_in};
 
 /// One imported object.
 #[derive(Debug, Clone, PartialEq)]
@@ -199,7 +199,7 @@ pub fn write_objects(
                 let path = existing.clone().map(|(_, p)| p).unwrap_or_else(|| {
                     free_path(&repo.root, ObjectKind::Rule, &r.name, &written_paths)
                 });
-                save_json(&path, r).map_err(fail)?;
+                save_json_in(&repo.root, &path, r).map_err(fail)?;
                 path
             }
             ImportObject::Template(t) => {
@@ -211,7 +211,7 @@ pub fn write_objects(
                         &written_paths,
                     )
                 });
-                save_json(&path, t).map_err(fail)?;
+                save_json_in(&repo.root, &path, t).map_err(fail)?;
                 path
             }
         };

@@ -1,0 +1,301 @@
+//! The repository boundary: every read and write of repository data resolves
+//! inside the repository (rule in `docs/security.md`, "Repository boundary").
+//!
+//! Invariants:
+//! - The root may itself be a symbolic link; it is canonicalised first, and
+//!   everything below it is checked against the canonical root.
+//! - A path below the root is walked one component at a time. A component that
+//!   is a symbolic link is resolved; when the result lies outside the canonical
+//!   root the access is refused with an error naming the link and its target
+//!   ([`io::ErrorKind::PermissionDenied`]). Links that resolve inside the root are
+//!   followed. Dangling links are refused (creating through one could create a
+//!   file anywhere).
+//! - `..`, absolute components and paths outside the root are refused.
+//! - Opens use `O_NOFOLLOW` on the resolved path, so a link swapped in after
+//!   the check is not followed; reads also use `O_NONBLOCK` and accept regular
+//!   files only, so a FIFO never blocks a read.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Component, Path, PathBuf};
+
+fn refused(message: String) -> io::Error {
+    io::Error::new(io::ErrorKind::PermissionDenied, message)
+}
+
+/// `path` (absolute, relative to the current directory but starting with
+/// `root`, or relative to `root`) as a path relative to `root`.
+fn relative_to_root<'p>(root: &Path, canon_root: &Path, path: &'p Path) -> io::Result<&'p Path> {
+    if let Ok(rel) = path.strip_prefix(root) {
+        return Ok(rel);
+    }
+    if let Ok(rel) = path.strip_prefix(canon_root) {
+        return Ok(rel);
+    }
+    if path.is_relative() {
+        return Ok(path);
+    }
+    Err(refused(format!(
+        "{} is outside the repository {}",
+        path.display(),
+        canon_root.display()
+    )))
+}
+
+/// The canonical form of `path` below `root`, checked to lie inside the root
+/// (see the module invariants). Components that do not exist yet are appended
+/// as they are. The final component is resolved too when it is a link.
+pub fn resolve(root: &Path, path: &Path) -> io::Result<PathBuf> {
+    let canon_root = fs::canonicalize(root)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", root.display())))?;
+    let rel = relative_to_root(root, &canon_root, path)?;
+    let mut current = canon_root.clone();
+    let mut walked = PathBuf::new();
+    let mut missing = false;
+    for component in rel.components() {
+        let name = match component {
+            Component::CurDir => continue,
+            Component::Normal(name) => name,
+            _ => {
+                return Err(refused(format!(
+                    "{} leaves the repository (only plain names are allowed below it)",
+                    path.display()
+                )));
+            }
+        };
+        walked.push(name);
+        let next = current.join(name);
+        if missing {
+            current = next;
+            continue;
+        }
+        match fs::symlink_metadata(&next) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                missing = true;
+                current = next;
+            }
+            Err(e) => {
+                return Err(io::Error::new(
+                    e.kind(),
+                    format!("{}: {e}", walked.display()),
+                ));
+            }
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = fs::read_link(&next).unwrap_or_default();
+                let resolved = fs::canonicalize(&next).map_err(|_| {
+                    refused(format!(
+                        "{} is a symbolic link to {} that does not resolve",
+                        walked.display(),
+                        target.display()
+                    ))
+                })?;
+                if !resolved.starts_with(&canon_root) {
+                    return Err(refused(format!(
+                        "{} is a symbolic link to {}, outside the repository {}",
+                        walked.display(),
+                        resolved.display(),
+                        canon_root.display()
+                    )));
+                }
+                current = resolved;
+            }
+            Ok(_) => current = next,
+        }
+    }
+    Ok(current)
+}
+
+/// [`resolve`] `dir` and create it (and missing parents) inside the root.
+/// Returns the resolved directory.
+pub fn create_dir(root: &Path, dir: &Path) -> io::Result<PathBuf> {
+    let resolved = resolve(root, dir)?;
+    fs::create_dir_all(&resolved)?;
+    // A link raced in while creating would show here.
+    let again = resolve(root, &resolved)?;
+    if again != resolved {
+        return Err(refused(format!(
+            "{} changed while it was created",
+            dir.display()
+        )));
+    }
+    Ok(resolved)
+}
+
+/// Where a file at `path` is written: its directory resolved and created inside
+/// the root, and the file name, resolved when it is a link (inside the root).
+pub fn resolve_for_write(root: &Path, path: &Path) -> io::Result<PathBuf> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
+    let parent = path.parent().unwrap_or(Path::new(""));
+    let dir = create_dir(root, parent)?;
+    resolve(root, &dir.join(name))
+}
+
+/// Add `O_NOFOLLOW` (where the platform has it): opening a symbolic link fails.
+pub fn no_follow(options: &mut OpenOptions) -> &mut OpenOptions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    options
+}
+
+/// Open a resolved path for reading: not through a link, never blocking on a
+/// FIFO, and only when it is a regular file.
+fn open_regular(resolved: &Path, shown: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options.open(resolved)?;
+    let kind = file.metadata()?.file_type();
+    if !kind.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} is {}, not a file", shown.display(), describe(kind)),
+        ));
+    }
+    Ok(file)
+}
+
+fn describe(kind: fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return "a device";
+        }
+    }
+    if kind.is_dir() {
+        "a directory"
+    } else if kind.is_symlink() {
+        "a symbolic link"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// The bytes of a repository file, read inside the boundary (see the module
+/// invariants). `NotFound` when it does not exist.
+pub fn read(root: &Path, path: &Path) -> io::Result<Vec<u8>> {
+    let resolved = resolve(root, path)?;
+    let shown = relative_to_root(root, &resolved, path).unwrap_or(path);
+    let mut file = open_regular(&resolved, shown)?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Append `bytes` with one `write` on a file opened `O_APPEND | O_NOFOLLOW`
+/// inside the boundary, creating the file and its directory when missing, and
+/// sync it. Concurrent appenders' lines never interleave.
+pub fn append(root: &Path, path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let resolved = resolve_for_write(root, path)?;
+    let mut options = OpenOptions::new();
+    options.append(true).create(true);
+    let mut file = no_follow(&mut options).open(&resolved)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} is not a regular file", path.display()),
+        ));
+    }
+    let written = file.write(bytes)?;
+    if written != bytes.len() {
+        return Err(io::Error::other(format!(
+            "short write ({written} of {} bytes)",
+            bytes.len()
+        )));
+    }
+    file.sync_data()
+}
+
+/// Remove a repository file (a link itself, not its target), inside the
+/// boundary. A missing file is not an error.
+pub fn remove(root: &Path, path: &Path) -> io::Result<()> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
+    let dir = resolve(root, path.parent().unwrap_or(Path::new("")))?;
+    match fs::remove_file(dir.join(name)) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn links_inside_are_followed_and_links_outside_refused() {
+        let repo = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let root = repo.path();
+        fs::create_dir(root.join("Real")).unwrap();
+        symlink(root.join("Real"), root.join("Inside")).unwrap();
+        symlink(outside.path(), root.join("Out")).unwrap();
+        let inside = resolve(root, Path::new("Inside/a.json")).unwrap();
+        assert_eq!(inside, root.canonicalize().unwrap().join("Real/a.json"));
+        let err = resolve(root, Path::new("Out/a.json")).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::PermissionDenied);
+        let text = err.to_string();
+        assert!(text.starts_with("Out is a symbolic link to "), "{text}");
+        assert!(text.contains("outside the repository"), "{text}");
+        assert!(resolve(root, Path::new("../x")).is_err());
+        assert!(resolve(root, Path::new("/etc/passwd")).is_err());
+        // Absolute paths under the root are fine, and so is a root that is a link.
+        let link_root = outside.path().join("link");
+        symlink(root, &link_root).unwrap();
+        assert_eq!(
+            resolve(&link_root, &link_root.join("Inside/b")).unwrap(),
+            root.canonicalize().unwrap().join("Real/b")
+        );
+    }
+
+    #[test]
+    fn dangling_links_fifos_and_directories_are_refused() {
+        let repo = tempfile::tempdir().unwrap();
+        let root = repo.path();
+        symlink("/nonexistent/bpe-target", root.join("a.json")).unwrap();
+        let err = append(root, Path::new("a.json"), b"x").unwrap_err();
+        assert!(err.to_string().contains("does not resolve"), "{err}");
+        assert!(!Path::new("/nonexistent/bpe-target").exists());
+        let fifo = root.join("f.json");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let err = read(root, Path::new("f.json")).unwrap_err();
+        assert!(err.to_string().contains("is a FIFO"), "{err}");
+        fs::create_dir(root.join("d.json")).unwrap();
+        let err = read(root, Path::new("d.json")).unwrap_err();
+        assert!(err.to_string().contains("is a directory"), "{err}");
+    }
+
+    #[test]
+    fn append_creates_inside_and_remove_removes_the_link_only() {
+        let repo = tempfile::tempdir().unwrap();
+        let root = repo.path();
+        append(root, Path::new("Outbox/x.log"), b"one\n").unwrap();
+        append(root, &root.join("Outbox/x.log"), b"two\n").unwrap();
+        assert_eq!(
+            read(root, Path::new("Outbox/x.log")).unwrap(),
+            b"one\ntwo\n"
+        );
+        symlink(root.join("Outbox/x.log"), root.join("l.log")).unwrap();
+        remove(root, Path::new("l.log")).unwrap();
+        assert!(root.join("Outbox/x.log").exists());
+        remove(root, Path::new("l.log")).unwrap();
+    }
+}
