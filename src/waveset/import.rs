@@ -921,23 +921,20 @@ impl<'a> Importer<'a> {
                 "application '{app}' is a Java class bpe does not run (bpe runs WorkflowServices ops)"
             ));
         }
-        if let Some((reason, xml)) = verbatim {
-            // Export's fallback for verbatim XML that is not one well-formed element.
-            return Ok(Action {
-                name: action.name,
-                condition: None,
-                variables: Vec::new(),
-                returns: Vec::new(),
-                comment: String::new(),
-                kind: ActionKind::Unsupported { reason, xml },
-            });
-        }
-        if let Some(reason) = unsupported {
-            let xml = self.cur.slice(tag.offset, self.cur.position()).to_string();
-            self.warn(
-                tag.offset,
-                format!("{reason}; the action is kept verbatim and fails if it runs"),
-            );
+        // Export's fallback for verbatim XML that is not one well-formed element.
+        let kept = match (verbatim, unsupported) {
+            (Some((reason, xml)), _) => Some((reason, xml)),
+            (None, Some(reason)) => {
+                let xml = self.cur.slice(tag.offset, self.cur.position()).to_string();
+                self.warn(
+                    tag.offset,
+                    format!("{reason}; the action is kept verbatim and fails if it runs"),
+                );
+                Some((reason, xml))
+            }
+            (None, None) => None,
+        };
+        if let Some((reason, xml)) = kept {
             return Ok(Action {
                 name: action.name,
                 condition: None,
