@@ -261,6 +261,7 @@ fn schemas_are_well_formed() {
         "taskinstance",
         "workitem",
         "rule",
+        "configuration",
         "emailtemplate",
         "user",
         "role",
@@ -492,6 +493,7 @@ fn full_definition() -> Value {
                               "itemType": {"custom": "attestation"}, "exposedVariables": ["v"], "editableVariables": ["v"]})),
                 common(json!({"kind": "manual", "owners": [], "itemType": "interaction"})),
                 common(json!({"kind": "command", "argv": ["\"ls\""], "timeout": 3, "outputCap": 10, "exitCodeTo": "v", "outputTo": "w"})),
+                common(json!({"kind": "unsupported", "reason": "r", "xml": "<Action application='x'/>"})),
              ],
              "transitions": [{"to": "end", "condition": "1", "comment": "c"}]},
             {"id": "1", "name": "end"}
@@ -544,7 +546,13 @@ fn schemas_match_the_model_exactly() {
     assert_schema_matches::<Rule>(
         "rule",
         json!({"formatVersion": 1, "id": "rule-1", "name": "R", "description": "d",
-               "arguments": [{"name": "a", "value": "1", "comment": "c"}], "body": "$a"}),
+               "arguments": [{"name": "a", "value": "1", "comment": "c", "locked": true}], "body": "$a"}),
+    );
+    assert_schema_matches::<bpe::model::RuleLibrary>(
+        "configuration",
+        json!({"formatVersion": 1, "id": "lib-1", "name": "L", "description": "d",
+               "rules": [{"formatVersion": 1, "id": "rule-1", "name": "R", "description": "d",
+                          "arguments": [{"name": "a", "value": "1", "comment": "c", "locked": true}], "body": "$a"}]}),
     );
     assert_schema_matches::<EmailTemplate>(
         "emailtemplate",
@@ -625,6 +633,7 @@ fn format_doc_covers_every_schema_property() {
         "taskinstance",
         "workitem",
         "rule",
+        "configuration",
         "emailtemplate",
         "user",
         "role",

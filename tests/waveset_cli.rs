@@ -283,3 +283,34 @@ fn import_and_run_with_a_relative_repository_path() {
     assert!(report_text.contains("completed"), "{report_text}");
     assert!(report_text.contains("\"i\":3"), "{report_text}");
 }
+
+/// Names are data: `bpe list` (and `--rules`) never writes a control character of a
+/// name to the terminal (an escape sequence in a rule or library name could redraw or
+/// retitle it); they are shown as `?`.
+#[test]
+fn listing_rules_shows_control_characters_in_names_as_question_marks() {
+    let repo = empty_repo();
+    std::fs::create_dir_all(repo.path().join("Rule")).unwrap();
+    std::fs::create_dir_all(repo.path().join("Configuration")).unwrap();
+    std::fs::write(
+        repo.path().join("Rule/evil.json"),
+        r#"{"formatVersion": 1, "id": "rule-e", "name": "Evil\u001b]0;pwned\u0007", "body": "1"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        repo.path().join("Configuration/lib.json"),
+        r#"{"formatVersion": 1, "id": "lib-1", "name": "Lib\u001b[2J",
+            "rules": [{"formatVersion": 1, "id": "rule-l", "name": "R\nS", "body": "1"}]}"#,
+    )
+    .unwrap();
+    let out = bpe(&["list", s(repo.path()), "--rules"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{7}'),
+        "{stdout:?}"
+    );
+    assert!(stdout.contains("Evil?]0;pwned?"), "{stdout}");
+    assert!(stdout.contains("Lib?[2J:R?S"), "{stdout}");
+    assert_eq!(stdout.lines().count(), 3, "{stdout}");
+}

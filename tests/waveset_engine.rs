@@ -220,8 +220,10 @@ fn rules_are_chosen_at_run_time() {
         "{:?}",
         case.instance().result
     );
-    // `value='$(name)'` on an XPRESS <argument> is literal text, as in XPRESS.
-    assert_eq!(var(&mut case, "greeting"), Value::Str("Hi $(name)!".into()));
+    // `value='$(name)'` on a rule's <argument> passes the variable's value: "Basic Rule
+    // Call Syntax", Sun IdM 8.1 Deployment Reference
+    // (http://docs.oracle.com/cd/E19225-01/820-5821/bvblz/index.html).
+    assert_eq!(var(&mut case, "greeting"), Value::Str("Hi Ada!".into()));
     let mut case = world.run(
         "Greet",
         &[
@@ -229,10 +231,7 @@ fn rules_are_chosen_at_run_time() {
             ("name", Value::Str("Ada".into())),
         ],
     );
-    assert_eq!(
-        var(&mut case, "greeting"),
-        Value::Str("Dear $(name)".into())
-    );
+    assert_eq!(var(&mut case, "greeting"), Value::Str("Dear Ada".into()));
 }
 
 const APPROVAL: &str = r#"<TaskDefinition name='Approve Access'>

@@ -58,10 +58,12 @@ fn variables_flags_values_and_placeholders() {
     assert_eq!(v("lastName").comment, "Family name as HR sent it.");
     assert_eq!(v("manager").value.as_deref(), Some("$defaultManager"));
     assert!(v("accountId").output);
+    // A rule <argument value='$(firstName)'> is substituted like the child form: "Basic
+    // Rule Call Syntax" (http://docs.oracle.com/cd/E19225-01/820-5821/bvblz/index.html).
     assert_eq!(
         v("accountId").value.as_deref(),
         Some(
-            "(rule name=\"Derive Account Id\" (argument name=\"first\" value=\"$(firstName)\") (argument name=\"last\" $lastName))"
+            "(rule name=\"Derive Account Id\" (argument name=\"first\" $firstName) (argument name=\"last\" $lastName))"
         )
     );
     assert_eq!(v("approved").value.as_deref(), Some("\"false\""));

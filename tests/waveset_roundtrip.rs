@@ -5,8 +5,8 @@ use std::path::Path;
 
 use bpe::model::{
     Action, ActionKind, Activity, Argument, CommandAction, EmailTemplate, ExecMode, ManualAction,
-    Position, Process, Return, Rule, RuleArgument, TaskDefinition, Transition, Variable,
-    WorkItemType,
+    Position, Process, Return, Rule, RuleArgument, RuleLibrary, TaskDefinition, Transition,
+    Variable, WorkItemType,
 };
 use bpe::waveset;
 
@@ -45,6 +45,23 @@ fn round_trip_template(t: &EmailTemplate) {
     assert_eq!(back.email_templates, vec![t.clone()], "{xml}");
 }
 
+fn round_trip_library(l: &RuleLibrary) {
+    let xml = waveset::export_library(l);
+    let back = waveset::import(&xml).unwrap_or_else(|e| panic!("{}: {e}\n{xml}", l.name));
+    assert_eq!(back.libraries, vec![l.clone()], "{xml}");
+    assert!(back.rules.is_empty() && back.definitions.is_empty());
+}
+
+/// The object read back from XML saves to exactly the bytes of the sample file.
+fn same_file_bytes<T: serde::Serialize>(path: &Path, text: &str, back: &T) {
+    let bytes = bpe::repo::to_json_bytes(back).unwrap();
+    assert!(
+        bytes == text.as_bytes(),
+        "{}: JSON -> XML -> JSON is not byte-identical",
+        path.display()
+    );
+}
+
 fn json_files(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .map(|rd| {
@@ -67,20 +84,38 @@ fn every_sample_repository_object_round_trips() {
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let xml = round_trip_definition(&def);
         // Canonical sample objects export to XML that imports without a single warning.
-        let warnings = waveset::import(&xml).unwrap().warnings;
-        assert!(warnings.is_empty(), "{}: {warnings:?}", def.name);
+        let imported = waveset::import(&xml).unwrap();
+        assert!(
+            imported.warnings.is_empty(),
+            "{}: {:?}",
+            def.name,
+            imported.warnings
+        );
+        same_file_bytes(&path, &text, &imported.definitions[0]);
         count += 1;
     }
     for path in json_files(&root.join("Rule")) {
         let text = std::fs::read_to_string(&path).unwrap();
         let rule: Rule = serde_json::from_str(&text).unwrap();
         round_trip_rule(&rule);
+        let back = waveset::import(&waveset::export_rule(&rule)).unwrap();
+        same_file_bytes(&path, &text, &back.rules[0]);
         count += 1;
     }
     for path in json_files(&root.join("EmailTemplate")) {
         let text = std::fs::read_to_string(&path).unwrap();
         let t: EmailTemplate = serde_json::from_str(&text).unwrap();
         round_trip_template(&t);
+        let back = waveset::import(&waveset::export_email_template(&t)).unwrap();
+        same_file_bytes(&path, &text, &back.email_templates[0]);
+        count += 1;
+    }
+    for path in json_files(&root.join("Configuration")) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let l: RuleLibrary = serde_json::from_str(&text).unwrap();
+        round_trip_library(&l);
+        let back = waveset::import(&waveset::export_library(&l)).unwrap();
+        same_file_bytes(&path, &text, &back.libraries[0]);
         count += 1;
     }
     // The sample repository may not exist yet in every checkout; when it does, it
@@ -371,16 +406,19 @@ fn rules_and_templates_round_trip() {
                 name: "first".to_string(),
                 value: Some("\"Ada\"".to_string()),
                 comment: "given name".to_string(),
+                locked: false,
             },
             RuleArgument {
                 name: "last".to_string(),
                 value: None,
                 comment: String::new(),
+                locked: false,
             },
             RuleArgument {
                 name: "n".to_string(),
                 value: Some("(add 1 2)".to_string()),
                 comment: String::new(),
+                locked: true,
             },
         ],
         body: "(rule name=\"Derive Email\" (argument name=\"first\" value=\"Ada\") (argument name=\"last\" $lastName))".to_string(),
@@ -405,6 +443,84 @@ fn rules_and_templates_round_trip() {
         subject: "Welcome, $(firstName) & co".to_string(),
         body: "  Dear $(firstName),\r\n\n<b>welcome</b>\n  ".to_string(),
     });
+}
+
+/// The constructs added for Waveset fidelity: rule libraries, locked arguments,
+/// actions kept verbatim (well-formed or not), scripts, XML objects read back as
+/// values, and a rule argument whose literal value contains `$(`.
+#[test]
+fn new_constructs_round_trip_byte_identical() {
+    let lib = RuleLibrary {
+        format_version: 1,
+        id: "lib-1".to_string(),
+        name: "Account ID Rules".to_string(),
+        description: "naming".to_string(),
+        rules: vec![
+            Rule {
+                format_version: 1,
+                id: "rule-a".to_string(),
+                name: "First Dot Last".to_string(),
+                description: String::new(),
+                arguments: vec![RuleArgument {
+                    name: "domain".to_string(),
+                    value: Some("\"example.com\"".to_string()),
+                    comment: String::new(),
+                    locked: true,
+                }],
+                body: "(concat $firstname \".\" $lastname)".to_string(),
+            },
+            Rule {
+                format_version: 1,
+                id: "rule-b".to_string(),
+                name: "Calls Its Neighbour".to_string(),
+                description: String::new(),
+                arguments: vec![],
+                body: "(rule name=\"Account ID Rules:First Dot Last\" (argument name=\"x\" value=\"$(not a ref)\"))".to_string(),
+            },
+        ],
+    };
+    round_trip_library(&lib);
+    let back = waveset::import(&waveset::export_library(&lib)).unwrap();
+    assert_eq!(
+        bpe::repo::to_json_bytes(&back.libraries[0]).unwrap(),
+        bpe::repo::to_json_bytes(&lib).unwrap()
+    );
+
+    let mut def = everything();
+    let actions = &mut def.process.activities[1].actions;
+    actions.push(Action {
+        name: "Java".to_string(),
+        ..action(ActionKind::Unsupported {
+            reason: "application 'com.acme.Hook' is a Java class bpe does not run (bpe runs WorkflowServices ops)".to_string(),
+            xml: "<Action id='3' name='Java' application='com.acme.Hook'>\n  <Argument name='a' value='$(b)'/>\n</Action>".to_string(),
+        })
+    });
+    actions.push(Action {
+        name: "Broken".to_string(),
+        ..action(ActionKind::Unsupported {
+            reason: "hand-edited".to_string(),
+            xml: "<Action><Script>unclosed & <".to_string(),
+        })
+    });
+    actions.push(action(ActionKind::Expression {
+        expression:
+            "(block (script lang=\"javascript\" \" if (a < b && c) { x = ']]>'; }\n\") (script))"
+                .to_string(),
+    }));
+    let xml = round_trip_definition(&def);
+    assert!(
+        xml.contains("<Action id='3' name='Java' application='com.acme.Hook'>\n  <Argument name='a' value='$(b)'/>\n</Action>"),
+        "the well-formed XML is written back verbatim:\n{xml}"
+    );
+    assert!(
+        xml.contains("<bpeUnsupported reason='hand-edited'>"),
+        "{xml}"
+    );
+    let back = waveset::import(&xml).unwrap();
+    assert_eq!(
+        bpe::repo::to_json_bytes(&back.definitions[0]).unwrap(),
+        bpe::repo::to_json_bytes(&def).unwrap()
+    );
 }
 
 mod generated {

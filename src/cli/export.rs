@@ -1,4 +1,4 @@
-//! `bpe export REPO NAME [--rule | --email-template] [--out FILE]`: one object as
+//! `bpe export REPO NAME [--rule | --email-template | --library] [--out FILE]`: one object as
 //! Waveset XML (see docs/waveset.md).
 
 use std::io::Write;
@@ -17,11 +17,14 @@ pub struct Args {
     /// Object name (exact): a TaskDefinition unless --rule or --email-template.
     pub name: String,
     /// NAME is a Rule.
-    #[arg(long, conflicts_with = "email_template")]
+    #[arg(long, conflicts_with_all = ["email_template", "library"])]
     pub rule: bool,
     /// NAME is an EmailTemplate.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "library")]
     pub email_template: bool,
+    /// NAME is a rule library (a Configuration object holding a Library).
+    #[arg(long)]
+    pub library: bool,
     /// Write to FILE (atomically) instead of standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -37,6 +40,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .find(|r| r.value.name == args.name)
                 .map(|r| waveset::export_rule(&r.value)),
             repo.rules.iter().map(|r| r.value.name.as_str()).collect(),
+        )
+    } else if args.library {
+        (
+            "rule library",
+            repo.libraries
+                .iter()
+                .find(|l| l.value.name == args.name)
+                .map(|l| waveset::export_library(&l.value)),
+            repo.libraries
+                .iter()
+                .map(|l| l.value.name.as_str())
+                .collect(),
         )
     } else if args.email_template {
         (

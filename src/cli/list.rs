@@ -11,12 +11,19 @@ pub struct Args {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// List the rules instead: the Rule objects and every rule of every rule
+    /// library (Configuration/*.json) under the `Library:Rule` name callers use.
+    #[arg(long)]
+    pub rules: bool,
 }
 
 /// Lists the TaskDefinitions (sorted by name); files that failed to load are
 /// reported on stderr as `path:line:col: error: …`. Exit 0 even then: listing
 /// worked (`bpe validate` is the command that fails on problems).
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.rules {
+        return run_rules(args);
+    }
     let repo = super::open_repository(&args.repo)?;
     let mut defs: Vec<_> = repo.definitions.iter().collect();
     defs.sort_by(|a, b| a.value.name.cmp(&b.value.name).then(a.path.cmp(&b.path)));
@@ -55,6 +62,74 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `bpe list --rules`: every callable rule, sorted by the name callers use.
+fn run_rules(args: Args) -> anyhow::Result<ExitCode> {
+    let repo = super::open_repository(&args.repo)?;
+    // (callable name, library, arguments, file)
+    let mut rows: Vec<(String, String, Vec<String>, String)> = Vec::new();
+    for r in &repo.rules {
+        let names = r.value.arguments.iter().map(|a| a.name.clone()).collect();
+        rows.push((
+            r.value.name.clone(),
+            String::new(),
+            names,
+            r.path.display().to_string(),
+        ));
+    }
+    for l in &repo.libraries {
+        for r in l.value.qualified_rules() {
+            let names = r.arguments.iter().map(|a| a.name.clone()).collect();
+            rows.push((
+                r.name,
+                l.value.name.clone(),
+                names,
+                l.path.display().to_string(),
+            ));
+        }
+    }
+    rows.sort();
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let json: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(name, library, arguments, path)| {
+                serde_json::json!({
+                    "name": name,
+                    "library": if library.is_empty() { None } else { Some(library) },
+                    "arguments": arguments,
+                    "path": path,
+                })
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &json)?;
+        writeln!(out)?;
+    } else {
+        let table: Vec<[String; 4]> = rows
+            .into_iter()
+            .map(|(name, library, arguments, path)| {
+                let library = if library.is_empty() {
+                    "-".to_string()
+                } else {
+                    library
+                };
+                [name, library, arguments.join(","), path]
+            })
+            .collect();
+        write_table(&mut out, ["NAME", "LIBRARY", "ARGUMENTS", "PATH"], &table)?;
+    }
+    out.flush()?;
+    print_load_errors(&args.repo, &repo.errors);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A name as it may be shown in a terminal: control characters (escape
+/// sequences, newlines) become `?`, so a crafted name cannot drive the terminal.
+pub fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
 /// `path:line:col: error: message` per load error, paths joined to the
 /// repository argument so editors and terminals can jump to them.
 pub fn print_load_errors(root: &Path, errors: &[LoadError]) {
@@ -77,6 +152,11 @@ pub fn write_table<const N: usize>(
     header: [&str; N],
     rows: &[[String; N]],
 ) -> std::io::Result<()> {
+    let rows: Vec<[String; N]> = rows
+        .iter()
+        .map(|r| r.clone().map(|cell| printable(&cell)))
+        .collect();
+    let rows = rows.as_slice();
     let mut widths = header.map(|h| h.chars().count());
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {

@@ -64,6 +64,7 @@ fn file_count(repo: &Repository) -> usize {
     let mut paths: BTreeSet<&std::path::Path> = BTreeSet::new();
     paths.extend(repo.definitions.iter().map(|l| l.path.as_path()));
     paths.extend(repo.rules.iter().map(|l| l.path.as_path()));
+    paths.extend(repo.libraries.iter().map(|l| l.path.as_path()));
     paths.extend(repo.email_templates.iter().map(|l| l.path.as_path()));
     paths.extend(repo.users.iter().map(|l| l.path.as_path()));
     paths.extend(repo.roles.iter().map(|l| l.path.as_path()));

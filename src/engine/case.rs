@@ -1087,28 +1087,12 @@ impl Case {
             CKind::Service { op, args } => {
                 match self.eval_args(fi, ti, args, &*rt.catalog, &mut trace) {
                     Err(e) => Outcome::error(e),
-                    Ok(args) => {
-                        let variables = visible(&self.state.frames, fi, Some(ti));
-                        let mut cx = CallContext {
-                            instance_id: &self.instance.id,
-                            instance_name: &mut self.instance.name,
-                            case_owner: &self.instance.owner,
-                            variables: &variables,
-                            result: &mut self.instance.result,
-                            now: Utc::now(),
-                        };
-                        let r = rt.services.call(op, &args, &mut cx);
-                        let case_result = result_value(&self.instance.result);
-                        self.state.frames[0]
-                            .vars
-                            .insert("WF_CASE_RESULT".to_string(), case_result);
-                        match r {
-                            Ok(v) => Outcome::ok(v),
-                            Err(e) => Outcome::error(e.message),
-                        }
-                    }
+                    Ok(args) => self.call_service(fi, ti, op, &args, rt),
                 }
             }
+            CKind::Unsupported(reason) => Outcome::error(format!(
+                "bpe cannot run this action: {reason} (it was kept verbatim from a Waveset import; rewrite it as an expression, service, subprocess or manual action)"
+            )),
             CKind::Command(cmd) => {
                 let mut argv = Vec::with_capacity(cmd.argv.len());
                 let mut failed = None;
@@ -1262,6 +1246,36 @@ impl Case {
     }
 
     #[allow(clippy::too_many_arguments)]
+    /// Run a WorkflowServices op with evaluated arguments; `WF_CASE_RESULT` follows
+    /// the task result.
+    fn call_service(
+        &mut self,
+        fi: usize,
+        ti: usize,
+        op: &str,
+        args: &BTreeMap<String, Value>,
+        rt: &mut Runtime<'_>,
+    ) -> Outcome {
+        let variables = visible(&self.state.frames, fi, Some(ti));
+        let mut cx = CallContext {
+            instance_id: &self.instance.id,
+            instance_name: &mut self.instance.name,
+            case_owner: &self.instance.owner,
+            variables: &variables,
+            result: &mut self.instance.result,
+            now: Utc::now(),
+        };
+        let r = rt.services.call(op, args, &mut cx);
+        let case_result = result_value(&self.instance.result);
+        self.state.frames[0]
+            .vars
+            .insert("WF_CASE_RESULT".to_string(), case_result);
+        match r {
+            Ok(v) => Outcome::ok(v),
+            Err(e) => Outcome::error(e.message),
+        }
+    }
+
     fn call_subprocess(
         &mut self,
         fi: usize,
@@ -1275,7 +1289,13 @@ impl Case {
         let (dref, def) = match rt.catalog.resolve(process) {
             Ok(x) => x,
             Err(e) => {
-                self.complete_action(fi, ti, index, Outcome::error(e), rt, ev);
+                // Waveset's built-in task subprocesses (`<Action process='Rename Task'>`)
+                // run as the matching service op unless the repository defines one.
+                let o = match crate::services::ops::builtin_task_op(process) {
+                    Some(op) => self.call_service(fi, ti, op, &args, rt),
+                    None => Outcome::error(e),
+                };
+                self.complete_action(fi, ti, index, o, rt, ev);
                 return;
             }
         };

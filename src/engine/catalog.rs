@@ -35,12 +35,31 @@ pub fn compile_rules<'a>(
 ) -> HashMap<String, Arc<RuleDef>> {
     let mut out = HashMap::new();
     for r in rules {
-        let Ok(body) = expr::parse(&r.body) else {
+        let Ok(mut body) = expr::parse(&r.body) else {
             continue;
         };
         let mut args = Vec::new();
         let mut ok = true;
+        // Locked arguments (Waveset `locked='true'`) are not parameters: the body
+        // starts by binding each to its default, over whatever the caller passed.
+        let mut locked = Vec::new();
         for a in &r.arguments {
+            if a.locked {
+                let default = match a.value.as_deref().map(expr::parse) {
+                    Some(Ok(e)) => e,
+                    Some(Err(_)) => {
+                        ok = false;
+                        continue;
+                    }
+                    None => expr::Expr::Null,
+                };
+                locked.push(expr::Expr::Call(expr::Call {
+                    name: "defvar".to_string(),
+                    attrs: vec![("name".to_string(), a.name.clone())],
+                    args: vec![default],
+                }));
+                continue;
+            }
             match &a.value {
                 Some(t) => match expr::parse(t) {
                     Ok(e) => args.push((a.name.clone(), Some(e))),
@@ -48,6 +67,14 @@ pub fn compile_rules<'a>(
                 },
                 None => args.push((a.name.clone(), None)),
             }
+        }
+        if !locked.is_empty() {
+            locked.push(body);
+            body = expr::Expr::Call(expr::Call {
+                name: "block".to_string(),
+                attrs: Vec::new(),
+                args: locked,
+            });
         }
         if ok {
             out.insert(

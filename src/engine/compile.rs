@@ -71,6 +71,8 @@ pub enum CKind {
     },
     Manual(CManual),
     Command(CCommand),
+    /// Kept verbatim from a Waveset import; running it fails the action with this reason.
+    Unsupported(String),
 }
 
 #[derive(Debug, Clone)]
@@ -90,6 +92,7 @@ impl CAction {
             CKind::Subprocess { .. } => "subprocess",
             CKind::Manual(_) => "manual",
             CKind::Command(_) => "command",
+            CKind::Unsupported(_) => "unsupported",
         }
     }
 }
@@ -206,6 +209,7 @@ fn compile_action(a: &Action, place: &str) -> Result<CAction, CompileError> {
             exit_code_to: c.exit_code_to.clone(),
             output_to: c.output_to.clone(),
         }),
+        ActionKind::Unsupported { reason, .. } => CKind::Unsupported(reason.clone()),
     };
     Ok(CAction {
         name: a.name.clone(),

@@ -88,9 +88,7 @@ pub struct RepoCatalog {
 
 impl RepoCatalog {
     pub fn new(repo: Repository, purpose: &str) -> RepoCatalog {
-        let rules = compile_rules(repo.rules.iter().map(|r| &r.value))
-            .into_iter()
-            .collect();
+        let rules = compile_rules(repo.all_rules().iter()).into_iter().collect();
         RepoCatalog {
             repo,
             rules,

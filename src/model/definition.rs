@@ -226,6 +226,17 @@ pub enum ActionKind {
     /// Run an external program (argv, no shell). Off unless repository and runner allow it.
     #[serde(rename_all = "camelCase")]
     Command(CommandAction),
+    /// An action imported from Waveset that bpe cannot run (a custom Java
+    /// `application=`, an element bpe does not execute such as `<Script>`): kept
+    /// verbatim so that export writes it back unchanged; `bpe validate` flags it
+    /// (`unsupported-action`) and running it fails the action with `reason`.
+    #[serde(rename_all = "camelCase")]
+    Unsupported {
+        /// Why bpe cannot run it, e.g. "<Script> is not executed by bpe".
+        reason: String,
+        /// The whole `<Action>`/`<ManualAction>` element as it was imported.
+        xml: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -311,6 +322,7 @@ impl ActionKind {
             ActionKind::Subprocess { .. } => "subprocess",
             ActionKind::Manual(_) => "manual",
             ActionKind::Command(_) => "command",
+            ActionKind::Unsupported { .. } => "unsupported",
         }
     }
 }
@@ -323,6 +335,7 @@ enum ActionTag {
     Subprocess,
     Manual,
     Command,
+    Unsupported,
 }
 
 /// Every field any action kind may have, read in one pass without buffering.
@@ -370,6 +383,10 @@ struct ActionRepr {
     exit_code_to: Option<String>,
     #[serde(default)]
     output_to: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    xml: Option<String>,
 }
 
 impl TryFrom<ActionRepr> for Action {
@@ -405,6 +422,10 @@ impl TryFrom<ActionRepr> for Action {
                 exit_code_to: r.exit_code_to,
                 output_to: r.output_to,
             }),
+            ActionTag::Unsupported => ActionKind::Unsupported {
+                reason: r.reason.unwrap_or_default(),
+                xml: r.xml.ok_or_else(|| missing("xml"))?,
+            },
         };
         Ok(Action {
             name: r.name,

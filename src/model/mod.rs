@@ -39,10 +39,12 @@ pub enum ObjectKind {
     Policy,
     TaskInstance,
     WorkItem,
+    /// Rule libraries (Waveset `Configuration` objects holding a `Library`).
+    Configuration,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 8] = [
+    pub const ALL: [ObjectKind; 9] = [
         ObjectKind::TaskDefinition,
         ObjectKind::Rule,
         ObjectKind::EmailTemplate,
@@ -51,6 +53,7 @@ impl ObjectKind {
         ObjectKind::Policy,
         ObjectKind::TaskInstance,
         ObjectKind::WorkItem,
+        ObjectKind::Configuration,
     ];
 
     /// The repository sub-directory holding objects of this kind.
@@ -64,6 +67,7 @@ impl ObjectKind {
             ObjectKind::Policy => "Policy",
             ObjectKind::TaskInstance => "TaskInstance",
             ObjectKind::WorkItem => "WorkItem",
+            ObjectKind::Configuration => "Configuration",
         }
     }
 }

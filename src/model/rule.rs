@@ -26,6 +26,36 @@ pub struct RuleArgument {
     pub value: Option<ExprText>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub comment: String,
+    /// Waveset `locked='true'`: the default always applies; a value the caller
+    /// passes for this argument is ignored.
+    #[serde(default, skip_serializing_if = "super::is_false")]
+    pub locked: bool,
+}
+
+/// A rule library: a Waveset `Configuration` object holding a `<Library>` of
+/// rules, stored as `Configuration/<slug>.json`. Its rules are called as
+/// `Library Name:Rule Name` (see [`RuleLibrary::qualified_rules`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleLibrary {
+    pub format_version: u32,
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// The library's rules; names are unique within the library.
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+}
+
+impl RuleLibrary {
+    /// Each rule under the name callers use: `<library name>:<rule name>`.
+    pub fn qualified_rules(&self) -> impl Iterator<Item = Rule> + '_ {
+        self.rules.iter().map(|r| Rule {
+            name: format!("{}:{}", self.name, r.name),
+            ..r.clone()
+        })
+    }
 }
 
 /// Subject/body with `$(variable)` placeholders, rendered by the notify service.

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use super::save::{RepoObject, Versioned};
 
 use crate::model::{
-    EmailTemplate, FORMAT_VERSION, ObjectKind, Policy, RepositoryConfig, Role, Rule,
+    EmailTemplate, FORMAT_VERSION, ObjectKind, Policy, RepositoryConfig, Role, Rule, RuleLibrary,
     TaskDefinition, TaskInstance, User, WorkItem,
 };
 
@@ -53,6 +53,8 @@ pub struct Repository {
     pub definitions: Vec<Loaded<TaskDefinition>>,
     pub rules: Vec<Loaded<Rule>>,
     pub email_templates: Vec<Loaded<EmailTemplate>>,
+    /// Rule libraries (`Configuration/*.json`).
+    pub libraries: Vec<Loaded<RuleLibrary>>,
     pub users: Vec<Loaded<User>>,
     pub roles: Vec<Loaded<Role>>,
     pub policies: Vec<Loaded<Policy>>,
@@ -125,6 +127,7 @@ impl Repository {
         let policies = listed(ObjectKind::Policy);
         let instances = listed(ObjectKind::TaskInstance);
         let work_items = listed(ObjectKind::WorkItem);
+        let libraries = listed(ObjectKind::Configuration);
         repo.definitions = load_kind(&root, definitions, &mut errors);
         repo.rules = load_kind(&root, rules, &mut errors);
         repo.email_templates = load_kind(&root, email_templates, &mut errors);
@@ -133,6 +136,7 @@ impl Repository {
         repo.policies = load_kind(&root, policies, &mut errors);
         repo.instances = load_kind(&root, instances, &mut errors);
         repo.work_items = load_kind(&root, work_items, &mut errors);
+        repo.libraries = load_kind(&root, libraries, &mut errors);
         errors.sort_by(|a, b| {
             a.path
                 .cmp(&b.path)
@@ -151,6 +155,16 @@ impl Repository {
     /// The TaskDefinition with this id.
     pub fn definition_by_id(&self, id: &str) -> Option<&Loaded<TaskDefinition>> {
         self.definitions.iter().find(|d| d.value.id == id)
+    }
+
+    /// Every rule callers can name: the `Rule/` objects, then each library's rules
+    /// under their qualified `Library:Rule` names.
+    pub fn all_rules(&self) -> Vec<Rule> {
+        let mut out: Vec<Rule> = self.rules.iter().map(|r| r.value.clone()).collect();
+        for l in &self.libraries {
+            out.extend(l.value.qualified_rules());
+        }
+        out
     }
 
     /// The TaskInstance with this id.

@@ -17,8 +17,8 @@ use serde::de::DeserializeOwned;
 
 use super::Repository;
 use crate::model::{
-    EmailTemplate, ObjectKind, Policy, RepositoryConfig, Role, Rule, TaskDefinition, TaskInstance,
-    User, WorkItem, slug,
+    EmailTemplate, ObjectKind, Policy, RepositoryConfig, Role, Rule, RuleLibrary, TaskDefinition,
+    TaskInstance, User, WorkItem, slug,
 };
 
 /// A write that failed, naming the file.
@@ -196,7 +196,8 @@ versioned!(
     Policy,
     TaskInstance,
     WorkItem,
-    RepositoryConfig
+    RepositoryConfig,
+    RuleLibrary
 );
 
 impl RepoObject for TaskDefinition {
@@ -281,6 +282,18 @@ impl RepoObject for TaskInstance {
     }
     fn object_name(&self) -> Option<&str> {
         None
+    }
+}
+impl RepoObject for RuleLibrary {
+    const KIND: ObjectKind = ObjectKind::Configuration;
+    fn file_stem(&self) -> String {
+        slug(&self.name)
+    }
+    fn object_id(&self) -> Option<&str> {
+        Some(&self.id)
+    }
+    fn object_name(&self) -> Option<&str> {
+        Some(&self.name)
     }
 }
 impl RepoObject for WorkItem {

@@ -266,6 +266,20 @@ pub const OPS: &[OpSpec] = &[
     ),
 ];
 
+/// The service op behind one of Waveset's built-in task-result subprocesses
+/// ("Workflow Task" activities, Sun IdM 8.1 Deployment Reference, table 1-10).
+pub fn builtin_task_op(process: &str) -> Option<&'static str> {
+    Some(match process {
+        "Rename Task" => "renameTask",
+        "Add Result" => "addResult",
+        "Add Result Error" => "addResultError",
+        "Add Result Message" => "addResultMessage",
+        "Set Result" => "setResult",
+        "Set Result Limit" => "setResultLimit",
+        _ => return None,
+    })
+}
+
 /// The spec of `name`, if it is a known op.
 pub fn find(name: &str) -> Option<&'static OpSpec> {
     OPS.iter().find(|o| o.name == name)

@@ -200,7 +200,7 @@ impl ItemList {
             ActionKind::Service { .. } | ActionKind::Subprocess { .. } => vec![ItemList::Argument],
             ActionKind::Manual(_) => vec![ItemList::Owner, ItemList::Exposed, ItemList::Editable],
             ActionKind::Command(_) => vec![ItemList::Argv],
-            ActionKind::Expression { .. } => Vec::new(),
+            ActionKind::Expression { .. } | ActionKind::Unsupported { .. } => Vec::new(),
         };
         out.push(ItemList::Return);
         out
@@ -993,6 +993,11 @@ fn set_action_field(action: &mut Action, field: &str, value: &str) -> Result<(),
                 "outputTo" => c.output_to = opt_text(value),
                 other => return fail(format!("{other} cannot be set on a command action")),
             }
+        }
+        ActionKind::Unsupported { .. } => {
+            return fail(format!(
+                "{field} cannot be set on an unsupported action (it is kept verbatim from Waveset)"
+            ));
         }
     }
     Ok(())

@@ -1418,6 +1418,7 @@ pub fn invalid_expressions(def: &TaskDefinition) -> Vec<(String, String)> {
                         check(place("argv"), a);
                     }
                 }
+                crate::model::ActionKind::Unsupported { .. } => {}
             }
         }
     }

@@ -372,6 +372,9 @@ pub fn rows(def: &TaskDefinition, target: ElementRef) -> Vec<Row> {
                     ));
                     rows.push(f("outputTo", c.output_to.clone().unwrap_or_default(), Text));
                 }
+                ActionKind::Unsupported { reason, .. } => {
+                    rows.push(f("unsupported", reason.clone(), ReadOnly));
+                }
             }
             for (n, r) in x.returns.iter().enumerate() {
                 rows.push(Row::Field(Field {
@@ -415,6 +418,7 @@ pub fn action_summary(x: &crate::model::Action) -> String {
         ActionKind::Subprocess { process, .. } => process.clone(),
         ActionKind::Manual(m) => m.owners.first().map(|o| short(o, 30)).unwrap_or_default(),
         ActionKind::Command(c) => c.argv.first().map(|o| short(o, 30)).unwrap_or_default(),
+        ActionKind::Unsupported { reason, .. } => short(reason, 30),
     };
     if x.name.is_empty() {
         what

@@ -325,7 +325,10 @@ fn check_action(
             }
         },
         ActionKind::Subprocess { process, .. } => {
-            if !ctx.definitions.contains_key(process) && *process != def.name {
+            if !ctx.definitions.contains_key(process)
+                && *process != def.name
+                && crate::services::ops::builtin_task_op(process).is_none()
+            {
                 let hint = closest(process, ctx.definitions.keys().map(String::as_str))
                     .map(|c| format!(" (did you mean \"{c}\"?)"))
                     .unwrap_or_default();
@@ -354,6 +357,12 @@ fn check_action(
                 );
             }
         }
+        ActionKind::Unsupported { reason, .. } => out.at(
+            Lint::Unsupported,
+            format!("{ptr}/xml"),
+            target,
+            format!("bpe keeps this action verbatim but cannot run it: {reason}"),
+        ),
         ActionKind::Expression { .. } | ActionKind::Command(_) => {}
     }
 }
@@ -477,6 +486,7 @@ fn for_each_expr(def: &TaskDefinition, f: &mut dyn FnMut(String, &str, Where)) {
                         f(format!("{p}/argv/{k}"), arg, w);
                     }
                 }
+                ActionKind::Unsupported { .. } => {}
             }
         }
         for (t, tr) in a.transitions.iter().enumerate() {
@@ -575,7 +585,9 @@ fn check_expressions(def: &TaskDefinition, ctx: &RepoContext, out: &mut Sink) {
 }
 
 /// A Rule: its body and argument defaults, with the arguments in scope.
-pub(crate) fn check_rule(rule: &Rule, ctx: &RepoContext, out: &mut Sink) {
+/// Check one rule; `prefix` is its JSON pointer in the file (empty for a
+/// `Rule/` file, `/rules/N` inside a rule library).
+pub(crate) fn check_rule(rule: &Rule, prefix: &str, ctx: &RepoContext, out: &mut Sink) {
     let mut known: HashSet<String> = exprs::BUILTINS.iter().map(|s| s.to_string()).collect();
     known.extend(rule.arguments.iter().map(|a| a.name.clone()));
     let mut assigned = BTreeSet::new();
@@ -589,7 +601,7 @@ pub(crate) fn check_rule(rule: &Rule, ctx: &RepoContext, out: &mut Sink) {
         if let Some(v) = &a.value {
             exprs::check(
                 v,
-                &format!("/arguments/{k}/value"),
+                &format!("{prefix}/arguments/{k}/value"),
                 Target::File,
                 &scope,
                 Vec::new(),
@@ -600,7 +612,7 @@ pub(crate) fn check_rule(rule: &Rule, ctx: &RepoContext, out: &mut Sink) {
     }
     exprs::check(
         &rule.body,
-        "/body",
+        &format!("{prefix}/body"),
         Target::File,
         &scope,
         Vec::new(),

@@ -193,6 +193,14 @@ impl Walker<'_, '_, '_> {
                         format!("unknown function \"{}\"{hint}", c.name),
                     );
                 }
+                if c.name == "script" {
+                    let lang = c.attr("lang").or(c.attr("language")).unwrap_or("script");
+                    self.report(
+                        Lint::Unsupported,
+                        offset,
+                        format!("embedded {lang} is kept verbatim but bpe does not run it: this expression fails when evaluated"),
+                    );
+                }
                 if c.name == "rule" {
                     let literal = c.attr("name").map(str::to_string).or_else(|| {
                         c.args.iter().find_map(|a| match a {

@@ -72,11 +72,12 @@ pub enum Lint {
     UnreachableTransition,
     BadCall,
     UnknownServiceArgument,
+    Unsupported,
     ShadowedVariable,
 }
 
 impl Lint {
-    pub const ALL: [Lint; 26] = [
+    pub const ALL: [Lint; 27] = [
         Lint::LoadError,
         Lint::NoStart,
         Lint::MultipleStarts,
@@ -102,6 +103,7 @@ impl Lint {
         Lint::UnreachableTransition,
         Lint::BadCall,
         Lint::UnknownServiceArgument,
+        Lint::Unsupported,
         Lint::ShadowedVariable,
     ];
 
@@ -133,6 +135,7 @@ impl Lint {
             Lint::UnreachableTransition => "W009",
             Lint::BadCall => "W010",
             Lint::UnknownServiceArgument => "W011",
+            Lint::Unsupported => "W012",
             Lint::ShadowedVariable => "I001",
         }
     }
@@ -175,6 +178,7 @@ impl Lint {
             Lint::UnreachableTransition => "transition after an unconditional one",
             Lint::BadCall => "function called with the wrong arguments",
             Lint::UnknownServiceArgument => "unknown service argument",
+            Lint::Unsupported => "construct bpe keeps but cannot run",
             Lint::ShadowedVariable => "variable shadows a case variable",
         }
     }
@@ -271,11 +275,9 @@ impl RepoContext {
             ctx.definitions
                 .insert(d.value.name.clone(), subprocess_calls(&d.value));
         }
-        for r in &repo.rules {
-            ctx.rules.insert(
-                r.value.name.clone(),
-                r.value.arguments.iter().map(|a| a.name.clone()).collect(),
-            );
+        for r in repo.all_rules() {
+            ctx.rules
+                .insert(r.name, r.arguments.into_iter().map(|a| a.name).collect());
         }
         ctx.email_templates = repo
             .email_templates
@@ -342,7 +344,16 @@ pub fn validate_repository(repo: &Repository) -> Vec<Finding> {
         let text = std::fs::read_to_string(repo.root.join(&r.path)).ok();
         let index = text.as_deref().map(SourceIndex::build);
         let mut out = Sink::new(index.as_ref(), &r.path);
-        definition::check_rule(&r.value, &ctx, &mut out);
+        definition::check_rule(&r.value, "", &ctx, &mut out);
+        findings.extend(out.findings);
+    }
+    for l in &repo.libraries {
+        let text = std::fs::read_to_string(repo.root.join(&l.path)).ok();
+        let index = text.as_deref().map(SourceIndex::build);
+        let mut out = Sink::new(index.as_ref(), &l.path);
+        for (i, r) in l.value.rules.iter().enumerate() {
+            definition::check_rule(r, &format!("/rules/{i}"), &ctx, &mut out);
+        }
         findings.extend(out.findings);
     }
     findings.sort_by(|a, b| {

@@ -7,8 +7,8 @@
 
 use crate::expr::{self, Expr};
 use crate::model::{
-    Action, ActionKind, Activity, EmailTemplate, ExecMode, Rule, TaskDefinition, Variable,
-    WorkItemType,
+    Action, ActionKind, Activity, EmailTemplate, ExecMode, Rule, RuleLibrary, TaskDefinition,
+    Variable, WorkItemType,
 };
 
 use super::{WAVESET_EXECUTOR, WORKFLOW_SERVICES};
@@ -76,25 +76,57 @@ pub fn export_definition(def: &TaskDefinition) -> String {
 /// A Rule as a Waveset `<Rule>` document.
 pub fn export_rule(rule: &Rule) -> String {
     let mut w = Writer::new("Rule");
-    let slot = Slot::of(&rule.body, None);
-    let mut attrs = vec![("name", rule.name.clone()), ("id", rule.id.clone())];
-    attrs.extend(slot.attrs);
-    w.open("Rule", attrs);
-    w.prose("Description", &rule.description);
-    for arg in &rule.arguments {
-        let slot = arg.value.as_deref().map(|v| Slot::of(v, Some("value")));
-        w.element_with_slot(
-            "RuleArgument",
-            vec![("name", arg.name.clone())],
-            slot,
-            |w| w.prose("Comments", &arg.comment),
-        );
-    }
-    if let Some(body) = &slot.expr {
-        w.xpress(body);
-    }
-    w.close("Rule");
+    w.rule(rule);
     w.out
+}
+
+/// A rule library as a Waveset `<Configuration wstype='Library'>` document holding
+/// `<Extension><Library>` with its rules.
+pub fn export_library(lib: &RuleLibrary) -> String {
+    let mut w = Writer::new("Configuration");
+    w.open(
+        "Configuration",
+        vec![
+            ("name", lib.name.clone()),
+            ("id", lib.id.clone()),
+            ("wstype", "Library".to_string()),
+        ],
+    );
+    w.prose("Description", &lib.description);
+    w.open("Extension", vec![]);
+    w.open("Library", vec![]);
+    for r in &lib.rules {
+        w.rule(r);
+    }
+    w.close("Library");
+    w.close("Extension");
+    w.close("Configuration");
+    w.out
+}
+
+impl Writer {
+    fn rule(&mut self, rule: &Rule) {
+        let w = self;
+        let slot = Slot::of(&rule.body, None);
+        let mut attrs = vec![("name", rule.name.clone()), ("id", rule.id.clone())];
+        attrs.extend(slot.attrs);
+        w.open("Rule", attrs);
+        w.prose("Description", &rule.description);
+        for arg in &rule.arguments {
+            let slot = arg.value.as_deref().map(|v| Slot::of(v, Some("value")));
+            let mut attrs = vec![("name", arg.name.clone())];
+            if arg.locked {
+                attrs.push(("locked", "true".to_string()));
+            }
+            w.element_with_slot("RuleArgument", attrs, slot, |w| {
+                w.prose("Comments", &arg.comment)
+            });
+        }
+        if let Some(body) = &slot.expr {
+            w.xpress(body);
+        }
+        w.close("Rule");
+    }
 }
 
 /// An EmailTemplate as a Waveset `<Configuration wstype='EmailTemplate'>` document.
@@ -170,14 +202,41 @@ impl Slot {
 fn xpress_can_write(e: &Expr) -> bool {
     match e {
         Expr::Call(c) => {
-            let literal_like = matches!(c.name.as_str(), "i" | "s" | "null")
-                || (c.name == "ref" && c.args.is_empty());
-            !literal_like && c.args.iter().all(xpress_can_write)
+            // `<expression>`, `<List>`, `<Map>`, `<String>`, `<Integer>` are read as
+            // wrappers and XML objects, not as calls of those names.
+            let literal_like = matches!(
+                c.name.as_str(),
+                "i" | "s"
+                    | "null"
+                    | "expression"
+                    | "o"
+                    | "List"
+                    | "Map"
+                    | "String"
+                    | "Integer"
+                    | "Long"
+                    | "Boolean"
+            ) || (c.name == "ref" && c.args.is_empty());
+            // A literal `$(` in a rule argument's value= would be read back as a reference.
+            let substituted = c.name == "rule"
+                && c.args.iter().any(|a| {
+                    matches!(a, Expr::Call(arg) if arg.name == "argument"
+                        && arg.attr("value").is_some_and(|v| v.contains("$(")))
+                });
+            // (script) with an empty string would come back without the argument.
+            let empty_script =
+                c.name == "script" && matches!(c.args.as_slice(), [Expr::Str(s)] if s.is_empty());
+            !literal_like && !substituted && !empty_script && c.args.iter().all(xpress_can_write)
         }
         // `<ref>` text is trimmed on import.
         Expr::Ref(p) => !p.is_empty() && p.trim() == p,
         _ => true,
     }
+}
+
+/// `(script "body")`: written as `<script>body</script>` (and read back so).
+fn is_script_body(c: &expr::Call) -> bool {
+    c.name == "script" && matches!(c.args.as_slice(), [Expr::Str(_)])
 }
 
 /// The Waveset attribute form of a string literal or a simple reference.
@@ -314,17 +373,18 @@ impl Writer {
             }
             Expr::Str(s) => self.text_element("s", vec![], s),
             Expr::Ref(p) => self.text_element("ref", vec![], p),
+            // An embedded script body goes back as the element's text, as imported.
+            Expr::Call(c) if is_script_body(c) => {
+                let Some(Expr::Str(body)) = c.args.first() else {
+                    return;
+                };
+                self.call_start(c);
+                self.out.push('>');
+                escape_text(&mut self.out, body);
+                self.out.push_str("</script>\n");
+            }
             Expr::Call(c) => {
-                self.indent();
-                self.out.push('<');
-                self.out.push_str(&c.name);
-                for (k, v) in &c.attrs {
-                    self.out.push(' ');
-                    self.out.push_str(k);
-                    self.out.push_str("='");
-                    escape_attr(&mut self.out, v);
-                    self.out.push('\'');
-                }
+                self.call_start(c);
                 if c.args.is_empty() {
                     self.out.push_str("/>\n");
                     return;
@@ -336,6 +396,20 @@ impl Writer {
                 }
                 self.close(&c.name);
             }
+        }
+    }
+
+    /// `<name attr='…'…` of an XPRESS call (the tag is left open).
+    fn call_start(&mut self, c: &expr::Call) {
+        self.indent();
+        self.out.push('<');
+        self.out.push_str(&c.name);
+        for (k, v) in &c.attrs {
+            self.out.push(' ');
+            self.out.push_str(k);
+            self.out.push_str("='");
+            escape_attr(&mut self.out, v);
+            self.out.push('\'');
         }
     }
 
@@ -395,7 +469,30 @@ impl Writer {
         self.close("Activity");
     }
 
+    /// An action kept verbatim: its original element when that is one well-formed
+    /// `<Action>`/`<ManualAction>`, else (hand-edited JSON) the text inside a
+    /// `<bpeUnsupported>` child so the document stays readable.
+    fn unsupported(&mut self, name: &str, reason: &str, xml: &str) {
+        if super::xml::is_single_element(xml, &["Action", "ManualAction"]) {
+            self.indent();
+            self.out.push_str(xml.trim());
+            self.out.push('\n');
+            return;
+        }
+        let mut attrs = vec![];
+        if !name.is_empty() {
+            attrs.push(("name", name.to_string()));
+        }
+        self.open("Action", attrs);
+        self.text_element("bpeUnsupported", vec![("reason", reason.to_string())], xml);
+        self.close("Action");
+    }
+
     fn action(&mut self, index: usize, action: &Action) {
+        if let ActionKind::Unsupported { reason, xml } = &action.kind {
+            self.unsupported(&action.name, reason, xml);
+            return;
+        }
         let mut attrs = vec![("id", index.to_string())];
         if !action.name.is_empty() {
             attrs.push(("name", action.name.clone()));
@@ -420,7 +517,9 @@ impl Writer {
                 attrs.push(("process", process.clone()));
                 "Action"
             }
-            ActionKind::Expression { .. } | ActionKind::Command(_) => "Action",
+            ActionKind::Expression { .. }
+            | ActionKind::Command(_)
+            | ActionKind::Unsupported { .. } => "Action",
         };
         self.open(element, attrs);
         self.prose("Comments", &action.comment);
@@ -488,6 +587,7 @@ impl Writer {
                     self.close(name);
                 }
             }
+            ActionKind::Unsupported { .. } => {}
             ActionKind::Command(c) => {
                 let mut attrs = vec![
                     ("timeout", c.timeout.to_string()),

@@ -4,8 +4,8 @@
 use crate::expr::{self, Call, Expr};
 use crate::model::{
     Action, ActionKind, Activity, Argument, CommandAction, EmailTemplate, ExecMode, ExprText,
-    FORMAT_VERSION, ManualAction, Position, Process, Return, Rule, RuleArgument, TaskDefinition,
-    Transition, Variable, WorkItemType, new_id, slug,
+    FORMAT_VERSION, ManualAction, Position, Process, Return, Rule, RuleArgument, RuleLibrary,
+    TaskDefinition, Transition, Variable, WorkItemType, new_id, slug,
 };
 
 use super::xml::{Cursor, Item, Tag};
@@ -399,9 +399,71 @@ impl<'a> Importer<'a> {
                     }
                 }
             }
+            "Configuration" if matches!(tag.attr("wstype"), None | Some("Library")) => {
+                if let Some(lib) = self.library(tag)? {
+                    self.out.libraries.push(lib);
+                }
+            }
             _ => return Ok(false),
         }
         Ok(true)
+    }
+
+    /// `<Configuration name= wstype='Library'><Extension><Library><Rule>…` (the
+    /// rule library form of "Invoking Rules in a Library", Sun IdM 8.1 Deployment
+    /// Reference). None, with a warning, for a Configuration holding no Library.
+    fn library(&mut self, tag: &Tag) -> Result<Option<RuleLibrary>> {
+        self.check_attrs(tag, &["name", "id"]);
+        let name = self.required(tag, "name")?;
+        let id = self.object_id(tag, "lib");
+        let mut description = String::new();
+        let mut rules: Option<Vec<Rule>> = None;
+        self.children(tag, |me, child| match child.name.as_str() {
+            "Description" | "Comments" => {
+                description = me.prose(&child)?;
+                Ok(())
+            }
+            "Extension" => me.children(&child, |me, inner| {
+                if inner.name != "Library" || rules.is_some() {
+                    return me.skip_with_warning(&inner, "Extension", "not part of a rule library");
+                }
+                me.check_attrs(&inner, &[]);
+                let mut list = Vec::new();
+                me.children(&inner, |me, r| {
+                    if r.name == "Rule" {
+                        let rule = me.rule(&r)?;
+                        if list.iter().any(|x: &Rule| x.name == rule.name) {
+                            return Err(me.err(
+                                r.offset,
+                                format!("a second rule named '{}' in library '{name}' (rule names in a library must be unique)", rule.name),
+                            ));
+                        }
+                        list.push(rule);
+                        Ok(())
+                    } else {
+                        me.skip_with_warning(&r, "Library", "a library holds <Rule> elements")
+                    }
+                })?;
+                rules = Some(list);
+                Ok(())
+            }),
+            n if BOOKKEEPING_ELEMENTS.contains(&n) => me.skip(),
+            _ => me.skip_with_warning(&child, "Configuration", "not part of a rule library"),
+        })?;
+        let Some(rules) = rules else {
+            self.warn(
+                tag.offset,
+                format!("<Configuration name='{name}'> holds no <Extension><Library>: bpe imports rule libraries and email templates only; skipped"),
+            );
+            return Ok(None);
+        };
+        Ok(Some(RuleLibrary {
+            format_version: FORMAT_VERSION,
+            id,
+            name,
+            description,
+            rules,
+        }))
     }
 
     /// The object's id: a Waveset id kept when it is safe (`[A-Za-z0-9][A-Za-z0-9_.-]*`),
@@ -765,6 +827,8 @@ impl<'a> Importer<'a> {
             ..ManualAction::default()
         };
         let element = tag.name.clone();
+        let mut unsupported: Option<String> = None;
+        let mut verbatim: Option<(String, String)> = None;
         self.children(tag, |me, child| {
             match (child.name.as_str(), manual) {
                 ("Comments", _) => action.comment = me.prose(&child)?,
@@ -838,15 +902,57 @@ impl<'a> Importer<'a> {
                     "ManualAction",
                     "bpe work items have no forms; the owner edits the editable variables",
                 )?,
+                ("bpeUnsupported", _) => {
+                    let reason = child.attr("reason").unwrap_or("").to_string();
+                    verbatim = Some((reason, me.text(&child)?));
+                }
                 (other, _) => {
-                    return Err(me.err(
-                        child.offset,
-                        format!("<{other}> is not supported inside <{element}>"),
-                    ));
+                    if unsupported.is_none() {
+                        unsupported = Some(if other.eq_ignore_ascii_case("script") {
+                            format!("<{other}> (an embedded script) inside <{element}> is not executed by bpe")
+                        } else {
+                            format!("<{other}> inside <{element}> is not something bpe executes")
+                        });
+                    }
+                    me.skip()?;
                 }
             }
             Ok(())
         })?;
+
+        let application = tag.attr("application").or(tag.attr("class"));
+        if let Some(app) = application
+            && !manual
+            && !app.ends_with("WorkflowServices")
+            && unsupported.is_none()
+        {
+            unsupported = Some(format!(
+                "application '{app}' is a Java class bpe does not run (bpe runs WorkflowServices ops)"
+            ));
+        }
+        // Export's fallback for verbatim XML that is not one well-formed element.
+        let kept = match (verbatim, unsupported) {
+            (Some((reason, xml)), _) => Some((reason, xml)),
+            (None, Some(reason)) => {
+                let xml = self.cur.slice(tag.offset, self.cur.position()).to_string();
+                self.warn(
+                    tag.offset,
+                    format!("{reason}; the action is kept verbatim and fails if it runs"),
+                );
+                Some((reason, xml))
+            }
+            (None, None) => None,
+        };
+        if let Some((reason, xml)) = kept {
+            return Ok(Action {
+                name: action.name,
+                condition: None,
+                variables: Vec::new(),
+                returns: Vec::new(),
+                comment: String::new(),
+                kind: ActionKind::Unsupported { reason, xml },
+            });
+        }
 
         if manual {
             action.kind = ActionKind::Manual(manual_action);
@@ -854,10 +960,7 @@ impl<'a> Importer<'a> {
         }
 
         let process = tag.attr("process").map(str::to_string);
-        let application = tag
-            .attr("application")
-            .or(tag.attr("class"))
-            .map(str::to_string);
+        let application = application.map(str::to_string);
         let kinds = [
             process.is_some(),
             application.is_some(),
@@ -885,16 +988,7 @@ impl<'a> Importer<'a> {
                 process,
                 arguments: arguments.into_iter().map(|(a, _)| a).collect(),
             }
-        } else if let Some(application) = application {
-            if !application.ends_with("WorkflowServices") {
-                return Err(self.err(
-                    tag.offset,
-                    format!(
-                        "application '{application}' is not supported: bpe runs WorkflowServices ops (application='{}')",
-                        super::WORKFLOW_SERVICES
-                    ),
-                ));
-            }
+        } else if application.is_some() {
             let mut op = None;
             let mut rest = Vec::new();
             for (arg, offset) in arguments {
@@ -1017,7 +1111,8 @@ impl<'a> Importer<'a> {
                 "Description" => description = me.prose(&child)?,
                 "Comments" => comments = Some(me.prose(&child)?),
                 "RuleArgument" => {
-                    me.check_attrs(&child, &["name", "value", "bpeSource"]);
+                    me.check_attrs(&child, &["name", "value", "locked", "bpeSource"]);
+                    let locked = me.flag(&child, "locked", false);
                     let name = me.required(&child, "name")?;
                     let mut comment = String::new();
                     let mut exprs = Vec::new();
@@ -1034,6 +1129,7 @@ impl<'a> Importer<'a> {
                         name,
                         value,
                         comment,
+                        locked,
                     });
                 }
                 n if BOOKKEEPING_ELEMENTS.contains(&n) => me.skip()?,
@@ -1105,6 +1201,11 @@ impl<'a> Importer<'a> {
 
     /// One XPRESS element (already started) as an expression.
     fn xpress(&mut self, tag: Tag) -> Result<Expr> {
+        match tag.name.as_str() {
+            "String" | "Integer" | "Long" | "Boolean" => return self.xml_scalar(tag),
+            "Map" => return self.xml_map(tag),
+            _ => {}
+        }
         let mut text = String::new();
         let mut text_offset = None;
         let mut args = Vec::new();
@@ -1151,6 +1252,66 @@ impl<'a> Importer<'a> {
                     Err(stray_text(self))
                 }
             }
+            // An embedded JavaScript/BeanShell body: kept verbatim as the one string
+            // argument of (script …); bpe never runs it.
+            "script" if args.is_empty() => {
+                self.check_name_and_attrs(&tag)?;
+                Ok(Expr::Call(Call {
+                    name: tag.name,
+                    attrs: tag.attrs,
+                    args: if text.is_empty() {
+                        Vec::new()
+                    } else {
+                        vec![Expr::Str(text)]
+                    },
+                }))
+            }
+            // `<expression>` wraps a value where an object is expected (an
+            // `<Argument>`, a `<Rule>` body), `<o>` an XML object (pre-2.0 files):
+            // the one child, several as a block.
+            "expression" | "o" if tag.attrs.is_empty() => {
+                if !text.trim().is_empty() {
+                    return Err(stray_text(self));
+                }
+                if args.len() == 1 {
+                    Ok(args.remove(0))
+                } else {
+                    Ok(Expr::Call(Call {
+                        name: "block".to_string(),
+                        attrs: Vec::new(),
+                        args,
+                    }))
+                }
+            }
+            // XML Object Language list: a list that keeps null elements.
+            "List" => {
+                if !text.trim().is_empty() {
+                    return Err(stray_text(self));
+                }
+                if !tag.attrs.is_empty() {
+                    return Err(self.err(tag.offset, "attributes on <List> are not supported"));
+                }
+                Ok(Expr::Call(Call {
+                    name: "array".to_string(),
+                    attrs: Vec::new(),
+                    args,
+                }))
+            }
+            "rule" => {
+                self.check_name_and_attrs(&tag)?;
+                if !text.trim().is_empty() {
+                    return Err(stray_text(self));
+                }
+                let args = args
+                    .into_iter()
+                    .map(|a| self.rule_argument_value(&tag, a))
+                    .collect();
+                Ok(Expr::Call(Call {
+                    name: tag.name,
+                    attrs: tag.attrs,
+                    args,
+                }))
+            }
             "ref" if args.is_empty() => {
                 let path = text.trim();
                 if path.is_empty() {
@@ -1168,18 +1329,7 @@ impl<'a> Importer<'a> {
                 if !text.trim().is_empty() {
                     return Err(stray_text(self));
                 }
-                if !expr::is_name(name) {
-                    return Err(self.err(
-                        tag.offset,
-                        format!("<{name}> is not a function name bpe can write ([A-Za-z_][A-Za-z0-9_.:-]*)"),
-                    ));
-                }
-                if let Some((k, _)) = tag.attrs.iter().find(|(k, _)| !expr::is_name(k)) {
-                    return Err(self.err(
-                        tag.offset,
-                        format!("attribute name '{k}' on <{name}> is not supported"),
-                    ));
-                }
+                self.check_name_and_attrs(&tag)?;
                 Ok(Expr::Call(Call {
                     name: tag.name,
                     attrs: tag.attrs,
@@ -1187,6 +1337,128 @@ impl<'a> Importer<'a> {
                 }))
             }
         }
+    }
+
+    /// Element and attribute names must be ones the expression syntax can write.
+    fn check_name_and_attrs(&self, tag: &Tag) -> Result<()> {
+        let name = tag.name.as_str();
+        if !expr::is_name(name) {
+            return Err(self.err(
+                tag.offset,
+                format!(
+                    "<{name}> is not a function name bpe can write ([A-Za-z_][A-Za-z0-9_.:-]*)"
+                ),
+            ));
+        }
+        if let Some((k, _)) = tag.attrs.iter().find(|(k, _)| !expr::is_name(k)) {
+            return Err(self.err(
+                tag.offset,
+                format!("attribute name '{k}' on <{name}> is not supported"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `<argument name='a' value='$(path)'/>` inside `<rule>`: the reference
+    /// ("Basic Rule Call Syntax", Sun IdM 8.1 Deployment Reference) passes the value
+    /// of the variable, so the attribute becomes the argument's expression child,
+    /// exactly as for a workflow `<Argument value=>`. Other values stay literal.
+    fn rule_argument_value(&mut self, rule: &Tag, arg: Expr) -> Expr {
+        let Expr::Call(mut c) = arg else { return arg };
+        if c.name != "argument" || !c.args.is_empty() {
+            return Expr::Call(c);
+        }
+        let Some(i) = c
+            .attrs
+            .iter()
+            .position(|(k, v)| k == "value" && v.contains("$("))
+        else {
+            return Expr::Call(c);
+        };
+        let (_, value) = c.attrs.remove(i);
+        let fake = Tag {
+            name: "argument".to_string(),
+            attrs: Vec::new(),
+            offset: rule.offset,
+        };
+        c.args.push(self.attr_expr(&fake, &value));
+        Expr::Call(c)
+    }
+
+    /// XML Object Language scalars: `<String>` (text kept exactly), `<Integer>` and
+    /// `<Long>` (integers), `<Boolean>` (1 / 0, as the reference's Table 6-1 says).
+    fn xml_scalar(&mut self, tag: Tag) -> Result<Expr> {
+        if !tag.attrs.is_empty() {
+            return Err(self.err(
+                tag.offset,
+                format!("attributes on <{}> are not supported", tag.name),
+            ));
+        }
+        let text = self.text(&tag)?;
+        let name = tag.name.as_str();
+        match name {
+            "Integer" | "Long" => text.trim().parse::<i64>().map(Expr::Int).map_err(|_| {
+                self.err(
+                    tag.offset,
+                    format!("<{name}>{}</{name}> is not an integer", text.trim()),
+                )
+            }),
+            // Table 6-1 of the reference: <Boolean>true</Boolean> is <i>1</i>, false is
+            // <i>0</i>; any other text is false, as Java's Boolean.valueOf reads it.
+            "Boolean" => Ok(Expr::Int(text.trim().eq_ignore_ascii_case("true") as i64)),
+            _ => Ok(Expr::Str(text)),
+        }
+    }
+
+    /// XML Object Language map: `<Map><MapEntry key='k' value='v'/>…</Map>`, an
+    /// entry's value given by `value=` (literal text) or one object/expression
+    /// child; becomes `(map "k" v …)`.
+    fn xml_map(&mut self, tag: Tag) -> Result<Expr> {
+        if !tag.attrs.is_empty() {
+            return Err(self.err(tag.offset, "attributes on <Map> are not supported"));
+        }
+        let mut args = Vec::new();
+        self.children(&tag, |me, entry| {
+            if entry.name != "MapEntry" {
+                return Err(me.err(
+                    entry.offset,
+                    format!("<{}> in <Map>: expected <MapEntry key='…'>", entry.name),
+                ));
+            }
+            // `name=` is the spelling of "Constructing Hash Maps" in the reference.
+            me.check_attrs(&entry, &["key", "name", "value"]);
+            let key = match entry.attr("key").or(entry.attr("name")) {
+                Some(k) => k.to_string(),
+                None => me.required(&entry, "key")?,
+            };
+            let mut values = Vec::new();
+            me.children(&entry, |me, c| {
+                values.push(me.xpress(c)?);
+                Ok(())
+            })?;
+            let value = match (entry.attr("value"), values.len()) {
+                (Some(_), n) if n > 0 => {
+                    return Err(me.err(
+                        entry.offset,
+                        "<MapEntry> has both a value attribute and a value element",
+                    ));
+                }
+                (Some(v), _) => Expr::Str(v.to_string()),
+                (None, 0) => Expr::Null,
+                (None, 1) => values.pop().unwrap_or(Expr::Null),
+                (None, _) => {
+                    return Err(me.err(entry.offset, "<MapEntry> holds several values"));
+                }
+            };
+            args.push(Expr::Str(key));
+            args.push(value);
+            Ok(())
+        })?;
+        Ok(Expr::Call(Call {
+            name: "map".to_string(),
+            attrs: Vec::new(),
+            args,
+        }))
     }
 
     /// The expression text of one slot: a `value=`-style attribute or XPRESS children,

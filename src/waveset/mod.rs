@@ -4,8 +4,13 @@
 //!   single `<TaskDefinition>`, `<WFProcess>`, `<Rule>`, `<EmailTemplate>` or
 //!   `<Configuration wstype='EmailTemplate'>` — into bpe model objects, with warnings
 //!   for what was safely skipped. XPRESS becomes bpe expression text one-to-one.
-//! - [`export_definition`], [`export_rule`] and [`export_email_template`] write Waveset
-//!   XML that imports back to an identical object.
+//! - [`export_definition`], [`export_rule`], [`export_email_template`] and
+//!   [`export_library`] write Waveset XML that imports back to an identical object.
+//!
+//! What bpe cannot run is still imported, never refused: an action with a custom
+//! Java class or an element bpe does not execute becomes an `unsupported` action
+//! holding its XML verbatim, and a `<script>` body a `(script "…")` call; both
+//! export back unchanged and fail only when run.
 //!
 //! The importer streams (no DOM), never resolves an entity other than the five
 //! predefined ones and character references, and caps input size ([`MAX_INPUT_BYTES`])
@@ -18,9 +23,9 @@ mod xml;
 
 use std::fmt;
 
-use crate::model::{EmailTemplate, Rule, TaskDefinition};
+use crate::model::{EmailTemplate, Rule, RuleLibrary, TaskDefinition};
 
-pub use export::{export_definition, export_email_template, export_rule};
+pub use export::{export_definition, export_email_template, export_library, export_rule};
 pub use import::import;
 pub use write::{ImportObject, WriteError, Written, duplicate_names, read_document, write_objects};
 
@@ -40,6 +45,8 @@ pub struct Imported {
     pub definitions: Vec<TaskDefinition>,
     pub rules: Vec<Rule>,
     pub email_templates: Vec<EmailTemplate>,
+    /// Rule libraries (`<Configuration>` objects holding `<Extension><Library>`).
+    pub libraries: Vec<RuleLibrary>,
     /// Things skipped or adjusted; the import is still complete for what it returns.
     pub warnings: Vec<Warning>,
 }

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::Imported;
-use crate::model::{EmailTemplate, ObjectKind, Rule, TaskDefinition, new_id, slug};
+use crate::model::{EmailTemplate, ObjectKind, Rule, RuleLibrary, TaskDefinition, new_id, slug};
 use crate::repo::{Repository, SaveError, save_json_in};
 
 /// One imported object.
@@ -20,6 +20,7 @@ pub enum ImportObject {
     Definition(TaskDefinition),
     Rule(Rule),
     Template(EmailTemplate),
+    Library(RuleLibrary),
 }
 
 impl ImportObject {
@@ -39,6 +40,7 @@ impl ImportObject {
                 .into_iter()
                 .map(ImportObject::Template),
         );
+        out.extend(imported.libraries.into_iter().map(ImportObject::Library));
         out
     }
 
@@ -47,6 +49,7 @@ impl ImportObject {
             ImportObject::Definition(_) => ObjectKind::TaskDefinition,
             ImportObject::Rule(_) => ObjectKind::Rule,
             ImportObject::Template(_) => ObjectKind::EmailTemplate,
+            ImportObject::Library(_) => ObjectKind::Configuration,
         }
     }
 
@@ -55,6 +58,7 @@ impl ImportObject {
             ImportObject::Definition(d) => &d.name,
             ImportObject::Rule(r) => &r.name,
             ImportObject::Template(t) => &t.name,
+            ImportObject::Library(l) => &l.name,
         }
     }
 
@@ -63,6 +67,7 @@ impl ImportObject {
             ImportObject::Definition(d) => &d.id,
             ImportObject::Rule(r) => &r.id,
             ImportObject::Template(t) => &t.id,
+            ImportObject::Library(l) => &l.id,
         }
     }
 
@@ -71,6 +76,7 @@ impl ImportObject {
             ImportObject::Definition(d) => d.id = id,
             ImportObject::Rule(r) => r.id = id,
             ImportObject::Template(t) => t.id = id,
+            ImportObject::Library(l) => l.id = id,
         }
     }
 
@@ -93,6 +99,11 @@ impl ImportObject {
                 .iter()
                 .find(|t| t.value.name == name)
                 .map(|t| (t.value.id.clone(), repo.root.join(&t.path))),
+            ImportObject::Library(_) => repo
+                .libraries
+                .iter()
+                .find(|l| l.value.name == name)
+                .map(|l| (l.value.id.clone(), repo.root.join(&l.path))),
         }
     }
 }
@@ -161,6 +172,9 @@ pub fn write_objects(
     for t in &repo.email_templates {
         used_ids.insert((ObjectKind::EmailTemplate, t.value.id.clone()));
     }
+    for l in &repo.libraries {
+        used_ids.insert((ObjectKind::Configuration, l.value.id.clone()));
+    }
     let mut renewed: Vec<Option<(String, String)>> = Vec::new();
     for object in &mut objects {
         if let Some((id, _)) = object.existing(repo) {
@@ -174,6 +188,7 @@ pub fn write_objects(
             let prefix = match object.kind() {
                 ObjectKind::TaskDefinition => "td",
                 ObjectKind::Rule => "rule",
+                ObjectKind::Configuration => "lib",
                 _ => "et",
             };
             let fresh = new_id(prefix);
@@ -212,6 +227,18 @@ pub fn write_objects(
                     )
                 });
                 save_json_in(&repo.root, &path, t).map_err(fail)?;
+                path
+            }
+            ImportObject::Library(l) => {
+                let path = existing.clone().map(|(_, p)| p).unwrap_or_else(|| {
+                    free_path(
+                        &repo.root,
+                        ObjectKind::Configuration,
+                        &l.name,
+                        &written_paths,
+                    )
+                });
+                save_json_in(&repo.root, &path, l).map_err(fail)?;
                 path
             }
         };

@@ -86,6 +86,21 @@ impl<'a> Cursor<'a> {
         ImportError::at(self.src, offset, message)
     }
 
+    /// Byte offset just past the last item returned (the end of an element right
+    /// after its `End`). Only meaningful when no text look-ahead is pending, which
+    /// holds after an `End`.
+    pub fn position(&self) -> usize {
+        match &self.pending {
+            Some((_, offset)) => *offset,
+            None => self.reader.buffer_position() as usize,
+        }
+    }
+
+    /// The source between two offsets.
+    pub fn slice(&self, start: usize, end: usize) -> &'a str {
+        self.src.get(start..end).unwrap_or("")
+    }
+
     /// The name and offset of the innermost open element.
     pub fn innermost(&self) -> Option<(&'a str, usize)> {
         self.open.last().map(|&o| (element_name_at(self.src, o), o))
@@ -433,5 +448,41 @@ fn normalize_newlines(s: Cow<'_, str>) -> Cow<'_, str> {
         Cow::Owned(s.replace("\r\n", "\n").replace('\r', "\n"))
     } else {
         s
+    }
+}
+
+/// True when `s` is exactly one well-formed element named one of `names` (with
+/// only whitespace around it): what export may write verbatim inside a document.
+pub(crate) fn is_single_element(s: &str, names: &[&str]) -> bool {
+    let t = s.trim();
+    if !names.iter().any(|n| {
+        t.strip_prefix('<')
+            .and_then(|r| r.strip_prefix(n))
+            .is_some_and(|r| r.starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/'))
+    }) {
+        return false;
+    }
+    let mut cur = Cursor::new(t);
+    let mut depth = 0usize;
+    let mut seen = false;
+    loop {
+        match cur.next() {
+            Ok(Item::Start(_)) if depth == 0 && seen => return false,
+            Ok(Item::Start(_)) => {
+                depth += 1;
+                seen = true;
+            }
+            Ok(Item::End) => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return false,
+            },
+            Ok(Item::Text(text, _)) => {
+                if depth == 0 && !text.trim().is_empty() {
+                    return false;
+                }
+            }
+            Ok(Item::Eof) => return seen && depth == 0,
+            Err(_) => return false,
+        }
     }
 }

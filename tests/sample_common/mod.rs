@@ -94,6 +94,7 @@ pub fn definition_expressions(def: &TaskDefinition) -> Vec<Located> {
                         });
                     }
                 }
+                ActionKind::Unsupported { .. } => {}
             }
         }
         for t in &activity.transitions {
