@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value as J, json};
-use services_support::{Case, Fixture, copy_sample, s};
+use services_support::{Case, Fixture, completed_run, copy_sample, s};
 
 mod services_support;
 
@@ -59,17 +59,7 @@ fn run_concurrently(root: &Path, name: &str, sets: impl Fn(usize) -> Vec<String>
         .collect();
     children
         .into_iter()
-        .map(|child| {
-            let out = child.wait_with_output().unwrap();
-            assert!(
-                out.status.success(),
-                "bpe run failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let report: J = serde_json::from_slice(&out.stdout).unwrap();
-            assert_eq!(report["status"], "completed", "{report:#}");
-            report
-        })
+        .map(|child| completed_run(child.wait_with_output().unwrap()))
         .collect()
 }
 

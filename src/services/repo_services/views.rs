@@ -66,15 +66,7 @@ impl RepoServices {
                 "argument 'minutes' must be between 1 and 10080, not {minutes}"
             )));
         }
-        let lock = locks::acquire(
-            &mut self.store,
-            &object,
-            cx.instance_id,
-            cx.case_owner,
-            cx.now,
-            minutes,
-        )
-        .map_err(|e| a.err(e))?;
+        let lock = self.take_lock(a, cx, &object, minutes)?;
         self.record(
             "lockObject",
             format!(
@@ -102,6 +94,26 @@ impl RepoServices {
         Ok(Value::from_bool(released))
     }
 
+    /// Take (or renew) the view lock on `object` for the calling case; the
+    /// caller holds the object's write lock.
+    fn take_lock(
+        &mut self,
+        a: &Args,
+        cx: &CallContext<'_>,
+        object: &str,
+        minutes: i64,
+    ) -> Result<locks::ObjectLock, ServiceError> {
+        locks::acquire(
+            &mut self.store,
+            object,
+            cx.instance_id,
+            cx.case_owner,
+            cx.now,
+            minutes,
+        )
+        .map_err(|e| a.err(e))
+    }
+
     pub(super) fn checkout_view(
         &mut self,
         a: &Args,
@@ -110,15 +122,7 @@ impl RepoServices {
         let account_id = a.text("accountId")?;
         let (_, user) = self.require_user(a, &account_id)?;
         let object = format!("User:{account_id}");
-        let lock = locks::acquire(
-            &mut self.store,
-            &object,
-            cx.instance_id,
-            cx.case_owner,
-            cx.now,
-            VIEW_LOCK_MINUTES,
-        )
-        .map_err(|e| a.err(e))?;
+        let lock = self.take_lock(a, cx, &object, VIEW_LOCK_MINUTES)?;
         self.record(
             "checkoutView",
             format!("check out view of {object} (locked until {})", lock.expires),
