@@ -12,6 +12,9 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::{Value as J, json};
+use services_support::completed_run;
+
+mod services_support;
 
 fn repo(dir: &Path, allow: &[&str], argv: &[&str], timeout: i64) -> std::path::PathBuf {
     let root = dir.join("repo");
@@ -42,20 +45,14 @@ fn repo(dir: &Path, allow: &[&str], argv: &[&str], timeout: i64) -> std::path::P
 }
 
 fn run(root: &Path) -> J {
-    let out = Command::new(env!("CARGO_BIN_EXE_bpe"))
-        .arg("run")
-        .arg(root)
-        .args(["Cmd", "--allow-commands", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: J = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["status"], "completed", "{report:#}");
-    report
+    completed_run(
+        Command::new(env!("CARGO_BIN_EXE_bpe"))
+            .arg("run")
+            .arg(root)
+            .args(["Cmd", "--allow-commands", "--json"])
+            .output()
+            .unwrap(),
+    )
 }
 
 #[test]

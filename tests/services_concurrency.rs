@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value as J, json};
-use services_support::{Case, Fixture, copy_sample, s};
+use services_support::{Case, Fixture, completed_run, copy_sample, s};
 
 mod services_support;
 
@@ -59,17 +59,7 @@ fn run_concurrently(root: &Path, name: &str, sets: impl Fn(usize) -> Vec<String>
         .collect();
     children
         .into_iter()
-        .map(|child| {
-            let out = child.wait_with_output().unwrap();
-            assert!(
-                out.status.success(),
-                "bpe run failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let report: J = serde_json::from_slice(&out.stdout).unwrap();
-            assert_eq!(report["status"], "completed", "{report:#}");
-            report
-        })
+        .map(|child| completed_run(child.wait_with_output().unwrap()))
         .collect()
 }
 
@@ -189,12 +179,7 @@ fn a_write_waits_for_the_holder_of_the_write_lock() {
     Case::new("ti-a")
         .call(&mut svc, "setProperty", &set("first", "1"))
         .unwrap();
-    let locks: Vec<PathBuf> = std::fs::read_dir(fx.root().join(".bpe/objectlocks"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "lock"))
-        .collect();
-    assert_eq!(locks.len(), 1, "{locks:?}");
+    let locks = write_lock_files(&fx);
     let name = locks[0].file_name().unwrap().to_string_lossy().into_owned();
     assert!(
         name.starts_with("user-jsmith-") && name.len() == "user-jsmith-".len() + 13,
@@ -225,4 +210,55 @@ fn a_write_waits_for_the_holder_of_the_write_lock() {
     assert_eq!(holder["instance"], "ti-b");
     assert_eq!(holder["owner"], "admin");
     assert_eq!(holder["pid"], std::process::id());
+}
+
+/// The write-lock files (`.bpe/objectlocks/*.lock`); the tests below expect exactly one.
+fn write_lock_files(fx: &Fixture) -> Vec<PathBuf> {
+    let locks: Vec<PathBuf> = std::fs::read_dir(fx.root().join(".bpe/objectlocks"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "lock"))
+        .collect();
+    assert_eq!(locks.len(), 1, "{locks:?}");
+    locks
+}
+
+/// A runner killed while it holds a write lock leaves nothing that blocks: the lock is an OS
+/// file lock, gone with its process (here flock(1) holds it and is SIGKILLed).
+#[test]
+fn a_killed_holder_leaves_no_write_lock_behind() {
+    let fx = Fixture::new();
+    let mut svc = fx.services(false);
+    let set = |value: &str| {
+        [
+            ("accountId", s("jsmith")),
+            ("name", s("badge")),
+            ("value", s(value)),
+        ]
+    };
+    Case::new("ti-a")
+        .call(&mut svc, "setProperty", &set("1"))
+        .unwrap();
+    let lock = write_lock_files(&fx).remove(0);
+    // -o: the lock stays with flock(1) itself, not with the sleep it runs.
+    let mut holder = Command::new("flock")
+        .args(["-x", "-o"])
+        .arg(&lock)
+        .args(["sleep", "60"])
+        .spawn()
+        .expect("flock(1)");
+    // Wait until the holder has it.
+    let probe = std::fs::File::open(&lock).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while probe.try_lock().is_ok() {
+        probe.unlock().unwrap();
+        assert!(Instant::now() < deadline, "flock(1) never took the lock");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    Case::new("ti-b")
+        .call(&mut svc, "setProperty", &set("2"))
+        .unwrap();
+    assert_eq!(fx.json("User/jsmith.json")["attributes"]["badge"], "2");
 }

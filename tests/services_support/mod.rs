@@ -216,3 +216,15 @@ pub fn copy_sample(to: &Path) {
         to,
     );
 }
+
+/// The JSON report of a `bpe run --json` that exited 0 with a completed case.
+pub fn completed_run(out: std::process::Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "bpe run failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["status"], "completed", "{report:#}");
+    report
+}
