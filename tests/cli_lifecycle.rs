@@ -2,6 +2,8 @@
 //! fresh while a run outlives `lockStaleAfter`, the TaskInstance written at start,
 //! interrupted cases, `execMode: async`, dry runs that write nothing.
 
+mod cli_common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -11,29 +13,8 @@ use bpe::engine::store;
 use bpe::model::{InstanceStatus, TaskInstance};
 use bpe::repo::Repository;
 use bpe::repo::lock::{self, LockTarget};
+use cli_common::{bpe, copy_dir, ok_json, s};
 use serde_json::{Value as J, json};
-
-fn bpe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bpe"))
-        .args(args)
-        .output()
-        .expect("run bpe")
-}
-
-fn ok_json(args: &[&str]) -> J {
-    let out = bpe(args);
-    assert!(
-        out.status.success(),
-        "bpe {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 /// A repository with `lockStaleAfter` seconds and the given definitions.
 fn repo(stale_after: Option<u64>, defs: &[J]) -> (tempfile::TempDir, PathBuf) {
@@ -268,10 +249,12 @@ fn an_async_definition_returns_at_once_and_runs_on_in_the_background() {
         .value
         .clone();
     assert_eq!(inst.variables["i"], bpe::expr::Value::Int(20_000));
-    // Its locks are released once it is done.
+    // Its locks are released once it is done, and it says how it ended in the log.
     wait_for(30, "the locks to be released", || {
         lock::list(&root).unwrap().is_empty().then_some(())
     });
+    let log = std::fs::read_to_string(root.join(".bpe/async.log")).unwrap();
+    assert!(log.contains(&format!("{id} completed")), "{log}");
     // --foreground runs it here, to its end.
     let r = ok_json(&["run", s(&root), "Count", "--foreground", "--json"]);
     assert_eq!(r["status"], "completed", "{r:#}");
@@ -291,6 +274,37 @@ fn an_async_case_that_fails_at_once_is_listed_failed() {
         let t = tasks(&root, &[]);
         (t.iter().find(|t| t["instance"] == id.as_str())?["status"] == "failed").then_some(())
     });
+}
+
+#[test]
+fn a_dry_run_shows_its_run_lock_while_it_runs() {
+    let (_dir, root) = repo(None, &[spin(50)]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bpe"))
+        .args(["run", s(&root), "Spin", "--dry-run"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let holder = wait_for(30, "the dry run's run lock", || {
+        let locks = ok_json(&["locks", s(&root), "--json"]);
+        locks
+            .as_array()?
+            .iter()
+            .find(|l| l["name"] == "run-td-spin")
+            .cloned()
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        holder["holders"][0]["holder"]["purpose"], "bpe run",
+        "{holder:#}"
+    );
+    assert_eq!(
+        holder["holders"][0]["holder"]["mode"], "shared",
+        "{holder:#}"
+    );
+    // No instance lock, no instance.
+    assert!(first_instance(&root).is_none());
 }
 
 /// Every path under `root` (except `.bpe/locks/`, and `.bpe` itself, which is created
@@ -389,19 +403,6 @@ fn a_dry_run_writes_nothing_but_takes_the_run_lock() {
         !files.iter().any(|f| f.ends_with(".holder.json")),
         "{files:?}"
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// A transient variable never reaches the disk, nor do copies of its value; the

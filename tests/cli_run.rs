@@ -1,5 +1,7 @@
 //! `bpe run / complete / tasks / workitems / forward / terminate` through the real binary.
 
+mod cli_common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -7,38 +9,8 @@ use std::time::{Duration, Instant};
 use bpe::model::{InstanceStatus, TaskInstance};
 use bpe::repo::Repository;
 use bpe::repo::lock::{self, LockMode, LockTarget};
+use cli_common::{bpe, copy_dir, ok_json, s};
 use serde_json::{Value as J, json};
-
-fn bpe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bpe"))
-        .args(args)
-        .output()
-        .expect("run bpe")
-}
-
-fn ok_json(args: &[&str]) -> J {
-    let out = bpe(args);
-    assert!(
-        out.status.success(),
-        "bpe {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 fn write_def(root: &Path, file: &str, def: J) {
     std::fs::create_dir_all(root.join("TaskDefinition")).unwrap();
@@ -78,10 +50,6 @@ fn write_approval(root: &Path, version: &str) {
             ]}
         }),
     );
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 #[test]
