@@ -262,6 +262,31 @@ fn an_async_definition_returns_at_once_and_runs_on_in_the_background() {
 }
 
 #[test]
+fn an_async_run_gets_its_inputs_on_a_pipe_not_its_command_line() {
+    let mut def = spin(50);
+    def["execMode"] = json!("async");
+    let (_dir, root) = repo(None, &[def]);
+    let secret = "Pipe-Only-S3cret";
+    let set = format!("token={secret}");
+    let r = ok_json(&["run", s(&root), "Spin", "--set", &set, "--json"]);
+    let pid = r["pid"].as_u64().unwrap() as u32;
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+    // Stop it before asserting, so a failure leaves no process behind.
+    let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+    let cmdline = String::from_utf8_lossy(&cmdline);
+    assert!(cmdline.contains("run-detached"), "{cmdline}");
+    assert!(!cmdline.contains(secret), "{cmdline}");
+    assert!(!String::from_utf8_lossy(&environ).contains(secret));
+    // Killed, it is an interrupted case like any other.
+    let id = r["instance"].as_str().unwrap().to_string();
+    wait_for(30, "the killed background run to show interrupted", || {
+        let t = tasks(&root, &[]);
+        (t.iter().find(|t| t["instance"] == id.as_str())?["status"] == "interrupted").then_some(())
+    });
+}
+
+#[test]
 fn an_async_case_that_fails_at_once_is_listed_failed() {
     let mut def = count(3, "async");
     def["process"]["activities"][1]["actions"][0]["expression"] = json!("(set name=");
