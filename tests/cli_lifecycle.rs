@@ -6,14 +6,14 @@ mod cli_common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use bpe::engine::store;
 use bpe::model::{InstanceStatus, TaskInstance};
 use bpe::repo::Repository;
 use bpe::repo::lock::{self, LockTarget};
-use cli_common::{bpe, copy_dir, ok_json, s};
+use cli_common::{ONBOARD_ADA, bpe, ok_json, s, sample_copy};
 use serde_json::{Value as J, json};
 
 /// A repository with `lockStaleAfter` seconds and the given definitions.
@@ -365,12 +365,7 @@ fn listing(root: &Path) -> BTreeMap<String, (bool, Vec<u8>, Option<SystemTime>)>
 
 #[test]
 fn a_dry_run_writes_nothing_but_takes_the_run_lock() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("repo");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-repository"),
-        &root,
-    );
+    let (_dir, root) = sample_copy();
     let before = listing(&root);
     // Sends mail, audits, changes a user, writes an instance: all recorded, none applied.
     let r = ok_json(&[
@@ -387,23 +382,14 @@ fn a_dry_run_writes_nothing_but_takes_the_run_lock() {
     assert_eq!(r["status"], "completed", "{r:#}");
     assert!(!r["effects"].as_array().unwrap().is_empty(), "{r:#}");
     // Creates a work item and a notification when it runs for real.
-    let r = ok_json(&[
-        "run",
-        s(&root),
-        "Onboard Employee",
-        "--set",
-        "firstName=Ada",
-        "--set",
-        "lastName=Lovelace",
-        "--set",
-        "department=Engineering",
-        "--set",
-        "title=Engineer",
-        "--set",
-        "manager=jsmith",
-        "--dry-run",
-        "--json",
-    ]);
+    let r = ok_json(
+        &[
+            ["run", s(&root), "Onboard Employee"].as_slice(),
+            &ONBOARD_ADA,
+            &["--dry-run", "--json"],
+        ]
+        .concat(),
+    );
     assert_eq!(r["status"], "suspended", "{r:#}");
     let after = listing(&root);
     let changed: Vec<&String> = before

@@ -3,13 +3,13 @@
 mod cli_common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bpe::model::{InstanceStatus, TaskInstance};
 use bpe::repo::Repository;
 use bpe::repo::lock::{self, LockMode, LockTarget};
-use cli_common::{bpe, copy_dir, ok_json, s};
+use cli_common::{ONBOARD_ADA, bpe, ok_json, s, sample_copy};
 use serde_json::{Value as J, json};
 
 fn write_def(root: &Path, file: &str, def: J) {
@@ -300,28 +300,15 @@ fn text_output_terminate_and_forward() {
 
 #[test]
 fn acceptance_onboard_employee_on_the_sample_repository() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("repo");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-repository"),
-        &root,
+    let (_dir, root) = sample_copy();
+    let r = ok_json(
+        &[
+            ["run", s(&root), "Onboard Employee"].as_slice(),
+            &ONBOARD_ADA,
+            &["--json"],
+        ]
+        .concat(),
     );
-    let r = ok_json(&[
-        "run",
-        s(&root),
-        "Onboard Employee",
-        "--set",
-        "firstName=Ada",
-        "--set",
-        "lastName=Lovelace",
-        "--set",
-        "department=Engineering",
-        "--set",
-        "title=Engineer",
-        "--set",
-        "manager=jsmith",
-        "--json",
-    ]);
     assert_eq!(r["status"], "suspended", "{r:#}");
     let items = r["workItems"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{r:#}");
@@ -412,12 +399,7 @@ fn command_actions_follow_the_policy_and_inputs_come_from_a_file() {
 /// audit log, outbox, cache) holds the clear-text password.
 #[test]
 fn change_password_leaves_no_clear_text_on_disk() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("repo");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-repository"),
-        &root,
-    );
+    let (_dir, root) = sample_copy();
     let secret = "Tr0ub4dor&3-Horse";
     let r = root.to_str().unwrap();
     let set = format!("password={secret}");

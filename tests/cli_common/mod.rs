@@ -46,3 +46,28 @@ pub fn copy_dir(from: &Path, to: &Path) {
 pub fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
+
+/// `--set` arguments that onboard Ada Lovelace with the sample Onboard Employee workflow.
+pub const ONBOARD_ADA: [&str; 10] = [
+    "--set",
+    "firstName=Ada",
+    "--set",
+    "lastName=Lovelace",
+    "--set",
+    "department=Engineering",
+    "--set",
+    "title=Engineer",
+    "--set",
+    "manager=jsmith",
+];
+
+/// A fresh copy of the sample repository: the temp dir (keep it alive) and the root.
+pub fn sample_copy() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-repository"),
+        &root,
+    );
+    (dir, root)
+}
