@@ -99,6 +99,14 @@ fn tasks(root: &Path, extra: &[&str]) -> Vec<J> {
     ok_json(&args).as_array().unwrap().clone()
 }
 
+/// Wait (at most a minute) until `bpe tasks` shows instance `id` with `status`.
+fn wait_for_status(root: &Path, id: &str, status: &str) {
+    wait_for(60, &format!("{id} to be {status}"), || {
+        let t = tasks(root, &[]);
+        (t.iter().find(|t| t["instance"] == id)?["status"] == status).then_some(())
+    });
+}
+
 #[test]
 fn a_run_longer_than_lock_stale_after_keeps_its_locks_live_and_unbreakable() {
     let (_dir, root) = repo(Some(2), &[spin(50)]);
@@ -280,10 +288,7 @@ fn an_async_run_gets_its_inputs_on_a_pipe_not_its_command_line() {
     assert!(!String::from_utf8_lossy(&environ).contains(secret));
     // Killed, it is an interrupted case like any other.
     let id = r["instance"].as_str().unwrap().to_string();
-    wait_for(30, "the killed background run to show interrupted", || {
-        let t = tasks(&root, &[]);
-        (t.iter().find(|t| t["instance"] == id.as_str())?["status"] == "interrupted").then_some(())
-    });
+    wait_for_status(&root, &id, "interrupted");
 }
 
 #[test]
@@ -295,10 +300,7 @@ fn an_async_case_that_fails_at_once_is_listed_failed() {
     // back, and the background process records the failure in the instance.
     let r = ok_json(&["run", s(&root), "Count", "--json"]);
     let id = r["instance"].as_str().unwrap().to_string();
-    wait_for(60, "the failed case", || {
-        let t = tasks(&root, &[]);
-        (t.iter().find(|t| t["instance"] == id.as_str())?["status"] == "failed").then_some(())
-    });
+    wait_for_status(&root, &id, "failed");
 }
 
 #[test]
