@@ -2,38 +2,19 @@
 //! fresh while a run outlives `lockStaleAfter`, the TaskInstance written at start,
 //! interrupted cases, `execMode: async`, dry runs that write nothing.
 
+mod cli_common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use bpe::engine::store;
 use bpe::model::{InstanceStatus, TaskInstance};
 use bpe::repo::Repository;
 use bpe::repo::lock::{self, LockTarget};
+use cli_common::{ONBOARD_ADA, bpe, ok_json, s, sample_copy};
 use serde_json::{Value as J, json};
-
-fn bpe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bpe"))
-        .args(args)
-        .output()
-        .expect("run bpe")
-}
-
-fn ok_json(args: &[&str]) -> J {
-    let out = bpe(args);
-    assert!(
-        out.status.success(),
-        "bpe {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 /// A repository with `lockStaleAfter` seconds and the given definitions.
 fn repo(stale_after: Option<u64>, defs: &[J]) -> (tempfile::TempDir, PathBuf) {
@@ -116,6 +97,14 @@ fn tasks(root: &Path, extra: &[&str]) -> Vec<J> {
     let mut args = vec!["tasks", s(root), "--json"];
     args.extend_from_slice(extra);
     ok_json(&args).as_array().unwrap().clone()
+}
+
+/// Wait (at most a minute) until `bpe tasks` shows instance `id` with `status`.
+fn wait_for_status(root: &Path, id: &str, status: &str) {
+    wait_for(60, &format!("{id} to be {status}"), || {
+        let t = tasks(root, &[]);
+        (t.iter().find(|t| t["instance"] == id)?["status"] == status).then_some(())
+    });
 }
 
 #[test]
@@ -260,7 +249,7 @@ fn an_async_definition_returns_at_once_and_runs_on_in_the_background() {
         assert_ne!(row["status"], "failed", "{row:#}");
         (row["status"] == "completed").then_some(row)
     });
-    assert_eq!(done["steps"].as_i64().unwrap() > 0, true);
+    assert!(done["steps"].as_i64().unwrap() > 0, "{done:#}");
     let inst = Repository::open(&root)
         .unwrap()
         .instance(&id)
@@ -268,14 +257,38 @@ fn an_async_definition_returns_at_once_and_runs_on_in_the_background() {
         .value
         .clone();
     assert_eq!(inst.variables["i"], bpe::expr::Value::Int(20_000));
-    // Its locks are released once it is done.
+    // Its locks are released once it is done, and it says how it ended in the log.
     wait_for(30, "the locks to be released", || {
         lock::list(&root).unwrap().is_empty().then_some(())
     });
+    let log = std::fs::read_to_string(root.join(".bpe/async.log")).unwrap();
+    assert!(log.contains(&format!("{id} completed")), "{log}");
     // --foreground runs it here, to its end.
     let r = ok_json(&["run", s(&root), "Count", "--foreground", "--json"]);
     assert_eq!(r["status"], "completed", "{r:#}");
     assert!(r.get("async").is_none(), "{r:#}");
+}
+
+#[test]
+fn an_async_run_gets_its_inputs_on_a_pipe_not_its_command_line() {
+    let mut def = spin(50);
+    def["execMode"] = json!("async");
+    let (_dir, root) = repo(None, &[def]);
+    let secret = "Pipe-Only-S3cret";
+    let set = format!("token={secret}");
+    let r = ok_json(&["run", s(&root), "Spin", "--set", &set, "--json"]);
+    let pid = r["pid"].as_u64().unwrap() as u32;
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+    // Stop it before asserting, so a failure leaves no process behind.
+    let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+    let cmdline = String::from_utf8_lossy(&cmdline);
+    assert!(cmdline.contains("run-detached"), "{cmdline}");
+    assert!(!cmdline.contains(secret), "{cmdline}");
+    assert!(!String::from_utf8_lossy(&environ).contains(secret));
+    // Killed, it is an interrupted case like any other.
+    let id = r["instance"].as_str().unwrap().to_string();
+    wait_for_status(&root, &id, "interrupted");
 }
 
 #[test]
@@ -287,10 +300,38 @@ fn an_async_case_that_fails_at_once_is_listed_failed() {
     // back, and the background process records the failure in the instance.
     let r = ok_json(&["run", s(&root), "Count", "--json"]);
     let id = r["instance"].as_str().unwrap().to_string();
-    wait_for(60, "the failed case", || {
-        let t = tasks(&root, &[]);
-        (t.iter().find(|t| t["instance"] == id.as_str())?["status"] == "failed").then_some(())
+    wait_for_status(&root, &id, "failed");
+}
+
+#[test]
+fn a_dry_run_shows_its_run_lock_while_it_runs() {
+    let (_dir, root) = repo(None, &[spin(50)]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bpe"))
+        .args(["run", s(&root), "Spin", "--dry-run"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let holder = wait_for(30, "the dry run's run lock", || {
+        let locks = ok_json(&["locks", s(&root), "--json"]);
+        locks
+            .as_array()?
+            .iter()
+            .find(|l| l["name"] == "run-td-spin")
+            .cloned()
     });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        holder["holders"][0]["holder"]["purpose"], "bpe run",
+        "{holder:#}"
+    );
+    assert_eq!(
+        holder["holders"][0]["holder"]["mode"], "shared",
+        "{holder:#}"
+    );
+    // No instance lock, no instance.
+    assert!(first_instance(&root).is_none());
 }
 
 /// Every path under `root` (except `.bpe/locks/`, and `.bpe` itself, which is created
@@ -326,12 +367,7 @@ fn listing(root: &Path) -> BTreeMap<String, (bool, Vec<u8>, Option<SystemTime>)>
 
 #[test]
 fn a_dry_run_writes_nothing_but_takes_the_run_lock() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("repo");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-repository"),
-        &root,
-    );
+    let (_dir, root) = sample_copy();
     let before = listing(&root);
     // Sends mail, audits, changes a user, writes an instance: all recorded, none applied.
     let r = ok_json(&[
@@ -348,23 +384,14 @@ fn a_dry_run_writes_nothing_but_takes_the_run_lock() {
     assert_eq!(r["status"], "completed", "{r:#}");
     assert!(!r["effects"].as_array().unwrap().is_empty(), "{r:#}");
     // Creates a work item and a notification when it runs for real.
-    let r = ok_json(&[
-        "run",
-        s(&root),
-        "Onboard Employee",
-        "--set",
-        "firstName=Ada",
-        "--set",
-        "lastName=Lovelace",
-        "--set",
-        "department=Engineering",
-        "--set",
-        "title=Engineer",
-        "--set",
-        "manager=jsmith",
-        "--dry-run",
-        "--json",
-    ]);
+    let r = ok_json(
+        &[
+            ["run", s(&root), "Onboard Employee"].as_slice(),
+            &ONBOARD_ADA,
+            &["--dry-run", "--json"],
+        ]
+        .concat(),
+    );
     assert_eq!(r["status"], "suspended", "{r:#}");
     let after = listing(&root);
     let changed: Vec<&String> = before
@@ -389,19 +416,6 @@ fn a_dry_run_writes_nothing_but_takes_the_run_lock() {
         !files.iter().any(|f| f.ends_with(".holder.json")),
         "{files:?}"
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// A transient variable never reaches the disk, nor do copies of its value; the

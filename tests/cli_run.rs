@@ -1,44 +1,16 @@
 //! `bpe run / complete / tasks / workitems / forward / terminate` through the real binary.
 
+mod cli_common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bpe::model::{InstanceStatus, TaskInstance};
 use bpe::repo::Repository;
 use bpe::repo::lock::{self, LockMode, LockTarget};
+use cli_common::{ONBOARD_ADA, bpe, ok_json, s, sample_copy};
 use serde_json::{Value as J, json};
-
-fn bpe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bpe"))
-        .args(args)
-        .output()
-        .expect("run bpe")
-}
-
-fn ok_json(args: &[&str]) -> J {
-    let out = bpe(args);
-    assert!(
-        out.status.success(),
-        "bpe {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 fn write_def(root: &Path, file: &str, def: J) {
     std::fs::create_dir_all(root.join("TaskDefinition")).unwrap();
@@ -78,10 +50,6 @@ fn write_approval(root: &Path, version: &str) {
             ]}
         }),
     );
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 #[test]
@@ -332,28 +300,15 @@ fn text_output_terminate_and_forward() {
 
 #[test]
 fn acceptance_onboard_employee_on_the_sample_repository() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("repo");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-repository"),
-        &root,
+    let (_dir, root) = sample_copy();
+    let r = ok_json(
+        &[
+            ["run", s(&root), "Onboard Employee"].as_slice(),
+            &ONBOARD_ADA,
+            &["--json"],
+        ]
+        .concat(),
     );
-    let r = ok_json(&[
-        "run",
-        s(&root),
-        "Onboard Employee",
-        "--set",
-        "firstName=Ada",
-        "--set",
-        "lastName=Lovelace",
-        "--set",
-        "department=Engineering",
-        "--set",
-        "title=Engineer",
-        "--set",
-        "manager=jsmith",
-        "--json",
-    ]);
     assert_eq!(r["status"], "suspended", "{r:#}");
     let items = r["workItems"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{r:#}");
@@ -444,12 +399,7 @@ fn command_actions_follow_the_policy_and_inputs_come_from_a_file() {
 /// audit log, outbox, cache) holds the clear-text password.
 #[test]
 fn change_password_leaves_no_clear_text_on_disk() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("repo");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-repository"),
-        &root,
-    );
+    let (_dir, root) = sample_copy();
     let secret = "Tr0ub4dor&3-Horse";
     let r = root.to_str().unwrap();
     let set = format!("password={secret}");

@@ -626,6 +626,10 @@ fn tasks_resume_continues_a_running_case_whose_runner_is_gone() {
         app.repo.instance(&id).unwrap().value.status,
         InstanceStatus::Running
     );
+    // Its runner is gone: the screen says interrupted, in the list and when opened.
+    assert!(app.tasks.interrupted.contains(&id));
+    let screen = format!("{:?}", draw(&mut app, 120, 40).backend());
+    assert!(screen.contains("interrupted"), "{screen}");
     let at = app.tasks.rows.iter().position(|r| *r == id).unwrap();
     app.tasks.selected = at;
     update(&mut app, Action::Resume);

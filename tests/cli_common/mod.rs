@@ -1,0 +1,73 @@
+//! Shared by the integration tests that drive the real `bpe` binary
+//! (`cli_run`, `cli_lifecycle`): running it, reading its JSON, copying repositories.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value as J;
+
+/// Run `bpe` with `args` to its end.
+pub fn bpe(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bpe"))
+        .args(args)
+        .output()
+        .expect("run bpe")
+}
+
+/// Run `bpe`, assert it succeeded, and parse its stdout as JSON.
+pub fn ok_json(args: &[&str]) -> J {
+    let out = bpe(args);
+    assert!(
+        out.status.success(),
+        "bpe {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// Copy a directory tree (regular files and directories).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A path as a command-line argument.
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// `--set` arguments that onboard Ada Lovelace with the sample Onboard Employee workflow.
+pub const ONBOARD_ADA: [&str; 10] = [
+    "--set",
+    "firstName=Ada",
+    "--set",
+    "lastName=Lovelace",
+    "--set",
+    "department=Engineering",
+    "--set",
+    "title=Engineer",
+    "--set",
+    "manager=jsmith",
+];
+
+/// A fresh copy of the sample repository: the temp dir (keep it alive) and the root.
+pub fn sample_copy() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-repository"),
+        &root,
+    );
+    (dir, root)
+}
