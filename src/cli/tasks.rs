@@ -1,3 +1,4 @@
+use crate::model::escape_name;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -66,19 +67,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             write!(
                 out,
                 "{}  {:<10} {}  started {}",
-                i.id,
+                escape_name(&i.id),
                 i.status.as_str(),
-                i.name,
+                escape_name(&i.name),
                 i.started
             )?;
             if !i.current_activities.is_empty() {
-                write!(out, "  at {}", i.current_activities.join(", "))?;
+                let at = i.current_activities.join(", ");
+                write!(out, "  at {}", escape_name(&at))?;
             }
             if !i.pending_work_items.is_empty() {
                 write!(out, "  ({} work items)", i.pending_work_items.len())?;
             }
             if let Some(r) = &i.reason {
-                write!(out, "  {r}")?;
+                write!(out, "  {}", escape_name(r))?;
             }
             writeln!(out)?;
         }

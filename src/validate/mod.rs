@@ -73,10 +73,11 @@ pub enum Lint {
     BadCall,
     UnknownServiceArgument,
     ShadowedVariable,
+    UnsafeName,
 }
 
 impl Lint {
-    pub const ALL: [Lint; 26] = [
+    pub const ALL: [Lint; 27] = [
         Lint::LoadError,
         Lint::NoStart,
         Lint::MultipleStarts,
@@ -91,6 +92,7 @@ impl Lint {
         Lint::ManualWithoutOwner,
         Lint::NegativeLimit,
         Lint::DeadEnd,
+        Lint::UnsafeName,
         Lint::Unreachable,
         Lint::UnknownFunction,
         Lint::MissingServiceArgument,
@@ -122,6 +124,7 @@ impl Lint {
             Lint::ManualWithoutOwner => "E011",
             Lint::NegativeLimit => "E012",
             Lint::DeadEnd => "E013",
+            Lint::UnsafeName => "E014",
             Lint::Unreachable => "W001",
             Lint::UnknownFunction => "W002",
             Lint::MissingServiceArgument => "W003",
@@ -162,6 +165,7 @@ impl Lint {
             Lint::ManualWithoutOwner => "manual action without owner",
             Lint::NegativeLimit => "negative step count, limit, interval or timeout",
             Lint::DeadEnd => "activity with no way out",
+            Lint::UnsafeName => "control character in a name",
             Lint::Unreachable => "unreachable activity",
             Lint::UnknownFunction => "unknown expression function",
             Lint::MissingServiceArgument => "missing required service argument",
@@ -309,8 +313,21 @@ pub fn validate_definition(
 ) -> Vec<Finding> {
     let index = source_text.map(SourceIndex::build);
     let mut out = Sink::new(index.as_ref(), Path::new(""));
+    // In a repository the loader checks the name of every object (E014 from
+    // its load error); a definition being edited is checked here.
+    definition::check_name(&def.name, "/name", Target::Definition, &mut out);
     definition::check(def, ctx, &mut out);
     out.findings
+}
+
+/// The lint of a load error: E014 for a name with control characters (found
+/// by the loader, for every kind), else E000.
+fn unsafe_or_load_error(e: &crate::repo::LoadError) -> Lint {
+    if e.message.starts_with(crate::repo::UNSAFE_NAME) {
+        Lint::UnsafeName
+    } else {
+        Lint::LoadError
+    }
 }
 
 /// Check every file of a repository: load errors, definitions and rules.
@@ -320,9 +337,10 @@ pub fn validate_repository(repo: &Repository) -> Vec<Finding> {
     let mut findings: Vec<Finding> = repo
         .errors
         .iter()
-        .map(|e| Finding {
-            lint: Lint::LoadError,
-            severity: Lint::LoadError.severity(),
+        .map(|e| (e, unsafe_or_load_error(e)))
+        .map(|(e, lint)| Finding {
+            lint,
+            severity: lint.severity(),
             path: e.path.clone(),
             line: e.line,
             column: e.column,
