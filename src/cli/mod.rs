@@ -72,9 +72,14 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 }
 
 /// The housekeeping half of [`open_repository`], for front-ends that load the
-/// repository themselves (the TUI, `bpe locks`). Nothing happens when `root` is
+/// repository themselves (the TUI, `bpe locks`): stale temporary files of
+/// killed writes are removed, then what is due is applied. Nothing happens when `root` is
 /// not a directory: opening it reports that.
 pub fn housekeeping(root: &Path) {
+    if root.is_dir() {
+        // Leftovers of killed writes (see `repo::remove_stale_temp_files`).
+        crate::repo::remove_stale_temp_files(root);
+    }
     if root.is_dir()
         && let Err(e) = crate::engine::housekeeping(root)
     {
