@@ -270,7 +270,9 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             Entry::Definition(i) => {
                 let d = &app.repo.definitions[i];
                 let badge = b.badges.get(i).cloned().unwrap_or_default();
-                let mut spans = vec![Span::raw(d.value.name.clone())];
+                let mut spans = vec![Span::raw(
+                    crate::model::escape_name(&d.value.name).into_owned(),
+                )];
                 if badge.errors > 0 {
                     spans.push(Span::styled(format!(" ✗{}", badge.errors), t.error()));
                 }
@@ -335,7 +337,10 @@ fn view_details(app: &App, frame: &mut Frame, area: Rect) {
             let d = &app.repo.definitions[i];
             let def = &d.value;
             let badge = app.browser.badges.get(i).cloned().unwrap_or_default();
-            lines.push(Line::styled(def.name.clone(), t.title()));
+            lines.push(Line::styled(
+                crate::model::escape_name(&def.name).into_owned(),
+                t.title(),
+            ));
             lines.push(Line::styled(d.path.display().to_string(), t.dim()));
             if !def.description.is_empty() {
                 lines.push(Line::raw(def.description.clone()));
