@@ -261,3 +261,32 @@ fn fifos_directories_and_links_named_json_are_load_errors() {
     // The other definitions still load.
     assert!(String::from_utf8_lossy(&out.stdout).contains("Probe"));
 }
+
+#[test]
+fn lock_and_cache_commands_never_touch_a_state_directory_outside() {
+    let s = setup(audit());
+    // What a `.bpe` elsewhere holds: a lock with a stale record, a cache entry.
+    let locks = s.outside.join("locks");
+    let cache = s.outside.join("cache");
+    std::fs::create_dir_all(&locks).unwrap();
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(locks.join("run-td-x.lock"), b"").unwrap();
+    std::fs::write(locks.join("run-td-x.1-0.holder.json"), b"{}").unwrap();
+    std::fs::write(cache.join(format!("{}.json", "a".repeat(64))), b"{}").unwrap();
+    symlink(&s.outside, s.root.join(".bpe")).unwrap();
+    let before = files_below(&s.outside);
+    for args in [
+        vec!["locks", s.root.to_str().unwrap()],
+        vec!["locks", s.root.to_str().unwrap(), "--break", "run-td-x"],
+        vec!["cache", s.root.to_str().unwrap(), "--clear", "--force"],
+    ] {
+        let out = bpe(&args);
+        assert!(!out.status.success(), "{args:?}: {}", text(&out));
+        assert!(
+            text(&out).contains(".bpe is a symbolic link to"),
+            "{args:?}: {}",
+            text(&out)
+        );
+    }
+    assert_eq!(files_below(&s.outside), before);
+}

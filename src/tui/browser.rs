@@ -147,7 +147,9 @@ pub fn badges(repo: &Repository) -> Vec<Badges> {
     repo.definitions
         .iter()
         .map(|d| {
-            let text = std::fs::read_to_string(repo.root.join(&d.path)).ok();
+            let text = crate::repo::confine::read(&repo.root, &d.path)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok());
             let findings = lint::check(&d.value, text.as_deref(), &ctx);
             definition_badges(repo, &d.value, &findings, &locks)
         })

@@ -350,14 +350,18 @@ pub fn validate_repository(repo: &Repository) -> Vec<Finding> {
         })
         .collect();
     for d in &repo.definitions {
-        let text = std::fs::read_to_string(repo.root.join(&d.path)).ok();
+        let text = crate::repo::confine::read(&repo.root, &d.path)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok());
         let index = text.as_deref().map(SourceIndex::build);
         let mut out = Sink::new(index.as_ref(), &d.path);
         definition::check(&d.value, &ctx, &mut out);
         findings.extend(out.findings);
     }
     for r in &repo.rules {
-        let text = std::fs::read_to_string(repo.root.join(&r.path)).ok();
+        let text = crate::repo::confine::read(&repo.root, &r.path)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok());
         let index = text.as_deref().map(SourceIndex::build);
         let mut out = Sink::new(index.as_ref(), &r.path);
         definition::check_rule(&r.value, &ctx, &mut out);
