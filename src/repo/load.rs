@@ -361,6 +361,7 @@ fn report_duplicates<T: RepoObject>(
 }
 
 /// Positioned at the key in the file (re-read: duplicates are rare).
+/// The message is bounded ([`bound_message`]): names can be huge.
 fn duplicate_error(root: &Path, rel: &Path, key: &str, message: &str) -> LoadError {
     let (line, column) = super::confine::read(root, rel)
         .map(|bytes| find_key(&bytes, key))
@@ -369,7 +370,7 @@ fn duplicate_error(root: &Path, rel: &Path, key: &str, message: &str) -> LoadErr
         path: rel.to_path_buf(),
         line,
         column,
-        message: message.to_string(),
+        message: bound_message(message),
     }
 }
 
@@ -652,6 +653,20 @@ mod tests {
             "plain \"short\" text"
         );
         assert_eq!(bound_message("unclosed \"quote"), "unclosed \"quote");
+    }
+
+    #[test]
+    fn duplicate_messages_are_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let defs = dir.path().join("TaskDefinition");
+        std::fs::create_dir(&defs).unwrap();
+        let name = "n".repeat(100_000);
+        std::fs::write(defs.join("a.json"), definition_json("td-1", &name)).unwrap();
+        std::fs::write(defs.join("b.json"), definition_json("td-2", &name)).unwrap();
+        let repo = Repository::open(dir.path()).unwrap();
+        assert_eq!(repo.errors.len(), 1);
+        let m = &repo.errors[0].message;
+        assert!(m.len() < 400 && m.contains("(100000 bytes)"), "{m}");
     }
 
     #[test]
