@@ -3,18 +3,15 @@
 //! quietly, load errors are named, and `export --out` stays out of the
 //! repository's data (docs/security.md).
 
+mod boundary_common;
+
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use serde_json::json;
+use boundary_common::{bpe, text};
 
-fn bpe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bpe"))
-        .args(args)
-        .output()
-        .expect("run bpe")
-}
+use serde_json::json;
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -22,14 +19,6 @@ fn s(p: &Path) -> &str {
 
 fn sample() -> &'static str {
     concat!(env!("CARGO_MANIFEST_DIR"), "/sample-repository")
-}
-
-fn all(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 fn write_def(root: &Path, file: &str, def: serde_json::Value) {
@@ -75,11 +64,11 @@ fn names_with_control_characters_are_escaped_everywhere() {
     let out = bpe(&["list", s(root)]);
     assert!(out.status.success());
     assert_no_controls(&out);
-    let text = all(&out);
-    assert!(text.contains("Evil\\u{1b}[2J\\u{7}"), "{text}");
+    let listed = text(&out);
+    assert!(listed.contains("Evil\\u{1b}[2J\\u{7}"), "{listed}");
     assert!(
-        text.contains("unsafe name: name \"Evil\\u{1b}[2J\\u{7}\" contains ESC (U+001B)"),
-        "{text}"
+        listed.contains("unsafe name: name \"Evil\\u{1b}[2J\\u{7}\" contains ESC (U+001B)"),
+        "{listed}"
     );
     // validate: E014 at the name.
     let out = bpe(&["validate", s(root)]);
@@ -88,20 +77,24 @@ fn names_with_control_characters_are_escaped_everywhere() {
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("TaskDefinition/evil.json:4:3: error E014"),
         "{}",
-        all(&out)
+        text(&out)
     );
     // run, tasks: escaped.
     let out = bpe(&["run", s(root), evil]);
-    assert!(out.status.success(), "{}", all(&out));
+    assert!(out.status.success(), "{}", text(&out));
     assert_no_controls(&out);
     assert!(
-        all(&out).starts_with("Evil\\u{1b}[2J\\u{7} ti-"),
+        text(&out).starts_with("Evil\\u{1b}[2J\\u{7} ti-"),
         "{}",
-        all(&out)
+        text(&out)
     );
     let out = bpe(&["tasks", s(root)]);
     assert_no_controls(&out);
-    assert!(all(&out).contains("Evil\\u{1b}[2J\\u{7}"), "{}", all(&out));
+    assert!(
+        text(&out).contains("Evil\\u{1b}[2J\\u{7}"),
+        "{}",
+        text(&out)
+    );
     // An unknown name in an error message is escaped too.
     let out = bpe(&["run", s(root), "No\u{1b}]0;title\u{7}"]);
     assert_eq!(out.status.code(), Some(2));
@@ -119,7 +112,7 @@ fn import_refuses_names_with_control_characters() {
     let file = dir.path().join("bad.xml");
     std::fs::write(&file, xml).unwrap();
     let out = bpe(&["import", s(&root), s(&file)]);
-    assert_eq!(out.status.code(), Some(1), "{}", all(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert_no_controls(&out);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -190,7 +183,7 @@ fn export_out_never_writes_into_repository_data_nor_creates_directories() {
         root.join(".bpe/x.xml"),
     ] {
         let out = bpe(&["export", s(&root), "A", "--out", s(&target)]);
-        assert_eq!(out.status.code(), Some(2), "{target:?}: {}", all(&out));
+        assert_eq!(out.status.code(), Some(2), "{target:?}: {}", text(&out));
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
             err.contains("inside the repository's data") || err.contains("does not exist"),
@@ -210,7 +203,7 @@ fn export_out_never_writes_into_repository_data_nor_creates_directories() {
             String::from_utf8_lossy(&out.stderr)
                 .contains("inside the repository's data (TaskDefinition)"),
             "{}",
-            all(&out)
+            text(&out)
         );
         assert_eq!(std::fs::read(&def_file).unwrap(), before);
     }
@@ -221,13 +214,13 @@ fn export_out_never_writes_into_repository_data_nor_creates_directories() {
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("does not exist"),
         "{}",
-        all(&out)
+        text(&out)
     );
     assert!(!dir.path().join("no").exists());
     // Beside the repository, or in a non-data directory of it: fine.
     for ok in [dir.path().join("a.xml"), root.join("a.xml")] {
         let out = bpe(&["export", s(&root), "A", "--out", s(&ok)]);
-        assert!(out.status.success(), "{}", all(&out));
+        assert!(out.status.success(), "{}", text(&out));
         assert!(
             std::fs::read_to_string(&ok)
                 .unwrap()
@@ -279,6 +272,6 @@ fn a_byte_order_mark_loads() {
     std::fs::create_dir(root.join("TaskDefinition")).unwrap();
     std::fs::write(root.join("TaskDefinition/bom.json"), bytes).unwrap();
     let out = bpe(&["list", s(root)]);
-    assert!(out.stderr.is_empty(), "{}", all(&out));
+    assert!(out.stderr.is_empty(), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("Bom"));
 }

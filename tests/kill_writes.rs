@@ -5,35 +5,13 @@
 //! iterations with delays under 60 ms, a fixed seed.
 #![cfg(unix)]
 
-use std::path::{Path, PathBuf};
+mod boundary_common;
+
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use boundary_common::{bpe, copy_sample, dead_pid, files_below};
 use bpe::repo::{Repository, is_temp_file};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
-fn files_below(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files_below(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
-}
 
 /// A small linear congruential generator: reproducible delays without a crate.
 struct Lcg(u64);
@@ -51,10 +29,7 @@ impl Lcg {
 fn killed_writes_leave_loadable_files_and_no_temporary_files_after_the_next_open() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("repo");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-repository"),
-        &root,
-    );
+    copy_sample(&root);
     let r = root.to_str().unwrap().to_string();
     let xml = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -112,21 +87,15 @@ fn killed_writes_leave_loadable_files_and_no_temporary_files_after_the_next_open
     assert!(killed > 0, "no process was killed mid-way");
 
     // A leftover is certain to exist once: as a killed writer would leave it.
-    let mut gone = Command::new("true").spawn().unwrap();
-    let dead_pid = gone.id();
-    gone.wait().unwrap();
+    let dead_pid = dead_pid();
     std::fs::create_dir_all(root.join("TaskInstance")).unwrap();
     let planted = root.join(format!("TaskInstance/.ti-x.json.{dead_pid}-0.tmp"));
     std::fs::write(&planted, b"{ torn").unwrap();
 
     // The next open (any command) removes the leftovers...
-    let out = Command::new(env!("CARGO_BIN_EXE_bpe"))
-        .args(["list", &r])
-        .output()
-        .unwrap();
+    let out = bpe(&["list", &r]);
     assert!(out.status.success());
-    let mut files = Vec::new();
-    files_below(&root, &mut files);
+    let files = files_below(&root);
     let temps: Vec<_> = files.iter().filter(|p| is_temp_file(p)).collect();
     assert!(
         temps.is_empty(),
