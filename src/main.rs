@@ -78,8 +78,11 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader of our output went away (`bpe tasks | head`): stop quietly,
+        // with the status of a process ended by SIGPIPE, like other Unix tools.
+        Err(err) if cli::is_broken_pipe(&err) => ExitCode::from(141),
         Err(err) => {
-            eprintln!("bpe: {err:#}");
+            eprintln!("bpe: {}", bpe::model::escape_name(&format!("{err:#}")));
             ExitCode::from(2)
         }
     }

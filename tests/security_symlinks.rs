@@ -5,39 +5,15 @@
 //! error naming the link and that nothing was written outside.
 #![cfg(unix)]
 
+mod boundary_common;
+
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+use boundary_common::{bpe, copy_sample, files_below, text};
 
 use serde_json::{Value as J, json};
-
-fn bpe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bpe"))
-        .args(args)
-        .output()
-        .expect("run bpe")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 /// A copy of the sample repository plus a definition "Probe" whose one
 /// activity runs `action`, and an empty directory outside the repository.
@@ -50,10 +26,7 @@ struct Setup {
 fn setup(action: J) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("repo");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-repository"),
-        &root,
-    );
+    copy_sample(&root);
     let outside = dir.path().join("outside");
     std::fs::create_dir(&outside).unwrap();
     let def = json!({
@@ -94,23 +67,6 @@ fn run(root: &Path) -> Output {
         "accountId=jsmith",
         "--json",
     ])
-}
-
-/// Every file below `dir`, recursively.
-fn files_below(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for e in entries {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(files_below(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]
@@ -260,4 +216,33 @@ fn fifos_directories_and_links_named_json_are_load_errors() {
     }
     // The other definitions still load.
     assert!(String::from_utf8_lossy(&out.stdout).contains("Probe"));
+}
+
+#[test]
+fn lock_and_cache_commands_never_touch_a_state_directory_outside() {
+    let s = setup(audit());
+    // What a `.bpe` elsewhere holds: a lock with a stale record, a cache entry.
+    let locks = s.outside.join("locks");
+    let cache = s.outside.join("cache");
+    std::fs::create_dir_all(&locks).unwrap();
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(locks.join("run-td-x.lock"), b"").unwrap();
+    std::fs::write(locks.join("run-td-x.1-0.holder.json"), b"{}").unwrap();
+    std::fs::write(cache.join(format!("{}.json", "a".repeat(64))), b"{}").unwrap();
+    symlink(&s.outside, s.root.join(".bpe")).unwrap();
+    let before = files_below(&s.outside);
+    for args in [
+        vec!["locks", s.root.to_str().unwrap()],
+        vec!["locks", s.root.to_str().unwrap(), "--break", "run-td-x"],
+        vec!["cache", s.root.to_str().unwrap(), "--clear", "--force"],
+    ] {
+        let out = bpe(&args);
+        assert!(!out.status.success(), "{args:?}: {}", text(&out));
+        assert!(
+            text(&out).contains(".bpe is a symbolic link to"),
+            "{args:?}: {}",
+            text(&out)
+        );
+    }
+    assert_eq!(files_below(&s.outside), before);
 }

@@ -62,3 +62,48 @@ fn moving_the_selection_writes_under_2kb() {
     assert!(worst > 0, "a move redraws something");
     assert!(worst < 2048, "a one-activity move wrote {worst} bytes");
 }
+
+/// Names reach the terminal escaped (docs/security.md, "Names on the
+/// terminal"): a definition named with ESC and BEL shows as `\u{1b}`/`\u{7}`
+/// text in the browser and the editor title, and no BEL byte is emitted.
+#[test]
+fn names_with_control_characters_are_drawn_escaped() {
+    let dir = copy_repo(&sample_repository());
+    let evil = "Evil\u{1b}[2J\u{7}";
+    let file = dir.path().join("TaskDefinition/approval.json");
+    let mut def: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    def["name"] = serde_json::json!(evil);
+    std::fs::write(&file, serde_json::to_vec_pretty(&def).unwrap()).unwrap();
+    let mut app = app(dir.path());
+    let bytes = Rc::new(std::cell::RefCell::new(Vec::new()));
+    struct Capture(Rc<std::cell::RefCell<Vec<u8>>>);
+    impl Write for Capture {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut term = Terminal::with_options(
+        CrosstermBackend::new(Capture(bytes.clone())),
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, 120, 40)),
+        },
+    )
+    .unwrap();
+    term.draw(|f| bpe::tui::view::view(&app, f)).unwrap();
+    open(&mut app, evil);
+    term.draw(|f| bpe::tui::view::view(&app, f)).unwrap();
+    let out = bytes.borrow();
+    let text = String::from_utf8_lossy(&out);
+    assert!(!out.contains(&0x07), "a BEL reached the terminal");
+    assert!(
+        !text.contains("Evil\u{1b}"),
+        "the raw name reached the terminal"
+    );
+    let visible: String = text.chars().filter(|c| !c.is_control()).collect();
+    assert!(visible.contains("Evil\\u{1b}"), "escaped name not drawn");
+}

@@ -85,8 +85,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     };
     match &args.out {
-        Some(path) => save_atomic(path, xml.as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?,
+        Some(path) => {
+            check_out_path(&args.repo, path)?;
+            save_atomic(path, xml.as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?
+        }
         None => {
             let mut out = std::io::stdout().lock();
             out.write_all(xml.as_bytes())?;
@@ -94,4 +97,31 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--out` must name a file in an existing directory (none is created), and
+/// never one of the repository's data files or directories: XML written there
+/// would replace a repository object or be read as a broken one.
+fn check_out_path(repo: &std::path::Path, path: &std::path::Path) -> anyhow::Result<()> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    if !parent.is_dir() {
+        anyhow::bail!(
+            "cannot write {}: directory {} does not exist",
+            path.display(),
+            parent.display()
+        );
+    }
+    if path.is_dir() {
+        anyhow::bail!("cannot write {}: it is a directory", path.display());
+    }
+    if let Some(place) = crate::repo::confine::data_location(repo, path) {
+        anyhow::bail!(
+            "cannot write {}: it is inside the repository's data ({place}); export to a file outside it",
+            path.display()
+        );
+    }
+    Ok(())
 }

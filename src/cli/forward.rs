@@ -1,3 +1,5 @@
+use crate::model::escape_name;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -30,9 +32,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     )
     .with_context(|| format!("cannot forward work item {}", args.work_item))?;
     let from = item.forwarded.last().map(|f| f.from.as_str()).unwrap_or("");
-    println!(
-        "work item {} forwarded from {from} to {}",
-        item.id, item.owner
-    );
+    writeln!(
+        std::io::stdout(),
+        "work item {} forwarded from {} to {}",
+        escape_name(&item.id),
+        escape_name(from),
+        escape_name(&item.owner)
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -7,9 +7,11 @@
 //! version through the definition cache). The writing itself is
 //! [`crate::waveset::write_objects`], shared with the TUI's import dialog.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::model::escape_name;
 use crate::waveset::{self, ImportObject};
 
 #[derive(clap::Args, Debug)]
@@ -34,7 +36,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         match imported {
             Ok(imported) => {
                 for w in &imported.warnings {
-                    eprintln!("{}:{w}", file.display());
+                    eprintln!("{}:{}", file.display(), escape_name(&w.to_string()));
                 }
                 objects.extend(
                     ImportObject::all(imported)
@@ -43,7 +45,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 );
             }
             Err(e) if e.line == 0 => {
-                eprintln!("{}: error: {}", file.display(), e.message);
+                eprintln!("{}: error: {}", file.display(), escape_name(&e.message));
                 failed = true;
             }
             Err(e) => {
@@ -59,6 +61,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
 
+    // Names reach terminals: no control characters (rule E014).
+    for (file, object) in &objects {
+        for problem in waveset::unsafe_names(std::slice::from_ref(object)) {
+            eprintln!("{}: error: {problem}", file.display());
+            failed = true;
+        }
+    }
     // Names must be unique per kind: within the import, and against the repository
     // unless --replace.
     let only: Vec<ImportObject> = objects.iter().map(|(_, o)| o.clone()).collect();
@@ -70,8 +79,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .map(|(f, _)| f.display().to_string())
             .unwrap_or_default();
         eprintln!(
-            "{file}: error: {} \"{name}\" is imported twice",
-            kind.dir_name()
+            "{file}: error: {} \"{}\" is imported twice",
+            kind.dir_name(),
+            escape_name(&name)
         );
         failed = true;
     }
@@ -81,7 +91,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 "{}: error: {} \"{}\" already exists in the repository (use --replace to overwrite it)",
                 file.display(),
                 object.kind().dir_name(),
-                object.name()
+                escape_name(object.name())
             );
             failed = true;
         }
@@ -99,16 +109,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 "{}: note: id \"{old}\" of {} \"{}\" is already used in the repository; the import gets id \"{new}\"",
                 file.display(),
                 w.kind.dir_name(),
-                w.name
+                escape_name(&w.name)
             );
         }
-        println!(
+        writeln!(
+            std::io::stdout(),
             "{} {} \"{}\" -> {}",
             if w.replaced { "replaced" } else { "imported" },
             w.kind.dir_name(),
-            w.name,
-            w.path.display()
-        );
+            escape_name(&w.name),
+            escape_name(&w.path.display().to_string())
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,3 +1,4 @@
+use crate::model::escape_name;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -48,10 +49,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|d| {
                 [
-                    d.value.name.clone(),
-                    d.value.id.clone(),
+                    escape_name(&d.value.name).into_owned(),
+                    escape_name(&d.value.id).into_owned(),
                     d.value.process.activities.len().to_string(),
-                    d.path.display().to_string(),
+                    escape_name(&d.path.display().to_string()).into_owned(),
                 ]
             })
             .collect();
@@ -138,10 +139,10 @@ pub fn print_load_errors(root: &Path, errors: &[LoadError]) {
         let _ = writeln!(
             err,
             "{}:{}:{}: error: {}",
-            root.join(&e.path).display(),
+            escape_name(&root.join(&e.path).display().to_string()),
             e.line,
             e.column,
-            e.message
+            escape_name(&e.message)
         );
     }
 }

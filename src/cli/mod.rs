@@ -41,22 +41,47 @@ pub fn find_definition<'r>(
     name: &str,
 ) -> anyhow::Result<&'r crate::repo::Loaded<crate::model::TaskDefinition>> {
     repo.definition(name).ok_or_else(|| {
+        if let Some(e) = repo.failed_definition(name) {
+            return anyhow::anyhow!(
+                "TaskDefinition \"{}\" failed to load: {}",
+                crate::model::escape_name(name),
+                crate::model::escape_name(&e.to_string())
+            );
+        }
         let names: Vec<&str> = repo
             .definitions
             .iter()
             .map(|d| d.value.name.as_str())
             .collect();
         anyhow::anyhow!(
-            "no TaskDefinition named {name:?}{}",
+            "no TaskDefinition named \"{}\"{}",
+            crate::model::escape_name(name),
             crate::repo::did_you_mean(name, &names)
         )
     })
 }
 
+/// True when `err` (or any error it wraps) is a write to a closed pipe: the
+/// reader of standard output went away. `main` exits quietly then.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    let pipe = Some(std::io::ErrorKind::BrokenPipe);
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>().map(|io| io.kind()) == pipe
+            || e.downcast_ref::<serde_json::Error>()
+                .and_then(|j| j.io_error_kind())
+                == pipe
+    })
+}
+
 /// The housekeeping half of [`open_repository`], for front-ends that load the
-/// repository themselves (the TUI, `bpe locks`). Nothing happens when `root` is
+/// repository themselves (the TUI, `bpe locks`): stale temporary files of
+/// killed writes are removed, then what is due is applied. Nothing happens when `root` is
 /// not a directory: opening it reports that.
 pub fn housekeeping(root: &Path) {
+    if root.is_dir() {
+        // Leftovers of killed writes (see `repo::remove_stale_temp_files`).
+        crate::repo::remove_stale_temp_files(root);
+    }
     if root.is_dir()
         && let Err(e) = crate::engine::housekeeping(root)
     {

@@ -1,3 +1,4 @@
+use crate::model::escape_name;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -187,20 +188,29 @@ pub fn print_report(
         return Ok(());
     }
     let inst = &report.instance;
-    write!(out, "{} {} {}", inst.name, inst.id, inst.status.as_str())?;
+    write!(
+        out,
+        "{} {} {}",
+        escape_name(&inst.name),
+        escape_name(&inst.id),
+        inst.status.as_str()
+    )?;
     if let Some(r) = &inst.reason {
-        write!(out, ": {r}")?;
+        write!(out, ": {}", escape_name(r))?;
     }
     writeln!(out, " ({} steps)", inst.steps)?;
     if dry_run {
         writeln!(out, "dry run: nothing was written")?;
     }
-    writeln!(out, "path: {}", engine::path_of(&inst.history).join(" -> "))?;
+    let path = engine::path_of(&inst.history).join(" -> ");
+    writeln!(out, "path: {}", escape_name(&path))?;
     for w in &report.work_items {
         write!(
             out,
             "waiting: work item {} for {} at '{}'",
-            w.id, w.owner, w.activity
+            escape_name(&w.id),
+            escape_name(&w.owner),
+            escape_name(&w.activity)
         )?;
         if let Some(t) = &w.timeout_at {
             write!(out, " (times out {t})")?;
@@ -215,24 +225,36 @@ pub fn print_report(
     if !shown.is_empty() {
         writeln!(out, "variables:")?;
         for (k, v) in shown {
-            writeln!(out, "  {k} = {v}")?;
+            writeln!(
+                out,
+                "  {} = {}",
+                escape_name(k),
+                escape_name(&v.to_string())
+            )?;
         }
     }
     for (k, v) in &inst.result.items {
-        writeln!(out, "result {k} = {v}")?;
+        let v = v.to_string();
+        writeln!(out, "result {} = {}", escape_name(k), escape_name(&v))?;
     }
     for m in &inst.result.messages {
-        writeln!(out, "message: {m}")?;
+        writeln!(out, "message: {}", escape_name(&m.to_string()))?;
     }
     for e in &inst.result.errors {
-        writeln!(out, "error: {e}")?;
+        writeln!(out, "error: {}", escape_name(&e.to_string()))?;
     }
     for t in &inst.result.trace {
-        writeln!(out, "trace: {t}")?;
+        writeln!(out, "trace: {}", escape_name(&t.to_string()))?;
     }
     for e in effects {
         let verb = if e.applied { "did" } else { "would" };
-        writeln!(out, "{verb}: {} {}", e.op, e.summary)?;
+        let summary = e.summary.to_string();
+        writeln!(
+            out,
+            "{verb}: {} {}",
+            escape_name(&e.op),
+            escape_name(&summary)
+        )?;
     }
     Ok(())
 }

@@ -1,3 +1,4 @@
+use crate::model::escape_name;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -72,16 +73,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             write!(
                 out,
                 "{}  {:<11} {}  started {}",
-                i.id, shown, i.name, i.started
+                escape_name(&i.id),
+                shown,
+                escape_name(&i.name),
+                i.started
             )?;
             if !i.current_activities.is_empty() {
-                write!(out, "  at {}", i.current_activities.join(", "))?;
+                let at = i.current_activities.join(", ");
+                write!(out, "  at {}", escape_name(&at))?;
             }
             if !i.pending_work_items.is_empty() {
                 write!(out, "  ({} work items)", i.pending_work_items.len())?;
             }
             if let Some(r) = &i.reason {
-                write!(out, "  {r}")?;
+                write!(out, "  {}", escape_name(r))?;
             }
             if shown == store::INTERRUPTED {
                 write!(

@@ -1,3 +1,5 @@
+use crate::model::escape_name;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -18,12 +20,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     open_repository(&args.repo)?;
     let inst = store::terminate(&args.repo, &args.instance, "bpe terminate")
         .with_context(|| format!("cannot terminate {}", args.instance))?;
-    println!(
+    writeln!(
+        std::io::stdout(),
         "{} {} {}: {}",
-        inst.name,
-        inst.id,
+        escape_name(&inst.name),
+        escape_name(&inst.id),
         inst.status.as_str(),
-        inst.reason.unwrap_or_default()
-    );
+        escape_name(&inst.reason.unwrap_or_default())
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -25,7 +25,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         writeln!(stdout)?;
     } else {
         for f in &findings {
-            writeln!(stdout, "{f}")?;
+            writeln!(stdout, "{}", crate::model::escape_name(&f.to_string()))?;
         }
     }
     stdout.flush()?;

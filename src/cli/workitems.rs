@@ -1,3 +1,4 @@
+use crate::model::escape_name;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,14 +44,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             write!(
                 out,
                 "{}  {:<10} {}  {} / {}  instance {}",
-                w.id, w.owner, state, w.definition.name, w.activity, w.instance
+                escape_name(&w.id),
+                escape_name(&w.owner),
+                state,
+                escape_name(&w.definition.name),
+                escape_name(&w.activity),
+                escape_name(&w.instance)
             )?;
             if let Some(t) = &w.timeout_at {
                 write!(out, "  due {t}")?;
             }
             writeln!(out)?;
             if !w.request.is_empty() {
-                writeln!(out, "    {}", w.request)?;
+                writeln!(out, "    {}", escape_name(&w.request))?;
             }
         }
     }

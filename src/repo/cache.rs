@@ -221,6 +221,8 @@ impl CacheEntry {
 /// Every cached version, sorted by name then age, with what pins it.
 pub fn entries(root: &Path, repo: &Repository) -> Result<Vec<CacheEntry>, CacheError> {
     let dir = root.join(CACHE_DIR);
+    super::confine::resolve(root, Path::new(CACHE_DIR))
+        .map_err(|e| CacheError::Io(dir.clone(), e))?;
     let read = match fs::read_dir(&dir) {
         Ok(r) => r,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),

@@ -234,6 +234,38 @@ pub fn remove(root: &Path, path: &Path) -> io::Result<()> {
     }
 }
 
+/// The files and directories of a repository that hold its data: the kind
+/// directories, `.bpe/`, `Outbox/`, `repository.json` and `audit.jsonl`.
+pub fn data_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = crate::model::ObjectKind::ALL
+        .iter()
+        .map(|k| k.dir_name())
+        .collect();
+    names.extend([".bpe", "Outbox", "repository.json", "audit.jsonl"]);
+    names
+}
+
+/// When `path` (resolved through links, and relative to the current
+/// directory when relative) is or lies in one of the repository's data files or
+/// directories ([`data_names`]), that name. Files bpe writes for other programs
+/// (an exported XML file) must never land there: the repository would read them
+/// as its own data.
+pub fn data_location(root: &Path, path: &Path) -> Option<&'static str> {
+    let canon_root = fs::canonicalize(root).ok()?;
+    let name = path.file_name()?;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut resolved = fs::canonicalize(parent).ok()?.join(name);
+    if let Ok(target) = fs::canonicalize(&resolved) {
+        resolved = target;
+    }
+    let rel = resolved.strip_prefix(&canon_root).ok()?;
+    let first = rel.components().next()?.as_os_str().to_str()?;
+    data_names().into_iter().find(|n| *n == first)
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;

@@ -152,6 +152,41 @@ impl Repository {
         self.definitions.iter().find(|d| d.value.name == name)
     }
 
+    /// The load error of a TaskDefinition file that holds (or, by its file
+    /// name, would hold) a definition named `name` but failed to load: a file
+    /// whose `name` field still reads, or `TaskDefinition/<slug(name)>[-N].json`.
+    pub fn failed_definition(&self, name: &str) -> Option<&LoadError> {
+        let dir = Path::new(ObjectKind::TaskDefinition.dir_name());
+        let stem = crate::model::slug(name);
+        let failed = || self.errors.iter().filter(|e| e.path.parent() == Some(dir));
+        let named = |e: &&LoadError| {
+            #[derive(serde::Deserialize)]
+            struct NameProbe {
+                name: Option<String>,
+            }
+            super::confine::read(&self.root, &e.path)
+                .ok()
+                .and_then(|b| {
+                    let b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&b).to_vec();
+                    serde_json::from_slice::<NameProbe>(&b).ok()
+                })
+                .and_then(|p| p.name)
+                .is_some_and(|n| n == name)
+        };
+        let by_file = |e: &&LoadError| {
+            e.path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .is_some_and(|s| {
+                    s == stem
+                        || s.strip_prefix(stem.as_str())
+                            .and_then(|rest| rest.strip_prefix('-'))
+                            .is_some_and(|n| n.parse::<u32>().is_ok())
+                })
+        };
+        failed().find(named).or_else(|| failed().find(by_file))
+    }
+
     /// The TaskDefinition with this id.
     pub fn definition_by_id(&self, id: &str) -> Option<&Loaded<TaskDefinition>> {
         self.definitions.iter().find(|d| d.value.id == id)
@@ -250,7 +285,44 @@ fn load_kind<T: RepoObject + Send>(
         }
     }
     report_duplicates(root, &loaded, errors);
+    report_unsafe_names(root, &loaded, errors);
     loaded
+}
+
+/// How the message of a load error about a name with control characters
+/// starts (validation reports those as E014).
+pub const UNSAFE_NAME: &str = "unsafe name:";
+
+/// One [`LoadError`] per object whose name (a User's accountId) holds a
+/// character names may not contain ([`crate::model::is_unsafe_char`]). The
+/// object stays loaded; every printer escapes it.
+fn report_unsafe_names<T: RepoObject>(
+    root: &Path,
+    loaded: &[Loaded<T>],
+    errors: &mut Vec<LoadError>,
+) {
+    let (key, value): (&str, fn(&T) -> Option<&str>) = if T::KIND == ObjectKind::User {
+        ("accountId", |v| v.object_id())
+    } else {
+        ("name", |v| v.object_name())
+    };
+    for l in loaded {
+        let Some(name) = value(&l.value) else {
+            continue;
+        };
+        if let Some((_, c)) = crate::model::name_problem(name) {
+            errors.push(duplicate_error(
+                root,
+                &l.path,
+                key,
+                &format!(
+                    "{UNSAFE_NAME} {key} {} contains {}; names may not contain control characters",
+                    bound_message(&format!("\"{}\"", crate::model::escape_name(name))),
+                    crate::model::describe_char(c)
+                ),
+            ));
+        }
+    }
 }
 
 /// One [`LoadError`] per later file that repeats an id or a name of an earlier
@@ -302,7 +374,8 @@ fn report_duplicates<T: RepoObject>(
     }
 }
 
-/// Positioned at the key in the later file (re-read: duplicates are rare).
+/// Positioned at the key in the file (re-read: duplicates are rare).
+/// The message is bounded ([`bound_message`]): names can be huge.
 fn duplicate_error(root: &Path, rel: &Path, key: &str, message: &str) -> LoadError {
     let (line, column) = super::confine::read(root, rel)
         .map(|bytes| find_key(&bytes, key))
@@ -311,7 +384,7 @@ fn duplicate_error(root: &Path, rel: &Path, key: &str, message: &str) -> LoadErr
         path: rel.to_path_buf(),
         line,
         column,
-        message: message.to_string(),
+        message: bound_message(message),
     }
 }
 
@@ -374,6 +447,9 @@ pub fn parse_text<T: DeserializeOwned + Versioned>(
 pub fn parse_bytes<T: DeserializeOwned + Versioned>(
     bytes: &[u8],
 ) -> Result<T, (usize, usize, String)> {
+    // A UTF-8 byte order mark (as some Windows editors write) is accepted and
+    // skipped; positions on the first line count from after it.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     // serde_json does not validate UTF-8 inside ignored fields, so check up front
     // (fast compared with parsing).
     if let Err(e) = std::str::from_utf8(bytes) {
@@ -414,16 +490,54 @@ fn version_error(bytes: &[u8], found: &str) -> (usize, usize, String) {
     (
         line,
         column,
-        format!("unknown formatVersion {found} (this bpe reads {FORMAT_VERSION})"),
+        bound_message(&format!(
+            "unknown formatVersion {found} (this bpe reads {FORMAT_VERSION})"
+        )),
     )
 }
 
 fn strip_position(e: &serde_json::Error) -> String {
     let s = e.to_string();
-    match s.rfind(" at line ") {
-        Some(i) => s[..i].to_string(),
-        None => s,
+    let s = match s.rfind(" at line ") {
+        Some(i) => &s[..i],
+        None => &s,
+    };
+    bound_message(s)
+}
+
+/// Longest quoted value kept in a message, in characters.
+const QUOTE_MAX: usize = 60;
+/// Longest message kept, in characters.
+const MESSAGE_MAX: usize = 300;
+
+/// A parser message with every quoted value cut to [`QUOTE_MAX`] characters
+/// (`"abc…" (12345 bytes)`) and the whole cut to [`MESSAGE_MAX`], so a huge
+/// value in a file never becomes a huge message.
+pub fn bound_message(message: &str) -> String {
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(open) = rest.find('"') {
+        out.push_str(&rest[..=open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('"') else {
+            rest = after;
+            break;
+        };
+        let quoted = &after[..close];
+        if quoted.chars().count() > QUOTE_MAX {
+            out.extend(quoted.chars().take(QUOTE_MAX));
+            out.push_str(&format!("…\" ({} bytes)", quoted.len()));
+        } else {
+            out.push_str(quoted);
+            out.push('"');
+        }
+        rest = &after[close + 1..];
     }
+    out.push_str(rest);
+    if out.chars().count() > MESSAGE_MAX {
+        out = out.chars().take(MESSAGE_MAX).collect::<String>() + "…";
+    }
+    out
 }
 
 /// 1-based line and column (in bytes) of a byte offset.
@@ -536,6 +650,49 @@ mod tests {
         assert_eq!(repo.definitions.len(), 1);
         assert_eq!(repo.errors.len(), 1);
         assert_eq!(repo.errors[0].path, Path::new("Rule"));
+    }
+
+    #[test]
+    fn quoted_values_in_messages_are_cut() {
+        let huge = "x".repeat(10 * 1024 * 1024);
+        let text = format!(
+            "{{\"formatVersion\": 1, \"name\": \"r\", \"settings\": {{\"lockStaleAfter\": \"{huge}\"}}}}"
+        );
+        let e = parse_text::<RepositoryConfig>(&text).unwrap_err();
+        assert!(e.2.len() < 400, "{} bytes", e.2.len());
+        assert!(e.2.contains("(10485760 bytes)"), "{}", e.2);
+        assert!(e.2.starts_with("invalid type: string \"xxx"), "{}", e.2);
+        assert_eq!(
+            bound_message("plain \"short\" text"),
+            "plain \"short\" text"
+        );
+        assert_eq!(bound_message("unclosed \"quote"), "unclosed \"quote");
+    }
+
+    #[test]
+    fn duplicate_messages_are_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let defs = dir.path().join("TaskDefinition");
+        std::fs::create_dir(&defs).unwrap();
+        let name = "n".repeat(100_000);
+        std::fs::write(defs.join("a.json"), definition_json("td-1", &name)).unwrap();
+        std::fs::write(defs.join("b.json"), definition_json("td-2", &name)).unwrap();
+        let repo = Repository::open(dir.path()).unwrap();
+        assert_eq!(repo.errors.len(), 1);
+        let m = &repo.errors[0].message;
+        assert!(m.len() < 400 && m.contains("(100000 bytes)"), "{m}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_accepted() {
+        let c =
+            parse_bytes::<RepositoryConfig>(b"\xEF\xBB\xBF{\"formatVersion\": 1, \"name\": \"r\"}")
+                .unwrap();
+        assert_eq!(c.name, "r");
+        let e =
+            parse_bytes::<RepositoryConfig>(b"\xEF\xBB\xBF{\"formatVersion\": 1,\n \"name\": 5}")
+                .unwrap_err();
+        assert_eq!(e.0, 2);
     }
 
     #[test]

@@ -729,6 +729,8 @@ pub fn list(root: &Path) -> Result<Vec<LockInfo>, LockError> {
 /// [`list`] with an explicit staleness threshold.
 pub fn list_with(root: &Path, stale_after: Duration) -> Result<Vec<LockInfo>, LockError> {
     let dir = root.join(LOCK_DIR);
+    super::confine::resolve(root, Path::new(LOCK_DIR))
+        .map_err(|e| LockError::Io(dir.clone(), e))?;
     let mut locks: Vec<LockInfo> = Vec::new();
     for record in record_files(&dir)? {
         let file_name = record
@@ -777,6 +779,8 @@ pub fn force_break_lock(root: &Path, name: &str) -> Result<Vec<HolderStatus>, Lo
 
 fn break_with(root: &Path, name: &str, force: bool) -> Result<Vec<HolderStatus>, LockError> {
     let dir = root.join(LOCK_DIR);
+    super::confine::resolve(root, Path::new(LOCK_DIR))
+        .map_err(|e| LockError::Io(dir.clone(), e))?;
     let stale_after = stale_after(root);
     let holders = holders_of(&dir, name, stale_after)?;
     if holders.is_empty() {

@@ -9,12 +9,14 @@
 
 pub mod cache;
 pub mod confine;
+mod leftovers;
 mod load;
 pub mod lock;
 mod save;
 mod suggest;
 pub mod watch;
 
+pub use leftovers::*;
 pub use load::*;
 pub use save::*;
 pub use suggest::*;

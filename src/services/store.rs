@@ -150,7 +150,10 @@ fn temp_path(path: &Path) -> PathBuf {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    path.with_file_name(format!(".{name}.{}.tmp", crate::model::new_id("w")))
+    // `.<name>.<pid>-<id>.tmp`: the pid lets a later open remove it when a
+    // kill left it behind (`repo::remove_stale_temp_files`).
+    let id = crate::model::new_id("w");
+    path.with_file_name(format!(".{name}.{}-{id}.tmp", std::process::id()))
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

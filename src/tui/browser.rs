@@ -147,7 +147,9 @@ pub fn badges(repo: &Repository) -> Vec<Badges> {
     repo.definitions
         .iter()
         .map(|d| {
-            let text = std::fs::read_to_string(repo.root.join(&d.path)).ok();
+            let text = crate::repo::confine::read(&repo.root, &d.path)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok());
             let findings = lint::check(&d.value, text.as_deref(), &ctx);
             definition_badges(repo, &d.value, &findings, &locks)
         })
@@ -270,7 +272,9 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             Entry::Definition(i) => {
                 let d = &app.repo.definitions[i];
                 let badge = b.badges.get(i).cloned().unwrap_or_default();
-                let mut spans = vec![Span::raw(d.value.name.clone())];
+                let mut spans = vec![Span::raw(
+                    crate::model::escape_name(&d.value.name).into_owned(),
+                )];
                 if badge.errors > 0 {
                     spans.push(Span::styled(format!(" ✗{}", badge.errors), t.error()));
                 }
@@ -335,7 +339,10 @@ fn view_details(app: &App, frame: &mut Frame, area: Rect) {
             let d = &app.repo.definitions[i];
             let def = &d.value;
             let badge = app.browser.badges.get(i).cloned().unwrap_or_default();
-            lines.push(Line::styled(def.name.clone(), t.title()));
+            lines.push(Line::styled(
+                crate::model::escape_name(&def.name).into_owned(),
+                t.title(),
+            ));
             lines.push(Line::styled(d.path.display().to_string(), t.dim()));
             if !def.description.is_empty() {
                 lines.push(Line::raw(def.description.clone()));

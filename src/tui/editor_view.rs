@@ -30,7 +30,10 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     if ed.show_outline {
         view_outline(ed, t, frame, outline_area);
     }
-    let mut title = vec![Span::styled(format!(" {} ", ed.def.name), t.title())];
+    let mut title = vec![Span::styled(
+        format!(" {} ", crate::model::escape_name(&ed.def.name)),
+        t.title(),
+    )];
     if ed.is_dirty() {
         title.push(Span::styled("● modified ", t.warning()));
     }

@@ -63,6 +63,10 @@ pub fn file_accepted(app: &mut App, text: &str) -> Result<(), String> {
         app.warn(format!("{text} holds nothing to import"));
         return Ok(());
     }
+    if let Some(problem) = waveset::unsafe_names(&objects).first() {
+        app.error(format!("{text}: {problem} (nothing imported)"));
+        return Ok(());
+    }
     if let Some((kind, name)) = waveset::duplicate_names(&objects).first() {
         app.error(format!(
             "{text}: {} \"{name}\" appears twice (nothing imported)",

@@ -88,7 +88,11 @@ pub fn write(root: &Path, path: &Path, definition: &TaskDefinition) -> Result<Pa
 
 /// Every readable recovery copy (broken ones are skipped: they are only copies).
 pub fn list(root: &Path) -> Vec<(PathBuf, RecoveryCopy)> {
-    let Ok(entries) = std::fs::read_dir(recovery_dir(root)) else {
+    // Inside the repository only (docs/security.md, "Repository boundary").
+    let Ok(dir) = crate::repo::confine::resolve(root, &recovery_dir(root)) else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
     let mut out: Vec<(PathBuf, RecoveryCopy)> = entries
@@ -96,8 +100,8 @@ pub fn list(root: &Path) -> Vec<(PathBuf, RecoveryCopy)> {
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .filter_map(|p| {
-            let text = std::fs::read_to_string(&p).ok()?;
-            let copy: RecoveryCopy = serde_json::from_str(&text).ok()?;
+            let bytes = crate::repo::confine::read(root, &p).ok()?;
+            let copy: RecoveryCopy = serde_json::from_slice(&bytes).ok()?;
             Some((p, copy))
         })
         .collect();
@@ -107,7 +111,7 @@ pub fn list(root: &Path) -> Vec<(PathBuf, RecoveryCopy)> {
 
 /// Forget the recovery copy of a definition file (after a save or a discard).
 pub fn remove(root: &Path, definition_path: &Path) {
-    let _ = std::fs::remove_file(recovery_file(root, definition_path));
+    let _ = crate::repo::confine::remove(root, &recovery_file(root, definition_path));
 }
 
 #[cfg(test)]

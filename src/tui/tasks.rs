@@ -189,7 +189,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 format!(
                     "Terminate {} ({}, {})?",
                     id,
-                    inst.name,
+                    crate::model::escape_name(&inst.name),
                     inst.status.as_str()
                 ),
                 format!(
@@ -402,7 +402,10 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
                     ),
                     status_style,
                 ),
-                Span::raw(format!("{:<26.26} ", format!("{}{older}", i.name))),
+                Span::raw(format!(
+                    "{:<26.26} ",
+                    format!("{}{older}", crate::model::escape_name(&i.name))
+                )),
                 Span::raw(format!("{:<8.8} ", i.owner)),
                 Span::styled(format!("{started} "), t.dim()),
                 Span::raw(format!("{:>4} ", i.steps)),
@@ -456,7 +459,7 @@ fn view_opened(app: &App, o: &OpenedTask, frame: &mut Frame, area: Rect) {
         .title(Span::styled(
             format!(
                 " {} @{}{older} ",
-                inst.name,
+                crate::model::escape_name(&inst.name),
                 inst.definition
                     .hash
                     .strip_prefix("sha256:")

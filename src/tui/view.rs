@@ -129,7 +129,7 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
             let name = app
                 .editor
                 .as_ref()
-                .map(|e| e.def.name.clone())
+                .map(|e| crate::model::escape_name(&e.def.name).into_owned())
                 .unwrap_or_default();
             let what = match then {
                 AfterConfirm::Quit => "before quitting",
@@ -154,7 +154,7 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
             let name = app
                 .editor
                 .as_ref()
-                .map(|e| e.def.name.clone())
+                .map(|e| crate::model::escape_name(&e.def.name).into_owned())
                 .unwrap_or_default();
             let lines = vec![
                 Line::raw(format!(
@@ -181,7 +181,7 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
             for (i, (_, c)) in copies.iter().enumerate() {
                 let text = format!(
                     "{} ({}, kept {})",
-                    c.definition.name,
+                    crate::model::escape_name(&c.definition.name),
                     c.path.display(),
                     c.saved_at
                 );

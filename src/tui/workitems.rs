@@ -362,7 +362,10 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
                 .unwrap_or_default();
             ListItem::new(Line::from(vec![
                 Span::raw(format!("{:<10.10} ", w.owner)),
-                Span::raw(format!("{:<18.18} ", w.definition.name)),
+                Span::raw(format!(
+                    "{:<18.18} ",
+                    crate::model::escape_name(&w.definition.name)
+                )),
                 Span::raw(format!("{:<30.30} ", w.request)),
                 Span::styled(format!("{age:>4} "), t.dim()),
                 Span::raw(format!("left {}", left_text(w, now))),
@@ -397,7 +400,10 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         ]));
         lines.push(Line::raw(format!(
             "{} / {} (case {}), owner {}",
-            w.definition.name, w.activity, w.instance, w.owner
+            crate::model::escape_name(&w.definition.name),
+            crate::model::escape_name(&w.activity),
+            w.instance,
+            crate::model::escape_name(&w.owner)
         )));
         if !w.description.is_empty() {
             lines.push(Line::raw(w.description.clone()));

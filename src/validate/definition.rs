@@ -8,6 +8,23 @@ use super::{Lint, RepoContext, Sink, Target};
 use crate::model::{Action, ActionKind, Rule, TaskDefinition, Variable};
 use crate::services::ops;
 
+/// E014 when `name` holds a control character (or a bidirectional override).
+pub(crate) fn check_name(name: &str, pointer: &str, target: Target, out: &mut Sink) {
+    if let Some((at, c)) = crate::model::name_problem(name) {
+        out.at(
+            Lint::UnsafeName,
+            pointer.to_string(),
+            target,
+            format!(
+                "name \"{}\" contains {} at character {}; names may not contain control characters",
+                crate::repo::bound_message(&crate::model::escape_name(name)),
+                crate::model::describe_char(c),
+                name[..at].chars().count() + 1
+            ),
+        );
+    }
+}
+
 pub(crate) fn check(def: &TaskDefinition, ctx: &RepoContext, out: &mut Sink) {
     let process = &def.process;
     let acts = &process.activities;
@@ -53,6 +70,16 @@ pub(crate) fn check(def: &TaskDefinition, ctx: &RepoContext, out: &mut Sink) {
                 ),
             );
         }
+    }
+
+    // Names that would reach a terminal.
+    for (i, a) in acts.iter().enumerate() {
+        check_name(
+            &a.name,
+            &format!("{}/name", act_ptr(i)),
+            Target::Activity { activity: i },
+            out,
+        );
     }
 
     // Duplicates.

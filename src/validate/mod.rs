@@ -74,6 +74,7 @@ pub enum Lint {
     UnknownServiceArgument,
     Unsupported,
     ShadowedVariable,
+    UnsafeName,
 }
 
 impl Lint {
@@ -92,6 +93,7 @@ impl Lint {
         Lint::ManualWithoutOwner,
         Lint::NegativeLimit,
         Lint::DeadEnd,
+        Lint::UnsafeName,
         Lint::Unreachable,
         Lint::UnknownFunction,
         Lint::MissingServiceArgument,
@@ -124,6 +126,7 @@ impl Lint {
             Lint::ManualWithoutOwner => "E011",
             Lint::NegativeLimit => "E012",
             Lint::DeadEnd => "E013",
+            Lint::UnsafeName => "E014",
             Lint::Unreachable => "W001",
             Lint::UnknownFunction => "W002",
             Lint::MissingServiceArgument => "W003",
@@ -165,6 +168,7 @@ impl Lint {
             Lint::ManualWithoutOwner => "manual action without owner",
             Lint::NegativeLimit => "negative step count, limit, interval or timeout",
             Lint::DeadEnd => "activity with no way out",
+            Lint::UnsafeName => "control character in a name",
             Lint::Unreachable => "unreachable activity",
             Lint::UnknownFunction => "unknown expression function",
             Lint::MissingServiceArgument => "missing required service argument",
@@ -311,8 +315,21 @@ pub fn validate_definition(
 ) -> Vec<Finding> {
     let index = source_text.map(SourceIndex::build);
     let mut out = Sink::new(index.as_ref(), Path::new(""));
+    // In a repository the loader checks the name of every object (E014 from
+    // its load error); a definition being edited is checked here.
+    definition::check_name(&def.name, "/name", Target::Definition, &mut out);
     definition::check(def, ctx, &mut out);
     out.findings
+}
+
+/// The lint of a load error: E014 for a name with control characters (found
+/// by the loader, for every kind), else E000.
+fn unsafe_or_load_error(e: &crate::repo::LoadError) -> Lint {
+    if e.message.starts_with(crate::repo::UNSAFE_NAME) {
+        Lint::UnsafeName
+    } else {
+        Lint::LoadError
+    }
 }
 
 /// Check every file of a repository: load errors, definitions and rules.
@@ -322,9 +339,10 @@ pub fn validate_repository(repo: &Repository) -> Vec<Finding> {
     let mut findings: Vec<Finding> = repo
         .errors
         .iter()
-        .map(|e| Finding {
-            lint: Lint::LoadError,
-            severity: Lint::LoadError.severity(),
+        .map(|e| (e, unsafe_or_load_error(e)))
+        .map(|(e, lint)| Finding {
+            lint,
+            severity: lint.severity(),
             path: e.path.clone(),
             line: e.line,
             column: e.column,
@@ -334,14 +352,18 @@ pub fn validate_repository(repo: &Repository) -> Vec<Finding> {
         })
         .collect();
     for d in &repo.definitions {
-        let text = std::fs::read_to_string(repo.root.join(&d.path)).ok();
+        let text = crate::repo::confine::read(&repo.root, &d.path)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok());
         let index = text.as_deref().map(SourceIndex::build);
         let mut out = Sink::new(index.as_ref(), &d.path);
         definition::check(&d.value, &ctx, &mut out);
         findings.extend(out.findings);
     }
     for r in &repo.rules {
-        let text = std::fs::read_to_string(repo.root.join(&r.path)).ok();
+        let text = crate::repo::confine::read(&repo.root, &r.path)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok());
         let index = text.as_deref().map(SourceIndex::build);
         let mut out = Sink::new(index.as_ref(), &r.path);
         definition::check_rule(&r.value, "", &ctx, &mut out);

@@ -225,6 +225,56 @@ fn e013_dead_end() {
 }
 
 #[test]
+fn e014_control_characters_in_names() {
+    let mut j = base();
+    j["name"] = json!("Onboard\u{1b}[2J\u{7}");
+    act(&mut j, 1)["name"] = json!("Approve\nnow");
+    // Keep the transitions valid: only the names are at fault.
+    act(&mut j, 0)["transitions"][0]["to"] = json!("Approve\nnow");
+    let (_, findings) = run_with(&j, &ctx());
+    let e014: Vec<_> = findings.iter().filter(|f| f.id() == "E014").collect();
+    assert_eq!(e014.len(), 2, "{findings:?}");
+    assert_eq!(e014[0].pointer, "/name");
+    assert!(
+        e014[0].message.contains("ESC (U+001B) at character 8"),
+        "{}",
+        e014[0].message
+    );
+    assert!(
+        e014[0].message.contains("Onboard\\u{1b}[2J\\u{7}"),
+        "{}",
+        e014[0].message
+    );
+    assert!(!e014[0].message.contains('\u{1b}'));
+    assert_eq!(e014[1].pointer, "/process/activities/1/name");
+    assert!(e014[1].line > 0);
+    assert!(!ids(&base()).contains(&"E014"));
+}
+
+#[test]
+fn e014_names_are_checked_on_load_for_every_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("Role")).unwrap();
+    std::fs::write(
+        root.join("Role/t.json"),
+        "{\n  \"formatVersion\": 1,\n  \"description\": \"d\",\n  \"name\": \"Hi\\u0007\"\n}\n",
+    )
+    .unwrap();
+    let repo = Repository::open(root).unwrap();
+    assert_eq!(repo.roles.len(), 1, "stays loaded");
+    let findings = crate::validate::validate_repository(&repo);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    let f = &findings[0];
+    assert_eq!((f.id(), f.line, f.column), ("E014", 4, 3));
+    assert!(
+        f.message.contains("\"Hi\\u{7}\" contains BEL (U+0007)"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
 fn w001_unreachable() {
     let mut j = base();
     j["process"]["activities"]

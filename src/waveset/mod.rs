@@ -27,7 +27,9 @@ use crate::model::{EmailTemplate, Rule, RuleLibrary, TaskDefinition};
 
 pub use export::{export_definition, export_email_template, export_library, export_rule};
 pub use import::import;
-pub use write::{ImportObject, WriteError, Written, duplicate_names, read_document, write_objects};
+pub use write::{
+    ImportObject, WriteError, Written, duplicate_names, read_document, unsafe_names, write_objects,
+};
 
 /// Largest document [`import`] accepts.
 pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;

@@ -155,6 +155,37 @@ pub fn duplicate_names(objects: &[ImportObject]) -> Vec<(ObjectKind, String)> {
         .collect()
 }
 
+/// One message per object whose name, or one of whose activity names, holds a
+/// character names may not contain (validation rule E014): the import refuses
+/// them. Names in the messages are escaped.
+pub fn unsafe_names(objects: &[ImportObject]) -> Vec<String> {
+    use crate::model::{describe_char, escape_name, name_problem};
+    let mut out = Vec::new();
+    for o in objects {
+        let kind = o.kind().dir_name();
+        if let Some((_, c)) = name_problem(o.name()) {
+            out.push(format!(
+                "{kind} name \"{}\" contains {}; names may not contain control characters",
+                escape_name(o.name()),
+                describe_char(c)
+            ));
+        }
+        if let ImportObject::Definition(d) = o {
+            for a in &d.process.activities {
+                if let Some((_, c)) = name_problem(&a.name) {
+                    out.push(format!(
+                        "{kind} \"{}\": activity name \"{}\" contains {}; names may not contain control characters",
+                        escape_name(o.name()),
+                        escape_name(&a.name),
+                        describe_char(c)
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Write `objects` into `repo` (atomic saves). Objects whose name exists are
 /// replaced in place keeping their id; the caller filtered out what it did not
 /// want replaced.
