@@ -11,6 +11,7 @@ mod case;
 mod catalog;
 mod compile;
 mod debug;
+pub mod limits;
 mod state;
 pub mod store;
 
@@ -18,5 +19,6 @@ pub use case::*;
 pub use catalog::*;
 pub use compile::{CompileError, Compiled, compile};
 pub use debug::*;
+pub use limits::{MAX_SUBPROCESS_DEPTH, MAX_VALUE_BYTES, check_storable};
 pub use state::*;
 pub use store::{apply_due_timeouts, housekeeping};
