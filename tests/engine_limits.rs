@@ -4,50 +4,15 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
 
 use bpe::engine::store::{self, Completion, RunOptions};
 use bpe::expr::Value;
 use bpe::model::InstanceStatus;
 use bpe::repo::Repository;
-use bpe::services::{CallContext, CommandOutput, Effect, ServiceError, Services};
 use serde_json::json;
 
-#[derive(Default)]
-struct NoServices(Vec<Effect>);
-
-impl Services for NoServices {
-    fn call(
-        &mut self,
-        op: &str,
-        _args: &BTreeMap<String, Value>,
-        _cx: &mut CallContext<'_>,
-    ) -> Result<Value, ServiceError> {
-        Err(ServiceError::new(format!(
-            "Unknown WorkflowServices op: {op}"
-        )))
-    }
-    fn run_command(
-        &mut self,
-        _: &[String],
-        _: Duration,
-        _: usize,
-    ) -> Result<CommandOutput, ServiceError> {
-        Err(ServiceError::new("commands are disabled"))
-    }
-    fn effects(&self) -> &[Effect] {
-        &self.0
-    }
-}
-
-fn write_def(root: &Path, file: &str, def: serde_json::Value) {
-    std::fs::create_dir_all(root.join("TaskDefinition")).unwrap();
-    std::fs::write(
-        root.join("TaskDefinition").join(file),
-        serde_json::to_string_pretty(&def).unwrap(),
-    )
-    .unwrap();
-}
+mod engine_common;
+use engine_common::*;
 
 /// A definition named `name` whose one activity `Work` runs `expressions` in order,
 /// then (when `manual`) waits for a work item.
@@ -60,11 +25,20 @@ fn def_with(name: &str, expressions: &[String], manual: bool) -> serde_json::Val
         actions.push(json!({"kind": "manual", "owners": ["\"tester\""],
             "exposedVariables": ["answer"], "editableVariables": ["answer"]}));
     }
+    def(name, json!(actions), json!([{"to": "end"}]))
+}
+
+/// start -> Work (`actions`, then `transitions`) -> end; finished instances are kept.
+fn def(
+    name: &str,
+    actions: serde_json::Value,
+    transitions: serde_json::Value,
+) -> serde_json::Value {
     json!({
         "formatVersion": 1, "id": format!("td-{name}"), "name": name, "resultLimit": -1,
         "process": {"activities": [
             {"id": "0", "name": "start", "transitions": [{"to": "Work"}]},
-            {"id": "1", "name": "Work", "actions": actions, "transitions": [{"to": "end"}]},
+            {"id": "1", "name": "Work", "actions": actions, "transitions": transitions},
             {"id": "2", "name": "end"}
         ]}
     })
@@ -171,27 +145,19 @@ fn a_deep_value_entering_through_a_work_item_is_refused_by_complete() {
 fn a_loop_growing_a_list_each_pass_fails_at_the_value_bound_and_stays_loadable() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    // Each pass through `Grow` appends 600,001 strings (≈1.8 MB of JSON); the
-    // third pass would cross the 4 MiB bound on one variable.
-    write_def(
-        root,
-        "grow.json",
-        json!({
-            "formatVersion": 1, "id": "td-grow", "name": "Grow", "resultLimit": -1,
-            "process": {"activities": [
-                {"id": "0", "name": "start", "transitions": [{"to": "Grow"}]},
-                {"id": "1", "name": "Grow", "actions": [
-                    {"kind": "expression",
-                     "expression": "(set name=\"l\" (appendAll $l (split (pad \"\" 600000 \",\") \",\")))"},
-                    {"kind": "expression", "expression": "(set name=\"n\" (add $n 1))"}],
-                 "transitions": [{"to": "Grow", "condition": "(lt $n 5)"}, {"to": "end"}]},
-                {"id": "2", "name": "end"}
-            ]}
-        }),
-    );
+    // Each pass through `Work` appends a string of 1,000,000 characters; the
+    // fifth pass would cross the 4 MiB bound on one variable. (Element counts
+    // are measured the same way: engine::limits' unit tests.)
+    let grow = "(set name=\"l\" (append $l (pad \"x\" 1000000)))";
+    let actions = json!([
+        {"kind": "expression", "expression": grow},
+        {"kind": "expression", "expression": "(set name=\"n\" (add $n 1))"}
+    ]);
+    let again = json!([{"to": "Work", "condition": "(lt $n 6)"}, {"to": "end"}]);
+    write_def(root, "grow.json", def("Grow", actions, again));
     let report = run(root, "Grow");
     let errors = &report.instance.result.errors;
-    assert_eq!(errors.len(), 3, "passes 3, 4 and 5 fail: {errors:?}");
+    assert_eq!(errors.len(), 2, "passes 5 and 6 fail: {errors:?}");
     assert!(
         errors[0].contains("variable 'l': value larger than 4 MiB"),
         "{errors:?}"
@@ -211,19 +177,11 @@ fn a_loop_growing_a_list_each_pass_fails_at_the_value_bound_and_stays_loadable()
 fn a_self_calling_subprocess_stops_at_the_depth_limit_naming_the_chain() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
+    let call = json!([{"kind": "subprocess", "process": "Again"}]);
     write_def(
         root,
         "again.json",
-        json!({
-            "formatVersion": 1, "id": "td-again", "name": "Again", "resultLimit": -1,
-            "process": {"activities": [
-                {"id": "0", "name": "start", "transitions": [{"to": "Call"}]},
-                {"id": "1", "name": "Call", "actions": [
-                    {"kind": "subprocess", "process": "Again"}],
-                 "transitions": [{"to": "end"}]},
-                {"id": "2", "name": "end"}
-            ]}
-        }),
+        def("Again", call, json!([{"to": "end"}])),
     );
     let report = run(root, "Again");
     let errors = &report.instance.result.errors;
