@@ -3,51 +3,16 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
 
 use bpe::engine::store::{self, Completion, RunOptions, StoreError};
 use bpe::expr::Value;
 use bpe::model::{InstanceStatus, TaskInstance, WorkItem};
 use bpe::repo::Repository;
 use bpe::repo::lock::{self, LockMode, LockTarget};
-use bpe::services::{CallContext, CommandOutput, Effect, ServiceError, Services};
 use serde_json::json;
 
-#[derive(Default)]
-struct NoServices(Vec<Effect>);
-
-impl Services for NoServices {
-    fn call(
-        &mut self,
-        op: &str,
-        _args: &BTreeMap<String, Value>,
-        _cx: &mut CallContext<'_>,
-    ) -> Result<Value, ServiceError> {
-        Err(ServiceError::new(format!(
-            "Unknown WorkflowServices op: {op}"
-        )))
-    }
-    fn run_command(
-        &mut self,
-        _: &[String],
-        _: Duration,
-        _: usize,
-    ) -> Result<CommandOutput, ServiceError> {
-        Err(ServiceError::new("commands are disabled"))
-    }
-    fn effects(&self) -> &[Effect] {
-        &self.0
-    }
-}
-
-fn write_def(root: &Path, file: &str, def: serde_json::Value) {
-    std::fs::create_dir_all(root.join("TaskDefinition")).unwrap();
-    std::fs::write(
-        root.join("TaskDefinition").join(file),
-        serde_json::to_string_pretty(&def).unwrap(),
-    )
-    .unwrap();
-}
+mod engine_common;
+use engine_common::*;
 
 /// Approval with a manual action; the outcome activity records `version`.
 fn approval(version: &str, result_limit: i64) -> serde_json::Value {

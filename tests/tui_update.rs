@@ -1385,3 +1385,48 @@ fn findings_without_an_element_are_listed_on_the_workflow() {
         "{texts:?}"
     );
 }
+
+/// Instance and work item files that do not load appear as marked rows on the
+/// tasks and work item screens, never silently left out (issue 9).
+#[test]
+fn unloadable_instances_and_work_items_are_shown_as_error_rows() {
+    let dir = copy_repo(&sample_repository());
+    for (kind, id) in [("TaskInstance", "ti-broken"), ("WorkItem", "wi-broken")] {
+        std::fs::create_dir_all(dir.path().join(kind)).unwrap();
+        std::fs::write(
+            dir.path().join(kind).join(format!("{id}.json")),
+            "{\"formatVersion\": 1,\n  \"id\": \x1b[31m",
+        )
+        .unwrap();
+    }
+    let mut app = app(dir.path());
+    let screen = |app: &mut bpe::tui::app::App| {
+        app.size = (120, 30);
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 30)).unwrap();
+        term.draw(|f| bpe::tui::view::view(app, f)).unwrap();
+        let buf = term.backend().buffer().clone();
+        (0..buf.area.height)
+            .map(|y| {
+                (0..buf.area.width)
+                    .map(|x| buf[(x, y)].symbol().to_string())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    press(&mut app, "2");
+    assert_eq!(app.screen, Screen::Tasks);
+    let text = screen(&mut app);
+    assert!(
+        text.contains("unloadable TaskInstance/ti-broken.json:2:"),
+        "{text}"
+    );
+    assert!(!text.contains('\x1b'));
+    press(&mut app, "3");
+    assert_eq!(app.screen, Screen::WorkItems);
+    let text = screen(&mut app);
+    assert!(
+        text.contains("unloadable WorkItem/wi-broken.json:2:"),
+        "{text}"
+    );
+}

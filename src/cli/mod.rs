@@ -24,7 +24,8 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use crate::repo::Repository;
+use crate::model::ObjectKind;
+use crate::repo::{LoadError, Repository};
 
 /// Open a repository the way every command (and the TUI) does: first apply what
 /// is due — time out work items whose `timeoutAt` has passed (resuming their
@@ -86,5 +87,41 @@ pub fn housekeeping(root: &Path) {
         && let Err(e) = crate::engine::housekeeping(root)
     {
         eprintln!("bpe: warning: {e}");
+    }
+}
+
+/// The files of `kind` that did not load, for a listing that must not leave them
+/// out silently: each is reported on stderr (`bpe: cannot load <path>:<line>:<column>: <why>`).
+/// A listing with any ends with exit code 1 (see [`listing_exit`]).
+pub fn unloadable(repo: &Repository, kind: ObjectKind) -> Vec<&LoadError> {
+    let broken: Vec<&LoadError> = repo.load_errors_of(kind).collect();
+    for e in &broken {
+        eprintln!("bpe: cannot load {e}");
+    }
+    broken
+}
+
+/// The `--json` row of a file that did not load: `key` (`instance`, `id`) is
+/// its file stem, `status` is `unloadable`, with `path` and `error` (`line:column: why`).
+pub fn unloadable_row(key: &str, e: &LoadError) -> serde_json::Value {
+    let stem = e
+        .path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    serde_json::json!({
+        key: stem,
+        "status": "unloadable",
+        "path": e.path.to_string_lossy(),
+        "error": format!("{}:{}: {}", e.line, e.column, e.message),
+    })
+}
+
+/// Exit code of a listing: 0, or 1 when some files of the kind did not load.
+pub fn listing_exit(broken: &[&LoadError]) -> std::process::ExitCode {
+    if broken.is_empty() {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::from(1)
     }
 }

@@ -5,8 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 
-use super::open_repository;
+use super::{listing_exit, open_repository, unloadable, unloadable_row};
 use crate::engine::store;
+use crate::model::ObjectKind;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -45,9 +46,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .filter(|(_, shown)| args.status.as_deref().is_none_or(|s| *shown == s))
         .collect();
     list.sort_by(|(a, _), (b, _)| a.started.cmp(&b.started).then(a.id.cmp(&b.id)));
+    let broken = unloadable(&repo, ObjectKind::TaskInstance);
     let mut out = std::io::stdout().lock();
     if args.json {
-        let rows: Vec<serde_json::Value> = list
+        let mut rows: Vec<serde_json::Value> = list
             .iter()
             .map(|(i, shown)| {
                 serde_json::json!({
@@ -66,6 +68,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 })
             })
             .collect();
+        rows.extend(broken.iter().map(|e| unloadable_row("instance", e)));
         serde_json::to_writer_pretty(&mut out, &rows)?;
         writeln!(out)?;
     } else {
@@ -98,5 +101,5 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             writeln!(out)?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(listing_exit(&broken))
 }

@@ -3,7 +3,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::open_repository;
+use super::{listing_exit, open_repository, unloadable, unloadable_row};
+use crate::model::ObjectKind;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -30,9 +31,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .filter(|w| args.owner.as_deref().is_none_or(|o| w.owner == o))
         .collect();
     list.sort_by(|a, b| a.created.cmp(&b.created).then(a.id.cmp(&b.id)));
+    let broken = unloadable(&repo, ObjectKind::WorkItem);
     let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &list)?;
+        let mut rows = Vec::with_capacity(list.len() + broken.len());
+        for w in &list {
+            rows.push(serde_json::to_value(w)?);
+        }
+        rows.extend(broken.iter().map(|e| unloadable_row("id", e)));
+        serde_json::to_writer_pretty(&mut out, &rows)?;
         writeln!(out)?;
     } else {
         for w in list {
@@ -60,5 +67,5 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(listing_exit(&broken))
 }

@@ -12,6 +12,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::catalog::{Catalog, definition_ref};
 use super::compile::{CAction, CKind, CManual, CVar, Compiled, compile};
+use super::limits::{MAX_SUBPROCESS_DEPTH, check_storable};
 use super::state::{CallSite, EngineState, Frame, PendingItem, Phase, STATE_VERSION, Token};
 use crate::expr::{self, Env, Expr, RuleDef, Value};
 use crate::model::{
@@ -184,6 +185,9 @@ pub struct Case {
     stamp: Option<(Instant, String)>,
     /// Values transient variables held in this process (never written).
     secrets: super::transient::Secrets,
+    /// Why the evaluator's last assignment was refused ([`check_storable`]); taken
+    /// by the action (or initialisation) that made it, which then fails.
+    refused: Option<String>,
     pub options: CaseOptions,
 }
 
@@ -248,6 +252,7 @@ impl Case {
             run_started: None,
             stamp: None,
             secrets: Default::default(),
+            refused: None,
             options: CaseOptions::default(),
         };
         let compiled = match compile(def, dref) {
@@ -300,6 +305,7 @@ impl Case {
             run_started: None,
             stamp: None,
             secrets: Default::default(),
+            refused: None,
             options: CaseOptions::default(),
         };
         case.instance.state = serde_json::Value::Null;
@@ -568,8 +574,11 @@ impl Case {
             token: tok,
             catalog,
             trace: &mut trace,
+            refused: &mut self.refused,
         };
-        expr::eval(expr, &mut env).map_err(|e| e.to_string())
+        let v = expr::eval(expr, &mut env).map_err(|e| e.to_string())?;
+        self.admit(&v)?;
+        Ok(v)
     }
 
     /// The call stack, outermost first.
@@ -684,13 +693,17 @@ impl Case {
                         token: None,
                         catalog,
                         trace,
+                        refused: &mut self.refused,
                     };
-                    expr::eval(e, &mut env).map_err(|err| {
-                        format!(
-                            "'{}': initial value of variable '{}': {err}",
-                            compiled.definition.name, v.name
-                        )
-                    })?
+                    expr::eval(e, &mut env)
+                        .map_err(|err| err.to_string())
+                        .and_then(|value| self.admit(&value).map(|()| value))
+                        .map_err(|err| {
+                            format!(
+                                "'{}': initial value of variable '{}': {err}",
+                                compiled.definition.name, v.name
+                            )
+                        })?
                 }
                 (None, None) => Value::Null,
             };
@@ -700,6 +713,8 @@ impl Case {
             if is_sub && self.state.frames[fi].externals.contains(k) {
                 continue;
             }
+            check_storable(v)
+                .map_err(|err| format!("'{}': input '{k}': {err}", compiled.definition.name))?;
             self.state.frames[fi].vars.insert(k.clone(), v.clone());
         }
         Ok(())
@@ -987,8 +1002,10 @@ impl Case {
                         token: Some(ti),
                         catalog: &*rt.catalog,
                         trace: &mut trace,
+                        refused: &mut self.refused,
                     };
-                    match expr::eval(e, &mut env) {
+                    let r = expr::eval(e, &mut env).map_err(|err| err.to_string());
+                    match r.and_then(|value| self.admit(&value).map(|()| value)) {
                         Ok(v) => v,
                         Err(err) => {
                             self.keep_trace(trace, ev);
@@ -1031,7 +1048,17 @@ impl Case {
             token: Some(ti),
             catalog,
             trace,
+            refused: &mut self.refused,
         }
+    }
+
+    /// Whether a value the evaluator produced may enter the case: no assignment
+    /// made during the evaluation was refused, and `v` itself is storable.
+    fn admit(&mut self, v: &Value) -> Result<(), String> {
+        if let Some(why) = self.refused.take() {
+            return Err(why);
+        }
+        check_storable(v)
     }
 
     fn run_action(
@@ -1123,6 +1150,9 @@ impl Case {
                 self.call_subprocess(fi, ti, index, process, args, rt, ev);
                 return;
             }
+            CKind::Manual(_) if self.refused.is_some() => {
+                Outcome::error(self.refused.take().unwrap_or_default())
+            }
             CKind::Manual(m) => {
                 self.keep_trace(Vec::new(), ev);
                 match self.create_work_items(fi, ti, index, m, rt, &mut trace) {
@@ -1169,6 +1199,8 @@ impl Case {
             }
             let value = match &v.init {
                 Some(e) => expr::eval(e, &mut self.env(fi, ti, catalog, trace))
+                    .map_err(|err| err.to_string())
+                    .and_then(|value| self.admit(&value).map(|()| value))
                     .map_err(|err| format!("initial value of variable '{}': {err}", v.name))?,
                 None => Value::Null,
             };
@@ -1190,6 +1222,8 @@ impl Case {
         let mut out = BTreeMap::new();
         for (name, e) in args {
             let v = expr::eval(e, &mut self.env(fi, ti, catalog, trace))
+                .map_err(|err| err.to_string())
+                .and_then(|v| self.admit(&v).map(|()| v))
                 .map_err(|err| format!("argument '{name}': {err}"))?;
             out.insert(name.clone(), v);
         }
@@ -1286,6 +1320,21 @@ impl Case {
         rt: &mut Runtime<'_>,
         ev: &mut Vec<Event>,
     ) {
+        if self.state.frames.len() >= MAX_SUBPROCESS_DEPTH {
+            let chain: Vec<&str> = self
+                .state
+                .frames
+                .iter()
+                .map(|f| f.definition.name.as_str())
+                .chain([process])
+                .collect();
+            let o = Outcome::error(format!(
+                "subprocess '{process}': calls nested deeper than {MAX_SUBPROCESS_DEPTH} processes: {}",
+                chain.join(" -> ")
+            ));
+            self.complete_action(fi, ti, index, o, rt, ev);
+            return;
+        }
         let (dref, def) = match rt.catalog.resolve(process) {
             Ok(x) => x,
             Err(e) => {
@@ -1439,6 +1488,12 @@ impl Case {
         rt: &mut Runtime<'_>,
         ev: &mut Vec<Event>,
     ) {
+        // An assignment refused while the action ran, or a result too big or deep
+        // to keep, fails the action.
+        let o = match self.admit(&o.result) {
+            Ok(()) => o,
+            Err(why) => Outcome::error(why),
+        };
         let c = self.frame_def(fi);
         let (tid, ai) = {
             let t = &self.state.frames[fi].tokens[ti];
@@ -1513,6 +1568,12 @@ impl Case {
         for (to, v) in copies {
             self.env(fi, ti, &*rt.catalog, &mut trace).set_var(&to, v);
         }
+        if let Some(why) = self.refused.take() {
+            self.instance
+                .result
+                .errors
+                .push(format!("{}: {why}", act.name));
+        }
         self.state.frames[fi].tokens[ti].phase = if index + 1 < act.actions.len() {
             Phase::Action { index: index + 1 }
         } else {
@@ -1554,7 +1615,10 @@ impl Case {
         for t in &act.transitions {
             let ok = match &t.cond {
                 None => true,
-                Some(e) => match expr::eval(e, &mut self.env(fi, ti, &*rt.catalog, &mut trace)) {
+                Some(e) => match expr::eval(e, &mut self.env(fi, ti, &*rt.catalog, &mut trace))
+                    .map_err(|err| err.to_string())
+                    .and_then(|v| self.admit(&Value::Null).map(|()| v))
+                {
                     Ok(v) => v.is_true(),
                     Err(err) => {
                         self.keep_trace(trace, ev);
@@ -1789,6 +1853,13 @@ impl Case {
         } else {
             item.editable_variables.iter().collect()
         };
+        for name in &allowed {
+            if let Some(v) = item.variables.get(*name) {
+                check_storable(v).map_err(|why| {
+                    EngineError::new(format!("work item {}: variable '{name}': {why}", item.id))
+                })?;
+            }
+        }
         let mut trace = Vec::new();
         for name in allowed {
             if let Some(v) = item.variables.get(name) {
@@ -2045,6 +2116,8 @@ struct CaseEnv<'a> {
     token: Option<usize>,
     catalog: &'a dyn Catalog,
     trace: &'a mut Vec<String>,
+    /// Set (first refusal only) when `set_var` refuses a value ([`check_storable`]).
+    refused: &'a mut Option<String>,
 }
 
 impl CaseEnv<'_> {
@@ -2094,6 +2167,11 @@ impl Env for CaseEnv<'_> {
     }
 
     fn set_var(&mut self, name: &str, value: Value) {
+        if let Err(why) = check_storable(&value) {
+            self.refused
+                .get_or_insert_with(|| format!("variable '{name}': {why}"));
+            return;
+        }
         match self.locate(name) {
             Some((level, Some(ti), 0)) => {
                 self.frames[level].tokens[ti]
@@ -2127,6 +2205,7 @@ impl Env for CaseEnv<'_> {
                         token: tok,
                         catalog: self.catalog,
                         trace: &mut *self.trace,
+                        refused: &mut *self.refused,
                     };
                     outer.set_var(name, value);
                     return;

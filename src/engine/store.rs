@@ -28,7 +28,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use super::case::{Case, Event, Runtime};
 use super::catalog::{Catalog, compile_rules};
 use crate::expr::{RuleDef, Value};
-use crate::model::{DefinitionRef, TaskDefinition, TaskInstance, WorkItem};
+use crate::model::{DefinitionRef, ObjectKind, TaskDefinition, TaskInstance, WorkItem};
 use crate::repo::lock::{self, LockError, LockGuard, LockMode, LockTarget};
 use crate::repo::{Repository, cache, object_path, parse_file, write_instance, write_work_item};
 use crate::services::Services;
@@ -196,9 +196,12 @@ pub fn instance_path(root: &Path, instance: &TaskInstance) -> PathBuf {
 
 fn read_instance(root: &Path, id: &str) -> Result<TaskInstance, StoreError> {
     let repo = Repository::open(root).map_err(io)?;
-    let l = repo
-        .instance(id)
-        .ok_or_else(|| StoreError::NotFound(format!("no TaskInstance with id '{id}'")))?;
+    let l = repo.instance(id).ok_or_else(|| {
+        match repo.load_error_for(ObjectKind::TaskInstance, id) {
+            Some(e) => StoreError::Invalid(format!("instance {id} does not load: {e}")),
+            None => StoreError::NotFound(format!("no TaskInstance with id '{id}'")),
+        }
+    })?;
     // Re-read the file itself: the scan may be older than the lock we now hold.
     parse_file::<TaskInstance>(root, &l.path).map_err(io)
 }
@@ -463,7 +466,12 @@ pub fn complete(
     let item = repo
         .work_item(work_item)
         .map(|l| l.value.clone())
-        .ok_or_else(|| StoreError::NotFound(format!("no work item with id '{work_item}'")))?;
+        .ok_or_else(
+            || match repo.load_error_for(ObjectKind::WorkItem, work_item) {
+                Some(e) => StoreError::Invalid(format!("work item {work_item} does not load: {e}")),
+                None => StoreError::NotFound(format!("no work item with id '{work_item}'")),
+            },
+        )?;
     if item.complete {
         return Err(StoreError::Invalid(format!(
             "work item {work_item} is already complete"

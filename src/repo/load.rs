@@ -212,6 +212,22 @@ impl Repository {
         self.work_items.iter().find(|w| w.value.id == id)
     }
 
+    /// Errors of the files in `<Kind>/` that did not load (they are missing from
+    /// the lists above; listings report them rather than leave them out).
+    pub fn load_errors_of(&self, kind: ObjectKind) -> impl Iterator<Item = &LoadError> {
+        let dir = Path::new(kind.dir_name());
+        self.errors
+            .iter()
+            .filter(move |e| e.path.starts_with(dir) && e.path != dir)
+    }
+
+    /// The load error of the file an object of `kind` with this `id` is saved as
+    /// (`<Kind>/<sanitised id>.json`), when that file exists but did not load.
+    pub fn load_error_for(&self, kind: ObjectKind, id: &str) -> Option<&LoadError> {
+        let rel = Path::new(kind.dir_name()).join(format!("{}.json", super::sanitize_id(id)));
+        self.errors.iter().find(|e| e.path == rel)
+    }
+
     /// The `settings.lockStaleAfter` of `repository.json`, or 60 s.
     pub fn lock_stale_after(&self) -> std::time::Duration {
         let secs = self

@@ -28,6 +28,8 @@ pub enum SaveError {
     Serialize(PathBuf, serde_json::Error),
     /// The save was refused because of a lock (e.g. a run holds the definition).
     Locked(super::lock::LockError),
+    /// The text would not load again or is over [`MAX_FILE_BYTES`]; nothing was written.
+    Refused(PathBuf, String),
 }
 
 impl fmt::Display for SaveError {
@@ -36,6 +38,7 @@ impl fmt::Display for SaveError {
             SaveError::Io(p, e) => write!(f, "cannot write {}: {e}", p.display()),
             SaveError::Serialize(p, e) => write!(f, "cannot serialise {}: {e}", p.display()),
             SaveError::Locked(e) => write!(f, "cannot save: {e}"),
+            SaveError::Refused(p, why) => write!(f, "refused to write {}: {why}", p.display()),
         }
     }
 }
@@ -46,6 +49,7 @@ impl std::error::Error for SaveError {
             SaveError::Io(_, e) => Some(e),
             SaveError::Serialize(_, e) => Some(e),
             SaveError::Locked(e) => Some(e),
+            SaveError::Refused(..) => None,
         }
     }
 }
@@ -133,10 +137,69 @@ pub fn to_json_bytes<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, serde_
     Ok(bytes)
 }
 
-/// Serialise `value` as canonical JSON (see [`to_json_bytes`]) and save it atomically.
+/// Largest JSON file bpe writes (an instance with its variables and history, a
+/// work item, a definition): a bigger one is refused, not written.
+pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Deepest nesting of arrays and objects in a JSON file bpe writes. The reader
+/// (serde_json) refuses files nested deeper than 128 levels; values in files
+/// are bounded to [`crate::expr::MAX_VALUE_DEPTH`] (100) levels, and the file
+/// structure around them adds fewer than 20.
+pub const MAX_FILE_DEPTH: usize = 120;
+
+/// Serialise `value` as canonical JSON (see [`to_json_bytes`]) and save it
+/// atomically — unless the text is over [`MAX_FILE_BYTES`] or nested deeper than
+/// [`MAX_FILE_DEPTH`]: then nothing is written and the error says why, so no
+/// file is ever written that the loader refuses.
 pub fn save_json<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<(), SaveError> {
     let bytes = to_json_bytes(value).map_err(|e| SaveError::Serialize(path.to_path_buf(), e))?;
+    check_loadable(&bytes).map_err(|why| SaveError::Refused(path.to_path_buf(), why))?;
     save_atomic(path, &bytes)
+}
+
+/// Why JSON text written by [`to_json_bytes`] would not load again (or is too
+/// big to keep): over [`MAX_FILE_BYTES`], or nested deeper than [`MAX_FILE_DEPTH`].
+pub fn check_loadable(json: &[u8]) -> Result<(), String> {
+    if json.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "{} MiB of JSON is over the limit of {} MiB per file",
+            json.len() >> 20,
+            MAX_FILE_BYTES >> 20
+        ));
+    }
+    let depth = json_depth(json);
+    if depth > MAX_FILE_DEPTH {
+        return Err(format!(
+            "values nested {depth} levels deep (files may nest at most {MAX_FILE_DEPTH})"
+        ));
+    }
+    Ok(())
+}
+
+/// Deepest nesting of `[` and `{` in well-formed JSON text, strings skipped.
+fn json_depth(json: &[u8]) -> usize {
+    let (mut depth, mut max, mut in_str, mut escaped) = (0usize, 0usize, false, false);
+    for &b in json {
+        if in_str {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
 }
 
 /// Make an id safe as a file stem: ASCII letters, digits, `-` and `_` are kept,
@@ -470,6 +533,48 @@ mod tests {
         assert_eq!(sanitize_id(""), "unnamed");
         assert!(!sanitize_id(".hidden").starts_with('.'));
         assert!(!sanitize_id("a/b\\c").contains(['/', '\\']));
+    }
+
+    #[test]
+    fn json_nested_deeper_than_the_reader_accepts_is_never_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let nest = |n: usize| {
+            let mut v = serde_json::json!("[not a bracket] {\\\"");
+            for _ in 0..n {
+                v = serde_json::json!([v]);
+            }
+            v
+        };
+        let ok = dir.path().join("ok.json");
+        save_json(&ok, &nest(MAX_FILE_DEPTH)).unwrap();
+        let back: serde_json::Value = serde_json::from_slice(&std::fs::read(&ok).unwrap()).unwrap();
+        assert_eq!(
+            back,
+            nest(MAX_FILE_DEPTH),
+            "the deepest file bpe writes loads"
+        );
+        let deep = dir.path().join("deep.json");
+        let err = save_json(&deep, &nest(MAX_FILE_DEPTH + 1)).unwrap_err();
+        assert!(matches!(err, SaveError::Refused(..)));
+        assert!(err.to_string().contains("nested 121 levels deep"), "{err}");
+        assert!(!deep.exists());
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp file left"
+        );
+    }
+
+    #[test]
+    fn files_over_the_size_bound_are_never_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.json");
+        let err = save_json(&big, &"x".repeat(MAX_FILE_BYTES)).unwrap_err();
+        assert!(
+            err.to_string().contains("over the limit of 64 MiB"),
+            "{err}"
+        );
+        assert!(!big.exists());
     }
 
     #[test]

@@ -16,7 +16,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
 
 use crate::engine::store::{self, RunOptions};
-use crate::model::{InstanceStatus, TaskDefinition, TaskInstance, content_hash};
+use crate::model::{InstanceStatus, ObjectKind, TaskDefinition, TaskInstance, content_hash};
 use crate::repo::cache;
 
 use super::action::Action;
@@ -347,6 +347,27 @@ pub fn one_line(text: &str, max: usize) -> String {
     out
 }
 
+/// One row per file of `kind` that did not load, after the selectable rows (never
+/// selected): `unloadable  <path>:<line>:<column>: <why>`, control characters shown as `?`.
+pub(super) fn unloadable_rows<'a>(
+    app: &'a App,
+    kind: ObjectKind,
+    t: &Theme,
+) -> impl Iterator<Item = ListItem<'static>> + 'a {
+    let style = t.error();
+    app.repo.load_errors_of(kind).map(move |e| {
+        let text: String = e
+            .to_string()
+            .chars()
+            .map(|c| if c.is_control() { '?' } else { c })
+            .collect();
+        ListItem::new(Line::from(vec![
+            Span::styled("unloadable ", style),
+            Span::raw(text),
+        ]))
+    })
+}
+
 /// Indexes of the activities of `def` entered (top-level path names only).
 pub fn path_indexes(def: &TaskDefinition, path: &[String]) -> Vec<usize> {
     let mut out = Vec::new();
@@ -417,6 +438,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
                 }),
             ]))
         })
+        .chain(unloadable_rows(app, ObjectKind::TaskInstance, t))
         .collect();
     if items.is_empty() {
         frame.render_widget(
@@ -426,7 +448,8 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             list_area,
         );
     } else {
-        let mut state = ListState::default().with_selected(Some(s.selected));
+        let selected = (!s.rows.is_empty()).then_some(s.selected);
+        let mut state = ListState::default().with_selected(selected);
         let list = List::new(items)
             .block(block)
             .highlight_style(t.selected())

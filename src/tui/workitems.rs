@@ -16,7 +16,7 @@ use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wra
 
 use crate::engine::store::{self, Completion, RunOptions};
 use crate::expr::Value;
-use crate::model::WorkItem;
+use crate::model::{ObjectKind, WorkItem};
 
 use super::action::Action;
 use super::app::{App, Effect};
@@ -371,6 +371,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
                 Span::raw(format!("left {}", left_text(w, now))),
             ]))
         })
+        .chain(super::tasks::unloadable_rows(app, ObjectKind::WorkItem, t))
         .collect();
     if items.is_empty() {
         let msg = if s.all {
@@ -380,7 +381,8 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         };
         frame.render_widget(Paragraph::new(msg).style(t.dim()).block(block), list_area);
     } else {
-        let mut state = ListState::default().with_selected(Some(s.selected));
+        let selected = (!s.rows.is_empty()).then_some(s.selected);
+        let mut state = ListState::default().with_selected(selected);
         let list = List::new(items)
             .block(block)
             .highlight_style(t.selected())

@@ -78,7 +78,7 @@ pub enum Lint {
 }
 
 impl Lint {
-    pub const ALL: [Lint; 27] = [
+    pub const ALL: [Lint; 28] = [
         Lint::LoadError,
         Lint::NoStart,
         Lint::MultipleStarts,

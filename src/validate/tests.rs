@@ -165,6 +165,23 @@ fn e008_syntax_error_points_inside_the_expression() {
 }
 
 #[test]
+fn e008_over_deep_expressions_are_reported_not_overflowed() {
+    let mut j = base();
+    let n = crate::expr::MAX_NESTING + 1;
+    let deep = format!("{}1{}", "(list ".repeat(n), ")".repeat(n));
+    act(&mut j, 2)["actions"][1]["expression"] = json!(deep);
+    let (_, findings) = run_with(&j, &ctx());
+    let f = findings.iter().find(|f| f.id() == "E008").unwrap();
+    assert!(f.message.contains("nested too deeply"), "{}", f.message);
+    // Far deeper (a recursive checker would overflow the stack): still one finding.
+    let n = 100_000;
+    let deeper = format!("{}1{}", "(list ".repeat(n), ")".repeat(n));
+    act(&mut j, 2)["actions"][1]["expression"] = json!(deeper);
+    let (_, findings) = run_with(&j, &ctx());
+    assert_eq!(findings.iter().filter(|f| f.id() == "E008").count(), 1);
+}
+
+#[test]
 fn e009_unknown_service_op() {
     let mut j = base();
     act(&mut j, 2)["actions"][0]["op"] = json!("provison");
