@@ -1229,7 +1229,6 @@ impl Case {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     /// Run a WorkflowServices op with evaluated arguments; `WF_CASE_RESULT` follows
     /// the task result.
     fn call_service(
@@ -1260,6 +1259,7 @@ impl Case {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn call_subprocess(
         &mut self,
         fi: usize,
