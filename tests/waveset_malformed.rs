@@ -191,19 +191,9 @@ fn structural_errors_have_positions() {
             1,
         ),
         (
-            "<WFProcess name='p'>\n<Activity name='a'>\n<Action application='com.example.Custom'/></Activity></WFProcess>",
-            "application 'com.example.Custom' is not supported",
-            3,
-        ),
-        (
             "<WFProcess name='p'>\n<Activity name='a'>\n<Action application='com.waveset.session.WorkflowServices'/></Activity></WFProcess>",
             "needs <Argument name='op'",
             3,
-        ),
-        (
-            "<WFProcess name='p'>\n<Activity name='a'>\n<Action>\n<Script>x</Script></Action></Activity></WFProcess>",
-            "<Script> is not supported inside <Action>",
-            4,
         ),
         (
             "<WFProcess name='p'>\n<Activity name='a'/>\n<Activity name='a'/></WFProcess>",
@@ -277,5 +267,40 @@ mod fuzz {
         fn arbitrary_text_never_panics(text in "[<>/a-zA-Z='\" &;#!?\\[\\]\n-]{0,300}") {
             let _ = bpe::waveset::import(&text);
         }
+    }
+}
+
+/// What bpe cannot run is not an error: a custom Java application and an element bpe
+/// does not execute inside an action are kept verbatim, with a positioned warning
+/// (the whole document still imports).
+#[test]
+fn actions_bpe_cannot_run_are_warnings_not_errors() {
+    for (xml, message, line) in [
+        (
+            "<WFProcess name='p'>\n<Activity name='a'>\n<Action application='com.example.Custom'/></Activity></WFProcess>",
+            "application 'com.example.Custom' is a Java class bpe does not run",
+            3,
+        ),
+        (
+            "<WFProcess name='p'>\n<Activity name='a'>\n<Action>\n<Script>x</Script></Action></Activity></WFProcess>",
+            "<Script> (an embedded script) inside <Action> is not executed by bpe",
+            3,
+        ),
+    ] {
+        let imported = waveset::import(xml).unwrap_or_else(|e| panic!("{xml}: {e}"));
+        let w = &imported.warnings;
+        assert!(
+            w.iter()
+                .any(|w| w.message.contains(message) && w.line == line),
+            "{xml}: {w:?}"
+        );
+        let action = &imported.definitions[0].process.activities[0].actions[0];
+        let bpe::model::ActionKind::Unsupported { xml: kept, .. } = &action.kind else {
+            panic!("{xml}: {action:?}");
+        };
+        assert!(
+            xml.contains(kept.as_str()) && kept.starts_with("<Action"),
+            "{kept}"
+        );
     }
 }

@@ -196,6 +196,56 @@ fn built_in_task_subprocesses_run_as_documented() {
     assert!(!text(&out.stdout).contains("E010"), "{}", text(&out.stdout));
 }
 
+/// Default Workflow Processes (820-5821/bvabi): the Create User approval with
+/// `<Owner name='$(APPROVER)'/>`, an action variable APPROVAL='false' returned to APPROVED,
+/// and transitions that escalate on timeout, else approve or reject on APPROVED.
+#[test]
+fn the_escalating_approval_suspends_for_the_substituted_owner_and_decides_on_approved() {
+    let repo = imported(&["approval-escalation.xml"]);
+    let start = |repo: &Path| {
+        let out = bpe(&[
+            "run",
+            s(repo),
+            "Create User Escalation",
+            "--set",
+            "APPROVER=mjones",
+            "--json",
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let r: J = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(r["status"], "suspended", "{r:#}");
+        assert_eq!(r["pendingWorkItems"][0]["owner"], "mjones");
+        assert_eq!(r["pendingWorkItems"][0]["request"], "Awaiting approval");
+        r["workItems"][0].as_str().unwrap().to_string()
+    };
+    let complete = |repo: &Path, item: &str, set: &[&str]| {
+        let mut args = vec!["complete", s(repo), item, "--decision", "approve"];
+        for kv in set {
+            args.extend(["--set", kv]);
+        }
+        args.push("--json");
+        let out = bpe(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        serde_json::from_slice::<J>(&out.stdout).unwrap()
+    };
+    let item = start(repo.path());
+    let done = complete(repo.path(), &item, &[r#"APPROVAL="true""#]);
+    assert_eq!(
+        done["path"],
+        json!(["start", "Wait", "Approved", "end"]),
+        "{done:#}"
+    );
+    assert_eq!(done["variables"]["APPROVED"], "true");
+    // Left at its initial 'false', APPROVAL rejects.
+    let item = start(repo.path());
+    let done = complete(repo.path(), &item, &[]);
+    assert_eq!(
+        done["path"],
+        json!(["start", "Wait", "Rejected", "end"]),
+        "{done:#}"
+    );
+}
+
 /// What bpe cannot run (a JavaScript rule, an inline <script>, a custom Java application,
 /// 820-5821/6nh6l8vch and bvacg) is imported, flagged by validate with W012 and its
 /// position, and fails only the action that runs it, naming what it is.
@@ -292,5 +342,5 @@ fn every_corpus_document_round_trips() {
             assert_eq!(&again.libraries[0], l, "{path:?}");
         }
     }
-    assert!(n >= 6, "the corpus holds {n} documents");
+    assert!(n >= 7, "the corpus holds {n} documents");
 }

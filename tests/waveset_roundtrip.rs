@@ -504,7 +504,7 @@ fn new_constructs_round_trip_byte_identical() {
     });
     actions.push(action(ActionKind::Expression {
         expression:
-            "(block (script lang=\"javascript\" \" if (a < b && c) { x = ']]>'; }\n\") (script))"
+            "(block (script lang=\"javascript\" \" if (a < b && c) { x = ']]>'; }\n\") (script) (script \"\") (Date \"20020911 09:15:00\") (Date \" \"))"
                 .to_string(),
     }));
     let xml = round_trip_definition(&def);

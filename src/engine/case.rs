@@ -1279,7 +1279,6 @@ impl Case {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     /// Run a WorkflowServices op with evaluated arguments; `WF_CASE_RESULT` follows
     /// the task result.
     fn call_service(
@@ -1310,6 +1309,7 @@ impl Case {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn call_subprocess(
         &mut self,
         fi: usize,

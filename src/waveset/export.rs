@@ -202,31 +202,17 @@ impl Slot {
 fn xpress_can_write(e: &Expr) -> bool {
     match e {
         Expr::Call(c) => {
-            // `<expression>`, `<List>`, `<Map>`, `<String>`, `<Integer>` are read as
+            // `<expression>`, `<List>`, `<Map>`, `<String>`, `<Integer>`, … are read as
             // wrappers and XML objects, not as calls of those names.
-            let literal_like = matches!(
-                c.name.as_str(),
-                "i" | "s"
-                    | "null"
-                    | "expression"
-                    | "o"
-                    | "List"
-                    | "Map"
-                    | "String"
-                    | "Integer"
-                    | "Long"
-                    | "Boolean"
-            ) || (c.name == "ref" && c.args.is_empty());
+            let literal_like = (literal_like(&c.name) && c.name != "ref")
+                || (c.name == "ref" && c.args.is_empty());
             // A literal `$(` in a rule argument's value= would be read back as a reference.
             let substituted = c.name == "rule"
                 && c.args.iter().any(|a| {
                     matches!(a, Expr::Call(arg) if arg.name == "argument"
                         && arg.attr("value").is_some_and(|v| v.contains("$(")))
                 });
-            // (script) with an empty string would come back without the argument.
-            let empty_script =
-                c.name == "script" && matches!(c.args.as_slice(), [Expr::Str(s)] if s.is_empty());
-            !literal_like && !substituted && !empty_script && c.args.iter().all(xpress_can_write)
+            !literal_like && !substituted && c.args.iter().all(xpress_can_write)
         }
         // `<ref>` text is trimmed on import.
         Expr::Ref(p) => !p.is_empty() && p.trim() == p,
@@ -234,9 +220,39 @@ fn xpress_can_write(e: &Expr) -> bool {
     }
 }
 
-/// `(script "body")`: written as `<script>body</script>` (and read back so).
-fn is_script_body(c: &expr::Call) -> bool {
-    c.name == "script" && matches!(c.args.as_slice(), [Expr::Str(_)])
+/// `(script "body")`, and `(name "text")` for a name that is not a bpe function
+/// (an element bpe does not execute, such as `<Date>`): written as
+/// `<name>text</name>` and read back so, the text kept exactly.
+fn is_text_body(c: &expr::Call) -> bool {
+    matches!(c.args.as_slice(), [Expr::Str(t)] if keeps_text_body(&c.name, t))
+}
+
+/// Whether import keeps the text of an element named `name` as its one string
+/// argument: any non-empty `<script>` body; non-blank text of an element that is
+/// neither a bpe function nor an XPRESS literal, wrapper or XML object.
+pub(crate) fn keeps_text_body(name: &str, text: &str) -> bool {
+    if name == "script" {
+        return !text.is_empty();
+    }
+    !text.trim().is_empty() && expr::function(name).is_none() && !literal_like(name)
+}
+
+/// Element names import reads as literals, wrappers or XML objects, not as calls.
+fn literal_like(name: &str) -> bool {
+    matches!(
+        name,
+        "i" | "s"
+            | "null"
+            | "ref"
+            | "expression"
+            | "o"
+            | "List"
+            | "Map"
+            | "String"
+            | "Integer"
+            | "Long"
+            | "Boolean"
+    )
 }
 
 /// The Waveset attribute form of a string literal or a simple reference.
@@ -373,15 +389,18 @@ impl Writer {
             }
             Expr::Str(s) => self.text_element("s", vec![], s),
             Expr::Ref(p) => self.text_element("ref", vec![], p),
-            // An embedded script body goes back as the element's text, as imported.
-            Expr::Call(c) if is_script_body(c) => {
+            // A script body (or the text of an element bpe does not execute) goes back
+            // as the element's text, as imported.
+            Expr::Call(c) if is_text_body(c) => {
                 let Some(Expr::Str(body)) = c.args.first() else {
                     return;
                 };
                 self.call_start(c);
                 self.out.push('>');
                 escape_text(&mut self.out, body);
-                self.out.push_str("</script>\n");
+                self.out.push_str("</");
+                self.out.push_str(&c.name);
+                self.out.push_str(">\n");
             }
             Expr::Call(c) => {
                 self.call_start(c);

@@ -1252,9 +1252,10 @@ impl<'a> Importer<'a> {
                     Err(stray_text(self))
                 }
             }
-            // An embedded JavaScript/BeanShell body: kept verbatim as the one string
-            // argument of (script …); bpe never runs it.
-            "script" if args.is_empty() => {
+            // An embedded JavaScript/BeanShell body, or the text of an element bpe does
+            // not know (e.g. <Date>20020911 09:15:00</Date>): kept verbatim as the one
+            // string argument of the call; bpe never runs it (validation flags it).
+            _ if args.is_empty() && super::export::keeps_text_body(name, &text) => {
                 self.check_name_and_attrs(&tag)?;
                 Ok(Expr::Call(Call {
                     name: tag.name,
