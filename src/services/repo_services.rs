@@ -2,6 +2,11 @@
 //! identity store (`User/`, `Role/`, `Policy/`, `EmailTemplate/`), its outbox,
 //! audit log and object locks. Files are read fresh on every call, written
 //! atomically, and in a dry run only recorded (see `store`).
+//!
+//! Invariant: every write of a user, role or view lock is a read-modify-write
+//! under that object's write lock (`write_lock`, taken in `call` or, for
+//! changePassword and transferOwnership, inside the op), so concurrent runs
+//! never lose each other's changes; createUser creates its file only if absent.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
