@@ -269,6 +269,56 @@ fn an_async_definition_returns_at_once_and_runs_on_in_the_background() {
     assert!(r.get("async").is_none(), "{r:#}");
 }
 
+/// Waveset's syncControlAllowed "(Boolean) Indicates whether the user is permitted to
+/// request synchronous or asynchronous execution. Default is true." (Oracle Waveset 8.1.1
+/// Deployment Reference, Task Definition Parameters,
+/// https://docs.oracle.com/cd/E19225-01/821-0378/bvaay/index.html)
+#[test]
+fn sync_control_allowed_false_refuses_foreground_for_an_async_definition() {
+    let mut def = count(3, "async");
+    def["syncControlAllowed"] = json!(false);
+    let (_dir, root) = repo(None, &[def]);
+    let out = bpe(&["run", s(&root), "Count", "--foreground"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("syncControlAllowed false"), "{err}");
+    assert!(first_instance(&root).is_none(), "nothing was started");
+    // Without --foreground it runs in the background as declared.
+    let r = ok_json(&["run", s(&root), "Count", "--json"]);
+    wait_for_status(&root, r["instance"].as_str().unwrap(), "completed");
+}
+
+/// A holder that is alive but silent (hung) is shown live, with its silence, and is
+/// broken only with --force.
+#[test]
+fn a_hung_holder_is_shown_live_and_breaks_only_with_force() {
+    let (_dir, root) = repo(None, &[]);
+    let g = lock::acquire(
+        &root,
+        LockTarget::DefinitionEdit("td-x".into()),
+        lock::LockMode::Exclusive,
+        "editor",
+    )
+    .unwrap();
+    // Its heartbeat stopped long ago (the thread beats again only in 20 s).
+    let mut old = g.holder();
+    old.heartbeat = "2000-01-01T00:00:00Z".into();
+    let record = lock::list(&root).unwrap()[0].holders[0].record.clone();
+    std::fs::write(&record, serde_json::to_vec(&old).unwrap()).unwrap();
+    let text = String::from_utf8(bpe(&["locks", s(&root)]).stdout).unwrap();
+    assert!(text.contains("live (no heartbeat for"), "{text}");
+    let out = bpe(&["locks", s(&root), "--break", "edit-td-x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
+    let out = bpe(&["locks", s(&root), "--break", "edit-td-x", "--force"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(matches!(g.check(), Err(lock::LockError::Broken(_))));
+}
+
 #[test]
 fn an_async_run_gets_its_inputs_on_a_pipe_not_its_command_line() {
     let mut def = spin(50);
