@@ -523,15 +523,26 @@ fn transient_variables_and_their_copies_stay_off_the_disk() {
     }
     // Resumed in another process, the case sees null, and still writes nothing secret.
     let item = r["workItems"][0].as_str().unwrap();
+    // The approver types a new value for it: the case gets it, the item records null.
+    let typed = "Typed-By-Approver-9";
+    let set = format!("password={typed}");
     let done = ok_json(&[
         "complete",
         s(&root),
         item,
         "--decision",
         "approve",
+        "--set",
+        &set,
         "--json",
     ]);
     assert_eq!(done["status"], "completed", "{done:#}");
-    let inst = std::fs::read_to_string(&files[0]).unwrap();
-    assert!(!inst.contains(secret), "{inst}");
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        assert!(
+            !text.contains(secret) && !text.contains(typed),
+            "{}:\n{text}",
+            f.display()
+        );
+    }
 }

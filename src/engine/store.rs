@@ -502,6 +502,17 @@ pub fn complete(
         case.complete_work_item(&item, &mut rt)
             .map_err(|e| StoreError::Invalid(e.message))?;
     }
+    // The case has the values now; a transient one (a new password typed by the
+    // approver) is recorded on the item as null.
+    for f in 0..case.state().frames.len() {
+        if let Some(def) = case.definition(f) {
+            for name in super::transient::names(def) {
+                if let Some(v) = item.variables.get_mut(&name) {
+                    *v = Value::Null;
+                }
+            }
+        }
+    }
     write_work_item(root, &item).map_err(io)?;
     drive(root, case, &mut catalog, services, Some(&guard))
 }
