@@ -11,6 +11,8 @@ mod case;
 mod catalog;
 mod compile;
 mod debug;
+mod housekeeping;
+mod session;
 mod state;
 pub mod store;
 pub mod transient;
