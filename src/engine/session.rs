@@ -9,13 +9,12 @@ use std::path::{Path, PathBuf};
 
 use super::case::Case;
 use super::store::{
-    RepoCatalog, RunOptions, StoreError, instance_path, io, locked, open_case, persist,
+    RepoCatalog, RunOptions, StoreError, instance_path, io, new_case, open_case, persist,
     result_limit,
 };
 use crate::expr::Value;
 use crate::model::WorkItem;
-use crate::repo::Repository;
-use crate::repo::lock::{self, LockGuard, LockMode, LockTarget};
+use crate::repo::lock::LockGuard;
 
 /// A case opened for interactive stepping (the debugger): the instance lock and the
 /// definition run locks are held for as long as the session lives; the host steps
@@ -38,32 +37,8 @@ impl Session {
         inputs: &BTreeMap<String, Value>,
         opts: &RunOptions,
     ) -> Result<Session, StoreError> {
-        let repo = Repository::open(root).map_err(io)?;
-        let def = repo
-            .definition(name)
-            .map(|l| l.value.clone())
-            .ok_or_else(|| StoreError::NotFound(format!("no TaskDefinition named '{name}'")))?;
-        let mut catalog = RepoCatalog::new(repo, &opts.purpose);
-        if opts.dry_run {
-            catalog = catalog.without_cache_writes();
-        }
-        let dref = catalog.pin(&def)?;
-        catalog.hold_run_lock(&def.id)?;
-        let mut case = Case::start(&def, dref, inputs, &opts.owner, &catalog);
+        let (mut case, catalog, lock) = new_case(root, name, inputs, opts)?;
         case.options.ignore_execution_limit = true;
-        let lock = if opts.dry_run {
-            None
-        } else {
-            Some(
-                lock::acquire(
-                    root,
-                    LockTarget::Instance(case.id().to_string()),
-                    LockMode::Exclusive,
-                    &opts.purpose,
-                )
-                .map_err(|e| locked(&format!("instance {}", case.id()), e))?,
-            )
-        };
         Ok(Session {
             root: root.to_path_buf(),
             case,

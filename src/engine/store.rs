@@ -116,7 +116,7 @@ impl RepoCatalog {
 
     /// Store `def` in the cache (or only compute its reference, see
     /// [`RepoCatalog::without_cache_writes`]).
-    pub(super) fn pin(&self, def: &TaskDefinition) -> Result<DefinitionRef, StoreError> {
+    fn pin(&self, def: &TaskDefinition) -> Result<DefinitionRef, StoreError> {
         if self.write_cache {
             cache::store(&self.repo.root, def).map_err(io)
         } else {
@@ -238,6 +238,22 @@ pub fn begin(
     inputs: &BTreeMap<String, Value>,
     opts: &RunOptions,
 ) -> Result<(Case, RepoCatalog, Option<LockGuard>), StoreError> {
+    let (mut case, catalog, guard) = new_case(root, name, inputs, opts)?;
+    if guard.is_some() {
+        // Transient inputs (a new password) are written as null: see `engine::transient`.
+        persist(root, &mut case, &mut Vec::new())?;
+    }
+    Ok((case, catalog, guard))
+}
+
+/// A new case of `name` in memory, with the definition's run lock held and (unless
+/// a dry run, which pins without writing the cache) its instance lock taken.
+pub(super) fn new_case(
+    root: &Path,
+    name: &str,
+    inputs: &BTreeMap<String, Value>,
+    opts: &RunOptions,
+) -> Result<(Case, RepoCatalog, Option<LockGuard>), StoreError> {
     let repo = Repository::open(root).map_err(io)?;
     let def = repo
         .definition(name)
@@ -249,7 +265,7 @@ pub fn begin(
     }
     let dref = catalog.pin(&def)?;
     catalog.hold_run_lock(&def.id)?;
-    let mut case = Case::start(&def, dref, inputs, &opts.owner, &catalog);
+    let case = Case::start(&def, dref, inputs, &opts.owner, &catalog);
     if opts.dry_run {
         return Ok((case, catalog, None));
     }
@@ -260,8 +276,6 @@ pub fn begin(
         &opts.purpose,
     )
     .map_err(|e| locked(&format!("instance {}", case.id()), e))?;
-    // Transient inputs (a new password) are written as null: see `engine::transient`.
-    persist(root, &mut case, &mut Vec::new())?;
     Ok((case, catalog, Some(guard)))
 }
 
