@@ -310,7 +310,8 @@ fn sync_control_allowed_false_refuses_foreground_for_an_async_definition() {
 /// broken only with --force.
 #[test]
 fn a_hung_holder_is_shown_live_and_breaks_only_with_force() {
-    let (_dir, root) = repo(None, &[]);
+    // lockStaleAfter 600 s: the heartbeat thread beats this lock only every 200 s.
+    let (_dir, root) = repo(Some(600), &[]);
     let g = lock::acquire(
         &root,
         LockTarget::DefinitionEdit("td-x".into()),
@@ -318,7 +319,7 @@ fn a_hung_holder_is_shown_live_and_breaks_only_with_force() {
         "editor",
     )
     .unwrap();
-    // Its heartbeat stopped long ago (the thread beats again only in 20 s).
+    // Its heartbeat stopped long ago.
     let mut old = g.holder();
     old.heartbeat = "2000-01-01T00:00:00Z".into();
     let record = lock::list(&root).unwrap()[0].holders[0].record.clone();
