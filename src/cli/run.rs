@@ -44,7 +44,15 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let repo = open_repository(&args.repo)?;
     let def = super::find_definition(&repo, &args.name)?;
-    let background = def.value.exec_mode == ExecMode::Async && !args.foreground && !args.dry_run;
+    let def = &def.value;
+    if args.foreground && def.exec_mode == ExecMode::Async && !def.sync_control_allowed {
+        bail!(
+            "'{}' runs in the background only: it has execMode async and syncControlAllowed false, \
+             so --foreground is refused",
+            args.name
+        );
+    }
+    let background = def.exec_mode == ExecMode::Async && !args.foreground && !args.dry_run;
     let mut inputs = BTreeMap::new();
     if let Some(path) = &args.input {
         let text = std::fs::read_to_string(path)

@@ -11,6 +11,8 @@ mod case;
 mod catalog;
 mod compile;
 mod debug;
+mod housekeeping;
+mod session;
 pub mod limits;
 mod state;
 pub mod store;

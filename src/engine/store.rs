@@ -16,7 +16,9 @@
 //! - A `running` instance whose instance lock has no live holder is interrupted
 //!   ([`is_interrupted`]); [`resume`] or [`terminate`] take it over.
 //! - [`apply_due_timeouts`] resumes cases whose work items timed out;
-//!   [`expire_results`] removes finished instances past their `resultLimit`.
+//!   [`expire_results`] removes finished instances past their `resultLimit`
+//!   (both in `engine/housekeeping.rs`); the debugger's [`Session`] is in
+//!   `engine/session.rs`. Both are re-exported here.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -32,6 +34,11 @@ use crate::model::{DefinitionRef, ObjectKind, TaskDefinition, TaskInstance, Work
 use crate::repo::lock::{self, LockError, LockGuard, LockMode, LockTarget};
 use crate::repo::{Repository, cache, object_path, parse_file, write_instance, write_work_item};
 use crate::services::Services;
+
+pub use super::housekeeping::{
+    apply_due_timeouts, apply_due_timeouts_with, expire_results, housekeeping,
+};
+pub use super::session::Session;
 
 /// Why a store operation could not be done.
 #[derive(Debug)]
@@ -59,18 +66,18 @@ impl std::fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
-fn io(e: impl std::fmt::Display) -> StoreError {
+pub(super) fn io(e: impl std::fmt::Display) -> StoreError {
     StoreError::Io(e.to_string())
 }
 
-fn locked(what: &str, e: LockError) -> StoreError {
+pub(super) fn locked(what: &str, e: LockError) -> StoreError {
     match e {
         LockError::Held { .. } => StoreError::Locked(format!("{what} is {e}")),
         other => StoreError::Io(format!("{what}: {other}")),
     }
 }
 
-fn now_text(now: DateTime<Utc>) -> String {
+pub(super) fn now_text(now: DateTime<Utc>) -> String {
     now.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
@@ -119,7 +126,7 @@ impl RepoCatalog {
         &self.repo
     }
 
-    fn hold_run_lock(&mut self, definition_id: &str) -> Result<(), StoreError> {
+    pub(super) fn hold_run_lock(&mut self, definition_id: &str) -> Result<(), StoreError> {
         let target = LockTarget::DefinitionRun(definition_id.to_string());
         if self
             .run_locks
@@ -232,6 +239,22 @@ pub fn begin(
     inputs: &BTreeMap<String, Value>,
     opts: &RunOptions,
 ) -> Result<(Case, RepoCatalog, Option<LockGuard>), StoreError> {
+    let (mut case, catalog, guard) = new_case(root, name, inputs, opts)?;
+    if guard.is_some() {
+        // Transient inputs (a new password) are written as null: see `engine::transient`.
+        persist(root, &mut case, &mut Vec::new())?;
+    }
+    Ok((case, catalog, guard))
+}
+
+/// A new case of `name` in memory, with the definition's run lock held and (unless
+/// a dry run, which pins without writing the cache) its instance lock taken.
+pub(super) fn new_case(
+    root: &Path,
+    name: &str,
+    inputs: &BTreeMap<String, Value>,
+    opts: &RunOptions,
+) -> Result<(Case, RepoCatalog, Option<LockGuard>), StoreError> {
     let repo = Repository::open(root).map_err(io)?;
     let def = repo
         .definition(name)
@@ -243,7 +266,7 @@ pub fn begin(
     }
     let dref = catalog.pin(&def)?;
     catalog.hold_run_lock(&def.id)?;
-    let mut case = Case::start(&def, dref, inputs, &opts.owner, &catalog);
+    let case = Case::start(&def, dref, inputs, &opts.owner, &catalog);
     if opts.dry_run {
         return Ok((case, catalog, None));
     }
@@ -254,8 +277,6 @@ pub fn begin(
         &opts.purpose,
     )
     .map_err(|e| locked(&format!("instance {}", case.id()), e))?;
-    // Transient inputs (a new password) are written as null: see `engine::transient`.
-    persist(root, &mut case, &mut Vec::new())?;
     Ok((case, catalog, Some(guard)))
 }
 
@@ -347,7 +368,11 @@ fn flush_outbox(
     Ok(())
 }
 
-fn persist(root: &Path, case: &mut Case, created: &mut Vec<WorkItem>) -> Result<(), StoreError> {
+pub(super) fn persist(
+    root: &Path,
+    case: &mut Case,
+    created: &mut Vec<WorkItem>,
+) -> Result<(), StoreError> {
     flush_outbox(root, case, created)?;
     let inst = case.to_instance();
     write_instance(root, &inst).map_err(io)?;
@@ -394,7 +419,7 @@ fn finish(
 }
 
 /// Seconds to keep a finished instance: its result's override, else its definition's.
-fn result_limit(inst: &TaskInstance, repo: &Repository, root: &Path) -> Option<i64> {
+pub(super) fn result_limit(inst: &TaskInstance, repo: &Repository, root: &Path) -> Option<i64> {
     if let Some(l) = inst.result.result_limit {
         return Some(l);
     }
@@ -405,7 +430,7 @@ fn result_limit(inst: &TaskInstance, repo: &Repository, root: &Path) -> Option<i
 }
 
 /// Lock an unfinished instance and load it as a case on its pinned definition.
-fn open_case(
+pub(super) fn open_case(
     root: &Path,
     instance_id: &str,
     purpose: &str,
@@ -508,6 +533,17 @@ pub fn complete(
         case.complete_work_item(&item, &mut rt)
             .map_err(|e| StoreError::Invalid(e.message))?;
     }
+    // The case has the values now; a transient one (a new password typed by the
+    // approver) is recorded on the item as null.
+    for f in 0..case.state().frames.len() {
+        if let Some(def) = case.definition(f) {
+            for name in super::transient::names(def) {
+                if let Some(v) = item.variables.get_mut(&name) {
+                    *v = Value::Null;
+                }
+            }
+        }
+    }
     write_work_item(root, &item).map_err(io)?;
     drive(root, case, &mut catalog, services, Some(&guard))
 }
@@ -560,142 +596,6 @@ pub fn terminate(
     Ok(finish(root, case, catalog.repository(), Vec::new())?.instance)
 }
 
-/// Resume every suspended case that has a work item due at `now` (the action
-/// completes with `WF_ACTION_TIMEOUT` = 1), or a work item completed on disk that
-/// the case has not seen (an interrupted `complete`). Instances locked by another
-/// runner are skipped; they will be handled when next opened.
-pub fn apply_due_timeouts_with(
-    root: &Path,
-    services: &mut dyn Services,
-    now: DateTime<Utc>,
-) -> Result<Vec<RunReport>, StoreError> {
-    let repo = Repository::open(root).map_err(io)?;
-    let mut candidates: Vec<String> = Vec::new();
-    for l in &repo.work_items {
-        let item = &l.value;
-        let due = !item.complete
-            && item
-                .timeout_at
-                .as_deref()
-                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                .is_some_and(|t| t.with_timezone(&Utc) <= now);
-        let unseen = item.complete
-            && repo
-                .instance(&item.instance)
-                .is_some_and(|i| i.value.pending_work_items.contains(&item.id));
-        if (due || unseen) && !candidates.contains(&item.instance) {
-            candidates.push(item.instance.clone());
-        }
-    }
-    let mut reports = Vec::new();
-    for id in candidates {
-        let Some(l) = repo.instance(&id) else {
-            continue;
-        };
-        if l.value.status.is_finished() {
-            continue;
-        }
-        let (mut case, mut catalog, guard) = match open_case(root, &id, "bpe timeouts") {
-            Ok(x) => x,
-            Err(StoreError::Locked(_)) | Err(StoreError::Invalid(_)) => continue,
-            Err(e) => return Err(e),
-        };
-        let fresh = Repository::open(root).map_err(io)?;
-        let pending = case.pending_items();
-        {
-            let mut rt = Runtime {
-                services: &mut *services,
-                catalog: &mut catalog,
-            };
-            for pid in &pending {
-                if let Some(w) = fresh.work_item(pid)
-                    && w.value.complete
-                {
-                    let _ = case.complete_work_item(&w.value, &mut rt);
-                }
-            }
-            let (expired, _) = case.expire_due(now, &mut rt);
-            let at = now_text(now);
-            for eid in expired {
-                if let Some(w) = fresh.work_item(&eid) {
-                    let mut item = w.value.clone();
-                    item.complete = true;
-                    item.completed = Some(at.clone());
-                    item.comment = "timed out".to_string();
-                    write_work_item(root, &item).map_err(io)?;
-                }
-            }
-        }
-        if !case.is_running() {
-            // Nothing changed for this case (e.g. the item was not due after all).
-            continue;
-        }
-        reports.push(drive(root, case, &mut catalog, services, Some(&guard))?);
-    }
-    Ok(reports)
-}
-
-/// Remove finished instances older than their `resultLimit` (seconds; 0 = at once,
-/// negative = never). Returns the ids removed.
-pub fn expire_results(root: &Path, now: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
-    let repo = Repository::open(root).map_err(io)?;
-    let mut removed = Vec::new();
-    for l in &repo.instances {
-        let inst = &l.value;
-        if !inst.status.is_finished() {
-            continue;
-        }
-        let Some(limit) = result_limit(inst, &repo, root) else {
-            continue;
-        };
-        if limit < 0 {
-            continue;
-        }
-        let Some(finished) = inst
-            .finished
-            .as_deref()
-            .and_then(|f| DateTime::parse_from_rfc3339(f).ok())
-        else {
-            continue;
-        };
-        if now.signed_duration_since(finished.with_timezone(&Utc))
-            >= chrono::Duration::seconds(limit)
-        {
-            match std::fs::remove_file(root.join(&l.path)) {
-                Ok(()) => removed.push(inst.id.clone()),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(io(e)),
-            }
-        }
-    }
-    Ok(removed)
-}
-
-/// [`apply_due_timeouts_with`] with the repository's own services and the current time.
-/// Commands stay disabled (no runner allowed them).
-pub fn apply_due_timeouts(root: &Path) -> Result<Vec<RunReport>, StoreError> {
-    let repo = Repository::open(root).map_err(io)?;
-    let config = repo
-        .config
-        .clone()
-        .unwrap_or_else(|| crate::model::RepositoryConfig {
-            format_version: crate::model::FORMAT_VERSION,
-            name: String::new(),
-            description: String::new(),
-            settings: Default::default(),
-        });
-    let mut services = crate::services::RepoServices::new(root, &config, Default::default());
-    apply_due_timeouts_with(root, &mut services, Utc::now())
-}
-
-/// What every command that opens a repository does first: time out due work
-/// items (resuming their cases) and remove expired finished instances.
-pub fn housekeeping(root: &Path) -> Result<(), StoreError> {
-    apply_due_timeouts(root)?;
-    expire_results(root, Utc::now())?;
-    Ok(())
-}
-
 /// Whether an instance is **interrupted**: its file says `running` but no live
 /// process holds its instance lock (its runner was killed or crashed). Such a case
 /// stays as it was last written until [`resume`] continues it or [`terminate`] ends it.
@@ -736,113 +636,4 @@ pub fn resume(
         )));
     }
     drive(root, case, &mut catalog, services, Some(&guard))
-}
-
-/// A case opened for interactive stepping (the debugger): the instance lock and the
-/// definition run locks are held for as long as the session lives; the host steps
-/// the case through [`Session::parts`] and writes it with [`Session::persist`].
-pub struct Session {
-    root: PathBuf,
-    case: Case,
-    catalog: RepoCatalog,
-    /// `None` for a dry run (nothing is written).
-    lock: Option<LockGuard>,
-    created: Vec<WorkItem>,
-}
-
-impl Session {
-    /// Start a case of `name` without running it. With `opts.dry_run` no lock is
-    /// taken on the instance and [`Session::persist`] writes nothing.
-    pub fn start(
-        root: &Path,
-        name: &str,
-        inputs: &BTreeMap<String, Value>,
-        opts: &RunOptions,
-    ) -> Result<Session, StoreError> {
-        let repo = Repository::open(root).map_err(io)?;
-        let def = repo
-            .definition(name)
-            .map(|l| l.value.clone())
-            .ok_or_else(|| StoreError::NotFound(format!("no TaskDefinition named '{name}'")))?;
-        let mut catalog = RepoCatalog::new(repo, &opts.purpose);
-        if opts.dry_run {
-            catalog = catalog.without_cache_writes();
-        }
-        let dref = catalog.pin(&def)?;
-        catalog.hold_run_lock(&def.id)?;
-        let mut case = Case::start(&def, dref, inputs, &opts.owner, &catalog);
-        case.options.ignore_execution_limit = true;
-        let lock = if opts.dry_run {
-            None
-        } else {
-            Some(
-                lock::acquire(
-                    root,
-                    LockTarget::Instance(case.id().to_string()),
-                    LockMode::Exclusive,
-                    &opts.purpose,
-                )
-                .map_err(|e| locked(&format!("instance {}", case.id()), e))?,
-            )
-        };
-        Ok(Session {
-            root: root.to_path_buf(),
-            case,
-            catalog,
-            lock,
-            created: Vec::new(),
-        })
-    }
-
-    /// Open an unfinished instance for stepping (refused while another runner holds it).
-    pub fn resume(root: &Path, instance_id: &str, purpose: &str) -> Result<Session, StoreError> {
-        let (mut case, catalog, lock) = open_case(root, instance_id, purpose)?;
-        case.options.ignore_execution_limit = true;
-        Ok(Session {
-            root: root.to_path_buf(),
-            case,
-            catalog,
-            lock: Some(lock),
-            created: Vec::new(),
-        })
-    }
-
-    pub fn case(&self) -> &Case {
-        &self.case
-    }
-
-    /// The case and the catalog, to build a [`Runtime`] and step:
-    /// `let (case, catalog) = s.parts(); case.step(&mut Runtime { services, catalog }, g)`.
-    pub fn parts(&mut self) -> (&mut Case, &mut RepoCatalog) {
-        (&mut self.case, &mut self.catalog)
-    }
-
-    /// Work items created since the session started (also in a dry run).
-    pub fn created_work_items(&mut self) -> &[WorkItem] {
-        if self.lock.is_none() {
-            self.created.extend(self.case.take_outbox().created);
-        }
-        &self.created
-    }
-
-    /// Write the TaskInstance and new work items (nothing in a dry run). A finished
-    /// case with `resultLimit: 0` has its instance file removed.
-    pub fn persist(&mut self) -> Result<(), StoreError> {
-        if self.lock.is_none() {
-            self.created.extend(self.case.take_outbox().created);
-            return Ok(());
-        }
-        persist(&self.root, &mut self.case, &mut self.created)?;
-        let inst = self.case.to_instance();
-        if inst.status.is_finished()
-            && result_limit(&inst, self.catalog.repository(), &self.root) == Some(0)
-        {
-            match std::fs::remove_file(instance_path(&self.root, &inst)) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(io(e)),
-            }
-        }
-        Ok(())
-    }
 }

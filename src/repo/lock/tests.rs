@@ -1,0 +1,225 @@
+//! Unit tests of `repo::lock`.
+
+use super::host::user_name_for_uid;
+use super::*;
+
+fn root() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+#[test]
+fn passwd_lookup_matches_the_uid_field_only() {
+    let passwd = "# comment:x:1000:1000\nroot:x:0:0:root:/root:/bin/bash\n\
+                  daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n\
+                  broken line\nada:x:1000:1000:Ada Lovelace,,,:/home/ada:/bin/sh\n";
+    assert_eq!(user_name_for_uid(passwd, 0).as_deref(), Some("root"));
+    assert_eq!(user_name_for_uid(passwd, 1000).as_deref(), Some("ada"));
+    // A gid of 1 is not a uid of 1 for anyone but daemon; 4242 is nobody's.
+    assert_eq!(user_name_for_uid(passwd, 1).as_deref(), Some("daemon"));
+    assert_eq!(user_name_for_uid(passwd, 4242), None);
+    assert_eq!(user_name_for_uid("", 0), None);
+}
+
+#[test]
+fn exclusive_refuses_second_and_names_holder() {
+    let dir = root();
+    let target = LockTarget::Instance("ti-1".into());
+    let g = acquire(dir.path(), target.clone(), LockMode::Exclusive, "bpe run").unwrap();
+    let err = acquire(dir.path(), target.clone(), LockMode::Exclusive, "other").unwrap_err();
+    let text = err.to_string();
+    assert!(text.starts_with("locked by "), "{text}");
+    assert!(
+        text.contains(&format!("(pid {}, bpe run) since ", std::process::id())),
+        "{text}"
+    );
+    drop(g);
+    let g2 = acquire(dir.path(), target, LockMode::Exclusive, "other").unwrap();
+    assert!(g2.reclaimed().is_empty());
+    assert_eq!(list(dir.path()).unwrap().len(), 1);
+    drop(g2);
+    assert!(list(dir.path()).unwrap().is_empty());
+}
+
+#[test]
+fn shared_run_locks_coexist_and_block_saving() {
+    let dir = root();
+    let run = LockTarget::DefinitionRun("td-1".into());
+    let a = acquire(dir.path(), run.clone(), LockMode::Shared, "bpe run").unwrap();
+    let b = acquire(dir.path(), run.clone(), LockMode::Shared, "debugger").unwrap();
+    let locks = list(dir.path()).unwrap();
+    assert_eq!(locks.len(), 1);
+    assert_eq!(locks[0].holders.len(), 2);
+    assert!(!locks[0].stale);
+    let err = check_can_save_definition(dir.path(), "td-1").unwrap_err();
+    assert!(matches!(&err, LockError::Held { holders, .. } if holders.len() == 2));
+    assert!(err.to_string().contains("bpe run"), "{err}");
+    // Another definition is unaffected.
+    check_can_save_definition(dir.path(), "td-2").unwrap();
+    drop(a);
+    assert!(check_can_save_definition(dir.path(), "td-1").is_err());
+    drop(b);
+    check_can_save_definition(dir.path(), "td-1").unwrap();
+}
+
+#[test]
+fn heartbeat_refreshes_and_old_heartbeat_is_stale() {
+    let dir = root();
+    let g = acquire(
+        dir.path(),
+        LockTarget::DefinitionEdit("td-1".into()),
+        LockMode::Exclusive,
+        "editor",
+    )
+    .unwrap();
+    let before = g.holder().heartbeat;
+    std::thread::sleep(Duration::from_millis(5));
+    g.heartbeat().unwrap();
+    assert_ne!(g.holder().heartbeat, before);
+    let locks = list_with(dir.path(), Duration::from_secs(60)).unwrap();
+    assert_eq!(
+        locks[0].holders[0].holder.as_ref().unwrap().heartbeat,
+        g.holder().heartbeat
+    );
+    assert_eq!(locks[0].holders[0].stale, None);
+    // Still alive after the heartbeat swapped the record file.
+    assert!(!record_is_orphaned(&locks[0].holders[0].record));
+    // A live holder cannot be broken.
+    assert!(matches!(
+        break_lock(dir.path(), &locks[0].name),
+        Err(LockError::Live { .. })
+    ));
+    // A record whose heartbeat is an hour old is still live while its process
+    // (this one) holds it: a hung holder is broken only with force.
+    let mut old = g.holder();
+    old.heartbeat = (Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    let rec = locks[0].holders[0].record.clone();
+    fs::write(&rec, super::super::to_json_bytes(&old).unwrap()).unwrap();
+    let locks = list(dir.path()).unwrap();
+    assert!(locks[0].holders[0].heartbeat_age_seconds >= 3599);
+    assert_eq!(locks[0].holders[0].stale, None);
+    assert!(matches!(
+        break_lock(dir.path(), &locks[0].name),
+        Err(LockError::Live { .. })
+    ));
+    // Forcing breaks it and unlinks the lock file: a new editor gets in.
+    let removed = force_break_lock(dir.path(), &locks[0].name).unwrap();
+    assert_eq!(removed.len(), 1);
+    let again = acquire(
+        dir.path(),
+        LockTarget::DefinitionEdit("td-1".into()),
+        LockMode::Exclusive,
+        "editor 2",
+    )
+    .unwrap();
+    // The hung holder learns it lost the lock instead of resurrecting its record.
+    assert!(matches!(g.check(), Err(LockError::Broken(_))));
+    assert!(matches!(g.heartbeat(), Err(LockError::Broken(_))));
+    drop(g);
+    assert_eq!(list(dir.path()).unwrap()[0].holders.len(), 1);
+    drop(again);
+}
+
+#[test]
+fn staleness_trusts_the_record_lock_here_and_the_heartbeat_elsewhere() {
+    let mut h = Holder {
+        format_version: 1,
+        target: LockTarget::Instance("ti-1".into()),
+        mode: LockMode::Exclusive,
+        user: "ada".into(),
+        host: host_name(),
+        pid: std::process::id(),
+        since: now_secs(),
+        purpose: "bpe run".into(),
+        heartbeat: now_millis(),
+    };
+    let minute = Duration::from_secs(60);
+    assert_eq!(staleness(&h, false, 3600, minute), None);
+    assert_eq!(staleness(&h, true, 0, minute), Some(StaleReason::Orphaned));
+    h.pid = u32::MAX - 1;
+    assert_eq!(
+        staleness(&h, false, 0, minute),
+        Some(StaleReason::DeadProcess)
+    );
+    h.host = "elsewhere.invalid".into();
+    assert_eq!(staleness(&h, false, 3600, minute), None);
+    assert_eq!(staleness(&h, true, 30, minute), None);
+    assert_eq!(
+        staleness(&h, true, 61, minute),
+        Some(StaleReason::HeartbeatTooOld { seconds: 61 })
+    );
+}
+
+#[test]
+fn the_heartbeat_thread_keeps_a_lock_fresh_and_stops_when_dropped() {
+    assert_eq!(
+        heartbeat_interval(Duration::from_secs(60)),
+        Duration::from_secs(20)
+    );
+    assert_eq!(
+        heartbeat_interval(Duration::from_secs(0)),
+        MIN_HEARTBEAT_INTERVAL
+    );
+    let dir = root();
+    fs::write(
+        dir.path().join("repository.json"),
+        br#"{"formatVersion": 1, "name": "t", "settings": {"lockStaleAfter": 1}}"#,
+    )
+    .unwrap();
+    let g = acquire(
+        dir.path(),
+        LockTarget::DefinitionRun("td-1".into()),
+        LockMode::Shared,
+        "bpe run",
+    )
+    .unwrap();
+    assert_eq!(g.interval(), Duration::from_secs(1) / 3);
+    let first = g.holder().heartbeat;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while g.holder().heartbeat == first {
+        assert!(Instant::now() < deadline, "no heartbeat from the thread");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let record = list(dir.path()).unwrap()[0].holders[0].record.clone();
+    drop(g);
+    assert!(!record.exists());
+    std::thread::sleep(Duration::from_millis(700));
+    // The thread does not bring the record back.
+    assert!(list(dir.path()).unwrap().is_empty());
+}
+
+#[test]
+fn a_damaged_record_of_a_gone_holder_is_stale_and_breakable() {
+    let dir = root();
+    let locks_dir = dir.path().join(LOCK_DIR);
+    fs::create_dir_all(&locks_dir).unwrap();
+    fs::write(locks_dir.join("instance-ti-1.1-0-0.holder.json"), b"{ torn").unwrap();
+    let locks = list(dir.path()).unwrap();
+    assert_eq!(locks.len(), 1);
+    assert!(locks[0].stale);
+    assert!(locks[0].holders[0].problem.is_some());
+    assert!(locks[0].holders[0].to_string().contains("unknown holder"));
+    // It never blocks an acquirer, which reclaims it.
+    let g = acquire(
+        dir.path(),
+        LockTarget::Instance("ti-1".into()),
+        LockMode::Exclusive,
+        "bpe run",
+    )
+    .unwrap();
+    assert_eq!(g.reclaimed().len(), 1);
+}
+
+#[test]
+fn unknown_lock_cannot_be_broken() {
+    let dir = root();
+    assert!(matches!(
+        break_lock(dir.path(), "run-x"),
+        Err(LockError::NotFound(_))
+    ));
+}
+
+#[test]
+fn pid_checks() {
+    assert!(pid_alive(std::process::id()));
+    assert!(!pid_alive(u32::MAX - 1));
+}
