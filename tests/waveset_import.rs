@@ -395,3 +395,28 @@ fn crlf_line_ends_read_as_lf_but_escaped_cr_survives() {
     let imported = import("<Rule name='r'><argument value='x\r\ny'/></Rule>");
     assert_eq!(imported.rules[0].body, "(argument value=\"x\\ny\")");
 }
+
+#[test]
+fn duplicate_ids_and_unknown_targets_are_warned_at_their_activity() {
+    let imported = process(
+        "<Activity id='7' name='start'><Transition to='a'/></Activity>\n\
+         <Activity id='7' name='a'><Transition to='nowhere'/><Transition to='end'/></Activity>\n\
+         <Activity id='7' name='end'/>",
+    );
+    let msgs: Vec<String> = imported.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(
+        msgs,
+        [
+            "2:1: warning: activity id '7' is used twice; a new id was generated",
+            "2:1: warning: activity 'a' has a transition to 'nowhere', which is not an activity of this process",
+            "3:1: warning: activity id '7' is used twice; a new id was generated",
+        ]
+    );
+    let ids: Vec<_> = imported.definitions[0]
+        .process
+        .activities
+        .iter()
+        .map(|a| a.id.as_str())
+        .collect();
+    assert_eq!(ids, ["7", "0", "1"]);
+}

@@ -6,6 +6,7 @@
 //! input cannot overflow the stack.
 
 use super::ast::{Call, Expr, Span};
+use std::collections::HashSet;
 use std::fmt;
 
 /// Deepest nesting of calls the parser accepts. Real expressions stay far below;
@@ -422,6 +423,9 @@ impl<'a> Parser<'a> {
             attrs: Vec::new(),
             args: Vec::new(),
         };
+        // Attribute names seen, once there are many (a linear scan per attribute
+        // would make a call with thousands of attributes quadratic).
+        let mut seen: HashSet<String> = HashSet::new();
         loop {
             self.skip_ws();
             let tok = self.pos;
@@ -456,7 +460,15 @@ impl<'a> Parser<'a> {
                                 ),
                             ));
                         }
-                        if call.attrs.iter().any(|(k, _)| *k == word) {
+                        let duplicate = if call.attrs.len() < 16 {
+                            call.attrs.iter().any(|(k, _)| *k == word)
+                        } else {
+                            if seen.is_empty() {
+                                seen.extend(call.attrs.iter().map(|(k, _)| k.clone()));
+                            }
+                            !seen.insert(word.clone())
+                        };
+                        if duplicate {
                             return Err(self.error_span(
                                 tok,
                                 after_word,
@@ -610,6 +622,26 @@ mod tests {
         );
         assert!(err(r#""\u00e9""#).message.contains("\\u must be followed"));
         assert!(err(r#""\u{}""#).message.contains("1 to 6 hex digits"));
+    }
+
+    #[test]
+    fn duplicate_attributes_are_found_among_many() {
+        let attrs: Vec<String> = (0..40).map(|i| format!("a{i}=\"v\"")).collect();
+        let ok = format!("(concat {} 1)", attrs.join(" "));
+        let Expr::Call(c) = parse(&ok).unwrap() else {
+            panic!("not a call")
+        };
+        assert_eq!(c.attrs.len(), 40);
+        for dup in [3, 20, 39] {
+            let text = format!("(concat {} a{dup}=\"w\" 1)", attrs.join(" "));
+            let e = err(&text);
+            assert!(
+                e.message.contains(&format!("duplicate attribute a{dup}=")),
+                "{}",
+                e.message
+            );
+            assert_eq!(e.offset, text.rfind(&format!("a{dup}=")).unwrap());
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::model::{
     TaskDefinition, Transition, Variable, WorkItemType, new_id, slug,
 };
 
-use super::xml::{Cursor, Item, Tag};
+use super::xml::{Cursor, Item, LineCursor, Tag};
 use super::{
     ImportError, Imported, MAX_INPUT_BYTES, WAVESET_EXECUTOR, Warning, export::BPE_EXECUTOR,
 };
@@ -63,6 +63,7 @@ pub fn import(xml: &str) -> std::result::Result<Imported, ImportError> {
         cur: Cursor::new(src),
         src,
         out: Imported::default(),
+        lines: LineCursor::new(),
     };
     imp.document()?;
     if imp.cur.dropped_markup > 0 {
@@ -81,6 +82,8 @@ struct Importer<'a> {
     cur: Cursor<'a>,
     src: &'a str,
     out: Imported,
+    /// Positions of warnings (many warnings must not each rescan the input).
+    lines: LineCursor,
 }
 
 /// How several expressions in one slot combine.
@@ -96,7 +99,7 @@ impl<'a> Importer<'a> {
     }
 
     fn warn(&mut self, offset: usize, message: impl Into<String>) {
-        let (line, column) = super::xml::line_column(self.src, offset);
+        let (line, column) = self.lines.locate(self.src, offset);
         self.out.warnings.push(Warning {
             line,
             column,
@@ -614,13 +617,15 @@ impl<'a> Importer<'a> {
             ..Process::default()
         };
         let mut raw_ids: Vec<(Option<String>, usize)> = Vec::new();
+        // Names seen so far: a scan of the activities per activity is quadratic.
+        let mut names: std::collections::HashSet<String> = std::collections::HashSet::new();
         self.children(tag, |me, child| {
             match child.name.as_str() {
                 "Comments" => process.comment = me.prose(&child)?,
                 "Variable" => process.variables.push(me.variable(&child)?),
                 "Activity" => {
                     let (activity, raw_id) = me.activity(&child)?;
-                    if process.activities.iter().any(|a| a.name == activity.name) {
+                    if !names.insert(activity.name.clone()) {
                         return Err(me.err(
                             child.offset,
                             format!("a second activity named '{}'", activity.name),
@@ -638,7 +643,7 @@ impl<'a> Importer<'a> {
         self.assign_activity_ids(&mut process, raw_ids);
         for (a, offset) in process.activities.iter().zip(offsets) {
             for t in &a.transitions {
-                if process.activity(&t.to).is_none() {
+                if !names.contains(&t.to) {
                     self.warn(
                         offset,
                         format!(

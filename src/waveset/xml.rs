@@ -10,6 +10,7 @@
 //! - recognises typographic quotes where XML expects `'` or `"` and says so.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use quick_xml::Reader;
 use quick_xml::escape::EscapeError;
@@ -299,12 +300,22 @@ impl<'a> Cursor<'a> {
             .map_err(|_| self.error(offset, "element name is not UTF-8"))?
             .to_string();
         let mut attrs = Vec::new();
-        for a in e.attributes() {
+        // quick-xml's own duplicate check compares each attribute with every
+        // earlier one (quadratic in their number); a hash set keeps it linear.
+        let mut seen: HashSet<&[u8]> = HashSet::new();
+        let tag_start = e.as_ptr() as usize;
+        for a in e.attributes().with_checks(false) {
             let a = match a {
                 Ok(a) => a,
                 Err(err) => return Err(self.attr_error(&name, err, offset)),
             };
-            let key = std::str::from_utf8(a.key.as_ref())
+            let key_bytes: &[u8] = a.key.0;
+            if !seen.insert(key_bytes) {
+                // The key is borrowed from the tag, so its position is known.
+                let rel = (key_bytes.as_ptr() as usize).saturating_sub(tag_start);
+                return Err(self.attr_error(&name, AttrError::Duplicated(rel, 0), offset));
+            }
+            let key = std::str::from_utf8(key_bytes)
                 .map_err(|_| self.error(offset, "attribute name is not UTF-8"))?
                 .to_string();
             let raw = std::str::from_utf8(&a.value)
@@ -422,6 +433,44 @@ fn unescape_attr(raw: &str) -> Result<Cow<'_, str>, String> {
     )
 }
 
+/// Line and column of byte offsets asked for in (mostly) increasing order, in
+/// time linear in the input overall: each query scans on from the previous one
+/// (a query before it starts again from the top). [`line_column`] scans from
+/// the top every time, which is quadratic over many warnings.
+pub(crate) struct LineCursor {
+    offset: usize,
+    line: usize,
+    column: usize,
+}
+
+impl LineCursor {
+    pub fn new() -> LineCursor {
+        LineCursor {
+            offset: 0,
+            line: 1,
+            column: 1,
+        }
+    }
+
+    /// Same as [`line_column`]`(src, offset)`.
+    pub fn locate(&mut self, src: &str, offset: usize) -> (usize, usize) {
+        let offset = floor_char(src, offset.min(src.len()));
+        if offset < self.offset {
+            *self = LineCursor::new();
+        }
+        for ch in src[self.offset..offset].chars() {
+            if ch == '\n' {
+                self.line += 1;
+                self.column = 1;
+            } else {
+                self.column += 1;
+            }
+        }
+        self.offset = offset;
+        (self.line, self.column)
+    }
+}
+
 /// 1-based line and column (in characters) of a byte offset.
 pub(crate) fn line_column(src: &str, offset: usize) -> (usize, usize) {
     let offset = floor_char(src, offset.min(src.len()));
@@ -484,5 +533,38 @@ pub(crate) fn is_single_element(s: &str, names: &[&str]) -> bool {
             Ok(Item::Eof) => return seen && depth == 0,
             Err(_) => return false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_line_cursor_agrees_with_line_column_in_any_order() {
+        let src = "ab\ncé\n\nlong line ü\nend";
+        let mut cur = LineCursor::new();
+        let mut offsets: Vec<usize> = (0..=src.len() + 3).collect();
+        offsets.extend((0..src.len()).rev().step_by(3));
+        for o in offsets {
+            assert_eq!(cur.locate(src, o), line_column(src, o), "offset {o}");
+        }
+    }
+
+    #[test]
+    fn duplicate_attributes_are_found_among_many_with_their_position() {
+        let attrs: String = (0..300).map(|i| format!(" a{i}='v'")).collect();
+        let doc = format!("<Rule{attrs} a150='w'/>");
+        let mut cur = Cursor::new(&doc);
+        let err = cur.next().unwrap_err();
+        assert!(err.message.contains("duplicate attribute"), "{err}");
+        let col = doc.rfind("a150=").unwrap() + 1;
+        assert_eq!((err.line, err.column), (1, col), "{err}");
+        let fine = format!("<Rule{attrs}/>");
+        let Item::Start(tag) = Cursor::new(&fine).next().unwrap() else {
+            panic!("not a start tag")
+        };
+        assert_eq!(tag.attrs.len(), 300);
+        assert_eq!(tag.attr("a299"), Some("v"));
     }
 }
