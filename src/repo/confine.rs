@@ -199,17 +199,32 @@ pub fn read(root: &Path, path: &Path) -> io::Result<Vec<u8>> {
 
 /// Append `bytes` with one `write` on a file opened `O_APPEND | O_NOFOLLOW`
 /// inside the boundary, creating the file and its directory when missing, and
-/// sync it. Concurrent appenders' lines never interleave.
+/// sync it. Concurrent appenders' lines never interleave. A file with more than
+/// one hard link is refused (its data may be shared with a file outside).
 pub fn append(root: &Path, path: &Path, bytes: &[u8]) -> io::Result<()> {
     let resolved = resolve_for_write(root, path)?;
     let mut options = OpenOptions::new();
     options.append(true).create(true);
     let mut file = no_follow(&mut options).open(&resolved)?;
-    if !file.metadata()?.is_file() {
+    let meta = file.metadata()?;
+    if !meta.is_file() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             format!("{} is not a regular file", path.display()),
         ));
+    }
+    // A hard link shares its data with a file that may lie anywhere: appending
+    // would write there. (Atomic saves replace a link instead of writing into it.)
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.nlink() > 1 {
+            return Err(refused(format!(
+                "{} has {} hard links; bpe appends only to a file of its own",
+                path.display(),
+                meta.nlink()
+            )));
+        }
     }
     let written = file.write(bytes)?;
     if written != bytes.len() {
@@ -329,5 +344,14 @@ mod tests {
         remove(root, Path::new("l.log")).unwrap();
         assert!(root.join("Outbox/x.log").exists());
         remove(root, Path::new("l.log")).unwrap();
+        // A hard link to a file elsewhere is never appended to.
+        let outside = tempfile::tempdir().unwrap();
+        let victim = outside.path().join("victim");
+        fs::write(&victim, b"mine\n").unwrap();
+        if fs::hard_link(&victim, root.join("audit.jsonl")).is_ok() {
+            let err = append(root, Path::new("audit.jsonl"), b"x\n").unwrap_err();
+            assert!(err.to_string().contains("hard links"), "{err}");
+            assert_eq!(fs::read(&victim).unwrap(), b"mine\n");
+        }
     }
 }
