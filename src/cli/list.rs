@@ -42,10 +42,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|d| {
                 [
-                    escape_name(&d.value.name).into_owned(),
-                    escape_name(&d.value.id).into_owned(),
+                    d.value.name.clone(),
+                    d.value.id.clone(),
                     d.value.process.activities.len().to_string(),
-                    escape_name(&d.path.display().to_string()).into_owned(),
+                    d.path.display().to_string(),
                 ]
             })
             .collect();
@@ -72,12 +72,19 @@ pub fn print_load_errors(root: &Path, errors: &[LoadError]) {
     }
 }
 
-/// A plain left-aligned table; the last column is not padded.
+/// A plain left-aligned table; the last column is not padded. Every cell is
+/// escaped ([`escape_name`]): tables show names and holder records that come
+/// from files.
 pub fn write_table<const N: usize>(
     out: &mut impl Write,
     header: [&str; N],
     rows: &[[String; N]],
 ) -> std::io::Result<()> {
+    let rows: Vec<[String; N]> = rows
+        .iter()
+        .map(|row| row.clone().map(|cell| escape_name(&cell).into_owned()))
+        .collect();
+    let rows = rows.as_slice();
     let mut widths = header.map(|h| h.chars().count());
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
