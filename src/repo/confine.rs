@@ -2,8 +2,9 @@
 //! inside the repository (rule in `docs/security.md`, "Repository boundary").
 //!
 //! Invariants:
-//! - The root may itself be a symbolic link; it is canonicalised first, and
-//!   everything below it is checked against the canonical root.
+//! - The root may itself be a symbolic link; it is canonicalised when first
+//!   used (once per process), and everything below it is checked against the
+//!   canonical root.
 //! - A path below the root is walked one component at a time. A component that
 //!   is a symbolic link is resolved; when the result lies outside the canonical
 //!   root the access is refused with an error naming the link and its target
@@ -21,6 +22,28 @@ use std::path::{Component, Path, PathBuf};
 
 fn refused(message: String) -> io::Error {
     io::Error::new(io::ErrorKind::PermissionDenied, message)
+}
+
+/// The canonical form of a repository root, computed once per root and
+/// process (the root is canonicalised when it is first used, so a root link
+/// re-pointed later does not move a running bpe to another repository).
+fn canonical_root(root: &Path) -> io::Result<PathBuf> {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static ROOTS: Mutex<Option<HashMap<PathBuf, PathBuf>>> = Mutex::new(None);
+    let mut roots = ROOTS.lock().unwrap_or_else(|e| e.into_inner());
+    let roots = roots.get_or_insert_with(HashMap::new);
+    if let Some(canon) = roots.get(root) {
+        return Ok(canon.clone());
+    }
+    let canon = fs::canonicalize(root)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", root.display())))?;
+    // Bounded: a process opens few repositories; tests open many temporary ones.
+    if roots.len() >= 64 {
+        roots.clear();
+    }
+    roots.insert(root.to_path_buf(), canon.clone());
+    Ok(canon)
 }
 
 /// `path` (absolute, relative to the current directory but starting with
@@ -46,8 +69,7 @@ fn relative_to_root<'p>(root: &Path, canon_root: &Path, path: &'p Path) -> io::R
 /// (see the module invariants). Components that do not exist yet are appended
 /// as they are. The final component is resolved too when it is a link.
 pub fn resolve(root: &Path, path: &Path) -> io::Result<PathBuf> {
-    let canon_root = fs::canonicalize(root)
-        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", root.display())))?;
+    let canon_root = canonical_root(root)?;
     let rel = relative_to_root(root, &canon_root, path)?;
     let mut current = canon_root.clone();
     let mut walked = PathBuf::new();
