@@ -164,6 +164,13 @@ pub fn no_follow(options: &mut OpenOptions) -> &mut OpenOptions {
     options
 }
 
+/// Open `path` for reading only when it is a regular file: not through a
+/// final link, and without blocking when it is a FIFO. For files whose
+/// directory was checked already (lock records).
+pub fn open_regular_file(path: &Path) -> io::Result<File> {
+    open_regular(path, path)
+}
+
 /// Open a resolved path for reading: not through a link, never blocking on a
 /// FIFO, and only when it is a regular file.
 fn open_regular(resolved: &Path, shown: &Path) -> io::Result<File> {
