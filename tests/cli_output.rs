@@ -59,6 +59,12 @@ fn names_with_control_characters_are_escaped_everywhere() {
     let evil = "Evil\u{1b}[2J\u{7}";
     let mut def = simple_def("td-evil", evil);
     def["resultLimit"] = json!(-1); // keep the finished instance for `tasks`
+    // An activity name with a BEL, on the path of the run and in the diagram.
+    def["process"]["activities"][0]["transitions"][0]["to"] = json!("Step\u{7}");
+    def["process"]["activities"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"id": "a3", "name": "Step\u{7}", "transitions": [{"to": "end"}]}));
     write_def(root, "evil.json", def);
     // list: escaped in the table, reported as a load error (E014 in validate).
     let out = bpe(&["list", s(root)]);
@@ -88,10 +94,39 @@ fn names_with_control_characters_are_escaped_everywhere() {
         "{}",
         text(&out)
     );
+    assert!(
+        text(&out).contains("start -> Step\\u{7} -> end"),
+        "{}",
+        text(&out)
+    );
     let out = bpe(&["tasks", s(root)]);
     assert_no_controls(&out);
     assert!(
         text(&out).contains("Evil\\u{1b}[2J\\u{7}"),
+        "{}",
+        text(&out)
+    );
+    let out = bpe(&["diagram", s(root), evil]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_no_controls(&out);
+    assert!(text(&out).contains("Step\\u{7}"), "{}", text(&out));
+    // A holder record from a colleague's process, shown by `bpe locks`.
+    std::fs::create_dir_all(root.join(".bpe/locks")).unwrap();
+    std::fs::write(
+        root.join(".bpe/locks/run-td-x.h1.holder.json"),
+        serde_json::to_vec(&json!({
+            "formatVersion": 1, "target": {"kind": "definitionRun", "id": "td-x"},
+            "mode": "shared", "user": "mal\u{1b}]0;owned\u{7}", "host": "h", "pid": 1,
+            "since": "2026-11-27T14:03:00Z", "purpose": "bpe run\u{1b}[2J",
+            "heartbeat": "2026-11-27T14:05:30.120Z"
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    let out = bpe(&["locks", s(root)]);
+    assert_no_controls(&out);
+    assert!(
+        text(&out).contains("mal\\u{1b}]0;owned\\u{7}@h"),
         "{}",
         text(&out)
     );

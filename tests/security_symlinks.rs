@@ -246,3 +246,45 @@ fn lock_and_cache_commands_never_touch_a_state_directory_outside() {
     }
     assert_eq!(files_below(&s.outside), before);
 }
+
+/// A FIFO named like a lock holder record: `bpe locks` and a run still finish
+/// (a blocking open would wait forever for a writer).
+#[test]
+fn a_fifo_among_lock_records_never_blocks() {
+    let s = setup(audit());
+    let locks = s.root.join(".bpe/locks");
+    std::fs::create_dir_all(&locks).unwrap();
+    let fifo = locks.join("run-td-probe.h1.holder.json");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    for args in [
+        vec!["locks", s.root.to_str().unwrap()],
+        vec![
+            "run",
+            s.root.to_str().unwrap(),
+            "Probe",
+            "--set",
+            "accountId=jsmith",
+        ],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bpe"))
+            .args(&args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let finished = loop {
+            if child.try_wait().unwrap().is_some() {
+                break true;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                break false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        assert!(finished, "bpe {args:?} blocked on a FIFO");
+    }
+}

@@ -26,7 +26,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let text = diagram_text(&def.value.process, glyphs);
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
+    // Activity names are drawn as they are: escape each line (docs/security.md).
+    for line in text.lines() {
+        writeln!(out, "{}", crate::model::escape_name(line))?;
+    }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -49,10 +49,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|d| {
                 [
-                    escape_name(&d.value.name).into_owned(),
-                    escape_name(&d.value.id).into_owned(),
+                    d.value.name.clone(),
+                    d.value.id.clone(),
                     d.value.process.activities.len().to_string(),
-                    escape_name(&d.path.display().to_string()).into_owned(),
+                    d.path.display().to_string(),
                 ]
             })
             .collect();
@@ -123,14 +123,6 @@ fn run_rules(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A name as it may be shown in a terminal: control characters (escape
-/// sequences, newlines) become `?`, so a crafted name cannot drive the terminal.
-pub fn printable(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
-}
-
 /// `path:line:col: error: message` per load error, paths joined to the
 /// repository argument so editors and terminals can jump to them.
 pub fn print_load_errors(root: &Path, errors: &[LoadError]) {
@@ -147,7 +139,9 @@ pub fn print_load_errors(root: &Path, errors: &[LoadError]) {
     }
 }
 
-/// A plain left-aligned table; the last column is not padded.
+/// A plain left-aligned table; the last column is not padded. Every cell is
+/// escaped ([`escape_name`]): tables show names and holder records that come
+/// from files.
 pub fn write_table<const N: usize>(
     out: &mut impl Write,
     header: [&str; N],
@@ -155,7 +149,7 @@ pub fn write_table<const N: usize>(
 ) -> std::io::Result<()> {
     let rows: Vec<[String; N]> = rows
         .iter()
-        .map(|r| r.clone().map(|cell| printable(&cell)))
+        .map(|row| row.clone().map(|cell| escape_name(&cell).into_owned()))
         .collect();
     let rows = rows.as_slice();
     let mut widths = header.map(|h| h.chars().count());

@@ -59,7 +59,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         } else {
             writeln!(out, "broke lock {name}")?;
             for h in &removed {
-                writeln!(out, "  removed {h}")?;
+                let h = h.to_string();
+                writeln!(out, "  removed {}", crate::model::escape_name(&h))?;
             }
         }
         out.flush()?;

@@ -2,8 +2,9 @@
 //! inside the repository (rule in `docs/security.md`, "Repository boundary").
 //!
 //! Invariants:
-//! - The root may itself be a symbolic link; it is canonicalised first, and
-//!   everything below it is checked against the canonical root.
+//! - The root may itself be a symbolic link; it is canonicalised when first
+//!   used (once per process), and everything below it is checked against the
+//!   canonical root.
 //! - A path below the root is walked one component at a time. A component that
 //!   is a symbolic link is resolved; when the result lies outside the canonical
 //!   root the access is refused with an error naming the link and its target
@@ -21,6 +22,28 @@ use std::path::{Component, Path, PathBuf};
 
 fn refused(message: String) -> io::Error {
     io::Error::new(io::ErrorKind::PermissionDenied, message)
+}
+
+/// The canonical form of a repository root, computed once per root and
+/// process (the root is canonicalised when it is first used, so a root link
+/// re-pointed later does not move a running bpe to another repository).
+fn canonical_root(root: &Path) -> io::Result<PathBuf> {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static ROOTS: Mutex<Option<HashMap<PathBuf, PathBuf>>> = Mutex::new(None);
+    let mut roots = ROOTS.lock().unwrap_or_else(|e| e.into_inner());
+    let roots = roots.get_or_insert_with(HashMap::new);
+    if let Some(canon) = roots.get(root) {
+        return Ok(canon.clone());
+    }
+    let canon = fs::canonicalize(root)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", root.display())))?;
+    // Bounded: a process opens few repositories; tests open many temporary ones.
+    if roots.len() >= 64 {
+        roots.clear();
+    }
+    roots.insert(root.to_path_buf(), canon.clone());
+    Ok(canon)
 }
 
 /// `path` (absolute, relative to the current directory but starting with
@@ -46,8 +69,7 @@ fn relative_to_root<'p>(root: &Path, canon_root: &Path, path: &'p Path) -> io::R
 /// (see the module invariants). Components that do not exist yet are appended
 /// as they are. The final component is resolved too when it is a link.
 pub fn resolve(root: &Path, path: &Path) -> io::Result<PathBuf> {
-    let canon_root = fs::canonicalize(root)
-        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", root.display())))?;
+    let canon_root = canonical_root(root)?;
     let rel = relative_to_root(root, &canon_root, path)?;
     let mut current = canon_root.clone();
     let mut walked = PathBuf::new();
@@ -142,6 +164,13 @@ pub fn no_follow(options: &mut OpenOptions) -> &mut OpenOptions {
     options
 }
 
+/// Open `path` for reading only when it is a regular file: not through a
+/// final link, and without blocking when it is a FIFO. For files whose
+/// directory was checked already (lock records).
+pub fn open_regular_file(path: &Path) -> io::Result<File> {
+    open_regular(path, path)
+}
+
 /// Open a resolved path for reading: not through a link, never blocking on a
 /// FIFO, and only when it is a regular file.
 fn open_regular(resolved: &Path, shown: &Path) -> io::Result<File> {
@@ -199,17 +228,32 @@ pub fn read(root: &Path, path: &Path) -> io::Result<Vec<u8>> {
 
 /// Append `bytes` with one `write` on a file opened `O_APPEND | O_NOFOLLOW`
 /// inside the boundary, creating the file and its directory when missing, and
-/// sync it. Concurrent appenders' lines never interleave.
+/// sync it. Concurrent appenders' lines never interleave. A file with more than
+/// one hard link is refused (its data may be shared with a file outside).
 pub fn append(root: &Path, path: &Path, bytes: &[u8]) -> io::Result<()> {
     let resolved = resolve_for_write(root, path)?;
     let mut options = OpenOptions::new();
     options.append(true).create(true);
     let mut file = no_follow(&mut options).open(&resolved)?;
-    if !file.metadata()?.is_file() {
+    let meta = file.metadata()?;
+    if !meta.is_file() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             format!("{} is not a regular file", path.display()),
         ));
+    }
+    // A hard link shares its data with a file that may lie anywhere: appending
+    // would write there. (Atomic saves replace a link instead of writing into it.)
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.nlink() > 1 {
+            return Err(refused(format!(
+                "{} has {} hard links; bpe appends only to a file of its own",
+                path.display(),
+                meta.nlink()
+            )));
+        }
     }
     let written = file.write(bytes)?;
     if written != bytes.len() {
@@ -329,5 +373,14 @@ mod tests {
         remove(root, Path::new("l.log")).unwrap();
         assert!(root.join("Outbox/x.log").exists());
         remove(root, Path::new("l.log")).unwrap();
+        // A hard link to a file elsewhere is never appended to.
+        let outside = tempfile::tempdir().unwrap();
+        let victim = outside.path().join("victim");
+        fs::write(&victim, b"mine\n").unwrap();
+        if fs::hard_link(&victim, root.join("audit.jsonl")).is_ok() {
+            let err = append(root, Path::new("audit.jsonl"), b"x\n").unwrap_err();
+            assert!(err.to_string().contains("hard links"), "{err}");
+            assert_eq!(fs::read(&victim).unwrap(), b"mine\n");
+        }
     }
 }

@@ -435,7 +435,8 @@ fn reclaim_orphans(
 /// A heartbeat replaces the file; then the new file is checked instead.
 fn record_is_orphaned(path: &Path) -> bool {
     for _ in 0..4 {
-        let Ok(file) = File::open(path) else {
+        // Never a blocking open: a FIFO named like a record must not hang us.
+        let Ok(file) = super::confine::open_regular_file(path) else {
             // Removed meanwhile: its holder released it; nothing to reclaim.
             return false;
         };
