@@ -3,7 +3,7 @@
 use super::super::{Evaluator, Flow, R, coerce_int, fail, trace_value, with_text};
 use super::{Category::*, FunctionInfo, Misuse, NAME, NONE, f};
 use crate::expr::ast::{Call, Expr};
-use crate::expr::eval::paths::MAX_SET_INDEX;
+use crate::expr::path::MAX_SET_INDEX;
 use crate::expr::value::Value;
 use std::collections::BTreeMap;
 
