@@ -23,6 +23,7 @@ use std::fmt;
 /// variable may hold ([`super::MAX_VALUE_DEPTH`]), since each step writes one
 /// level deeper.
 pub const MAX_PATH_SEGMENTS: usize = 100;
+const _: () = assert!(MAX_PATH_SEGMENTS == super::MAX_VALUE_DEPTH);
 
 /// Largest list index a write will create (extending with nulls).
 pub(crate) const MAX_SET_INDEX: usize = 1_000_000;
@@ -335,4 +336,3 @@ mod tests {
         assert_eq!(e.offset, 1 + 2 * MAX_PATH_SEGMENTS);
     }
 }
-const _: () = assert!(MAX_PATH_SEGMENTS == super::MAX_VALUE_DEPTH);

@@ -1,0 +1,52 @@
+//! Functions checked against the worked examples of the Waveset reference:
+//! Sun Identity Manager 8.1 Deployment Reference, chapter "XPRESS Language".
+//! Each test names the page its expected values are copied from.
+
+use bpe::expr::{MapEnv, Value, eval, parse};
+
+fn run(src: &str) -> Value {
+    let e = parse(src).unwrap_or_else(|err| panic!("parse {src}: {err}"));
+    eval(&e, &mut MapEnv::new()).unwrap_or_else(|e| panic!("{src}: {e}"))
+}
+
+fn s(x: &str) -> Value {
+    Value::Str(x.to_string())
+}
+
+/// "substr Function", https://docs.oracle.com/cd/E19225-01/820-5821/6nh6l8vku/index.html
+#[test]
+fn substr_child_and_attribute_forms() {
+    // "these two invocations are equivalent ... Both functions return the string lo W."
+    assert_eq!(run(r#"(substr "Hello World" 3 4)"#), s("lo W"));
+    assert_eq!(run(r#"(substr s="3" l="4" "Hello World")"#), s("lo W"));
+    // "The following expression returns <s>Now</s>."
+    assert_eq!(run(r#"(substr "Now is the time" 0 3)"#), s("Now"));
+    // "the start attribute is missing, but is assumed to be 0" --> Hell
+    assert_eq!(run(r#"(substr l="4" "Hello World")"#), s("Hell"));
+    // "A missing length argument causes the function to extract the rest of the string."
+    assert_eq!(run(r#"(substr "Hello World" 3)"#), s("lo World"));
+    assert_eq!(run(r#"(substr s="3" "Hello World")"#), s("lo World"));
+    // Only the string: "the start is assumed to be the beginning of the string".
+    assert_eq!(run(r#"(substr "Hello World")"#), s("Hello World"));
+}
+
+/// "String Manipulation Expressions", https://docs.oracle.com/cd/E19225-01/820-5821/bvbtb/index.html
+#[test]
+fn string_manipulation_examples() {
+    // concat: "The following expression returns <s>Now is the time</s>."
+    assert_eq!(
+        run(r#"(concat "Now " "is " "the " "time")"#),
+        s("Now is the time")
+    );
+    // downcase: "The following expression returns <s>abc</s>."
+    assert_eq!(run(r#"(downcase "ABC")"#), s("abc"));
+    // length, Example 1: "The following expression returns 2."
+    assert_eq!(run(r#"(length (list "apples" "oranges"))"#), Value::Int(2));
+    // ltrim: "The following expression returns <s>hello</s>."
+    assert_eq!(run(r#"(ltrim " hello")"#), s("hello"));
+    // pad: " email" padded with spaces to the desired length 10.
+    assert_eq!(run(r#"(pad " email" 10)"#), s(" email    "));
+    // indexOf: "The following function returns 3." (abcabc, abc, from position 1;
+    // the page writes the start as <s>l</s>, which we read as the digit 1).
+    assert_eq!(run(r#"(indexOf "abcabc" "abc" 1)"#), Value::Int(3));
+}
