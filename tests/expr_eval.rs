@@ -107,8 +107,9 @@ fn comparisons() {
     assert_eq!(run(r#"(cmp "a" "b")"#), int(-1));
     assert_eq!(run(r#"(cmp "b" "a")"#), int(1));
     assert_eq!(run(r#"(cmp "a" "a")"#), int(0));
-    // As strings, "10" < "9".
-    assert_eq!(run("(cmp 10 9)"), int(-1));
+    // Two integers compare as numbers; strings as Java's compareTo ("10" < "9").
+    assert_eq!(run("(cmp 10 9)"), int(1));
+    assert_eq!(run(r#"(cmp "10" "9")"#), int(-8));
     assert_eq!(run(r#"(cmp null "")"#), int(0));
     assert_eq!(run("(gt 10 9)"), int(1));
     assert_eq!(run(r#"(gt "10" "9")"#), int(1));

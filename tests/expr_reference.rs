@@ -50,3 +50,24 @@ fn string_manipulation_examples() {
     // the page writes the start as <s>l</s>, which we read as the digit 1).
     assert_eq!(run(r#"(indexOf "abcabc" "abc" 1)"#), Value::Int(3));
 }
+
+/// "Logical Expressions" / "cmp Function",
+/// https://docs.oracle.com/cd/E19225-01/820-5821/bvbrp/index.html and
+/// http://docs.oracle.com/cd/E19225-01/820-5821/bvbrt/index.html
+#[test]
+fn cmp_and_ncmp_return_what_the_reference_says() {
+    // Example 1: "The following expression returns -1." (<i>20</i> <i>100</i>)
+    assert_eq!(run("(cmp 20 100)"), Value::Int(-1));
+    // Example 2: "The following expression returns -16." (bob, ray);
+    // "if r were compared to b, the value returned would be 16."
+    assert_eq!(run(r#"(cmp "bob" "ray")"#), Value::Int(-16));
+    assert_eq!(run(r#"(cmp "ray" "bob")"#), Value::Int(16));
+    // Example 3: "The following expression returns 0 (zero)."
+    assert_eq!(run(r#"(cmp "daryl" "daryl")"#), Value::Int(0));
+    // ncmp: the case-insensitive variant.
+    assert_eq!(run(r#"(ncmp "DARYL" "daryl")"#), Value::Int(0));
+    assert_eq!(run(r#"(ncmp "Bob" "RAY")"#), Value::Int(-16));
+    assert_eq!(run(r#"(cmp "Bob" "bob")"#), Value::Int(-32));
+    // A prefix compares by length.
+    assert_eq!(run(r#"(cmp "dar" "daryl")"#), Value::Int(-2));
+}
