@@ -54,10 +54,11 @@ fn literals_and_truthiness() {
     assert_eq!(run("42"), int(42));
     assert_eq!(run("null"), Value::Null);
     assert_eq!(run("\"x\""), s("x"));
-    // Only null and 0 are false; the string "false" and "" are true.
+    // Only null, 0 and "0" are false (reference, "Logical Expressions");
+    // the string "false" and "" are true.
     assert_eq!(run(r#"(cond "false" 1 2)"#), int(1));
     assert_eq!(run(r#"(cond "" 1 2)"#), int(1));
-    assert_eq!(run(r#"(cond "0" 1 2)"#), int(1));
+    assert_eq!(run(r#"(cond "0" 1 2)"#), int(2));
     assert_eq!(run("(cond 0 1 2)"), int(2));
     assert_eq!(run("(cond null 1 2)"), int(2));
     assert_eq!(run("(cond -1 1 2)"), int(1));

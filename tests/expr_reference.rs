@@ -71,3 +71,18 @@ fn cmp_and_ncmp_return_what_the_reference_says() {
     // A prefix compares by length.
     assert_eq!(run(r#"(cmp "dar" "daryl")"#), Value::Int(-2));
 }
+
+/// "Logical Expressions" / "and Function",
+/// https://docs.oracle.com/cd/E19225-01/820-5821/bvbrp/index.html
+#[test]
+fn and_with_nulls_and_string_zero() {
+    // Example 1: "The following expression returns zero." (42, cat, null)
+    assert_eq!(run(r#"(and 42 "cat" null)"#), Value::Int(0));
+    // Example 2: "The following expression returns cat."
+    assert_eq!(run(r#"(and 42 "cat")"#), s("cat"));
+    // "Zero (<i>0</i> or <s>0</s>) and <null> are considered logically false."
+    assert_eq!(run(r#"(and 42 "0" "cat")"#), Value::Int(0));
+    assert_eq!(run(r#"(not "0")"#), Value::Int(1));
+    assert_eq!(run(r#"(cond "0" "yes" "no")"#), s("no"));
+    assert_eq!(run(r#"(or "0" 0 null "x")"#), s("x"));
+}
