@@ -86,3 +86,60 @@ fn and_with_nulls_and_string_zero() {
     assert_eq!(run(r#"(cond "0" "yes" "no")"#), s("no"));
     assert_eq!(run(r#"(or "0" 0 null "x")"#), s("x"));
 }
+
+/// "Value Constructor Expressions", http://docs.oracle.com/cd/E19225-01/820-5821/bvbqo/index.html;
+/// "List Manipulation Expressions", https://docs.oracle.com/cd/E19225-01/820-5821/6nh6l8vla/index.html;
+/// "appendAll Function", http://docs.oracle.com/cd/E19225-01/820-5821/bvbuj/index.html;
+/// "filterdup Function" (bvbut) and "filternull Function" (bvbuw).
+#[test]
+fn list_examples() {
+    let l = |items: &[&str]| Value::List(items.iter().map(|x| s(x)).collect());
+    // array: "Null values are not filtered." list: "Null values will be filtered."
+    assert_eq!(
+        run(r#"(array "apples" null "oranges")"#),
+        Value::List(vec![s("apples"), Value::Null, s("oranges")])
+    );
+    assert_eq!(
+        run(r#"(list "apples" null "oranges")"#),
+        l(&["apples", "oranges"])
+    );
+    // append, Example 1: a copy of srclist with one element appended; the
+    // original "is not modified".
+    let mut env = MapEnv::new().with_var("srclist", l(&["apples"]));
+    let e =
+        parse(r#"(block (defvar name="copy" (append $srclist "oranges")) (list $copy $srclist))"#)
+            .unwrap();
+    assert_eq!(
+        eval(&e, &mut env).unwrap(),
+        Value::List(vec![l(&["apples", "oranges"]), l(&["apples"])])
+    );
+    // append, Example 2: with name= "The list is modified without being copied."
+    let e = parse(
+        r#"(block (set name="somelist" (list "We" "say")) (append name="somelist" "Hello" "World") $somelist)"#,
+    )
+    .unwrap();
+    assert_eq!(
+        eval(&e, &mut MapEnv::new()).unwrap(),
+        l(&["We", "say", "Hello", "World"])
+    );
+    // appendAll, Example 2: "adds three elements to the list stored in the variable srclist".
+    let mut env = MapEnv::new().with_var("srclist", l(&["figs"]));
+    let e = parse(r#"(appendAll name="srclist" (list "apples" "oranges" "peaches"))"#).unwrap();
+    eval(&e, &mut env).unwrap();
+    assert_eq!(
+        env.vars["srclist"],
+        l(&["figs", "apples", "oranges", "peaches"])
+    );
+    // filterdup, Example 1: "This expression returns the following list." apples, oranges
+    assert_eq!(
+        run(r#"(filterdup (list "apples" "oranges" "apples"))"#),
+        l(&["apples", "oranges"])
+    );
+    // filternull: "returns a single list removing all null elements"
+    assert_eq!(
+        run(r#"(filternull (array "apples" null "oranges" null))"#),
+        l(&["apples", "oranges"])
+    );
+    // length, Example 2 states 11 for "Hello world!", which has 12 characters.
+    assert_eq!(run(r#"(length "Hello world!")"#), Value::Int(12));
+}
