@@ -140,6 +140,14 @@ fn list_examples() {
         run(r#"(filternull (array "apples" null "oranges" null))"#),
         l(&["apples", "oranges"])
     );
+    // Example 2 of both: "manipulate an existing list rather than creating a new list."
+    let mut env = MapEnv::new().with_var(
+        "namedlist",
+        Value::List(vec![s("a"), Value::Null, s("b"), s("a")]),
+    );
+    let e = parse(r#"(block (filterdup name="namedlist") (filternull name="namedlist"))"#).unwrap();
+    assert_eq!(eval(&e, &mut env).unwrap(), Value::Null);
+    assert_eq!(env.vars["namedlist"], l(&["a", "b"]));
     // length, Example 2 states 11 for "Hello world!", which has 12 characters.
     assert_eq!(run(r#"(length "Hello world!")"#), Value::Int(12));
 }

@@ -281,13 +281,14 @@ fn path_head(path: &str) -> String {
 }
 
 /// What is wrong with the literal variable path of `set name=` (and the
-/// in-place `name=` forms of append, appendAll, setlist, putmap), if anything:
+/// in-place `name=` forms of append, appendAll, setlist, putmap, filterdup,
+/// filternull), if anything:
 /// too many steps (evaluation refuses it) or malformed (evaluation would
 /// assign a variable with that odd name instead of following the path).
 fn bad_target_path(c: &crate::expr::Call) -> Option<String> {
     if !matches!(
         c.name.as_str(),
-        "set" | "append" | "appendAll" | "setlist" | "putmap"
+        "set" | "append" | "appendAll" | "setlist" | "putmap" | "filterdup" | "filternull"
     ) {
         return None;
     }
