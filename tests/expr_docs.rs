@@ -64,3 +64,32 @@ fn examples_in_function_tables_parse() {
     }
     assert!(checked > 40, "only {checked} examples found");
 }
+
+#[test]
+fn every_function_is_in_the_coverage_table() {
+    // The coverage table names each function of bpe's table in its bpe column.
+    let section = &DOC[DOC.find("## Coverage of the XPRESS reference").unwrap()..];
+    let bpe_column: Vec<&str> = section
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| {
+            let cells: Vec<&str> = l.split(" | ").collect();
+            // "same" means the reference names in the first cell.
+            if cells.get(1) == Some(&"same") {
+                cells[0]
+            } else {
+                cells.get(1).copied().unwrap_or("")
+            }
+        })
+        .collect();
+    let missing: Vec<_> = functions()
+        .iter()
+        .map(|f| f.name)
+        .filter(|name| {
+            !bpe_column
+                .iter()
+                .any(|cell| cell.contains(&format!("`{name}`")))
+        })
+        .collect();
+    assert!(missing.is_empty(), "not in the coverage table: {missing:?}");
+}

@@ -54,10 +54,11 @@ fn literals_and_truthiness() {
     assert_eq!(run("42"), int(42));
     assert_eq!(run("null"), Value::Null);
     assert_eq!(run("\"x\""), s("x"));
-    // Only null and 0 are false; the string "false" and "" are true.
+    // Only null, 0 and "0" are false (reference, "Logical Expressions");
+    // the string "false" and "" are true.
     assert_eq!(run(r#"(cond "false" 1 2)"#), int(1));
     assert_eq!(run(r#"(cond "" 1 2)"#), int(1));
-    assert_eq!(run(r#"(cond "0" 1 2)"#), int(1));
+    assert_eq!(run(r#"(cond "0" 1 2)"#), int(2));
     assert_eq!(run("(cond 0 1 2)"), int(2));
     assert_eq!(run("(cond null 1 2)"), int(2));
     assert_eq!(run("(cond -1 1 2)"), int(1));
@@ -107,8 +108,9 @@ fn comparisons() {
     assert_eq!(run(r#"(cmp "a" "b")"#), int(-1));
     assert_eq!(run(r#"(cmp "b" "a")"#), int(1));
     assert_eq!(run(r#"(cmp "a" "a")"#), int(0));
-    // As strings, "10" < "9".
-    assert_eq!(run("(cmp 10 9)"), int(-1));
+    // Two integers compare as numbers; strings as Java's compareTo ("10" < "9").
+    assert_eq!(run("(cmp 10 9)"), int(1));
+    assert_eq!(run(r#"(cmp "10" "9")"#), int(-8));
     assert_eq!(run(r#"(cmp null "")"#), int(0));
     assert_eq!(run("(gt 10 9)"), int(1));
     assert_eq!(run(r#"(gt "10" "9")"#), int(1));

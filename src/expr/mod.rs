@@ -8,6 +8,7 @@ mod ast;
 mod eval;
 mod invoke;
 mod parse;
+pub mod path;
 mod print;
 mod value;
 
@@ -18,5 +19,6 @@ pub use eval::{
 };
 pub use invoke::{HostFunction, host_function, host_functions};
 pub use parse::{MAX_NESTING, ParseError, is_name, is_path_char, line_column, parse};
+pub use path::{MAX_PATH_SEGMENTS, PathError, parse_path};
 pub use print::{print, print_pretty, quote_string, reference_text};
 pub use value::*;

@@ -1,8 +1,10 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// A runtime value. XPRESS has no boolean: null and integer 0 are false,
-/// everything else (including the string "false") is true.
+/// A runtime value. XPRESS has no boolean: null, integer 0 and the string
+/// "0" are false ("Zero (<i>0</i> or <s>0</s>) and <null> are considered
+/// logically false", reference "Logical Expressions"); everything else
+/// (including the strings "false" and "") is true.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Value {
     #[default]
@@ -15,7 +17,11 @@ pub enum Value {
 
 impl Value {
     pub fn is_true(&self) -> bool {
-        !matches!(self, Value::Null | Value::Int(0))
+        match self {
+            Value::Null | Value::Int(0) => false,
+            Value::Str(s) => s != "0",
+            _ => true,
+        }
     }
 
     pub fn from_bool(b: bool) -> Value {
@@ -101,6 +107,8 @@ mod tests {
         assert!(!Value::Int(0).is_true());
         assert!(Value::Int(-1).is_true());
         assert!(Value::Str("false".into()).is_true());
+        assert!(!Value::Str("0".into()).is_true());
+        assert!(Value::Str(" 0".into()).is_true());
         assert!(Value::Str(String::new()).is_true());
         assert!(Value::List(vec![]).is_true());
     }

@@ -155,6 +155,18 @@ impl Walker<'_, '_, '_> {
             Expr::Ref(path) => {
                 let offset = self.refs.get(self.next_ref).copied();
                 self.next_ref += 1;
+                if let Err(e) = expr::parse_path(path)
+                    && e.too_deep
+                {
+                    // Evaluation refuses it; a malformed path reads a
+                    // variable with that odd name, which is legal.
+                    self.report(
+                        Lint::ExprSyntax,
+                        offset.map(|o| o + e.offset),
+                        format!("variable path {}: {}", path_head(path), e.message),
+                    );
+                    return;
+                }
                 let root = root_name(path);
                 if root.is_empty() || self.is_known(root) || !self.reported.insert(root.into()) {
                     return;
@@ -181,6 +193,8 @@ impl Walker<'_, '_, '_> {
                 self.next_call += 1;
                 if let Some(info) = expr::function(&c.name) {
                     if let Some(problem) = misuse(c, info, parent) {
+                        self.report(Lint::BadCall, offset, problem);
+                    } else if let Some(problem) = bad_target_path(c) {
                         self.report(Lint::BadCall, offset, problem);
                     }
                 } else {
@@ -265,6 +279,38 @@ impl Walker<'_, '_, '_> {
             Expr::Null | Expr::Int(_) | Expr::Str(_) => {}
         }
     }
+}
+
+/// The start of a path, for messages (a path may be thousands of characters long).
+fn path_head(path: &str) -> String {
+    let head: String = path.chars().take(40).collect();
+    let more = if head.len() < path.len() { "…" } else { "" };
+    format!("\"{head}{more}\"")
+}
+
+/// What is wrong with the literal variable path of `set name=` (and the
+/// in-place `name=` forms of append, appendAll, setlist, putmap, filterdup,
+/// filternull), if anything:
+/// too many steps (evaluation refuses it) or malformed (evaluation would
+/// assign a variable with that odd name instead of following the path).
+fn bad_target_path(c: &crate::expr::Call) -> Option<String> {
+    if !matches!(
+        c.name.as_str(),
+        "set" | "append" | "appendAll" | "setlist" | "putmap" | "filterdup" | "filternull"
+    ) {
+        return None;
+    }
+    let path = c.attr("name")?;
+    let e = expr::parse_path(path).err()?;
+    let name = &c.name;
+    Some(if e.too_deep {
+        format!("({name} …) name={}: {}", path_head(path), e.message)
+    } else {
+        format!(
+            "({name} …) name={} is not a well-formed path ({e}); it would name one variable",
+            path_head(path)
+        )
+    })
 }
 
 /// What is wrong with a call of a known function, if anything: an element

@@ -595,3 +595,56 @@ fn every_rule_is_documented() {
         );
     }
 }
+
+#[test]
+fn w010_and_e008_bad_variable_paths() {
+    // Issue 9: a `set`/`putmap` path of ~11,000 steps used to overflow the
+    // stack at run time while validation reported nothing.
+    let deep = format!("x{}", ".a".repeat(11_000));
+    for (expr, id, needle) in [
+        (
+            format!("(set name=\"{deep}\" 1)"),
+            "W010",
+            "path has more than 100 steps",
+        ),
+        (
+            format!("(putmap name=\"{deep}\" \"k\" 1)"),
+            "W010",
+            "path has more than 100 steps",
+        ),
+        (
+            "(set name=\"x..a\" 1)".to_string(),
+            "W010",
+            "not a well-formed path",
+        ),
+        (
+            format!("(concat ${{{deep}}})"),
+            "E008",
+            "path has more than 100 steps",
+        ),
+    ] {
+        let mut j = base();
+        act(&mut j, 2)["actions"][1]["expression"] = json!(expr);
+        let (text, findings) = run_with(&j, &ctx());
+        let f = findings
+            .iter()
+            .find(|f| f.id() == id && f.message.contains(needle))
+            .unwrap_or_else(|| panic!("{needle}: {findings:?}"));
+        assert!(f.line > 0 && f.column > 0, "unpositioned: {f:?}");
+        let line = text.lines().nth(f.line - 1).unwrap();
+        let at: String = line.chars().skip(f.column - 1).collect();
+        if id == "W010" {
+            assert!(
+                at.starts_with("set") || at.starts_with("putmap"),
+                "{at:.20}"
+            );
+        } else {
+            // At the step past the limit.
+            assert!(at.starts_with(".a.a"), "{at:.20}");
+        }
+    }
+    let mut j = base();
+    act(&mut j, 2)["actions"][1]["expression"] =
+        json!("(set name=\"x.accounts[type==vms].name\" 1)");
+    assert!(!ids(&j).contains(&"W010"), "{:?}", run_with(&j, &ctx()).1);
+}

@@ -1,16 +1,25 @@
-//! Variable paths: `name`, `a.b.c`, `list[0].x`, read and written through
-//! the evaluator's locals or the [`Env`](super::Env).
+//! Variable paths (`name`, `a.b.c`, `list[#0].x`, `accounts[type=vms].name`;
+//! the grammar is in [`crate::expr::path`]) read and written through the
+//! evaluator's locals or the [`Env`](super::Env).
 
-use super::{Evaluator, Flow, R, fail, trace_value};
+use super::{Evaluator, Flow, R, fail};
+use crate::expr::path::{PathError, parse_path, set_in, walk};
 use crate::expr::value::Value;
-use std::collections::BTreeMap;
+
+/// The error for a path that cannot be used, naming its start (not all of it:
+/// it may be thousands of characters long).
+fn path_failure(function: &str, path: &str, e: &PathError) -> Flow {
+    let head: String = path.chars().take(40).collect();
+    let more = if head.len() < path.len() { "…" } else { "" };
+    fail(function, format!("variable path '{head}{more}': {e}"))
+}
 
 impl Evaluator<'_> {
     /// Read a variable path (`name`, `a.b.c`, `list[0].x`) and charge the budget for the size of the copy,
     /// so values cannot grow exponentially (`(set name="l" (list $l $l))` in a
     /// loop) or nest without bound within one evaluation.
     pub(super) fn read(&mut self, path: &str) -> R {
-        let v = self.read_path(path);
+        let v = self.read_path(path)?;
         match &v {
             Value::Null | Value::Int(_) => {}
             other => {
@@ -28,20 +37,21 @@ impl Evaluator<'_> {
         Ok(v)
     }
 
-    fn read_path(&self, path: &str) -> Value {
+    fn read_path(&self, path: &str) -> R {
         if !path.contains(['.', '[']) {
-            return self.root_value(path);
+            return Ok(self.root_value(path));
         }
-        match split_path(path) {
-            Some((root, segs)) if self.root_exists(root) => {
-                let root_val = match self.local_index(root) {
-                    Some(i) => return walk(&self.locals[i].1, &segs).cloned().unwrap_or_default(),
-                    None => self.env.get_var(root).unwrap_or_default(),
-                };
-                walk(&root_val, &segs).cloned().unwrap_or_default()
-            }
+        match parse_path(path) {
+            Ok((root, segs)) if self.root_exists(root) => Ok(match self.local_index(root) {
+                Some(i) => walk(&self.locals[i].1, &segs).unwrap_or_default(),
+                None => {
+                    let root_val = self.env.get_var(root).unwrap_or_default();
+                    walk(&root_val, &segs).unwrap_or_default()
+                }
+            }),
+            Err(e) if e.too_deep => Err(path_failure("ref", path, &e)),
             // A variable whose name itself contains dots or brackets.
-            _ => self.root_value(path),
+            _ => Ok(self.root_value(path)),
         }
     }
 
@@ -56,9 +66,12 @@ impl Evaluator<'_> {
             return Err(fail(function, "empty variable name"));
         }
         let whole_exists = path.contains(['.', '[']) && self.root_exists(path);
-        let (root, segs) = match split_path(path) {
-            Some(parts) if !whole_exists => parts,
-            _ => (path, Vec::new()),
+        let (root, segs) = match parse_path(path) {
+            _ if whole_exists => (path, Vec::new()),
+            Ok(parts) => parts,
+            Err(e) if e.too_deep => return Err(path_failure(function, path, &e)),
+            // A variable whose name itself contains dots or brackets.
+            Err(_) => (path, Vec::new()),
         };
         if segs.is_empty() {
             match self.local_index(root) {
@@ -68,10 +81,10 @@ impl Evaluator<'_> {
             return Ok(());
         }
         match self.local_index(root) {
-            Some(i) => set_in(function, &mut self.locals[i].1, &segs, value),
+            Some(i) => set_in(&mut self.locals[i].1, &segs, value).map_err(|m| fail(function, m)),
             None => {
                 let mut v = self.env.get_var(root).unwrap_or_default();
-                set_in(function, &mut v, &segs, value)?;
+                set_in(&mut v, &segs, value).map_err(|m| fail(function, m))?;
                 self.env.set_var(root, v);
                 Ok(())
             }
@@ -89,61 +102,6 @@ impl Evaluator<'_> {
         }
         self.read(path)
     }
-}
-
-/// One step of a variable path.
-#[derive(Debug, PartialEq, Eq)]
-enum Seg<'p> {
-    Key(&'p str),
-    Index(usize),
-}
-
-/// `root.key[0].other` -> (root, [Key, Index, Key]); None when malformed.
-fn split_path(path: &str) -> Option<(&str, Vec<Seg<'_>>)> {
-    let root_end = path.find(['.', '[']).unwrap_or(path.len());
-    let root = &path[..root_end];
-    if root.is_empty() {
-        return None;
-    }
-    let mut segs = Vec::new();
-    let mut rest = &path[root_end..];
-    while !rest.is_empty() {
-        if let Some(after) = rest.strip_prefix('.') {
-            let end = after.find(['.', '[']).unwrap_or(after.len());
-            if end == 0 {
-                return None;
-            }
-            segs.push(Seg::Key(&after[..end]));
-            rest = &after[end..];
-        } else if let Some(after) = rest.strip_prefix('[') {
-            let end = after.find(']')?;
-            let inner = &after[..end];
-            if inner.is_empty() {
-                return None;
-            }
-            segs.push(match inner.parse::<usize>() {
-                Ok(i) => Seg::Index(i),
-                Err(_) => Seg::Key(inner),
-            });
-            rest = &after[end + 1..];
-        } else {
-            return None;
-        }
-    }
-    Some((root, segs))
-}
-
-fn walk<'v>(mut v: &'v Value, segs: &[Seg<'_>]) -> Option<&'v Value> {
-    for seg in segs {
-        v = match (v, seg) {
-            (Value::Map(m), Seg::Key(k)) => m.get(*k)?,
-            (Value::Map(m), Seg::Index(i)) => m.get(&i.to_string())?,
-            (Value::List(l), Seg::Index(i)) => l.get(*i)?,
-            (Value::List(l), Seg::Key(k)) => l.get(k.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    Some(v)
 }
 
 /// Deepest nesting of lists and maps a variable may hold when read: below
@@ -185,64 +143,4 @@ pub(super) fn weight(v: &Value, cap: u64) -> Result<u64, ()> {
         }
     }
     Ok(elements / 16 + bytes / 1024)
-}
-
-/// Largest list index `set` will create (extending with nulls).
-pub(super) const MAX_SET_INDEX: usize = 1_000_000;
-
-fn set_in(function: &str, target: &mut Value, segs: &[Seg<'_>], value: Value) -> Result<(), Flow> {
-    let Some((seg, rest)) = segs.split_first() else {
-        *target = value;
-        return Ok(());
-    };
-    if target.is_null() {
-        *target = match seg {
-            Seg::Key(_) => Value::Map(BTreeMap::new()),
-            Seg::Index(_) => Value::List(Vec::new()),
-        };
-    }
-    let slot = match (target, seg) {
-        (Value::Map(m), Seg::Key(k)) => m.entry((*k).to_string()).or_default(),
-        (Value::Map(m), Seg::Index(i)) => m.entry(i.to_string()).or_default(),
-        (Value::List(l), Seg::Index(i)) => {
-            if *i > MAX_SET_INDEX {
-                return Err(fail(function, format!("list index {i} is too large")));
-            }
-            if l.len() <= *i {
-                l.resize(i + 1, Value::Null);
-            }
-            &mut l[*i]
-        }
-        (other, seg) => {
-            let what = match seg {
-                Seg::Key(k) => format!("key '{k}'"),
-                Seg::Index(i) => format!("index {i}"),
-            };
-            return Err(fail(
-                function,
-                format!("cannot set {what} inside {}", trace_value(other)),
-            ));
-        }
-    };
-    set_in(function, slot, rest, value)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_split() {
-        assert_eq!(
-            split_path("a.b[2].c"),
-            Some(("a", vec![Seg::Key("b"), Seg::Index(2), Seg::Key("c")]))
-        );
-        assert_eq!(split_path("a[x]"), Some(("a", vec![Seg::Key("x")])));
-        assert_eq!(split_path("a"), Some(("a", vec![])));
-        assert_eq!(split_path(".a"), None);
-        assert_eq!(split_path("a..b"), None);
-        assert_eq!(split_path("a[1"), None);
-        assert_eq!(split_path("a[]"), None);
-        assert_eq!(split_path("a[1]x"), None);
-    }
 }

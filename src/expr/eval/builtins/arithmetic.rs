@@ -18,7 +18,8 @@ pub(super) const ARITHMETIC: &[FunctionInfo] = &[
 pub(super) const COMPARISON: &[FunctionInfo] = &[
     f("eq", Comparison, "(eq a b)", 2, Some(2), NONE, NONE, "1 when b, coerced to the type of a, equals a; else 0.", |ev, c| ev.equality(c, false)),
     f("neq", Comparison, "(neq a b)", 2, Some(2), NONE, NONE, "Negation of eq.", |ev, c| ev.equality(c, true)),
-    f("cmp", Comparison, "(cmp a b)", 2, Some(2), NONE, NONE, "Compares the arguments as strings: -1, 0 or 1.", |ev, c| ev.cmp(c)),
+    f("cmp", Comparison, "(cmp a b)", 2, Some(2), NONE, NONE, "Two integers: -1, 0 or 1; otherwise as strings, like Java's compareTo: the difference of the first differing characters, else of the lengths.", |ev, c| ev.cmp(c, false)),
+    f("ncmp", Comparison, "(ncmp a b)", 2, Some(2), NONE, NONE, "As cmp, ignoring case (Java's compareToIgnoreCase).", |ev, c| ev.cmp(c, true)),
     f("gt", Comparison, "(gt a b)", 2, Some(2), NONE, NONE, "1 when a > b as integers; else 0.", |ev, c| ev.numeric_cmp(c, |a, b| a > b)),
     f("lt", Comparison, "(lt a b)", 2, Some(2), NONE, NONE, "1 when a < b as integers; else 0.", |ev, c| ev.numeric_cmp(c, |a, b| a < b)),
     f("gte", Comparison, "(gte a b)", 2, Some(2), NONE, NONE, "1 when a >= b as integers; else 0.", |ev, c| ev.numeric_cmp(c, |a, b| a >= b)),
@@ -32,6 +33,43 @@ enum Arith {
     Mult,
     Div,
     Mod,
+}
+
+/// Java's `String.compareTo` (or `compareToIgnoreCase`): over UTF-16 code
+/// units, the difference of the first pair that differs, else the difference
+/// of the lengths.
+fn java_compare(a: &str, b: &str, ignore_case: bool) -> i64 {
+    let fold = |u: u16| -> i64 {
+        if !ignore_case {
+            return u as i64;
+        }
+        // As Java: upper case, then lower case, one unit at a time.
+        char::from_u32(u as u32)
+            .map(|c| single(c.to_uppercase()).unwrap_or(c))
+            .map(|c| single(c.to_lowercase()).unwrap_or(c))
+            .map_or(u as i64, |c| c as i64)
+    };
+    let (mut x, mut y) = (a.encode_utf16(), b.encode_utf16());
+    loop {
+        match (x.next(), y.next()) {
+            (Some(p), Some(q)) if p != q => {
+                let (p, q) = (fold(p), fold(q));
+                if p != q {
+                    return p - q;
+                }
+            }
+            (Some(_), Some(_)) => {}
+            (Some(_), None) => return 1 + x.count() as i64,
+            (None, Some(_)) => return -1 - y.count() as i64,
+            (None, None) => return 0,
+        }
+    }
+}
+
+/// The only character of a case mapping, if it maps to exactly one.
+fn single(mut it: impl Iterator<Item = char>) -> Option<char> {
+    let c = it.next()?;
+    it.next().is_none().then_some(c)
 }
 
 impl Evaluator<'_> {
@@ -75,11 +113,14 @@ impl Evaluator<'_> {
         Ok(Value::from_bool(loose_eq(&a, &b) != negate))
     }
 
-    fn cmp(&mut self, c: &Call) -> R {
+    fn cmp(&mut self, c: &Call, ignore_case: bool) -> R {
         let a = self.eval(&c.args[0])?;
         let b = self.eval(&c.args[1])?;
-        let ord = with_text(&a, |x| with_text(&b, |y| x.cmp(y)));
-        Ok(Value::Int(ord as i64))
+        if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
+            return Ok(Value::Int(x.cmp(y) as i64));
+        }
+        let d = with_text(&a, |x| with_text(&b, |y| java_compare(x, y, ignore_case)));
+        Ok(Value::Int(d))
     }
 
     fn numeric_cmp(&mut self, c: &Call, f: fn(i64, i64) -> bool) -> R {

@@ -3,7 +3,7 @@
 use super::super::{Evaluator, Flow, R, coerce_int, fail, trace_value, with_text};
 use super::{Category::*, FunctionInfo, Misuse, NAME, NONE, f};
 use crate::expr::ast::{Call, Expr};
-use crate::expr::eval::paths::MAX_SET_INDEX;
+use crate::expr::path::MAX_SET_INDEX;
 use crate::expr::value::Value;
 use std::collections::BTreeMap;
 
@@ -14,8 +14,8 @@ pub(super) const LISTS: &[FunctionInfo] = &[
     f("map", Lists, "(map key value …)", 0, None, NONE, NONE, "A map built from alternating keys and values.", |ev, c| ev.map(c)),
     f("append", Lists, "(append list x…) | (append name=\"v\" x…)", 0, None, NONE, NAME, "A copy of list with the non-null elements added; with name= appends to that variable in place.", |ev, c| ev.append(c, false)),
     f("appendAll", Lists, "(appendAll list other…) | (appendAll name=\"v\" other…)", 0, None, NONE, NAME, "A copy of list with every element of the other lists added; with name= in place.", |ev, c| ev.append(c, true)),
-    f("filterdup", Lists, "(filterdup list)", 1, Some(1), NONE, NONE, "The list without duplicates, first occurrences kept.", |ev, c| ev.filter_list(c, true)),
-    f("filternull", Lists, "(filternull list)", 1, Some(1), NONE, NONE, "The list without null elements.", |ev, c| ev.filter_list(c, false)),
+    f("filterdup", Lists, "(filterdup list) | (filterdup name=\"v\")", 0, Some(1), NONE, NAME, "The list without duplicates, first occurrences kept; with name= the variable's list in place.", |ev, c| ev.filter_list(c, true)),
+    f("filternull", Lists, "(filternull list) | (filternull name=\"v\")", 0, Some(1), NONE, NAME, "The list without null elements; with name= the variable's list in place.", |ev, c| ev.filter_list(c, false)),
     f("get", Lists, "(get list-or-map index-or-key)", 2, Some(2), NONE, NONE, "Element at the 0-based index of a list, or value of a map key; null when absent.", |ev, c| ev.get(c)),
     f("setlist", Lists, "(setlist list index value) | (setlist name=\"v\" index value)", 2, Some(3), NONE, NAME, "A copy of list with the element at index replaced (extended with nulls as needed); with name= in place.", |ev, c| ev.setlist(c)),
     f("putmap", Lists, "(putmap map key value) | (putmap name=\"v\" key value)", 2, Some(3), NONE, NAME, "A copy of map with key set to value; with name= in place.", |ev, c| ev.putmap(c)),
@@ -126,8 +126,20 @@ impl Evaluator<'_> {
         self.update_result(c, Value::List(items))
     }
 
+    /// `(filterdup list)` / `(filternull list)`, or with `name=` (and no
+    /// child) the variable's list filtered in place.
     fn filter_list(&mut self, c: &Call, dups: bool) -> R {
-        match self.eval(&c.args[0])? {
+        let base = match c.attr("name") {
+            Some(name) => {
+                arity(c, 0, Some(0))?;
+                self.take_for_update(name)?
+            }
+            None => {
+                arity(c, 1, Some(1))?;
+                self.eval(&c.args[0])?
+            }
+        };
+        let filtered = match base {
             Value::Null => Ok(Value::Null),
             Value::List(l) => {
                 let mut out: Vec<Value> = Vec::with_capacity(l.len());
@@ -151,7 +163,8 @@ impl Evaluator<'_> {
                 &c.name,
                 format!("expects a list, got {}", trace_value(&other)),
             )),
-        }
+        }?;
+        self.update_result(c, filtered)
     }
 
     fn get(&mut self, c: &Call) -> R {

@@ -1,6 +1,6 @@
 //! Strings: joining, case, trimming, substrings, searching, splitting, padding.
 
-use super::super::{Evaluator, MAX_TEXT_BYTES, R, fail, loose_eq, with_text};
+use super::super::{Evaluator, Flow, MAX_TEXT_BYTES, R, fail, loose_eq, with_text};
 use super::{Category::*, FunctionInfo, NONE, f};
 use crate::expr::ast::Call;
 use crate::expr::value::Value;
@@ -13,7 +13,7 @@ pub(super) const STRINGS: &[FunctionInfo] = &[
     f("trim", Strings, "(trim s)", 1, Some(1), NONE, NONE, "Without leading and trailing whitespace.", |ev, c| ev.string_map(c, |s| s.trim().to_string())),
     f("ltrim", Strings, "(ltrim s)", 1, Some(1), NONE, NONE, "Without leading whitespace.", |ev, c| ev.string_map(c, |s| s.trim_start().to_string())),
     f("rtrim", Strings, "(rtrim s)", 1, Some(1), NONE, NONE, "Without trailing whitespace.", |ev, c| ev.string_map(c, |s| s.trim_end().to_string())),
-    f("substr", Strings, "(substr s start [length])", 2, Some(3), NONE, NONE, "Characters from start (0-based), length of them or to the end; clamped to the string.", |ev, c| ev.substr(c)),
+    f("substr", Strings, "(substr s [start] [length]) | (substr s=\"start\" l=\"length\" s)", 1, Some(3), NONE, &["s", "l"], "Characters from start (0-based; child, else attribute s=, else 0), length of them (child, else l=) or to the end; clamped to the string.", |ev, c| ev.substr(c)),
     f("indexOf", Strings, "(indexOf s-or-list x [from])", 2, Some(3), NONE, NONE, "Character index of substring x in s, or index of element x in a list; -1 when absent.", |ev, c| ev.index_of(c)),
     f("length", Strings, "(length x)", 1, Some(1), NONE, NONE, "Characters of a string, elements of a list or map; 0 for null.", |ev, c| ev.length(c)),
     f("split", Strings, "(split s separator)", 2, Some(2), NONE, NONE, "List of the pieces of s between occurrences of separator.", |ev, c| ev.split(c)),
@@ -52,15 +52,8 @@ impl Evaluator<'_> {
         if s.is_null() {
             return Ok(Value::Null);
         }
-        let start = self.eval(&c.args[1])?;
-        let start = self.int_of("substr", 2, &start)?.unwrap_or(0).max(0) as usize;
-        let len = match c.args.get(2) {
-            Some(e) => {
-                let v = self.eval(e)?;
-                self.int_of("substr", 3, &v)?.map(|n| n.max(0) as usize)
-            }
-            None => None,
-        };
+        let start = self.position(c, 1, "s")?.unwrap_or(0).max(0) as usize;
+        let len = self.position(c, 2, "l")?.map(|n| n.max(0) as usize);
         let out: String = with_text(&s, |s| {
             let it = s.chars().skip(start);
             match len {
@@ -69,6 +62,17 @@ impl Evaluator<'_> {
             }
         });
         Ok(Value::Str(out))
+    }
+
+    /// The integer given as child `i`, else as attribute `attr` (the
+    /// reference's `<substr s='3' l='4'>` form), else null.
+    fn position(&mut self, c: &Call, i: usize, attr: &str) -> Result<Option<i64>, Flow> {
+        let v = match (c.args.get(i), c.attr(attr)) {
+            (Some(e), _) => self.eval(e)?,
+            (None, Some(text)) => Value::Str(text.to_string()),
+            (None, None) => return Ok(None),
+        };
+        self.int_of("substr", i + 1, &v)
     }
 
     fn index_of(&mut self, c: &Call) -> R {

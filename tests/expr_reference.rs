@@ -1,0 +1,153 @@
+//! Functions checked against the worked examples of the Waveset reference:
+//! Sun Identity Manager 8.1 Deployment Reference, chapter "XPRESS Language".
+//! Each test names the page its expected values are copied from.
+
+use bpe::expr::{MapEnv, Value, eval, parse};
+
+fn run(src: &str) -> Value {
+    let e = parse(src).unwrap_or_else(|err| panic!("parse {src}: {err}"));
+    eval(&e, &mut MapEnv::new()).unwrap_or_else(|e| panic!("{src}: {e}"))
+}
+
+fn s(x: &str) -> Value {
+    Value::Str(x.to_string())
+}
+
+/// "substr Function", https://docs.oracle.com/cd/E19225-01/820-5821/6nh6l8vku/index.html
+#[test]
+fn substr_child_and_attribute_forms() {
+    // "these two invocations are equivalent ... Both functions return the string lo W."
+    assert_eq!(run(r#"(substr "Hello World" 3 4)"#), s("lo W"));
+    assert_eq!(run(r#"(substr s="3" l="4" "Hello World")"#), s("lo W"));
+    // "The following expression returns <s>Now</s>."
+    assert_eq!(run(r#"(substr "Now is the time" 0 3)"#), s("Now"));
+    // "the start attribute is missing, but is assumed to be 0" --> Hell
+    assert_eq!(run(r#"(substr l="4" "Hello World")"#), s("Hell"));
+    // "A missing length argument causes the function to extract the rest of the string."
+    assert_eq!(run(r#"(substr "Hello World" 3)"#), s("lo World"));
+    assert_eq!(run(r#"(substr s="3" "Hello World")"#), s("lo World"));
+    // Only the string: "the start is assumed to be the beginning of the string".
+    assert_eq!(run(r#"(substr "Hello World")"#), s("Hello World"));
+}
+
+/// "String Manipulation Expressions", https://docs.oracle.com/cd/E19225-01/820-5821/bvbtb/index.html
+#[test]
+fn string_manipulation_examples() {
+    // concat: "The following expression returns <s>Now is the time</s>."
+    assert_eq!(
+        run(r#"(concat "Now " "is " "the " "time")"#),
+        s("Now is the time")
+    );
+    // downcase: "The following expression returns <s>abc</s>."
+    assert_eq!(run(r#"(downcase "ABC")"#), s("abc"));
+    // length, Example 1: "The following expression returns 2."
+    assert_eq!(run(r#"(length (list "apples" "oranges"))"#), Value::Int(2));
+    // ltrim: "The following expression returns <s>hello</s>."
+    assert_eq!(run(r#"(ltrim " hello")"#), s("hello"));
+    // pad: " email" padded with spaces to the desired length 10.
+    assert_eq!(run(r#"(pad " email" 10)"#), s(" email    "));
+    // indexOf: "The following function returns 3." (abcabc, abc, from position 1;
+    // the page writes the start as <s>l</s>, which we read as the digit 1).
+    assert_eq!(run(r#"(indexOf "abcabc" "abc" 1)"#), Value::Int(3));
+}
+
+/// "Logical Expressions" / "cmp Function",
+/// https://docs.oracle.com/cd/E19225-01/820-5821/bvbrp/index.html and
+/// http://docs.oracle.com/cd/E19225-01/820-5821/bvbrt/index.html
+#[test]
+fn cmp_and_ncmp_return_what_the_reference_says() {
+    // Example 1: "The following expression returns -1." (<i>20</i> <i>100</i>)
+    assert_eq!(run("(cmp 20 100)"), Value::Int(-1));
+    // Example 2: "The following expression returns -16." (bob, ray);
+    // "if r were compared to b, the value returned would be 16."
+    assert_eq!(run(r#"(cmp "bob" "ray")"#), Value::Int(-16));
+    assert_eq!(run(r#"(cmp "ray" "bob")"#), Value::Int(16));
+    // Example 3: "The following expression returns 0 (zero)."
+    assert_eq!(run(r#"(cmp "daryl" "daryl")"#), Value::Int(0));
+    // ncmp: the case-insensitive variant.
+    assert_eq!(run(r#"(ncmp "DARYL" "daryl")"#), Value::Int(0));
+    assert_eq!(run(r#"(ncmp "Bob" "RAY")"#), Value::Int(-16));
+    assert_eq!(run(r#"(cmp "Bob" "bob")"#), Value::Int(-32));
+    // A prefix compares by length.
+    assert_eq!(run(r#"(cmp "dar" "daryl")"#), Value::Int(-2));
+}
+
+/// "Logical Expressions" / "and Function",
+/// https://docs.oracle.com/cd/E19225-01/820-5821/bvbrp/index.html
+#[test]
+fn and_with_nulls_and_string_zero() {
+    // Example 1: "The following expression returns zero." (42, cat, null)
+    assert_eq!(run(r#"(and 42 "cat" null)"#), Value::Int(0));
+    // Example 2: "The following expression returns cat."
+    assert_eq!(run(r#"(and 42 "cat")"#), s("cat"));
+    // "Zero (<i>0</i> or <s>0</s>) and <null> are considered logically false."
+    assert_eq!(run(r#"(and 42 "0" "cat")"#), Value::Int(0));
+    assert_eq!(run(r#"(not "0")"#), Value::Int(1));
+    assert_eq!(run(r#"(cond "0" "yes" "no")"#), s("no"));
+    assert_eq!(run(r#"(or "0" 0 null "x")"#), s("x"));
+}
+
+/// "Value Constructor Expressions", http://docs.oracle.com/cd/E19225-01/820-5821/bvbqo/index.html;
+/// "List Manipulation Expressions", https://docs.oracle.com/cd/E19225-01/820-5821/6nh6l8vla/index.html;
+/// "appendAll Function", http://docs.oracle.com/cd/E19225-01/820-5821/bvbuj/index.html;
+/// "filterdup Function" (bvbut) and "filternull Function" (bvbuw).
+#[test]
+fn list_examples() {
+    let l = |items: &[&str]| Value::List(items.iter().map(|x| s(x)).collect());
+    // array: "Null values are not filtered." list: "Null values will be filtered."
+    assert_eq!(
+        run(r#"(array "apples" null "oranges")"#),
+        Value::List(vec![s("apples"), Value::Null, s("oranges")])
+    );
+    assert_eq!(
+        run(r#"(list "apples" null "oranges")"#),
+        l(&["apples", "oranges"])
+    );
+    // append, Example 1: a copy of srclist with one element appended; the
+    // original "is not modified".
+    let mut env = MapEnv::new().with_var("srclist", l(&["apples"]));
+    let e =
+        parse(r#"(block (defvar name="copy" (append $srclist "oranges")) (list $copy $srclist))"#)
+            .unwrap();
+    assert_eq!(
+        eval(&e, &mut env).unwrap(),
+        Value::List(vec![l(&["apples", "oranges"]), l(&["apples"])])
+    );
+    // append, Example 2: with name= "The list is modified without being copied."
+    let e = parse(
+        r#"(block (set name="somelist" (list "We" "say")) (append name="somelist" "Hello" "World") $somelist)"#,
+    )
+    .unwrap();
+    assert_eq!(
+        eval(&e, &mut MapEnv::new()).unwrap(),
+        l(&["We", "say", "Hello", "World"])
+    );
+    // appendAll, Example 2: "adds three elements to the list stored in the variable srclist".
+    let mut env = MapEnv::new().with_var("srclist", l(&["figs"]));
+    let e = parse(r#"(appendAll name="srclist" (list "apples" "oranges" "peaches"))"#).unwrap();
+    eval(&e, &mut env).unwrap();
+    assert_eq!(
+        env.vars["srclist"],
+        l(&["figs", "apples", "oranges", "peaches"])
+    );
+    // filterdup, Example 1: "This expression returns the following list." apples, oranges
+    assert_eq!(
+        run(r#"(filterdup (list "apples" "oranges" "apples"))"#),
+        l(&["apples", "oranges"])
+    );
+    // filternull: "returns a single list removing all null elements"
+    assert_eq!(
+        run(r#"(filternull (array "apples" null "oranges" null))"#),
+        l(&["apples", "oranges"])
+    );
+    // Example 2 of both: "manipulate an existing list rather than creating a new list."
+    let mut env = MapEnv::new().with_var(
+        "namedlist",
+        Value::List(vec![s("a"), Value::Null, s("b"), s("a")]),
+    );
+    let e = parse(r#"(block (filterdup name="namedlist") (filternull name="namedlist"))"#).unwrap();
+    assert_eq!(eval(&e, &mut env).unwrap(), Value::Null);
+    assert_eq!(env.vars["namedlist"], l(&["a", "b"]));
+    // length, Example 2 states 11 for "Hello world!", which has 12 characters.
+    assert_eq!(run(r#"(length "Hello world!")"#), Value::Int(12));
+}
