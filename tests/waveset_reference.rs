@@ -4,30 +4,17 @@
 //! and the results are the ones the reference states.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::{Value as J, json};
 
-fn bpe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bpe"))
-        .args(args)
-        .output()
-        .expect("run bpe")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod cli_common;
+use cli_common::{bpe, s, text};
 
 fn fixture(name: &str) -> String {
     format!(
         "{}/tests/fixtures/waveset-reference/{name}",
         env!("CARGO_MANIFEST_DIR")
     )
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 /// A fresh repository with `files` imported (the import must succeed).
