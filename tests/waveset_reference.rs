@@ -138,6 +138,9 @@ fn rule_arguments_substitute_dollar_references_like_the_child_form() {
             "Customer Service Representative"
         ])
     );
+    // Examples 4-12 / 4-13 (820-5821/bvblv): the default Austin, overridden by the caller.
+    assert_eq!(v["defaulted"], "jsmith@Austin");
+    assert_eq!(v["overridden"], "jsmith@global.location");
     let def =
         std::fs::read_to_string(repo.path().join("TaskDefinition/rule-call-demo.json")).unwrap();
     assert!(
