@@ -6,7 +6,6 @@
 
 mod ast;
 mod eval;
-mod functions;
 mod invoke;
 mod parse;
 mod print;
@@ -14,10 +13,9 @@ mod value;
 
 pub use ast::*;
 pub use eval::{
-    DEFAULT_BUDGET, Env, EvalError, MAX_EVAL_DEPTH, MAX_VALUE_DEPTH, MapEnv, RuleDef, eval,
-    eval_rule, eval_with_budget, loose_eq,
+    Category, DEFAULT_BUDGET, Env, EvalError, FunctionInfo, MAX_EVAL_DEPTH, MAX_VALUE_DEPTH,
+    MapEnv, Misuse, RuleDef, eval, eval_rule, eval_with_budget, function, functions, loose_eq,
 };
-pub use functions::{Category, FunctionInfo, function, functions};
 pub use invoke::{HostFunction, host_function, host_functions};
 pub use parse::{MAX_NESTING, ParseError, is_name, is_path_char, line_column, parse};
 pub use print::{print, print_pretty, quote_string, reference_text};

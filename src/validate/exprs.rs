@@ -267,43 +267,21 @@ impl Walker<'_, '_, '_> {
     }
 }
 
-/// What is wrong with a call of a known function, if anything: too few or too
-/// many children, a missing attribute, or an element outside its parent.
+/// What is wrong with a call of a known function, if anything: an element
+/// outside its parent, or what the function table's own check finds (a
+/// missing attribute, too few or too many children) — the check the
+/// evaluator makes before running it.
 fn misuse(c: &crate::expr::Call, info: &expr::FunctionInfo, parent: &str) -> Option<String> {
     let name = &c.name;
-    if !info.standalone {
-        let parents: &[&str] = match name.as_str() {
-            "case" => &["switch"],
-            "argument" => &["call", "rule"],
-            "defarg" => &["defun"],
-            _ => &[],
-        };
-        if !parents.is_empty() && !parents.contains(&parent) {
-            return Some(format!(
-                "({name} …) belongs inside ({} …)",
-                parents.join(" …) or (")
-            ));
-        }
-    }
-    for attr in info.required_attrs {
-        if c.attr(attr).is_none() {
-            return Some(format!("({name} …) needs the attribute {attr}=\"…\""));
-        }
-    }
-    let n = c.args.len();
-    let max = info.max_args.unwrap_or(usize::MAX);
-    if n < info.min_args || n > max {
-        let expected = match info.max_args {
-            Some(m) if m == info.min_args => format!("{m}"),
-            Some(m) => format!("{} to {m}", info.min_args),
-            None => format!("at least {}", info.min_args),
-        };
+    if !info.parents.is_empty() && !info.parents.contains(&parent) {
         return Some(format!(
-            "({name} …) takes {expected} argument(s), not {n}: {}",
-            info.signature
+            "({name} …) belongs inside ({} …)",
+            info.parents.join(" …) or (")
         ));
     }
-    None
+    info.check(c)
+        .err()
+        .map(|m| format!("({name} …) {m}: {}", info.signature))
 }
 
 #[cfg(test)]

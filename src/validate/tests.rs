@@ -410,10 +410,10 @@ fn w009_transition_after_unconditional() {
 #[test]
 fn w010_bad_call() {
     for (expr, needle) in [
-        ("(cond $decision)", "takes 2 to 3 argument(s), not 1"),
-        ("(set 1)", "needs the attribute name="),
+        ("(cond $decision)", "expects 2 to 3 argument(s), got 1"),
+        ("(set 1)", "missing attribute name="),
         ("(block (case 1 2))", "belongs inside (switch …)"),
-        ("(eq 1)", "takes 2 argument(s)"),
+        ("(eq 1)", "expects 2 argument(s)"),
     ] {
         let mut j = base();
         act(&mut j, 2)["actions"][1]["expression"] = json!(expr);

@@ -1,0 +1,40 @@
+//! Variables: computed references, assignment, local declarations.
+
+use super::super::{Evaluator, R, fail, required};
+use super::{Category::*, FunctionInfo, NAME, NONE, f};
+use crate::expr::ast::Call;
+use crate::expr::value::Value;
+
+#[rustfmt::skip]
+pub(super) const VARIABLES: &[FunctionInfo] = &[
+    f("ref", Variables, "(ref name-expr)", 1, Some(1), NONE, NONE, "Reads the variable whose (dotted/indexed) path is the computed string.", |ev, c| ev.computed_ref(c)),
+    f("set", Variables, "(set name=\"path\" value)", 0, Some(1), NAME, NAME, "Assigns the value to the variable or path; returns null.", |ev, c| ev.set(c)),
+    f("defvar", Variables, "(defvar name=\"v\" [value])", 0, Some(1), NAME, NAME, "Declares a variable local to the enclosing expression (block, dolist, while, rule or function body); returns null.", |ev, c| ev.defvar(c)),
+];
+
+impl Evaluator<'_> {
+    fn computed_ref(&mut self, c: &Call) -> R {
+        let name = self.eval(&c.args[0])?;
+        if name.is_null() {
+            return Err(fail("ref", "the variable name evaluated to null"));
+        }
+        match name {
+            Value::Str(n) => self.read(&n),
+            other => self.read(&other.to_text()),
+        }
+    }
+
+    fn set(&mut self, c: &Call) -> R {
+        let name = required(c, "name");
+        let v = self.eval_arg(c, 0)?;
+        self.write_path("set", name, v)?;
+        Ok(Value::Null)
+    }
+
+    fn defvar(&mut self, c: &Call) -> R {
+        let name = required(c, "name");
+        let v = self.eval_arg(c, 0)?;
+        self.declare(name, v);
+        Ok(Value::Null)
+    }
+}
