@@ -1,20 +1,11 @@
 //! `bpe import` and `bpe export` over temporary repositories, running the real binary.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use bpe::repo::Repository;
 
-fn bpe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bpe"))
-        .args(args)
-        .output()
-        .expect("run bpe")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod cli_common;
+use cli_common::{bpe, s, text};
 
 fn fixture(name: &str) -> String {
     format!(
@@ -31,10 +22,6 @@ fn empty_repo() -> tempfile::TempDir {
     )
     .unwrap();
     dir
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 fn files(dir: &Path) -> Vec<PathBuf> {
@@ -267,7 +254,7 @@ fn import_and_run_with_a_relative_repository_path() {
     )
     .unwrap();
     let run_in = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_bpe"))
+        std::process::Command::new(env!("CARGO_BIN_EXE_bpe"))
             .current_dir(work.path())
             .args(args)
             .output()

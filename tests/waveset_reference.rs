@@ -4,30 +4,17 @@
 //! and the results are the ones the reference states.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::{Value as J, json};
 
-fn bpe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bpe"))
-        .args(args)
-        .output()
-        .expect("run bpe")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod cli_common;
+use cli_common::{bpe, s, text};
 
 fn fixture(name: &str) -> String {
     format!(
         "{}/tests/fixtures/waveset-reference/{name}",
         env!("CARGO_MANIFEST_DIR")
     )
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 /// A fresh repository with `files` imported (the import must succeed).
@@ -151,6 +138,9 @@ fn rule_arguments_substitute_dollar_references_like_the_child_form() {
             "Customer Service Representative"
         ])
     );
+    // Examples 4-12 / 4-13 (820-5821/bvblv): the default Austin, overridden by the caller.
+    assert_eq!(v["defaulted"], "jsmith@Austin");
+    assert_eq!(v["overridden"], "jsmith@global.location");
     let def =
         std::fs::read_to_string(repo.path().join("TaskDefinition/rule-call-demo.json")).unwrap();
     assert!(

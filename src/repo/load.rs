@@ -137,6 +137,7 @@ impl Repository {
         repo.instances = load_kind(&root, instances, &mut errors);
         repo.work_items = load_kind(&root, work_items, &mut errors);
         repo.libraries = load_kind(&root, libraries, &mut errors);
+        report_library_rule_clashes(&root, &repo.rules, &repo.libraries, &mut errors);
         errors.sort_by(|a, b| {
             a.path
                 .cmp(&b.path)
@@ -390,6 +391,41 @@ fn report_duplicates<T: RepoObject>(
     }
 }
 
+/// A library rule whose callable name (`Library:Rule`) is taken by a `Rule/` object
+/// or by an earlier rule of the same library: a load error on the library file
+/// (callers could not tell which one they get).
+fn report_library_rule_clashes(
+    root: &Path,
+    rules: &[Loaded<Rule>],
+    libraries: &[Loaded<RuleLibrary>],
+    errors: &mut Vec<LoadError>,
+) {
+    let plain: HashMap<&str, &Path> = rules
+        .iter()
+        .map(|r| (r.value.name.as_str(), r.path.as_path()))
+        .collect();
+    for l in libraries {
+        let mut seen = std::collections::HashSet::new();
+        for r in &l.value.rules {
+            let qualified = format!("{}:{}", l.value.name, r.name);
+            let message = if !seen.insert(r.name.as_str()) {
+                format!(
+                    "duplicate rule name {:?} in rule library {:?}",
+                    r.name, l.value.name
+                )
+            } else if let Some(other) = plain.get(qualified.as_str()) {
+                format!(
+                    "library rule {qualified:?} has the name of the Rule in {}",
+                    other.display()
+                )
+            } else {
+                continue;
+            };
+            errors.push(duplicate_error(root, &l.path, "rules", &message));
+        }
+    }
+}
+
 /// Positioned at the key in the file (re-read: duplicates are rare).
 /// The message is bounded ([`bound_message`]): names can be huge.
 fn duplicate_error(root: &Path, rel: &Path, key: &str, message: &str) -> LoadError {
@@ -626,6 +662,47 @@ mod tests {
                 .iter()
                 .any(|e| e.message.contains("name \"Same\""))
         );
+    }
+
+    #[test]
+    fn library_rules_that_clash_are_load_errors_on_the_library() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("Rule")).unwrap();
+        std::fs::create_dir(dir.path().join("Configuration")).unwrap();
+        std::fs::write(
+            dir.path().join("Rule/x.json"),
+            r#"{"formatVersion": 1, "id": "rule-x", "name": "Lib:X", "body": "1"}"#,
+        )
+        .unwrap();
+        let rule = |id: &str, name: &str| {
+            format!(r#"{{"formatVersion": 1, "id": "{id}", "name": "{name}", "body": "2"}}"#)
+        };
+        std::fs::write(
+            dir.path().join("Configuration/lib.json"),
+            format!(
+                "{{\"formatVersion\": 1, \"id\": \"lib-1\", \"name\": \"Lib\",\n \"rules\": [{}, {}, {}, {}]}}",
+                rule("r1", "X"),
+                rule("r2", "Y"),
+                rule("r3", "Y"),
+                rule("r4", "Z")
+            ),
+        )
+        .unwrap();
+        let repo = Repository::open(dir.path()).unwrap();
+        assert_eq!(repo.libraries.len(), 1);
+        let messages: Vec<&str> = repo.errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "library rule \"Lib:X\" has the name of the Rule in Rule/x.json",
+                "duplicate rule name \"Y\" in rule library \"Lib\"",
+            ]
+        );
+        for e in &repo.errors {
+            assert_eq!(e.path, Path::new("Configuration/lib.json"));
+            assert_eq!((e.line, e.column), (2, 2), "{e}");
+        }
+        assert_eq!(repo.all_rules().len(), 5);
     }
 
     #[test]

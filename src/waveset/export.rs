@@ -234,7 +234,7 @@ pub(crate) fn keeps_text_body(name: &str, text: &str) -> bool {
     if name == "script" {
         return !text.is_empty();
     }
-    !text.trim().is_empty() && expr::function(name).is_none() && !literal_like(name)
+    !literal_like(name) && !text.trim().is_empty() && expr::function(name).is_none()
 }
 
 /// Element names import reads as literals, wrappers or XML objects, not as calls.

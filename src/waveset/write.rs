@@ -239,40 +239,18 @@ pub fn write_objects(
             name: object.name().to_string(),
             source,
         };
-        let path = match object {
-            ImportObject::Definition(d) => repo.save_definition(d).map_err(fail)?,
-            ImportObject::Rule(r) => {
-                let path = existing.clone().map(|(_, p)| p).unwrap_or_else(|| {
-                    free_path(&repo.root, ObjectKind::Rule, &r.name, &written_paths)
-                });
-                save_json_in(&repo.root, &path, r).map_err(fail)?;
-                path
-            }
-            ImportObject::Template(t) => {
-                let path = existing.clone().map(|(_, p)| p).unwrap_or_else(|| {
-                    free_path(
-                        &repo.root,
-                        ObjectKind::EmailTemplate,
-                        &t.name,
-                        &written_paths,
-                    )
-                });
-                save_json_in(&repo.root, &path, t).map_err(fail)?;
-                path
-            }
-            ImportObject::Library(l) => {
-                let path = existing.clone().map(|(_, p)| p).unwrap_or_else(|| {
-                    free_path(
-                        &repo.root,
-                        ObjectKind::Configuration,
-                        &l.name,
-                        &written_paths,
-                    )
-                });
-                save_json_in(&repo.root, &path, l).map_err(fail)?;
-                path
-            }
+        // Rules, templates and libraries: over the existing file, or at a free path.
+        let path = existing
+            .clone()
+            .map(|(_, p)| p)
+            .unwrap_or_else(|| free_path(&repo.root, object.kind(), object.name(), &written_paths));
+        let saved = match object {
+            ImportObject::Definition(d) => repo.save_definition(d),
+            ImportObject::Rule(r) => save_json_in(&repo.root, &path, r).map(|()| path),
+            ImportObject::Template(t) => save_json_in(&repo.root, &path, t).map(|()| path),
+            ImportObject::Library(l) => save_json_in(&repo.root, &path, l).map(|()| path),
         };
+        let path = saved.map_err(fail)?;
         out.push(Written {
             kind: object.kind(),
             name: object.name().to_string(),

@@ -71,3 +71,8 @@ pub fn sample_copy() -> (tempfile::TempDir, std::path::PathBuf) {
     );
     (dir, root)
 }
+
+/// Standard output or error as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
