@@ -1414,19 +1414,21 @@ fn unloadable_instances_and_work_items_are_shown_as_error_rows() {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    press(&mut app, "2");
-    assert_eq!(app.screen, Screen::Tasks);
-    let text = screen(&mut app);
-    assert!(
-        text.contains("unloadable TaskInstance/ti-broken.json:2:"),
-        "{text}"
-    );
-    assert!(!text.contains('\x1b'));
-    press(&mut app, "3");
-    assert_eq!(app.screen, Screen::WorkItems);
-    let text = screen(&mut app);
-    assert!(
-        text.contains("unloadable WorkItem/wi-broken.json:2:"),
-        "{text}"
-    );
+    for (key, shown, row) in [
+        (
+            "2",
+            Screen::Tasks,
+            "unloadable TaskInstance/ti-broken.json:2:",
+        ),
+        (
+            "3",
+            Screen::WorkItems,
+            "unloadable WorkItem/wi-broken.json:2:",
+        ),
+    ] {
+        press(&mut app, key);
+        assert_eq!(app.screen, shown);
+        let text = screen(&mut app);
+        assert!(text.contains(row), "{text}");
+    }
 }
