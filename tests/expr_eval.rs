@@ -4,28 +4,8 @@
 use bpe::expr::{Env, MapEnv, RuleDef, Value, eval, eval_rule, eval_with_budget, functions, parse};
 use std::collections::BTreeMap;
 
-fn int(i: i64) -> Value {
-    Value::Int(i)
-}
-fn s(x: &str) -> Value {
-    Value::Str(x.to_string())
-}
-fn list(items: Vec<Value>) -> Value {
-    Value::List(items)
-}
-fn map(pairs: &[(&str, Value)]) -> Value {
-    Value::Map(
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect(),
-    )
-}
-
-fn run_in(src: &str, env: &mut MapEnv) -> Result<Value, String> {
-    let e = parse(src).unwrap_or_else(|err| panic!("parse {src}: {err}"));
-    eval(&e, env).map_err(|e| e.message)
-}
+mod expr_common;
+use expr_common::{int, list, map, run_in, s};
 
 fn run(src: &str) -> Value {
     run_in(src, &mut MapEnv::new()).unwrap_or_else(|e| panic!("{src}: {e}"))

@@ -6,25 +6,10 @@
 //! — "Traversing Objects" <https://docs.oracle.com/cd/E19225-01/820-5821/bvaof/index.html>
 //! and "Traversing Lists" <http://docs.oracle.com/cd/E19225-01/820-5821/6nh6l8up5/index.html>.
 
-use bpe::expr::{MAX_PATH_SEGMENTS, MapEnv, Value, eval, parse};
+use bpe::expr::{MAX_PATH_SEGMENTS, MapEnv, Value};
 
-fn s(x: &str) -> Value {
-    Value::Str(x.to_string())
-}
-
-fn obj(pairs: &[(&str, Value)]) -> Value {
-    Value::Map(
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect(),
-    )
-}
-
-fn run_in(src: &str, env: &mut MapEnv) -> Result<Value, String> {
-    let e = parse(src).unwrap_or_else(|err| panic!("parse {src}: {err}"));
-    eval(&e, env).map_err(|e| e.message)
-}
+mod expr_common;
+use expr_common::{map as obj, run_in, s};
 
 /// The reference's example object: `children`, a list of objects with
 /// `name`, `age`, `parent` and `occupation`; `accountInfo.accounts` with `type`.

@@ -9,9 +9,8 @@ fn run(src: &str) -> Value {
     eval(&e, &mut MapEnv::new()).unwrap_or_else(|e| panic!("{src}: {e}"))
 }
 
-fn s(x: &str) -> Value {
-    Value::Str(x.to_string())
-}
+mod expr_common;
+use expr_common::s;
 
 /// "substr Function", https://docs.oracle.com/cd/E19225-01/820-5821/6nh6l8vku/index.html
 #[test]
