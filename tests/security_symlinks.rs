@@ -288,3 +288,52 @@ fn a_fifo_among_lock_records_never_blocks() {
         assert!(finished, "bpe {args:?} blocked on a FIFO");
     }
 }
+
+/// The identity store's write locks (`.bpe/objectlocks/`) go through the boundary too:
+/// a run that writes a user fails with an error naming the link, and the user is unchanged.
+#[test]
+fn object_lock_directory_linked_outside_is_refused() {
+    let s = setup(
+        json!({"kind": "service", "op": "setProperty", "arguments": [
+            {"name": "accountId", "value": "\"jsmith\""},
+            {"name": "name", "value": "\"probe\""},
+            {"name": "value", "value": "\"1\""}
+        ]}),
+    );
+    std::fs::create_dir_all(s.root.join(".bpe")).unwrap();
+    symlink(&s.outside, s.root.join(".bpe/objectlocks")).unwrap();
+    let before = std::fs::read(s.root.join("User/jsmith.json")).unwrap();
+    let out = run(&s.root);
+    let all = text(&out);
+    assert!(
+        all.contains("objectlocks is a symbolic link to") && all.contains("outside the repository"),
+        "{all}"
+    );
+    assert_eq!(files_below(&s.outside), Vec::<PathBuf>::new());
+    assert_eq!(
+        std::fs::read(s.root.join("User/jsmith.json")).unwrap(),
+        before
+    );
+}
+
+/// The log of background (`execMode: async`) runs is repository data like any other.
+#[test]
+fn async_log_linked_outside_is_refused() {
+    let s = setup(audit());
+    let path = s.root.join("TaskDefinition/probe.json");
+    let mut def: J = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    def["execMode"] = json!("async");
+    std::fs::write(&path, serde_json::to_vec_pretty(&def).unwrap()).unwrap();
+    std::fs::create_dir_all(s.root.join(".bpe")).unwrap();
+    let target = s.outside.join("async.log");
+    std::fs::write(&target, b"").unwrap();
+    symlink(&target, s.root.join(".bpe/async.log")).unwrap();
+    let out = run(&s.root);
+    assert!(!out.status.success(), "{}", text(&out));
+    let all = text(&out);
+    assert!(
+        all.contains("async.log is a symbolic link to") && all.contains("outside the repository"),
+        "{all}"
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), b"");
+}

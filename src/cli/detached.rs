@@ -53,6 +53,28 @@ pub struct Started {
     pub pid: u32,
 }
 
+/// The log keeps at most this many bytes before it is rotated to `async.log.1`.
+const LOG_MAX_BYTES: u64 = 1 << 20;
+
+/// Open `.bpe/async.log` for appending, inside the repository boundary (a
+/// `.bpe/` or log linked outside is refused: `repo::confine`), never through a
+/// final link. A log over [`LOG_MAX_BYTES`] is first renamed to `async.log.1`
+/// (replacing the previous one), so the two files together stay bounded.
+fn open_log(root: &Path) -> anyhow::Result<std::fs::File> {
+    use crate::repo::confine;
+    let path = confine::resolve_for_write(root, Path::new(LOG))
+        .with_context(|| format!("cannot open {}", root.join(LOG).display()))?;
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() && m.len() > LOG_MAX_BYTES) {
+        // Two spawners racing here both rename; the loser's rename fails harmlessly.
+        let _ = std::fs::rename(&path, path.with_extension("log.1"));
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    confine::no_follow(&mut options)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", root.join(LOG).display()))
+}
+
 /// Start `name` in a detached process; returns once its TaskInstance is written.
 pub fn spawn(
     root: &Path,
@@ -60,15 +82,7 @@ pub fn spawn(
     inputs: &BTreeMap<String, Value>,
     allow_commands: bool,
 ) -> anyhow::Result<Started> {
-    let log_path = root.join(LOG);
-    if let Some(dir) = log_path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log_path)
-        .with_context(|| format!("cannot open {}", log_path.display()))?;
+    let log = open_log(root)?;
     let exe = std::env::current_exe().context("cannot find the bpe executable")?;
     let mut cmd = Command::new(exe);
     cmd.arg("run-detached").arg(root).arg(name);
@@ -121,7 +135,7 @@ pub fn spawn(
         Some(msg) => bail!("{msg}"),
         None => bail!(
             "the background run ended before starting (see {})",
-            log_path.display()
+            root.join(LOG).display()
         ),
     }
 }

@@ -68,10 +68,8 @@ pub(crate) fn acquire(
     wait: Duration,
 ) -> Result<WriteGuard, ServiceError> {
     let rel = lock_path(&holder.object).with_extension("lock");
-    let path = root.join(&rel);
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| io_err(&rel, e))?;
-    }
+    // Inside the repository boundary: a `.bpe/` linked outside is refused.
+    let path = crate::repo::confine::resolve_for_write(root, &rel).map_err(|e| io_err(&rel, e))?;
     let mut file = OpenOptions::new()
         .read(true)
         .write(true)
