@@ -601,9 +601,11 @@ pub fn terminate(
 /// stays as it was last written until [`resume`] continues it or [`terminate`] ends it.
 /// An unreadable lock directory is not taken as proof: the answer is then `false`.
 pub fn is_interrupted(root: &Path, inst: &TaskInstance) -> bool {
+    let target = LockTarget::Instance(inst.id.clone());
     inst.status == crate::model::InstanceStatus::Running
-        && lock::holders(root, &LockTarget::Instance(inst.id.clone()))
-            .is_ok_and(|holders| holders.iter().all(|h| h.stale.is_some()))
+        && lock::holders(root, &target).is_ok_and(|holders| holders.iter().all(|h| h.stale.is_some()))
+        // The records looked gone or stale: make sure with the OS lock itself.
+        && !lock::held_exclusively(root, &target)
 }
 
 /// The status to show for an instance: `interrupted` (see [`is_interrupted`]) or

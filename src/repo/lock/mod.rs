@@ -656,6 +656,22 @@ pub fn holders(root: &Path, target: &LockTarget) -> Result<Vec<HolderStatus>, Lo
     holders_of(&root.join(LOCK_DIR), &target.lock_name(), stale_after(root))
 }
 
+/// True when a process holds `target`'s OS lock exclusively right now: exact on
+/// this host whatever the holder records say (a directory listing can miss a
+/// record that a heartbeat is renaming into place). Probed with a shared lock
+/// taken and released at once; a missing lock file means nobody holds it.
+pub fn held_exclusively(root: &Path, target: &LockTarget) -> bool {
+    let rel = Path::new(LOCK_DIR).join(format!("{}.lock", target.lock_name()));
+    let Ok(path) = super::confine::resolve(root, &rel) else {
+        return false;
+    };
+    let Ok(file) = super::confine::open_regular_file(&path) else {
+        return false;
+    };
+    // Dropping the file releases the probe's shared lock at once.
+    file.try_lock_shared().is_err()
+}
+
 /// Ok when a TaskDefinition may be saved now; `Err(Held)` naming the runs that
 /// hold its run lock otherwise. (Saving itself takes the run lock exclusively
 /// for the duration of the write: see `Repository::save_definition`.)

@@ -223,3 +223,25 @@ fn pid_checks() {
     assert!(pid_alive(std::process::id()));
     assert!(!pid_alive(u32::MAX - 1));
 }
+
+#[test]
+fn held_exclusively_follows_the_os_lock_not_the_records() {
+    let dir = root();
+    let target = LockTarget::Instance("ti-probe".into());
+    assert!(!held_exclusively(dir.path(), &target), "no lock file: free");
+    let g = acquire(dir.path(), target.clone(), LockMode::Exclusive, "bpe run").unwrap();
+    assert!(held_exclusively(dir.path(), &target));
+    // Even with every holder record gone from the directory (a listing that missed
+    // a record being renamed into place looks like this), the OS lock tells.
+    for h in holders(dir.path(), &target).unwrap() {
+        std::fs::rename(&h.record, h.record.with_extension("moved")).unwrap();
+    }
+    assert!(holders(dir.path(), &target).unwrap().is_empty());
+    assert!(held_exclusively(dir.path(), &target));
+    drop(g);
+    assert!(!held_exclusively(dir.path(), &target));
+    // A shared holder (a run lock) is not an exclusive one.
+    let run = LockTarget::DefinitionRun("td-1".into());
+    let _s = acquire(dir.path(), run.clone(), LockMode::Shared, "bpe run").unwrap();
+    assert!(!held_exclusively(dir.path(), &run));
+}
