@@ -295,6 +295,11 @@ fn debugger_steps_into_and_out_of_the_approval_subprocess() {
     }
     assert_eq!(status(&app), InstanceStatus::Completed);
     assert_eq!(var(&app, "outcome"), Value::Str("renewed".into()));
+    // A dry run (the default) writes nothing: not even the cache entry of the
+    // subprocess version it stepped through (docs/security.md, "Dry runs").
+    let cache = app.root.join(".bpe/cache");
+    let entries = std::fs::read_dir(&cache).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(entries, 0, "cache entries written by a dry debug run");
 }
 
 fn start_onboard(root: &Path) -> (String, String) {

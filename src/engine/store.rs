@@ -112,6 +112,11 @@ impl RepoCatalog {
         self
     }
 
+    /// Switch cache writes on (apply) or off (dry run), as the debugger's mode changes.
+    pub fn set_cache_writes(&mut self, on: bool) {
+        self.write_cache = on;
+    }
+
     /// Store `def` in the cache (or only compute its reference, see
     /// [`RepoCatalog::without_cache_writes`]).
     fn pin(&self, def: &TaskDefinition) -> Result<DefinitionRef, StoreError> {

@@ -207,7 +207,9 @@ fn start(app: &mut App) -> Result<(), String> {
             .collect(),
     );
     let services = ask::services(&repo, d.dry_run);
-    let catalog = RepoCatalog::new(repo, "debugger");
+    let mut catalog = RepoCatalog::new(repo, "debugger");
+    // A dry run writes nothing, cache entries of subprocess versions included.
+    catalog.set_cache_writes(!d.dry_run);
     let dref = crate::engine::pin(&d.definition);
     let mut case = Case::start(&d.definition, dref, &inputs, &ask::os_user(), &catalog);
     case.options.ignore_execution_limit = true;
@@ -685,7 +687,10 @@ fn toggle_apply(app: &mut App) {
     d.dry_run = !d.dry_run;
     if let Some(s) = d.session.as_mut() {
         match Repository::open(&root) {
-            Ok(repo) => s.services = ask::services(&repo, d.dry_run),
+            Ok(repo) => {
+                s.services = ask::services(&repo, d.dry_run);
+                s.catalog.set_cache_writes(!d.dry_run);
+            }
             Err(e) => {
                 d.dry_run = !d.dry_run;
                 app.error(format!("cannot switch: {e}"));
