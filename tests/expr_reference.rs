@@ -150,3 +150,59 @@ fn list_examples() {
     // length, Example 2 states 11 for "Hello world!", which has 12 characters.
     assert_eq!(run(r#"(length "Hello world!")"#), Value::Int(12));
 }
+
+/// "Arithmetic Expressions", Oracle Waveset 8.1.1 Deployment Reference,
+/// https://docs.oracle.com/cd/E19225-01/821-0378/bvbre/index.html;
+/// "Data Types", http://docs.oracle.com/cd/E19225-01/820-5821/bvbyc/index.html
+#[test]
+fn arithmetic_examples_with_strings_and_nulls() {
+    // add: "Arguments that are not integers are coerced to integers."
+    // "The following expression results in an integer (42)." <i>40</i> <i>1</i> <s>1</s>
+    assert_eq!(run(r#"(add 40 1 "1")"#), Value::Int(42));
+    // div: <i>84</i> <i>2</i> -> 42
+    assert_eq!(run("(div 84 2)"), Value::Int(42));
+    // mod: <i>142</i> <i>100</i> -> 42; "Arguments of type null are ignored."
+    assert_eq!(run("(mod 142 100)"), Value::Int(42));
+    assert_eq!(run("(mod 142 null 100)"), Value::Int(42));
+    // mult: <i>7</i> <i>3</i> <i>2</i> -> 42
+    assert_eq!(run("(mult 7 3 2)"), Value::Int(42));
+    // sub: <i>50</i> <i>6</i> <i>2</i> -> 42
+    assert_eq!(run("(sub 50 6 2)"), Value::Int(42));
+    // Data Types: "a null value ... is ignored in arithmetic expressions."
+    assert_eq!(run(r#"(add null "40" null 2)"#), Value::Int(42));
+    assert_eq!(run(r#"(sub 50 null "8")"#), Value::Int(42));
+    assert_eq!(run("(mult null 21 2)"), Value::Int(42));
+    assert_eq!(run("(div 84 null 2)"), Value::Int(42));
+}
+
+/// "Logical Expressions" / "eq Function" / "neq Function",
+/// https://docs.oracle.com/cd/E19225-01/820-5821/bvbrx/index.html and
+/// https://docs.oracle.com/cd/E19225-01/821-0378/bvbsr/index.html
+#[test]
+fn eq_and_neq_with_more_than_two_arguments() {
+    // eq: "The function can take multiple arguments, although typically it has
+    // only two. The data type of the first argument defines how the equality
+    // test is performed." Returns "1– statement is logically true".
+    assert_eq!(run(r#"(eq "engineering" "engineering")"#), Value::Int(1));
+    assert_eq!(run(r#"(eq 42 "42" 42)"#), Value::Int(1));
+    assert_eq!(run(r#"(eq 42 "42" 43)"#), Value::Int(0));
+    assert_eq!(run(r#"(eq "a" "a" "a" "b")"#), Value::Int(0));
+    // neq: "Its behavior is simply the negation of the equality test
+    // performed by the eq function."
+    assert_eq!(run(r#"(neq "role" "management")"#), Value::Int(1));
+    assert_eq!(run(r#"(neq 42 "42" 42)"#), Value::Int(0));
+    assert_eq!(run(r#"(neq 42 "42" 43)"#), Value::Int(1));
+}
+
+/// "select Function", Oracle Waveset 8.1.1 Deployment Reference,
+/// https://docs.oracle.com/cd/E19225-01/821-0378/bvbwk/index.html
+#[test]
+fn select_returns_first_non_null_non_zero() {
+    // "Returns the first non-null (and non-zero) value in a list."
+    assert_eq!(run(r#"(select null 0 "context")"#), s("context"));
+    assert_eq!(run(r#"(select null "first" "second")"#), s("first"));
+    // "... until one returns true or all items are exhausted."
+    assert_eq!(run("(select null 0)"), Value::Null);
+    // The rest is not evaluated once a value is found.
+    assert_eq!(run(r#"(select "x" (div 1 0))"#), s("x"));
+}

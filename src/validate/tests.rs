@@ -480,7 +480,7 @@ fn w010_bad_call() {
         ("(cond $decision)", "expects 2 to 3 argument(s), got 1"),
         ("(set 1)", "missing attribute name="),
         ("(block (case 1 2))", "belongs inside (switch …)"),
-        ("(eq 1)", "expects 2 argument(s)"),
+        ("(cmp 1)", "expects 2 argument(s)"),
     ] {
         let mut j = base();
         act(&mut j, 2)["actions"][1]["expression"] = json!(expr);

@@ -16,8 +16,8 @@ pub(super) const ARITHMETIC: &[FunctionInfo] = &[
 
 #[rustfmt::skip]
 pub(super) const COMPARISON: &[FunctionInfo] = &[
-    f("eq", Comparison, "(eq a b)", 2, Some(2), NONE, NONE, "1 when b, coerced to the type of a, equals a; else 0.", |ev, c| ev.equality(c, false)),
-    f("neq", Comparison, "(neq a b)", 2, Some(2), NONE, NONE, "Negation of eq.", |ev, c| ev.equality(c, true)),
+    f("eq", Comparison, "(eq a b…)", 2, None, NONE, NONE, "1 when every later argument, coerced to the type of a, equals a; else 0.", |ev, c| ev.equality(c, false)),
+    f("neq", Comparison, "(neq a b…)", 2, None, NONE, NONE, "Negation of eq.", |ev, c| ev.equality(c, true)),
     f("cmp", Comparison, "(cmp a b)", 2, Some(2), NONE, NONE, "Two integers: -1, 0 or 1; otherwise as strings, like Java's compareTo: the difference of the first differing characters, else of the lengths.", |ev, c| ev.cmp(c, false)),
     f("ncmp", Comparison, "(ncmp a b)", 2, Some(2), NONE, NONE, "As cmp, ignoring case (Java's compareToIgnoreCase).", |ev, c| ev.cmp(c, true)),
     f("gt", Comparison, "(gt a b)", 2, Some(2), NONE, NONE, "1 when a > b as integers; else 0.", |ev, c| ev.numeric_cmp(c, |a, b| a > b)),
@@ -108,9 +108,15 @@ impl Evaluator<'_> {
     }
 
     fn equality(&mut self, c: &Call, negate: bool) -> R {
+        // The first argument's type decides the test (Waveset's eq); every
+        // later argument is compared with it. All are evaluated.
         let a = self.eval(&c.args[0])?;
-        let b = self.eval(&c.args[1])?;
-        Ok(Value::from_bool(loose_eq(&a, &b) != negate))
+        let mut all = true;
+        for e in &c.args[1..] {
+            let b = self.eval(e)?;
+            all &= loose_eq(&a, &b);
+        }
+        Ok(Value::from_bool(all != negate))
     }
 
     fn cmp(&mut self, c: &Call, ignore_case: bool) -> R {

@@ -14,7 +14,7 @@ pub(super) const LOGIC: &[FunctionInfo] = &[
     f("notnull", Logic, "(notnull x)", 1, Some(1), NONE, NONE, "1 when x is not null, else 0.", |ev, c| ev.unary(c, |v| Value::from_bool(!v.is_null()))),
     f("isTrue", Logic, "(isTrue x)", 1, Some(1), NONE, NONE, "1 when x is a boolean-like true: non-zero integer or numeric string, or the string \"true\" in any case.", |ev, c| ev.unary(c, |v| Value::from_bool(boolish(&v)))),
     f("isFalse", Logic, "(isFalse x)", 1, Some(1), NONE, NONE, "Negation of isTrue: 1 for null, 0, \"0\", \"false\" and any other non-true value.", |ev, c| ev.unary(c, |v| Value::from_bool(!boolish(&v)))),
-    f("select", Logic, "(select x…)", 0, None, NONE, NONE, "The first non-null argument (the rest are not evaluated), else null.", |ev, c| ev.select(c)),
+    f("select", Logic, "(select x…)", 0, None, NONE, NONE, "The first non-null, non-zero argument (the rest are not evaluated), else null.", |ev, c| ev.select(c)),
 ];
 
 impl Evaluator<'_> {
@@ -51,7 +51,8 @@ impl Evaluator<'_> {
     fn select(&mut self, c: &Call) -> R {
         for e in &c.args {
             let v = self.eval(e)?;
-            if !v.is_null() {
+            // Waveset: "the first non-null (and non-zero) value".
+            if v.is_true() {
                 return Ok(v);
             }
         }

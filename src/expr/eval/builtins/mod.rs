@@ -283,12 +283,18 @@ mod tests {
             crate::expr::Expr::Call(c) => c,
             other => panic!("{other:?}"),
         };
+        let cmp = function("cmp").unwrap();
+        assert_eq!(
+            cmp.check(&call("(cmp 1)")).unwrap_err().to_string(),
+            "expects 2 argument(s), got 1"
+        );
+        assert!(cmp.check(&call("(cmp 1 2)")).is_ok());
         let eq = function("eq").unwrap();
         assert_eq!(
             eq.check(&call("(eq 1)")).unwrap_err().to_string(),
-            "expects 2 argument(s), got 1"
+            "expects at least 2 argument(s), got 1"
         );
-        assert!(eq.check(&call("(eq 1 2)")).is_ok());
+        assert!(eq.check(&call("(eq 1 2 3)")).is_ok());
         let set = function("set").unwrap();
         assert_eq!(
             set.check(&call("(set 1)")),
