@@ -206,3 +206,25 @@ fn select_returns_first_non_null_non_zero() {
     // The rest is not evaluated once a value is found.
     assert_eq!(run(r#"(select "x" (div 1 0))"#), s("x"));
 }
+
+/// "isnull Function" (http://docs.oracle.com/cd/E19225-01/820-5821/bvbsh/index.html) and
+/// "notnull Function" (https://docs.oracle.com/cd/E19225-01/820-5821/6nh6l8vjq/index.html)
+#[test]
+fn isnull_and_notnull_examples() {
+    // isnull, Example 2: "The following expression returns 0." <isnull> <i>0</i> </isnull>
+    assert_eq!(run("(isnull 0)"), Value::Int(0));
+    assert_eq!(run("(isnull null)"), Value::Int(1));
+    // notnull, Example 1: "1 if the firstname has been set or 0 (zero) if firstname is null."
+    let mut env = MapEnv::new().with_var("firstname", s("Ada"));
+    assert_eq!(
+        eval(&parse("(notnull $firstname)").unwrap(), &mut env).unwrap(),
+        Value::Int(1)
+    );
+    let mut env = MapEnv::new().with_var("firstname", Value::Null);
+    assert_eq!(
+        eval(&parse("(notnull $firstname)").unwrap(), &mut env).unwrap(),
+        Value::Int(0)
+    );
+    // notnull, Example 2: "The value of the following expression is 0 because the value is null."
+    assert_eq!(run("(notnull null)"), Value::Int(0));
+}
