@@ -26,6 +26,7 @@ fn rule(name: &str, args: &[(&str, Option<&str>)], body: &str) -> RuleDef {
             .map(|(a, d)| (a.to_string(), d.map(|d| parse(d).unwrap())))
             .collect(),
         body: parse(body).unwrap(),
+        local_scope: false,
     }
 }
 
@@ -822,4 +823,27 @@ fn every_known_function_is_evaluable() {
             assert!(!e.starts_with("unknown function"), "{}: {e}", f.name);
         }
     }
+}
+
+/// `<Rule localScope='true'>`: the body sees its arguments and defaults only; a caller's
+/// variable reads as null, an assignment stays inside the rule, and a rule it calls without
+/// localScope sees the Env again.
+#[test]
+fn local_scope_rule_is_sealed_from_the_env() {
+    let mut sealed = rule(
+        "Sealed",
+        &[("a", None), ("d", Some("\"dflt\""))],
+        "(block (set name=\"outer\" \"changed\") (list $a $d $outer $missing (rule name=\"Open\")))",
+    );
+    sealed.local_scope = true;
+    let mut env = MapEnv::new()
+        .with_var("outer", s("caller"))
+        .with_var("missing", s("caller"))
+        .with_rule(sealed)
+        .with_rule(rule("Open", &[], "$missing"));
+    assert_eq!(
+        run_in(r#"(rule name="Sealed" (argument name="a" 1))"#, &mut env).unwrap(),
+        list(vec![int(1), s("dflt"), s("changed"), s("caller")])
+    );
+    assert_eq!(run_in("$outer", &mut env).unwrap(), s("caller"));
 }

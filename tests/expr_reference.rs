@@ -150,3 +150,27 @@ fn list_examples() {
     // length, Example 2 states 11 for "Hello world!", which has 12 characters.
     assert_eq!(run(r#"(length "Hello world!")"#), Value::Int(12));
 }
+
+/// "Object Manipulation Expressions", https://docs.oracle.com/cd/E19225-01/820-5821/bvbxd/index.html
+/// — setvar: "Set the value on the variable. This function accepts a static variable name."
+/// Example: `<setvar><ref>var</ref><s>text</s></setvar>`; name= as in Example 4-20
+/// ("Using the LocalScope Option in Workflows", 820-5821/6nh6l8vd9).
+#[test]
+fn setvar_takes_a_static_variable_name() {
+    assert_eq!(
+        run(r#"(block (defvar name="var") (setvar $var "text") $var)"#),
+        s("text")
+    );
+    assert_eq!(
+        run(r#"(block (defvar name="email") (setvar name="email" "a@b") $email)"#),
+        s("a@b")
+    );
+    // Static: the first child names the variable, it is not evaluated to find the name.
+    assert_eq!(
+        run(r#"(block (defvar name="var" "other") (setvar $var "text") $var)"#),
+        s("text")
+    );
+    let e = parse(r#"(setvar (concat "v") "text")"#).unwrap();
+    let err = eval(&e, &mut MapEnv::new()).unwrap_err();
+    assert!(err.message.contains("must be static"), "{err}");
+}

@@ -196,7 +196,11 @@ impl Evaluator<'_> {
                 ),
             ));
         }
-        self.push_frame(FrameKind::Rule);
+        self.push_frame(if rule.local_scope {
+            FrameKind::SealedRule
+        } else {
+            FrameKind::Rule
+        });
         let r = self.bind_and_run(
             &rule.args,
             &mut args,
