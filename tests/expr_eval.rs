@@ -486,7 +486,10 @@ fn defun_and_call() {
         fails(r#"(block (defun name="f" 1) (call name="f" (argument name="x" 1)))"#)
             .contains("has no argument 'x'")
     );
-    assert!(fails(r#"(block (defun name="f" 1) (call name="f" 5))"#).contains("(argument"));
+    assert!(
+        fails(r#"(block (defun name="f" 1) (call name="f" 5))"#)
+            .contains("takes 0 argument(s), got 1 positional")
+    );
     // Unbounded recursion is an error, not a stack overflow.
     let e = fails(r#"(block (defun name="f" (call name="f")) (call name="f"))"#);
     assert!(e.contains("nested deeper"), "{e}");
@@ -846,4 +849,28 @@ fn local_scope_rule_is_sealed_from_the_env() {
         list(vec![int(1), s("dflt"), s("changed"), s("caller")])
     );
     assert_eq!(run_in("$outer", &mut env).unwrap(), s("caller"));
+}
+
+/// `call` with positional arguments: plain children bind to the defargs in order, next to
+/// named (argument …) children; too many, or one given twice, is an error.
+#[test]
+fn call_binds_positional_arguments_to_defargs_in_order() {
+    let def = r#"(defun name="f" (defarg name="a") (defarg name="b" "B") (concat $a "-" $b))"#;
+    let run = |call: &str| run_in(&format!("(block {def} {call})"), &mut MapEnv::new());
+    assert_eq!(run(r#"(call name="f" "x" "y")"#).unwrap(), s("x-y"));
+    assert_eq!(run(r#"(call name="f" "x")"#).unwrap(), s("x-B"));
+    assert_eq!(
+        run(r#"(call name="f" "x" (argument name="b" "z"))"#).unwrap(),
+        s("x-z")
+    );
+    assert!(
+        run(r#"(call name="f" "x" "y" "z")"#)
+            .unwrap_err()
+            .contains("takes 2")
+    );
+    assert!(
+        run(r#"(call name="f" "x" (argument name="a" "z"))"#)
+            .unwrap_err()
+            .contains("twice")
+    );
 }
