@@ -26,6 +26,7 @@ fn rule(name: &str, args: &[(&str, Option<&str>)], body: &str) -> RuleDef {
             .map(|(a, d)| (a.to_string(), d.map(|d| parse(d).unwrap())))
             .collect(),
         body: parse(body).unwrap(),
+        local_scope: false,
     }
 }
 
@@ -486,7 +487,10 @@ fn defun_and_call() {
         fails(r#"(block (defun name="f" 1) (call name="f" (argument name="x" 1)))"#)
             .contains("has no argument 'x'")
     );
-    assert!(fails(r#"(block (defun name="f" 1) (call name="f" 5))"#).contains("(argument"));
+    assert!(
+        fails(r#"(block (defun name="f" 1) (call name="f" 5))"#)
+            .contains("takes 0 argument(s), got 1 positional")
+    );
     // Unbounded recursion is an error, not a stack overflow.
     let e = fails(r#"(block (defun name="f" (call name="f")) (call name="f"))"#);
     assert!(e.contains("nested deeper"), "{e}");
@@ -823,4 +827,51 @@ fn every_known_function_is_evaluable() {
             assert!(!e.starts_with("unknown function"), "{}: {e}", f.name);
         }
     }
+}
+
+/// `<Rule localScope='true'>`: the body sees its arguments and defaults only; a caller's
+/// variable reads as null, an assignment stays inside the rule, and a rule it calls without
+/// localScope sees the Env again.
+#[test]
+fn local_scope_rule_is_sealed_from_the_env() {
+    let mut sealed = rule(
+        "Sealed",
+        &[("a", None), ("d", Some("\"dflt\""))],
+        "(block (set name=\"outer\" \"changed\") (list $a $d $outer $missing (rule name=\"Open\")))",
+    );
+    sealed.local_scope = true;
+    let mut env = MapEnv::new()
+        .with_var("outer", s("caller"))
+        .with_var("missing", s("caller"))
+        .with_rule(sealed)
+        .with_rule(rule("Open", &[], "$missing"));
+    assert_eq!(
+        run_in(r#"(rule name="Sealed" (argument name="a" 1))"#, &mut env).unwrap(),
+        list(vec![int(1), s("dflt"), s("changed"), s("caller")])
+    );
+    assert_eq!(run_in("$outer", &mut env).unwrap(), s("caller"));
+}
+
+/// `call` with positional arguments: plain children bind to the defargs in order, next to
+/// named (argument …) children; too many, or one given twice, is an error.
+#[test]
+fn call_binds_positional_arguments_to_defargs_in_order() {
+    let def = r#"(defun name="f" (defarg name="a") (defarg name="b" "B") (concat $a "-" $b))"#;
+    let run = |call: &str| run_in(&format!("(block {def} {call})"), &mut MapEnv::new());
+    assert_eq!(run(r#"(call name="f" "x" "y")"#).unwrap(), s("x-y"));
+    assert_eq!(run(r#"(call name="f" "x")"#).unwrap(), s("x-B"));
+    assert_eq!(
+        run(r#"(call name="f" "x" (argument name="b" "z"))"#).unwrap(),
+        s("x-z")
+    );
+    assert!(
+        run(r#"(call name="f" "x" "y" "z")"#)
+            .unwrap_err()
+            .contains("takes 2")
+    );
+    assert!(
+        run(r#"(call name="f" "x" (argument name="a" "z"))"#)
+            .unwrap_err()
+            .contains("twice")
+    );
 }

@@ -227,4 +227,27 @@ fn isnull_and_notnull_examples() {
     );
     // notnull, Example 2: "The value of the following expression is 0 because the value is null."
     assert_eq!(run("(notnull null)"), Value::Int(0));
+
+/// "Object Manipulation Expressions", https://docs.oracle.com/cd/E19225-01/820-5821/bvbxd/index.html
+/// — setvar: "Set the value on the variable. This function accepts a static variable name."
+/// Example: `<setvar><ref>var</ref><s>text</s></setvar>`; name= as in Example 4-20
+/// ("Using the LocalScope Option in Workflows", 820-5821/6nh6l8vd9).
+#[test]
+fn setvar_takes_a_static_variable_name() {
+    assert_eq!(
+        run(r#"(block (defvar name="var") (setvar $var "text") $var)"#),
+        s("text")
+    );
+    assert_eq!(
+        run(r#"(block (defvar name="email") (setvar name="email" "a@b") $email)"#),
+        s("a@b")
+    );
+    // Static: the first child names the variable, it is not evaluated to find the name.
+    assert_eq!(
+        run(r#"(block (defvar name="var" "other") (setvar $var "text") $var)"#),
+        s("text")
+    );
+    let e = parse(r#"(setvar (concat "v") "text")"#).unwrap();
+    let err = eval(&e, &mut MapEnv::new()).unwrap_err();
+    assert!(err.message.contains("must be static"), "{err}");
 }

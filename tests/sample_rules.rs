@@ -21,6 +21,7 @@ fn rules(repo: &Repository) -> MapEnv {
                 .map(|a| (a.name.clone(), a.value.as_ref().map(|v| parse(v).unwrap())))
                 .collect(),
             body: parse(&rule.body).unwrap(),
+            local_scope: rule.local_scope,
         });
     }
     env

@@ -334,3 +334,25 @@ fn every_corpus_document_round_trips() {
     }
     assert!(n >= 7, "the corpus holds {n} documents");
 }
+
+/// Using the LocalScope Option in Workflows (820-5821/6nh6l8vd9), Examples 4-20 and 4-21: with
+/// localScope='true' "the reference to the lastname variable would return null" although the
+/// workflow has a lastname variable; without it the workflow supplies the value. The attribute
+/// is kept in the stored Rule and written back on export.
+#[test]
+fn local_scope_rule_sees_only_its_arguments() {
+    let repo = imported(&["local-scope.xml"]);
+    let r = run(repo.path(), "Local Scope Demo");
+    assert_eq!(r["variables"]["email"], "jane.@example.com", "{r:#}");
+    assert_eq!(r["variables"]["openEmail"], "jane.doe@example.com", "{r:#}");
+    let rule: J = serde_json::from_str(
+        &std::fs::read_to_string(repo.path().join("Rule/generateemail.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(rule["localScope"], true);
+    let open: J = serde_json::from_str(
+        &std::fs::read_to_string(repo.path().join("Rule/generateemailopen.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(open.get("localScope").is_none());
+}

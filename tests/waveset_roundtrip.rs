@@ -421,6 +421,7 @@ fn rules_and_templates_round_trip() {
                 locked: true,
             },
         ],
+        local_scope: true,
         body: "(rule name=\"Derive Email\" (argument name=\"first\" value=\"Ada\") (argument name=\"last\" $lastName))".to_string(),
     });
     // A body that does not parse is kept verbatim.
@@ -430,6 +431,7 @@ fn rules_and_templates_round_trip() {
         name: "Broken".to_string(),
         description: String::new(),
         arguments: vec![],
+        local_scope: false,
         body: "(concat \"a\"".to_string(),
     });
     round_trip_template(&EmailTemplate {
@@ -467,6 +469,7 @@ fn new_constructs_round_trip_byte_identical() {
                     comment: String::new(),
                     locked: true,
                 }],
+                local_scope: true,
                 body: "(concat $firstname \".\" $lastname)".to_string(),
             },
             Rule {
@@ -475,6 +478,7 @@ fn new_constructs_round_trip_byte_identical() {
                 name: "Calls Its Neighbour".to_string(),
                 description: String::new(),
                 arguments: vec![],
+                local_scope: false,
                 body: "(rule name=\"Account ID Rules:First Dot Last\" (argument name=\"x\" value=\"$(not a ref)\"))".to_string(),
             },
         ],

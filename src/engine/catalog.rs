@@ -83,6 +83,7 @@ pub fn compile_rules<'a>(
                     name: r.name.clone(),
                     args,
                     body,
+                    local_scope: r.local_scope,
                 }),
             );
         }

@@ -13,6 +13,10 @@ pub struct Rule {
     pub description: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub arguments: Vec<RuleArgument>,
+    /// Waveset `localScope='true'`: the body sees only the arguments passed
+    /// and the declared defaults, never the caller's variables.
+    #[serde(default, skip_serializing_if = "super::is_false")]
+    pub local_scope: bool,
     /// The rule body.
     pub body: ExprText,
 }

@@ -109,6 +109,9 @@ impl Writer {
         let w = self;
         let slot = Slot::of(&rule.body, None);
         let mut attrs = vec![("name", rule.name.clone()), ("id", rule.id.clone())];
+        if rule.local_scope {
+            attrs.push(("localScope", "true".to_string()));
+        }
         attrs.extend(slot.attrs);
         w.open("Rule", attrs);
         w.prose("Description", &rule.description);

@@ -1106,9 +1106,10 @@ impl<'a> Importer<'a> {
     }
 
     fn rule(&mut self, tag: &Tag) -> Result<Rule> {
-        self.check_attrs(tag, &["name", "id", "bpeSource"]);
+        self.check_attrs(tag, &["name", "id", "localScope", "bpeSource"]);
         let name = self.required(tag, "name")?;
         let id = self.object_id(tag, "rule");
+        let local_scope = self.flag(tag, "localScope", false);
         let mut description = String::new();
         let mut comments = None;
         let mut arguments = Vec::new();
@@ -1163,6 +1164,7 @@ impl<'a> Importer<'a> {
             name,
             description,
             arguments,
+            local_scope,
             body,
         })
     }

@@ -65,6 +65,10 @@ pub struct RuleDef {
     pub name: String,
     pub args: Vec<(String, Option<Expr>)>,
     pub body: Expr,
+    /// Waveset `localScope='true'`: the body sees only its arguments (and
+    /// their defaults); the caller's variables read as null, and assignments
+    /// to names that are not arguments stay local to the rule.
+    pub local_scope: bool,
 }
 
 /// An evaluation error; the message starts with the name of the function that failed.
@@ -187,6 +191,8 @@ enum FrameKind {
     Function,
     /// A rule body: sees only its arguments (and the Env).
     Rule,
+    /// A `localScope='true'` rule body: sees only its arguments, not the Env.
+    SealedRule,
 }
 
 struct Frame {
@@ -194,6 +200,7 @@ struct Frame {
     funcs_start: usize,
     saved_var_floor: usize,
     saved_func_floor: usize,
+    saved_sealed: bool,
 }
 
 /// A `defun`: parameters with optional defaults, and body.
@@ -214,6 +221,8 @@ struct Evaluator<'env> {
     var_floor: usize,
     /// Functions below this index belong to a rule's caller and are invisible.
     func_floor: usize,
+    /// Inside a `localScope` rule: the Env's variables are hidden.
+    sealed: bool,
     /// > 0 inside `<block trace="true">`.
     tracing: u32,
     /// Per traced call being evaluated: its children's values, rendered.
@@ -232,6 +241,7 @@ impl<'env> Evaluator<'env> {
             frames: Vec::new(),
             var_floor: 0,
             func_floor: 0,
+            sealed: false,
             tracing: 0,
             trace_args: Vec::new(),
         }
@@ -256,13 +266,15 @@ impl<'env> Evaluator<'env> {
             funcs_start: self.funcs.len(),
             saved_var_floor: self.var_floor,
             saved_func_floor: self.func_floor,
+            saved_sealed: self.sealed,
         });
         match kind {
             FrameKind::Scope => {}
             FrameKind::Function => self.var_floor = self.locals.len(),
-            FrameKind::Rule => {
+            FrameKind::Rule | FrameKind::SealedRule => {
                 self.var_floor = self.locals.len();
                 self.func_floor = self.funcs.len();
+                self.sealed = kind == FrameKind::SealedRule;
             }
         }
     }
@@ -273,6 +285,26 @@ impl<'env> Evaluator<'env> {
             self.funcs.truncate(f.funcs_start);
             self.var_floor = f.saved_var_floor;
             self.func_floor = f.saved_func_floor;
+            self.sealed = f.saved_sealed;
+        }
+    }
+
+    /// A variable of the Env, unless a `localScope` rule hides the Env.
+    fn env_var(&self, name: &str) -> Option<Value> {
+        if self.sealed {
+            None
+        } else {
+            self.env.get_var(name)
+        }
+    }
+
+    /// Assign a variable of the Env; inside a `localScope` rule the name
+    /// becomes a local of the innermost scope instead (the caller never sees it).
+    fn env_set(&mut self, name: &str, value: Value) {
+        if self.sealed {
+            self.declare(name, value);
+        } else {
+            self.env.set_var(name, value);
         }
     }
 
@@ -300,12 +332,12 @@ impl<'env> Evaluator<'env> {
     fn root_value(&self, root: &str) -> Value {
         match self.local_index(root) {
             Some(i) => self.locals[i].1.clone(),
-            None => self.env.get_var(root).unwrap_or(Value::Null),
+            None => self.env_var(root).unwrap_or(Value::Null),
         }
     }
 
     fn root_exists(&self, root: &str) -> bool {
-        self.local_index(root).is_some() || self.env.get_var(root).is_some()
+        self.local_index(root).is_some() || self.env_var(root).is_some()
     }
 
     // ---- evaluation ------------------------------------------------------------

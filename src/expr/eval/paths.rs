@@ -45,7 +45,7 @@ impl Evaluator<'_> {
             Ok((root, segs)) if self.root_exists(root) => Ok(match self.local_index(root) {
                 Some(i) => walk(&self.locals[i].1, &segs).unwrap_or_default(),
                 None => {
-                    let root_val = self.env.get_var(root).unwrap_or_default();
+                    let root_val = self.env_var(root).unwrap_or_default();
                     walk(&root_val, &segs).unwrap_or_default()
                 }
             }),
@@ -76,16 +76,16 @@ impl Evaluator<'_> {
         if segs.is_empty() {
             match self.local_index(root) {
                 Some(i) => self.locals[i].1 = value,
-                None => self.env.set_var(root, value),
+                None => self.env_set(root, value),
             }
             return Ok(());
         }
         match self.local_index(root) {
             Some(i) => set_in(&mut self.locals[i].1, &segs, value).map_err(|m| fail(function, m)),
             None => {
-                let mut v = self.env.get_var(root).unwrap_or_default();
+                let mut v = self.env_var(root).unwrap_or_default();
                 set_in(&mut v, &segs, value).map_err(|m| fail(function, m))?;
-                self.env.set_var(root, v);
+                self.env_set(root, v);
                 Ok(())
             }
         }

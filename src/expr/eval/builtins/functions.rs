@@ -16,7 +16,7 @@ use std::rc::Rc;
 pub(super) const FUNCTIONS: &[FunctionInfo] = &[
     f("defun", Functions, "(defun name=\"f\" (defarg name=\"a\" [default])… body…)", 0, None, NAME, NAME, "Defines a function local to the enclosing expression; returns null.", |ev, c| ev.defun(c)),
     nested(&["defun"], f("defarg", Functions, "(defarg name=\"a\" [default])", 0, Some(1), NAME, NAME, "A parameter of defun, with an optional default value.", misplaced)),
-    f("call", Functions, "(call name=\"f\" (argument name=\"a\" …)…)", 0, None, NAME, NAME, "Calls a function defined with defun, passing named arguments.", |ev, c| ev.call(c)),
+    f("call", Functions, "(call name=\"f\" x… (argument name=\"a\" …)…)", 0, None, NAME, NAME, "Calls a function defined with defun; plain children bind to its defargs in order, (argument …) children by name.", |ev, c| ev.call(c)),
     nested(&["call", "rule"], f("argument", Functions, "(argument name=\"a\" value=\"text\") | (argument name=\"a\" expr)", 0, Some(1), NAME, &["name", "value"], "A named argument of call or rule: a literal value= or one child expression.", misplaced)),
     f("rule", Functions, "(rule name=\"R\" (argument …)…) | (rule name-expr (argument …)…)", 0, None, NONE, NAME, "Runs the repository rule named by name= (or by the first non-argument child), with the arguments as locals.", |ev, c| ev.rule(c)),
     f("invoke", Functions, "(invoke name=\"host.fn\" x…)", 0, None, NAME, NAME, "Calls a host function from the fixed registry (see the invoke table).", |ev, c| ev.invoke(c)),
@@ -103,7 +103,32 @@ impl Evaluator<'_> {
                 format!("unknown function '{name}' (define it with defun first)"),
             ));
         };
-        let mut args = self.arguments("call", c.args.iter())?;
+        // Children that are not (argument …) bind to the defargs in order.
+        let (named, positional): (Vec<&Expr>, Vec<&Expr>) = c
+            .args
+            .iter()
+            .partition(|e| matches!(e, Expr::Call(a) if a.name == "argument"));
+        if positional.len() > fun.params.len() {
+            return Err(fail(
+                "call",
+                format!(
+                    "function '{name}' takes {} argument(s), got {} positional",
+                    fun.params.len(),
+                    positional.len()
+                ),
+            ));
+        }
+        let mut args = Vec::with_capacity(fun.params.len());
+        for (e, (p, _)) in positional.into_iter().zip(&fun.params) {
+            let v = self.eval(e)?;
+            args.push((p.clone(), v));
+        }
+        for (a, v) in self.arguments("call", named.into_iter())? {
+            if args.iter().any(|(p, _)| *p == a) {
+                return Err(fail("call", format!("argument '{a}' given twice")));
+            }
+            args.push((a, v));
+        }
         for (a, _) in &args {
             if !fun.params.iter().any(|(p, _)| p == a) {
                 return Err(fail(
@@ -196,7 +221,11 @@ impl Evaluator<'_> {
                 ),
             ));
         }
-        self.push_frame(FrameKind::Rule);
+        self.push_frame(if rule.local_scope {
+            FrameKind::SealedRule
+        } else {
+            FrameKind::Rule
+        });
         let r = self.bind_and_run(
             &rule.args,
             &mut args,
