@@ -271,6 +271,29 @@ pub fn print_report(
 mod tests {
     use super::*;
 
+    /// Issue 10: a work item completed with `--set APPROVED=true` holds a
+    /// Boolean, and `(eq $APPROVED "true")` is true as it is in Waveset (a
+    /// Java Boolean compared with the string "true").
+    #[test]
+    fn set_true_is_a_boolean_equal_to_the_string_true() {
+        let m = parse_sets(&["APPROVED=true".into(), "REJECTED=false".into()]).unwrap();
+        assert_eq!(m["APPROVED"], Value::Bool(true));
+        assert!(crate::expr::loose_eq(
+            &m["APPROVED"],
+            &Value::Str("true".into())
+        ));
+        assert!(!crate::expr::loose_eq(
+            &m["APPROVED"],
+            &Value::Str("false".into())
+        ));
+        assert!(crate::expr::loose_eq(
+            &m["REJECTED"],
+            &Value::Str("false".into())
+        ));
+        assert!(!m["REJECTED"].is_true());
+        assert_eq!(m["APPROVED"].to_json(), serde_json::json!(true));
+    }
+
     #[test]
     fn set_values_are_json_when_they_parse() {
         let m = parse_sets(&[

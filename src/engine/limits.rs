@@ -25,7 +25,8 @@ pub fn check_storable(v: &Value) -> Result<(), String> {
     let mut stack = vec![(v, 0usize)];
     while let Some((v, depth)) = stack.pop() {
         bytes += match v {
-            Value::Null => 4,
+            Value::Null | Value::Bool(true) => 4,
+            Value::Bool(false) => 5,
             Value::Int(i) => (i.unsigned_abs().checked_ilog10().unwrap_or(0) + 2) as usize,
             Value::Str(s) => s.len() + 2,
             Value::List(l) => {

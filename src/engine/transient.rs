@@ -69,7 +69,7 @@ impl Secrets {
             Value::Str(s) => self.scrub_text(s),
             Value::List(items) => items.iter_mut().for_each(|i| self.scrub_value(i)),
             Value::Map(m) => m.values_mut().for_each(|i| self.scrub_value(i)),
-            Value::Null | Value::Int(_) => {}
+            Value::Null | Value::Int(_) | Value::Bool(_) => {}
         }
     }
 

@@ -51,7 +51,7 @@ static HOST_FUNCTIONS: &[HostFunction] = &[
     HostFunction { name: "jsonEncode", signature: "(invoke name=\"jsonEncode\" value)", min_args: 1, max_args: Some(1),
         description: "The value as compact JSON text.", call: json_encode },
     HostFunction { name: "jsonDecode", signature: "(invoke name=\"jsonDecode\" text)", min_args: 1, max_args: Some(1),
-        description: "Parses JSON text into a value (booleans become 1/0); invalid JSON is an error.", call: json_decode },
+        description: "Parses JSON text into a value (booleans stay booleans); invalid JSON is an error.", call: json_decode },
 ];
 
 /// Every host function `invoke` can call.
@@ -284,7 +284,7 @@ mod tests {
     #[test]
     fn json() {
         let v = json_decode(&[s(r#"{"a":[1,true,null]}"#)]).unwrap();
-        assert_eq!(json_encode(&[v]).unwrap(), s(r#"{"a":[1,1,null]}"#));
+        assert_eq!(json_encode(&[v]).unwrap(), s(r#"{"a":[1,true,null]}"#));
         assert!(json_decode(&[s("{")]).is_err());
         assert!(json_decode(&[Value::Int(1)]).is_err());
     }

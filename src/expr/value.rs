@@ -1,15 +1,23 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// A runtime value. XPRESS has no boolean: null, integer 0 and the string
-/// "0" are false ("Zero (<i>0</i> or <s>0</s>) and <null> are considered
-/// logically false", reference "Logical Expressions"); everything else
-/// (including the strings "false" and "") is true.
+/// A runtime value. Null, integer 0 and the string "0" are false ("Zero
+/// (<i>0</i> or <s>0</s>) and <null> are considered logically false",
+/// reference "Logical Expressions"); everything else (including the strings
+/// "false" and "") is true.
+///
+/// `Bool` is the Java `Boolean` Waveset hands to expressions (a JSON
+/// `true`/`false` in instances and work items, `--set X=true`): it is as true
+/// as it says, reads as the text "true"/"false" (Java `Boolean.toString`),
+/// and counts as 1/0 where an integer is wanted (Table 6-1 of the reference
+/// pairs `<Boolean>true</Boolean>` with `<i>1</i>`). Invariant: a JSON boolean
+/// read with [`Value::from_json`] is written back as the same JSON boolean.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Value {
     #[default]
     Null,
     Int(i64),
+    Bool(bool),
     Str(String),
     List(Vec<Value>),
     Map(BTreeMap<String, Value>),
@@ -19,6 +27,7 @@ impl Value {
     pub fn is_true(&self) -> bool {
         match self {
             Value::Null | Value::Int(0) => false,
+            Value::Bool(b) => *b,
             Value::Str(s) => s != "0",
             _ => true,
         }
@@ -32,12 +41,12 @@ impl Value {
         matches!(self, Value::Null)
     }
 
-    /// Convert JSON into a value: booleans become 1/0, integral numbers
+    /// Convert JSON into a value: booleans stay booleans, integral numbers
     /// integers, other numbers strings.
     pub fn from_json(j: &serde_json::Value) -> Value {
         match j {
             serde_json::Value::Null => Value::Null,
-            serde_json::Value::Bool(b) => Value::from_bool(*b),
+            serde_json::Value::Bool(b) => Value::Bool(*b),
             serde_json::Value::Number(n) => match n.as_i64() {
                 Some(i) => Value::Int(i),
                 None => match n.as_f64() {
@@ -59,6 +68,7 @@ impl Value {
         match self {
             Value::Null => serde_json::Value::Null,
             Value::Int(i) => serde_json::Value::from(*i),
+            Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Str(s) => serde_json::Value::String(s.clone()),
             Value::List(l) => serde_json::Value::Array(l.iter().map(Value::to_json).collect()),
             Value::Map(m) => {
@@ -72,6 +82,7 @@ impl Value {
         match self {
             Value::Null => String::new(),
             Value::Int(i) => i.to_string(),
+            Value::Bool(b) => b.to_string(),
             Value::Str(s) => s.clone(),
             other => other.to_json().to_string(),
         }
@@ -119,7 +130,18 @@ mod tests {
         let v = Value::from_json(&j);
         assert_eq!(
             v.to_json(),
-            serde_json::json!({"a": [1, "x", null], "b": 1, "c": "1.5"})
+            serde_json::json!({"a": [1, "x", null], "b": true, "c": "1.5"})
         );
+    }
+
+    #[test]
+    fn booleans_are_true_as_they_say_and_read_as_java_prints_them() {
+        assert!(Value::Bool(true).is_true());
+        assert!(!Value::Bool(false).is_true());
+        assert_eq!(Value::Bool(true).to_text(), "true");
+        assert_eq!(Value::Bool(false).to_text(), "false");
+        let v = Value::from_json(&serde_json::json!(false));
+        assert_eq!(v, Value::Bool(false));
+        assert_eq!(v.to_json(), serde_json::json!(false));
     }
 }

@@ -549,6 +549,7 @@ fn coerce_int(v: &Value) -> Option<Option<i64>> {
     match v {
         Value::Null => Some(None),
         Value::Int(i) => Some(Some(*i)),
+        Value::Bool(b) => Some(Some(*b as i64)),
         Value::Str(s) => {
             let t = s.trim();
             if t.is_empty() {
@@ -578,6 +579,13 @@ pub fn loose_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Null, b) => b.is_null(),
         (_, Value::Null) => false,
+        // A Java Boolean against text compares its printed form ("true" /
+        // "false"), against a number its 1 / 0 (see `Value::Bool`).
+        (Value::Bool(x), Value::Str(s)) | (Value::Str(s), Value::Bool(x)) => {
+            *s == x.to_string()
+                || matches!(coerce_int(&Value::Str(s.clone())), Some(Some(y)) if y == *x as i64)
+        }
+        (Value::Bool(x), b) => matches!(coerce_int(b), Some(Some(y)) if *x as i64 == y),
         (Value::Int(x), b) => matches!(coerce_int(b), Some(Some(y)) if *x == y),
         (Value::Str(x), Value::Str(y)) => x == y,
         (Value::Str(x), Value::Int(y)) => *x == y.to_string(),
@@ -619,5 +627,27 @@ mod tests {
         assert!(!loose_eq(&Value::Null, &Value::Int(0)));
         assert!(!loose_eq(&Value::Int(0), &Value::Null));
         assert!(!loose_eq(&Value::Str(String::new()), &Value::Null));
+    }
+
+    #[test]
+    fn booleans_equal_their_text_and_their_number() {
+        let (t, f) = (Value::Bool(true), Value::Bool(false));
+        for (a, b, want) in [
+            (&t, Value::Str("true".into()), true),
+            (&t, Value::Str("false".into()), false),
+            (&f, Value::Str("false".into()), true),
+            (&f, Value::Str("true".into()), false),
+            (&f, Value::Str("xyz".into()), false),
+            (&t, Value::Str("1".into()), true),
+            (&t, Value::Int(1), true),
+            (&f, Value::Int(0), true),
+            (&t, Value::Int(0), false),
+            (&t, Value::Bool(true), true),
+            (&t, Value::Bool(false), false),
+            (&f, Value::Null, false),
+        ] {
+            assert_eq!(loose_eq(a, &b), want, "{a:?} eq {b:?}");
+            assert_eq!(loose_eq(&b, a), want, "{b:?} eq {a:?}");
+        }
     }
 }

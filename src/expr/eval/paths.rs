@@ -21,7 +21,7 @@ impl Evaluator<'_> {
     pub(super) fn read(&mut self, path: &str) -> R {
         let v = self.read_path(path)?;
         match &v {
-            Value::Null | Value::Int(_) => {}
+            Value::Null | Value::Int(_) | Value::Bool(_) => {}
             other => {
                 let units = weight(other, self.remaining.saturating_add(1)).map_err(|()| {
                     fail(
@@ -118,7 +118,7 @@ pub(super) fn weight(v: &Value, cap: u64) -> Result<u64, ()> {
     let mut stack = vec![(v, 0usize)];
     while let Some((v, depth)) = stack.pop() {
         match v {
-            Value::Null | Value::Int(_) => {}
+            Value::Null | Value::Int(_) | Value::Bool(_) => {}
             Value::Str(s) => bytes += s.len() as u64,
             Value::List(l) => {
                 if depth >= MAX_VALUE_DEPTH {

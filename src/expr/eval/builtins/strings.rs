@@ -116,6 +116,7 @@ impl Evaluator<'_> {
             Value::List(l) => l.len(),
             Value::Map(m) => m.len(),
             Value::Int(i) => i.to_string().len(),
+            Value::Bool(b) => b.to_string().len(),
         };
         Ok(Value::Int(n as i64))
     }
