@@ -227,6 +227,7 @@ fn isnull_and_notnull_examples() {
     );
     // notnull, Example 2: "The value of the following expression is 0 because the value is null."
     assert_eq!(run("(notnull null)"), Value::Int(0));
+}
 
 /// "Object Manipulation Expressions", https://docs.oracle.com/cd/E19225-01/820-5821/bvbxd/index.html
 /// — setvar: "Set the value on the variable. This function accepts a static variable name."
