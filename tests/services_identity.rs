@@ -219,7 +219,8 @@ fn get_user_hides_password_data() {
     assert_eq!(m["passwordChanged"], s("2026-11-27T14:09:31+00:00"));
     assert!(!got.to_text().contains("pbkdf2"));
     assert_eq!(m["roles"], list(&["Employee"]));
-    assert_eq!(m["disabled"], Value::Int(0));
+    // A JSON boolean stays a Java-style Boolean (`Value::Bool`), as in Waveset.
+    assert_eq!(m["disabled"], Value::Bool(false));
     assert_eq!(
         read_only("getUser", &[("accountId", s("nobody"))]),
         Value::Null
