@@ -10,7 +10,7 @@ use super::open_repository;
 
 use crate::engine::{self, store};
 use crate::expr::Value;
-use crate::model::{ExecMode, RepositoryConfig};
+use crate::model::ExecMode;
 use crate::repo::Repository;
 use crate::services::{Effect, RepoServices, ServiceOptions, Services};
 
@@ -110,12 +110,7 @@ fn print_started(name: &str, started: &super::detached::Started, json: bool) -> 
 
 /// The repository's services with the runner's options.
 pub fn services_for(repo: &Repository, dry_run: bool, allow_commands: bool) -> RepoServices {
-    let config = repo.config.clone().unwrap_or_else(|| RepositoryConfig {
-        format_version: crate::model::FORMAT_VERSION,
-        name: String::new(),
-        description: String::new(),
-        settings: Default::default(),
-    });
+    let config = repo.config_or_default();
     RepoServices::new(
         &repo.root,
         &config,

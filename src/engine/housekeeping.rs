@@ -129,15 +129,7 @@ pub fn expire_results(root: &Path, now: DateTime<Utc>) -> Result<Vec<String>, St
 /// Commands stay disabled (no runner allowed them).
 pub fn apply_due_timeouts(root: &Path) -> Result<Vec<RunReport>, StoreError> {
     let repo = Repository::open(root).map_err(io)?;
-    let config = repo
-        .config
-        .clone()
-        .unwrap_or_else(|| crate::model::RepositoryConfig {
-            format_version: crate::model::FORMAT_VERSION,
-            name: String::new(),
-            description: String::new(),
-            settings: Default::default(),
-        });
+    let config = repo.config_or_default();
     let mut services = crate::services::RepoServices::new(root, &config, Default::default());
     apply_due_timeouts_with(root, &mut services, Utc::now())
 }

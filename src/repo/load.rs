@@ -85,6 +85,17 @@ impl fmt::Display for OpenError {
 impl std::error::Error for OpenError {}
 
 impl Repository {
+    /// `repository.json`'s configuration, or the defaults when the file is
+    /// missing or failed to load (its error is in [`Repository::errors`]).
+    pub fn config_or_default(&self) -> RepositoryConfig {
+        self.config.clone().unwrap_or_else(|| RepositoryConfig {
+            format_version: crate::model::FORMAT_VERSION,
+            name: String::new(),
+            description: String::new(),
+            settings: Default::default(),
+        })
+    }
+
     /// Load every object below `root`. Per-file problems (unreadable, invalid
     /// UTF-8 or JSON, unknown `formatVersion`, wrong-typed fields, duplicate ids
     /// or names) land in `errors`; only an unreadable root is an [`OpenError`].

@@ -136,15 +136,7 @@ pub fn parse_value(text: &str) -> crate::expr::Value {
 
 /// Repository services for the TUI: dry run or real, commands never allowed.
 pub fn services(repo: &crate::repo::Repository, dry_run: bool) -> crate::services::RepoServices {
-    let config = repo
-        .config
-        .clone()
-        .unwrap_or_else(|| crate::model::RepositoryConfig {
-            format_version: crate::model::FORMAT_VERSION,
-            name: String::new(),
-            description: String::new(),
-            settings: Default::default(),
-        });
+    let config = repo.config_or_default();
     crate::services::RepoServices::new(
         &repo.root,
         &config,
