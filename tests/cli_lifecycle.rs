@@ -212,6 +212,32 @@ fn a_run_killed_at_once_is_listed_as_interrupted_and_can_be_terminated() {
     assert_eq!(tasks(&root, &[])[0]["status"], "terminated");
 }
 
+/// A listing reads the instance file, then probes its lock: a runner that finished in
+/// between has released its lock, but its case is not interrupted (CI saw a completed
+/// async case listed `interrupted` for a moment).
+#[test]
+fn a_case_that_ended_after_it_was_read_is_not_shown_interrupted() {
+    let (_dir, root) = repo(None, &[count(50, "sync")]);
+    let (case, catalog, guard) = store::begin(
+        &root,
+        "Count",
+        &BTreeMap::new(),
+        &store::RunOptions::default(),
+    )
+    .unwrap();
+    let read_before = first_instance(&root).unwrap();
+    drop((case, catalog, guard));
+    let out = bpe(&["terminate", s(&root), &read_before.id]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(read_before.status, InstanceStatus::Running);
+    assert!(!store::is_interrupted(&root, &read_before));
+    assert_eq!(store::shown_status(&root, &read_before), "running");
+}
+
 #[test]
 fn an_interrupted_case_resumes_where_it_was_written() {
     let (_dir, root) = repo(None, &[count(50, "sync")]);

@@ -605,12 +605,27 @@ pub fn terminate(
 /// process holds its instance lock (its runner was killed or crashed). Such a case
 /// stays as it was last written until [`resume`] continues it or [`terminate`] ends it.
 /// An unreadable lock directory is not taken as proof: the answer is then `false`.
+///
+/// `inst` may be older than the lock state: a runner that finished after `inst` was
+/// read has written its final status and released its lock since. So a free lock is
+/// confirmed against the file as it is now (still there and still `running`).
 pub fn is_interrupted(root: &Path, inst: &TaskInstance) -> bool {
     let target = LockTarget::Instance(inst.id.clone());
     inst.status == crate::model::InstanceStatus::Running
         && lock::holders(root, &target).is_ok_and(|holders| holders.iter().all(|h| h.stale.is_some()))
         // The records looked gone or stale: make sure with the OS lock itself.
         && !lock::held_exclusively(root, &target)
+        && still_running_on_disk(root, inst)
+}
+
+/// Whether `inst`'s file, read again now, still says `running`.
+fn still_running_on_disk(root: &Path, inst: &TaskInstance) -> bool {
+    let path = instance_path(root, inst);
+    let Ok(rel) = path.strip_prefix(root) else {
+        return false;
+    };
+    crate::repo::parse_file::<TaskInstance>(root, rel)
+        .is_ok_and(|now| now.status == crate::model::InstanceStatus::Running)
 }
 
 /// The status to show for an instance: `interrupted` (see [`is_interrupted`]) or

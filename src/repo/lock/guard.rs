@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-use super::{Holder, HolderStatus, LockError, now_millis, write_locked_record};
+use super::{Holder, HolderStatus, LockError, now_millis, same_file, write_locked_record};
 
 /// A held lock. Dropping it removes the holder record and releases the OS lock.
 /// While it lives, the process's heartbeat thread (see [`heartbeat_interval`])
@@ -51,18 +51,37 @@ impl Held {
             // Released: nothing to refresh.
             return Ok(());
         }
-        if state.broken || !state.record.exists() {
-            state.broken = true;
+        if self.is_broken(&mut state) {
             return Err(LockError::Broken(self.name.clone()));
         }
         let mut updated = holder.clone();
         updated.heartbeat = now_millis();
         let file = write_locked_record(&self.dir, &state.record, &updated)?;
+        // `force_break_lock` unlinks the lock file before it removes the records. If it
+        // ran between the check above and the rename, our rename put back a record it
+        // had removed: the lock file is gone now, so take the record back out.
+        if self.is_broken(&mut state) {
+            let _ = fs::remove_file(&state.record);
+            return Err(LockError::Broken(self.name.clone()));
+        }
         // The old handle's lock is released only now, after the rename.
         state.record_file = Some(file);
         state.last_beat = Instant::now();
         *holder = updated;
         Ok(())
+    }
+
+    /// Broken by [`super::force_break_lock`]: our record is gone, or `<name>.lock` is
+    /// no longer the file whose OS lock we hold (it was unlinked, and maybe made
+    /// anew by the next holder). Sticky once seen.
+    fn is_broken(&self, state: &mut HeldState) -> bool {
+        if !state.broken
+            && let Some(lock_file) = &state.lock_file
+        {
+            let lock_path = self.dir.join(format!("{}.lock", self.name));
+            state.broken = !state.record.exists() || !same_file(lock_file, &lock_path);
+        }
+        state.broken
     }
 
     fn release(&self) {
@@ -111,8 +130,7 @@ impl LockGuard {
     /// by the last heartbeat or now): the holder must stop writing what it protects.
     pub fn check(&self) -> Result<(), LockError> {
         let mut state = lock_ignoring_poison(&self.shared.state);
-        if state.broken || (state.lock_file.is_some() && !state.record.exists()) {
-            state.broken = true;
+        if self.shared.is_broken(&mut state) {
             return Err(LockError::Broken(self.shared.name.clone()));
         }
         Ok(())

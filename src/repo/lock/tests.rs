@@ -120,6 +120,41 @@ fn heartbeat_refreshes_and_old_heartbeat_is_stale() {
 }
 
 #[test]
+fn a_break_caught_between_unlinking_the_lock_file_and_removing_the_records_is_seen() {
+    // force_break_lock unlinks `<name>.lock` first, then removes the records. A heartbeat
+    // that lands in between (or renames its record back after the removal) must see the
+    // break through the lock file, not only through its record (CI saw a run keep going).
+    let dir = root();
+    let g = acquire(
+        dir.path(),
+        LockTarget::Instance("i-1".into()),
+        LockMode::Exclusive,
+        "run",
+    )
+    .unwrap();
+    let lock_path = dir.path().join(LOCK_DIR).join(format!("{}.lock", g.name()));
+    fs::remove_file(&lock_path).unwrap();
+    assert!(matches!(g.heartbeat(), Err(LockError::Broken(_))));
+    assert!(matches!(g.check(), Err(LockError::Broken(_))));
+    // Dropping the broken guard leaves the record to the breaker; a new holder gets a
+    // fresh lock file, and the old guard stays broken.
+    let record = g.shared.state.lock().unwrap().record.clone();
+    assert!(record.exists());
+    fs::remove_file(&record).unwrap();
+    let next = acquire(
+        dir.path(),
+        LockTarget::Instance("i-1".into()),
+        LockMode::Exclusive,
+        "run 2",
+    )
+    .unwrap();
+    assert!(matches!(g.check(), Err(LockError::Broken(_))));
+    drop(g);
+    assert_eq!(list(dir.path()).unwrap()[0].holders.len(), 1);
+    assert!(next.check().is_ok());
+}
+
+#[test]
 fn staleness_trusts_the_record_lock_here_and_the_heartbeat_elsewhere() {
     let mut h = Holder {
         format_version: 1,
