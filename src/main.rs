@@ -46,6 +46,8 @@ enum Command {
     Snapshot(cli::snapshot::Args),
     /// Show the repository's locks.
     Locks(cli::locks::Args),
+    /// Figures on cases, approvals and failures from the case journal.
+    Report(cli::report::Args),
     /// Import Waveset XML files into a repository.
     Import(cli::import::Args),
     /// Export a TaskDefinition as Waveset XML.
@@ -72,6 +74,7 @@ fn main() -> ExitCode {
         Some(Command::Cache(a)) => cli::cache::run(a),
         Some(Command::Snapshot(a)) => cli::snapshot::run(a),
         Some(Command::Locks(a)) => cli::locks::run(a),
+        Some(Command::Report(a)) => cli::report::run(a),
         Some(Command::Import(a)) => cli::import::run(a),
         Some(Command::Export(a)) => cli::export::run(a),
         Some(Command::RunDetached(a)) => cli::detached::run(a),

@@ -11,6 +11,7 @@ pub mod forward;
 pub mod import;
 pub mod list;
 pub mod locks;
+pub mod report;
 pub mod resume;
 pub mod run;
 pub mod snapshot;

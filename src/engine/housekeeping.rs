@@ -77,6 +77,7 @@ pub fn apply_due_timeouts_with(
                     item.completed = Some(at.clone());
                     item.comment = "timed out".to_string();
                     write_work_item(root, &item).map_err(io)?;
+                    super::journal::item_timed_out(root, &case, &item, now)?;
                 }
             }
         }

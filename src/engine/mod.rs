@@ -12,6 +12,7 @@ mod catalog;
 mod compile;
 mod debug;
 mod housekeeping;
+mod journal;
 pub mod limits;
 mod session;
 mod state;

@@ -26,6 +26,14 @@ pub struct Session {
     /// `None` for a dry run (nothing is written).
     lock: Option<LockGuard>,
     created: Vec<WorkItem>,
+    journaled: Journaled,
+}
+
+/// What of this session's case is in the case journal already.
+#[derive(Debug, Default)]
+struct Journaled {
+    started: bool,
+    ended: bool,
 }
 
 impl Session {
@@ -45,6 +53,7 @@ impl Session {
             catalog,
             lock,
             created: Vec::new(),
+            journaled: Journaled::default(),
         })
     }
 
@@ -58,6 +67,11 @@ impl Session {
             catalog,
             lock: Some(lock),
             created: Vec::new(),
+            // A resumed case was journaled as started by whoever started it.
+            journaled: Journaled {
+                started: true,
+                ended: false,
+            },
         })
     }
 
@@ -87,7 +101,15 @@ impl Session {
             return Ok(());
         }
         persist(&self.root, &mut self.case, &mut self.created)?;
+        if !self.journaled.started {
+            super::journal::case_started(&self.root, &mut self.case)?;
+            self.journaled.started = true;
+        }
         let inst = self.case.to_instance();
+        if inst.status.is_finished() && !self.journaled.ended {
+            super::journal::case_ended(&self.root, &self.case, &inst)?;
+            self.journaled.ended = true;
+        }
         if inst.status.is_finished()
             && result_limit(&inst, self.catalog.repository(), &self.root) == Some(0)
         {

@@ -248,6 +248,7 @@ pub fn begin(
     if guard.is_some() {
         // Transient inputs (a new password) are written as null: see `engine::transient`.
         persist(root, &mut case, &mut Vec::new())?;
+        super::journal::case_started(root, &mut case)?;
     }
     Ok((case, catalog, guard))
 }
@@ -354,6 +355,7 @@ fn flush_outbox(
     for item in &out.created {
         write_work_item(root, item).map_err(io)?;
     }
+    super::journal::items_created(root, case, &out.created)?;
     created.extend(out.created);
     if !out.cancelled.is_empty() {
         let repo = Repository::open(root).map_err(io)?;
@@ -393,6 +395,9 @@ fn finish(
 ) -> Result<RunReport, StoreError> {
     persist(root, &mut case, &mut created)?;
     let inst = case.to_instance();
+    if inst.status.is_finished() {
+        super::journal::case_ended(root, &case, &inst)?;
+    }
     let mut kept = true;
     if inst.status.is_finished() && result_limit(&inst, repo, root) == Some(0) {
         match std::fs::remove_file(instance_path(root, &inst)) {
@@ -550,6 +555,7 @@ pub fn complete(
         }
     }
     write_work_item(root, &item).map_err(io)?;
+    super::journal::item_completed(root, &case, &item, &lock::current_user())?;
     drive(root, case, &mut catalog, services, Some(&guard))
 }
 
@@ -583,10 +589,11 @@ pub fn forward(
         to: to.to_string(),
         comment: comment.to_string(),
     });
-    item.owner = to.to_string();
+    let from = std::mem::replace(&mut item.owner, to.to_string());
     write_work_item(root, &item).map_err(io)?;
     let inst = case.to_instance();
     write_instance(root, &inst).map_err(io)?;
+    super::journal::item_forwarded(root, &case, &item, &from)?;
     Ok(item)
 }
 

@@ -279,13 +279,19 @@ pub fn remove(root: &Path, path: &Path) -> io::Result<()> {
 }
 
 /// The files and directories of a repository that hold its data: the kind
-/// directories, `.bpe/`, `Outbox/`, `repository.json` and `audit.jsonl`.
+/// directories, `.bpe/`, `Outbox/`, `journal/`, `repository.json` and `audit.jsonl`.
 pub fn data_names() -> Vec<&'static str> {
     let mut names: Vec<&'static str> = crate::model::ObjectKind::ALL
         .iter()
         .map(|k| k.dir_name())
         .collect();
-    names.extend([".bpe", "Outbox", "repository.json", "audit.jsonl"]);
+    names.extend([
+        ".bpe",
+        "Outbox",
+        "journal",
+        "repository.json",
+        "audit.jsonl",
+    ]);
     names
 }
 

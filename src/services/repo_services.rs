@@ -516,6 +516,33 @@ impl RepoServices {
         })
     }
 
+    /// A check that found conflicts goes to the case journal (`crate::journal`),
+    /// through the store, so a dry run journals nothing. The workflow is left empty:
+    /// the journal's reader knows it from the case's other events.
+    fn journal_sod(
+        &mut self,
+        a: &Args,
+        found: &Value,
+        cx: &CallContext<'_>,
+    ) -> Result<(), ServiceError> {
+        let Value::List(violations) = found else {
+            return Ok(());
+        };
+        let record = crate::journal::Record::new(
+            cx.now,
+            cx.instance_id,
+            crate::journal::Workflow {
+                id: String::new(),
+                name: String::new(),
+            },
+            crate::journal::Event::SodViolation {
+                account: a.opt_text("accountId")?.unwrap_or_default(),
+                violations: violations.iter().map(Value::to_text).collect(),
+            },
+        );
+        self.store.append(&record.file(), &record.line())
+    }
+
     // ---- password ----------------------------------------------------------------
 
     fn change_password(&mut self, a: &Args, cx: &CallContext<'_>) -> Result<Value, ServiceError> {
@@ -645,7 +672,11 @@ impl Services for RepoServices {
             "revokeRole" => self.revoke_role(&a),
             "provision" => self.provision(&a),
             "deprovision" => self.deprovision(&a),
-            "checkSoD" => self.check_sod(&a),
+            "checkSoD" => {
+                let found = self.check_sod(&a)?;
+                self.journal_sod(&a, &found, cx)?;
+                Ok(found)
+            }
             "changePassword" => self.change_password(&a, cx),
             "notify" => self.notify(&a, cx),
             "audit" => self.audit(&a, cx),

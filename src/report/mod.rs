@@ -1,0 +1,483 @@
+//! Figures on the effectiveness of identity processes, from the case journal
+//! (`crate::journal`) and the repository as it is now. `bpe report`
+//! (`cli/report/`) prints them.
+//!
+//! Invariants:
+//! - Period figures count journal events whose time lies in `[since, until)`:
+//!   cases started (`caseStarted`), ended (`caseEnded`, by status), work items
+//!   completed, timed out and forwarded (escalations), SoD violations.
+//! - "Now" figures (suspended and running cases, overdue work items) come from
+//!   the TaskInstance and WorkItem files, whatever the period.
+//! - A finished TaskInstance that predates the journal (started before its first
+//!   record) counts as started and ended from its own file, when those times fall
+//!   in the period; its work items do not (no file says when they were answered).
+//! - The journal is read once, streaming: memory grows with the number of cases
+//!   and work items in the period (one number per duration), not with lines.
+
+pub mod stats;
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use crate::journal::{self, BadLine, Event, Record};
+use crate::model::{InstanceStatus, TaskInstance};
+use crate::repo::Repository;
+use stats::{Samples, Summary};
+
+/// What to report on.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Only this workflow (by name, exactly).
+    pub workflow: Option<String>,
+    /// A pending work item older than this is overdue (also when its timeout passed).
+    pub overdue_after: Duration,
+    pub now: DateTime<Utc>,
+}
+
+impl Options {
+    pub fn new(now: DateTime<Utc>) -> Options {
+        Options {
+            since: None,
+            until: None,
+            workflow: None,
+            overdue_after: Duration::hours(DEFAULT_OVERDUE_HOURS),
+            now,
+        }
+    }
+}
+
+/// Pending work items older than this many hours are overdue by default.
+pub const DEFAULT_OVERDUE_HOURS: i64 = 72;
+
+/// Everything `bpe report` says.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub generated: String,
+    pub workflows: Vec<WorkflowFigures>,
+    /// Pending work items overdue now, per owner (most first).
+    pub overdue: Vec<Overdue>,
+    /// Journal lines that could not be read, with their position.
+    pub skipped_lines: Vec<BadLine>,
+}
+
+/// The figures of one workflow.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowFigures {
+    pub workflow: String,
+    pub started: usize,
+    pub completed: usize,
+    pub terminated: usize,
+    pub failed: usize,
+    /// Cases of this workflow suspended now (waiting on work items).
+    pub suspended_now: usize,
+    /// Cases of this workflow running now (including interrupted ones).
+    pub running_now: usize,
+    /// Start to end of the cases that ended in the period.
+    pub cycle_time: Option<Summary>,
+    /// Work items answered in the period.
+    pub work_items_completed: usize,
+    pub rejected: usize,
+    /// `rejected / work_items_completed` (0 when none were completed).
+    pub rejection_rate: f64,
+    pub timeouts: usize,
+    /// Work items forwarded to another owner.
+    pub escalations: usize,
+    pub sod_violations: usize,
+    /// Creation to answer, per approver (the owner who answered).
+    pub approvers: Vec<Latency>,
+    /// Creation to answer or timeout, per manual action.
+    pub manual_actions: Vec<Latency>,
+    /// Failed cases per activity where they stood, with the most common reason.
+    pub failures: Vec<Failures>,
+}
+
+/// Latency of one approver or manual action.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Latency {
+    /// The approver, or `Activity / action`.
+    pub name: String,
+    pub latency: Summary,
+    pub rejected: usize,
+    pub timeouts: usize,
+}
+
+/// Failures at one activity.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Failures {
+    pub activity: String,
+    pub count: usize,
+    pub most_common_error: String,
+    pub most_common_error_count: usize,
+}
+
+/// Overdue work items of one owner.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Overdue {
+    pub owner: String,
+    pub count: usize,
+    /// The oldest one's id and age.
+    pub oldest: String,
+    pub oldest_age_ms: i64,
+}
+
+/// What a decision counts as a rejection.
+pub fn is_rejection(decision: &str) -> bool {
+    ["reject", "rejected", "deny", "denied"]
+        .iter()
+        .any(|d| decision.eq_ignore_ascii_case(d))
+}
+
+#[derive(Default)]
+struct Acc {
+    started: usize,
+    ended: BTreeMap<String, usize>,
+    cycle: Samples,
+    completed_items: usize,
+    rejected: usize,
+    timeouts: usize,
+    escalations: usize,
+    sod: usize,
+    approvers: BTreeMap<String, LatAcc>,
+    actions: BTreeMap<String, LatAcc>,
+    failures: BTreeMap<String, BTreeMap<String, usize>>,
+}
+
+#[derive(Default)]
+struct LatAcc {
+    samples: Samples,
+    rejected: usize,
+    timeouts: usize,
+}
+
+impl LatAcc {
+    fn finish(mut self, name: String) -> Option<Latency> {
+        Some(Latency {
+            name,
+            latency: self.samples.summary()?,
+            rejected: self.rejected,
+            timeouts: self.timeouts,
+        })
+    }
+}
+
+fn ms_between(from: &str, to: DateTime<Utc>) -> i64 {
+    journal::parse_time(from)
+        .map(|f| (to - f).num_milliseconds())
+        .unwrap_or(0)
+}
+
+impl Acc {
+    fn add(&mut self, r: &Record) {
+        let Some(at) = r.time() else { return };
+        match &r.event {
+            Event::CaseStarted { .. } => self.started += 1,
+            Event::CaseEnded {
+                status,
+                duration_ms,
+                activities,
+                reason,
+                ..
+            } => {
+                self.end(status, *duration_ms, activities, reason.as_deref());
+            }
+            Event::WorkItemCompleted {
+                owner,
+                activity,
+                action,
+                decision,
+                created,
+                ..
+            } => {
+                let ms = ms_between(created, at);
+                let rejected = is_rejection(decision);
+                self.completed_items += 1;
+                self.rejected += rejected as usize;
+                for lat in [
+                    self.approvers.entry(owner.clone()).or_default(),
+                    self.actions
+                        .entry(format!("{activity} / {action}"))
+                        .or_default(),
+                ] {
+                    lat.samples.push(ms);
+                    lat.rejected += rejected as usize;
+                }
+            }
+            Event::WorkItemTimedOut {
+                activity,
+                action,
+                created,
+                ..
+            } => {
+                self.timeouts += 1;
+                let lat = self
+                    .actions
+                    .entry(format!("{activity} / {action}"))
+                    .or_default();
+                lat.samples.push(ms_between(created, at));
+                lat.timeouts += 1;
+            }
+            Event::WorkItemForwarded { .. } => self.escalations += 1,
+            Event::SodViolation { .. } => self.sod += 1,
+            Event::WorkItemCreated { .. } => {}
+        }
+    }
+
+    fn end(&mut self, status: &str, duration_ms: i64, activities: &[String], reason: Option<&str>) {
+        *self.ended.entry(status.to_string()).or_default() += 1;
+        self.cycle.push(duration_ms);
+        if status == InstanceStatus::Failed.as_str() {
+            let at = if activities.is_empty() {
+                "(unknown)".to_string()
+            } else {
+                activities.join(", ")
+            };
+            let reason = reason.unwrap_or("(no reason recorded)");
+            *self
+                .failures
+                .entry(at)
+                .or_default()
+                .entry(first_line(reason))
+                .or_default() += 1;
+        }
+    }
+
+    fn finish(self, workflow: String) -> WorkflowFigures {
+        let ended = |s: InstanceStatus| self.ended.get(s.as_str()).copied().unwrap_or(0);
+        let mut cycle = self.cycle;
+        let mut failures: Vec<Failures> = self
+            .failures
+            .into_iter()
+            .map(|(activity, reasons)| {
+                let count = reasons.values().sum();
+                // Most common first; ties by the text, so the answer is stable.
+                let (error, n) = reasons
+                    .into_iter()
+                    .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+                    .unwrap_or_default();
+                Failures {
+                    activity,
+                    count,
+                    most_common_error: error,
+                    most_common_error_count: n,
+                }
+            })
+            .collect();
+        failures.sort_by(|a, b| b.count.cmp(&a.count).then(a.activity.cmp(&b.activity)));
+        WorkflowFigures {
+            workflow,
+            started: self.started,
+            completed: ended(InstanceStatus::Completed),
+            terminated: ended(InstanceStatus::Terminated),
+            failed: ended(InstanceStatus::Failed),
+            cycle_time: cycle.summary(),
+            work_items_completed: self.completed_items,
+            rejected: self.rejected,
+            rejection_rate: if self.completed_items == 0 {
+                0.0
+            } else {
+                self.rejected as f64 / self.completed_items as f64
+            },
+            timeouts: self.timeouts,
+            escalations: self.escalations,
+            sod_violations: self.sod,
+            approvers: self
+                .approvers
+                .into_iter()
+                .filter_map(|(k, v)| v.finish(k))
+                .collect(),
+            manual_actions: self
+                .actions
+                .into_iter()
+                .filter_map(|(k, v)| v.finish(k))
+                .collect(),
+            failures,
+            ..Default::default()
+        }
+    }
+}
+
+/// The first line of a reason, at most 200 characters.
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or("").chars().take(200).collect()
+}
+
+/// Compute the report over `repo` (opened by the caller) and its journal.
+pub fn compute(repo: &Repository, opts: &Options) -> std::io::Result<Report> {
+    let root = &repo.root;
+    let wanted = |name: &str| opts.workflow.as_deref().is_none_or(|w| w == name);
+    let mut per: BTreeMap<String, Acc> = BTreeMap::new();
+    // The workflow of each case seen, for events that do not name it (SoD checks).
+    let mut case_workflow: HashMap<String, String> = HashMap::new();
+    let mut orphans: Vec<Record> = Vec::new();
+    let mut journaled: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let skipped_lines = journal::visit(root, opts.since, opts.until, |r| {
+        if r.workflow.name.is_empty() {
+            orphans.push(r);
+            return;
+        }
+        journaled.insert(r.instance.clone());
+        case_workflow
+            .entry(r.instance.clone())
+            .or_insert_with(|| r.workflow.name.clone());
+        if wanted(&r.workflow.name) {
+            per.entry(r.workflow.name.clone()).or_default().add(&r);
+        }
+    })?;
+    for r in orphans {
+        let name = case_workflow
+            .get(&r.instance)
+            .cloned()
+            .or_else(|| {
+                repo.instance(&r.instance)
+                    .map(|l| l.value.definition.name.clone())
+            })
+            .unwrap_or_else(|| "(unknown workflow)".to_string());
+        if wanted(&name) {
+            per.entry(name).or_default().add(&r);
+        }
+    }
+    // Cases from before the journal existed, from their own files.
+    let journal_start = journal::first_time(root)?;
+    let in_period =
+        |t: DateTime<Utc>| opts.since.is_none_or(|s| t >= s) && opts.until.is_none_or(|u| t < u);
+    for l in &repo.instances {
+        let inst = &l.value;
+        let name = &inst.definition.name;
+        if !wanted(name) || journaled.contains(&inst.id) {
+            continue;
+        }
+        let Some(started) = journal::parse_time(&inst.started) else {
+            continue;
+        };
+        if journal_start.is_some_and(|j| started > j) {
+            continue;
+        }
+        pre_journal(
+            per.entry(name.clone()).or_default(),
+            inst,
+            started,
+            &in_period,
+        );
+    }
+    // Now: cases suspended / running, overdue work items.
+    let mut now_counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for l in &repo.instances {
+        let inst = &l.value;
+        if !wanted(&inst.definition.name) {
+            continue;
+        }
+        let c = now_counts.entry(inst.definition.name.clone()).or_default();
+        match inst.status {
+            InstanceStatus::Suspended => c.0 += 1,
+            InstanceStatus::Running => c.1 += 1,
+            _ => {}
+        }
+    }
+    let mut workflows: Vec<WorkflowFigures> = Vec::new();
+    let mut names: Vec<String> = per.keys().cloned().collect();
+    for n in now_counts.keys() {
+        if !per.contains_key(n) {
+            names.push(n.clone());
+        }
+    }
+    names.sort();
+    for name in names {
+        let mut f = per.remove(&name).unwrap_or_default().finish(name.clone());
+        if let Some((s, r)) = now_counts.get(&name) {
+            f.suspended_now = *s;
+            f.running_now = *r;
+        }
+        workflows.push(f);
+    }
+    Ok(Report {
+        since: opts.since.map(time_text),
+        until: opts.until.map(time_text),
+        generated: time_text(opts.now),
+        workflows,
+        overdue: overdue(repo, opts, &wanted),
+        skipped_lines,
+    })
+}
+
+fn time_text(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn pre_journal(
+    acc: &mut Acc,
+    inst: &TaskInstance,
+    started: DateTime<Utc>,
+    in_period: &impl Fn(DateTime<Utc>) -> bool,
+) {
+    if in_period(started) {
+        acc.started += 1;
+    }
+    if !inst.status.is_finished() {
+        return;
+    }
+    let Some(ended) = inst.finished.as_deref().and_then(journal::parse_time) else {
+        return;
+    };
+    if in_period(ended) {
+        acc.end(
+            inst.status.as_str(),
+            (ended - started).num_milliseconds(),
+            &inst.current_activities,
+            inst.reason.as_deref(),
+        );
+    }
+}
+
+fn overdue(repo: &Repository, opts: &Options, wanted: &impl Fn(&str) -> bool) -> Vec<Overdue> {
+    let mut by_owner: BTreeMap<String, Overdue> = BTreeMap::new();
+    for l in &repo.work_items {
+        let w = &l.value;
+        if w.complete {
+            continue;
+        }
+        let workflow = repo
+            .instance(&w.instance)
+            .map(|i| i.value.definition.name.as_str())
+            .unwrap_or(w.definition.name.as_str());
+        if !wanted(workflow) {
+            continue;
+        }
+        let Some(created) = journal::parse_time(&w.created) else {
+            continue;
+        };
+        let age = opts.now - created;
+        let timed_out = w
+            .timeout_at
+            .as_deref()
+            .and_then(journal::parse_time)
+            .is_some_and(|t| t <= opts.now);
+        if age < opts.overdue_after && !timed_out {
+            continue;
+        }
+        let o = by_owner.entry(w.owner.clone()).or_insert_with(|| Overdue {
+            owner: w.owner.clone(),
+            count: 0,
+            oldest: w.id.clone(),
+            oldest_age_ms: age.num_milliseconds(),
+        });
+        o.count += 1;
+        if age.num_milliseconds() > o.oldest_age_ms {
+            o.oldest = w.id.clone();
+            o.oldest_age_ms = age.num_milliseconds();
+        }
+    }
+    let mut out: Vec<Overdue> = by_owner.into_values().collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then(a.owner.cmp(&b.owner)));
+    out
+}
