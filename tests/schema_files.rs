@@ -663,3 +663,93 @@ fn format_doc_covers_every_schema_property() {
         "not documented in docs/format.md: {missing:?}"
     );
 }
+
+/// Every kind of case journal line, with every field, matches `journal.json`, the
+/// schema declares nothing the lines lack, and docs/format.md names every field.
+#[test]
+fn journal_lines_match_their_schema_and_the_doc() {
+    use bpe::journal::{Event, Record, Workflow};
+    let wf = Workflow {
+        id: "td-1".into(),
+        name: "Onboard Employee".into(),
+    };
+    let at = chrono::Utc::now();
+    let events = vec![
+        Event::CaseStarted {
+            owner: "hwhite".into(),
+        },
+        Event::WorkItemCreated {
+            item: "wi-1".into(),
+            owner: "jsmith".into(),
+            activity: "Manager Approval".into(),
+            action: "Manager decides".into(),
+            timeout_at: Some("2026-12-03T10:00:00.000Z".into()),
+        },
+        Event::WorkItemCompleted {
+            item: "wi-1".into(),
+            owner: "jsmith".into(),
+            activity: "Manager Approval".into(),
+            action: "Manager decides".into(),
+            decision: "approve".into(),
+            created: "2026-11-30T10:00:00.000Z".into(),
+            by: "jsmith".into(),
+        },
+        Event::WorkItemForwarded {
+            item: "wi-1".into(),
+            from: "jsmith".into(),
+            to: "mgarcia".into(),
+            activity: "Manager Approval".into(),
+            action: "#1".into(),
+        },
+        Event::WorkItemTimedOut {
+            item: "wi-1".into(),
+            owner: "jsmith".into(),
+            activity: "Manager Approval".into(),
+            action: "Manager decides".into(),
+            created: "2026-11-30T10:00:00.000Z".into(),
+        },
+        Event::SodViolation {
+            account: "preyes".into(),
+            violations: vec!["Policy 'Finance Duties': ...".into()],
+        },
+        Event::CaseEnded {
+            status: "failed".into(),
+            steps: 4,
+            started: "2026-11-30T10:00:00Z".into(),
+            duration_ms: 1500,
+            activities: vec!["Provision".into()],
+            reason: Some("no transition matches".into()),
+            outputs: [("accountId".to_string(), json!("jsmith1"))].into(),
+        },
+    ];
+    let schema = load_schema("journal");
+    let mut used = BTreeSet::new();
+    for e in events {
+        let line = Record::new(at, "ti-1", wf.clone(), e).line();
+        let value: Value = serde_json::from_slice(&line).unwrap();
+        let out = validate(&schema, &value);
+        assert!(out.errors.is_empty(), "{value:#}: {:#?}", out.errors);
+        used.extend(out.used);
+    }
+    let unused: Vec<_> = declared(&schema).difference(&used).cloned().collect();
+    assert!(unused.is_empty(), "declared but never written: {unused:?}");
+    // A line with an unknown field or a missing one is refused.
+    let mut bad: Value = serde_json::from_slice(
+        &Record::new(at, "ti-1", wf, Event::CaseStarted { owner: "x".into() }).line(),
+    )
+    .unwrap();
+    bad["extra"] = json!(1);
+    assert!(!validate(&schema, &bad).errors.is_empty());
+    bad.as_object_mut().unwrap().remove("extra");
+    bad.as_object_mut().unwrap().remove("owner");
+    assert!(!validate(&schema, &bad).errors.is_empty());
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/format.md"))
+        .unwrap();
+    let section = &doc[doc.find("## Case journal").expect("a Case journal section")..];
+    for (_, prop) in declared(&schema) {
+        assert!(
+            section.contains(&format!("`{prop}`")) || section.contains(&format!("\"{prop}\"")),
+            "docs/format.md: {prop}"
+        );
+    }
+}
