@@ -27,6 +27,8 @@ struct Demo {
 impl Demo {
     fn new() -> Demo {
         let (dir, root) = sample_copy();
+        // Without the shipped history: the counts below are this test's own.
+        std::fs::remove_dir_all(root.join("journal")).unwrap();
         // A workflow that fails: no transition leaves Check unless kind is "a".
         let fragile = json!({"formatVersion": 1, "id": "td-fragile", "name": "Fragile", "resultLimit": -1,
             "variables": [{"name": "kind", "input": true}],
@@ -324,4 +326,75 @@ fn bad_arguments_and_bad_lines_get_clear_messages() {
     assert!(err.contains("journal/2026-11.jsonl:1:"), "{err}");
     let r: J = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(r["skippedLines"][0]["line"], 1);
+}
+
+/// The history shipped in sample-repository/journal (made by
+/// `cargo run --example sample_journal -- sample-repository`) reads cleanly, is
+/// consistent with itself, and gives the reports screen something real.
+#[test]
+fn the_shipped_sample_journal_is_whole_and_consistent() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-repository");
+    let j = journal::read(&root, None, None).unwrap();
+    assert!(j.bad.is_empty(), "{:?}", j.bad);
+    assert!(j.records.len() > 100, "{}", j.records.len());
+    let repo = Repository::open(&root).unwrap();
+    let mut kinds = std::collections::BTreeSet::new();
+    let mut created = std::collections::HashMap::new();
+    let mut started = std::collections::HashMap::new();
+    let mut last = None;
+    for r in &j.records {
+        kinds.insert(r.event.name());
+        let at = r.time().unwrap();
+        assert!(last.is_none_or(|l| l <= at), "lines in time order: {r:?}");
+        last = Some(at);
+        if !r.workflow.name.is_empty() {
+            assert!(repo.definition(&r.workflow.name).is_some(), "{r:?}");
+        }
+        match &r.event {
+            journal::Event::CaseStarted { .. } => {
+                started.insert(r.instance.clone(), at);
+            }
+            journal::Event::WorkItemCreated { item, .. } => {
+                assert!(started.contains_key(&r.instance), "{r:?}");
+                created.insert(item.clone(), r.at.clone());
+            }
+            journal::Event::WorkItemCompleted {
+                item, created: c, ..
+            }
+            | journal::Event::WorkItemTimedOut {
+                item, created: c, ..
+            } => {
+                assert_eq!(created.get(item), Some(c), "{r:?}");
+                assert!(journal::parse_time(c).unwrap() <= at);
+            }
+            journal::Event::CaseEnded {
+                started: s,
+                duration_ms,
+                ..
+            } => {
+                let s = journal::parse_time(s).unwrap();
+                assert_eq!(Some(&s), started.get(&r.instance), "{r:?}");
+                assert_eq!((at - s).num_milliseconds(), *duration_ms, "{r:?}");
+            }
+            _ => {}
+        }
+    }
+    for k in [
+        "caseStarted",
+        "caseEnded",
+        "workItemCreated",
+        "workItemCompleted",
+        "workItemTimedOut",
+        "sodViolation",
+    ] {
+        assert!(kinds.contains(k), "no {k} in the sample journal");
+    }
+    let r = ok_json(&["report", s(&root), "--json"]);
+    let with_cases = r["workflows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["started"].as_i64().unwrap() > 0)
+        .count();
+    assert!(with_cases >= 5, "{r:#}");
 }
