@@ -287,3 +287,33 @@ fn manual_action_suspends_and_its_return_decides_the_transition() {
     assert_eq!(op, "echo");
     assert_eq!(args.get("value"), Some(&Value::Str("true".into())));
 }
+
+/// Built-In Workflow Variables (Sun IdM 8.1 Workflows, Forms, and Views, 820-5821/bvacx):
+/// "WF_ACTION_TIMEOUT — set to true if the previously executed action timed out". A Java
+/// Boolean, so `<eq><ref>WF_ACTION_TIMEOUT</ref><s>true</s></eq>` (the form
+/// tests/fixtures/waveset/create-user.xml uses) holds after a timeout, and the plain
+/// `<ref>` form holds too; the other two flags are `false`.
+#[test]
+fn wf_action_timeout_is_the_boolean_true_and_equals_the_string_true() {
+    for condition in [
+        "<eq><ref>WF_ACTION_TIMEOUT</ref><s>true</s></eq>",
+        "<ref>WF_ACTION_TIMEOUT</ref>",
+    ] {
+        let xml = APPROVAL.replace("<ref>WF_ACTION_TIMEOUT</ref>", condition);
+        let mut world = World::from_xml(&xml);
+        let mut case = world.run("Approve Access", &[("approver", Value::Str("boss".into()))]);
+        assert_eq!(case.status(), InstanceStatus::Suspended);
+        let later = chrono::Utc::now() + chrono::Duration::hours(2);
+        let (expired, _) = case.expire_due(later, &mut world.rt());
+        assert_eq!(expired.len(), 1, "{condition}");
+        case.run(&mut world.rt());
+        assert_eq!(
+            path(&mut case),
+            ["start", "Ask", "Escalate", "end"],
+            "{condition}"
+        );
+        assert_eq!(var(&mut case, "WF_ACTION_TIMEOUT"), Value::Bool(true));
+        assert_eq!(var(&mut case, "WF_ACTION_ERROR"), Value::Bool(false));
+        assert_eq!(var(&mut case, "WF_ACTION_SUPPRESSED"), Value::Bool(false));
+    }
+}

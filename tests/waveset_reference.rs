@@ -67,7 +67,7 @@ fn naming_rules_library_gives_the_reference_outputs() {
     assert_eq!(v["initial"], "MAurelius");
     assert_eq!(v["fullname"], "Aurelius, Marcus");
     assert_eq!(v["email"], "marcus.aurelius@example.com");
-    assert_eq!(v["WF_ACTION_ERROR"], 0);
+    assert_eq!(v["WF_ACTION_ERROR"], false);
 
     let out = bpe(&["list", s(repo.path()), "--rules", "--json"]);
     assert!(out.status.success());
@@ -177,7 +177,7 @@ fn built_in_task_subprocesses_run_as_documented() {
     let repo = imported(&["rename-task.xml"]);
     let r = run(repo.path(), "Rename Task Demo");
     assert_eq!(r["status"], "completed", "{r:#}");
-    assert_eq!(r["variables"]["WF_ACTION_ERROR"], 0, "{r:#}");
+    assert_eq!(r["variables"]["WF_ACTION_ERROR"], false, "{r:#}");
     assert_eq!(r["name"], "New Task Name");
     assert_eq!(r["result"]["items"]["account"], "jsmith");
     // Not an unknown subprocess for validation either.
