@@ -252,3 +252,35 @@ fn setvar_takes_a_static_variable_name() {
     let err = eval(&e, &mut MapEnv::new()).unwrap_err();
     assert!(err.message.contains("must be static"), "{err}");
 }
+
+/// "XML Object Language and Corresponding XPRESS", Table 6-1,
+/// https://docs.oracle.com/cd/E19225-01/820-5821/bvbyj/index.html: `<Boolean>true</Boolean>`
+/// stands next to `<i>1</i>` and `<Boolean>false</Boolean>` next to `<i>0</i>`. bpe's
+/// literals `true` / `false` are that Java Boolean: as true as they say, equal to 1 / 0 and to
+/// the strings "true" / "false", counted as 1 / 0 in arithmetic, printed as true / false.
+#[test]
+fn boolean_literals_are_the_java_boolean_of_table_6_1() {
+    assert_eq!(run("true"), Value::Bool(true));
+    assert_eq!(run("false"), Value::Bool(false));
+    assert_eq!(run("(eq true 1)"), Value::Int(1));
+    assert_eq!(run("(eq false 0)"), Value::Int(1));
+    assert_eq!(run(r#"(eq true "true")"#), Value::Int(1));
+    assert_eq!(run(r#"(eq false "true")"#), Value::Int(0));
+    assert_eq!(run("(add true true 1)"), Value::Int(3));
+    assert_eq!(run(r#"(cond false "yes" "no")"#), s("no"));
+    assert_eq!(run(r#"(concat "is " true)"#), s("is true"));
+    assert_eq!(run("(not false)"), Value::Int(1));
+}
+
+/// `<Date>` (XML Object Language, 820-5821/bvbyj) has no bpe value: evaluating the kept
+/// object is an error that names it and says how to write a date instead.
+#[test]
+fn a_date_object_is_an_error_when_evaluated() {
+    let e = parse(r#"(Date "20020911 09:15:00")"#).unwrap();
+    let err = eval(&e, &mut MapEnv::new()).unwrap_err().message;
+    assert!(
+        err.starts_with("Date: the Waveset Date object <Date>20020911 09:15:00</Date>"),
+        "{err}"
+    );
+    assert!(err.contains("\"2002-09-11\""), "{err}");
+}

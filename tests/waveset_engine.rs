@@ -288,8 +288,9 @@ fn manual_action_suspends_and_its_return_decides_the_transition() {
     assert_eq!(args.get("value"), Some(&Value::Str("true".into())));
 }
 
-/// Built-In Workflow Variables (Sun IdM 8.1 Workflows, Forms, and Views, 820-5821/bvacx):
-/// "WF_ACTION_TIMEOUT — set to true if the previously executed action timed out". A Java
+/// Built-In Workflow Variables (Sun Identity Manager Deployment Reference, 820-5821/bvacx):
+/// "A built-in variable that will be set to true if the previously executed action timed
+/// out" (WF_ACTION_TIMEOUT). A Java
 /// Boolean, so `<eq><ref>WF_ACTION_TIMEOUT</ref><s>true</s></eq>` (the form
 /// tests/fixtures/waveset/create-user.xml uses) holds after a timeout, and the plain
 /// `<ref>` form holds too; the other two flags are `false`.

@@ -23,6 +23,16 @@ pub(super) const FUNCTIONS: &[FunctionInfo] = &[
     f("script", Functions, "(script …)", 0, None, NONE, &["lang", "language"], "Not supported: embedded JavaScript/BeanShell is refused with an error.", |_, _| {
         Err(fail("script", "embedded scripts (JavaScript/BeanShell) are not supported; write the logic as an expression"))
     }),
+    // A Waveset `<Date>` object (XML Object Language), kept with its text so that it
+    // exports back as it came. bpe has no date value kind: dates are strings
+    // ("2002-09-11", RFC 3339 timestamps) handled by the date host functions.
+    f("Date", Functions, "(Date \"20020911 09:15:00\")", 0, Some(1), NONE, NONE, "Not supported: a Waveset <Date> object, kept verbatim for export; evaluating it is an error.", |_, c| {
+        let text = match c.args.first() {
+            Some(Expr::Str(t)) => format!(" <Date>{t}</Date>"),
+            _ => String::new(),
+        };
+        Err(fail("Date", format!("the Waveset Date object{text} is kept for export but bpe has no date value; write the date as a string (\"2002-09-11\" or \"2002-09-11T09:15:00Z\") for the date functions")))
+    }),
 ];
 
 impl Evaluator<'_> {
