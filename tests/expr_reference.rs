@@ -284,3 +284,87 @@ fn a_date_object_is_an_error_when_evaluated() {
     );
     assert!(err.contains("\"2002-09-11\""), "{err}");
 }
+
+/// "Defining Map Objects with XML Object Syntax and XPRESS",
+/// https://docs.oracle.com/cd/E19225-01/820-5821/bvbyu/index.html: "The even-numbered
+/// expressions define map keys, and odd-numbered expressions define map values. If any key
+/// expression evaluates to null, the entry is ignored." The page's map: name Jeff, phone
+/// 338-1818.
+#[test]
+fn map_pairs_keys_and_values_and_ignores_a_null_key() {
+    let jeff = Value::Map(
+        [("name", "Jeff"), ("phone", "338-1818")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), s(v)))
+            .collect(),
+    );
+    assert_eq!(run(r#"(map "name" "Jeff" "phone" "338-1818")"#), jeff);
+    assert_eq!(
+        run(r#"(map "name" "Jeff" null "ignored" "phone" "338-1818" $nokey 1)"#),
+        jeff
+    );
+}
+
+/// "Object Manipulation Expressions", https://docs.oracle.com/cd/E19225-01/820-5821/bvbxd/index.html:
+/// get — "If the first argument is a list, then the second argument is an integer list index.
+/// The element at that index is returned"; a Map's second argument is a String key.
+/// putmap — "Assigns map elements to an object", example `<putmap><ref>userView</ref>
+/// <s>waveset.role</s><s>engineering</s></putmap>`: the map the variable holds gets the entry.
+/// setlist — "Assigns list elements to an object" (list, index, value); the page's example
+/// index `<i>s</i>` is not an integer, so index 0 stands in for it here.
+#[test]
+fn get_putmap_and_setlist_as_the_object_manipulation_page_says() {
+    assert_eq!(run(r#"(get (list "a" "b" "c") 1)"#), s("b"));
+    assert_eq!(run(r#"(get (list "a" "b" "c") "2")"#), s("c"));
+    assert_eq!(
+        run(r#"(get (map "waveset.role" "engineering") "waveset.role")"#),
+        s("engineering")
+    );
+    let mut env = MapEnv::new().with_var("userView", Value::Map(Default::default()));
+    let put = parse(r#"(putmap $userView "waveset.role" "engineering")"#).unwrap();
+    eval(&put, &mut env).unwrap();
+    let read = parse(r#"(get $userView "waveset.role")"#).unwrap();
+    assert_eq!(eval(&read, &mut env).unwrap(), s("engineering"));
+    let mut env = MapEnv::new().with_var("myList", Value::List(vec![s("x"), s("y")]));
+    let set = parse(r#"(setlist $myList 0 "accounts")"#).unwrap();
+    assert_eq!(
+        eval(&set, &mut env).unwrap(),
+        Value::List(vec![s("accounts"), s("y")])
+    );
+    let read = parse("$myList").unwrap();
+    assert_eq!(
+        eval(&read, &mut env).unwrap(),
+        Value::List(vec![s("accounts"), s("y")])
+    );
+}
+
+/// "switch Function", https://docs.oracle.com/cd/E19225-01/820-5821/6nh6l8vnn/index.html:
+/// "The following expression returns apples." — the default case comes first, then A, then B;
+/// "If no match is found, the <switch> evaluates to the <case> element where default='true'."
+#[test]
+fn switch_example_returns_apples() {
+    let cases = r#"(case default="true" "unknown") (case "A" "apples") (case "B" "oranges")"#;
+    assert_eq!(run(&format!(r#"(switch "A" {cases})"#)), s("apples"));
+    assert_eq!(run(&format!(r#"(switch "B" {cases})"#)), s("oranges"));
+    assert_eq!(run(&format!(r#"(switch "Z" {cases})"#)), s("unknown"));
+}
+
+/// "block Function", http://docs.oracle.com/cd/E19225-01/820-5821/6nh6l8vna/index.html:
+/// "The block returns a value of 42, the value of its last argument." and "The <set> function
+/// does not return a value. If the last line in a block statement involves a set operation,
+/// the block statement will not return a value."
+#[test]
+fn block_returns_its_last_value_and_nothing_after_a_set() {
+    assert_eq!(
+        run(r#"(block "Hello there!" (add 100 2) 42)"#),
+        Value::Int(42)
+    );
+    assert_eq!(
+        run(r#"(block (defvar name="x") (set name="x" 5))"#),
+        Value::Null
+    );
+    assert_eq!(
+        run(r#"(block (defvar name="x") (set name="x" 5) $x)"#),
+        Value::Int(5)
+    );
+}
