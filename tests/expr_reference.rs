@@ -368,3 +368,33 @@ fn block_returns_its_last_value_and_nothing_after_a_set() {
         Value::Int(5)
     );
 }
+
+/// "XML Syntax and Example", http://docs.oracle.com/cd/E19225-01/820-5821/6nh6l8vg7/index.html:
+/// "the classic Hello World program, which is written in XPRESS as follows:
+/// <print><s>Hello World!</s></print>". "Tracing XPRESS Evaluation",
+/// http://docs.oracle.com/cd/E19225-01/820-5821/bvbqk/index.html: Waveset sends the output to
+/// "the standard output device"; bpe's is the trace output. A `<block trace='true'>` traces,
+/// and "The trace messages include the names of the functions, the values of each argument,
+/// and the return values."
+#[test]
+fn print_writes_hello_world_and_block_trace_shows_names_arguments_and_results() {
+    let mut env = MapEnv::new();
+    let e = parse(r#"(print "Hello World!")"#).unwrap();
+    assert_eq!(eval(&e, &mut env).unwrap(), Value::Null);
+    assert_eq!(env.traces, ["Hello World!"]);
+
+    let mut env = MapEnv::new();
+    let e = parse(r#"(block trace="true" (add 100 2))"#).unwrap();
+    assert_eq!(eval(&e, &mut env).unwrap(), Value::Int(102));
+    assert!(
+        env.traces.iter().any(|l| l.contains("(add 100 2) -> 102")),
+        "{:?}",
+        env.traces
+    );
+
+    // A long line is cut, and every argument is still evaluated.
+    let mut env = MapEnv::new().with_var("n", Value::Int(0));
+    let e = parse(r#"(block (print (pad "x" 5000) (set name="n" 1)) $n)"#).unwrap();
+    assert_eq!(eval(&e, &mut env).unwrap(), Value::Int(1));
+    assert_eq!(env.traces[0].chars().count(), 1001);
+}
