@@ -377,12 +377,12 @@ fn command_actions_follow_the_policy_and_inputs_come_from_a_file() {
     assert_eq!(r["variables"]["out"], "hello\n");
     assert_eq!(r["variables"]["code"], 0);
     assert_eq!(r["variables"]["other"], 7);
-    assert_eq!(r["variables"]["failed"], 0);
+    assert_eq!(r["variables"]["failed"], false);
 
     let r = ok_json(&["run", s(&root), "Cmd", "--set", "word=x", "--json"]);
     assert_eq!(r["status"], "completed");
     assert_eq!(
-        r["variables"]["failed"], 1,
+        r["variables"]["failed"], true,
         "refused without --allow-commands"
     );
     assert!(r["variables"]["out"].is_null());

@@ -419,8 +419,8 @@ fn action_conditions_builtins_and_service_errors() {
         "an action error does not stop the case"
     );
     assert_eq!(var(&mut c, "r1"), Value::Int(42));
-    assert_eq!(var(&mut c, "sup"), Value::Int(1));
-    assert_eq!(var(&mut c, "err"), Value::Int(1));
+    assert_eq!(var(&mut c, "sup"), Value::Bool(true));
+    assert_eq!(var(&mut c, "err"), Value::Bool(true));
     assert!(
         var(&mut c, "msg")
             .to_text()
@@ -542,7 +542,7 @@ fn unknown_subprocess_is_an_action_error() {
     let mut h = Harness::new(vec![d]);
     let mut c = h.run("Lonely", &[]);
     assert_eq!(c.status(), InstanceStatus::Completed);
-    assert_eq!(var(&mut c, "WF_ACTION_ERROR"), Value::Int(1));
+    assert_eq!(var(&mut c, "WF_ACTION_ERROR"), Value::Bool(true));
 }
 
 #[test]

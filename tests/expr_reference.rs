@@ -252,3 +252,149 @@ fn setvar_takes_a_static_variable_name() {
     let err = eval(&e, &mut MapEnv::new()).unwrap_err();
     assert!(err.message.contains("must be static"), "{err}");
 }
+
+/// "XML Object Language and Corresponding XPRESS", Table 6-1,
+/// https://docs.oracle.com/cd/E19225-01/820-5821/bvbyj/index.html: `<Boolean>true</Boolean>`
+/// stands next to `<i>1</i>` and `<Boolean>false</Boolean>` next to `<i>0</i>`. bpe's
+/// literals `true` / `false` are that Java Boolean: as true as they say, equal to 1 / 0 and to
+/// the strings "true" / "false", counted as 1 / 0 in arithmetic, printed as true / false.
+#[test]
+fn boolean_literals_are_the_java_boolean_of_table_6_1() {
+    assert_eq!(run("true"), Value::Bool(true));
+    assert_eq!(run("false"), Value::Bool(false));
+    assert_eq!(run("(eq true 1)"), Value::Int(1));
+    assert_eq!(run("(eq false 0)"), Value::Int(1));
+    assert_eq!(run(r#"(eq true "true")"#), Value::Int(1));
+    assert_eq!(run(r#"(eq false "true")"#), Value::Int(0));
+    assert_eq!(run("(add true true 1)"), Value::Int(3));
+    assert_eq!(run(r#"(cond false "yes" "no")"#), s("no"));
+    assert_eq!(run(r#"(concat "is " true)"#), s("is true"));
+    assert_eq!(run("(not false)"), Value::Int(1));
+}
+
+/// `<Date>` (XML Object Language, 820-5821/bvbyj) has no bpe value: evaluating the kept
+/// object is an error that names it and says how to write a date instead.
+#[test]
+fn a_date_object_is_an_error_when_evaluated() {
+    let e = parse(r#"(Date "20020911 09:15:00")"#).unwrap();
+    let err = eval(&e, &mut MapEnv::new()).unwrap_err().message;
+    assert!(
+        err.starts_with("Date: the Waveset Date object <Date>20020911 09:15:00</Date>"),
+        "{err}"
+    );
+    assert!(err.contains("\"2002-09-11\""), "{err}");
+}
+
+/// "Defining Map Objects with XML Object Syntax and XPRESS",
+/// https://docs.oracle.com/cd/E19225-01/820-5821/bvbyu/index.html: "The even-numbered
+/// expressions define map keys, and odd-numbered expressions define map values. If any key
+/// expression evaluates to null, the entry is ignored." The page's map: name Jeff, phone
+/// 338-1818.
+#[test]
+fn map_pairs_keys_and_values_and_ignores_a_null_key() {
+    let jeff = Value::Map(
+        [("name", "Jeff"), ("phone", "338-1818")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), s(v)))
+            .collect(),
+    );
+    assert_eq!(run(r#"(map "name" "Jeff" "phone" "338-1818")"#), jeff);
+    assert_eq!(
+        run(r#"(map "name" "Jeff" null "ignored" "phone" "338-1818" $nokey 1)"#),
+        jeff
+    );
+}
+
+/// "Object Manipulation Expressions", https://docs.oracle.com/cd/E19225-01/820-5821/bvbxd/index.html:
+/// get — "If the first argument is a list, then the second argument is an integer list index.
+/// The element at that index is returned"; a Map's second argument is a String key.
+/// putmap — "Assigns map elements to an object", example `<putmap><ref>userView</ref>
+/// <s>waveset.role</s><s>engineering</s></putmap>`: the map the variable holds gets the entry.
+/// setlist — "Assigns list elements to an object" (list, index, value); the page's example
+/// index `<i>s</i>` is not an integer, so index 0 stands in for it here.
+#[test]
+fn get_putmap_and_setlist_as_the_object_manipulation_page_says() {
+    assert_eq!(run(r#"(get (list "a" "b" "c") 1)"#), s("b"));
+    assert_eq!(run(r#"(get (list "a" "b" "c") "2")"#), s("c"));
+    assert_eq!(
+        run(r#"(get (map "waveset.role" "engineering") "waveset.role")"#),
+        s("engineering")
+    );
+    let mut env = MapEnv::new().with_var("userView", Value::Map(Default::default()));
+    let put = parse(r#"(putmap $userView "waveset.role" "engineering")"#).unwrap();
+    eval(&put, &mut env).unwrap();
+    let read = parse(r#"(get $userView "waveset.role")"#).unwrap();
+    assert_eq!(eval(&read, &mut env).unwrap(), s("engineering"));
+    let mut env = MapEnv::new().with_var("myList", Value::List(vec![s("x"), s("y")]));
+    let set = parse(r#"(setlist $myList 0 "accounts")"#).unwrap();
+    assert_eq!(
+        eval(&set, &mut env).unwrap(),
+        Value::List(vec![s("accounts"), s("y")])
+    );
+    let read = parse("$myList").unwrap();
+    assert_eq!(
+        eval(&read, &mut env).unwrap(),
+        Value::List(vec![s("accounts"), s("y")])
+    );
+}
+
+/// "switch Function", https://docs.oracle.com/cd/E19225-01/820-5821/6nh6l8vnn/index.html:
+/// "The following expression returns apples." — the default case comes first, then A, then B;
+/// "If no match is found, the <switch> evaluates to the <case> element where default='true'."
+#[test]
+fn switch_example_returns_apples() {
+    let cases = r#"(case default="true" "unknown") (case "A" "apples") (case "B" "oranges")"#;
+    assert_eq!(run(&format!(r#"(switch "A" {cases})"#)), s("apples"));
+    assert_eq!(run(&format!(r#"(switch "B" {cases})"#)), s("oranges"));
+    assert_eq!(run(&format!(r#"(switch "Z" {cases})"#)), s("unknown"));
+}
+
+/// "block Function", http://docs.oracle.com/cd/E19225-01/820-5821/6nh6l8vna/index.html:
+/// "The block returns a value of 42, the value of its last argument." and "The <set> function
+/// does not return a value. If the last line in a block statement involves a set operation,
+/// the block statement will not return a value."
+#[test]
+fn block_returns_its_last_value_and_nothing_after_a_set() {
+    assert_eq!(
+        run(r#"(block "Hello there!" (add 100 2) 42)"#),
+        Value::Int(42)
+    );
+    assert_eq!(
+        run(r#"(block (defvar name="x") (set name="x" 5))"#),
+        Value::Null
+    );
+    assert_eq!(
+        run(r#"(block (defvar name="x") (set name="x" 5) $x)"#),
+        Value::Int(5)
+    );
+}
+
+/// "XML Syntax and Example", http://docs.oracle.com/cd/E19225-01/820-5821/6nh6l8vg7/index.html:
+/// "the classic Hello World program, which is written in XPRESS as follows:
+/// <print><s>Hello World!</s></print>". "Tracing XPRESS Evaluation",
+/// http://docs.oracle.com/cd/E19225-01/820-5821/bvbqk/index.html: Waveset sends the output to
+/// "the standard output device"; bpe's is the trace output. A `<block trace='true'>` traces,
+/// and "The trace messages include the names of the functions, the values of each argument,
+/// and the return values."
+#[test]
+fn print_writes_hello_world_and_block_trace_shows_names_arguments_and_results() {
+    let mut env = MapEnv::new();
+    let e = parse(r#"(print "Hello World!")"#).unwrap();
+    assert_eq!(eval(&e, &mut env).unwrap(), Value::Null);
+    assert_eq!(env.traces, ["Hello World!"]);
+
+    let mut env = MapEnv::new();
+    let e = parse(r#"(block trace="true" (add 100 2))"#).unwrap();
+    assert_eq!(eval(&e, &mut env).unwrap(), Value::Int(102));
+    assert!(
+        env.traces.iter().any(|l| l.contains("(add 100 2) -> 102")),
+        "{:?}",
+        env.traces
+    );
+
+    // A long line is cut, and every argument is still evaluated.
+    let mut env = MapEnv::new().with_var("n", Value::Int(0));
+    let e = parse(r#"(block (print (pad "x" 5000) (set name="n" 1)) $n)"#).unwrap();
+    assert_eq!(eval(&e, &mut env).unwrap(), Value::Int(1));
+    assert_eq!(env.traces[0].chars().count(), 1001);
+}

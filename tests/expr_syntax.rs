@@ -40,6 +40,7 @@ fn ref_name() -> impl Strategy<Value = String> {
 fn leaf() -> impl Strategy<Value = Expr> {
     prop_oneof![
         Just(Expr::Null),
+        any::<bool>().prop_map(Expr::Bool),
         any::<i64>().prop_map(Expr::Int),
         (-1000i64..1000).prop_map(Expr::Int),
         text().prop_map(Expr::Str),

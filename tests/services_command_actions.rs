@@ -61,7 +61,7 @@ fn a_failed_command_leaves_its_exit_code_as_the_result() {
     let root = repo(dir.path(), &["ls"], &["ls", "/definitely/not/here"], 10);
     let r = run(&root);
     let vars = &r["variables"];
-    assert_eq!(vars["failed"], 1, "{r:#}");
+    assert_eq!(vars["failed"], true, "{r:#}");
     assert_eq!(vars["result"], 2, "ls exits 2 on a missing operand: {r:#}");
     assert_eq!(vars["code"], 2);
     let error = r["result"]["errors"][0].as_str().unwrap();
@@ -72,7 +72,7 @@ fn a_failed_command_leaves_its_exit_code_as_the_result() {
 
     let root = repo(dir.path(), &["true"], &["true"], 10);
     let r = run(&root);
-    assert_eq!(r["variables"]["failed"], 0, "{r:#}");
+    assert_eq!(r["variables"]["failed"], false, "{r:#}");
     assert_eq!(r["variables"]["result"], 0);
 }
 
@@ -81,7 +81,7 @@ fn a_command_without_an_exit_code_leaves_the_message_as_the_result() {
     let dir = tempfile::tempdir().unwrap();
     let root = repo(dir.path(), &["echo"], &["./tools/echo"], 10);
     let r = run(&root);
-    assert_eq!(r["variables"]["failed"], 1, "{r:#}");
+    assert_eq!(r["variables"]["failed"], true, "{r:#}");
     assert_eq!(
         r["variables"]["result"],
         "command refused: program './tools/echo' is a relative path; name a program as a bare \
@@ -91,7 +91,7 @@ fn a_command_without_an_exit_code_leaves_the_message_as_the_result() {
 
     let root = repo(dir.path(), &["sleep"], &["sleep", "5"], 1);
     let r = run(&root);
-    assert_eq!(r["variables"]["failed"], 1, "{r:#}");
+    assert_eq!(r["variables"]["failed"], true, "{r:#}");
     assert_eq!(
         r["variables"]["result"],
         "command 'sleep' timed out after 1 seconds"

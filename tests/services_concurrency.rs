@@ -81,7 +81,7 @@ fn twenty_processes_setting_properties_of_one_user_lose_nothing() {
         vec![format!("prop=p{i:02}"), format!("val=v{i}")]
     });
     for r in &reports {
-        assert_eq!(r["variables"]["failed"], 0, "{r:#}");
+        assert_eq!(r["variables"]["failed"], false, "{r:#}");
     }
     let user = read_user(&root, "jsmith");
     for i in 0..N {
@@ -116,7 +116,7 @@ fn twenty_processes_assigning_roles_to_one_user_lose_none() {
         vec![format!("role=Concurrency {i:02}")]
     });
     for r in &reports {
-        assert_eq!(r["variables"]["failed"], 0, "{r:#}");
+        assert_eq!(r["variables"]["failed"], false, "{r:#}");
     }
     let user = read_user(&root, "jsmith");
     let roles: Vec<&str> = user["roles"]
@@ -144,7 +144,7 @@ fn of_twenty_concurrent_creates_of_one_id_exactly_one_succeeds() {
     );
     let reports = run_concurrently(&root, "Create User", |i| vec![format!("first=Run{i}")]);
     let winners: Vec<usize> = (0..N)
-        .filter(|&i| reports[i]["variables"]["failed"] == 0)
+        .filter(|&i| reports[i]["variables"]["failed"] == false)
         .collect();
     assert_eq!(winners.len(), 1, "winners {winners:?}");
     let winner = winners[0];

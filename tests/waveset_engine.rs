@@ -287,3 +287,111 @@ fn manual_action_suspends_and_its_return_decides_the_transition() {
     assert_eq!(op, "echo");
     assert_eq!(args.get("value"), Some(&Value::Str("true".into())));
 }
+
+/// Built-In Workflow Variables (Sun Identity Manager Deployment Reference, 820-5821/bvacx):
+/// "A built-in variable that will be set to true if the previously executed action timed
+/// out" (WF_ACTION_TIMEOUT). A Java
+/// Boolean, so `<eq><ref>WF_ACTION_TIMEOUT</ref><s>true</s></eq>` (the form
+/// tests/fixtures/waveset/create-user.xml uses) holds after a timeout, and the plain
+/// `<ref>` form holds too; the other two flags are `false`.
+#[test]
+fn wf_action_timeout_is_the_boolean_true_and_equals_the_string_true() {
+    for condition in [
+        "<eq><ref>WF_ACTION_TIMEOUT</ref><s>true</s></eq>",
+        "<ref>WF_ACTION_TIMEOUT</ref>",
+    ] {
+        let xml = APPROVAL.replace("<ref>WF_ACTION_TIMEOUT</ref>", condition);
+        let mut world = World::from_xml(&xml);
+        let mut case = world.run("Approve Access", &[("approver", Value::Str("boss".into()))]);
+        assert_eq!(case.status(), InstanceStatus::Suspended);
+        let later = chrono::Utc::now() + chrono::Duration::hours(2);
+        let (expired, _) = case.expire_due(later, &mut world.rt());
+        assert_eq!(expired.len(), 1, "{condition}");
+        case.run(&mut world.rt());
+        assert_eq!(
+            path(&mut case),
+            ["start", "Ask", "Escalate", "end"],
+            "{condition}"
+        );
+        assert_eq!(var(&mut case, "WF_ACTION_TIMEOUT"), Value::Bool(true));
+        assert_eq!(var(&mut case, "WF_ACTION_ERROR"), Value::Bool(false));
+        assert_eq!(var(&mut case, "WF_ACTION_SUPPRESSED"), Value::Bool(false));
+    }
+}
+
+const POSITIONAL: &str = r#"<Waveset>
+  <Rule name='generateEmail'>
+    <RuleArgument name='firstname'/>
+    <RuleArgument name='domain' value='example.com' locked='true'/>
+    <RuleArgument name='lastname'/>
+    <concat><ref>firstname</ref><s>.</s><ref>lastname</ref><s>@</s><ref>domain</ref></concat>
+  </Rule>
+  <TaskDefinition name='Positional'>
+    <Extension>
+      <WFProcess name='Positional'>
+        <Variable name='last' value='Doe'/>
+        <Variable name='plain'/>
+        <Variable name='mixed'/>
+        <Variable name='computed'/>
+        <Variable name='tooMany'/>
+        <Activity id='0' name='start'><Transition to='Call'/></Activity>
+        <Activity id='1' name='Call'>
+          <Action id='0'>
+            <expression>
+              <block>
+                <set name='plain'><rule name='generateEmail'><s>jane</s><ref>last</ref></rule></set>
+                <set name='mixed'>
+                  <rule name='generateEmail'><s>john</s><argument name='lastname' value='Roe'/></rule>
+                </set>
+                <set name='computed'>
+                  <rule><concat><s>generate</s><s>Email</s></concat><s>ann</s><s>Lee</s></rule>
+                </set>
+              </block>
+            </expression>
+          </Action>
+          <Action id='1'>
+            <expression>
+              <rule name='generateEmail'><s>a</s><s>b</s><s>c</s></rule>
+            </expression>
+          </Action>
+          <Action id='2'>
+            <expression><set name='tooMany'><ref>WF_ACTION_RESULT</ref></set></expression>
+          </Action>
+          <Transition to='end'/>
+        </Activity>
+        <Activity id='2' name='end'/>
+      </WFProcess>
+    </Extension>
+  </TaskDefinition>
+</Waveset>"#;
+
+/// Positional rule calls. The reference's rule calls ("Basic Rule Call Syntax",
+/// 820-5821/bvblz) pass `<argument name=…>`s, and "Declaring a Rule with Arguments"
+/// (820-5821/bvblv) declares them in order with `<RuleArgument>`; "Using Locked
+/// Arguments" (821-0378/6nlef5inc, Example 4-26): a locked argument's value "will always
+/// be" its default "even if the caller tries passing a value". bpe binds plain children of
+/// `<rule>` to the declared arguments in order, skipping locked ones (they are not
+/// parameters), next to named `<argument>`s, as `call` binds a defun's defargs.
+#[test]
+fn positional_rule_arguments_bind_to_the_unlocked_arguments_in_order() {
+    let mut world = World::from_xml(POSITIONAL);
+    let mut case = world.run("Positional", &[]);
+    assert_eq!(case.status(), InstanceStatus::Completed);
+    assert_eq!(
+        var(&mut case, "plain"),
+        Value::Str("jane.Doe@example.com".into())
+    );
+    assert_eq!(
+        var(&mut case, "mixed"),
+        Value::Str("john.Roe@example.com".into())
+    );
+    assert_eq!(
+        var(&mut case, "computed"),
+        Value::Str("ann.Lee@example.com".into())
+    );
+    let err = var(&mut case, "tooMany").to_text();
+    assert!(
+        err.contains("rule 'generateEmail' takes 2 argument(s), got 3 positional"),
+        "{err}"
+    );
+}

@@ -67,7 +67,7 @@ fn naming_rules_library_gives_the_reference_outputs() {
     assert_eq!(v["initial"], "MAurelius");
     assert_eq!(v["fullname"], "Aurelius, Marcus");
     assert_eq!(v["email"], "marcus.aurelius@example.com");
-    assert_eq!(v["WF_ACTION_ERROR"], 0);
+    assert_eq!(v["WF_ACTION_ERROR"], false);
 
     let out = bpe(&["list", s(repo.path()), "--rules", "--json"]);
     assert!(out.status.success());
@@ -151,7 +151,7 @@ fn rule_arguments_substitute_dollar_references_like_the_child_form() {
 }
 
 /// XML Object Language (820-5821/bvbyj, Table 6-1 and "Using XML Objects in XPRESS";
-/// 820-5821/bvbyu): <String>, <Integer>, <Boolean> (1 / 0), <null/>, <Map>/<MapEntry> and
+/// 820-5821/bvbyu): <String>, <Integer>, <Boolean> (a Boolean that counts as 1 / 0), <null/>, <Map>/<MapEntry> and
 /// <List> as variable values and inside expressions.
 #[test]
 fn xml_objects_are_values_wherever_an_expression_is_allowed() {
@@ -160,8 +160,8 @@ fn xml_objects_are_values_wherever_an_expression_is_allowed() {
     let v = &r["variables"];
     assert_eq!(v["animal"], "cat", "{r:#}");
     assert_eq!(v["count"], 10);
-    assert_eq!(v["yes"], 1);
-    assert_eq!(v["no"], 0);
+    assert_eq!(v["yes"], true);
+    assert_eq!(v["no"], false);
     assert_eq!(v["nothing"], J::Null);
     assert_eq!(v["neko"], json!({"name": "neko", "ID": "123"}));
     assert_eq!(v["pets"], json!(["cat", "dog", 673]));
@@ -177,7 +177,7 @@ fn built_in_task_subprocesses_run_as_documented() {
     let repo = imported(&["rename-task.xml"]);
     let r = run(repo.path(), "Rename Task Demo");
     assert_eq!(r["status"], "completed", "{r:#}");
-    assert_eq!(r["variables"]["WF_ACTION_ERROR"], 0, "{r:#}");
+    assert_eq!(r["variables"]["WF_ACTION_ERROR"], false, "{r:#}");
     assert_eq!(r["name"], "New Task Name");
     assert_eq!(r["result"]["items"]["account"], "jsmith");
     // Not an unknown subprocess for validation either.
@@ -355,4 +355,46 @@ fn local_scope_rule_sees_only_its_arguments() {
     )
     .unwrap();
     assert!(open.get("localScope").is_none());
+}
+
+/// A `<Date>` object (XML Object Language, 820-5821/bvbyj) has no bpe value. It is kept
+/// as `(Date "20020911 09:15:00")`, flagged by validation with W012 at its line:col,
+/// exported back exactly, and evaluating it fails only the action, with a message that
+/// names the object and says how to write a date.
+#[test]
+fn date_objects_are_kept_flagged_exported_and_fail_clearly_when_run() {
+    let repo = imported(&["date-object.xml"]);
+    let def = std::fs::read_to_string(repo.path().join("TaskDefinition/date-demo.json")).unwrap();
+    assert!(def.contains(r#"(Date \"20020911 09:15:00\")"#), "{def}");
+    let out = bpe(&["validate", s(repo.path())]);
+    let stdout = text(&out.stdout);
+    let w012: Vec<&str> = stdout.lines().filter(|l| l.contains("W012")).collect();
+    assert_eq!(w012.len(), 1, "{stdout}");
+    assert!(
+        w012[0].starts_with("TaskDefinition/date-demo.json:") && w012[0].contains("<Date>"),
+        "{stdout}"
+    );
+    let mut parts = w012[0].split(':');
+    parts.next();
+    let line: usize = parts.next().unwrap().parse().unwrap();
+    let col: usize = parts.next().unwrap().parse().unwrap();
+    assert!(line > 1 && col > 1, "{}", w012[0]);
+
+    let r = run(repo.path(), "Date Demo");
+    assert_eq!(r["status"], "completed", "{r:#}");
+    let err = r["variables"]["dateError"].as_str().unwrap();
+    assert!(
+        err.starts_with("Date:") && err.contains("<Date>20020911 09:15:00</Date>"),
+        "{err}"
+    );
+    assert_eq!(r["variables"]["when"], J::Null);
+
+    let out = bpe(&["export", s(repo.path()), "Date Demo"]);
+    assert!(out.status.success());
+    assert!(
+        text(&out.stdout)
+            .contains("<set name='when'>\n              <Date>20020911 09:15:00</Date>"),
+        "{}",
+        text(&out.stdout)
+    );
 }

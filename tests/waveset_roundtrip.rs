@@ -508,7 +508,7 @@ fn new_constructs_round_trip_byte_identical() {
     });
     actions.push(action(ActionKind::Expression {
         expression:
-            "(block (script lang=\"javascript\" \" if (a < b && c) { x = ']]>'; }\n\") (script) (script \"\") (Date \"20020911 09:15:00\") (Date \" \"))"
+            "(block (script lang=\"javascript\" \" if (a < b && c) { x = ']]>'; }\n\") (script) (script \"\") (Date \"20020911 09:15:00\") (Date \" \") (eq true (not false)))"
                 .to_string(),
     }));
     let xml = round_trip_definition(&def);
@@ -551,6 +551,7 @@ mod generated {
     fn expr_tree() -> impl Strategy<Value = Expr> {
         let leaf = prop_oneof![
             Just(Expr::Null),
+            any::<bool>().prop_map(Expr::Bool),
             any::<i64>().prop_map(Expr::Int),
             text().prop_map(Expr::Str),
             path().prop_map(Expr::Ref),
@@ -632,4 +633,39 @@ fn expressions_xpress_cannot_spell_travel_verbatim() {
         xml.contains("bpeSource='(block (i) (s 1) (null) (ref) ${ padded })'"),
         "{xml}"
     );
+}
+
+/// `<Boolean>` (XML Object Language, 820-5821/bvbyj Table 6-1) imports as the Boolean
+/// literal `true` / `false` and is written back as `<Boolean>…</Boolean>`; Java's
+/// Boolean.valueOf reading makes any other text `false`. `<Date>` (no bpe value) keeps its
+/// text as `(Date "…")` and goes back exactly as it came.
+#[test]
+fn boolean_and_date_objects_import_and_export_back() {
+    let xml = "<TaskDefinition name='B'><Extension><WFProcess name='B'>
+      <Variable name='yes'><Boolean>true</Boolean></Variable>
+      <Variable name='no'><Boolean>FALSE</Boolean></Variable>
+      <Variable name='odd'><Boolean>yes</Boolean></Variable>
+      <Variable name='when'><Date>20020911 09:15:00</Date></Variable>
+      <Activity id='0' name='start'><Transition to='end'/></Activity>
+      <Activity id='1' name='end'/>
+    </WFProcess></Extension></TaskDefinition>";
+    let def = waveset::import(xml).unwrap().definitions.remove(0);
+    let value = |n: &str| {
+        def.process
+            .variables
+            .iter()
+            .find(|v| v.name == n)
+            .and_then(|v| v.value.clone())
+            .unwrap()
+    };
+    assert_eq!(value("yes"), "true");
+    assert_eq!(value("no"), "false");
+    assert_eq!(value("odd"), "false");
+    assert_eq!(value("when"), "(Date \"20020911 09:15:00\")");
+    let out = waveset::export_definition(&def);
+    assert!(out.contains("<Boolean>true</Boolean>"), "{out}");
+    assert!(out.contains("<Boolean>false</Boolean>"), "{out}");
+    assert!(out.contains("<Date>20020911 09:15:00</Date>"), "{out}");
+    let back = waveset::import(&out).unwrap().definitions.remove(0);
+    assert_eq!(back, def);
 }

@@ -195,8 +195,10 @@ fn now_text(now: DateTime<Utc>) -> String {
     now.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// The Boolean built-ins (`WF_ACTION_ERROR`, `_SUPPRESSED`, `_TIMEOUT`) are Java
+/// Booleans in Waveset ("Built-In Workflow Variables": "set to true if ...").
 fn b(v: bool) -> Value {
-    Value::from_bool(v)
+    Value::Bool(v)
 }
 
 impl Case {

@@ -7,6 +7,7 @@
 //! | `42`          | `<i>42</i>`                     |
 //! | `"a b"`       | `<s>a b</s>`                    |
 //! | `null`        | `<null/>`                       |
+//! | `true`/`false`| `<Boolean>true</Boolean>`       |
 //! | `$user.email` | `<ref>user.email</ref>`         |
 //! | `${odd name}` | `<ref>odd name</ref>`           |
 //! | `(add $x 1)`  | `<add><ref>x</ref><i>1</i></add>` |
@@ -25,6 +26,9 @@ pub enum Expr {
     Null,
     /// `<i>n</i>`
     Int(i64),
+    /// `<Boolean>true</Boolean>` / `<Boolean>false</Boolean>` (XML Object Language):
+    /// the Java Boolean, text `true` / `false`.
+    Bool(bool),
     /// `<s>text</s>`
     Str(String),
     /// `<ref>path</ref>`: a literal variable path (dotted / indexed).

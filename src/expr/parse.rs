@@ -1,7 +1,7 @@
 //! Text syntax -> AST.
 //!
 //! Grammar (see `docs/expressions.md`):
-//! `expr := int | string | null | ref | '(' NAME attr* expr* ')'`, `attr := NAME '=' string`.
+//! `expr := int | string | null | true | false | ref | '(' NAME attr* expr* ')'`, `attr := NAME '=' string`.
 //! The parser is recursive descent with an explicit nesting limit, so hostile
 //! input cannot overflow the stack.
 
@@ -177,10 +177,12 @@ impl<'a> Parser<'a> {
                 let word = self.name();
                 if word == "null" {
                     Ok(Expr::Null)
+                } else if word == "true" || word == "false" {
+                    Ok(Expr::Bool(word == "true"))
                 } else {
                     let hint = match word {
-                        "true" => " (there are no booleans: write 1)",
-                        "false" => " (there are no booleans: write 0)",
+                        "True" | "TRUE" => " (the Boolean is written true)",
+                        "False" | "FALSE" => " (the Boolean is written false)",
                         "nil" | "None" | "NULL" => " (write null)",
                         _ => "",
                     };
@@ -499,7 +501,7 @@ impl<'a> Parser<'a> {
                         }
                     } else {
                         // Not an attribute: re-read the word as an expression
-                        // (only `null` is valid; the error names the others).
+                        // (only `null`, `true` and `false` are valid; the error names the others).
                         self.pos = tok;
                         let e = self.expr(depth + 1)?;
                         call.args.push(e);
@@ -538,6 +540,16 @@ mod tests {
         assert_eq!(parse("42").unwrap(), Expr::Int(42));
         assert_eq!(parse("  -7 ").unwrap(), Expr::Int(-7));
         assert_eq!(parse("null").unwrap(), Expr::Null);
+        assert_eq!(parse("true").unwrap(), Expr::Bool(true));
+        assert_eq!(parse("false").unwrap(), Expr::Bool(false));
+        assert_eq!(
+            parse("(eq true \"true\")").unwrap(),
+            Expr::Call(Call {
+                name: "eq".into(),
+                attrs: vec![],
+                args: vec![Expr::Bool(true), Expr::Str("true".into())],
+            })
+        );
         assert_eq!(
             parse(r#""a \"b\" \\ \n\t\r\u{e9}""#).unwrap(),
             Expr::Str("a \"b\" \\ \n\t\r\u{e9}".into())
@@ -704,7 +716,12 @@ mod tests {
         assert!(err("${abc").message.contains("unterminated ${"));
         assert!(err("${}").message.contains("empty variable name"));
         assert!(err("(add x 1)").message.contains("unexpected word 'x'"));
-        assert!(err("true").message.contains("no booleans"));
+        assert!(err("TRUE").message.contains("the Boolean is written true"));
+        assert!(
+            err("(not False)")
+                .message
+                .contains("the Boolean is written false")
+        );
         assert!(err("'a'").message.contains("single quotes"));
         assert!(err("(add 1 #)").message.contains("unexpected '#'"));
     }

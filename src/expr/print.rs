@@ -78,6 +78,7 @@ fn write_expr(out: &mut String, expr: &Expr) {
         Expr::Int(i) => {
             let _ = write!(out, "{i}");
         }
+        Expr::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Expr::Str(s) => write_string(out, s),
         Expr::Ref(name) => write_ref(out, name),
         Expr::Call(call) => {

@@ -207,6 +207,13 @@ impl Walker<'_, '_, '_> {
                         format!("unknown function \"{}\"{hint}", c.name),
                     );
                 }
+                if c.name == "Date" {
+                    self.report(
+                        Lint::Unsupported,
+                        offset,
+                        "a Waveset <Date> object is kept verbatim but bpe has no date value: this expression fails when evaluated; write the date as a string".to_string(),
+                    );
+                }
                 if c.name == "script" {
                     let lang = c.attr("lang").or(c.attr("language")).unwrap_or("script");
                     self.report(
@@ -276,7 +283,7 @@ impl Walker<'_, '_, '_> {
                 }
                 self.local.truncate(mark);
             }
-            Expr::Null | Expr::Int(_) | Expr::Str(_) => {}
+            Expr::Null | Expr::Int(_) | Expr::Bool(_) | Expr::Str(_) => {}
         }
     }
 }

@@ -223,19 +223,24 @@ fn xpress_can_write(e: &Expr) -> bool {
     }
 }
 
-/// `(script "body")`, and `(name "text")` for a name that is not a bpe function
-/// (an element bpe does not execute, such as `<Date>`): written as
+/// `(script "body")`, `(Date "text")`, and `(name "text")` for a name that is not a
+/// bpe function (an element bpe does not execute): written as
 /// `<name>text</name>` and read back so, the text kept exactly.
 fn is_text_body(c: &expr::Call) -> bool {
     matches!(c.args.as_slice(), [Expr::Str(t)] if keeps_text_body(&c.name, t))
 }
 
 /// Whether import keeps the text of an element named `name` as its one string
-/// argument: any non-empty `<script>` body; non-blank text of an element that is
-/// neither a bpe function nor an XPRESS literal, wrapper or XML object.
+/// argument: any non-empty `<script>` body; the non-blank text of a `<Date>`; non-blank
+/// text of an element that is neither a bpe function nor an XPRESS literal, wrapper or
+/// XML object.
 pub(crate) fn keeps_text_body(name: &str, text: &str) -> bool {
     if name == "script" {
         return !text.is_empty();
+    }
+    // A `<Date>` object: a bpe function only so that evaluating it fails clearly.
+    if name == "Date" {
+        return !text.trim().is_empty();
     }
     !literal_like(name) && !text.trim().is_empty() && expr::function(name).is_none()
 }
@@ -389,6 +394,10 @@ impl Writer {
             Expr::Int(n) => {
                 self.indent();
                 self.out.push_str(&format!("<i>{n}</i>\n"));
+            }
+            Expr::Bool(b) => {
+                self.indent();
+                self.out.push_str(&format!("<Boolean>{b}</Boolean>\n"));
             }
             Expr::Str(s) => self.text_element("s", vec![], s),
             Expr::Ref(p) => self.text_element("ref", vec![], p),

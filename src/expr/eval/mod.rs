@@ -346,6 +346,7 @@ impl<'env> Evaluator<'env> {
         let v = match e {
             Expr::Null => Value::Null,
             Expr::Int(i) => Value::Int(*i),
+            Expr::Bool(b) => Value::Bool(*b),
             Expr::Str(s) => Value::Str(s.clone()),
             Expr::Ref(path) => self.read(path)?,
             Expr::Call(c) => self.eval_call(c)?,

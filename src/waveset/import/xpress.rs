@@ -61,8 +61,8 @@ impl Importer<'_> {
                     Err(stray_text(self))
                 }
             }
-            // An embedded JavaScript/BeanShell body, or the text of an element bpe does
-            // not know (e.g. <Date>20020911 09:15:00</Date>): kept verbatim as the one
+            // An embedded JavaScript/BeanShell body, a <Date>20020911 09:15:00</Date>, or
+            // the text of an element bpe does not know: kept verbatim as the one
             // string argument of the call; bpe never runs it (validation flags it).
             _ if args.is_empty() && super::super::export::keeps_text_body(name, &text) => {
                 self.check_name_and_attrs(&tag)?;
@@ -196,7 +196,7 @@ impl Importer<'_> {
     }
 
     /// XML Object Language scalars: `<String>` (text kept exactly), `<Integer>` and
-    /// `<Long>` (integers), `<Boolean>` (1 / 0, as the reference's Table 6-1 says).
+    /// `<Long>` (integers), `<Boolean>` (the Boolean literal `true` / `false`).
     fn xml_scalar(&mut self, tag: Tag) -> Result<Expr> {
         if !tag.attrs.is_empty() {
             return Err(self.err(
@@ -213,9 +213,10 @@ impl Importer<'_> {
                     format!("<{name}>{}</{name}> is not an integer", text.trim()),
                 )
             }),
-            // Table 6-1 of the reference: <Boolean>true</Boolean> is <i>1</i>, false is
-            // <i>0</i>; any other text is false, as Java's Boolean.valueOf reads it.
-            "Boolean" => Ok(Expr::Int(text.trim().eq_ignore_ascii_case("true") as i64)),
+            // The Java Boolean (Table 6-1 of the reference pairs it with <i>1</i> / <i>0</i>,
+            // which it equals); any text other than `true`, in any case, is false, as Java's
+            // Boolean.valueOf reads it.
+            "Boolean" => Ok(Expr::Bool(text.trim().eq_ignore_ascii_case("true"))),
             _ => Ok(Expr::Str(text)),
         }
     }

@@ -7,6 +7,9 @@ use super::{Category::*, FunctionInfo, NAME, NONE, f, misplaced, nested};
 use crate::expr::ast::{Call, Expr};
 use crate::expr::value::Value;
 
+/// Longest line `print` writes (characters); longer output is cut with `…`.
+const PRINT_LINE_CHARS: usize = 1000;
+
 #[rustfmt::skip]
 pub(super) const CONTROL: &[FunctionInfo] = &[
     f("cond", Control, "(cond test then [else])", 2, Some(3), NONE, NONE, "then when test is true, else the else branch (null when absent).", |ev, c| ev.cond(c)),
@@ -15,6 +18,7 @@ pub(super) const CONTROL: &[FunctionInfo] = &[
     f("block", Control, "(block [name=\"b\"] [trace=\"true\"] x…)", 0, None, NONE, &["name", "trace"], "Evaluates the children in order and returns the last value; trace=\"true\" traces every call inside.", |ev, c| ev.block(c)),
     f("dolist", Control, "(dolist name=\"el\" list body…)", 1, None, NAME, NAME, "Runs the body once per element (bound to name); returns the list of each pass's last value.", |ev, c| ev.dolist(c)),
     f("while", Control, "(while test body…)", 1, None, NONE, &["name"], "Repeats the body while test is true (tested first); returns the last body value, or null.", |ev, c| ev.while_loop(c)),
+    f("print", Control, "(print x…)", 0, None, NONE, NONE, "Writes the text of its arguments, joined, as one line to the trace output (Waveset prints to standard output); returns null.", |ev, c| ev.print(c)),
     f("break", Control, "(break [name=\"b\"] [value])", 0, Some(1), NONE, NAME, "Leaves the innermost (or the named) block, dolist, while, and or or, which then returns value.", |ev, c| ev.break_(c)),
 ];
 
@@ -62,6 +66,27 @@ impl Evaluator<'_> {
             Some(case) => self.scoped_body(&case.args),
             None => Ok(Value::Null),
         }
+    }
+
+    /// `(print x…)`: Waveset's `<print>` writes to the server's standard output;
+    /// bpe's equivalent is the trace output (the debugger's trace pane, the
+    /// task result when `resultTrace` is on). The line is cut at
+    /// [`PRINT_LINE_CHARS`] characters so a loop cannot pile up huge lines.
+    fn print(&mut self, c: &Call) -> R {
+        let mut line = String::new();
+        for e in &c.args {
+            // Every argument is evaluated (for its effects); text past the limit is dropped.
+            let v = self.eval(e)?;
+            if line.chars().count() <= PRINT_LINE_CHARS {
+                line.push_str(&v.to_text());
+            }
+        }
+        if line.chars().count() > PRINT_LINE_CHARS {
+            line = line.chars().take(PRINT_LINE_CHARS).collect();
+            line.push('…');
+        }
+        self.env.trace(line);
+        Ok(Value::Null)
     }
 
     fn block(&mut self, c: &Call) -> R {

@@ -23,6 +23,16 @@ pub(super) const FUNCTIONS: &[FunctionInfo] = &[
     f("script", Functions, "(script …)", 0, None, NONE, &["lang", "language"], "Not supported: embedded JavaScript/BeanShell is refused with an error.", |_, _| {
         Err(fail("script", "embedded scripts (JavaScript/BeanShell) are not supported; write the logic as an expression"))
     }),
+    // A Waveset `<Date>` object (XML Object Language), kept with its text so that it
+    // exports back as it came. bpe has no date value kind: dates are strings
+    // ("2002-09-11", RFC 3339 timestamps) handled by the date host functions.
+    f("Date", Functions, "(Date \"20020911 09:15:00\")", 0, Some(1), NONE, NONE, "Not supported: a Waveset <Date> object, kept verbatim for export; evaluating it is an error.", |_, c| {
+        let text = match c.args.first() {
+            Some(Expr::Str(t)) => format!(" <Date>{t}</Date>"),
+            _ => String::new(),
+        };
+        Err(fail("Date", format!("the Waveset Date object{text} is kept for export but bpe has no date value; write the date as a string (\"2002-09-11\" or \"2002-09-11T09:15:00Z\") for the date functions")))
+    }),
 ];
 
 impl Evaluator<'_> {
@@ -103,32 +113,12 @@ impl Evaluator<'_> {
                 format!("unknown function '{name}' (define it with defun first)"),
             ));
         };
-        // Children that are not (argument …) bind to the defargs in order.
-        let (named, positional): (Vec<&Expr>, Vec<&Expr>) = c
-            .args
-            .iter()
-            .partition(|e| matches!(e, Expr::Call(a) if a.name == "argument"));
-        if positional.len() > fun.params.len() {
-            return Err(fail(
-                "call",
-                format!(
-                    "function '{name}' takes {} argument(s), got {} positional",
-                    fun.params.len(),
-                    positional.len()
-                ),
-            ));
-        }
-        let mut args = Vec::with_capacity(fun.params.len());
-        for (e, (p, _)) in positional.into_iter().zip(&fun.params) {
-            let v = self.eval(e)?;
-            args.push((p.clone(), v));
-        }
-        for (a, v) in self.arguments("call", named.into_iter())? {
-            if args.iter().any(|(p, _)| *p == a) {
-                return Err(fail("call", format!("argument '{a}' given twice")));
-            }
-            args.push((a, v));
-        }
+        let mut args = self.bind_arguments(
+            "call",
+            &format!("function '{name}'"),
+            &fun.params,
+            c.args.iter(),
+        )?;
         for (a, _) in &args {
             if !fun.params.iter().any(|(p, _)| p == a) {
                 return Err(fail(
@@ -141,6 +131,43 @@ impl Evaluator<'_> {
         let r = self.bind_and_run(&fun.params, &mut args, &fun.body, false);
         self.pop_frame();
         function_result(r, "call")
+    }
+
+    /// The arguments of a `call` or `rule`: children that are not `(argument …)`
+    /// bind to `params` in order (evaluated first, left to right), then the named
+    /// `(argument …)` children; more positional children than parameters, or a
+    /// name given twice, is an error. `target` names the callee in messages.
+    fn bind_arguments<'c>(
+        &mut self,
+        function: &str,
+        target: &str,
+        params: &[(String, Option<Expr>)],
+        children: impl Iterator<Item = &'c Expr>,
+    ) -> Result<Vec<(String, Value)>, Flow> {
+        let (named, positional): (Vec<&Expr>, Vec<&Expr>) =
+            children.partition(|e| matches!(e, Expr::Call(a) if a.name == "argument"));
+        if positional.len() > params.len() {
+            return Err(fail(
+                function,
+                format!(
+                    "{target} takes {} argument(s), got {} positional",
+                    params.len(),
+                    positional.len()
+                ),
+            ));
+        }
+        let mut args = Vec::with_capacity(params.len());
+        for (e, (p, _)) in positional.into_iter().zip(params) {
+            let v = self.eval(e)?;
+            args.push((p.clone(), v));
+        }
+        for (a, v) in self.arguments(function, named.into_iter())? {
+            if args.iter().any(|(p, _)| *p == a) {
+                return Err(fail(function, format!("argument '{a}' given twice")));
+            }
+            args.push((a, v));
+        }
+        Ok(args)
     }
 
     /// Bind parameters (given value, else default evaluated in the new frame,
@@ -174,18 +201,15 @@ impl Evaluator<'_> {
         let (name, arg_children): (String, Vec<&Expr>) = match c.attr("name") {
             Some(n) => (n.to_string(), c.args.iter().collect()),
             None => {
+                // The first child that is not an (argument …) names the rule; the
+                // others are its positional arguments.
                 let mut name_expr = None;
                 let mut rest = Vec::new();
                 for e in &c.args {
                     match e {
                         Expr::Call(a) if a.name == "argument" => rest.push(e),
                         other if name_expr.is_none() => name_expr = Some(other),
-                        _ => {
-                            return Err(fail(
-                                "rule",
-                                "only one name expression is allowed; other children must be (argument …)",
-                            ));
-                        }
+                        _ => rest.push(e),
                     }
                 }
                 let Some(ne) = name_expr else {
@@ -204,7 +228,14 @@ impl Evaluator<'_> {
         let Some(rule) = self.env.rule(&name) else {
             return Err(fail("rule", format!("unknown rule '{name}'")));
         };
-        let args = self.arguments("rule", arg_children.into_iter())?;
+        // Positional children bind to the declared arguments in order; locked
+        // arguments are not among them (engine::catalog makes them defvars).
+        let args = self.bind_arguments(
+            "rule",
+            &format!("rule '{name}'"),
+            &rule.args,
+            arg_children.into_iter(),
+        )?;
         self.run_rule(&rule, args)
     }
 

@@ -52,11 +52,12 @@ impl Evaluator<'_> {
         let mut out = BTreeMap::new();
         for pair in c.args.chunks(2) {
             let k = self.eval(&pair[0])?;
-            if k.is_null() {
-                return Err(fail("map", "a key is null"));
-            }
             let v = self.eval(&pair[1])?;
-            out.insert(k.to_text(), v);
+            // "If any key expression evaluates to null, the entry is ignored"
+            // (Defining Map Objects with XML Object Syntax and XPRESS, bvbyu).
+            if !k.is_null() {
+                out.insert(k.to_text(), v);
+            }
         }
         Ok(Value::Map(out))
     }
@@ -106,6 +107,21 @@ impl Evaluator<'_> {
             }
             None => Ok(v),
         }
+    }
+
+    /// `putmap` / `setlist`: as [`Self::update_result`], and when the object is
+    /// given as a variable reference (`(putmap $userView "k" "v")`, the reference's
+    /// `<putmap><ref>userView</ref>…`), the variable is updated too, as the Java
+    /// object it names is in Waveset ("Assigns map elements to an object"); the
+    /// updated value is returned.
+    fn update_object(&mut self, c: &Call, v: Value) -> R {
+        if c.attr("name").is_none()
+            && let Some(Expr::Ref(path)) = c.args.first()
+        {
+            self.write_path(&c.name, path, v.clone())?;
+            return Ok(v);
+        }
+        self.update_result(c, v)
     }
 
     /// `(append list x…)` / `(appendAll list other…)`, or with `name=` in place.
@@ -204,7 +220,7 @@ impl Evaluator<'_> {
             items.resize(idx + 1, Value::Null);
         }
         items[idx] = v;
-        self.update_result(c, Value::List(items))
+        self.update_object(c, Value::List(items))
     }
 
     fn putmap(&mut self, c: &Call) -> R {
@@ -226,6 +242,6 @@ impl Evaluator<'_> {
             return Err(fail("putmap", "the key is null"));
         }
         map.insert(k.to_text(), v);
-        self.update_result(c, Value::Map(map))
+        self.update_object(c, Value::Map(map))
     }
 }
