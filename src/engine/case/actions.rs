@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use super::{Case, Event, Phase, Runtime, b, set_builtin, visible};
+use super::{Case, Event, Fill, Phase, Runtime, b, set_builtin, visible};
 use crate::engine::compile::{CAction, CKind, compile};
 use crate::engine::limits::MAX_SUBPROCESS_DEPTH;
 use crate::engine::state::CallSite;
@@ -30,20 +30,24 @@ impl Case {
             self.state.frames[fi].tokens[ti].phase = Phase::Transitions;
             return;
         };
-        let mut trace = Vec::new();
         // Action-local variables.
         self.state.frames[fi].tokens[ti].action_vars.clear();
-        if let Err(e) = self.init_vars(fi, ti, &action.vars, &*rt.catalog, &mut trace) {
-            self.keep_trace(trace, ev);
+        if let Err(e) = self.init_vars(
+            fi,
+            Some(ti),
+            &action.vars,
+            Fill::Action,
+            &BTreeMap::new(),
+            &*rt.catalog,
+        ) {
             self.complete_action(fi, ti, index, Outcome::error(e), rt, ev);
             return;
         }
         if let Some(cond) = &action.cond {
-            let r = expr::eval(cond, &mut self.env(fi, ti, &*rt.catalog, &mut trace));
+            let r = expr::eval(cond, &mut self.env(fi, ti, &*rt.catalog));
             match r {
                 Ok(v) if v.is_true() => {}
                 Ok(_) => {
-                    self.keep_trace(trace, ev);
                     let o = Outcome {
                         suppressed: true,
                         ..Outcome::ok(Value::Null)
@@ -52,7 +56,6 @@ impl Case {
                     return;
                 }
                 Err(e) => {
-                    self.keep_trace(trace, ev);
                     let o = Outcome::error(format!("condition: {e}"));
                     self.complete_action(fi, ti, index, o, rt, ev);
                     return;
@@ -60,18 +63,14 @@ impl Case {
             }
         }
         let outcome = match &action.kind {
-            CKind::Expression(e) => {
-                match expr::eval(e, &mut self.env(fi, ti, &*rt.catalog, &mut trace)) {
-                    Ok(v) => Outcome::ok(v),
-                    Err(e) => Outcome::error(e.to_string()),
-                }
-            }
-            CKind::Service { op, args } => {
-                match self.eval_args(fi, ti, args, &*rt.catalog, &mut trace) {
-                    Err(e) => Outcome::error(e),
-                    Ok(args) => self.call_service(fi, ti, op, &args, rt),
-                }
-            }
+            CKind::Expression(e) => match expr::eval(e, &mut self.env(fi, ti, &*rt.catalog)) {
+                Ok(v) => Outcome::ok(v),
+                Err(e) => Outcome::error(e.to_string()),
+            },
+            CKind::Service { op, args } => match self.eval_args(fi, ti, args, &*rt.catalog) {
+                Err(e) => Outcome::error(e),
+                Ok(args) => self.call_service(fi, ti, op, &args, rt),
+            },
             CKind::Unsupported(reason) => Outcome::error(format!(
                 "bpe cannot run this action: {reason} (it was kept verbatim from a Waveset import; rewrite it as an expression, service, subprocess or manual action)"
             )),
@@ -79,7 +78,7 @@ impl Case {
                 let mut argv = Vec::with_capacity(cmd.argv.len());
                 let mut failed = None;
                 for a in &cmd.argv {
-                    match expr::eval(a, &mut self.env(fi, ti, &*rt.catalog, &mut trace)) {
+                    match expr::eval(a, &mut self.env(fi, ti, &*rt.catalog)) {
                         Ok(v) => argv.push(v.to_text()),
                         Err(e) => {
                             failed = Some(format!("argv: {e}"));
@@ -89,54 +88,50 @@ impl Case {
                 }
                 match failed {
                     Some(e) => Outcome::error(e),
-                    None => self.run_command(fi, ti, cmd, &argv, rt, &mut trace),
+                    None => self.run_command(fi, ti, cmd, &argv, rt),
                 }
             }
             CKind::Subprocess { process, args } => {
-                let args = match self.eval_args(fi, ti, args, &*rt.catalog, &mut trace) {
+                let args = match self.eval_args(fi, ti, args, &*rt.catalog) {
                     Ok(a) => a,
                     Err(e) => {
-                        self.keep_trace(trace, ev);
                         self.complete_action(fi, ti, index, Outcome::error(e), rt, ev);
                         return;
                     }
                 };
-                self.keep_trace(trace, ev);
                 self.call_subprocess(fi, ti, index, process, args, rt, ev);
                 return;
             }
             CKind::Manual(_) if self.refused.is_some() => {
                 Outcome::error(self.refused.take().unwrap_or_default())
             }
-            CKind::Manual(m) => {
-                self.keep_trace(Vec::new(), ev);
-                match self.create_work_items(fi, ti, index, m, rt, &mut trace) {
-                    Ok(()) => {
-                        self.keep_trace(trace, ev);
-                        let (tid, items) = {
-                            let t = &self.state.frames[fi].tokens[ti];
-                            let items = match &t.phase {
-                                Phase::Waiting { items, .. } => {
-                                    items.iter().map(|i| i.id.clone()).collect()
-                                }
-                                _ => Vec::new(),
-                            };
-                            (t.id, items)
+            CKind::Manual(m) => match self.create_work_items(fi, ti, index, m, rt) {
+                Ok(()) => {
+                    let (tid, items) = {
+                        let t = &self.state.frames[fi].tokens[ti];
+                        let items = match &t.phase {
+                            Phase::Waiting { items, .. } => {
+                                items.iter().map(|i| i.id.clone()).collect()
+                            }
+                            _ => Vec::new(),
                         };
-                        ev.push(Event::WorkItemsCreated {
+                        (t.id, items)
+                    };
+                    self.emit(
+                        ev,
+                        Event::WorkItemsCreated {
                             frame: fi,
                             token: tid,
                             activity: c.activities[ai].name.clone(),
                             action: index,
                             items,
-                        });
-                        return;
-                    }
-                    Err(e) => Outcome::error(e),
+                        },
+                    );
+                    return;
                 }
-            }
+                Err(e) => Outcome::error(e),
+            },
         };
-        self.keep_trace(trace, ev);
         self.complete_action(fi, ti, index, outcome, rt, ev);
     }
 
@@ -147,14 +142,13 @@ impl Case {
         cmd: &crate::engine::compile::CCommand,
         argv: &[String],
         rt: &mut Runtime<'_>,
-        trace: &mut Vec<String>,
     ) -> Outcome {
         let timeout = Duration::from_secs(cmd.timeout_secs.max(0) as u64);
         let cap = cmd.output_cap.max(0) as usize;
         match rt.services.run_command(argv, timeout, cap) {
             Err(e) => Outcome::error(e.message),
             Ok(out) => {
-                let mut env = self.env(fi, ti, &*rt.catalog, trace);
+                let mut env = self.env(fi, ti, &*rt.catalog);
                 if let Some(to) = &cmd.exit_code_to {
                     env.set_var(to, Value::Int(out.exit_code));
                 }
@@ -274,27 +268,31 @@ impl Case {
         self.record(HistoryKind::SubprocessEntered {
             process: process.to_string(),
         });
-        ev.push(Event::SubprocessEntered {
-            frame: fi + 1,
-            process: process.to_string(),
-        });
-        let mut trace = Vec::new();
+        self.emit(
+            ev,
+            Event::SubprocessEntered {
+                frame: fi + 1,
+                process: process.to_string(),
+            },
+        );
         let call = CallSite {
             token: tid,
             action: index,
         };
-        let pushed = self.push_frame(compiled, &args, Some(call), &*rt.catalog, &mut trace);
-        self.keep_trace(trace, ev);
+        let pushed = self.push_frame(compiled, &args, Some(call), &*rt.catalog);
         if let Err(e) = pushed {
             self.state.frames.pop();
             self.stack.pop();
             self.record(HistoryKind::SubprocessReturned {
                 process: process.to_string(),
             });
-            ev.push(Event::SubprocessReturned {
-                frame: fi + 1,
-                process: process.to_string(),
-            });
+            self.emit(
+                ev,
+                Event::SubprocessReturned {
+                    frame: fi + 1,
+                    process: process.to_string(),
+                },
+            );
             self.complete_action(fi, ti, index, Outcome::error(e), rt, ev);
         }
     }
@@ -351,29 +349,30 @@ impl Case {
             error: o.error.clone(),
             suppressed: o.suppressed,
         });
-        ev.push(Event::ActionRun {
-            frame: fi,
-            token: tid,
-            activity: act.name.clone(),
-            action: index,
-            kind: action.label(),
-            result,
-            error: o.error,
-            suppressed: o.suppressed,
-            timed_out: o.timed_out,
-        });
+        self.emit(
+            ev,
+            Event::ActionRun {
+                frame: fi,
+                token: tid,
+                activity: act.name.clone(),
+                action: index,
+                kind: action.label(),
+                result,
+                error: o.error,
+                suppressed: o.suppressed,
+                timed_out: o.timed_out,
+            },
+        );
         // `returns`: read in the action's scope (or from the subprocess), write outside it.
         let mut copies = Vec::new();
         if !o.suppressed {
             for (from, to) in &action.returns {
                 let v = match &o.sub_vars {
                     Some(sv) => sv.get(from).cloned().unwrap_or(Value::Null),
-                    None => {
-                        let mut trace = Vec::new();
-                        self.env(fi, ti, &*rt.catalog, &mut trace)
-                            .get_var(from)
-                            .unwrap_or(Value::Null)
-                    }
+                    None => self
+                        .env(fi, ti, &*rt.catalog)
+                        .get_var(from)
+                        .unwrap_or(Value::Null),
                 };
                 copies.push((to.clone(), v));
             }
@@ -384,9 +383,8 @@ impl Case {
             }
         }
         self.state.frames[fi].tokens[ti].action_vars.clear();
-        let mut trace = Vec::new();
         for (to, v) in copies {
-            self.env(fi, ti, &*rt.catalog, &mut trace).set_var(&to, v);
+            self.env(fi, ti, &*rt.catalog).set_var(&to, v);
         }
         if let Some(why) = self.refused.take() {
             self.instance

@@ -26,8 +26,10 @@ impl Case {
         }
     }
 
-    pub(super) fn keep_trace(&mut self, lines: Vec<String>, ev: &mut Vec<Event>) {
-        if lines.is_empty() {
+    /// Report the trace lines of the current unit of work (kept in `result.trace`
+    /// when the case's definition has `resultTrace`). The one place trace leaves the case.
+    pub(super) fn flush_trace(&mut self, ev: &mut Vec<Event>) {
+        if self.trace.is_empty() {
             return;
         }
         let keep = self
@@ -37,12 +39,18 @@ impl Case {
             .and_then(|f| self.compiled.get(&f.definition.hash))
             .map(|c| c.definition.result_trace)
             .unwrap_or(false);
-        for line in lines {
+        for line in self.trace.drain(..) {
             if keep {
                 self.instance.result.trace.push(line.clone());
             }
             ev.push(Event::Trace { line });
         }
+    }
+
+    /// Report an event, after the trace lines that led to it.
+    pub(super) fn emit(&mut self, ev: &mut Vec<Event>, event: Event) {
+        self.flush_trace(ev);
+        ev.push(event);
     }
 }
 

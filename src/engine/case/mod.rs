@@ -38,7 +38,7 @@ mod workitems;
 use actions::Outcome;
 pub use events::*;
 pub use history::path_of;
-use scope::{CaseEnv, set_builtin, visible};
+use scope::{Fill, set_builtin, visible};
 
 /// What the engine needs from its host for one step.
 pub struct Runtime<'a> {
@@ -108,6 +108,9 @@ pub struct Case {
     /// Why the evaluator's last assignment was refused ([`check_storable`]); taken
     /// by the action (or initialisation) that made it, which then fails.
     refused: Option<String>,
+    /// Trace lines of the unit of work in progress, reported before its next event
+    /// and at its end ([`Case::flush_trace`]).
+    trace: Vec<String>,
     pub options: CaseOptions,
 }
 
@@ -173,6 +176,7 @@ impl Case {
             stamp: None,
             secrets: Default::default(),
             refused: None,
+            trace: Vec::new(),
             options: CaseOptions::default(),
         };
         let compiled = match compile(def, dref) {
@@ -182,12 +186,11 @@ impl Case {
                 return case;
             }
         };
-        let mut trace = Vec::new();
-        match case.push_frame(compiled, inputs, None, catalog, &mut trace) {
+        match case.push_frame(compiled, inputs, None, catalog) {
             Ok(()) => {}
             Err(e) => case.finish(InstanceStatus::Failed, Some(e), &mut Vec::new()),
         }
-        case.keep_trace(trace, &mut Vec::new());
+        case.flush_trace(&mut Vec::new());
         case.sync_instance();
         case
     }
@@ -226,6 +229,7 @@ impl Case {
             stamp: None,
             secrets: Default::default(),
             refused: None,
+            trace: Vec::new(),
             options: CaseOptions::default(),
         };
         case.instance.state = serde_json::Value::Null;

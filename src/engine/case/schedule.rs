@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
-use super::{Case, CaseEnv, Event, Granularity, NextStep, Outcome, Runtime, event_frame, now_text};
+use super::{Case, Event, Fill, Granularity, NextStep, Outcome, Runtime, event_frame, now_text};
 use crate::engine::state::{Phase, Token};
 use crate::expr::{self, Value};
 use crate::model::{HistoryKind, InstanceStatus};
@@ -174,8 +174,13 @@ impl Case {
         ev
     }
 
-    /// One unit of work.
+    /// One unit of work; its trace lines are reported by the end of it.
     pub(super) fn micro(&mut self, rt: &mut Runtime<'_>, ev: &mut Vec<Event>) {
+        self.unit(rt, ev);
+        self.flush_trace(ev);
+    }
+
+    fn unit(&mut self, rt: &mut Runtime<'_>, ev: &mut Vec<Event>) {
         if !self.is_running() {
             return;
         }
@@ -218,7 +223,7 @@ impl Case {
             self.instance.status = InstanceStatus::Suspended;
             self.record(HistoryKind::Suspended {});
             self.sync_instance();
-            ev.push(Event::Suspended);
+            self.emit(ev, Event::Suspended);
             return;
         }
         if f.tokens.is_empty() {
@@ -271,12 +276,15 @@ impl Case {
             activity: act.name.clone(),
             activity_id: act.id.clone(),
         });
-        ev.push(Event::ActivityEntered {
-            frame: fi,
-            token: tid,
-            process: c.dref.name.clone(),
-            activity: act.name.clone(),
-        });
+        self.emit(
+            ev,
+            Event::ActivityEntered {
+                frame: fi,
+                token: tid,
+                process: c.dref.name.clone(),
+                activity: act.name.clone(),
+            },
+        );
         if act.is_end {
             self.end_frame(fi, rt, ev);
             return;
@@ -294,45 +302,13 @@ impl Case {
         }
         self.state.frames[fi].cursor = ti;
         // Activity-scoped variables, evaluated in the token's scope.
-        let mut trace = Vec::new();
-        for v in &act.vars {
-            if v.external {
-                continue;
-            }
-            let value = match &v.init {
-                Some(e) => {
-                    let mut env = CaseEnv {
-                        frames: &mut self.state.frames,
-                        frame: fi,
-                        token: Some(ti),
-                        catalog: &*rt.catalog,
-                        trace: &mut trace,
-                        refused: &mut self.refused,
-                    };
-                    let r = expr::eval(e, &mut env).map_err(|err| err.to_string());
-                    match r.and_then(|value| self.admit(&value).map(|()| value)) {
-                        Ok(v) => v,
-                        Err(err) => {
-                            self.keep_trace(trace, ev);
-                            self.finish(
-                                InstanceStatus::Failed,
-                                Some(format!(
-                                    "activity '{}': initial value of variable '{}': {err}",
-                                    act.name, v.name
-                                )),
-                                ev,
-                            );
-                            return;
-                        }
-                    }
-                }
-                None => Value::Null,
-            };
-            self.state.frames[fi].tokens[ti]
-                .vars
-                .insert(v.name.clone(), value);
+        let none = BTreeMap::new();
+        if let Err(e) = self.init_vars(fi, Some(ti), &act.vars, Fill::Activity, &none, &*rt.catalog)
+        {
+            let reason = format!("activity '{}': {e}", act.name);
+            self.finish(InstanceStatus::Failed, Some(reason), ev);
+            return;
         }
-        self.keep_trace(trace, ev);
         self.state.frames[fi].tokens[ti].phase = if act.actions.is_empty() {
             Phase::Transitions
         } else {
@@ -362,25 +338,26 @@ impl Case {
             } else {
                 ti % f.tokens.len()
             };
-            ev.push(Event::TokenEnded {
-                frame: fi,
-                token: tid,
-                activity: act.name.clone(),
-            });
+            self.emit(
+                ev,
+                Event::TokenEnded {
+                    frame: fi,
+                    token: tid,
+                    activity: act.name.clone(),
+                },
+            );
             return;
         }
         let mut targets = Vec::new();
-        let mut trace = Vec::new();
         for t in &act.transitions {
             let ok = match &t.cond {
                 None => true,
-                Some(e) => match expr::eval(e, &mut self.env(fi, ti, &*rt.catalog, &mut trace))
+                Some(e) => match expr::eval(e, &mut self.env(fi, ti, &*rt.catalog))
                     .map_err(|err| err.to_string())
                     .and_then(|v| self.admit(&Value::Null).map(|()| v))
                 {
                     Ok(v) => v.is_true(),
                     Err(err) => {
-                        self.keep_trace(trace, ev);
                         let reason = format!(
                             "activity '{}': condition of the transition to '{}': {err}",
                             act.name, c.activities[t.to].name
@@ -397,7 +374,6 @@ impl Case {
                 }
             }
         }
-        self.keep_trace(trace, ev);
         if targets.is_empty() {
             let reason = format!(
                 "activity '{}' in '{}': no transition matches",
@@ -426,12 +402,15 @@ impl Case {
                 from: act.name.clone(),
                 to: c.activities[to].name.clone(),
             });
-            ev.push(Event::TransitionTaken {
-                frame: fi,
-                token: id,
-                from: act.name.clone(),
-                to: c.activities[to].name.clone(),
-            });
+            self.emit(
+                ev,
+                Event::TransitionTaken {
+                    frame: fi,
+                    token: id,
+                    from: act.name.clone(),
+                    to: c.activities[to].name.clone(),
+                },
+            );
         }
         let n = new_tokens.len();
         let f = &mut self.state.frames[fi];
@@ -479,7 +458,7 @@ impl Case {
         self.record(HistoryKind::SubprocessReturned {
             process: process.clone(),
         });
-        ev.push(Event::SubprocessReturned { frame: fi, process });
+        self.emit(ev, Event::SubprocessReturned { frame: fi, process });
         let Some(call) = frame.call else { return };
         let parent = fi - 1;
         let Some(pti) = self.state.frames[parent]
@@ -538,15 +517,18 @@ impl Case {
             reason: reason.clone(),
         });
         self.sync_instance();
-        ev.push(match status {
-            InstanceStatus::Completed => Event::Completed,
-            InstanceStatus::Terminated => Event::Terminated {
-                reason: reason.unwrap_or_default(),
+        self.emit(
+            ev,
+            match status {
+                InstanceStatus::Completed => Event::Completed,
+                InstanceStatus::Terminated => Event::Terminated {
+                    reason: reason.unwrap_or_default(),
+                },
+                _ => Event::Failed {
+                    reason: reason.unwrap_or_default(),
+                },
             },
-            _ => Event::Failed {
-                reason: reason.unwrap_or_default(),
-            },
-        });
+        );
     }
 
     /// Stop the case (an operator's Terminate): pending work items are cancelled.

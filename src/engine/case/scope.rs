@@ -91,16 +91,18 @@ impl Case {
                 .iter()
                 .position(|t| t.id == id)
         });
-        let mut trace = Vec::new();
         let mut env = CaseEnv {
             frames: &mut self.state.frames,
             frame,
             token: tok,
             catalog,
-            trace: &mut trace,
+            trace: &mut self.trace,
             refused: &mut self.refused,
         };
-        let v = expr::eval(expr, &mut env).map_err(|e| e.to_string())?;
+        let v = expr::eval(expr, &mut env).map_err(|e| e.to_string());
+        // A watch's trace lines are not part of the case's run.
+        self.trace.clear();
+        let v = v?;
         self.admit(&v)?;
         Ok(v)
     }
@@ -113,7 +115,6 @@ impl Case {
         inputs: &BTreeMap<String, Value>,
         call: Option<CallSite>,
         catalog: &dyn Catalog,
-        trace: &mut Vec<String>,
     ) -> Result<(), String> {
         let is_sub = call.is_some();
         let token = Token {
@@ -162,36 +163,9 @@ impl Case {
             .insert(compiled.dref.hash.clone(), compiled.clone());
         self.stack.push(compiled.clone());
         let fi = self.state.frames.len() - 1;
-        // Declared variables, in order, then inputs over them.
-        for v in &compiled.vars {
-            if is_sub && v.external {
-                continue;
-            }
-            let value = match (inputs.get(&v.name), &v.init) {
-                (Some(i), _) => i.clone(),
-                (None, Some(e)) => {
-                    let mut env = CaseEnv {
-                        frames: &mut self.state.frames,
-                        frame: fi,
-                        token: None,
-                        catalog,
-                        trace,
-                        refused: &mut self.refused,
-                    };
-                    expr::eval(e, &mut env)
-                        .map_err(|err| err.to_string())
-                        .and_then(|value| self.admit(&value).map(|()| value))
-                        .map_err(|err| {
-                            format!(
-                                "'{}': initial value of variable '{}': {err}",
-                                compiled.definition.name, v.name
-                            )
-                        })?
-                }
-                (None, None) => Value::Null,
-            };
-            self.state.frames[fi].vars.insert(v.name.clone(), value);
-        }
+        // Declared variables, in order (an input stands for the initial value), then inputs over them.
+        self.init_vars(fi, None, &compiled.vars, Fill::Process, inputs, catalog)
+            .map_err(|err| format!("'{}': {err}", compiled.definition.name))?;
         for (k, v) in inputs {
             if is_sub && self.state.frames[fi].externals.contains(k) {
                 continue;
@@ -208,14 +182,13 @@ impl Case {
         fi: usize,
         ti: usize,
         catalog: &'s dyn Catalog,
-        trace: &'s mut Vec<String>,
     ) -> CaseEnv<'s> {
         CaseEnv {
             frames: &mut self.state.frames,
             frame: fi,
             token: Some(ti),
             catalog,
-            trace,
+            trace: &mut self.trace,
             refused: &mut self.refused,
         }
     }
@@ -229,28 +202,51 @@ impl Case {
         check_storable(v)
     }
 
+    /// Initialise declared variables into one scope, in order: the one place
+    /// variables get their initial values. Each initial expression is evaluated in
+    /// the scope being filled (`token` None: the frame's process level), so later
+    /// declarations see earlier ones; a value in `preset` (inputs) stands for the
+    /// initial expression. A variable declared `external` is not created (at process
+    /// level only in a subprocess: the case's own process owns its externals).
     pub(super) fn init_vars(
         &mut self,
         fi: usize,
-        ti: usize,
+        token: Option<usize>,
         vars: &[CVar],
+        into: Fill,
+        preset: &BTreeMap<String, Value>,
         catalog: &dyn Catalog,
-        trace: &mut Vec<String>,
     ) -> Result<(), String> {
+        let skip_external = into != Fill::Process || self.state.frames[fi].call.is_some();
         for v in vars {
-            if v.external {
+            if v.external && skip_external {
                 continue;
             }
-            let value = match &v.init {
-                Some(e) => expr::eval(e, &mut self.env(fi, ti, catalog, trace))
-                    .map_err(|err| err.to_string())
-                    .and_then(|value| self.admit(&value).map(|()| value))
-                    .map_err(|err| format!("initial value of variable '{}': {err}", v.name))?,
-                None => Value::Null,
+            let value = match (preset.get(&v.name), &v.init) {
+                (Some(p), _) => p.clone(),
+                (None, Some(e)) => {
+                    let mut env = CaseEnv {
+                        frames: &mut self.state.frames,
+                        frame: fi,
+                        token,
+                        catalog,
+                        trace: &mut self.trace,
+                        refused: &mut self.refused,
+                    };
+                    expr::eval(e, &mut env)
+                        .map_err(|err| err.to_string())
+                        .and_then(|value| self.admit(&value).map(|()| value))
+                        .map_err(|err| format!("initial value of variable '{}': {err}", v.name))?
+                }
+                (None, None) => Value::Null,
             };
-            self.state.frames[fi].tokens[ti]
-                .action_vars
-                .insert(v.name.clone(), value);
+            let f = &mut self.state.frames[fi];
+            let map = match (into, token) {
+                (Fill::Activity, Some(ti)) => &mut f.tokens[ti].vars,
+                (Fill::Action, Some(ti)) => &mut f.tokens[ti].action_vars,
+                _ => &mut f.vars,
+            };
+            map.insert(v.name.clone(), value);
         }
         Ok(())
     }
@@ -261,11 +257,10 @@ impl Case {
         ti: usize,
         args: &[(String, Expr)],
         catalog: &dyn Catalog,
-        trace: &mut Vec<String>,
     ) -> Result<BTreeMap<String, Value>, String> {
         let mut out = BTreeMap::new();
         for (name, e) in args {
-            let v = expr::eval(e, &mut self.env(fi, ti, catalog, trace))
+            let v = expr::eval(e, &mut self.env(fi, ti, catalog))
                 .map_err(|err| err.to_string())
                 .and_then(|v| self.admit(&v).map(|()| v))
                 .map_err(|err| format!("argument '{name}': {err}"))?;
@@ -276,6 +271,17 @@ impl Case {
 }
 
 /// Assign without allocating a key when the variable exists (the common case).
+/// Which scope [`Case::init_vars`] fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Fill {
+    /// The frame's process-level variables.
+    Process,
+    /// A token's activity scope.
+    Activity,
+    /// A token's action scope.
+    Action,
+}
+
 pub(super) fn set_builtin(vars: &mut BTreeMap<String, Value>, name: &str, value: Value) {
     match vars.get_mut(name) {
         Some(slot) => *slot = value,
@@ -318,13 +324,13 @@ pub(super) fn visible(frames: &[Frame], fi: usize, ti: Option<usize>) -> BTreeMa
 
 /// The evaluator's view of a case: scopes of one token, innermost first.
 pub(super) struct CaseEnv<'a> {
-    pub(super) frames: &'a mut [Frame],
-    pub(super) frame: usize,
-    pub(super) token: Option<usize>,
-    pub(super) catalog: &'a dyn Catalog,
-    pub(super) trace: &'a mut Vec<String>,
+    frames: &'a mut [Frame],
+    frame: usize,
+    token: Option<usize>,
+    catalog: &'a dyn Catalog,
+    trace: &'a mut Vec<String>,
     /// Set (first refusal only) when `set_var` refuses a value ([`check_storable`]).
-    pub(super) refused: &'a mut Option<String>,
+    refused: &'a mut Option<String>,
 }
 
 impl CaseEnv<'_> {

@@ -18,11 +18,10 @@ impl Case {
         index: usize,
         m: &CManual,
         rt: &mut Runtime<'_>,
-        trace: &mut Vec<String>,
     ) -> Result<(), String> {
         let mut owners = Vec::new();
         for o in &m.owners {
-            let v = expr::eval(o, &mut self.env(fi, ti, &*rt.catalog, trace))
+            let v = expr::eval(o, &mut self.env(fi, ti, &*rt.catalog))
                 .map_err(|e| format!("owner: {e}"))?;
             match v {
                 Value::List(l) => owners.extend(l.iter().map(Value::to_text)),
@@ -35,7 +34,7 @@ impl Case {
             return Err("manual action has no owner (the owner expressions gave nothing)".into());
         }
         let request = match &m.request {
-            Some(e) => expr::eval(e, &mut self.env(fi, ti, &*rt.catalog, trace))
+            Some(e) => expr::eval(e, &mut self.env(fi, ti, &*rt.catalog))
                 .map_err(|e| format!("request: {e}"))?
                 .to_text(),
             None => String::new(),
@@ -155,11 +154,9 @@ impl Case {
                 })?;
             }
         }
-        let mut trace = Vec::new();
         for name in allowed {
             if let Some(v) = item.variables.get(name) {
-                self.env(fi, ti, &*rt.catalog, &mut trace)
-                    .set_var(name, v.clone());
+                self.env(fi, ti, &*rt.catalog).set_var(name, v.clone());
             }
         }
         let decision = item.decision.clone();
@@ -192,6 +189,7 @@ impl Case {
             self.complete_action(fi, ti, index, o, rt, &mut ev);
         }
         self.wake(&mut ev);
+        self.flush_trace(&mut ev);
         Ok(ev)
     }
 
@@ -246,6 +244,7 @@ impl Case {
         if !expired.is_empty() {
             self.wake(&mut ev);
         }
+        self.flush_trace(&mut ev);
         (expired, ev)
     }
 
@@ -282,7 +281,7 @@ impl Case {
         if self.instance.status == InstanceStatus::Suspended {
             self.instance.status = InstanceStatus::Running;
             self.record(HistoryKind::Resumed {});
-            ev.push(Event::Resumed);
+            self.emit(ev, Event::Resumed);
         }
     }
 }
