@@ -23,8 +23,8 @@ use super::compile::{Compiled, compile};
 use super::state::{EngineState, Phase, STATE_VERSION};
 use crate::expr::Value;
 use crate::model::{
-    DefinitionRef, FORMAT_VERSION, HistoryEvent, HistoryKind, InstanceStatus, TaskDefinition,
-    TaskInstance, TaskResult, WorkItem, new_id,
+    CompactPath, DefinitionRef, FORMAT_VERSION, HistoryEvent, HistoryKind, InstanceStatus,
+    TaskDefinition, TaskInstance, TaskResult, WorkItem, new_id,
 };
 use crate::services::Services;
 
@@ -37,7 +37,7 @@ mod workitems;
 
 use actions::Outcome;
 pub use events::*;
-pub use history::path_of;
+pub use history::{instance_path, path_of};
 use scope::{Fill, set_builtin, visible};
 
 /// What the engine needs from its host for one step.
@@ -75,6 +75,7 @@ pub struct Snapshot {
     instance: TaskInstance,
     state: EngineState,
     outbox: Outbox,
+    path: CompactPath,
 }
 
 /// Work items created or cancelled since the last [`Case::take_outbox`].
@@ -108,6 +109,8 @@ pub struct Case {
     /// Why the evaluator's last assignment was refused ([`check_storable`]); taken
     /// by the action (or initialisation) that made it, which then fails.
     refused: Option<String>,
+    /// Activities entered, loops run-length encoded (copied to the instance on sync).
+    path: CompactPath,
     /// Trace lines of the unit of work in progress, reported before its next event
     /// and at its end ([`Case::flush_trace`]).
     trace: Vec<String>,
@@ -159,6 +162,10 @@ impl Case {
                     definition: def.name.clone(),
                 },
             }],
+            history_dropped: 0,
+            path: Vec::new(),
+            path_dropped: 0,
+            visits: BTreeMap::new(),
             state: serde_json::Value::Null,
         };
         let mut case = Case {
@@ -176,6 +183,7 @@ impl Case {
             stamp: None,
             secrets: Default::default(),
             refused: None,
+            path: CompactPath::default(),
             trace: Vec::new(),
             options: CaseOptions::default(),
         };
@@ -229,10 +237,12 @@ impl Case {
             stamp: None,
             secrets: Default::default(),
             refused: None,
+            path: CompactPath::default(),
             trace: Vec::new(),
             options: CaseOptions::default(),
         };
         case.instance.state = serde_json::Value::Null;
+        case.path = instance_path(&case.instance);
         let refs: Vec<DefinitionRef> = case
             .state
             .frames
@@ -336,6 +346,7 @@ impl Case {
             instance,
             state: self.state.clone(),
             outbox: self.outbox.clone(),
+            path: self.path.clone(),
         }
     }
 
@@ -344,6 +355,7 @@ impl Case {
         self.instance = snap.instance.clone();
         self.state = snap.state.clone();
         self.outbox = snap.outbox.clone();
+        self.path = snap.path.clone();
         // Every version a snapshot of this case refers to was compiled before.
         self.stack = self
             .state
@@ -362,6 +374,9 @@ impl Case {
     }
 
     fn sync_instance(&mut self) {
+        self.trim_history(super::limits::HISTORY_KEEP);
+        self.instance.path.clone_from(&self.path.entries);
+        self.instance.path_dropped = self.path.dropped;
         if let Some(root) = self.state.frames.first() {
             self.instance.variables = root.vars.clone();
         }

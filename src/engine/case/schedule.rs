@@ -276,6 +276,7 @@ impl Case {
             activity: act.name.clone(),
             activity_id: act.id.clone(),
         });
+        self.entered(fi, &act.name);
         self.emit(
             ev,
             Event::ActivityEntered {
