@@ -12,25 +12,13 @@ use bpe::expr::Value;
 use bpe::model::{InstanceStatus, PathEntry, TaskDefinition, TaskInstance};
 use engine_common::NoServices;
 
-/// `n = n + 1` in A, `m = n * 2` in B, back to A while `n < limit`.
+/// `n = n + 1` in A, `m = n * 2` in B, back to A while `n < limit` (the loop of
+/// issue 12, also run by benches/run_command.rs).
 fn looping(result_trace: bool) -> TaskDefinition {
-    serde_json::from_value(serde_json::json!({
-        "formatVersion": 1, "id": "td-loop", "name": "Loop", "resultTrace": result_trace,
-        "process": {"maxSteps": 10_000_000,
-         "variables": [{"name": "n", "value": "0"}, {"name": "m", "value": "0"},
-                       {"name": "limit", "value": "10"}],
-         "activities": [
-            {"id": "0", "name": "start", "transitions": [{"to": "A"}]},
-            {"id": "1", "name": "A", "actions": [
-                {"kind": "expression", "expression": "(set name=\"n\" (add $n 1))"}],
-             "transitions": [{"to": "B"}]},
-            {"id": "2", "name": "B", "actions": [
-                {"kind": "expression", "expression": "(set name=\"m\" (mult $n 2))"}],
-             "transitions": [{"to": "A", "condition": "(lt $n $limit)"}, {"to": "end"}]},
-            {"id": "3", "name": "end"}
-        ]}
-    }))
-    .expect("loop definition")
+    let mut def: TaskDefinition =
+        serde_json::from_str(include_str!("fixtures/engine-loop.json")).expect("loop definition");
+    def.result_trace = result_trace;
+    def
 }
 
 fn run(def: &TaskDefinition, rounds: i64) -> (Case, TaskInstance) {

@@ -313,10 +313,7 @@ impl Case {
             Err(why) => Outcome::error(why),
         };
         let c = self.frame_def(fi);
-        let (tid, ai) = {
-            let t = &self.state.frames[fi].tokens[ti];
-            (t.id, t.activity)
-        };
+        let (tid, ai) = self.token_at(fi, ti);
         let act = &c.activities[ai];
         let action: &CAction = &act.actions[index];
         let result = match &o.error {

@@ -168,25 +168,7 @@ impl Case {
             visits: BTreeMap::new(),
             state: serde_json::Value::Null,
         };
-        let mut case = Case {
-            instance,
-            state: EngineState {
-                state_version: STATE_VERSION,
-                frames: Vec::new(),
-                next_token: 0,
-                elapsed_ms: 0,
-            },
-            compiled: HashMap::new(),
-            stack: Vec::new(),
-            outbox: Outbox::default(),
-            run_started: None,
-            stamp: None,
-            secrets: Default::default(),
-            refused: None,
-            path: CompactPath::default(),
-            trace: Vec::new(),
-            options: CaseOptions::default(),
-        };
+        let mut case = Case::with(instance, EngineState::empty());
         let compiled = match compile(def, dref) {
             Ok(c) => Arc::new(c),
             Err(e) => {
@@ -207,12 +189,7 @@ impl Case {
     /// reference, so the case resumes on the version it started with.
     pub fn resume(instance: TaskInstance, catalog: &mut dyn Catalog) -> Result<Case, EngineError> {
         let state: EngineState = if instance.state.is_null() {
-            EngineState {
-                state_version: STATE_VERSION,
-                frames: Vec::new(),
-                next_token: 0,
-                elapsed_ms: 0,
-            }
+            EngineState::empty()
         } else {
             serde_json::from_value(instance.state.clone()).map_err(|e| {
                 EngineError::new(format!(
@@ -227,20 +204,7 @@ impl Case {
                 instance.id, state.state_version
             )));
         }
-        let mut case = Case {
-            instance,
-            state,
-            compiled: HashMap::new(),
-            stack: Vec::new(),
-            outbox: Outbox::default(),
-            run_started: None,
-            stamp: None,
-            secrets: Default::default(),
-            refused: None,
-            path: CompactPath::default(),
-            trace: Vec::new(),
-            options: CaseOptions::default(),
-        };
+        let mut case = Case::with(instance, state);
         case.instance.state = serde_json::Value::Null;
         case.path = instance_path(&case.instance);
         let refs: Vec<DefinitionRef> = case
@@ -254,6 +218,24 @@ impl Case {
             case.stack.push(c);
         }
         Ok(case)
+    }
+
+    /// A case over `instance` and `state`, with nothing compiled yet.
+    fn with(instance: TaskInstance, state: EngineState) -> Case {
+        Case {
+            instance,
+            state,
+            compiled: HashMap::new(),
+            stack: Vec::new(),
+            outbox: Outbox::default(),
+            run_started: None,
+            stamp: None,
+            secrets: Default::default(),
+            refused: None,
+            path: CompactPath::default(),
+            trace: Vec::new(),
+            options: CaseOptions::default(),
+        }
     }
 
     fn compiled_for(
@@ -271,6 +253,12 @@ impl Case {
         );
         self.compiled.insert(dref.hash.clone(), c.clone());
         Ok(c)
+    }
+
+    /// The id and activity index of token `ti` of frame `fi`.
+    fn token_at(&self, fi: usize, ti: usize) -> (u64, usize) {
+        let t = &self.state.frames[fi].tokens[ti];
+        (t.id, t.activity)
     }
 
     fn frame_def(&self, frame: usize) -> Arc<Compiled> {

@@ -267,10 +267,7 @@ impl Case {
         ev: &mut Vec<Event>,
     ) {
         let c = self.frame_def(fi);
-        let (tid, ai) = {
-            let t = &self.state.frames[fi].tokens[ti];
-            (t.id, t.activity)
-        };
+        let (tid, ai) = self.token_at(fi, ti);
         let act = &c.activities[ai];
         self.record(HistoryKind::ActivityEntered {
             activity: act.name.clone(),
@@ -325,10 +322,7 @@ impl Case {
         ev: &mut Vec<Event>,
     ) {
         let c = self.frame_def(fi);
-        let (tid, ai) = {
-            let t = &self.state.frames[fi].tokens[ti];
-            (t.id, t.activity)
-        };
+        let (tid, ai) = self.token_at(fi, ti);
         let act = &c.activities[ai];
         if act.transitions.is_empty() {
             // A branch with nowhere to go ends here (WCP-11 when it was the last one).
