@@ -530,6 +530,8 @@ fn schemas_match_the_model_exactly() {
                 {"at": "t", "event": "resumed"},
                 {"at": "t", "event": "finished", "status": "terminated", "reason": "r"}
             ],
+            "historyDropped": 7, "path": ["start", {"loop": ["a", "b"], "times": 3}], "pathDropped": 2,
+            "visits": {"a": 3, "b": 3},
             "state": {"tokens": []}
         }),
     );

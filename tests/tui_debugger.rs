@@ -704,3 +704,78 @@ fn work_item_edits_only_editable_variables_and_they_reach_the_case() {
     assert_eq!(w.decision.as_deref(), Some("approve"));
     assert_eq!(w.comment, "welcome aboard");
 }
+
+/// Step back is bounded (`bpe::tui::debugger::BACK_KEEP` commands, docs/debugger.md):
+/// after more steps than that it still goes back exactly that far, and then says
+/// that it reached the oldest step kept.
+#[test]
+fn step_back_after_a_long_run_goes_back_to_its_bound_and_says_so() {
+    use bpe::tui::debugger::BACK_KEEP;
+    data_dir();
+    let dir = copy_repo(&sample_repository());
+    std::fs::write(
+        dir.path().join("TaskDefinition/loop-scale.json"),
+        serde_json::to_string_pretty(&serde_json::json!({
+            "formatVersion": 1, "id": "td-loop-scale", "name": "Loop Scale",
+            "process": {"maxSteps": 1_000_000,
+             "variables": [{"name": "n", "value": "0"}],
+             "activities": [
+                {"id": "0", "name": "start", "transitions": [{"to": "A"}]},
+                {"id": "1", "name": "A", "actions": [
+                    {"kind": "expression", "expression": "(set name=\"n\" (add $n 1))"}],
+                 "transitions": [{"to": "A", "condition": "(lt $n 100000)"}, {"to": "end"}]},
+                {"id": "3", "name": "end"}
+            ]}
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    let mut app = app(dir.path());
+    debug(&mut app, "Loop Scale");
+    let steps = BACK_KEEP + 100;
+    for _ in 0..steps {
+        update(&mut app, Action::Step);
+    }
+    assert_eq!(status(&app), InstanceStatus::Running);
+    let n_after = var(&app, "n");
+    let trace = &app.debugger.as_ref().unwrap().trace;
+    assert!(
+        trace
+            .iter()
+            .any(|l| l.contains(&format!("step back reaches the last {BACK_KEEP} steps"))),
+        "the trace does not say steps were dropped"
+    );
+    for i in 0..BACK_KEEP {
+        update(&mut app, Action::StepBack);
+        let warned = app
+            .notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("oldest step kept"));
+        assert!(!warned, "refused at step back {i}");
+    }
+    // Each step is one unit of work: 3 per round (enter, action, transitions), after
+    // the start's 2 (enter, transitions); stepping back BACK_KEEP units leaves n
+    // where it was 100 units in.
+    let Value::Int(after) = n_after else {
+        panic!("n is {n_after:?}")
+    };
+    let Value::Int(back) = var(&app, "n") else {
+        panic!()
+    };
+    assert!(
+        back < after && back <= 100 / 3 + 1,
+        "n {back} after stepping back"
+    );
+    update(&mut app, Action::StepBack);
+    let notice = app
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(
+        notice.contains(&format!(
+            "oldest step kept: step back reaches {BACK_KEEP} steps"
+        )),
+        "{notice}"
+    );
+}

@@ -148,6 +148,7 @@ pub fn report_json(
     dry_run: bool,
 ) -> serde_json::Value {
     let inst = &report.instance;
+    let path = engine::instance_path(inst);
     serde_json::json!({
         "instance": inst.id,
         "name": inst.name,
@@ -156,7 +157,9 @@ pub fn report_json(
         "reason": inst.reason,
         "steps": inst.steps,
         "variables": inst.variables,
-        "path": engine::path_of(&inst.history),
+        "path": path.entries,
+        "pathDropped": path.dropped,
+        "visits": inst.visits,
         "workItems": report.work_items.iter().map(|w| w.id.clone()).collect::<Vec<_>>(),
         "pendingWorkItems": report.work_items.iter().map(|w| serde_json::json!({
             "id": w.id,
@@ -205,7 +208,7 @@ pub fn print_report(
     if dry_run {
         writeln!(out, "dry run: nothing was written")?;
     }
-    let path = engine::path_of(&inst.history).join(" -> ");
+    let path = engine::instance_path(inst).render();
     writeln!(out, "path: {}", escape_name(&path))?;
     for w in &report.work_items {
         write!(

@@ -17,6 +17,10 @@ pub const MAX_VALUE_BYTES: usize = 4 * 1024 * 1024;
 /// so a process may call subprocesses nested 31 deep.
 pub const MAX_SUBPROCESS_DEPTH: usize = 32;
 
+/// History events a case holds (the most recent ones), unless its definition has
+/// `resultTrace: true`; older ones are dropped and counted in `historyDropped`.
+pub const HISTORY_KEEP: usize = 200;
+
 /// `Ok` when `v` may be stored in a case: lists and maps nested at most
 /// [`MAX_VALUE_DEPTH`] levels and at most [`MAX_VALUE_BYTES`] of JSON.
 /// The error says which bound was crossed.

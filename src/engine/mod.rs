@@ -23,6 +23,6 @@ pub use case::*;
 pub use catalog::*;
 pub use compile::{CompileError, Compiled, compile};
 pub use debug::*;
-pub use limits::{MAX_SUBPROCESS_DEPTH, MAX_VALUE_BYTES, check_storable};
+pub use limits::{HISTORY_KEEP, MAX_SUBPROCESS_DEPTH, MAX_VALUE_BYTES, check_storable};
 pub use state::*;
 pub use store::{apply_due_timeouts, housekeeping};

@@ -27,6 +27,18 @@ pub struct EngineState {
     pub elapsed_ms: u64,
 }
 
+impl EngineState {
+    /// No frame yet (a case being started, or one that finished).
+    pub fn empty() -> EngineState {
+        EngineState {
+            state_version: STATE_VERSION,
+            frames: Vec::new(),
+            next_token: 0,
+            elapsed_ms: 0,
+        }
+    }
+}
+
 /// One process execution on the call stack.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

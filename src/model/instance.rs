@@ -80,6 +80,19 @@ pub struct TaskInstance {
     pub result: TaskResult,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<HistoryEvent>,
+    /// History events no longer held (only the most recent are kept, see `docs/engine.md`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub history_dropped: u64,
+    /// The activities entered, loops run-length encoded ([`super::CompactPath`]).
+    /// Empty in instances written before it existed: the path is then read from `history`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub path: Vec<super::PathEntry>,
+    /// Activities entered before the first entry of `path`, no longer held.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub path_dropped: u64,
+    /// How many times each activity was entered (subprocess ones as `Sub/Activity`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub visits: BTreeMap<String, u64>,
     /// Engine-owned resumable state (tokens, call stack, scopes). Opaque to other modules.
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub state: serde_json::Value,
@@ -170,4 +183,8 @@ pub enum HistoryKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

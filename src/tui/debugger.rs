@@ -45,13 +45,22 @@ pub enum Ask {
 /// How many trace lines are kept.
 const TRACE_KEEP: usize = 1000;
 
+/// How many commands the debugger can step back over (one snapshot of the case each).
+pub const BACK_KEEP: usize = 500;
+
+/// How many of the last activities entered the path shows.
+const PATH_SHOW: usize = 1000;
+
 /// One running debug session (the case exists once the form is accepted).
 pub struct Session {
     pub case: Case,
     catalog: RepoCatalog,
     services: RepoServices,
-    /// Taken before each command, for stepping back: (snapshot, trace length, work items).
-    history: Vec<(Snapshot, usize, Vec<WorkItem>)>,
+    /// Taken before each command, for stepping back: (snapshot, trace length, work
+    /// items); the last [`BACK_KEEP`] commands.
+    history: std::collections::VecDeque<(Snapshot, usize, Vec<WorkItem>)>,
+    /// Commands whose snapshot was dropped to keep [`BACK_KEEP`].
+    pub back_dropped: u64,
     /// Work items the case created that are still pending.
     pub items: Vec<WorkItem>,
     /// Activities entered so far (subprocess ones as `Sub/Activity`).
@@ -223,7 +232,8 @@ fn start(app: &mut App) -> Result<(), String> {
         case,
         catalog,
         services,
-        history: Vec::new(),
+        history: Default::default(),
+        back_dropped: 0,
         items: Vec::new(),
         path: Vec::new(),
         watch_values: Vec::new(),
@@ -300,7 +310,7 @@ fn after_step(d: &mut DebuggerState, events: Vec<Event>) {
     s.items.extend(out.created);
     let pending = s.case.pending_items();
     s.items.retain(|w| pending.contains(&w.id));
-    s.path = crate::engine::path_of(&s.case.instance().history);
+    s.path = crate::engine::instance_path(s.case.instance()).tail(PATH_SHOW);
     // Watches in the scope of the top frame's first token.
     let (frame, token) = {
         let stack = s.case.call_stack();
@@ -383,8 +393,7 @@ fn run_command(app: &mut App, cmd: Command) {
         app.warn(msg);
         return;
     }
-    s.history
-        .push((s.case.snapshot(), d.trace.len(), s.items.clone()));
+    remember(s, &mut d.trace);
     let process = s
         .case
         .state()
@@ -444,6 +453,22 @@ fn run_command(app: &mut App, cmd: Command) {
     app.notice = None;
 }
 
+/// Keep the case as it is before a command, for stepping back; beyond [`BACK_KEEP`]
+/// the oldest is dropped, and the trace says so the first time.
+fn remember(s: &mut Session, trace: &mut Vec<String>) {
+    s.history
+        .push_back((s.case.snapshot(), trace.len(), s.items.clone()));
+    if s.history.len() > BACK_KEEP {
+        s.history.pop_front();
+        if s.back_dropped == 0 {
+            trace.push(format!(
+                "step back reaches the last {BACK_KEEP} steps: older ones are dropped"
+            ));
+        }
+        s.back_dropped += 1;
+    }
+}
+
 /// "before Manager Approval#3 (manual Manager decides)" and the like.
 fn describe_next(case: &Case) -> String {
     match case.next_step() {
@@ -464,8 +489,14 @@ fn step_back(app: &mut App) {
         return;
     };
     let Some(s) = d.session.as_mut() else { return };
-    let Some((snap, trace_len, items)) = s.history.pop() else {
-        app.warn("this is the first step");
+    let Some((snap, trace_len, items)) = s.history.pop_back() else {
+        if s.back_dropped > 0 {
+            app.warn(format!(
+                "this is the oldest step kept: step back reaches {BACK_KEEP} steps"
+            ));
+        } else {
+            app.warn("this is the first step");
+        }
         return;
     };
     s.case.restore(&snap);
@@ -488,8 +519,7 @@ fn decide(app: &mut App, decision: &str) {
         app.warn("no work item is pending in this run");
         return;
     };
-    s.history
-        .push((s.case.snapshot(), d.trace.len(), s.items.clone()));
+    remember(s, &mut d.trace);
     // Variables set with `e` while the case waits are what the approver "edited":
     // the item carries the case's current values, so completing does not put the
     // values from when the item was created back.
@@ -515,7 +545,7 @@ fn decide(app: &mut App, decision: &str) {
             after_step(d, ev);
         }
         Err(e) => {
-            s.history.pop();
+            s.history.pop_back();
             app.error(e.message);
         }
     }
