@@ -50,6 +50,8 @@ enum Command {
     Import(cli::import::Args),
     /// Export a TaskDefinition as Waveset XML.
     Export(cli::export::Args),
+    /// Semantic diff of two versions of a TaskDefinition; exit 1 when they differ.
+    Diff(cli::diff::Args),
     /// Internal: the background process of an `execMode: async` run.
     #[command(hide = true)]
     RunDetached(cli::detached::Args),
@@ -74,6 +76,7 @@ fn main() -> ExitCode {
         Some(Command::Locks(a)) => cli::locks::run(a),
         Some(Command::Import(a)) => cli::import::run(a),
         Some(Command::Export(a)) => cli::export::run(a),
+        Some(Command::Diff(a)) => cli::diff::run(a),
         Some(Command::RunDetached(a)) => cli::detached::run(a),
     };
     match result {

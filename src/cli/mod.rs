@@ -6,6 +6,7 @@ pub mod cache;
 pub mod complete;
 pub mod detached;
 pub mod diagram;
+pub mod diff;
 pub mod export;
 pub mod forward;
 pub mod import;

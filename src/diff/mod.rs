@@ -24,6 +24,7 @@
 
 pub mod expr;
 mod render;
+pub mod source;
 
 use std::collections::HashMap;
 
