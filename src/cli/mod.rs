@@ -12,6 +12,7 @@ pub mod forward;
 pub mod import;
 pub mod list;
 pub mod locks;
+pub mod migrate;
 pub mod resume;
 pub mod run;
 pub mod snapshot;
@@ -83,6 +84,12 @@ pub fn housekeeping(root: &Path) {
     if root.is_dir() {
         // Leftovers of killed writes (see `repo::remove_stale_temp_files`).
         crate::repo::remove_stale_temp_files(root);
+    }
+    // Moves a killed `bpe migrate` left half done (see `engine::migrate::recover`).
+    if root.is_dir()
+        && let Err(e) = crate::engine::migrate::recover(root)
+    {
+        eprintln!("bpe: warning: {e}");
     }
     if root.is_dir()
         && let Err(e) = crate::engine::housekeeping(root)

@@ -13,6 +13,7 @@ mod compile;
 mod debug;
 mod housekeeping;
 pub mod limits;
+pub mod migrate;
 mod session;
 mod state;
 pub mod store;
