@@ -349,3 +349,55 @@ fn killed_after_the_instance_the_move_stands_and_is_completed() {
     ]);
     assert_eq!(done["status"], "completed");
 }
+
+#[test]
+fn an_intent_record_naming_other_files_is_refused() {
+    let (_d, root, inst, _item) = suspended();
+    let def_before = std::fs::read(root.join(ONBOARD)).unwrap();
+    let w = read(
+        &root,
+        &std::fs::read_dir(root.join("WorkItem"))
+            .unwrap()
+            .next()
+            .map(|e| format!("WorkItem/{}", e.unwrap().file_name().to_string_lossy()))
+            .unwrap(),
+    );
+    std::fs::create_dir_all(root.join(".bpe/migrations")).unwrap();
+    let intent = json!({
+        "instance": inst, "instancePath": format!("TaskInstance/{inst}.json"),
+        "from": "sha256:x", "to": "sha256:y",
+        "workItems": [{"path": ONBOARD, "old": w, "new": w}]
+    });
+    let record = root.join(format!(".bpe/migrations/{inst}.json"));
+    std::fs::write(&record, serde_json::to_vec(&intent).unwrap()).unwrap();
+    let out = bpe(&["tasks", s(&root)]);
+    assert!(
+        text(&out.stderr).contains("names files outside"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(std::fs::read(root.join(ONBOARD)).unwrap(), def_before);
+    assert!(record.exists(), "left in place for a person to look at");
+}
+
+#[test]
+fn a_case_whose_lock_is_held_is_not_migrated() {
+    let (_d, root, inst, _item) = suspended();
+    edit_version(&root);
+    let before = files(&root);
+    let _held = bpe::repo::lock::acquire(
+        &root,
+        bpe::repo::lock::LockTarget::Instance(inst.clone()),
+        bpe::repo::lock::LockMode::Exclusive,
+        "test holder",
+    )
+    .unwrap();
+    let out = migrate(&root, &inst, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("test holder"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(files(&root), before);
+}

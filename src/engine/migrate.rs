@@ -15,7 +15,7 @@
 //!   they are completed to the new version.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -25,8 +25,8 @@ use super::store::{StoreError, io, locked, now_text};
 use super::transient::{self, Secrets};
 use crate::expr::{MapEnv, Value};
 use crate::model::{
-    ActionKind, Activity, DefinitionRef, HistoryEvent, HistoryKind, InstanceStatus, TaskDefinition,
-    TaskInstance, WorkItem,
+    ActionKind, Activity, DefinitionRef, HistoryEvent, HistoryKind, InstanceStatus, ObjectKind,
+    TaskDefinition, TaskInstance, WorkItem,
 };
 use crate::repo::lock::{self, LockMode, LockTarget};
 use crate::repo::{Repository, cache, confine, parse_file, save_json_in};
@@ -583,6 +583,22 @@ fn recover_one(root: &Path, rel: &Path) -> Result<(), StoreError> {
     };
     let intent: Intent = serde_json::from_slice(&bytes)
         .map_err(|e| StoreError::Invalid(format!("{}: {e}", rel.display())))?;
+    let under = |p: &Path, kind: ObjectKind| {
+        p.starts_with(kind.dir_name())
+            && p.components().count() == 2
+            && p.components().all(|c| matches!(c, Component::Normal(_)))
+    };
+    if !under(&intent.instance_path, ObjectKind::TaskInstance)
+        || !intent
+            .work_items
+            .iter()
+            .all(|w| under(&w.path, ObjectKind::WorkItem))
+    {
+        return Err(StoreError::Invalid(format!(
+            "{}: names files outside TaskInstance/ and WorkItem/; left in place",
+            rel.display()
+        )));
+    }
     let inst = parse_file::<TaskInstance>(root, &intent.instance_path).map_err(io)?;
     let committed = inst.definition.hash == intent.to;
     for w in &intent.work_items {
