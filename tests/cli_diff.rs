@@ -8,17 +8,12 @@ mod cli_common;
 use std::path::Path;
 use std::process::Command;
 
-use cli_common::{bpe, s, sample_copy, text};
+use cli_common::{bpe, rename_activity, s, sample_copy, text};
 use serde_json::{Value as J, json};
 
 const ONBOARD: &str = "TaskDefinition/onboard-employee.json";
 
-fn edit(root: &Path, rel: &str, f: impl FnOnce(&mut J)) {
-    let p = root.join(rel);
-    let mut d: J = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
-    f(&mut d);
-    std::fs::write(&p, serde_json::to_vec_pretty(&d).unwrap()).unwrap();
-}
+use cli_common::edit_json as edit;
 
 /// `bpe diff ARGS --json`: exit code and the changes.
 fn diff_json(root: &Path, args: &[&str]) -> (i32, J) {
@@ -75,17 +70,7 @@ fn an_unedited_copy_differs_only_in_id_and_name_and_a_version_equals_itself() {
 fn a_renamed_activity_is_one_rename_by_id_not_a_removal_and_an_addition() {
     let (_d, root, copy) = with_copy();
     edit(&root, ONBOARD, |d| {
-        for a in d["process"]["activities"].as_array_mut().unwrap() {
-            if a["name"] == "Manager Approval" {
-                a["name"] = "Manager Review".into();
-            }
-            let ts = a.get_mut("transitions").and_then(|t| t.as_array_mut());
-            for t in ts.into_iter().flatten() {
-                if t["to"] == "Manager Approval" {
-                    t["to"] = "Manager Review".into();
-                }
-            }
-        }
+        rename_activity(d, "Manager Approval", "Manager Review")
     });
     let (_, doc) = diff_json(&root, &[&copy]);
     assert_eq!(

@@ -3,6 +3,7 @@
 //! compared); a move killed midway (SIGKILL through the `BPE_FAULT_MIGRATE`
 //! hook) leaves the old or the new state, never a mix. Rules: docs/engine.md,
 //! "Migrating a suspended case".
+#![cfg(unix)]
 
 mod cli_common;
 
@@ -11,16 +12,18 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use cli_common::{ONBOARD_ADA, bpe, ok_json, s, sample_copy, text};
+use cli_common::{ONBOARD_ADA, bpe, ok_json, rename_activity, s, sample_copy, text};
 use serde_json::{Value as J, json};
 
 const ONBOARD: &str = "TaskDefinition/onboard-employee.json";
 
 fn edit(root: &Path, f: impl FnOnce(&mut J)) {
-    let p = root.join(ONBOARD);
-    let mut d: J = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
-    f(&mut d);
-    std::fs::write(&p, serde_json::to_vec_pretty(&d).unwrap()).unwrap();
+    cli_common::edit_json(root, ONBOARD, f);
+}
+
+/// `bpe complete` with the decision `approve`: the resumed case.
+fn approve(root: &Path, item: &str) -> J {
+    ok_json(&["complete", s(root), item, "--decision", "approve", "--json"])
 }
 
 fn read(root: &Path, rel: &str) -> J {
@@ -44,17 +47,7 @@ fn suspended() -> (tempfile::TempDir, PathBuf, String, String) {
 /// removed, `hrContact` added with an initial value over the case's variables.
 fn edit_version(root: &Path) {
     edit(root, |d| {
-        for a in d["process"]["activities"].as_array_mut().unwrap() {
-            if a["name"] == "Manager Approval" {
-                a["name"] = "Manager Review".into();
-            }
-            let ts = a.get_mut("transitions").and_then(|t| t.as_array_mut());
-            for t in ts.into_iter().flatten() {
-                if t["to"] == "Manager Approval" {
-                    t["to"] = "Manager Review".into();
-                }
-            }
-        }
+        rename_activity(d, "Manager Approval", "Manager Review");
         let vars = d["process"]["variables"].as_array_mut().unwrap();
         vars.retain(|v| v["name"] != "rejectionReason");
         vars.push(json!({"name": "hrContact", "value": "(concat \"hr-\" $department)"}));
@@ -146,14 +139,7 @@ fn a_suspended_onboarding_moves_to_the_edited_version_and_completes_there() {
         (&json!("migrate"), &json!(inst))
     );
 
-    let done = ok_json(&[
-        "complete",
-        s(&root),
-        &item,
-        "--decision",
-        "approve",
-        "--json",
-    ]);
+    let done = approve(&root, &item);
     assert_eq!(done["status"], "completed", "{done:#}");
     let i = read(&root, &format!("TaskInstance/{inst}.json"));
     assert_eq!(
@@ -187,15 +173,7 @@ fn a_token_on_a_removed_activity_is_refused_and_nothing_changes_until_it_is_mapp
         let acts = d["process"]["activities"].as_array_mut().unwrap();
         let i = acts.iter().position(|a| a["id"] == "4").unwrap();
         acts[i]["id"] = "20".into();
-        acts[i]["name"] = "Approval by Manager".into();
-        for a in acts.iter_mut() {
-            let ts = a.get_mut("transitions").and_then(|t| t.as_array_mut());
-            for t in ts.into_iter().flatten() {
-                if t["to"] == "Manager Approval" {
-                    t["to"] = "Approval by Manager".into();
-                }
-            }
-        }
+        rename_activity(d, "Manager Approval", "Approval by Manager");
     });
     let before = files(&root);
     for extra in [&[][..], &["--dry-run"][..]] {
@@ -339,14 +317,7 @@ fn killed_after_the_instance_the_move_stands_and_is_completed() {
             .unwrap()
             .any(|_| true)
     );
-    let done = ok_json(&[
-        "complete",
-        s(&root),
-        &item,
-        "--decision",
-        "approve",
-        "--json",
-    ]);
+    let done = approve(&root, &item);
     assert_eq!(done["status"], "completed");
 }
 

@@ -15,22 +15,27 @@
 //!   they are completed to the new version.
 
 use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use chrono::Utc;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::state::{EngineState, Phase};
 use super::store::{StoreError, io, locked, now_text};
 use super::transient::{self, Secrets};
 use crate::expr::{MapEnv, Value};
 use crate::model::{
-    ActionKind, Activity, DefinitionRef, HistoryEvent, HistoryKind, InstanceStatus, ObjectKind,
-    TaskDefinition, TaskInstance, WorkItem,
+    ActionKind, Activity, DefinitionRef, HistoryEvent, HistoryKind, InstanceStatus, TaskDefinition,
+    TaskInstance, WorkItem,
 };
 use crate::repo::lock::{self, LockMode, LockTarget};
 use crate::repo::{Repository, cache, confine, parse_file, save_json_in};
 use crate::services::{CallContext, Services};
+
+mod recover;
+
+pub use recover::recover;
+use recover::{Intent, IntentItem, intent_path, recover_one};
 
 /// Where intent records of moves in progress live.
 pub const INTENT_DIR: &str = ".bpe/migrations";
@@ -113,25 +118,6 @@ impl From<StoreError> for MigrateError {
     fn from(e: StoreError) -> Self {
         MigrateError::Store(e)
     }
-}
-
-/// The intent record written before the first work item changes.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Intent {
-    instance: String,
-    /// The instance file, repository-relative.
-    instance_path: PathBuf,
-    from: String,
-    to: String,
-    work_items: Vec<IntentItem>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct IntentItem {
-    path: PathBuf,
-    old: WorkItem,
-    new: WorkItem,
 }
 
 /// Plan the move of `instance_id` and, unless refused or a dry run, make it.
@@ -529,86 +515,6 @@ fn audit(services: &mut dyn Services, inst: &TaskInstance, plan: &Plan) -> Resul
         .call("audit", &args, &mut cx)
         .map(|_| ())
         .map_err(|e| e.to_string())
-}
-
-/// The intent record of the instance stored at `instance_rel`.
-fn intent_path(instance_rel: &Path) -> PathBuf {
-    let stem = instance_rel
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    Path::new(INTENT_DIR).join(format!("{stem}.json"))
-}
-
-/// Finish or undo the moves that a killed `bpe migrate` left (see the module
-/// invariants); an instance whose lock a live process holds is left for later.
-/// Returns the instance ids it settled.
-pub fn recover(root: &Path) -> Result<Vec<String>, StoreError> {
-    let Ok(dir) = confine::resolve(root, Path::new(INTENT_DIR)) else {
-        return Ok(Vec::new());
-    };
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Ok(Vec::new());
-    };
-    let mut settled = Vec::new();
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') || !name.ends_with(".json") {
-            continue;
-        }
-        let rel = Path::new(INTENT_DIR).join(&name);
-        let Ok(bytes) = confine::read(root, &rel) else {
-            continue;
-        };
-        let Ok(intent) = serde_json::from_slice::<Intent>(&bytes) else {
-            continue;
-        };
-        let target = LockTarget::Instance(intent.instance.clone());
-        let Ok(_guard) = lock::acquire(root, target, LockMode::Exclusive, "bpe migrate (recovery)")
-        else {
-            continue;
-        };
-        recover_one(root, &rel)?;
-        settled.push(intent.instance);
-    }
-    Ok(settled)
-}
-
-/// Settle one intent record (the caller holds the instance lock).
-fn recover_one(root: &Path, rel: &Path) -> Result<(), StoreError> {
-    let bytes = match confine::read(root, rel) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(io(e)),
-    };
-    let intent: Intent = serde_json::from_slice(&bytes)
-        .map_err(|e| StoreError::Invalid(format!("{}: {e}", rel.display())))?;
-    let under = |p: &Path, kind: ObjectKind| {
-        p.starts_with(kind.dir_name())
-            && p.components().count() == 2
-            && p.components().all(|c| matches!(c, Component::Normal(_)))
-    };
-    if !under(&intent.instance_path, ObjectKind::TaskInstance)
-        || !intent
-            .work_items
-            .iter()
-            .all(|w| under(&w.path, ObjectKind::WorkItem))
-    {
-        return Err(StoreError::Invalid(format!(
-            "{}: names files outside TaskInstance/ and WorkItem/; left in place",
-            rel.display()
-        )));
-    }
-    let inst = parse_file::<TaskInstance>(root, &intent.instance_path).map_err(io)?;
-    let committed = inst.definition.hash == intent.to;
-    for w in &intent.work_items {
-        let want = if committed { &w.new } else { &w.old };
-        let now = parse_file::<WorkItem>(root, &w.path).ok();
-        if now.as_ref() != Some(want) && now.is_none_or(|n| !n.complete) {
-            save_json_in(root, &w.path, want).map_err(io)?;
-        }
-    }
-    confine::remove(root, rel).map_err(io)
 }
 
 /// Test hook: `BPE_FAULT_MIGRATE=<point>` kills this process (SIGKILL) at that
