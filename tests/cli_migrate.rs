@@ -239,6 +239,11 @@ fn a_dry_run_prints_the_plan_and_writes_nothing_and_other_cases_are_refused() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// How many intent records `.bpe/migrations/` holds.
+fn intent_records(root: &Path) -> usize {
+    std::fs::read_dir(root.join(".bpe/migrations")).map_or(0, |d| d.count())
+}
+
 /// Run a migration that kills itself at `point`; then every open settles it.
 fn killed_at(
     point: &str,
@@ -276,6 +281,7 @@ fn killed_after_the_work_items_the_next_open_puts_the_old_state_back() {
         read(&root, &wi)["definition"],
         read(&root, &ti)["definition"]
     );
+    assert_eq!(intent_records(&root), 1);
     bpe(&["tasks", s(&root)]);
     let after = files(&root);
     for rel in [&wi, &ti] {
@@ -285,13 +291,7 @@ fn killed_after_the_work_items_the_next_open_puts_the_old_state_back() {
             "{rel} is back to the old bytes"
         );
     }
-    assert!(
-        !root
-            .join(".bpe/migrations")
-            .read_dir()
-            .unwrap()
-            .any(|_| true)
-    );
+    assert_eq!(intent_records(&root), 0, "the intent record is gone");
     // And the move can be made again.
     assert_eq!(migrate(&root, &inst, &[]).status.code(), Some(0));
 }
@@ -310,13 +310,7 @@ fn killed_after_the_instance_the_move_stands_and_is_completed() {
         i["history"].as_array().unwrap().last().unwrap()["event"],
         "migrated"
     );
-    assert!(
-        !root
-            .join(".bpe/migrations")
-            .read_dir()
-            .unwrap()
-            .any(|_| true)
-    );
+    assert_eq!(intent_records(&root), 0, "the intent record is gone");
     let done = approve(&root, &item);
     assert_eq!(done["status"], "completed");
 }
