@@ -1,9 +1,10 @@
 //! bpe: a terminal Business Process Editor for identity workflows.
 //!
-//! The core (`model expr engine services repo validate layout waveset journal report`) knows
+//! The core (`model expr engine services repo validate layout waveset diff journal report`) knows
 //! nothing of the UI; `tui` and `cli` are thin front-ends over it.
 
 pub mod cli;
+pub mod diff;
 pub mod engine;
 pub mod expr;
 pub mod journal;

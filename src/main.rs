@@ -52,6 +52,10 @@ enum Command {
     Import(cli::import::Args),
     /// Export a TaskDefinition as Waveset XML.
     Export(cli::export::Args),
+    /// Semantic diff of two versions of a TaskDefinition; exit 1 when they differ.
+    Diff(cli::diff::Args),
+    /// Move a suspended TaskInstance to the current version of a definition.
+    Migrate(cli::migrate::Args),
     /// Internal: the background process of an `execMode: async` run.
     #[command(hide = true)]
     RunDetached(cli::detached::Args),
@@ -77,6 +81,8 @@ fn main() -> ExitCode {
         Some(Command::Report(a)) => cli::report::run(a),
         Some(Command::Import(a)) => cli::import::run(a),
         Some(Command::Export(a)) => cli::export::run(a),
+        Some(Command::Diff(a)) => cli::diff::run(a),
+        Some(Command::Migrate(a)) => cli::migrate::run(a),
         Some(Command::RunDetached(a)) => cli::detached::run(a),
     };
     match result {

@@ -528,6 +528,8 @@ fn schemas_match_the_model_exactly() {
                 {"at": "t", "event": "subprocessReturned", "process": "Approval"},
                 {"at": "t", "event": "suspended"},
                 {"at": "t", "event": "resumed"},
+                {"at": "t", "event": "migrated", "from": "sha256:a", "to": "sha256:b",
+                 "definition": "D", "removedVariables": ["x"], "addedVariables": ["y"]},
                 {"at": "t", "event": "finished", "status": "terminated", "reason": "r"}
             ],
             "historyDropped": 7, "path": ["start", {"loop": ["a", "b"], "times": 3}], "pathDropped": 2,

@@ -6,11 +6,13 @@ pub mod cache;
 pub mod complete;
 pub mod detached;
 pub mod diagram;
+pub mod diff;
 pub mod export;
 pub mod forward;
 pub mod import;
 pub mod list;
 pub mod locks;
+pub mod migrate;
 pub mod report;
 pub mod resume;
 pub mod run;
@@ -83,6 +85,12 @@ pub fn housekeeping(root: &Path) {
     if root.is_dir() {
         // Leftovers of killed writes (see `repo::remove_stale_temp_files`).
         crate::repo::remove_stale_temp_files(root);
+    }
+    // Moves a killed `bpe migrate` left half done (see `engine::migrate::recover`).
+    if root.is_dir()
+        && let Err(e) = crate::engine::migrate::recover(root)
+    {
+        eprintln!("bpe: warning: {e}");
     }
     if root.is_dir()
         && let Err(e) = crate::engine::housekeeping(root)

@@ -14,6 +14,7 @@ mod debug;
 mod housekeeping;
 mod journal;
 pub mod limits;
+pub mod migrate;
 mod session;
 mod state;
 pub mod store;

@@ -177,6 +177,21 @@ pub enum HistoryKind {
     Suspended {},
     #[serde(rename_all = "camelCase")]
     Resumed {},
+    /// `bpe migrate` moved the case to another version (`engine::migrate`).
+    #[serde(rename_all = "camelCase")]
+    Migrated {
+        /// Hashes of the old and the new version.
+        from: String,
+        to: String,
+        /// The new version's definition name.
+        definition: String,
+        /// Case variables the new version no longer declares (their values were dropped).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        removed_variables: Vec<String>,
+        /// Variables new in that version, set to their initial values.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        added_variables: Vec<String>,
+    },
     #[serde(rename_all = "camelCase")]
     Finished {
         status: InstanceStatus,

@@ -11,6 +11,8 @@ mod repo_services;
 mod store;
 mod write_lock;
 
+/// The argv runner with timeout and output cap, for core callers that run a fixed program (`diff::source`'s git).
+pub(crate) use command::run as run_program;
 pub use command::{COMMAND_PATH, CommandPolicyError, command_allowed, resolve_program};
 pub use locks::{ObjectLock, ObjectLockInfo, object_locks, release_instance_locks};
 pub use notify::{render_template, validate_address};

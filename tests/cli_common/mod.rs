@@ -76,3 +76,27 @@ pub fn sample_copy() -> (tempfile::TempDir, std::path::PathBuf) {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// Rewrite the JSON file `rel` of the repository through `f`.
+pub fn edit_json(root: &Path, rel: &str, f: impl FnOnce(&mut J)) {
+    let p = root.join(rel);
+    let mut d: J = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+    f(&mut d);
+    std::fs::write(&p, serde_json::to_vec_pretty(&d).unwrap()).unwrap();
+}
+
+/// In a TaskDefinition's JSON: rename activity `from` to `to` (its id kept) and
+/// re-point the transitions into it.
+pub fn rename_activity(d: &mut J, from: &str, to: &str) {
+    for a in d["process"]["activities"].as_array_mut().unwrap() {
+        if a["name"] == from {
+            a["name"] = to.into();
+        }
+        let ts = a.get_mut("transitions").and_then(|t| t.as_array_mut());
+        for t in ts.into_iter().flatten() {
+            if t["to"] == from {
+                t["to"] = to.into();
+            }
+        }
+    }
+}
