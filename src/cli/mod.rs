@@ -9,6 +9,7 @@ pub mod diagram;
 pub mod export;
 pub mod forward;
 pub mod import;
+pub mod launch;
 pub mod list;
 pub mod locks;
 pub mod resume;

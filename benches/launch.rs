@@ -1,0 +1,96 @@
+//! `bpe launch` of generated joiner rows, through the real binary.
+//!
+//! Budget: 10,000 rows of the sample Onboard Employee workflow applied — each case
+//! suspending on Manager Approval, its TaskInstance, WorkItem, the manager's
+//! email and the audit line written — in under 10 s on the 2-core build machine.
+//!
+//! Each sample launches a fresh copy of `sample-repository` (the copy is made
+//! outside the timed part). The binary is the one cargo built for this bench
+//! profile. See docs/launch.md for the figures measured with `/usr/bin/time -v`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn main() {
+    divan::main();
+}
+
+/// A joiner row per `i`: distinct names (so distinct account ids), five
+/// departments with their managers.
+pub fn joiners(rows: usize) -> String {
+    let managers = [
+        ("Engineering", "jsmith"),
+        ("Finance", "lchen"),
+        ("Sales", "bdavis"),
+        ("HR", "hwhite"),
+        ("IT Security", "gclark"),
+    ];
+    let mut csv = String::from(
+        "employeeId,firstName,lastName,department,title,manager,startDate,additionalRoles\n",
+    );
+    for i in 0..rows {
+        let (dept, manager) = managers[i % managers.len()];
+        csv += &format!(
+            "E{:07},Bench,Joiner{i},{dept},Analyst,{manager},2026-12-01,\n",
+            1_000_000 + i
+        );
+    }
+    csv
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    feed: PathBuf,
+}
+
+fn fixture(rows: usize) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-repository"),
+        &root,
+    );
+    let feed = dir.path().join("joiners.csv");
+    std::fs::write(&feed, joiners(rows)).unwrap();
+    Fixture {
+        _dir: dir,
+        root,
+        feed,
+    }
+}
+
+#[divan::bench(args = [1_000, 10_000], sample_count = 1, sample_size = 1)]
+fn launch_joiners(bencher: divan::Bencher, rows: usize) {
+    bencher
+        .with_inputs(|| fixture(rows))
+        .bench_local_values(|f| {
+            let out = Command::new(env!("CARGO_BIN_EXE_bpe"))
+                .args(["launch"])
+                .arg(&f.root)
+                .args(["Onboard Employee", "--from"])
+                .arg(&f.feed)
+                .args(["--key", "employeeId", "--json"])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            f
+        });
+}
