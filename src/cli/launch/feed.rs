@@ -263,7 +263,7 @@ impl Reader {
                 key_index,
                 record,
                 records,
-            } => loop {
+            } => {
                 *records += 1;
                 let row = *records;
                 match reader.read_byte_record(record) {
@@ -280,8 +280,8 @@ impl Reader {
                     },
                 }
                 check_bound(reader.position().byte())?;
-                return Ok(Some(csv_row(row, record, uses, headers, *key_index)));
-            },
+                Ok(Some(csv_row(row, record, uses, headers, *key_index)))
+            }
             Inner::Jsonl { reader, line, buf } => loop {
                 *line += 1;
                 buf.clear();
