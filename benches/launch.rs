@@ -11,6 +11,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "../tests/cli_common/mod.rs"]
+mod cli_common;
+use cli_common::copy_dir;
+
 fn main() {
     divan::main();
 }
@@ -36,19 +40,6 @@ pub fn joiners(rows: usize) -> String {
         );
     }
     csv
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 struct Fixture {

@@ -39,16 +39,16 @@ fn instances(root: &Path) -> Vec<J> {
     .collect()
 }
 
-fn launch_json(root: &Path, feed: &Path, extra: &[&str]) -> (i32, J, String) {
-    let mut args = vec![
-        "launch",
-        s(root),
-        "Onboard Employee",
-        "--from",
-        s(feed),
-        "--json",
-    ];
+/// `bpe launch ROOT "Onboard Employee" --from FEED` and `extra`.
+fn onboard_args<'a>(root: &'a Path, feed: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["launch", s(root), "Onboard Employee", "--from", s(feed)];
     args.extend_from_slice(extra);
+    args
+}
+
+fn launch_json(root: &Path, feed: &Path, extra: &[&str]) -> (i32, J, String) {
+    let mut args = onboard_args(root, feed, extra);
+    args.push("--json");
     let out = bpe(&args);
     let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
@@ -121,15 +121,7 @@ fn good_rows_launch_and_bad_rows_are_named_without_stopping_the_others() {
     // The table escapes what came from the feed.
     let _ = std::fs::remove_dir_all(root.join("TaskInstance"));
     let _ = std::fs::remove_dir_all(root.join(".bpe/launch"));
-    let out = bpe(&[
-        "launch",
-        s(&root),
-        "Onboard Employee",
-        "--from",
-        s(&feed),
-        "--key",
-        "employeeId",
-    ]);
+    let out = bpe(&onboard_args(&root, &feed, &["--key", "employeeId"]));
     let table = text(&out.stdout);
     assert!(!table.contains('\u{1b}'), "{table}");
     assert!(table.contains("E\\u{1b}[2J"), "{table}");
@@ -190,17 +182,11 @@ fn a_launch_killed_midway_and_resumed_launches_every_row_once() {
     }
     std::fs::write(&feed, csv).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_bpe"))
-        .args([
-            "launch",
-            s(&root),
-            "Onboard Employee",
-            "--from",
-            s(&feed),
-            "--key",
-            "employeeId",
-            "--jobs",
-            "2",
-        ])
+        .args(onboard_args(
+            &root,
+            &feed,
+            &["--key", "employeeId", "--jobs", "2"],
+        ))
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
