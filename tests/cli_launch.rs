@@ -317,3 +317,40 @@ fn the_sample_feeds_launch_their_workflows() {
     assert_eq!(result_of(&leavers, 4)["key"], "rkim");
     assert_eq!(result_of(&leavers, 4)["outcome"], "completed");
 }
+
+/// With stderr on a terminal (util-linux `script` gives it one) a progress bar is
+/// drawn there, and stdout keeps only the summary. Skipped where `script` is absent.
+#[test]
+fn a_progress_bar_is_drawn_on_a_terminal_only() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("script(1) not found: skipped");
+        return;
+    }
+    let (dir, root) = sample_copy();
+    let feed = dir.path().join("joiners.csv");
+    let mut csv = String::from(HEADER);
+    for i in 0..30 {
+        csv += &joiner(i);
+    }
+    std::fs::write(&feed, csv).unwrap();
+    let out = dir.path().join("summary.txt");
+    let typescript = dir.path().join("typescript");
+    let cmd = format!(
+        "'{}' launch '{}' 'Onboard Employee' --from '{}' --key employeeId > '{}'",
+        env!("CARGO_BIN_EXE_bpe"),
+        s(&root),
+        s(&feed),
+        s(&out)
+    );
+    let status = Command::new("script")
+        .args(["-qec", &cmd, s(&typescript)])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    let screen = String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned();
+    assert!(status.success(), "{screen}");
+    assert!(screen.contains("/30 rows"), "{screen}");
+    let summary = std::fs::read_to_string(&out).unwrap();
+    assert!(summary.starts_with("Onboard Employee from "), "{summary}");
+    assert!(!summary.contains("rows  "), "{summary}");
+}
