@@ -263,19 +263,36 @@ impl Launch<'_> {
         self.bar.inc(1);
     }
 
-    /// Run rows until the feed is done, with one catalog for all of them.
+    /// Run rows until the feed is done, with one catalog for all of them. A
+    /// panic in one case (a bug) fails that row only; the worker goes on with a
+    /// fresh catalog.
     fn worker(&self, rx: &Mutex<mpsc::Receiver<FeedRow>>) {
-        let mut catalog = RepoCatalog::new(self.base.clone(), "bpe launch");
-        if self.dry_run {
-            catalog = catalog.without_cache_writes();
-        }
+        let mut catalog = self.catalog();
         loop {
             let row = match lock(rx).recv() {
                 Ok(row) => row,
                 Err(_) => return,
             };
-            let result = self.launch_row(&mut catalog, &row);
+            let run = std::panic::AssertUnwindSafe(|| self.launch_row(&mut catalog, &row));
+            let result = std::panic::catch_unwind(run).unwrap_or_else(|_| {
+                catalog = self.catalog();
+                RowResult::not_launched(
+                    row.row,
+                    row.key.clone(),
+                    Outcome::Failed,
+                    format!("row {}: internal error (bpe panicked, see above)", row.row),
+                )
+            });
             self.done(result);
+        }
+    }
+
+    fn catalog(&self) -> RepoCatalog {
+        let catalog = RepoCatalog::new(self.base.clone(), "bpe launch");
+        if self.dry_run {
+            catalog.without_cache_writes()
+        } else {
+            catalog
         }
     }
 
