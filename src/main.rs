@@ -28,6 +28,8 @@ enum Command {
     Diagram(cli::diagram::Args),
     /// Run a workflow until it completes, suspends, terminates or fails.
     Run(cli::run::Args),
+    /// Start one case of a workflow per row of an HR feed (CSV or JSON lines).
+    Launch(cli::launch::Args),
     /// List TaskInstances.
     Tasks(cli::tasks::Args),
     /// List pending work items.
@@ -69,6 +71,7 @@ fn main() -> ExitCode {
         Some(Command::Validate(a)) => cli::validate::run(a),
         Some(Command::Diagram(a)) => cli::diagram::run(a),
         Some(Command::Run(a)) => cli::run::run(a),
+        Some(Command::Launch(a)) => cli::launch::run(a),
         Some(Command::Tasks(a)) => cli::tasks::run(a),
         Some(Command::Workitems(a)) => cli::workitems::run(a),
         Some(Command::Complete(a)) => cli::complete::run(a),

@@ -10,6 +10,7 @@ pub mod diff;
 pub mod export;
 pub mod forward;
 pub mod import;
+pub mod launch;
 pub mod list;
 pub mod locks;
 pub mod migrate;

@@ -253,6 +253,27 @@ pub fn begin(
     Ok((case, catalog, guard))
 }
 
+/// [`begin`] with a catalog kept for many cases (`bpe launch`): the repository
+/// is not read again and the definition's run lock is taken once per catalog.
+/// `before_write` sees the new case — its id known, its instance lock held,
+/// nothing written yet — and may refuse it (nothing is written then); after it
+/// returns `Ok` the instance is written as in [`begin`]. Run it with [`drive`].
+pub fn begin_in(
+    catalog: &mut RepoCatalog,
+    name: &str,
+    inputs: &BTreeMap<String, Value>,
+    opts: &RunOptions,
+    before_write: impl FnOnce(&Case) -> Result<(), StoreError>,
+) -> Result<(Case, Option<LockGuard>), StoreError> {
+    let (mut case, guard) = case_in(catalog, name, inputs, opts)?;
+    before_write(&case)?;
+    if guard.is_some() {
+        let root = catalog.repository().root.clone();
+        persist(&root, &mut case, &mut Vec::new())?;
+    }
+    Ok((case, guard))
+}
+
 /// A new case of `name` in memory, with the definition's run lock held and (unless
 /// a dry run, which pins without writing the cache) its instance lock taken.
 pub(super) fn new_case(
@@ -262,19 +283,32 @@ pub(super) fn new_case(
     opts: &RunOptions,
 ) -> Result<(Case, RepoCatalog, Option<LockGuard>), StoreError> {
     let repo = Repository::open(root).map_err(io)?;
-    let def = repo
-        .definition(name)
-        .map(|l| l.value.clone())
-        .ok_or_else(|| StoreError::NotFound(format!("no TaskDefinition named '{name}'")))?;
     let mut catalog = RepoCatalog::new(repo, &opts.purpose);
     if opts.dry_run {
         catalog = catalog.without_cache_writes();
     }
+    let (case, guard) = case_in(&mut catalog, name, inputs, opts)?;
+    Ok((case, catalog, guard))
+}
+
+fn case_in(
+    catalog: &mut RepoCatalog,
+    name: &str,
+    inputs: &BTreeMap<String, Value>,
+    opts: &RunOptions,
+) -> Result<(Case, Option<LockGuard>), StoreError> {
+    let root = catalog.repository().root.clone();
+    let root = root.as_path();
+    let def = catalog
+        .repository()
+        .definition(name)
+        .map(|l| l.value.clone())
+        .ok_or_else(|| StoreError::NotFound(format!("no TaskDefinition named '{name}'")))?;
     let dref = catalog.pin(&def)?;
     catalog.hold_run_lock(&def.id)?;
-    let case = Case::start(&def, dref, inputs, &opts.owner, &catalog);
+    let case = Case::start(&def, dref, inputs, &opts.owner, &*catalog);
     if opts.dry_run {
-        return Ok((case, catalog, None));
+        return Ok((case, None));
     }
     let guard = lock::acquire(
         root,
@@ -283,7 +317,7 @@ pub(super) fn new_case(
         &opts.purpose,
     )
     .map_err(|e| locked(&format!("instance {}", case.id()), e))?;
-    Ok((case, catalog, Some(guard)))
+    Ok((case, Some(guard)))
 }
 
 /// Run `case` (under its instance lock; `None` in a dry run) until it stops,
