@@ -9,6 +9,7 @@
 
 pub mod cache;
 pub mod confine;
+pub mod index;
 mod leftovers;
 mod load;
 pub mod lock;
@@ -16,6 +17,7 @@ mod save;
 mod suggest;
 pub mod watch;
 
+pub use index::{DefinitionSummary, IndexStats, Overview};
 pub use leftovers::*;
 pub use load::*;
 pub use save::*;
