@@ -7,6 +7,7 @@
 //!   command on it (`list_command_warm_index`): < 300 ms.
 //! - `list_cold_index` (no index: every file read, hashed and parsed, summaries
 //!   kept, the index written): < 1.5 s.
+//! - `tui_first_frame_warm_index`: < 100 ms.
 //! - `open_full` (`Repository::open`, every definition parsed and kept): < 1.5 s.
 //!
 //! Figures at 500 / 5,000 / 50,000 definitions (wall time and max RSS of
@@ -106,6 +107,24 @@ fn list_command_warm_index(bencher: divan::Bencher) {
             .status()
             .expect("run bpe list");
         assert!(status.success());
+    });
+}
+
+// Budget: < 100 ms (the TUI's first frame: `App::new_summaries` with a warm
+// index, then one 120x40 browser frame; full definitions load afterwards).
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn tui_first_frame_warm_index(bencher: divan::Bencher) {
+    use bpe::tui::app::App;
+    use bpe::tui::keymap::Keymap;
+    use bpe::tui::theme::Theme;
+    let root = fixture();
+    Repository::open_overview(root).expect("prime the index");
+    bencher.bench(|| {
+        let app = App::new_summaries(root, Keymap::default_keymap(), Theme::plain()).expect("open");
+        let mut term =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).expect("terminal");
+        term.draw(|f| bpe::tui::view::view(&app, f)).expect("draw");
+        term
     });
 }
 

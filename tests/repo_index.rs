@@ -7,7 +7,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use bpe::repo::index::INDEX_FILE;
+use bpe::repo::index::{INDEX_FILE, INDEX_MIN_FILES};
 use bpe::repo::{DefinitionSummary, Overview, Repository};
 
 fn definition(id: &str, name: &str, activities: usize) -> String {
@@ -40,6 +40,9 @@ fn age(path: &Path, seconds: u64) {
     f.set_modified(SystemTime::now() - Duration::from_secs(seconds))
         .unwrap();
 }
+
+/// Enough definitions for the index to be used (`INDEX_MIN_FILES`).
+const N: usize = 70;
 
 fn repository(n: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -76,16 +79,16 @@ fn assert_same_as_full_open(root: &Path, o: &Overview) {
 
 #[test]
 fn a_second_open_reads_no_unchanged_file() {
-    let dir = repository(40);
+    let dir = repository(N);
     let root = dir.path();
     let first = open(root);
-    assert_eq!((first.stats.parsed, first.stats.reused), (40, 0));
+    assert_eq!((first.stats.parsed, first.stats.reused), (N, 0));
     assert!(first.stats.written);
     assert!(root.join(INDEX_FILE).is_file());
     assert_same_as_full_open(root, &first);
     let second = open(root);
     assert_eq!((second.stats.parsed, second.stats.rehashed), (0, 0));
-    assert_eq!(second.stats.reused, 40);
+    assert_eq!(second.stats.reused, N);
     assert!(!second.stats.written, "nothing changed, nothing written");
     assert_same_as_full_open(root, &second);
     assert_eq!(second.definitions[7].value.activities, 3 + 7 % 4);
@@ -93,7 +96,7 @@ fn a_second_open_reads_no_unchanged_file() {
 
 #[test]
 fn a_changed_file_is_parsed_again() {
-    let dir = repository(10);
+    let dir = repository(N);
     let root = dir.path();
     open(root);
     write_old(
@@ -102,19 +105,19 @@ fn a_changed_file_is_parsed_again() {
         &definition("td-003", "Renamed Three", 9),
     );
     let o = open(root);
-    assert_eq!((o.stats.parsed, o.stats.reused), (1, 9));
+    assert_eq!((o.stats.parsed, o.stats.reused), (1, N - 1));
     assert!(o.stats.written);
     let d = &o.definitions[3].value;
     assert_eq!((d.name.as_str(), d.activities), ("Renamed Three", 9));
     assert_same_as_full_open(root, &o);
-    assert_eq!(open(root).stats.reused, 10);
+    assert_eq!(open(root).stats.reused, N);
 }
 
 #[test]
 fn same_size_and_time_within_the_racy_window_is_checked_by_content() {
     // A file written just before the scan, then changed in place keeping its
     // size and its modification time: the stamp alone cannot tell.
-    let dir = repository(3);
+    let dir = repository(N);
     let root = dir.path();
     let path = root.join("TaskDefinition/d001.json");
     std::fs::write(&path, definition("td-001", "Fresh AAA", 3)).unwrap();
@@ -135,22 +138,22 @@ fn same_size_and_time_within_the_racy_window_is_checked_by_content() {
 
 #[test]
 fn a_touched_file_is_hashed_not_parsed() {
-    let dir = repository(5);
+    let dir = repository(N);
     let root = dir.path();
     open(root);
     age(&root.join("TaskDefinition/d002.json"), 60);
     let o = open(root);
     assert_eq!(
         (o.stats.rehashed, o.stats.parsed, o.stats.reused),
-        (1, 0, 4)
+        (1, 0, N - 1)
     );
     assert!(o.stats.written, "the new stamp is recorded");
-    assert_eq!(open(root).stats.reused, 5);
+    assert_eq!(open(root).stats.reused, N);
 }
 
 #[test]
 fn removed_and_renamed_files_leave_the_index() {
-    let dir = repository(6);
+    let dir = repository(N);
     let root = dir.path();
     open(root);
     std::fs::remove_file(root.join("TaskDefinition/d001.json")).unwrap();
@@ -165,19 +168,15 @@ fn removed_and_renamed_files_leave_the_index() {
         .iter()
         .map(|d| d.path.display().to_string())
         .collect();
-    assert_eq!(
-        paths,
-        [
-            "TaskDefinition/d000.json",
-            "TaskDefinition/d002.json",
-            "TaskDefinition/d003.json",
-            "TaskDefinition/d005.json",
-            "TaskDefinition/zz-moved.json",
-        ]
-    );
+    let mut expected: Vec<String> = (0..N)
+        .filter(|i| ![1, 4].contains(i))
+        .map(|i| format!("TaskDefinition/d{i:03}.json"))
+        .collect();
+    expected.push("TaskDefinition/zz-moved.json".to_string());
+    assert_eq!(paths, expected);
     // The renamed file is recognised by its content: read and hashed, not parsed.
     assert_eq!((o.stats.rehashed, o.stats.parsed), (1, 0));
-    assert_eq!(o.definitions[4].value.name, "Def 004");
+    assert_eq!(o.definitions.last().unwrap().value.name, "Def 004");
     assert!(o.stats.written);
     let index: serde_json::Value =
         serde_json::from_slice(&std::fs::read(root.join(INDEX_FILE)).unwrap()).unwrap();
@@ -193,7 +192,7 @@ fn removed_and_renamed_files_leave_the_index() {
 
 #[test]
 fn broken_files_duplicates_and_unsafe_names_match_a_full_open() {
-    let dir = repository(4);
+    let dir = repository(N);
     let root = dir.path();
     write_old(
         root,
@@ -222,7 +221,7 @@ fn broken_files_duplicates_and_unsafe_names_match_a_full_open() {
         if round == 1 {
             assert_eq!(
                 (o.stats.parsed, o.stats.reused),
-                (0, 8),
+                (0, N + 4),
                 "errors are cached too"
             );
         }
@@ -231,7 +230,7 @@ fn broken_files_duplicates_and_unsafe_names_match_a_full_open() {
 
 #[test]
 fn a_damaged_foreign_or_old_index_is_ignored_and_rebuilt() {
-    let dir = repository(5);
+    let dir = repository(N);
     let root = dir.path();
     let index = root.join(INDEX_FILE);
     open(root);
@@ -256,12 +255,12 @@ fn a_damaged_foreign_or_old_index_is_ignored_and_rebuilt() {
     for (i, bytes) in damaged.iter().enumerate() {
         std::fs::write(&index, bytes).unwrap();
         let o = open(root);
-        assert_eq!(o.stats.parsed, 5, "case {i}: nothing trusted");
+        assert_eq!(o.stats.parsed, N, "case {i}: nothing trusted");
         assert!(o.stats.written, "case {i}: rebuilt");
         assert_same_as_full_open(root, &o);
         assert_eq!(
             open(root).stats.reused,
-            5,
+            N,
             "case {i}: the rebuilt index is good"
         );
     }
@@ -269,13 +268,13 @@ fn a_damaged_foreign_or_old_index_is_ignored_and_rebuilt() {
     std::fs::remove_file(&index).unwrap();
     std::fs::create_dir(&index).unwrap();
     let o = open(root);
-    assert_eq!((o.stats.parsed, o.stats.written), (5, false));
+    assert_eq!((o.stats.parsed, o.stats.written), (N, false));
     assert_same_as_full_open(root, &o);
 }
 
 #[test]
 fn an_index_linked_outside_the_repository_is_neither_read_nor_written() {
-    let dir = repository(3);
+    let dir = repository(N);
     let root = dir.path();
     open(root);
     let outside = tempfile::tempdir().unwrap();
@@ -290,7 +289,7 @@ fn an_index_linked_outside_the_repository_is_neither_read_nor_written() {
     std::os::unix::fs::symlink(&target, root.join(INDEX_FILE)).unwrap();
     let o = open(root);
     assert_eq!(o.definitions[0].value.name, "Def 000");
-    assert_eq!(o.stats.parsed, 3);
+    assert_eq!(o.stats.parsed, N);
     assert_eq!(
         std::fs::read(&target).unwrap(),
         lie,
@@ -300,7 +299,7 @@ fn an_index_linked_outside_the_repository_is_neither_read_nor_written() {
 
 #[test]
 fn while_another_process_holds_the_index_lock_it_is_read_not_written() {
-    let dir = repository(4);
+    let dir = repository(N);
     let root = dir.path();
     open(root);
     let before = std::fs::read(root.join(INDEX_FILE)).unwrap();
@@ -319,7 +318,7 @@ fn while_another_process_holds_the_index_lock_it_is_read_not_written() {
     assert_eq!(o.definitions[0].value.name, "Changed");
     assert_eq!(
         (o.stats.parsed, o.stats.reused, o.stats.written),
-        (1, 3, false)
+        (1, N - 1, false)
     );
     assert_eq!(std::fs::read(root.join(INDEX_FILE)).unwrap(), before);
     drop(held);
@@ -328,7 +327,7 @@ fn while_another_process_holds_the_index_lock_it_is_read_not_written() {
 
 #[test]
 fn concurrent_openers_and_writers_never_leave_a_bad_index() {
-    let dir = repository(30);
+    let dir = repository(N);
     let root = dir.path().to_path_buf();
     std::thread::scope(|s| {
         for t in 0..4 {
@@ -343,14 +342,14 @@ fn concurrent_openers_and_writers_never_leave_a_bad_index() {
                         );
                     }
                     let o = Repository::open_overview(&root).unwrap();
-                    assert_eq!(o.definitions.len(), 30);
+                    assert_eq!(o.definitions.len(), N);
                 }
             });
         }
     });
     let index: serde_json::Value =
         serde_json::from_slice(&std::fs::read(root.join(INDEX_FILE)).unwrap()).unwrap();
-    assert_eq!(index["entries"].as_array().unwrap().len(), 30);
+    assert_eq!(index["entries"].as_array().unwrap().len(), N);
     let o = open(&root);
     assert_same_as_full_open(&root, &o);
     assert_eq!(o.definitions[14].value.name, "R14");
@@ -360,4 +359,21 @@ fn concurrent_openers_and_writers_never_leave_a_bad_index() {
         .filter(|n| n.ends_with(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_small_repository_is_read_in_full_without_an_index() {
+    let dir = repository(INDEX_MIN_FILES - 2);
+    let root = dir.path();
+    write_old(root, "TaskDefinition/broken.json", "{");
+    for _ in 0..2 {
+        let o = open(root);
+        assert_eq!(o.stats.unindexed, INDEX_MIN_FILES - 1);
+        assert_eq!(
+            (o.stats.parsed, o.stats.reused, o.stats.written),
+            (0, 0, false)
+        );
+        assert_same_as_full_open(root, &o);
+    }
+    assert!(!root.join(".bpe").exists(), "nothing written");
 }

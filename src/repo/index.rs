@@ -9,6 +9,8 @@
 //!   the recorded ones *and* that time lies more than [`RACY_WINDOW`] before the
 //!   scan that recorded it; any other file is read, and its SHA-256 decides:
 //!   the summary of the same content is reused, other content is parsed.
+//! - Directories of fewer than [`INDEX_MIN_FILES`] definitions are read in full,
+//!   without an index.
 //! - A missing, damaged, oversized, foreign or older index is ignored (and
 //!   rebuilt); reading it never fails an open.
 //! - It is written atomically inside the repository boundary
@@ -43,6 +45,10 @@ const INDEX_KIND: &str = "bpe.definitionIndex";
 pub const INDEX_VERSION: u32 = 1;
 /// Larger index files are ignored unread (about 250,000 definitions).
 const INDEX_MAX_BYTES: u64 = 64 * 1024 * 1024;
+/// Directories with fewer definition files are read in full, and no index is
+/// read or written: parsing them costs a millisecond or two, and a small
+/// repository (a checkout, the sample) stays free of cache files.
+pub const INDEX_MIN_FILES: usize = 64;
 /// A file modified this close to (or after) the scan that recorded it could
 /// have changed again within one timestamp tick after it was read: its entry
 /// is confirmed by content hash before it is reused.
@@ -247,6 +253,21 @@ fn summarise_definitions(
             return (Vec::new(), errors, stats);
         }
     };
+    if rels.len() < INDEX_MIN_FILES {
+        let parsed = parse_parallel(&rels, |rel| summarise_file(root, rel));
+        let mut definitions = Vec::with_capacity(rels.len());
+        for (rel, result) in rels.iter().zip(parsed) {
+            match result {
+                Ok(value) => definitions.push(Loaded {
+                    path: rel.clone(),
+                    value,
+                }),
+                Err(e) => errors.push(e),
+            }
+        }
+        stats.unindexed = rels.len();
+        return finish(root, definitions, errors, stats);
+    }
     let scanned_at = nanos(SystemTime::now()).unwrap_or(0);
     // Taken before the index is read and held until it is written: the
     // read-modify-write of the index happens under its lock.
@@ -327,9 +348,24 @@ fn summarise_definitions(
         });
     }
     drop(lock);
+    finish(root, definitions, errors, stats)
+}
+
+/// Add the errors between files (duplicates) and of names, as a full open does.
+fn finish(
+    root: &Path,
+    definitions: Vec<Loaded<DefinitionSummary>>,
+    mut errors: Vec<LoadError>,
+    stats: IndexStats,
+) -> (Vec<Loaded<DefinitionSummary>>, Vec<LoadError>, IndexStats) {
     report_duplicates(root, &definitions, &mut errors);
     report_unsafe_names(root, &definitions, &mut errors);
     (definitions, errors, stats)
+}
+
+/// A definition file loaded the ordinary way (not through the index).
+fn summarise_file(root: &Path, rel: &Path) -> Result<DefinitionSummary, LoadError> {
+    super::parse_file::<TaskDefinition>(root, rel).map(|d| DefinitionSummary::of(&d))
 }
 
 /// One definition file: its old entry when its stamp is trusted, else its
@@ -341,11 +377,7 @@ fn scan_file(
     by_hash: &HashMap<&str, &Entry>,
     racy_before: u64,
 ) -> Scanned {
-    let plain = || {
-        Scanned::Plain(
-            super::parse_file::<TaskDefinition>(root, rel).map(|d| DefinitionSummary::of(&d)),
-        )
-    };
+    let plain = || Scanned::Plain(summarise_file(root, rel));
     let Some(path) = rel.to_str() else {
         return plain();
     };
