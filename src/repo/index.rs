@@ -287,8 +287,17 @@ fn summarise_definitions(
         .flat_map(|o| &o.entries)
         .map(|e| (e.hash.as_str(), e))
         .collect();
+    // Resolved once: a plain file in it needs one `lstat` (links go through `confine`).
+    let resolved_dir = super::confine::resolve(root, Path::new(dir)).ok();
     let scanned = parse_parallel(&rels, |rel| {
-        Ok(scan_file(root, rel, &by_path, &by_hash, racy_before))
+        Ok(scan_file(
+            root,
+            resolved_dir.as_deref(),
+            rel,
+            &by_path,
+            &by_hash,
+            racy_before,
+        ))
     });
     let mut definitions = Vec::with_capacity(rels.len());
     let mut entries = Vec::with_capacity(rels.len());
@@ -372,6 +381,7 @@ fn summarise_file(root: &Path, rel: &Path) -> Result<DefinitionSummary, LoadErro
 /// bytes, hashed, then the entry of the same content or a fresh parse.
 fn scan_file(
     root: &Path,
+    resolved_dir: Option<&Path>,
     rel: &Path,
     by_path: &HashMap<&str, &Entry>,
     by_hash: &HashMap<&str, &Entry>,
@@ -381,10 +391,17 @@ fn scan_file(
     let Some(path) = rel.to_str() else {
         return plain();
     };
-    let stamp = super::confine::resolve(root, rel)
-        .and_then(std::fs::metadata)
-        .ok()
-        .filter(|m| m.is_file())
+    let plain_file = resolved_dir
+        .zip(rel.file_name())
+        .and_then(|(dir, name)| std::fs::symlink_metadata(dir.join(name)).ok())
+        .filter(|m| m.is_file());
+    let stamp = plain_file
+        .or_else(|| {
+            super::confine::resolve(root, rel)
+                .and_then(std::fs::metadata)
+                .ok()
+                .filter(|m| m.is_file())
+        })
         .and_then(|m| Some((m.len(), nanos(m.modified().ok()?)?)));
     let Some((size, mtime_ns)) = stamp else {
         return plain();
