@@ -161,7 +161,8 @@ impl App {
         ))
     }
 
-    /// [`App::new`] for a first frame that does not wait for every definition:
+    /// [`App::new`] for a first frame that does not wait for every definition
+    /// (on a repository of at least `INDEX_MIN_FILES` definitions; smaller ones open in full):
     /// the browser lists the summaries of the definition index
     /// ([`Repository::open_overview`]) until [`App::finish_loading`] brings
     /// the full repository ([`load_in_background`]).
@@ -171,6 +172,10 @@ impl App {
         theme: Theme,
     ) -> Result<App, crate::repo::OpenError> {
         let overview = Repository::open_overview(root)?;
+        if overview.definitions.len() < crate::repo::index::INDEX_MIN_FILES {
+            // Small: loading in full costs nothing, and no key waits for it.
+            return App::new(root, keymap, theme);
+        }
         let mut app = App::with_repository(root, overview.repo, keymap, theme);
         app.loading = Some(overview.definitions);
         Ok(app)

@@ -91,10 +91,12 @@ pub fn run(options: Options) -> anyhow::Result<i32> {
         app.warn(format!("not watching the repository for changes: {e}"));
     }
     spawn_lock_check(tx.clone());
-    let loaded = tx.clone();
-    app::load_in_background(&app.root, move |repo, badges| {
-        let _ = loaded.send(AppEvent::Loaded(Box::new((repo, badges))));
-    });
+    if app.loading.is_some() {
+        let loaded = tx.clone();
+        app::load_in_background(&app.root, move |repo, badges| {
+            let _ = loaded.send(AppEvent::Loaded(Box::new((repo, badges))));
+        });
+    }
 
     terminal::install_panic_hook();
     terminal::enter(options.mouse).context("cannot set up the terminal")?;
