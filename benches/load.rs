@@ -1,22 +1,26 @@
-//! Loading a large repository.
+//! Loading a large repository: 5,000 copies of the sample repository's
+//! "Onboard Employee" (distinct ids and names, 24 KB of pretty JSON each).
 //!
-//! Budget: `Repository::open` of 5,000 TaskDefinitions of 30 activities each
-//! (137 MB of pretty JSON, 27 KB a file) in under 1 s on the 2-core build machine.
+//! Budgets (2-core build machine, release):
+//! - `list_warm_index` (`Repository::open_overview` with an up-to-date index,
+//!   what `bpe list` does on a second run): < 100 ms. The whole `bpe list`
+//!   command on it (`list_command_warm_index`): < 300 ms.
+//! - `list_cold_index` (no index: every file read, hashed and parsed, summaries
+//!   kept, the index written): < 1.5 s.
+//! - `tui_first_frame_warm_index`: < 100 ms.
+//! - `open_full` (`Repository::open`, every definition parsed and kept): < 1.5 s.
 //!
-//! Measured 2026-11-27 while 8 builds shared the 2 cores (load average 13.6):
-//! median 1.6 s wall (fastest 1.35 s). The CPU time of the same load
-//! (`/usr/bin/time bpe list` in release) is 0.39 s user + 0.35 s sys over two
-//! threads, i.e. about 0.4 s wall on an idle 2-core machine. Before parsing
-//! actions without `serde(flatten)` the same bench took 2.4–3.0 s.
+//! Figures at 500 / 5,000 / 50,000 definitions (wall time and max RSS of
+//! `bpe list`, first and second run) are in docs/repository.md.
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
+use bpe::repo::index::INDEX_FILE;
 use bpe::repo::{Repository, save_json};
-use serde_json::json;
 
 const DEFINITIONS: usize = 5_000;
-const ACTIVITIES: usize = 30;
 
 fn main() {
     divan::main();
@@ -28,62 +32,105 @@ fn main() {
 
 static FIXTURE: OnceLock<PathBuf> = OnceLock::new();
 
-/// A realistic definition: start, 28 working activities with an expression,
-/// a service call and two conditional transitions each, end.
-fn definition(n: usize) -> serde_json::Value {
-    let mut activities = vec![json!({
-        "id": "0", "name": "start", "transitions": [{"to": "Step 1"}]
-    })];
-    for a in 1..ACTIVITIES - 1 {
-        let next = if a + 1 == ACTIVITIES - 1 {
-            "end".to_string()
-        } else {
-            format!("Step {}", a + 1)
-        };
-        activities.push(json!({
-            "id": a.to_string(),
-            "name": format!("Step {a}"),
-            "position": {"x": a % 5, "y": a / 5},
-            "comment": "Checks the request against policy and records the outcome.",
-            "actions": [
-                {"kind": "expression", "name": "prepare",
-                 "expression": "(set approved (and (notnull user.manager) (eq user.department 'Sales')))"},
-                {"kind": "service", "op": "audit",
-                 "arguments": [{"name": "event", "value": "'step'"}, {"name": "step", "value": a.to_string()}]}
-            ],
-            "transitions": [
-                {"to": next, "condition": "(eq approved 1)"},
-                {"to": "end"}
-            ]
-        }));
-    }
-    activities.push(json!({"id": (ACTIVITIES - 1).to_string(), "name": "end"}));
-    json!({
-        "formatVersion": 1,
-        "id": format!("td-{n:016x}"),
-        "name": format!("Workflow {n:05}"),
-        "description": "Generated for the load benchmark.",
-        "process": {
-            "variables": [{"name": "user", "input": true}, {"name": "approved", "value": "0"}],
-            "activities": activities
-        }
-    })
+/// Onboard Employee with id and name made unique for copy `n`.
+fn onboard_copy(template: &serde_json::Value, n: usize) -> serde_json::Value {
+    let mut def = template.clone();
+    def["id"] = format!("td-{n:016x}").into();
+    def["name"] = format!("Onboard Employee {n:05}").into();
+    def
 }
 
 fn fixture() -> &'static Path {
     FIXTURE.get_or_init(|| {
+        let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("sample-repository/TaskDefinition/onboard-employee.json");
+        let template: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(sample).expect("sample")).expect("sample JSON");
         let dir = tempfile::tempdir().expect("temp dir").keep();
         for n in 0..DEFINITIONS {
-            let path = dir.join(format!("TaskDefinition/workflow-{n:05}.json"));
-            save_json(&path, &definition(n)).expect("write fixture");
+            let path = dir.join(format!("TaskDefinition/onboard-{n:05}.json"));
+            save_json(&path, &onboard_copy(&template, n)).expect("write fixture");
+        }
+        // Date the files back past the index's racy window, as a repository
+        // checked out a while ago is.
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        for e in std::fs::read_dir(dir.join("TaskDefinition")).expect("fixture") {
+            let f = std::fs::File::options()
+                .write(true)
+                .open(e.expect("entry").path())
+                .expect("open");
+            f.set_modified(old).expect("set mtime");
         }
         dir
     })
 }
 
-// Budget: < 1 s per open (5,000 definitions × 30 activities, 2 idle cores).
+fn remove_index(root: &Path) {
+    let _ = std::fs::remove_file(root.join(INDEX_FILE));
+}
+
+// Budget: < 1.5 s (no index; 5,000 files read, hashed, parsed; index written).
 #[divan::bench(sample_count = 5, sample_size = 1)]
-fn open_5000_definitions(bencher: divan::Bencher) {
+fn list_cold_index(bencher: divan::Bencher) {
+    let root = fixture();
+    bencher
+        .with_inputs(|| remove_index(root))
+        .bench_values(|()| {
+            let o = Repository::open_overview(root).expect("open");
+            assert_eq!(o.stats.parsed, DEFINITIONS);
+            o
+        });
+}
+
+// Budget: < 100 ms (up-to-date index: no definition file read).
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn list_warm_index(bencher: divan::Bencher) {
+    let root = fixture();
+    Repository::open_overview(root).expect("prime the index");
+    bencher.bench(|| {
+        let o = Repository::open_overview(root).expect("open");
+        assert_eq!(o.stats.reused, DEFINITIONS);
+        o
+    });
+}
+
+// Budget: < 300 ms (the `bpe list` command, process start to exit, warm index).
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn list_command_warm_index(bencher: divan::Bencher) {
+    let root = fixture();
+    Repository::open_overview(root).expect("prime the index");
+    bencher.bench(|| {
+        let status = Command::new(env!("CARGO_BIN_EXE_bpe"))
+            .arg("list")
+            .arg(root)
+            .stdout(Stdio::null())
+            .status()
+            .expect("run bpe list");
+        assert!(status.success());
+    });
+}
+
+// Budget: < 100 ms (the TUI's first frame: `App::new_summaries` with a warm
+// index, then one 120x40 browser frame; full definitions load afterwards).
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn tui_first_frame_warm_index(bencher: divan::Bencher) {
+    use bpe::tui::app::App;
+    use bpe::tui::keymap::Keymap;
+    use bpe::tui::theme::Theme;
+    let root = fixture();
+    Repository::open_overview(root).expect("prime the index");
+    bencher.bench(|| {
+        let app = App::new_summaries(root, Keymap::default_keymap(), Theme::plain()).expect("open");
+        let mut term =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).expect("terminal");
+        term.draw(|f| bpe::tui::view::view(&app, f)).expect("draw");
+        term
+    });
+}
+
+// Budget: < 1.5 s (every definition parsed and kept).
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn open_full(bencher: divan::Bencher) {
     let root = fixture();
     bencher.bench(|| {
         let repo = Repository::open(root).expect("open");

@@ -1,4 +1,5 @@
 use crate::model::escape_name;
+use anyhow::Context;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,10 +26,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.rules {
         return run_rules(args);
     }
-    let repo = super::open_repository(&args.repo)?;
-    let mut defs: Vec<_> = repo.definitions.iter().collect();
+    // Summaries through the definition index: only changed files are read.
+    super::housekeeping(&args.repo);
+    let overview = crate::repo::Repository::open_overview(&args.repo)
+        .with_context(|| format!("cannot open repository {}", args.repo.display()))?;
+    let repo = &overview.repo;
+    let mut defs: Vec<_> = overview.definitions.iter().collect();
     defs.sort_by(|a, b| a.value.name.cmp(&b.value.name).then(a.path.cmp(&b.path)));
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
         let rows: Vec<serde_json::Value> = defs
             .iter()
@@ -37,7 +42,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     "name": d.value.name,
                     "id": d.value.id,
                     "path": d.path,
-                    "activities": d.value.process.activities.len(),
+                    "activities": d.value.activities,
                     "description": d.value.description,
                 })
             })
@@ -51,7 +56,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 [
                     d.value.name.clone(),
                     d.value.id.clone(),
-                    d.value.process.activities.len().to_string(),
+                    d.value.activities.to_string(),
                     d.path.display().to_string(),
                 ]
             })

@@ -3,7 +3,10 @@
 //! Re-exported by [`super::store`].
 //!
 //! Invariant: an instance locked by a live runner is never touched here; it is
-//! handled when next opened.
+//! handled when next opened. Housekeeping never parses the TaskDefinitions
+//! (`Repository::open_except_definitions`): a case's definition comes from the
+//! cache or its file when that case is opened, so every command's open stays
+//! cheap on a repository with many definitions.
 
 use std::path::Path;
 
@@ -23,7 +26,7 @@ pub fn apply_due_timeouts_with(
     services: &mut dyn Services,
     now: DateTime<Utc>,
 ) -> Result<Vec<RunReport>, StoreError> {
-    let repo = Repository::open(root).map_err(io)?;
+    let repo = Repository::open_except_definitions(root).map_err(io)?;
     let mut candidates: Vec<String> = Vec::new();
     for l in &repo.work_items {
         let item = &l.value;
@@ -54,7 +57,7 @@ pub fn apply_due_timeouts_with(
             Err(StoreError::Locked(_)) | Err(StoreError::Invalid(_)) => continue,
             Err(e) => return Err(e),
         };
-        let fresh = Repository::open(root).map_err(io)?;
+        let fresh = Repository::open_except_definitions(root).map_err(io)?;
         let pending = case.pending_items();
         {
             let mut rt = Runtime {
@@ -93,7 +96,7 @@ pub fn apply_due_timeouts_with(
 /// Remove finished instances older than their `resultLimit` (seconds; 0 = at once,
 /// negative = never). Returns the ids removed.
 pub fn expire_results(root: &Path, now: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
-    let repo = Repository::open(root).map_err(io)?;
+    let repo = Repository::open_except_definitions(root).map_err(io)?;
     let mut removed = Vec::new();
     for l in &repo.instances {
         let inst = &l.value;
@@ -129,7 +132,7 @@ pub fn expire_results(root: &Path, now: DateTime<Utc>) -> Result<Vec<String>, St
 /// [`apply_due_timeouts_with`] with the repository's own services and the current time.
 /// Commands stay disabled (no runner allowed them).
 pub fn apply_due_timeouts(root: &Path) -> Result<Vec<RunReport>, StoreError> {
-    let repo = Repository::open(root).map_err(io)?;
+    let repo = Repository::open_except_definitions(root).map_err(io)?;
     let config = repo.config_or_default();
     let mut services = crate::services::RepoServices::new(root, &config, Default::default());
     apply_due_timeouts_with(root, &mut services, Utc::now())

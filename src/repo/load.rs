@@ -101,7 +101,19 @@ impl Repository {
     /// or names) land in `errors`; only an unreadable root is an [`OpenError`].
     /// Never writes.
     pub fn open(root: impl AsRef<Path>) -> Result<Repository, OpenError> {
-        let root = root.as_ref().to_path_buf();
+        Self::open_with(root.as_ref(), true)
+    }
+
+    /// [`Repository::open`] without the TaskDefinitions: `definitions` is empty
+    /// and nothing in `TaskDefinition/` is read (its errors are not reported).
+    /// For work that never looks at definitions (housekeeping) and for
+    /// [`Repository::open_overview`], which summarises them from the index.
+    pub fn open_except_definitions(root: impl AsRef<Path>) -> Result<Repository, OpenError> {
+        Self::open_with(root.as_ref(), false)
+    }
+
+    fn open_with(root: &Path, with_definitions: bool) -> Result<Repository, OpenError> {
+        let root = root.to_path_buf();
         if !root.is_dir() {
             return Err(OpenError::NotADirectory(root));
         }
@@ -130,7 +142,11 @@ impl Repository {
                 Vec::new()
             }
         };
-        let definitions = listed(ObjectKind::TaskDefinition);
+        let definitions = if with_definitions {
+            listed(ObjectKind::TaskDefinition)
+        } else {
+            Vec::new()
+        };
         let rules = listed(ObjectKind::Rule);
         let email_templates = listed(ObjectKind::EmailTemplate);
         let users = listed(ObjectKind::User);
@@ -149,12 +165,7 @@ impl Repository {
         repo.work_items = load_kind(&root, work_items, &mut errors);
         repo.libraries = load_kind(&root, libraries, &mut errors);
         report_library_rule_clashes(&root, &repo.rules, &repo.libraries, &mut errors);
-        errors.sort_by(|a, b| {
-            a.path
-                .cmp(&b.path)
-                .then(a.line.cmp(&b.line))
-                .then(a.column.cmp(&b.column))
-        });
+        sort_errors(&mut errors);
         repo.errors = errors;
         Ok(repo)
     }
@@ -252,59 +263,57 @@ impl Repository {
     }
 }
 
-/// Parse the files of one kind (in parallel when there are many), then report
+/// Errors in path order, then by position (how [`Repository::errors`] is kept).
+pub(super) fn sort_errors(errors: &mut [LoadError]) {
+    errors.sort_by(|a, b| {
+        a.path
+            .cmp(&b.path)
+            .then(a.line.cmp(&b.line))
+            .then(a.column.cmp(&b.column))
+    });
+}
+
+/// Files of one directory parsed per rayon task; smaller directories stay on one thread.
+pub(super) const PER_TASK_MIN: usize = 16;
+
+/// `parse` run on rayon's pool, results in the order of `rels`. A panic while
+/// parsing one file (a bug in a deserializer) becomes that file's error
+/// instead of aborting the load.
+pub(super) fn parse_parallel<R: Send>(
+    rels: &[PathBuf],
+    parse: impl Fn(&PathBuf) -> Result<R, LoadError> + Sync,
+) -> Vec<Result<R, LoadError>> {
+    use rayon::prelude::*;
+    rels.par_iter()
+        .with_min_len(PER_TASK_MIN)
+        .map(|rel| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse(rel))).unwrap_or_else(
+                |_| {
+                    Err(LoadError {
+                        path: rel.clone(),
+                        line: 0,
+                        column: 0,
+                        message: "internal error while parsing".to_string(),
+                    })
+                },
+            )
+        })
+        .collect()
+}
+
+/// Parse the files of one kind (in parallel, [`parse_parallel`]), then report
 /// duplicate ids and names. Results keep the order of `rels`.
 fn load_kind<T: RepoObject + Send>(
     root: &Path,
     rels: Vec<PathBuf>,
     errors: &mut Vec<LoadError>,
 ) -> Vec<Loaded<T>> {
-    let parse_chunk = |chunk: &[PathBuf]| -> Vec<Result<Loaded<T>, LoadError>> {
-        chunk
-            .iter()
-            .map(|rel| {
-                parse_file::<T>(root, rel).map(|value| Loaded {
-                    path: rel.clone(),
-                    value,
-                })
-            })
-            .collect()
-    };
-    // Small directories are not worth a thread.
-    const PER_THREAD_MIN: usize = 32;
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
-        .clamp(2, 16)
-        .min(rels.len().div_ceil(PER_THREAD_MIN))
-        .max(1);
-    let results: Vec<Result<Loaded<T>, LoadError>> = if threads == 1 {
-        parse_chunk(&rels)
-    } else {
-        let chunk_len = rels.len().div_ceil(threads);
-        std::thread::scope(|s| {
-            let handles: Vec<_> = rels
-                .chunks(chunk_len)
-                .map(|chunk| s.spawn(move || parse_chunk(chunk)))
-                .collect();
-            let mut all = Vec::with_capacity(rels.len());
-            for (handle, chunk) in handles.into_iter().zip(rels.chunks(chunk_len)) {
-                match handle.join() {
-                    Ok(part) => all.extend(part),
-                    // A panic while parsing is a bug in a deserializer; report the files, do not abort.
-                    Err(_) => all.extend(chunk.iter().map(|rel| {
-                        Err(LoadError {
-                            path: rel.clone(),
-                            line: 0,
-                            column: 0,
-                            message: "internal error while parsing".to_string(),
-                        })
-                    })),
-                }
-            }
-            all
+    let results = parse_parallel(&rels, |rel| {
+        parse_file::<T>(root, rel).map(|value| Loaded {
+            path: rel.clone(),
+            value,
         })
-    };
+    });
     let mut loaded = Vec::with_capacity(results.len());
     for r in results {
         match r {
@@ -317,6 +326,24 @@ fn load_kind<T: RepoObject + Send>(
     loaded
 }
 
+/// What duplicate and unsafe-name checks need of an object: its kind, id and
+/// name. Every [`RepoObject`] has them; so has a definition's summary (the index).
+pub(super) trait Identified {
+    const KIND: ObjectKind;
+    fn object_id(&self) -> Option<&str>;
+    fn object_name(&self) -> Option<&str>;
+}
+
+impl<T: RepoObject> Identified for T {
+    const KIND: ObjectKind = <T as RepoObject>::KIND;
+    fn object_id(&self) -> Option<&str> {
+        RepoObject::object_id(self)
+    }
+    fn object_name(&self) -> Option<&str> {
+        RepoObject::object_name(self)
+    }
+}
+
 /// How the message of a load error about a name with control characters
 /// starts (validation reports those as E014).
 pub const UNSAFE_NAME: &str = "unsafe name:";
@@ -324,7 +351,7 @@ pub const UNSAFE_NAME: &str = "unsafe name:";
 /// One [`LoadError`] per object whose name (a User's accountId) holds a
 /// character names may not contain ([`crate::model::is_unsafe_char`]). The
 /// object stays loaded; every printer escapes it.
-fn report_unsafe_names<T: RepoObject>(
+pub(super) fn report_unsafe_names<T: Identified>(
     root: &Path,
     loaded: &[Loaded<T>],
     errors: &mut Vec<LoadError>,
@@ -355,7 +382,7 @@ fn report_unsafe_names<T: RepoObject>(
 
 /// One [`LoadError`] per later file that repeats an id or a name of an earlier
 /// one (in path order), naming both files. Both objects stay loaded.
-fn report_duplicates<T: RepoObject>(
+pub(super) fn report_duplicates<T: Identified>(
     root: &Path,
     loaded: &[Loaded<T>],
     errors: &mut Vec<LoadError>,
@@ -456,7 +483,7 @@ fn duplicate_error(root: &Path, rel: &Path, key: &str, message: &str) -> LoadErr
 /// is an error. Hidden files (including atomic-save temp files) are skipped.
 /// Everything else is listed whatever its type — symbolic links, FIFOs,
 /// directories — so that [`parse_file`] reports what cannot be loaded.
-fn list_json(root: &Path, dir: &str) -> std::io::Result<Vec<PathBuf>> {
+pub(super) fn list_json(root: &Path, dir: &str) -> std::io::Result<Vec<PathBuf>> {
     let full = super::confine::resolve(root, Path::new(dir))?;
     let entries = match std::fs::read_dir(&full) {
         Ok(e) => e,

@@ -144,13 +144,54 @@ pub struct App {
     /// Last known terminal size (columns, rows): update uses it to keep the
     /// selection in sight; view uses the real frame size.
     pub size: (u16, u16),
+    /// While the full definitions load in the background ([`App::new_summaries`]):
+    /// their summaries from the index, which the browser shows meanwhile.
+    pub loading: Option<Vec<crate::repo::Loaded<crate::repo::DefinitionSummary>>>,
 }
 
 impl App {
     /// Open a repository with the given keymap and theme. Recovery copies found
     /// in it are offered at once.
     pub fn new(root: &Path, keymap: Keymap, theme: Theme) -> Result<App, crate::repo::OpenError> {
-        let repo = Repository::open(root)?;
+        Ok(App::with_repository(
+            root,
+            Repository::open(root)?,
+            keymap,
+            theme,
+        ))
+    }
+
+    /// [`App::new`] for a first frame that does not wait for every definition
+    /// (on a repository of at least `INDEX_MIN_FILES` definitions; smaller ones open in full):
+    /// the browser lists the summaries of the definition index
+    /// ([`Repository::open_overview`]) until [`App::finish_loading`] brings
+    /// the full repository ([`load_in_background`]).
+    pub fn new_summaries(
+        root: &Path,
+        keymap: Keymap,
+        theme: Theme,
+    ) -> Result<App, crate::repo::OpenError> {
+        let overview = Repository::open_overview(root)?;
+        if overview.definitions.len() < crate::repo::index::INDEX_MIN_FILES {
+            // Small: loading in full costs nothing, and no key waits for it.
+            return App::new(root, keymap, theme);
+        }
+        let mut app = App::with_repository(root, overview.repo, keymap, theme);
+        app.loading = Some(overview.definitions);
+        Ok(app)
+    }
+
+    /// The full repository and the browser's badges have loaded: show them
+    /// (unless a reload after a change on disk already did).
+    pub fn finish_loading(&mut self, repo: Repository, badges: Vec<super::browser::Badges>) {
+        if self.loading.take().is_some() {
+            self.repo = repo;
+            self.browser.badges = badges;
+            self.browser.refilter(&self.repo);
+        }
+    }
+
+    fn with_repository(root: &Path, repo: Repository, keymap: Keymap, theme: Theme) -> App {
         let browser = BrowserState::new(&repo);
         let mut app = App {
             root: root.to_path_buf(),
@@ -168,6 +209,7 @@ impl App {
             notice: None,
             quit: false,
             size: (120, 40),
+            loading: None,
         };
         let copies = super::recovery::list(root);
         if !copies.is_empty() {
@@ -176,7 +218,7 @@ impl App {
                 selected: 0,
             });
         }
-        Ok(app)
+        app
     }
 
     pub fn info(&mut self, text: impl Into<String>) {
@@ -483,4 +525,19 @@ fn finish_after_confirm(app: &mut App, then: AfterConfirm) {
         AfterConfirm::Quit => app.quit = true,
         AfterConfirm::Close => editor::close_now(app),
     }
+}
+
+/// Load the full repository and the browser's badges on a thread of their own
+/// and hand them to `done` (for [`App::finish_loading`]).
+pub fn load_in_background(
+    root: &Path,
+    done: impl FnOnce(Repository, Vec<super::browser::Badges>) + Send + 'static,
+) {
+    let root = root.to_path_buf();
+    std::thread::spawn(move || {
+        if let Ok(repo) = Repository::open(&root) {
+            let badges = super::browser::badges(&repo);
+            done(repo, badges);
+        }
+    });
 }

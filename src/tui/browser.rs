@@ -11,8 +11,8 @@ use tui_textarea::TextArea;
 
 use super::lint::{self, Finding, Level, LintContext};
 use crate::model::TaskDefinition;
-use crate::repo::Repository;
 use crate::repo::lock::{self, LockTarget};
+use crate::repo::{DefinitionSummary, Loaded, Repository};
 
 use super::action::Action;
 use super::app::{App, Effect};
@@ -248,6 +248,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
 }
 
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {
+    if let Some(summaries) = &app.loading {
+        return view_loading(app, summaries, frame, area);
+    }
     let t = &app.theme;
     let b = &app.browser;
     let [list_area, detail_area] =
@@ -406,5 +409,66 @@ fn view_details(app: &App, frame: &mut Frame, area: Rect) {
             .block(block)
             .wrap(Wrap { trim: false }),
         area,
+    );
+}
+
+/// The first frame of a large repository ([`App::new_summaries`]): the
+/// definitions' names and counts from the index, badges and the rest once the
+/// full load arrives.
+fn view_loading(app: &App, summaries: &[Loaded<DefinitionSummary>], frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let [list_area, detail_area] =
+        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
+    let mut sorted: Vec<&Loaded<DefinitionSummary>> = summaries.iter().collect();
+    sorted.sort_by_cached_key(|d| d.value.name.to_lowercase());
+    // Only the rows that fit are built.
+    let rows = usize::from(list_area.height.saturating_sub(2));
+    let items: Vec<ListItem> = sorted
+        .iter()
+        .take(rows)
+        .map(|d| ListItem::new(crate::model::escape_name(&d.value.name).into_owned()))
+        .collect();
+    let title = format!(" Workflows ({}) · loading details… ", summaries.len());
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.focused_border())
+        .title(Span::styled(title, t.title()));
+    let mut state = ListState::default().with_selected((!items.is_empty()).then_some(0));
+    let list = List::new(items)
+        .block(block)
+        .highlight_style(t.selected())
+        .highlight_symbol("▶");
+    frame.render_stateful_widget(list, list_area, &mut state);
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(d) = sorted.first() {
+        let s = &d.value;
+        lines.push(Line::styled(
+            crate::model::escape_name(&s.name).into_owned(),
+            t.title(),
+        ));
+        lines.push(Line::styled(d.path.display().to_string(), t.dim()));
+        if !s.description.is_empty() {
+            lines.push(Line::raw(s.description.clone()));
+        }
+        lines.push(Line::raw(""));
+        lines.push(Line::raw(format!(
+            "{} activities, {} actions, {} transitions, {} variables",
+            s.activities, s.actions, s.transitions, s.variables
+        )));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "loading definitions, validation and locks…",
+        t.dim(),
+    ));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border())
+        .title(Span::styled(" Details ", t.title()));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        detail_area,
     );
 }

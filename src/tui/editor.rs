@@ -1480,6 +1480,8 @@ pub fn reload_repository(app: &mut App) {
         Ok(repo) => {
             let name = app.browser.selected_name(&app.repo);
             app.repo = repo;
+            // Newer than what a background load brings ([`App::finish_loading`]).
+            app.loading = None;
             app.browser.refresh(&app.repo);
             // Findings depend on the repository too (subprocesses, rules, templates).
             if let Some(ed) = app.editor.as_mut() {

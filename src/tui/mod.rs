@@ -70,13 +70,15 @@ enum AppEvent {
     /// Time to check that the edit lock was not broken (the lock module refreshes it).
     LockCheck,
     InputFailed(String),
+    /// The full repository loaded in the background ([`app::load_in_background`]).
+    Loaded(Box<(crate::repo::Repository, Vec<browser::Badges>)>),
 }
 
 /// Run the TUI until the user quits (or a signal ends it). Returns the exit code.
 pub fn run(options: Options) -> anyhow::Result<i32> {
     let user_file = Keymap::user_file();
     let (keymap, keymap_error) = Keymap::load(user_file.as_deref());
-    let mut app = App::new(&options.repository, keymap, Theme::from_env())
+    let mut app = App::new_summaries(&options.repository, keymap, Theme::from_env())
         .with_context(|| format!("cannot open {}", options.repository.display()))?;
     if let Some(e) = keymap_error {
         app.warn(format!("user keymap ignored: {e}"));
@@ -89,6 +91,12 @@ pub fn run(options: Options) -> anyhow::Result<i32> {
         app.warn(format!("not watching the repository for changes: {e}"));
     }
     spawn_lock_check(tx.clone());
+    if app.loading.is_some() {
+        let loaded = tx.clone();
+        app::load_in_background(&app.root, move |repo, badges| {
+            let _ = loaded.send(AppEvent::Loaded(Box::new((repo, badges))));
+        });
+    }
 
     terminal::install_panic_hook();
     terminal::enter(options.mouse).context("cannot set up the terminal")?;
@@ -215,6 +223,10 @@ fn event_loop(
                     return Ok(128 + sig);
                 }
                 AppEvent::InputFailed(e) => anyhow::bail!("cannot read the terminal: {e}"),
+                AppEvent::Loaded(full) => {
+                    let (repo, badges) = *full;
+                    app.finish_loading(repo, badges);
+                }
             }
             if app.quit {
                 return Ok(0);
