@@ -330,7 +330,7 @@ fn clearing_the_cache_names_the_suspended_case_and_a_timestamped_copy_keeps_it_g
     let (dir, mut app) = sample_app();
     let root = dir.path().to_path_buf();
     let (instance, item) = start_onboard(&root);
-    bpe::tui::editor::reload_repository(&mut app);
+    bpe::tui::sync::reload_repository(&mut app);
     update(&mut app, Action::ShowDebugView);
     assert_eq!(app.screen, Screen::DebugView);
     assert_eq!(app.debug_view.entries.len(), 1);
@@ -366,7 +366,7 @@ fn clearing_the_cache_names_the_suspended_case_and_a_timestamped_copy_keeps_it_g
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, text.replace("Manager decides", "Manager chooses")).unwrap();
     // Approve in the work items screen: the case resumes on the copy and completes.
-    bpe::tui::editor::reload_repository(&mut app);
+    bpe::tui::sync::reload_repository(&mut app);
     update(&mut app, Action::ShowWorkItems);
     update(&mut app, Action::ToggleAll);
     assert!(app.work_items.rows.contains(&item));
@@ -384,7 +384,7 @@ fn clearing_the_cache_names_the_suspended_case_and_a_timestamped_copy_keeps_it_g
 fn work_items_are_mine_by_default_and_forwarding_moves_them() {
     let (dir, mut app) = sample_app();
     let (_instance, item) = start_onboard(dir.path());
-    bpe::tui::editor::reload_repository(&mut app);
+    bpe::tui::sync::reload_repository(&mut app);
     app.work_items.user = "nobody".into();
     update(&mut app, Action::ShowWorkItems);
     assert!(app.work_items.rows.is_empty(), "jsmith's item is not mine");
@@ -406,7 +406,7 @@ fn work_items_are_mine_by_default_and_forwarding_moves_them() {
 fn tasks_screen_filters_by_status_and_terminates_after_asking() {
     let (dir, mut app) = sample_app();
     let (instance, _item) = start_onboard(dir.path());
-    bpe::tui::editor::reload_repository(&mut app);
+    bpe::tui::sync::reload_repository(&mut app);
     update(&mut app, Action::ShowTasks);
     assert_eq!(app.tasks.rows, vec![instance.clone()]);
     update(&mut app, Action::CycleStatus); // running
@@ -485,7 +485,7 @@ fn ops_app() -> (tempfile::TempDir, App) {
     let (dir, mut app) = sample_app();
     let (instance, item) = start_onboard(dir.path());
     fix_ids(dir.path(), &instance, &item);
-    bpe::tui::editor::reload_repository(&mut app);
+    bpe::tui::sync::reload_repository(&mut app);
     app.work_items.user = "jsmith".into();
     (dir, app)
 }
@@ -625,7 +625,7 @@ fn tasks_resume_continues_a_running_case_whose_runner_is_gone() {
         session.persist().unwrap();
         session.case().id().to_string()
     };
-    bpe::tui::editor::reload_repository(&mut app);
+    bpe::tui::sync::reload_repository(&mut app);
     update(&mut app, Action::ShowTasks);
     assert_eq!(
         app.repo.instance(&id).unwrap().value.status,
@@ -651,7 +651,7 @@ fn tasks_resume_continues_a_running_case_whose_runner_is_gone() {
 fn work_item_edits_only_editable_variables_and_they_reach_the_case() {
     let (dir, mut app) = sample_app();
     let (instance, item) = start_onboard(dir.path());
-    bpe::tui::editor::reload_repository(&mut app);
+    bpe::tui::sync::reload_repository(&mut app);
     app.work_items.user = "jsmith".into();
     update(&mut app, Action::ShowWorkItems);
     update(&mut app, Action::Open);

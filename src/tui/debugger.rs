@@ -27,10 +27,11 @@ use crate::repo::Repository;
 use crate::services::RepoServices;
 
 use super::action::Action;
-use super::app::{App, Effect, Screen};
+use super::app::{App, Screen};
 use super::ask::{self, Prompt};
 use super::diagram::{Diagram, Dir};
 use super::keymap::Context;
+use super::screen::Request;
 use super::workspace::{SavedBreakpoint, Workspace};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,11 +125,12 @@ pub fn text_input(app: &mut App, key: KeyEvent) {
 }
 
 /// `D` / `F5` in the editor: the input form of the open workflow.
-pub fn start_from_editor(app: &mut App) {
+pub fn start_from_editor(app: &mut App) -> Vec<Request> {
     let Some(def) = app.editor.as_ref().map(|e| e.def.clone()) else {
-        return;
+        return Vec::new();
     };
     open(app, def);
+    Vec::new()
 }
 
 /// Open the debugger on `def` with its input form.
@@ -523,19 +525,21 @@ fn decide(app: &mut App, decision: &str) {
 
 /// Leave the pending work items pending: with side effects applied, write them
 /// and the suspended instance like a real run; the session ends.
-fn leave_pending(app: &mut App) {
+fn leave_pending(app: &mut App) -> Vec<Request> {
     let root = app.root.clone();
     let Some(d) = app.debugger.as_mut() else {
-        return;
+        return Vec::new();
     };
-    let Some(s) = d.session.as_mut() else { return };
+    let Some(s) = d.session.as_mut() else {
+        return Vec::new();
+    };
     if s.items.is_empty() {
         app.warn("no work item is pending in this run");
-        return;
+        return Vec::new();
     }
     if d.dry_run {
         app.warn("dry run: nothing is written; m switches to apply to leave a real pending case");
-        return;
+        return Vec::new();
     }
     let mut failed = None;
     // Resumption loads the pinned version from the cache (the debugged content may
@@ -557,7 +561,7 @@ fn leave_pending(app: &mut App) {
     }
     if let Some(f) = failed {
         app.error(f);
-        return;
+        return Vec::new();
     }
     let msg = format!(
         "{} left suspended with work item(s) {}",
@@ -570,8 +574,8 @@ fn leave_pending(app: &mut App) {
     );
     d.session = None;
     d.stopped = "left pending".into();
-    super::ask::reload(app);
     app.info(msg);
+    vec![Request::Reload]
 }
 
 fn prompt_accepted(app: &mut App, purpose: Ask, text: String) -> Result<(), String> {
@@ -706,10 +710,9 @@ fn toggle_apply(app: &mut App) {
     app.info(msg);
 }
 
-pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+pub fn update(app: &mut App, action: Action) -> Vec<Request> {
     let Some(d) = app.debugger.as_mut() else {
-        app.screen = Screen::Browser;
-        return Vec::new();
+        return vec![Request::Show(Screen::Browser)];
     };
     if let Some(mut p) = d.prompt.take() {
         match action {
@@ -803,14 +806,14 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Approve => decide(app, "approve"),
         Action::Reject => decide(app, "reject"),
-        Action::LeavePending => leave_pending(app),
+        Action::LeavePending => return leave_pending(app),
         Action::ToggleApply => toggle_apply(app),
         Action::Back => {
-            app.screen = if app.editor.is_some() {
+            return vec![Request::Show(if app.editor.is_some() {
                 Screen::Editor
             } else {
                 Screen::Browser
-            };
+            })];
         }
         _ => {}
     }

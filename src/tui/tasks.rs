@@ -20,10 +20,11 @@ use crate::model::{InstanceStatus, ObjectKind, TaskDefinition, TaskInstance, con
 use crate::repo::cache;
 
 use super::action::Action;
-use super::app::{App, Effect};
+use super::app::App;
 use super::ask::{self, Question};
 use super::diagram::{Diagram, Highlight};
 use super::keymap::Context;
+use super::screen::Request;
 use super::theme::Theme;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,7 +136,7 @@ fn open(app: &mut App, id: String) {
     });
 }
 
-pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+pub fn update(app: &mut App, action: Action) -> Vec<Request> {
     if let Some(q) = app.tasks.question.take() {
         match (action, q.purpose) {
             (Action::Yes, Ask::Terminate) => terminate(app),
@@ -172,7 +173,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
         }
         Action::Back if s.opened.is_some() => s.opened = None,
-        Action::Back => super::app::show_screen(app, super::app::Screen::Browser),
+        Action::Back => return vec![Request::Show(super::app::Screen::Browser)],
         Action::Resume => resume(app),
         Action::Terminate => {
             let Some(id) = current_id(app) else {
@@ -221,7 +222,7 @@ fn current_id(app: &App) -> Option<String> {
 }
 
 fn after_store_change(app: &mut App) {
-    super::ask::reload(app);
+    super::sync::reload(app);
     let reopen = app.tasks.opened.as_ref().map(|o| o.id.clone());
     if let Some(id) = reopen {
         open(app, id);

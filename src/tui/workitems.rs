@@ -19,9 +19,10 @@ use crate::expr::Value;
 use crate::model::{ObjectKind, WorkItem};
 
 use super::action::Action;
-use super::app::{App, Effect};
+use super::app::App;
 use super::ask::{self, Prompt};
 use super::keymap::Context;
+use super::screen::Request;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ask {
@@ -120,7 +121,7 @@ fn editable(w: &WorkItem, name: &str) -> bool {
     w.editable_variables.is_empty() || w.editable_variables.iter().any(|e| e == name)
 }
 
-pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+pub fn update(app: &mut App, action: Action) -> Vec<Request> {
     if let Some(mut p) = app.work_items.prompt.take() {
         match action {
             Action::Cancel => {}
@@ -176,7 +177,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
         }
         Action::Back if opened => app.work_items.opened = None,
-        Action::Back => super::app::show_screen(app, super::app::Screen::Browser),
+        Action::Back => return vec![Request::Show(super::app::Screen::Browser)],
         Action::Edit => {
             let Some(o) = &app.work_items.opened else {
                 app.warn("open the work item first (Enter)");
@@ -269,7 +270,7 @@ fn prompt_accepted(app: &mut App, purpose: Ask, text: String) -> Result<(), Stri
                 .unwrap_or_default();
             match store::forward(&app.root, &id, &text, &comment, "bpe tui") {
                 Ok(w) => {
-                    super::ask::reload(app);
+                    super::sync::reload(app);
                     app.info(format!("{} forwarded to {}", w.id, w.owner));
                 }
                 Err(e) => return Err(e.to_string()),
@@ -317,7 +318,7 @@ fn complete(app: &mut App, decision: &str) {
                 s => s.as_str().to_string(),
             };
             app.work_items.opened = None;
-            super::ask::reload(app);
+            super::sync::reload(app);
             app.info(format!("{id} {decision}d; case {} {where_}", inst.id));
         }
         Err(e) => app.error(format!("cannot complete {id}: {e}")),
