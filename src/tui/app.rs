@@ -113,6 +113,22 @@ pub enum Overlay {
     },
     /// What an import would write; waits for replace / skip / cancel.
     Import(super::import::ImportPlan),
+    /// A yes/no question of the app (`y` does it, `n` / Esc does not).
+    Question(super::ask::Question<AppAsk>),
+}
+
+/// What an app-level yes/no question is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppAsk {
+    /// Quit although a debug run is live (it is stopped).
+    QuitStoppingRun,
+    /// Save the open workflow although validation found errors.
+    SaveWithErrors,
+    /// Approve or reject this work item (the work items screen).
+    Decide {
+        item: String,
+        decision: &'static str,
+    },
 }
 
 /// Side effects `update` asks the runtime for (terminal output it cannot do itself).
@@ -214,6 +230,7 @@ impl App {
                 Overlay::Prompt(_) => vec![Context::TextEdit],
                 Overlay::Picker { .. } => vec![Context::Picker, Context::Navigate],
                 Overlay::Import(_) => vec![Context::Import],
+                Overlay::Question(_) => vec![Context::Question],
             };
         }
         self.screen.ops().contexts(self)
@@ -224,8 +241,17 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return Vec::new();
         }
-        let contexts = self.contexts();
+        // Behind "terminal too small" nothing is visible to act on: only the
+        // global keys (quit, help, redraw) work.
+        let too_small = self.size.0 < super::view::MIN_COLS || self.size.1 < super::view::MIN_ROWS;
+        let contexts = if too_small {
+            vec![Context::Global]
+        } else {
+            self.contexts()
+        };
         match self.keymap.lookup(&contexts, &key) {
+            Some(Action::Help) if too_small => Vec::new(),
+            None if too_small => Vec::new(),
             Some(action) => update(self, action),
             None => {
                 self.text_input(key);
@@ -335,6 +361,26 @@ pub fn refresh_screens(app: &mut App) {
 }
 
 fn request_quit(app: &mut App) {
+    if let Some(d) = app.debugger.as_ref().filter(|d| d.is_live()) {
+        let mode = if d.dry_run { "dry run" } else { "APPLY" };
+        app.overlay = Some(Overlay::Question(super::ask::Question {
+            purpose: AppAsk::QuitStoppingRun,
+            title: "Quit".into(),
+            lines: vec![
+                format!(
+                    "A debug run of {} is live ({mode}, {}).",
+                    crate::model::escape_name(&d.definition.name),
+                    d.stopped
+                ),
+                "Quit and stop it? Nothing pending is written.".into(),
+            ],
+        }));
+        return;
+    }
+    quit_unless_unsaved(app);
+}
+
+fn quit_unless_unsaved(app: &mut App) {
     if app.has_unsaved() {
         app.overlay = Some(Overlay::ConfirmUnsaved {
             then: AfterConfirm::Quit,
@@ -464,6 +510,27 @@ fn update_overlay(app: &mut App, action: Action) {
             Action::Skip => super::import::confirmed(app, plan, false),
             Action::Cancel => app.info(format!("import of {} cancelled", plan.file)),
             _ => app.overlay = Some(Overlay::Import(plan)),
+        },
+        Overlay::Question(q) => match (action, &q.purpose) {
+            (Action::Yes, AppAsk::QuitStoppingRun) => {
+                debugger::stop(app);
+                quit_unless_unsaved(app);
+            }
+            (Action::Yes, AppAsk::SaveWithErrors) => {
+                editor::save(app);
+            }
+            (Action::Yes, AppAsk::Decide { item, decision }) => {
+                if super::workitems::current_id(app).as_deref() == Some(item.as_str()) {
+                    super::workitems::complete(app, decision);
+                } else {
+                    app.warn(format!("{item} is no longer selected; nothing was decided"));
+                }
+            }
+            (Action::No, AppAsk::Decide { item, .. }) => {
+                app.info(format!("{item}: nothing decided"))
+            }
+            (Action::No, _) => {}
+            _ => app.overlay = Some(Overlay::Question(q)),
         },
     }
 }

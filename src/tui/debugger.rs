@@ -10,6 +10,11 @@
 //!   services stay applied — hence dry run by default).
 //! - Breakpoints (activities, actions, transitions, optional condition) and
 //!   watch expressions persist in the workspace.
+//! - A debug run is a run: from start to an explicit stop (`x`), a restart, leaving
+//!   it pending or quitting, it holds the shared `DefinitionRun` lock of the
+//!   debugged workflow like `bpe run` (dry run and apply alike), so `bpe locks`
+//!   lists it and saving the workflow is refused naming it. Esc leaves the screen
+//!   with the run kept; `D` in the editor of the same workflow comes back to it.
 //! - A manual action suspends the case; its work items can be approved or
 //!   rejected inline, or left pending: with side effects applied, that writes
 //!   the work items and the suspended TaskInstance like a real run.
@@ -24,6 +29,7 @@ use crate::engine::{
 use crate::expr::Value;
 use crate::model::{TaskDefinition, WorkItem};
 use crate::repo::Repository;
+use crate::repo::lock::{self, LockGuard, LockMode, LockTarget};
 use crate::services::RepoServices;
 
 use super::action::Action;
@@ -43,6 +49,9 @@ pub enum Ask {
     Breakpoint,
 }
 
+/// The purpose the debug run's locks name (`bpe locks`, the locks pane, a refused save).
+pub const RUN_PURPOSE: &str = "bpe debug run";
+
 /// How many trace lines are kept.
 const TRACE_KEEP: usize = 1000;
 
@@ -59,6 +68,8 @@ pub struct Session {
     pub path: Vec<String>,
     /// Evaluated watch values, parallel to the workspace's watches.
     pub watch_values: Vec<String>,
+    /// The shared run lock of the debugged definition, held while the session lives.
+    pub run_lock: LockGuard,
 }
 
 pub struct DebuggerState {
@@ -100,6 +111,11 @@ impl DebuggerState {
         Some((top.index, t.id, t.activity.clone()))
     }
 
+    /// Whether a debug run exists (it holds its run lock until stopped).
+    pub fn is_live(&self) -> bool {
+        self.session.is_some()
+    }
+
     pub fn breakpoints(&self) -> Vec<crate::engine::Breakpoint> {
         self.workspace
             .breakpoints
@@ -112,7 +128,12 @@ impl DebuggerState {
 pub fn contexts(app: &App) -> Vec<Context> {
     match &app.debugger {
         Some(d) if d.prompt.is_some() => vec![Context::TextEdit],
-        _ => vec![Context::Debugger, Context::Navigate, Context::Global],
+        _ => vec![
+            Context::Debugger,
+            Context::Screens,
+            Context::Navigate,
+            Context::Global,
+        ],
     }
 }
 
@@ -124,13 +145,40 @@ pub fn text_input(app: &mut App, key: KeyEvent) {
     }
 }
 
-/// `D` / `F5` in the editor: the input form of the open workflow.
+/// `D` / `F5` in the editor: back to the live debug run of this workflow, or
+/// the input form of the open workflow. A live run of another workflow is shown
+/// instead (one debug run at a time; `x` stops it).
 pub fn start_from_editor(app: &mut App) -> Vec<Request> {
     let Some(def) = app.editor.as_ref().map(|e| e.def.clone()) else {
         return Vec::new();
     };
+    if let Some(d) = app.debugger.as_ref().filter(|d| d.is_live()) {
+        let name = crate::model::escape_name(&d.definition.name).into_owned();
+        if d.definition.id == def.id {
+            app.info(format!("back to the debug run of {name} (x stops it)"));
+        } else {
+            app.warn(format!(
+                "a debug run of {name} is live: x stops it before debugging another workflow"
+            ));
+        }
+        return vec![Request::Show(Screen::Debugger)];
+    }
     open(app, def);
     Vec::new()
+}
+
+/// End the debug run (the case is terminated in memory; nothing pending is
+/// written) and release its run lock. False when there was none.
+pub fn stop(app: &mut App) -> bool {
+    let Some(d) = app.debugger.as_mut() else {
+        return false;
+    };
+    let Some(mut s) = d.session.take() else {
+        return false;
+    };
+    s.case.terminate("stopped in the debugger");
+    d.stopped = "stopped".into();
+    true
 }
 
 /// Open the debugger on `def` with its input form.
@@ -208,8 +256,17 @@ fn start(app: &mut App) -> Result<(), String> {
             .map(|(k, v)| (k.clone(), v.to_json()))
             .collect(),
     );
+    // A debug run is a run: the same shared run lock as `bpe run`, taken before
+    // the case starts and held until the session ends.
+    let run_lock = lock::acquire(
+        &root,
+        LockTarget::DefinitionRun(d.definition.id.clone()),
+        LockMode::Shared,
+        RUN_PURPOSE,
+    )
+    .map_err(|e| format!("the run lock of {} is not free: {e}", d.definition.name))?;
     let services = ask::services(&repo, d.dry_run);
-    let mut catalog = RepoCatalog::new(repo, "debugger");
+    let mut catalog = RepoCatalog::new(repo, RUN_PURPOSE);
     // A dry run writes nothing, cache entries of subprocess versions included.
     catalog.set_cache_writes(!d.dry_run);
     let dref = crate::engine::pin(&d.definition);
@@ -229,6 +286,7 @@ fn start(app: &mut App) -> Result<(), String> {
         items: Vec::new(),
         path: Vec::new(),
         watch_values: Vec::new(),
+        run_lock,
     });
     d.stopped = "started".into();
     after_step(d, Vec::new());
@@ -236,13 +294,23 @@ fn start(app: &mut App) -> Result<(), String> {
     Ok(())
 }
 
-/// A text for one engine event, for the trace.
-fn event_line(e: &Event) -> Option<String> {
+/// The display name of action `index` of `activity` in frame `frame`'s
+/// definition, when it has one.
+fn action_name(case: &Case, frame: usize, activity: &str, index: usize) -> Option<String> {
+    let def = case.definition(frame)?;
+    let act = def.process.activities.iter().find(|a| a.name == activity)?;
+    let name = &act.actions.get(index)?.name;
+    (!name.is_empty()).then(|| crate::model::escape_name(name).into_owned())
+}
+
+/// A text for one engine event, for the trace; `named` gives an action's display name.
+fn event_line(e: &Event, named: impl Fn(usize, &str, usize) -> Option<String>) -> Option<String> {
     Some(match e {
         Event::ActivityEntered {
             process, activity, ..
         } => format!("enter {process}/{activity}"),
         Event::ActionRun {
+            frame,
             activity,
             action,
             kind,
@@ -266,7 +334,10 @@ fn event_line(e: &Event) -> Option<String> {
                 }
                 r
             };
-            format!("  {activity}#{} {kind}: {what}", action + 1)
+            match named(*frame, activity, *action) {
+                Some(name) => format!("  {activity} › {name} ({kind}): {what}"),
+                None => format!("  {activity}#{} {kind}: {what}", action + 1),
+            }
         }
         Event::WorkItemsCreated {
             activity, items, ..
@@ -289,7 +360,11 @@ fn event_line(e: &Event) -> Option<String> {
 /// After a command: trace, work items, path, watches, diagram of the top frame.
 fn after_step(d: &mut DebuggerState, events: Vec<Event>) {
     for e in &events {
-        if let Some(l) = event_line(e) {
+        let named = |frame: usize, activity: &str, index: usize| {
+            let case = &d.session.as_ref()?.case;
+            action_name(case, frame, activity, index)
+        };
+        if let Some(l) = event_line(e, named) {
             d.trace.push(l);
         }
     }
@@ -385,6 +460,12 @@ fn run_command(app: &mut App, cmd: Command) {
         app.warn(msg);
         return;
     }
+    if cmd == Command::StepOut && s.case.call_stack().len() <= 1 {
+        app.warn(
+            "nothing to step out of: the run stands in the top process (s steps, c continues)",
+        );
+        return;
+    }
     s.history
         .push((s.case.snapshot(), d.trace.len(), s.items.clone()));
     let process = s
@@ -406,29 +487,35 @@ fn run_command(app: &mut App, cmd: Command) {
         Command::Continue => {
             let (ev, why) = s.case.run_to_breakpoint(&mut rt, &breakpoints);
             if let StopReason::Breakpoint(i) = why {
-                stop = format!(
-                    "breakpoint {}",
-                    d.workspace
-                        .breakpoints
-                        .iter()
-                        .filter(|b| b.to_engine().is_ok())
-                        .nth(i)
-                        .map(|b| b.to_string())
-                        .unwrap_or_default()
-                );
+                stop = breakpoint_name(&d.workspace, i);
             }
             ev
         }
         Command::RunTo => {
             let Some(target) = target else {
+                s.history.pop();
                 app.warn("select an activity first");
                 return;
             };
-            stop = format!("at {target}");
-            s.case.run_until(&mut rt, |case, _| {
-                matches!(case.next_step(), Some(NextStep::Enter { process: p, activity, .. })
-                    if p == process && activity == target)
-            })
+            // The selected activity is one more breakpoint: the run stops at
+            // whichever comes first.
+            let mut with_target = breakpoints.clone();
+            with_target.push(crate::engine::Breakpoint {
+                process: Some(process.clone()),
+                at: crate::engine::BreakAt::Activity {
+                    activity: target.clone(),
+                },
+                condition: None,
+            });
+            let (ev, why) = s.case.run_to_breakpoint(&mut rt, &with_target);
+            stop = match why {
+                StopReason::Breakpoint(i) if i < breakpoints.len() => {
+                    breakpoint_name(&d.workspace, i)
+                }
+                StopReason::Breakpoint(_) => format!("at {target}"),
+                StopReason::NotRunning => String::new(),
+            };
+            ev
         }
     };
     let status = s.case.status();
@@ -444,6 +531,19 @@ fn run_command(app: &mut App, cmd: Command) {
     after_step(d, events);
     // The title says where the run stands now; an older message would mislead.
     app.notice = None;
+}
+
+/// "breakpoint Onboard Employee: Manager Approval": the `i`th of the usable breakpoints.
+fn breakpoint_name(w: &Workspace, i: usize) -> String {
+    format!(
+        "breakpoint {}",
+        w.breakpoints
+            .iter()
+            .filter(|b| b.to_engine().is_ok())
+            .nth(i)
+            .map(|b| b.to_string())
+            .unwrap_or_default()
+    )
 }
 
 /// "before Manager Approval#3 (manual Manager decides)" and the like.
@@ -789,6 +889,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
         Action::RunToCursor => run_command(app, Command::RunTo),
         Action::StepBack => step_back(app),
         Action::Restart => {
+            // The old run's lock goes before the new one is taken.
             d.session = None;
             if let Err(e) = start(app) {
                 app.error(format!("cannot restart: {e}"));
@@ -797,12 +898,13 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
             }
         }
         Action::Stop => {
-            if let Some(s) = d.session.as_mut() {
-                s.case.terminate("stopped in the debugger");
+            if stop(app) {
+                app.info(
+                    "debug run stopped; its run lock is released (nothing pending was written)",
+                );
+            } else {
+                app.warn("no debug run to stop");
             }
-            d.session = None;
-            d.stopped = "stopped".into();
-            app.info("debug run stopped (nothing pending was written)");
         }
         Action::Approve => decide(app, "approve"),
         Action::Reject => decide(app, "reject"),

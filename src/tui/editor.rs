@@ -103,11 +103,17 @@ pub fn contexts(app: &App) -> Vec<Context> {
         Focus::Properties => vec![
             Context::Properties,
             Context::Editor,
+            Context::Screens,
             Context::Navigate,
             Context::Global,
         ],
         Focus::Diagram | Focus::Outline => {
-            vec![Context::Editor, Context::Navigate, Context::Global]
+            vec![
+                Context::Editor,
+                Context::Screens,
+                Context::Navigate,
+                Context::Global,
+            ]
         }
     }
 }
@@ -119,6 +125,21 @@ pub fn open(app: &mut App, index: usize) {
     };
     let def = loaded.value.clone();
     let path = loaded.path.clone();
+    // The workflow already open comes back as it was (edits, selection, undo).
+    if let Some(ed) = app.editor.as_ref() {
+        if ed.def.id == def.id {
+            app.screen = Screen::Editor;
+            return;
+        }
+        if ed.is_dirty() {
+            let msg = format!(
+                "{} has unsaved changes: save (s) or close (c) it before opening another workflow",
+                crate::model::escape_name(&ed.def.name)
+            );
+            app.warn(msg);
+            return;
+        }
+    }
     open_definition(app, path, def.clone(), Some(def));
 }
 
@@ -401,9 +422,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
                 None => app.warn("nothing to redo"),
             }
         }
-        Action::Save => {
-            save(app);
-        }
+        Action::Save => super::editor_save::request_save(app),
         Action::Delete => {
             let sel = ed.selection;
             if sel == ElementRef::Definition {

@@ -26,6 +26,9 @@ pub struct FieldEdit {
     pub kind: FieldKind,
     pub input: TextArea<'static>,
     pub error: Option<InputError>,
+    /// An expression that parses but calls an unknown function or misuses one
+    /// (wrong arity, missing attribute): flagged while typing, not blocking.
+    pub warning: Option<InputError>,
 }
 
 impl FieldEdit {
@@ -35,17 +38,34 @@ impl FieldEdit {
 
     /// Re-check an expression after each keystroke.
     pub fn check(&mut self) {
+        self.warning = None;
         self.error = match self.kind {
             FieldKind::Expr { optional } => {
                 let text = self.text();
                 if optional && text.trim().is_empty() {
                     None
                 } else {
-                    crate::expr::parse(&text).err().map(|e| InputError {
-                        line: e.line,
-                        column: e.column,
-                        message: e.message,
-                    })
+                    match crate::expr::parse(&text) {
+                        Ok(parsed) => {
+                            self.warning = crate::validate::call_problems(&text, &parsed)
+                                .into_iter()
+                                .next()
+                                .map(|(offset, message)| {
+                                    let (line, column) = crate::expr::line_column(&text, offset);
+                                    InputError {
+                                        line,
+                                        column,
+                                        message,
+                                    }
+                                });
+                            None
+                        }
+                        Err(e) => Some(InputError {
+                            line: e.line,
+                            column: e.column,
+                            message: e.message,
+                        }),
+                    }
                 }
             }
             FieldKind::Int => {
@@ -171,6 +191,7 @@ pub(super) fn start_field_edit(app: &mut App, field: properties::Field) {
                 kind: kind.clone(),
                 input,
                 error: None,
+                warning: None,
             };
             edit.check();
             if let Some(ed) = app.editor.as_mut() {

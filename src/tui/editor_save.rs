@@ -74,6 +74,42 @@ pub fn invalid_expressions(def: &TaskDefinition) -> Vec<(String, String)> {
     out
 }
 
+/// `s`: save, but ask first when validation finds errors, naming the first
+/// (the file would load, but `bpe validate` and a run would trip over it).
+pub fn request_save(app: &mut App) {
+    let Some(ed) = app.editor.as_ref() else {
+        return;
+    };
+    let errors: Vec<&super::lint::Finding> = ed
+        .findings
+        .iter()
+        .filter(|f| f.level == super::lint::Level::Error)
+        .collect();
+    let Some(first) = errors.first() else {
+        save(app);
+        return;
+    };
+    // A save that would be refused anyway says why at once.
+    if ed.read_only().is_some() || !invalid_expressions(&ed.def).is_empty() {
+        save(app);
+        return;
+    }
+    let lines = vec![
+        format!(
+            "{} has {} validation error(s); the first:",
+            crate::model::escape_name(&ed.def.name),
+            errors.len()
+        ),
+        format!("✗ {}", crate::model::escape_name(&first.text)),
+        "Save anyway?".into(),
+    ];
+    app.overlay = Some(super::app::Overlay::Question(super::ask::Question {
+        purpose: super::app::AppAsk::SaveWithErrors,
+        title: "Save with errors".into(),
+        lines,
+    }));
+}
+
 /// Save the working copy. Refused when read-only, while any expression is
 /// invalid, or while a run holds the definition (naming it). True when saved.
 pub fn save(app: &mut App) -> bool {

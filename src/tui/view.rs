@@ -195,6 +195,7 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
             popup(frame, area, " Recovery ", lines, 76, app);
         }
         Overlay::Prompt(prompt) => super::ask::view_prompt(prompt, t, frame, area),
+        Overlay::Question(q) => super::ask::view_question(q, t, frame, area),
         Overlay::Picker {
             purpose,
             items,

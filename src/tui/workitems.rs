@@ -219,14 +219,14 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
         Action::Forward if selected_id.is_some() => {
             app.work_items.prompt = Some(Prompt::new(Ask::ForwardTo, "Forward to (owner)", ""));
         }
-        Action::Approve => complete(app, "approve"),
-        Action::Reject => complete(app, "reject"),
+        Action::Approve => decide(app, "approve"),
+        Action::Reject => decide(app, "reject"),
         _ => {}
     }
     Vec::new()
 }
 
-fn current_id(app: &App) -> Option<String> {
+pub(super) fn current_id(app: &App) -> Option<String> {
     app.work_items
         .opened
         .as_ref()
@@ -280,8 +280,57 @@ fn prompt_accepted(app: &mut App, purpose: Ask, text: String) -> Result<(), Stri
     Ok(())
 }
 
+/// `y` / `r`: ask first (naming the item, and its owner when it is someone
+/// else's) unless the user's workspace says `"confirmDecisions": false`.
+fn decide(app: &mut App, decision: &'static str) {
+    let Some(id) = current_id(app) else {
+        app.warn("no work item selected");
+        return;
+    };
+    let ask = super::workspace::Workspace::load(&app.root)
+        .map(|w| w.confirm_decisions.unwrap_or(true))
+        .unwrap_or(true);
+    if !ask {
+        complete(app, decision);
+        return;
+    }
+    let verb = if decision == "approve" {
+        "Approve"
+    } else {
+        "Reject"
+    };
+    let mut lines = Vec::new();
+    match item(app, &id) {
+        Some(w) => {
+            lines.push(format!(
+                "{verb} {id} ({} / {})?",
+                crate::model::escape_name(&w.definition.name),
+                crate::model::escape_name(&w.activity)
+            ));
+            if !w.request.is_empty() {
+                let request = crate::model::escape_name(&w.request).replace('\n', " ");
+                lines.push(super::tasks::one_line(&request, 70));
+            }
+            if w.owner != app.work_items.user {
+                lines.push(format!(
+                    "It belongs to {}, not to you ({}).",
+                    crate::model::escape_name(&w.owner),
+                    crate::model::escape_name(&app.work_items.user)
+                ));
+            }
+        }
+        None => lines.push(format!("{verb} {id}?")),
+    }
+    lines.push("The case resumes at once; this cannot be undone.".into());
+    app.overlay = Some(super::app::Overlay::Question(ask::Question {
+        purpose: super::app::AppAsk::Decide { item: id, decision },
+        title: verb.into(),
+        lines,
+    }));
+}
+
 /// Complete the selected (or opened) item with a decision and resume its case.
-fn complete(app: &mut App, decision: &str) {
+pub(super) fn complete(app: &mut App, decision: &str) {
     let Some(id) = current_id(app) else {
         app.warn("no work item selected");
         return;
