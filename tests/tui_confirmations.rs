@@ -5,7 +5,6 @@
 
 mod tui_common;
 
-use bpe::engine::store::{self, RunOptions};
 use bpe::model::InstanceStatus;
 use bpe::tui::action::Action;
 use bpe::tui::app::{App, AppAsk, Overlay, update};
@@ -15,31 +14,11 @@ use bpe::tui::properties::FieldKind;
 use tui_common::debugger::*;
 use tui_common::*;
 
-/// A suspended Onboard Employee case: (instance, its work item for jsmith).
+/// A suspended Onboard Employee case, the app reloaded: (instance, its work item).
 fn suspended_case(app: &mut App) -> (String, String) {
-    let mut inputs = std::collections::BTreeMap::new();
-    for (k, v) in [
-        ("firstName", "Ada"),
-        ("lastName", "Lovelace"),
-        ("department", "Engineering"),
-        ("title", "Engineer"),
-        ("manager", "jsmith"),
-    ] {
-        inputs.insert(k.to_string(), bpe::expr::Value::Str(v.into()));
-    }
-    let repo = bpe::repo::Repository::open(&app.root).unwrap();
-    let mut services = bpe::tui::ask::services(&repo, false);
-    let opts = RunOptions {
-        owner: "tester".into(),
-        purpose: "test".into(),
-        dry_run: false,
-    };
-    let report =
-        store::start(&app.root, "Onboard Employee", &inputs, &mut services, &opts).expect("start");
-    assert_eq!(report.instance.status, InstanceStatus::Suspended);
-    let item = report.work_items[0].id.clone();
+    let ids = start_onboard(&app.root.clone());
     bpe::tui::sync::reload_repository(app);
-    (report.instance.id.clone(), item)
+    ids
 }
 
 fn question_lines(app: &App) -> Vec<String> {

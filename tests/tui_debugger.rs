@@ -191,29 +191,6 @@ fn debugger_steps_into_and_out_of_the_approval_subprocess() {
     assert_eq!(entries, 0, "cache entries written by a dry debug run");
 }
 
-fn start_onboard(root: &Path) -> (String, String) {
-    let repo = bpe::repo::Repository::open(root).unwrap();
-    let mut services = bpe::tui::ask::services(&repo, false);
-    let mut inputs = BTreeMap::new();
-    for (k, v) in [
-        ("firstName", "Ada"),
-        ("lastName", "Lovelace"),
-        ("department", "Engineering"),
-        ("title", "Engineer"),
-        ("manager", "jsmith"),
-    ] {
-        inputs.insert(k.to_string(), Value::Str(v.to_string()));
-    }
-    let opts = RunOptions {
-        owner: "tester".into(),
-        purpose: "test".into(),
-        dry_run: false,
-    };
-    let r = store::start(root, "Onboard Employee", &inputs, &mut services, &opts).unwrap();
-    assert_eq!(r.instance.status, InstanceStatus::Suspended);
-    (r.instance.id.clone(), r.work_items[0].id.clone())
-}
-
 #[test]
 fn clearing_the_cache_names_the_suspended_case_and_a_timestamped_copy_keeps_it_going() {
     let (dir, mut app) = sample_app();

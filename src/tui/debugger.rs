@@ -47,10 +47,15 @@ pub enum Ask {
     SetVariable,
     Watch,
     Breakpoint,
+    /// Show only the variables whose name contains this text.
+    Filter,
 }
 
 /// The purpose the debug run's locks name (`bpe locks`, the locks pane, a refused save).
 pub const RUN_PURPOSE: &str = "bpe debug run";
+
+/// Variables scrolled by one PgUp / PgDn.
+const VAR_PAGE: usize = 5;
 
 /// How many trace lines are kept.
 const TRACE_KEEP: usize = 1000;
@@ -89,6 +94,14 @@ pub struct DebuggerState {
     pub diagrams: HashMap<String, (TaskDefinition, Diagram)>,
     /// Why the last run stopped, for the title.
     pub stopped: String,
+    /// The variables pane shows only names containing this (`/`; empty: all).
+    pub var_filter: String,
+    /// First variable row shown (PgUp / PgDn).
+    pub var_scroll: usize,
+    /// The variables as shown before the last command, to mark what it changed.
+    pub var_before: BTreeMap<String, Value>,
+    /// Names whose value the last command changed (or added).
+    pub changed: Vec<String>,
 }
 
 impl DebuggerState {
@@ -111,6 +124,42 @@ impl DebuggerState {
         Some((top.index, t.id, t.activity.clone()))
     }
 
+    /// The variables the pane shows: those visible to the current token (inner
+    /// scopes win), or, once no token is left (completed, failed), the case's
+    /// final variables — filtered by name with `/`.
+    pub fn shown_variables(&self) -> Vec<(String, Value)> {
+        let Some(s) = &self.session else {
+            return Vec::new();
+        };
+        let vars: BTreeMap<String, Value> = match self.current() {
+            Some((frame, token, _)) => s.case.visible_variables(frame, Some(token)),
+            None => s
+                .case
+                .variables(0, Scope::Case)
+                .cloned()
+                .unwrap_or_default(),
+        };
+        let filter = self.var_filter.to_lowercase();
+        vars.into_iter()
+            .filter(|(k, v)| !(k.starts_with("WF_") && v.is_null()))
+            .filter(|(k, _)| filter.is_empty() || k.to_lowercase().contains(&filter))
+            .collect()
+    }
+
+    /// Activities of `def` with a breakpoint (on the activity or one of its
+    /// actions; transition breakpoints on the activity they leave), for the diagram.
+    pub fn breakpoint_activities(&self, def: &TaskDefinition) -> Vec<usize> {
+        self.workspace
+            .breakpoints
+            .iter()
+            .filter(|b| b.process.as_deref().is_none_or(|p| p == def.name))
+            .filter_map(|b| {
+                let name = b.at.split("->").next()?.split('#').next()?.trim();
+                def.process.activities.iter().position(|a| a.name == name)
+            })
+            .collect()
+    }
+
     /// Whether a debug run exists (it holds its run lock until stopped).
     pub fn is_live(&self) -> bool {
         self.session.is_some()
@@ -125,9 +174,18 @@ impl DebuggerState {
     }
 }
 
+/// The keys that apply now: while the run waits on a work item, answering it
+/// (approve / reject / leave pending / apply mode) comes first in the footer.
 pub fn contexts(app: &App) -> Vec<Context> {
     match &app.debugger {
         Some(d) if d.prompt.is_some() => vec![Context::TextEdit],
+        Some(d) if d.session.as_ref().is_some_and(|s| !s.items.is_empty()) => vec![
+            Context::DebuggerWaiting,
+            Context::Debugger,
+            Context::Screens,
+            Context::Navigate,
+            Context::Global,
+        ],
         _ => vec![
             Context::Debugger,
             Context::Screens,
@@ -215,6 +273,10 @@ pub fn open(app: &mut App, def: TaskDefinition) {
         prompt: None,
         diagrams,
         stopped: "not started".into(),
+        var_filter: String::new(),
+        var_scroll: 0,
+        var_before: BTreeMap::new(),
+        changed: Vec::new(),
     });
     app.screen = Screen::Debugger;
     match problem {
@@ -273,6 +335,7 @@ fn start(app: &mut App) -> Result<(), String> {
     let mut case = Case::start(&d.definition, dref, &inputs, &ask::os_user(), &catalog);
     case.options.ignore_execution_limit = true;
     d.trace.clear();
+    d.var_before.clear();
     d.trace.push(format!(
         "started {} {}",
         d.definition.name,
@@ -413,6 +476,21 @@ fn after_step(d: &mut DebuggerState, events: Vec<Event>) {
             d.selected = a;
         }
     }
+    mark_changed(d);
+}
+
+/// Compare the variables shown now with those before the command: the pane
+/// marks the names whose value changed (or that appeared).
+fn mark_changed(d: &mut DebuggerState) {
+    let filter = std::mem::take(&mut d.var_filter);
+    let now: BTreeMap<String, Value> = d.shown_variables().into_iter().collect();
+    d.var_filter = filter;
+    d.changed = now
+        .iter()
+        .filter(|(k, v)| !d.var_before.is_empty() && d.var_before.get(*k) != Some(*v))
+        .map(|(k, _)| k.clone())
+        .collect();
+    d.var_before = now;
 }
 
 /// What a command does to the case.
@@ -707,6 +785,10 @@ fn prompt_accepted(app: &mut App, purpose: Ask, text: String) -> Result<(), Stri
             save_workspace(app);
         }
         Ask::SetVariable => set_variable(d, &text)?,
+        Ask::Filter => {
+            d.var_filter = text;
+            d.var_scroll = 0;
+        }
     }
     Ok(())
 }
@@ -867,6 +949,18 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
             d.prompt = Some(Prompt::new(Ask::SetVariable, current, ""));
         }
         Action::AddWatch => d.prompt = Some(Prompt::new(Ask::Watch, "Watch expression", "")),
+        Action::Filter => {
+            d.prompt = Some(Prompt::new(
+                Ask::Filter,
+                "Show variables whose name contains (empty: all)",
+                &d.var_filter.clone(),
+            ))
+        }
+        Action::PageDown => {
+            let last = d.shown_variables().len().saturating_sub(1);
+            d.var_scroll = (d.var_scroll + VAR_PAGE).min(last);
+        }
+        Action::PageUp => d.var_scroll = d.var_scroll.saturating_sub(VAR_PAGE),
         Action::AddBreakpoint => {
             d.prompt = Some(Prompt::new(
                 Ask::Breakpoint,

@@ -34,12 +34,13 @@ pub enum Context {
     WorkItems,
     DebugView,
     Debugger,
+    DebuggerWaiting,
     Question,
     Import,
 }
 
 impl Context {
-    pub const ALL: [Context; 19] = [
+    pub const ALL: [Context; 20] = [
         Context::Global,
         Context::Navigate,
         Context::Browser,
@@ -57,6 +58,7 @@ impl Context {
         Context::WorkItems,
         Context::DebugView,
         Context::Debugger,
+        Context::DebuggerWaiting,
         Context::Question,
         Context::Import,
     ];
@@ -80,6 +82,7 @@ impl Context {
             Context::WorkItems => "Work items",
             Context::DebugView => "Debug view",
             Context::Debugger => "Debugger",
+            Context::DebuggerWaiting => "Debugger, the run waits on a work item",
             Context::Question => "Yes/no questions",
             Context::Import => "Import dialog",
         }
@@ -104,6 +107,7 @@ impl Context {
             Context::WorkItems => "work_items",
             Context::DebugView => "debug_view",
             Context::Debugger => "debugger",
+            Context::DebuggerWaiting => "debugger_waiting",
             Context::Question => "question",
             Context::Import => "import",
         }

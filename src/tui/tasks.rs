@@ -291,7 +291,8 @@ fn resume(app: &mut App) {
 }
 
 /// Draw `diagram` into `area` with the activities of `path` marked `●` and
-/// `current` selected, scrolled so that `current` is in sight.
+/// `current` selected, scrolled so that `current` is in sight. Returns the
+/// scroll used (for further marks with [`mark_boxes`]).
 pub fn render_path(
     buf: &mut Buffer,
     area: Rect,
@@ -299,7 +300,7 @@ pub fn render_path(
     path: &[usize],
     current: Option<usize>,
     theme: &Theme,
-) {
+) -> (u16, u16) {
     let (w, h) = diagram.size();
     let mut scroll = (0u16, 0u16);
     if let Some(r) = current.and_then(|c| diagram.box_rect(c)) {
@@ -320,11 +321,31 @@ pub fn render_path(
         },
         theme,
     );
-    for &a in path {
+    mark_boxes(buf, area, diagram, scroll, path, 1, '●', theme.ok());
+    scroll
+}
+
+/// Put `glyph` on the top border of each activity's box, `offset` cells in
+/// from its left corner (boxes out of sight are skipped).
+#[allow(clippy::too_many_arguments)]
+pub fn mark_boxes(
+    buf: &mut Buffer,
+    area: Rect,
+    diagram: &Diagram,
+    scroll: (u16, u16),
+    activities: &[usize],
+    offset: u16,
+    glyph: char,
+    style: ratatui::style::Style,
+) {
+    for &a in activities {
         let Some(r) = diagram.box_rect(a) else {
             continue;
         };
-        let (x, y) = (r.x + 1, r.y);
+        if r.width <= offset + 1 {
+            continue;
+        }
+        let (x, y) = (r.x + offset, r.y);
         if x < scroll.0 || y < scroll.1 {
             continue;
         }
@@ -333,7 +354,7 @@ pub fn render_path(
             && row < area.height
             && let Some(c) = buf.cell_mut((area.x + col, area.y + row))
         {
-            c.set_char('●').set_style(theme.ok());
+            c.set_char(glyph).set_style(style);
         }
     }
 }

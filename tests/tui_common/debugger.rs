@@ -121,3 +121,28 @@ pub fn fill_onboard(app: &mut App) {
     fill(app, "title", "Engineer");
     fill(app, "manager", "jsmith");
 }
+
+/// A suspended Onboard Employee case started with `bpe run`'s code: (instance, its work item for jsmith).
+pub fn start_onboard(root: &Path) -> (String, String) {
+    let repo = bpe::repo::Repository::open(root).unwrap();
+    let mut services = bpe::tui::ask::services(&repo, false);
+    let mut inputs = std::collections::BTreeMap::new();
+    for (k, v) in [
+        ("firstName", "Ada"),
+        ("lastName", "Lovelace"),
+        ("department", "Engineering"),
+        ("title", "Engineer"),
+        ("manager", "jsmith"),
+    ] {
+        inputs.insert(k.to_string(), Value::Str(v.to_string()));
+    }
+    let opts = bpe::engine::store::RunOptions {
+        owner: "tester".into(),
+        purpose: "test".into(),
+        dry_run: false,
+    };
+    let r =
+        bpe::engine::store::start(root, "Onboard Employee", &inputs, &mut services, &opts).unwrap();
+    assert_eq!(r.instance.status, InstanceStatus::Suspended);
+    (r.instance.id.clone(), r.work_items[0].id.clone())
+}
