@@ -161,3 +161,96 @@ fn keys_are_ignored_behind_terminal_too_small() {
     press(&mut app, "q");
     assert!(app.quit, "quit still works");
 }
+
+#[test]
+fn esc_in_the_properties_pane_returns_to_the_row_you_came_from() {
+    use bpe::tui::command::ElementRef;
+    use bpe::tui::properties::Row;
+    let (_dir, mut app) = sample_app();
+    open(&mut app, "Onboard Employee");
+    select_activity(&mut app, "Manager Approval");
+    press(&mut app, "w");
+    let ed = app.editor.as_ref().unwrap();
+    let a = ed.selection.activity().unwrap();
+    // The row linking to the second action of the activity.
+    let row = ed
+        .rows()
+        .iter()
+        .position(|r| matches!(r, Row::Link { target, .. } if *target == ElementRef::Action(a, 1)))
+        .expect("a link to the second action");
+    app.editor.as_mut().unwrap().prop_cursor = row;
+    press(&mut app, "enter");
+    assert_eq!(
+        app.editor.as_ref().unwrap().selection,
+        ElementRef::Action(a, 1)
+    );
+    press(&mut app, "esc");
+    let ed = app.editor.as_ref().unwrap();
+    assert_eq!(ed.selection, ElementRef::Activity(a));
+    assert_eq!(ed.prop_cursor, row, "back on the row we came from");
+}
+
+#[test]
+fn slash_in_the_editor_jumps_to_an_activity_action_or_variable() {
+    use bpe::tui::command::{ElementRef, VarScope};
+    let (_dir, mut app) = sample_app();
+    open(&mut app, "Onboard Employee");
+    let def = app.editor.as_ref().unwrap().def.clone();
+    let idx = |name: &str| {
+        def.process
+            .activities
+            .iter()
+            .position(|a| a.name == name)
+            .unwrap()
+    };
+    press(&mut app, "/");
+    type_text(&mut app, "send welcome");
+    press(&mut app, "enter");
+    assert_eq!(
+        app.editor.as_ref().unwrap().selection,
+        ElementRef::Activity(idx("Send Welcome"))
+    );
+    press(&mut app, "/");
+    type_text(&mut app, "Check SoD");
+    press(&mut app, "enter");
+    assert_eq!(
+        app.editor.as_ref().unwrap().selection,
+        ElementRef::Action(idx("Check Separation of Duties"), 1)
+    );
+    let v = def
+        .process
+        .variables
+        .iter()
+        .position(|v| v.name == "firstName")
+        .unwrap();
+    press(&mut app, "/");
+    type_text(&mut app, "firstname");
+    press(&mut app, "enter");
+    assert_eq!(
+        app.editor.as_ref().unwrap().selection,
+        ElementRef::Variable(VarScope::Process, v)
+    );
+    // Nothing by that name: the prompt stays with the error.
+    press(&mut app, "/");
+    type_text(&mut app, "No Such Thing");
+    press(&mut app, "enter");
+    assert!(matches!(&app.overlay, Some(Overlay::Prompt(p)) if p.error.is_some()));
+}
+
+#[test]
+fn the_footer_lists_every_focus_key_even_at_80_columns() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    let (_dir, mut app) = sample_app();
+    open(&mut app, "Onboard Employee");
+    app.size = (80, 24);
+    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    t.draw(|f| bpe::tui::view::view(&app, f)).unwrap();
+    let buf = t.backend().buffer();
+    let footer: String = (0..80)
+        .map(|x| buf.cell((x, 23)).unwrap().symbol().to_string())
+        .collect();
+    for hint in ["w focus", "o outline", "v source"] {
+        assert!(footer.contains(hint), "{hint} missing from {footer:?}");
+    }
+}

@@ -68,6 +68,8 @@ pub enum PromptPurpose {
     },
     /// Path of a Waveset XML file to import (browser).
     ImportFile,
+    /// The name of an activity, action or variable to select (editor `/`).
+    JumpTo,
 }
 
 /// What a list picker is for.

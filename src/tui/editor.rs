@@ -457,6 +457,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
                 "Name of the new variable",
             ));
         }
+        Action::JumpTo => {
+            app.overlay = Some(prompt(PromptPurpose::JumpTo, "name (or part of it)"));
+        }
         Action::AddAction => match ed.selection.activity() {
             Some(activity) => {
                 let items = templates::templates(&app.repo)
@@ -687,8 +690,17 @@ fn back(app: &mut App) {
             ) {
                 ed.focus = Focus::Diagram;
             } else {
-                let parent = ed.selection.parent();
-                select(app, parent);
+                // Back to the parent, on the row that links to where we were.
+                let child = ed.selection;
+                select(app, child.parent());
+                if let Some(ed) = app.editor.as_mut()
+                    && let Some(row) = ed
+                        .rows()
+                        .iter()
+                        .position(|r| matches!(r, Row::Link { target, .. } if *target == child))
+                {
+                    ed.prop_cursor = row;
+                }
             }
         }
         Focus::Diagram => match ed.selection {

@@ -5,7 +5,7 @@
 use crate::model::{Activity, Transition, Variable, new_id};
 
 use super::app::{App, Overlay, PickerPurpose, PromptPurpose};
-use super::command::{Edit, ElementRef, ItemList};
+use super::command::{Edit, ElementRef, ItemList, VarScope};
 use super::editor::*;
 use super::editor_fields::start_field_edit;
 use super::properties::{self, FieldKind, Row};
@@ -248,6 +248,7 @@ pub(super) fn prompt(purpose: PromptPurpose, placeholder: &str) -> Overlay {
             _ => "New variable name",
         },
         PromptPurpose::ImportFile => "Import a Waveset XML file (path)",
+        PromptPurpose::JumpTo => "Jump to an activity, action or variable",
     };
     let mut p = super::ask::Prompt::new(purpose, title, "");
     p.input.set_placeholder_text(placeholder);
@@ -321,6 +322,12 @@ pub fn prompt_accepted(app: &mut App, purpose: PromptPurpose, text: &str) -> Res
                     variable,
                 },
             )
+        }
+        PromptPurpose::JumpTo => {
+            let target = find_by_name(&ed.def, text)
+                .ok_or_else(|| format!("no activity, action or variable named \"{text}\""))?;
+            select(app, target);
+            Ok(())
         }
         // Answered by the browser's import dialog (`super::import`), never routed here.
         PromptPurpose::ImportFile => Ok(()),
@@ -442,4 +449,44 @@ pub fn picker_accepted(app: &mut App, purpose: PickerPurpose, selected: usize) {
             }
         }
     }
+}
+
+/// The element `/` jumps to: an activity, then an action, then a variable
+/// (process, activity, action scope) whose name is `text` ignoring case; failing
+/// that, the first whose name contains it.
+pub fn find_by_name(def: &crate::model::TaskDefinition, text: &str) -> Option<ElementRef> {
+    let mut all: Vec<(&str, ElementRef)> = Vec::new();
+    let acts = &def.process.activities;
+    all.extend(
+        acts.iter()
+            .enumerate()
+            .map(|(a, x)| (x.name.as_str(), ElementRef::Activity(a))),
+    );
+    for (a, act) in acts.iter().enumerate() {
+        for (i, x) in act.actions.iter().enumerate() {
+            all.push((x.name.as_str(), ElementRef::Action(a, i)));
+        }
+    }
+    let scoped = |scope: VarScope, vars: &'_ [Variable]| {
+        vars.iter()
+            .enumerate()
+            .map(move |(i, v)| (v.name.clone(), ElementRef::Variable(scope, i)))
+            .collect::<Vec<_>>()
+    };
+    let mut vars = scoped(VarScope::Process, &def.process.variables);
+    for (a, act) in acts.iter().enumerate() {
+        vars.extend(scoped(VarScope::Activity(a), &act.variables));
+        for (i, x) in act.actions.iter().enumerate() {
+            vars.extend(scoped(VarScope::Action(a, i), &x.variables));
+        }
+    }
+    all.extend(vars.iter().map(|(n, r)| (n.as_str(), *r)));
+    let want = text.trim().to_lowercase();
+    if want.is_empty() {
+        return None;
+    }
+    all.iter()
+        .find(|(n, _)| n.to_lowercase() == want)
+        .or_else(|| all.iter().find(|(n, _)| n.to_lowercase().contains(&want)))
+        .map(|(_, r)| *r)
 }

@@ -413,6 +413,23 @@ impl Keymap {
         out
     }
 
+    /// [`Keymap::hints`] with the focus keys (panes, views) first, so a narrow
+    /// footer never drops them.
+    pub fn hints_focus_first(&self, stack: &[Context]) -> Vec<(String, &'static str)> {
+        let focus: Vec<&'static str> = stack
+            .iter()
+            .flat_map(|c| self.bindings(*c))
+            .filter(|b| b.action.is_focus())
+            .map(|b| b.action.short())
+            .collect();
+        let (mut first, rest): (Vec<_>, Vec<_>) = self
+            .hints(stack)
+            .into_iter()
+            .partition(|(_, what)| focus.contains(what));
+        first.extend(rest);
+        first
+    }
+
     /// `docs/keys.md`, generated from the table.
     pub fn markdown(&self) -> String {
         let mut out = String::from(

@@ -76,7 +76,7 @@ fn view_footer(app: &App, frame: &mut Frame, area: Rect) {
     let budget = (area.width as usize).saturating_sub(width_of(&global_hints));
     let mut spans = Vec::new();
     let mut width = 0usize;
-    for (key, what) in app.keymap.hints(&local) {
+    for (key, what) in app.keymap.hints_focus_first(&local) {
         let piece = key.chars().count() + what.chars().count() + 3;
         if width + piece > budget {
             break;
