@@ -476,14 +476,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
         },
         Action::Connect => match ed.selection.activity() {
             Some(from) => {
-                let items = ed
-                    .def
-                    .process
-                    .activities
-                    .iter()
-                    .filter(|a| !a.is_start())
-                    .map(|a| a.name.clone())
-                    .collect();
+                let items = connect_targets(&ed.def);
                 app.overlay = Some(Overlay::Picker {
                     purpose: PickerPurpose::Connect { from },
                     items,
@@ -745,3 +738,14 @@ pub fn drop_changes(app: &mut App) {
 pub use super::editor_fields::{FieldEdit, InputError};
 pub use super::editor_items::{AddChoice, add_choices, picker_accepted, prompt_accepted};
 pub use super::editor_save::{invalid_expressions, save};
+
+/// The activities a transition may lead to (every one but the start), in
+/// order: the connect picker's items.
+pub fn connect_targets(def: &TaskDefinition) -> Vec<String> {
+    def.process
+        .activities
+        .iter()
+        .filter(|a| !a.is_start())
+        .map(|a| a.name.clone())
+        .collect()
+}

@@ -352,14 +352,7 @@ pub fn picker_accepted(app: &mut App, purpose: PickerPurpose, selected: usize) {
     };
     match purpose {
         PickerPurpose::Connect { from } => {
-            let names: Vec<String> = ed
-                .def
-                .process
-                .activities
-                .iter()
-                .filter(|a| !a.is_start())
-                .map(|a| a.name.clone())
-                .collect();
+            let names = connect_targets(&ed.def);
             let Some(to) = names.get(selected).cloned() else {
                 return;
             };
