@@ -8,128 +8,17 @@ mod tui_common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::OnceLock;
 
+use bpe::engine::NextStep;
 use bpe::engine::store::{self, RunOptions};
-use bpe::engine::{NextStep, Scope};
 use bpe::expr::Value;
 use bpe::model::InstanceStatus;
 use bpe::tui::action::Action;
 use bpe::tui::app::{App, Screen, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use tui_common::debugger::*;
 use tui_common::*;
-
-/// One data directory for the whole test binary (the workspace file goes there,
-/// never to the real home).
-fn data_dir() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let d = tempfile::tempdir().unwrap();
-        // SAFETY: set once, before any test of this binary reads it.
-        unsafe {
-            std::env::set_var("BPE_DATA_DIR", d.path());
-            // The debugger's case owner and "my" work items come from USER.
-            std::env::set_var("USER", "tester");
-        }
-        d
-    })
-    .path()
-}
-
-fn sample_app() -> (tempfile::TempDir, App) {
-    data_dir();
-    let dir = copy_repo(&sample_repository());
-    let app = app(dir.path());
-    (dir, app)
-}
-
-fn act(app: &mut App, actions: &[Action]) {
-    for a in actions {
-        update(app, *a);
-    }
-}
-
-/// Answer a prompt that is open: type `text`, then Enter.
-fn answer(app: &mut App, text: &str) {
-    type_text(app, text);
-    update(app, Action::Accept);
-}
-
-/// Fill input `name` of the debugger's form through its prompt.
-fn fill(app: &mut App, name: &str, value: &str) {
-    let idx = app
-        .debugger
-        .as_ref()
-        .unwrap()
-        .form
-        .iter()
-        .position(|(n, _)| n == name)
-        .unwrap_or_else(|| panic!("no input {name}"));
-    for _ in 0..40 {
-        update(app, Action::Up);
-    }
-    for _ in 0..idx {
-        update(app, Action::Down);
-    }
-    update(app, Action::SetVariable);
-    // Clear what the form remembered.
-    for _ in 0..80 {
-        press(app, "backspace");
-    }
-    answer(app, value);
-    assert_eq!(app.debugger.as_ref().unwrap().form[idx].1, value);
-}
-
-fn debug(app: &mut App, workflow: &str) {
-    open(app, workflow);
-    update(app, Action::Debug);
-    assert_eq!(app.screen, Screen::Debugger);
-}
-
-fn next(app: &App) -> Option<NextStep> {
-    app.debugger.as_ref()?.session.as_ref()?.case.next_step()
-}
-
-fn status(app: &App) -> InstanceStatus {
-    app.debugger
-        .as_ref()
-        .unwrap()
-        .session
-        .as_ref()
-        .unwrap()
-        .case
-        .status()
-}
-
-fn var(app: &App, name: &str) -> Value {
-    let d = app.debugger.as_ref().unwrap();
-    let s = d.session.as_ref().unwrap();
-    s.case
-        .variables(0, Scope::Case)
-        .and_then(|m| m.get(name).cloned())
-        .unwrap_or(Value::Null)
-}
-
-fn stack_len(app: &App) -> usize {
-    app.debugger
-        .as_ref()
-        .unwrap()
-        .session
-        .as_ref()
-        .unwrap()
-        .case
-        .call_stack()
-        .len()
-}
-
-fn fill_onboard(app: &mut App) {
-    fill(app, "firstName", "Ada");
-    fill(app, "lastName", "Lovelace");
-    fill(app, "department", "Engineering");
-    fill(app, "title", "Engineer");
-    fill(app, "manager", "jsmith");
-}
 
 #[test]
 fn debugger_onboard_employee_breakpoint_variable_step_back_and_end() {
@@ -302,35 +191,12 @@ fn debugger_steps_into_and_out_of_the_approval_subprocess() {
     assert_eq!(entries, 0, "cache entries written by a dry debug run");
 }
 
-fn start_onboard(root: &Path) -> (String, String) {
-    let repo = bpe::repo::Repository::open(root).unwrap();
-    let mut services = bpe::tui::ask::services(&repo, false);
-    let mut inputs = BTreeMap::new();
-    for (k, v) in [
-        ("firstName", "Ada"),
-        ("lastName", "Lovelace"),
-        ("department", "Engineering"),
-        ("title", "Engineer"),
-        ("manager", "jsmith"),
-    ] {
-        inputs.insert(k.to_string(), Value::Str(v.to_string()));
-    }
-    let opts = RunOptions {
-        owner: "tester".into(),
-        purpose: "test".into(),
-        dry_run: false,
-    };
-    let r = store::start(root, "Onboard Employee", &inputs, &mut services, &opts).unwrap();
-    assert_eq!(r.instance.status, InstanceStatus::Suspended);
-    (r.instance.id.clone(), r.work_items[0].id.clone())
-}
-
 #[test]
 fn clearing_the_cache_names_the_suspended_case_and_a_timestamped_copy_keeps_it_going() {
     let (dir, mut app) = sample_app();
     let root = dir.path().to_path_buf();
     let (instance, item) = start_onboard(&root);
-    bpe::tui::editor::reload_repository(&mut app);
+    bpe::tui::sync::reload_repository(&mut app);
     update(&mut app, Action::ShowDebugView);
     assert_eq!(app.screen, Screen::DebugView);
     assert_eq!(app.debug_view.entries.len(), 1);
@@ -366,13 +232,14 @@ fn clearing_the_cache_names_the_suspended_case_and_a_timestamped_copy_keeps_it_g
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, text.replace("Manager decides", "Manager chooses")).unwrap();
     // Approve in the work items screen: the case resumes on the copy and completes.
-    bpe::tui::editor::reload_repository(&mut app);
+    bpe::tui::sync::reload_repository(&mut app);
     update(&mut app, Action::ShowWorkItems);
     update(&mut app, Action::ToggleAll);
     assert!(app.work_items.rows.contains(&item));
     let at = app.work_items.rows.iter().position(|r| *r == item).unwrap();
     app.work_items.selected = at;
     update(&mut app, Action::Approve);
+    update(&mut app, Action::Yes);
     let done = app.repo.instance(&instance).unwrap().value.clone();
     assert_eq!(done.status, InstanceStatus::Completed, "{:?}", app.notice);
     assert!(done.definition.name.starts_with("Onboard Employee 20"));
@@ -384,7 +251,7 @@ fn clearing_the_cache_names_the_suspended_case_and_a_timestamped_copy_keeps_it_g
 fn work_items_are_mine_by_default_and_forwarding_moves_them() {
     let (dir, mut app) = sample_app();
     let (_instance, item) = start_onboard(dir.path());
-    bpe::tui::editor::reload_repository(&mut app);
+    bpe::tui::sync::reload_repository(&mut app);
     app.work_items.user = "nobody".into();
     update(&mut app, Action::ShowWorkItems);
     assert!(app.work_items.rows.is_empty(), "jsmith's item is not mine");
@@ -406,7 +273,7 @@ fn work_items_are_mine_by_default_and_forwarding_moves_them() {
 fn tasks_screen_filters_by_status_and_terminates_after_asking() {
     let (dir, mut app) = sample_app();
     let (instance, _item) = start_onboard(dir.path());
-    bpe::tui::editor::reload_repository(&mut app);
+    bpe::tui::sync::reload_repository(&mut app);
     update(&mut app, Action::ShowTasks);
     assert_eq!(app.tasks.rows, vec![instance.clone()]);
     update(&mut app, Action::CycleStatus); // running
@@ -485,7 +352,7 @@ fn ops_app() -> (tempfile::TempDir, App) {
     let (dir, mut app) = sample_app();
     let (instance, item) = start_onboard(dir.path());
     fix_ids(dir.path(), &instance, &item);
-    bpe::tui::editor::reload_repository(&mut app);
+    bpe::tui::sync::reload_repository(&mut app);
     app.work_items.user = "jsmith".into();
     (dir, app)
 }
@@ -625,7 +492,7 @@ fn tasks_resume_continues_a_running_case_whose_runner_is_gone() {
         session.persist().unwrap();
         session.case().id().to_string()
     };
-    bpe::tui::editor::reload_repository(&mut app);
+    bpe::tui::sync::reload_repository(&mut app);
     update(&mut app, Action::ShowTasks);
     assert_eq!(
         app.repo.instance(&id).unwrap().value.status,
@@ -651,7 +518,7 @@ fn tasks_resume_continues_a_running_case_whose_runner_is_gone() {
 fn work_item_edits_only_editable_variables_and_they_reach_the_case() {
     let (dir, mut app) = sample_app();
     let (instance, item) = start_onboard(dir.path());
-    bpe::tui::editor::reload_repository(&mut app);
+    bpe::tui::sync::reload_repository(&mut app);
     app.work_items.user = "jsmith".into();
     update(&mut app, Action::ShowWorkItems);
     update(&mut app, Action::Open);
@@ -688,6 +555,7 @@ fn work_item_edits_only_editable_variables_and_they_reach_the_case() {
     update(&mut app, Action::Comment);
     answer(&mut app, "welcome aboard");
     update(&mut app, Action::Approve);
+    update(&mut app, Action::Yes);
     // Onboard Employee keeps finished instances a week (resultLimit 604800).
     let inst = app.repo.instance(&instance).unwrap().value.clone();
     assert_eq!(inst.status, InstanceStatus::Completed);

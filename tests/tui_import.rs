@@ -48,7 +48,7 @@ fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 
 fn start_import(app: &mut bpe::tui::app::App, path: &Path) {
     press(app, "I");
-    assert!(matches!(app.overlay, Some(Overlay::Prompt { .. })));
+    assert!(matches!(app.overlay, Some(Overlay::Prompt(_))));
     type_text(app, path.to_str().unwrap());
     press(app, "enter");
 }
@@ -197,10 +197,11 @@ fn missing_file_keeps_the_prompt_with_the_error() {
     let mut app = app(repo.path());
     start_import(&mut app, &repo.path().join("no-such.xml"));
     match &app.overlay {
-        Some(Overlay::Prompt { error, .. }) => {
+        Some(Overlay::Prompt(p)) => {
             assert!(
-                error.as_deref().unwrap_or("").contains("cannot open"),
-                "{error:?}"
+                p.error.as_deref().unwrap_or("").contains("cannot open"),
+                "{:?}",
+                p.error
             )
         }
         _ => panic!("the prompt stays open"),

@@ -174,7 +174,7 @@ fn conflict_question_80x24() {
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     theirs.description = "changed elsewhere".into();
     bpe::repo::save_json(&path, &theirs).unwrap();
-    editor::repository_changed(&mut app);
+    bpe::tui::sync::repository_changed(&mut app);
     insta::assert_snapshot!(draw(&mut app, 80, 24).backend());
 }
 

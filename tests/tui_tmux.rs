@@ -413,6 +413,10 @@ fn approve_a_work_item_then_see_the_task_completed() {
     // The item is jsmith's: show everyone's, then approve it.
     s.keys(&["a"]);
     s.wait_for("New hire Ada Lovelace");
+    // The approve question names the item's owner: it is not this user's.
+    s.keys(&["y"]);
+    let screen = s.wait_for("belongs to jsmith, not to you");
+    assert!(screen.contains("cannot be undone"), "{screen}");
     s.keys(&["y"]);
     s.wait_for("completed");
     s.keys(&["2"]);
@@ -426,4 +430,87 @@ fn approve_a_work_item_then_see_the_task_completed() {
     let text = std::fs::read_to_string(dir.path().join(format!("TaskInstance/{instance}.json")))
         .unwrap_or_default();
     assert!(text.is_empty() || text.contains("\"completed\""), "{text}");
+}
+
+/// `bpe` with its per-user data (the debugger's workspace) in `data`, never the real home.
+fn start_with_data(tag: &str, repo: &Path, data: &Path) -> Session {
+    let cmd = format!(
+        "exec env BPE_DATA_DIR={} {} {}",
+        data.display(),
+        env!("CARGO_BIN_EXE_bpe"),
+        repo.display()
+    );
+    Session::start_command(tag, &cmd)
+}
+
+fn bpe_locks(repo: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_bpe"))
+        .arg("locks")
+        .arg(repo)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_debug_run_in_apply_mode_is_listed_by_bpe_locks_blocks_saving_and_survives_esc() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = copy_repo(&sample_repository());
+    let data = tempfile::tempdir().unwrap();
+    let s = start_with_data("debugrun", dir.path(), data.path());
+    open_onboard(&s);
+    s.keys(&["D"]);
+    s.wait_for("Inputs (e edits");
+    // Apply mode, then start the run with one step.
+    s.keys(&["m"]);
+    s.wait_for("[APPLY]");
+    s.keys(&["s"]);
+    s.wait_for("started Onboard Employee [APPLY]");
+    let locks = bpe_locks(dir.path());
+    assert!(
+        locks.contains("bpe debug run") && locks.contains("shared"),
+        "bpe locks should list the debug run with holder and mode:\n{locks}"
+    );
+    // Esc: the editor; saving is refused naming the run.
+    s.keys(&["Escape"]);
+    s.wait_for("Properties: Activity");
+    s.keys(&["s"]);
+    s.wait_for("not saved: a run holds this workflow");
+    s.wait_for("bpe debug run");
+    // D: the same run (still in apply mode, no new input form).
+    s.keys(&["D"]);
+    let screen = s.wait_for("back to the debug run");
+    assert!(screen.contains("[APPLY]"), "{screen}");
+    assert!(!screen.contains("Inputs (e edits"), "{screen}");
+    // Stopping releases the lock.
+    s.keys(&["x"]);
+    s.wait_for("debug run stopped");
+    wait_until("the run lock released", || {
+        !bpe_locks(dir.path()).contains("bpe debug run")
+    });
+}
+
+#[test]
+fn three_from_the_editor_and_back_to_the_unchanged_editor() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = copy_repo(&sample_repository());
+    let s = Session::start("digits", dir.path());
+    open_onboard(&s);
+    // An unsaved edit: a new activity after the selected one.
+    s.keys(&["a"]);
+    s.text("Extra Step");
+    s.keys(&["Enter"]);
+    s.wait_for("● modified");
+    s.keys(&["3"]);
+    s.wait_for("Work items");
+    s.keys(&["1"]);
+    s.wait_for("Workflows");
+    s.keys(&["Enter"]);
+    let screen = s.wait_for("Properties: Activity");
+    assert!(screen.contains("● modified"), "{screen}");
+    assert!(screen.contains("Extra Step"), "{screen}");
 }

@@ -166,7 +166,7 @@ fn add_activity_connects_it_and_undo_removes_both() {
     select_activity(&mut app, "Send Welcome");
     let before = def(&app).clone();
     press(&mut app, "a");
-    assert!(matches!(app.overlay, Some(Overlay::Prompt { .. })));
+    assert!(matches!(app.overlay, Some(Overlay::Prompt(_))));
     type_text(&mut app, "Notify Manager");
     press(&mut app, "enter");
     assert!(app.overlay.is_none());
@@ -194,7 +194,10 @@ fn duplicate_activity_name_keeps_the_prompt_open() {
     type_text(&mut app, "Send Welcome");
     press(&mut app, "enter");
     match &app.overlay {
-        Some(Overlay::Prompt { error: Some(e), .. }) => assert!(e.contains("already"), "{e}"),
+        Some(Overlay::Prompt(p)) if p.error.is_some() => {
+            let e = p.error.as_deref().unwrap_or_default();
+            assert!(e.contains("already"), "{e}")
+        }
         _ => panic!("prompt should stay open with an error"),
     }
 }
@@ -401,8 +404,8 @@ fn add_and_delete_variable_with_undo() {
     type_text(&mut app, "9 lives");
     press(&mut app, "enter");
     assert!(matches!(
-        app.overlay,
-        Some(Overlay::Prompt { error: Some(_), .. })
+        &app.overlay,
+        Some(Overlay::Prompt(p)) if p.error.is_some()
     ));
 }
 
@@ -689,7 +692,7 @@ fn write_external(dir: &std::path::Path, f: impl FnOnce(&mut TaskDefinition)) ->
 fn external_change_reloads_an_unmodified_workflow() {
     let (dir, mut app) = sample();
     let theirs = write_external(dir.path(), |d| d.description = "changed elsewhere".into());
-    editor::repository_changed(&mut app);
+    bpe::tui::sync::repository_changed(&mut app);
     assert_eq!(def(&app), &theirs);
     assert!(!app.has_unsaved());
     assert!(app.notice.as_ref().unwrap().text.contains("reloaded"));
@@ -708,7 +711,7 @@ fn external_change_to_a_modified_workflow_asks() {
     );
     let mine = def(&app).clone();
     let theirs = write_external(dir.path(), |d| d.description = "changed elsewhere".into());
-    editor::repository_changed(&mut app);
+    bpe::tui::sync::repository_changed(&mut app);
     assert!(matches!(app.overlay, Some(Overlay::Conflict)));
     assert_eq!(def(&app), &mine, "nothing overwritten before the choice");
     press(&mut app, "t");
@@ -718,7 +721,7 @@ fn external_change_to_a_modified_workflow_asks() {
     assert_eq!(def(&app), &mine, "undo brings mine back");
     // Keep mine on a second conflict.
     let theirs2 = write_external(dir.path(), |d| d.description = "again".into());
-    editor::repository_changed(&mut app);
+    bpe::tui::sync::repository_changed(&mut app);
     assert!(matches!(app.overlay, Some(Overlay::Conflict)));
     press(&mut app, "m");
     assert_eq!(def(&app), &mine);
@@ -733,7 +736,7 @@ fn new_and_deleted_files_appear_and_vanish_in_the_browser() {
     let n = app.repo.definitions.len();
     std::fs::remove_file(dir.path().join("TaskDefinition/role-change.json")).unwrap();
     std::fs::write(dir.path().join("TaskDefinition/bad.json"), "{ nope").unwrap();
-    editor::repository_changed(&mut app);
+    bpe::tui::sync::repository_changed(&mut app);
     assert_eq!(app.repo.definitions.len(), n - 1);
     assert!(
         app.browser
@@ -1063,7 +1066,7 @@ fn subprocess_arguments_by_name_add_and_remove() {
     press(&mut app, "w +");
     assert_eq!(picker_items(&app)[0], "argument (another name)…");
     press(&mut app, "enter");
-    assert!(matches!(app.overlay, Some(Overlay::Prompt { .. })));
+    assert!(matches!(app.overlay, Some(Overlay::Prompt(_))));
     type_text(&mut app, "approver");
     press(&mut app, "enter");
     assert_eq!(editing_key(&app).as_deref(), Some("arg:approver"));
@@ -1079,7 +1082,7 @@ fn subprocess_arguments_by_name_add_and_remove() {
     press(&mut app, "enter");
     assert!(matches!(
         &app.overlay,
-        Some(Overlay::Prompt { error: Some(e), .. }) if e.contains("already")
+        Some(Overlay::Prompt(p)) if p.error.as_deref().is_some_and(|e| e.contains("already"))
     ));
     press(&mut app, "esc");
     put_cursor_on(&mut app, "arg:approver");
@@ -1167,8 +1170,8 @@ fn manual_action_owners_exposed_editable_and_returns() {
     type_text(&mut app, "9 lives");
     press(&mut app, "enter");
     assert!(matches!(
-        app.overlay,
-        Some(Overlay::Prompt { error: Some(_), .. })
+        &app.overlay,
+        Some(Overlay::Prompt(p)) if p.error.is_some()
     ));
     press(&mut app, "esc");
     assert_eq!(def(&app), &now);

@@ -23,6 +23,7 @@ pub enum Action {
     // Browser
     Open,
     Filter,
+    JumpTo,
     Import,
     // Filter / text editing
     Accept,
@@ -113,6 +114,7 @@ impl Action {
             Action::Bottom => "last item",
             Action::Open => "open the selected workflow",
             Action::Filter => "filter the list as you type",
+            Action::JumpTo => "jump to an activity, action or variable by name",
             Action::Import => "import a Waveset XML file (asks before writing)",
             Action::Accept => "accept (keep the filter / apply the edit)",
             Action::Cancel => "cancel (clear the filter / drop the edit)",
@@ -205,6 +207,7 @@ impl Action {
             Action::Bottom => "bottom",
             Action::Open => "open",
             Action::Filter => "filter",
+            Action::JumpTo => "jump",
             Action::Import => "import",
             Action::Accept => "apply",
             Action::Cancel => "cancel",
@@ -275,6 +278,14 @@ impl Action {
     }
 
     /// Movement keys are listed in help but left out of the footer to keep it short.
+    /// Moves the focus between panes or views (the footer always lists these first).
+    pub fn is_focus(self) -> bool {
+        matches!(
+            self,
+            Action::FocusNext | Action::ToggleOutline | Action::ToggleSource
+        )
+    }
+
     pub fn is_movement(self) -> bool {
         matches!(
             self,

@@ -2,25 +2,26 @@
 //! key -> [`Keymap`] -> [`Action`] -> [`update`] -> [`Effect`]s, and
 //! [`super::view::view`] drawing `&App` (never mutating it).
 //!
-//! Screens live in their own modules with their own state (`browser`,
-//! `editor`); [`Screen`] says which one is in front. A new screen adds a
-//! variant, a module with `contexts`, `update` and `view`, and one arm in each
-//! `match` below.
+//! Screens live in their own modules with their own state; [`Screen`] says
+//! which one is in front and [`Screen::ops`] (in `screen.rs`) is the one place
+//! that routes to them. A screen's update returns [`Request`]s that
+//! [`App::carry_out`] performs from one queue; what only the terminal can do
+//! comes back from [`update`] as [`Effect`]s.
 
 use std::path::{Path, PathBuf};
 
-use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
-use tui_textarea::TextArea;
-
 use crate::repo::Repository;
+use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 
 use super::action::Action;
+use super::ask::Prompt;
 use super::browser::BrowserState;
 use super::editor::EditorState;
 use super::keymap::{Context, Keymap};
 use super::recovery::RecoveryCopy;
+use super::screen::Request;
 use super::theme::Theme;
-use super::{browser, debug_view, debugger, editor, tasks, workitems};
+use super::{debug_view, debugger, editor, sync, tasks, workitems};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -67,6 +68,8 @@ pub enum PromptPurpose {
     },
     /// Path of a Waveset XML file to import (browser).
     ImportFile,
+    /// The name of an activity, action or variable to select (editor `/`).
+    JumpTo,
 }
 
 /// What a list picker is for.
@@ -103,11 +106,8 @@ pub enum Overlay {
         copies: Vec<(PathBuf, RecoveryCopy)>,
         selected: usize,
     },
-    Prompt {
-        purpose: PromptPurpose,
-        input: TextArea<'static>,
-        error: Option<String>,
-    },
+    /// The one prompt type (the screens' own prompts are the same [`Prompt`]).
+    Prompt(Prompt<PromptPurpose>),
     Picker {
         purpose: PickerPurpose,
         items: Vec<String>,
@@ -115,6 +115,22 @@ pub enum Overlay {
     },
     /// What an import would write; waits for replace / skip / cancel.
     Import(super::import::ImportPlan),
+    /// A yes/no question of the app (`y` does it, `n` / Esc does not).
+    Question(super::ask::Question<AppAsk>),
+}
+
+/// What an app-level yes/no question is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppAsk {
+    /// Quit although a debug run is live (it is stopped).
+    QuitStoppingRun,
+    /// Save the open workflow although validation found errors.
+    SaveWithErrors,
+    /// Approve or reject this work item (the work items screen).
+    Decide {
+        item: String,
+        decision: &'static str,
+    },
 }
 
 /// Side effects `update` asks the runtime for (terminal output it cannot do itself).
@@ -255,19 +271,13 @@ impl App {
                 Overlay::Recovery { .. } => {
                     vec![Context::Recovery, Context::Navigate, Context::Global]
                 }
-                Overlay::Prompt { .. } => vec![Context::TextEdit],
+                Overlay::Prompt(_) => vec![Context::TextEdit],
                 Overlay::Picker { .. } => vec![Context::Picker, Context::Navigate],
                 Overlay::Import(_) => vec![Context::Import],
+                Overlay::Question(_) => vec![Context::Question],
             };
         }
-        match self.screen {
-            Screen::Browser => browser::contexts(self),
-            Screen::Editor => editor::contexts(self),
-            Screen::Tasks => tasks::contexts(self),
-            Screen::WorkItems => workitems::contexts(self),
-            Screen::DebugView => debug_view::contexts(self),
-            Screen::Debugger => debugger::contexts(self),
-        }
+        self.screen.ops().contexts(self)
     }
 
     /// A key from the terminal: the keymap decides; text fields take the rest.
@@ -275,8 +285,17 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return Vec::new();
         }
-        let contexts = self.contexts();
+        // Behind "terminal too small" nothing is visible to act on: only the
+        // global keys (quit, help, redraw) work.
+        let too_small = self.size.0 < super::view::MIN_COLS || self.size.1 < super::view::MIN_ROWS;
+        let contexts = if too_small {
+            vec![Context::Global]
+        } else {
+            self.contexts()
+        };
         match self.keymap.lookup(&contexts, &key) {
+            Some(Action::Help) if too_small => Vec::new(),
+            None if too_small => Vec::new(),
             Some(action) => update(self, action),
             None => {
                 self.text_input(key);
@@ -287,30 +306,49 @@ impl App {
 
     /// Keys no binding claimed: typed into whichever text field has focus.
     fn text_input(&mut self, key: KeyEvent) {
-        if let Some(Overlay::Prompt { input, error, .. }) = &mut self.overlay {
-            if input.input(key) {
-                *error = None;
+        if let Some(Overlay::Prompt(p)) = &mut self.overlay {
+            if p.input.input(key) {
+                p.error = None;
             }
             return;
         }
         if self.overlay.is_some() {
             return;
         }
-        match self.screen {
-            Screen::Browser => browser::text_input(self, key),
-            Screen::Editor => editor::text_input(self, key),
-            Screen::Tasks => tasks::text_input(self, key),
-            Screen::WorkItems => workitems::text_input(self, key),
-            Screen::DebugView => debug_view::text_input(self, key),
-            Screen::Debugger => debugger::text_input(self, key),
+        self.screen.ops().text_input(self, key)
+    }
+
+    /// Perform what updates asked for, in order, from one queue (a request may
+    /// queue more). Returns what only the terminal can do.
+    pub fn carry_out(&mut self, requests: Vec<Request>) -> Vec<Effect> {
+        let mut queue: std::collections::VecDeque<Request> = requests.into();
+        let mut effects = Vec::new();
+        while let Some(request) = queue.pop_front() {
+            match request {
+                Request::Show(screen) => show_screen(self, screen),
+                Request::Reload => {
+                    sync::reload_repository(self);
+                    refresh_screens(self);
+                }
+                Request::WriteRaw(s) => effects.push(Effect::WriteRaw(s)),
+                Request::ClearScreen => effects.push(Effect::ClearScreen),
+                Request::Quit => self.quit = true,
+            }
         }
+        effects
     }
 }
 
-/// Apply one action to the app.
+/// Apply one action to the app and carry out what it asks for.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    let requests = dispatch(app, action);
+    app.carry_out(requests)
+}
+
+/// Route one action: global keys, then the overlay, then the screen in front.
+fn dispatch(app: &mut App, action: Action) -> Vec<Request> {
     match action {
-        Action::Redraw => return vec![Effect::ClearScreen],
+        Action::Redraw => return vec![Request::ClearScreen],
         Action::Quit
             if app.overlay.is_none()
                 || matches!(
@@ -328,51 +366,65 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         _ => {}
     }
     if app.overlay.is_some() {
-        return update_overlay(app, action);
+        update_overlay(app, action);
+        return Vec::new();
     }
     match (app.screen, action) {
-        (_, Action::ShowWorkflows) => show_screen(app, Screen::Browser),
-        (_, Action::ShowTasks) => show_screen(app, Screen::Tasks),
-        (_, Action::ShowWorkItems) => show_screen(app, Screen::WorkItems),
-        (_, Action::ShowDebugView) => show_screen(app, Screen::DebugView),
+        (_, Action::ShowWorkflows) => vec![Request::Show(Screen::Browser)],
+        (_, Action::ShowTasks) => vec![Request::Show(Screen::Tasks)],
+        (_, Action::ShowWorkItems) => vec![Request::Show(Screen::WorkItems)],
+        (_, Action::ShowDebugView) => vec![Request::Show(Screen::DebugView)],
         (Screen::Editor, Action::Debug) => debugger::start_from_editor(app),
-        (Screen::Browser, _) => return browser::update(app, action),
-        (Screen::Editor, _) => return editor::update(app, action),
-        (Screen::Tasks, _) => return tasks::update(app, action),
-        (Screen::WorkItems, _) => return workitems::update(app, action),
-        (Screen::DebugView, _) => return debug_view::update(app, action),
-        (Screen::Debugger, _) => return debugger::update(app, action),
+        (screen, _) => screen.ops().update(app, action),
     }
-    Vec::new()
 }
 
 /// Bring a screen to the front with fresh data. Leaving the editor keeps it
 /// open (the browser's Enter or the debugger's Esc comes back to it).
 pub fn show_screen(app: &mut App, screen: Screen) {
-    match screen {
-        Screen::Tasks => tasks::refresh(app),
-        Screen::WorkItems => workitems::refresh(app),
-        Screen::DebugView => debug_view::refresh(app),
-        Screen::Browser | Screen::Editor | Screen::Debugger => {}
-    }
     if screen == Screen::Debugger && app.debugger.is_none() {
         app.warn("no debug run: open a workflow and press D (F5)");
         return;
     }
+    if screen == Screen::Editor && app.editor.is_none() {
+        app.warn("no workflow is open: Enter in the browser opens one");
+        return;
+    }
+    screen.ops().refresh(app);
     app.screen = screen;
 }
 
 /// The repository changed (on disk or through a store operation): refresh the
 /// operations screens from the reloaded repository.
 pub fn refresh_screens(app: &mut App) {
-    tasks::refresh(app);
-    workitems::refresh(app);
+    Screen::Tasks.ops().refresh(app);
+    Screen::WorkItems.ops().refresh(app);
     if app.screen == Screen::DebugView {
-        debug_view::refresh(app);
+        Screen::DebugView.ops().refresh(app);
     }
 }
 
 fn request_quit(app: &mut App) {
+    if let Some(d) = app.debugger.as_ref().filter(|d| d.is_live()) {
+        let mode = if d.dry_run { "dry run" } else { "APPLY" };
+        app.overlay = Some(Overlay::Question(super::ask::Question {
+            purpose: AppAsk::QuitStoppingRun,
+            title: "Quit".into(),
+            lines: vec![
+                format!(
+                    "A debug run of {} is live ({mode}, {}).",
+                    crate::model::escape_name(&d.definition.name),
+                    d.stopped
+                ),
+                "Quit and stop it? Nothing pending is written.".into(),
+            ],
+        }));
+        return;
+    }
+    quit_unless_unsaved(app);
+}
+
+fn quit_unless_unsaved(app: &mut App) {
     if app.has_unsaved() {
         app.overlay = Some(Overlay::ConfirmUnsaved {
             then: AfterConfirm::Quit,
@@ -383,14 +435,14 @@ fn request_quit(app: &mut App) {
     }
 }
 
-fn update_overlay(app: &mut App, action: Action) -> Vec<Effect> {
+fn update_overlay(app: &mut App, action: Action) {
     let Some(overlay) = app.overlay.take() else {
-        return Vec::new();
+        return;
     };
     match overlay {
         Overlay::Help { scroll } => {
             let scroll = match action {
-                Action::Back | Action::Help => return Vec::new(),
+                Action::Back | Action::Help => return,
                 Action::Up => scroll.saturating_sub(1),
                 Action::Down => scroll.saturating_add(1),
                 Action::PageUp => scroll.saturating_sub(app.size.1 / 2),
@@ -418,8 +470,8 @@ fn update_overlay(app: &mut App, action: Action) -> Vec<Effect> {
             _ => app.overlay = Some(Overlay::ConfirmUnsaved { then }),
         },
         Overlay::Conflict => match action {
-            Action::KeepMine => editor::keep_mine(app),
-            Action::TakeTheirs => editor::take_theirs(app),
+            Action::KeepMine => sync::keep_mine(app),
+            Action::TakeTheirs => sync::take_theirs(app),
             _ => app.overlay = Some(Overlay::Conflict),
         },
         Overlay::Recovery {
@@ -438,8 +490,8 @@ fn update_overlay(app: &mut App, action: Action) -> Vec<Effect> {
                 app.overlay = Some(Overlay::Recovery { copies, selected });
             }
             Action::Restore if selected < copies.len() => {
-                let (file, copy) = copies.remove(selected);
-                editor::restore_recovery(app, &file, copy);
+                let (_, copy) = copies.remove(selected);
+                sync::restore_recovery(app, copy);
             }
             Action::Discard if selected < copies.len() => {
                 let (file, copy) = copies.remove(selected);
@@ -455,33 +507,20 @@ fn update_overlay(app: &mut App, action: Action) -> Vec<Effect> {
             }
             _ => app.overlay = Some(Overlay::Recovery { copies, selected }),
         },
-        Overlay::Prompt {
-            purpose,
-            input,
-            error,
-        } => match action {
+        Overlay::Prompt(mut prompt) => match action {
             Action::Cancel => {}
             Action::Accept => {
-                let text = input.lines().join(" ");
-                let answer = match purpose {
-                    PromptPurpose::ImportFile => super::import::file_accepted(app, text.trim()),
-                    _ => editor::prompt_accepted(app, purpose, text.trim()),
+                let text = prompt.text();
+                let answer = match prompt.purpose {
+                    PromptPurpose::ImportFile => super::import::file_accepted(app, &text),
+                    purpose => editor::prompt_accepted(app, purpose, &text),
                 };
                 if let Err(message) = answer {
-                    app.overlay = Some(Overlay::Prompt {
-                        purpose,
-                        input,
-                        error: Some(message),
-                    });
+                    prompt.error = Some(message);
+                    app.overlay = Some(Overlay::Prompt(prompt));
                 }
             }
-            _ => {
-                app.overlay = Some(Overlay::Prompt {
-                    purpose,
-                    input,
-                    error,
-                })
-            }
+            _ => app.overlay = Some(Overlay::Prompt(prompt)),
         },
         Overlay::Picker {
             purpose,
@@ -491,10 +530,10 @@ fn update_overlay(app: &mut App, action: Action) -> Vec<Effect> {
             let last = items.len().saturating_sub(1);
             let page = usize::from(app.size.1 / 2).max(1);
             let selected = match action {
-                Action::Cancel | Action::Back => return Vec::new(),
+                Action::Cancel | Action::Back => return,
                 Action::Accept => {
                     editor::picker_accepted(app, purpose, selected);
-                    return Vec::new();
+                    return;
                 }
                 Action::Up => selected.saturating_sub(1),
                 Action::Down => (selected + 1).min(last),
@@ -516,8 +555,28 @@ fn update_overlay(app: &mut App, action: Action) -> Vec<Effect> {
             Action::Cancel => app.info(format!("import of {} cancelled", plan.file)),
             _ => app.overlay = Some(Overlay::Import(plan)),
         },
+        Overlay::Question(q) => match (action, &q.purpose) {
+            (Action::Yes, AppAsk::QuitStoppingRun) => {
+                debugger::stop(app);
+                quit_unless_unsaved(app);
+            }
+            (Action::Yes, AppAsk::SaveWithErrors) => {
+                editor::save(app);
+            }
+            (Action::Yes, AppAsk::Decide { item, decision }) => {
+                if super::workitems::current_id(app).as_deref() == Some(item.as_str()) {
+                    super::workitems::complete(app, decision);
+                } else {
+                    app.warn(format!("{item} is no longer selected; nothing was decided"));
+                }
+            }
+            (Action::No, AppAsk::Decide { item, .. }) => {
+                app.info(format!("{item}: nothing decided"))
+            }
+            (Action::No, _) => {}
+            _ => app.overlay = Some(Overlay::Question(q)),
+        },
     }
-    Vec::new()
 }
 
 fn finish_after_confirm(app: &mut App, then: AfterConfirm) {

@@ -146,9 +146,3 @@ pub fn services(repo: &crate::repo::Repository, dry_run: bool) -> crate::service
         },
     )
 }
-
-/// Re-read the repository after a store operation and refresh every screen.
-pub fn reload(app: &mut super::app::App) {
-    super::editor::reload_repository(app);
-    super::app::refresh_screens(app);
-}

@@ -15,8 +15,9 @@ use crate::repo::lock::{self, LockTarget};
 use crate::repo::{DefinitionSummary, Loaded, Repository};
 
 use super::action::Action;
-use super::app::{App, Effect};
+use super::app::App;
 use super::keymap::Context;
+use super::screen::Request;
 
 /// What the browser shows about one definition.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -213,7 +214,7 @@ pub fn text_input(app: &mut App, key: KeyEvent) {
     }
 }
 
-pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+pub fn update(app: &mut App, action: Action) -> Vec<Request> {
     let b = &mut app.browser;
     let last = b.entries.len().saturating_sub(1);
     let page = usize::from(app.size.1.saturating_sub(4)).max(1);

@@ -15,9 +15,10 @@ use crate::repo::cache::{self, CacheEntry, FileState};
 use crate::repo::lock::{self, LockInfo};
 
 use super::action::Action;
-use super::app::{App, Effect};
+use super::app::App;
 use super::ask::{self, Question};
 use super::keymap::Context;
+use super::screen::Request;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Pane {
@@ -75,7 +76,7 @@ pub fn contexts(app: &App) -> Vec<Context> {
 
 pub fn text_input(_app: &mut App, _key: KeyEvent) {}
 
-pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+pub fn update(app: &mut App, action: Action) -> Vec<Request> {
     if let Some(q) = app.debug_view.question.take() {
         match (action, q.purpose) {
             (Action::Yes, Ask::ClearPinned) => clear(app, true),
@@ -107,7 +108,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::SaveCopy => save_copy(app, false),
         Action::SaveCopyRepoint => save_copy(app, true),
         Action::BreakLock => break_lock(app),
-        Action::Back => super::app::show_screen(app, super::app::Screen::Browser),
+        Action::Back => return vec![Request::Show(super::app::Screen::Browser)],
         _ => {}
     }
     Vec::new()
@@ -205,7 +206,7 @@ fn save_copy(app: &mut App, repoint: bool) {
                     r.repointed_work_items.len()
                 ));
             }
-            super::ask::reload(app);
+            super::sync::reload(app);
             refresh(app);
             app.info(msg);
         }

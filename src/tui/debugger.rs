@@ -10,6 +10,11 @@
 //!   services stay applied — hence dry run by default).
 //! - Breakpoints (activities, actions, transitions, optional condition) and
 //!   watch expressions persist in the workspace.
+//! - A debug run is a run: from start to an explicit stop (`x`), a restart, leaving
+//!   it pending or quitting, it holds the shared `DefinitionRun` lock of the
+//!   debugged workflow like `bpe run` (dry run and apply alike), so `bpe locks`
+//!   lists it and saving the workflow is refused naming it. Esc leaves the screen
+//!   with the run kept; `D` in the editor of the same workflow comes back to it.
 //! - A manual action suspends the case; its work items can be approved or
 //!   rejected inline, or left pending: with side effects applied, that writes
 //!   the work items and the suspended TaskInstance like a real run.
@@ -24,13 +29,15 @@ use crate::engine::{
 use crate::expr::Value;
 use crate::model::{TaskDefinition, WorkItem};
 use crate::repo::Repository;
+use crate::repo::lock::{self, LockGuard, LockMode, LockTarget};
 use crate::services::RepoServices;
 
 use super::action::Action;
-use super::app::{App, Effect, Screen};
+use super::app::{App, Screen};
 use super::ask::{self, Prompt};
 use super::diagram::{Diagram, Dir};
 use super::keymap::Context;
+use super::screen::Request;
 use super::workspace::{SavedBreakpoint, Workspace};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +47,15 @@ pub enum Ask {
     SetVariable,
     Watch,
     Breakpoint,
+    /// Show only the variables whose name contains this text.
+    Filter,
 }
+
+/// The purpose the debug run's locks name (`bpe locks`, the locks pane, a refused save).
+pub const RUN_PURPOSE: &str = "bpe debug run";
+
+/// Variables scrolled by one PgUp / PgDn.
+const VAR_PAGE: usize = 5;
 
 /// How many trace lines are kept.
 const TRACE_KEEP: usize = 1000;
@@ -67,6 +82,8 @@ pub struct Session {
     pub path: Vec<String>,
     /// Evaluated watch values, parallel to the workspace's watches.
     pub watch_values: Vec<String>,
+    /// The shared run lock of the debugged definition, held while the session lives.
+    pub run_lock: LockGuard,
 }
 
 pub struct DebuggerState {
@@ -86,6 +103,14 @@ pub struct DebuggerState {
     pub diagrams: HashMap<String, (TaskDefinition, Diagram)>,
     /// Why the last run stopped, for the title.
     pub stopped: String,
+    /// The variables pane shows only names containing this (`/`; empty: all).
+    pub var_filter: String,
+    /// First variable row shown (PgUp / PgDn).
+    pub var_scroll: usize,
+    /// The variables as shown before the last command, to mark what it changed.
+    pub var_before: BTreeMap<String, Value>,
+    /// Names whose value the last command changed (or added).
+    pub changed: Vec<String>,
 }
 
 impl DebuggerState {
@@ -108,6 +133,47 @@ impl DebuggerState {
         Some((top.index, t.id, t.activity.clone()))
     }
 
+    /// The variables the pane shows: those visible to the current token (inner
+    /// scopes win), or, once no token is left (completed, failed), the case's
+    /// final variables — filtered by name with `/`.
+    pub fn shown_variables(&self) -> Vec<(String, Value)> {
+        let Some(s) = &self.session else {
+            return Vec::new();
+        };
+        let vars: BTreeMap<String, Value> = match self.current() {
+            Some((frame, token, _)) => s.case.visible_variables(frame, Some(token)),
+            None => s
+                .case
+                .variables(0, Scope::Case)
+                .cloned()
+                .unwrap_or_default(),
+        };
+        let filter = self.var_filter.to_lowercase();
+        vars.into_iter()
+            .filter(|(k, v)| !(k.starts_with("WF_") && v.is_null()))
+            .filter(|(k, _)| filter.is_empty() || k.to_lowercase().contains(&filter))
+            .collect()
+    }
+
+    /// Activities of `def` with a breakpoint (on the activity or one of its
+    /// actions; transition breakpoints on the activity they leave), for the diagram.
+    pub fn breakpoint_activities(&self, def: &TaskDefinition) -> Vec<usize> {
+        self.workspace
+            .breakpoints
+            .iter()
+            .filter(|b| b.process.as_deref().is_none_or(|p| p == def.name))
+            .filter_map(|b| {
+                let name = b.at.split("->").next()?.split('#').next()?.trim();
+                def.process.activities.iter().position(|a| a.name == name)
+            })
+            .collect()
+    }
+
+    /// Whether a debug run exists (it holds its run lock until stopped).
+    pub fn is_live(&self) -> bool {
+        self.session.is_some()
+    }
+
     pub fn breakpoints(&self) -> Vec<crate::engine::Breakpoint> {
         self.workspace
             .breakpoints
@@ -117,10 +183,24 @@ impl DebuggerState {
     }
 }
 
+/// The keys that apply now: while the run waits on a work item, answering it
+/// (approve / reject / leave pending / apply mode) comes first in the footer.
 pub fn contexts(app: &App) -> Vec<Context> {
     match &app.debugger {
         Some(d) if d.prompt.is_some() => vec![Context::TextEdit],
-        _ => vec![Context::Debugger, Context::Navigate, Context::Global],
+        Some(d) if d.session.as_ref().is_some_and(|s| !s.items.is_empty()) => vec![
+            Context::DebuggerWaiting,
+            Context::Debugger,
+            Context::Screens,
+            Context::Navigate,
+            Context::Global,
+        ],
+        _ => vec![
+            Context::Debugger,
+            Context::Screens,
+            Context::Navigate,
+            Context::Global,
+        ],
     }
 }
 
@@ -132,12 +212,40 @@ pub fn text_input(app: &mut App, key: KeyEvent) {
     }
 }
 
-/// `D` / `F5` in the editor: the input form of the open workflow.
-pub fn start_from_editor(app: &mut App) {
+/// `D` / `F5` in the editor: back to the live debug run of this workflow, or
+/// the input form of the open workflow. A live run of another workflow is shown
+/// instead (one debug run at a time; `x` stops it).
+pub fn start_from_editor(app: &mut App) -> Vec<Request> {
     let Some(def) = app.editor.as_ref().map(|e| e.def.clone()) else {
-        return;
+        return Vec::new();
     };
+    if let Some(d) = app.debugger.as_ref().filter(|d| d.is_live()) {
+        let name = crate::model::escape_name(&d.definition.name).into_owned();
+        if d.definition.id == def.id {
+            app.info(format!("back to the debug run of {name} (x stops it)"));
+        } else {
+            app.warn(format!(
+                "a debug run of {name} is live: x stops it before debugging another workflow"
+            ));
+        }
+        return vec![Request::Show(Screen::Debugger)];
+    }
     open(app, def);
+    Vec::new()
+}
+
+/// End the debug run (the case is terminated in memory; nothing pending is
+/// written) and release its run lock. False when there was none.
+pub fn stop(app: &mut App) -> bool {
+    let Some(d) = app.debugger.as_mut() else {
+        return false;
+    };
+    let Some(mut s) = d.session.take() else {
+        return false;
+    };
+    s.case.terminate("stopped in the debugger");
+    d.stopped = "stopped".into();
+    true
 }
 
 /// Open the debugger on `def` with its input form.
@@ -174,6 +282,10 @@ pub fn open(app: &mut App, def: TaskDefinition) {
         prompt: None,
         diagrams,
         stopped: "not started".into(),
+        var_filter: String::new(),
+        var_scroll: 0,
+        var_before: BTreeMap::new(),
+        changed: Vec::new(),
     });
     app.screen = Screen::Debugger;
     match problem {
@@ -215,14 +327,24 @@ fn start(app: &mut App) -> Result<(), String> {
             .map(|(k, v)| (k.clone(), v.to_json()))
             .collect(),
     );
+    // A debug run is a run: the same shared run lock as `bpe run`, taken before
+    // the case starts and held until the session ends.
+    let run_lock = lock::acquire(
+        &root,
+        LockTarget::DefinitionRun(d.definition.id.clone()),
+        LockMode::Shared,
+        RUN_PURPOSE,
+    )
+    .map_err(|e| format!("the run lock of {} is not free: {e}", d.definition.name))?;
     let services = ask::services(&repo, d.dry_run);
-    let mut catalog = RepoCatalog::new(repo, "debugger");
+    let mut catalog = RepoCatalog::new(repo, RUN_PURPOSE);
     // A dry run writes nothing, cache entries of subprocess versions included.
     catalog.set_cache_writes(!d.dry_run);
     let dref = crate::engine::pin(&d.definition);
     let mut case = Case::start(&d.definition, dref, &inputs, &ask::os_user(), &catalog);
     case.options.ignore_execution_limit = true;
     d.trace.clear();
+    d.var_before.clear();
     d.trace.push(format!(
         "started {} {}",
         d.definition.name,
@@ -237,6 +359,7 @@ fn start(app: &mut App) -> Result<(), String> {
         items: Vec::new(),
         path: Vec::new(),
         watch_values: Vec::new(),
+        run_lock,
     });
     d.stopped = "started".into();
     after_step(d, Vec::new());
@@ -244,13 +367,23 @@ fn start(app: &mut App) -> Result<(), String> {
     Ok(())
 }
 
-/// A text for one engine event, for the trace.
-fn event_line(e: &Event) -> Option<String> {
+/// The display name of action `index` of `activity` in frame `frame`'s
+/// definition, when it has one.
+fn action_name(case: &Case, frame: usize, activity: &str, index: usize) -> Option<String> {
+    let def = case.definition(frame)?;
+    let act = def.process.activities.iter().find(|a| a.name == activity)?;
+    let name = &act.actions.get(index)?.name;
+    (!name.is_empty()).then(|| crate::model::escape_name(name).into_owned())
+}
+
+/// A text for one engine event, for the trace; `named` gives an action's display name.
+fn event_line(e: &Event, named: impl Fn(usize, &str, usize) -> Option<String>) -> Option<String> {
     Some(match e {
         Event::ActivityEntered {
             process, activity, ..
         } => format!("enter {process}/{activity}"),
         Event::ActionRun {
+            frame,
             activity,
             action,
             kind,
@@ -274,7 +407,10 @@ fn event_line(e: &Event) -> Option<String> {
                 }
                 r
             };
-            format!("  {activity}#{} {kind}: {what}", action + 1)
+            match named(*frame, activity, *action) {
+                Some(name) => format!("  {activity} › {name} ({kind}): {what}"),
+                None => format!("  {activity}#{} {kind}: {what}", action + 1),
+            }
         }
         Event::WorkItemsCreated {
             activity, items, ..
@@ -297,7 +433,11 @@ fn event_line(e: &Event) -> Option<String> {
 /// After a command: trace, work items, path, watches, diagram of the top frame.
 fn after_step(d: &mut DebuggerState, events: Vec<Event>) {
     for e in &events {
-        if let Some(l) = event_line(e) {
+        let named = |frame: usize, activity: &str, index: usize| {
+            let case = &d.session.as_ref()?.case;
+            action_name(case, frame, activity, index)
+        };
+        if let Some(l) = event_line(e, named) {
             d.trace.push(l);
         }
     }
@@ -346,6 +486,21 @@ fn after_step(d: &mut DebuggerState, events: Vec<Event>) {
             d.selected = a;
         }
     }
+    mark_changed(d);
+}
+
+/// Compare the variables shown now with those before the command: the pane
+/// marks the names whose value changed (or that appeared).
+fn mark_changed(d: &mut DebuggerState) {
+    let filter = std::mem::take(&mut d.var_filter);
+    let now: BTreeMap<String, Value> = d.shown_variables().into_iter().collect();
+    d.var_filter = filter;
+    d.changed = now
+        .iter()
+        .filter(|(k, v)| !d.var_before.is_empty() && d.var_before.get(*k) != Some(*v))
+        .map(|(k, _)| k.clone())
+        .collect();
+    d.var_before = now;
 }
 
 /// What a command does to the case.
@@ -393,6 +548,12 @@ fn run_command(app: &mut App, cmd: Command) {
         app.warn(msg);
         return;
     }
+    if cmd == Command::StepOut && s.case.call_stack().len() <= 1 {
+        app.warn(
+            "nothing to step out of: the run stands in the top process (s steps, c continues)",
+        );
+        return;
+    }
     remember(s, &mut d.trace);
     let process = s
         .case
@@ -413,29 +574,35 @@ fn run_command(app: &mut App, cmd: Command) {
         Command::Continue => {
             let (ev, why) = s.case.run_to_breakpoint(&mut rt, &breakpoints);
             if let StopReason::Breakpoint(i) = why {
-                stop = format!(
-                    "breakpoint {}",
-                    d.workspace
-                        .breakpoints
-                        .iter()
-                        .filter(|b| b.to_engine().is_ok())
-                        .nth(i)
-                        .map(|b| b.to_string())
-                        .unwrap_or_default()
-                );
+                stop = breakpoint_name(&d.workspace, i);
             }
             ev
         }
         Command::RunTo => {
             let Some(target) = target else {
+                s.history.pop();
                 app.warn("select an activity first");
                 return;
             };
-            stop = format!("at {target}");
-            s.case.run_until(&mut rt, |case, _| {
-                matches!(case.next_step(), Some(NextStep::Enter { process: p, activity, .. })
-                    if p == process && activity == target)
-            })
+            // The selected activity is one more breakpoint: the run stops at
+            // whichever comes first.
+            let mut with_target = breakpoints.clone();
+            with_target.push(crate::engine::Breakpoint {
+                process: Some(process.clone()),
+                at: crate::engine::BreakAt::Activity {
+                    activity: target.clone(),
+                },
+                condition: None,
+            });
+            let (ev, why) = s.case.run_to_breakpoint(&mut rt, &with_target);
+            stop = match why {
+                StopReason::Breakpoint(i) if i < breakpoints.len() => {
+                    breakpoint_name(&d.workspace, i)
+                }
+                StopReason::Breakpoint(_) => format!("at {target}"),
+                StopReason::NotRunning => String::new(),
+            };
+            ev
         }
     };
     let status = s.case.status();
@@ -467,6 +634,19 @@ fn remember(s: &mut Session, trace: &mut Vec<String>) {
         }
         s.back_dropped += 1;
     }
+}
+
+/// "breakpoint Onboard Employee: Manager Approval": the `i`th of the usable breakpoints.
+fn breakpoint_name(w: &Workspace, i: usize) -> String {
+    format!(
+        "breakpoint {}",
+        w.breakpoints
+            .iter()
+            .filter(|b| b.to_engine().is_ok())
+            .nth(i)
+            .map(|b| b.to_string())
+            .unwrap_or_default()
+    )
 }
 
 /// "before Manager Approval#3 (manual Manager decides)" and the like.
@@ -553,19 +733,21 @@ fn decide(app: &mut App, decision: &str) {
 
 /// Leave the pending work items pending: with side effects applied, write them
 /// and the suspended instance like a real run; the session ends.
-fn leave_pending(app: &mut App) {
+fn leave_pending(app: &mut App) -> Vec<Request> {
     let root = app.root.clone();
     let Some(d) = app.debugger.as_mut() else {
-        return;
+        return Vec::new();
     };
-    let Some(s) = d.session.as_mut() else { return };
+    let Some(s) = d.session.as_mut() else {
+        return Vec::new();
+    };
     if s.items.is_empty() {
         app.warn("no work item is pending in this run");
-        return;
+        return Vec::new();
     }
     if d.dry_run {
         app.warn("dry run: nothing is written; m switches to apply to leave a real pending case");
-        return;
+        return Vec::new();
     }
     let mut failed = None;
     // Resumption loads the pinned version from the cache (the debugged content may
@@ -587,7 +769,7 @@ fn leave_pending(app: &mut App) {
     }
     if let Some(f) = failed {
         app.error(f);
-        return;
+        return Vec::new();
     }
     let msg = format!(
         "{} left suspended with work item(s) {}",
@@ -600,8 +782,8 @@ fn leave_pending(app: &mut App) {
     );
     d.session = None;
     d.stopped = "left pending".into();
-    super::ask::reload(app);
     app.info(msg);
+    vec![Request::Reload]
 }
 
 fn prompt_accepted(app: &mut App, purpose: Ask, text: String) -> Result<(), String> {
@@ -633,6 +815,10 @@ fn prompt_accepted(app: &mut App, purpose: Ask, text: String) -> Result<(), Stri
             save_workspace(app);
         }
         Ask::SetVariable => set_variable(d, &text)?,
+        Ask::Filter => {
+            d.var_filter = text;
+            d.var_scroll = 0;
+        }
     }
     Ok(())
 }
@@ -736,10 +922,9 @@ fn toggle_apply(app: &mut App) {
     app.info(msg);
 }
 
-pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+pub fn update(app: &mut App, action: Action) -> Vec<Request> {
     let Some(d) = app.debugger.as_mut() else {
-        app.screen = Screen::Browser;
-        return Vec::new();
+        return vec![Request::Show(Screen::Browser)];
     };
     if let Some(mut p) = d.prompt.take() {
         match action {
@@ -794,6 +979,18 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             d.prompt = Some(Prompt::new(Ask::SetVariable, current, ""));
         }
         Action::AddWatch => d.prompt = Some(Prompt::new(Ask::Watch, "Watch expression", "")),
+        Action::Filter => {
+            d.prompt = Some(Prompt::new(
+                Ask::Filter,
+                "Show variables whose name contains (empty: all)",
+                &d.var_filter.clone(),
+            ))
+        }
+        Action::PageDown => {
+            let last = d.shown_variables().len().saturating_sub(1);
+            d.var_scroll = (d.var_scroll + VAR_PAGE).min(last);
+        }
+        Action::PageUp => d.var_scroll = d.var_scroll.saturating_sub(VAR_PAGE),
         Action::AddBreakpoint => {
             d.prompt = Some(Prompt::new(
                 Ask::Breakpoint,
@@ -816,6 +1013,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::RunToCursor => run_command(app, Command::RunTo),
         Action::StepBack => step_back(app),
         Action::Restart => {
+            // The old run's lock goes before the new one is taken.
             d.session = None;
             if let Err(e) = start(app) {
                 app.error(format!("cannot restart: {e}"));
@@ -824,23 +1022,24 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
         }
         Action::Stop => {
-            if let Some(s) = d.session.as_mut() {
-                s.case.terminate("stopped in the debugger");
+            if stop(app) {
+                app.info(
+                    "debug run stopped; its run lock is released (nothing pending was written)",
+                );
+            } else {
+                app.warn("no debug run to stop");
             }
-            d.session = None;
-            d.stopped = "stopped".into();
-            app.info("debug run stopped (nothing pending was written)");
         }
         Action::Approve => decide(app, "approve"),
         Action::Reject => decide(app, "reject"),
-        Action::LeavePending => leave_pending(app),
+        Action::LeavePending => return leave_pending(app),
         Action::ToggleApply => toggle_apply(app),
         Action::Back => {
-            app.screen = if app.editor.is_some() {
+            return vec![Request::Show(if app.editor.is_some() {
                 Screen::Editor
             } else {
                 Screen::Browser
-            };
+            })];
         }
         _ => {}
     }

@@ -112,13 +112,25 @@ fn view_diagram(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
         })
         .unwrap_or_default();
     let idx = path_indexes(def, &names);
-    render_path(
+    let scroll = render_path(
         frame.buffer_mut(),
         inner,
         diagram,
         &idx,
         Some(d.selected),
         &app.theme,
+    );
+    // Breakpoints of this process: `◆` beside the path mark (glyph, not colour alone).
+    let marked = d.breakpoint_activities(def);
+    super::tasks::mark_boxes(
+        frame.buffer_mut(),
+        inner,
+        diagram,
+        scroll,
+        &marked,
+        2,
+        '◆',
+        app.theme.error(),
     );
 }
 
@@ -170,18 +182,12 @@ fn view_form(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
 fn view_variables(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let mut lines = Vec::new();
-    if let (Some(s), Some((frame_index, token, activity))) = (&d.session, d.current()) {
-        let vars = s.case.visible_variables(frame_index, Some(token));
-        lines.push(Line::styled(format!("in {activity}"), t.dim()));
-        for (k, v) in vars {
-            if k.starts_with("WF_") && v.is_null() {
-                continue;
-            }
-            lines.push(Line::raw(format!(
-                "{k} = {}",
-                super::tasks::one_line(&v.to_json().to_string(), 200)
-            )));
-        }
+    if let Some(s) = &d.session {
+        let place = match d.current() {
+            Some((_, _, activity)) => format!("in {activity}"),
+            None => format!("final ({})", s.case.status().as_str()),
+        };
+        lines.push(Line::styled(place, t.dim()));
         for w in &s.items {
             lines.push(Line::styled(
                 format!(
@@ -191,9 +197,32 @@ fn view_variables(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
                 t.warning(),
             ));
         }
+        // Changed by the last command: `*` and the warning colour (not colour alone).
+        for (k, v) in d.shown_variables().into_iter().skip(d.var_scroll) {
+            let value = super::tasks::one_line(&v.to_json().to_string(), 200);
+            if d.changed.contains(&k) {
+                lines.push(Line::styled(format!("*{k} = {value}"), t.warning()));
+            } else {
+                lines.push(Line::raw(format!(" {k} = {value}")));
+            }
+        }
     }
+    let filter = if d.var_filter.is_empty() {
+        String::new()
+    } else {
+        format!(" /{}", crate::model::escape_name(&d.var_filter))
+    };
+    let more = if d.var_scroll > 0 {
+        format!(" ↑{}", d.var_scroll)
+    } else {
+        String::new()
+    };
     frame.render_widget(
-        Paragraph::new(lines).block(block(app, " Variables (e sets) ".into(), false)),
+        Paragraph::new(lines).block(block(
+            app,
+            format!(" Variables (e sets, / filters{filter}, PgDn){more} "),
+            false,
+        )),
         area,
     );
 }

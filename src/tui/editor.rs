@@ -2,21 +2,22 @@
 //! optional outline and a read-only JSON source view. Every change goes through
 //! the command stack; saving is atomic and honours the edit and run locks.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use ratatui::crossterm::event::KeyEvent;
-use tui_textarea::TextArea;
 
-use crate::model::{Activity, TaskDefinition, Transition, Variable, new_id};
+use crate::model::TaskDefinition;
 use crate::repo::lock::{self, LockError, LockGuard, LockMode, LockTarget};
-use crate::repo::{Repository, SaveError, parse_file};
 
 use super::action::Action;
-use super::app::{AfterConfirm, App, Effect, Overlay, PickerPurpose, PromptPurpose, Screen};
-use super::command::{CommandStack, Edit, ElementRef, ItemList, VarScope};
+use super::app::{AfterConfirm, App, Overlay, PickerPurpose, PromptPurpose, Screen};
+use super::command::{CommandStack, Edit, ElementRef, VarScope};
 use super::diagram::Diagram;
+use super::editor_fields::{edit_current, rename, update_field_edit};
+use super::editor_items::{offer_items, prompt, remove_item_under_cursor};
 use super::keymap::Context;
-use super::properties::{self, FieldKind, Row};
+use super::properties::{self, Row};
+use super::screen::Request;
 use super::{recovery, templates};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,60 +33,6 @@ pub enum LockState {
     Held(Box<LockGuard>),
     /// Someone else edits it: `user@host (pid …, editor) since …`.
     ReadOnly(String),
-}
-
-/// A syntax error in an expression being typed: 1-based line and column.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InputError {
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-}
-
-/// A property being edited in place.
-pub struct FieldEdit {
-    pub target: ElementRef,
-    pub key: String,
-    pub label: String,
-    pub kind: FieldKind,
-    pub input: TextArea<'static>,
-    pub error: Option<InputError>,
-}
-
-impl FieldEdit {
-    pub fn text(&self) -> String {
-        self.input.lines().join("\n")
-    }
-
-    /// Re-check an expression after each keystroke.
-    pub fn check(&mut self) {
-        self.error = match self.kind {
-            FieldKind::Expr { optional } => {
-                let text = self.text();
-                if optional && text.trim().is_empty() {
-                    None
-                } else {
-                    crate::expr::parse(&text).err().map(|e| InputError {
-                        line: e.line,
-                        column: e.column,
-                        message: e.message,
-                    })
-                }
-            }
-            FieldKind::Int => {
-                let text = self.text();
-                match text.trim().parse::<i64>() {
-                    Ok(_) => None,
-                    Err(_) => Some(InputError {
-                        line: 1,
-                        column: 1,
-                        message: "a whole number".into(),
-                    }),
-                }
-            }
-            _ => None,
-        };
-    }
 }
 
 pub struct EditorState {
@@ -156,11 +103,17 @@ pub fn contexts(app: &App) -> Vec<Context> {
         Focus::Properties => vec![
             Context::Properties,
             Context::Editor,
+            Context::Screens,
             Context::Navigate,
             Context::Global,
         ],
         Focus::Diagram | Focus::Outline => {
-            vec![Context::Editor, Context::Navigate, Context::Global]
+            vec![
+                Context::Editor,
+                Context::Screens,
+                Context::Navigate,
+                Context::Global,
+            ]
         }
     }
 }
@@ -172,10 +125,25 @@ pub fn open(app: &mut App, index: usize) {
     };
     let def = loaded.value.clone();
     let path = loaded.path.clone();
+    // The workflow already open comes back as it was (edits, selection, undo).
+    if let Some(ed) = app.editor.as_ref() {
+        if ed.def.id == def.id {
+            app.screen = Screen::Editor;
+            return;
+        }
+        if ed.is_dirty() {
+            let msg = format!(
+                "{} has unsaved changes: save (s) or close (c) it before opening another workflow",
+                crate::model::escape_name(&ed.def.name)
+            );
+            app.warn(msg);
+            return;
+        }
+    }
     open_definition(app, path, def.clone(), Some(def));
 }
 
-fn open_definition(
+pub(super) fn open_definition(
     app: &mut App,
     path: PathBuf,
     def: TaskDefinition,
@@ -362,10 +330,9 @@ pub fn text_input(app: &mut App, key: KeyEvent) {
     }
 }
 
-pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+pub fn update(app: &mut App, action: Action) -> Vec<Request> {
     let Some(ed) = app.editor.as_mut() else {
-        app.screen = Screen::Browser;
-        return Vec::new();
+        return vec![Request::Show(Screen::Browser)];
     };
     if ed.editing.is_some() {
         update_field_edit(app, action);
@@ -455,9 +422,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 None => app.warn("nothing to redo"),
             }
         }
-        Action::Save => {
-            save(app);
-        }
+        Action::Save => super::editor_save::request_save(app),
         Action::Delete => {
             let sel = ed.selection;
             if sel == ElementRef::Definition {
@@ -492,6 +457,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 "Name of the new variable",
             ));
         }
+        Action::JumpTo => {
+            app.overlay = Some(prompt(PromptPurpose::JumpTo, "name (or part of it)"));
+        }
         Action::AddAction => match ed.selection.activity() {
             Some(activity) => {
                 let items = templates::templates(&app.repo)
@@ -508,14 +476,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         },
         Action::Connect => match ed.selection.activity() {
             Some(from) => {
-                let items = ed
-                    .def
-                    .process
-                    .activities
-                    .iter()
-                    .filter(|a| !a.is_start())
-                    .map(|a| a.name.clone())
-                    .collect();
+                let items = connect_targets(&ed.def);
                 app.overlay = Some(Overlay::Picker {
                     purpose: PickerPurpose::Connect { from },
                     items,
@@ -531,250 +492,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                     "copied the {what}'s JSON ({} bytes) to the clipboard (OSC 52)",
                     json.len()
                 ));
-                return vec![Effect::WriteRaw(super::terminal::osc52(&json))];
+                return vec![Request::WriteRaw(super::terminal::osc52(&json))];
             }
         }
         _ => {}
     }
     Vec::new()
-}
-
-/// One entry of the "add to the action" picker.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AddChoice {
-    /// An argument of the service op's catalogue entry the action does not pass yet.
-    CatalogueArgument { name: String, required: bool },
-    /// A new entry of this list (asks for a name where the list needs one).
-    New(ItemList),
-}
-
-impl AddChoice {
-    fn label(&self) -> String {
-        match self {
-            AddChoice::CatalogueArgument { name, required } => format!(
-                "argument {name} ({})",
-                if *required { "required" } else { "optional" }
-            ),
-            AddChoice::New(ItemList::Argument) => "argument (another name)…".into(),
-            AddChoice::New(ItemList::Exposed) => "exposed variable…".into(),
-            AddChoice::New(ItemList::Editable) => "editable variable…".into(),
-            AddChoice::New(ItemList::Return) => "return (from -> to)…".into(),
-            AddChoice::New(list) => list.noun().into(),
-        }
-    }
-}
-
-/// What can be added to `action`: the op's missing catalogue arguments first
-/// (required, then optional), then a new entry of each of its lists.
-pub fn add_choices(action: &crate::model::Action) -> Vec<AddChoice> {
-    let mut out = Vec::new();
-    if let crate::model::ActionKind::Service { op, arguments } = &action.kind
-        && let Some(spec) = crate::services::ops::find(op)
-    {
-        let missing = |n: &&&str| !arguments.iter().any(|a| a.name == **n);
-        for name in spec.required.iter().filter(missing) {
-            out.push(AddChoice::CatalogueArgument {
-                name: name.to_string(),
-                required: true,
-            });
-        }
-        for name in spec.optional.iter().filter(missing) {
-            out.push(AddChoice::CatalogueArgument {
-                name: name.to_string(),
-                required: false,
-            });
-        }
-    }
-    out.extend(ItemList::of_action(action).into_iter().map(AddChoice::New));
-    out
-}
-
-/// `+`: open the picker of what can be added to the selected action; the list
-/// under the cursor is preselected.
-fn offer_items(app: &mut App) {
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
-    let ElementRef::Action(a, i) = ed.selection else {
-        app.warn("select an action: + adds its arguments, owners, variables, argv, returns");
-        return;
-    };
-    let Some(action) = ed
-        .def
-        .process
-        .activities
-        .get(a)
-        .and_then(|x| x.actions.get(i))
-    else {
-        return;
-    };
-    let choices = add_choices(action);
-    let under_cursor = match ed.rows().get(ed.prop_cursor) {
-        Some(Row::Field(f)) => {
-            ItemList::of_key(action, &f.key)
-                .map(|(list, _)| list)
-                .or(match f.key.as_str() {
-                    "exposedVariables" => Some(ItemList::Exposed),
-                    "editableVariables" => Some(ItemList::Editable),
-                    _ => None,
-                })
-        }
-        _ => None,
-    };
-    let selected = under_cursor
-        .and_then(|list| choices.iter().position(|c| *c == AddChoice::New(list)))
-        .unwrap_or(0);
-    let items = choices.iter().map(AddChoice::label).collect();
-    app.overlay = Some(Overlay::Picker {
-        purpose: PickerPurpose::AddItem {
-            action: (a, i),
-            choices,
-        },
-        items,
-        selected,
-    });
-}
-
-/// `-`: remove the entry of an action's list under the properties cursor.
-fn remove_item_under_cursor(app: &mut App) {
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
-    let ElementRef::Action(a, i) = ed.selection else {
-        app.warn("select an action's argument, owner, variable name, argv or return to remove");
-        return;
-    };
-    let rows = ed.rows();
-    let found = match (
-        rows.get(ed.prop_cursor),
-        ed.def
-            .process
-            .activities
-            .get(a)
-            .and_then(|x| x.actions.get(i)),
-    ) {
-        (Some(Row::Field(f)), Some(action)) => ItemList::of_key(action, &f.key),
-        _ => None,
-    };
-    let Some((list, at)) = found else {
-        app.warn(
-            "the cursor is not on a list entry (argument, owner, variable name, argv, return)",
-        );
-        return;
-    };
-    execute(
-        app,
-        Edit::RemoveItem {
-            action: (a, i),
-            list,
-            at,
-        },
-    );
-    // Stay on the same place in the list (or the row before it when it was last).
-    if let Some(ed) = app.editor.as_mut() {
-        let len = ed.rows().len();
-        ed.prop_cursor = ed.prop_cursor.min(len.saturating_sub(1));
-        let rows = ed.rows();
-        while ed.prop_cursor > 0 && !properties::selectable(&rows[ed.prop_cursor]) {
-            ed.prop_cursor -= 1;
-        }
-    }
-}
-
-/// Default text of a new entry that is edited right after it is added.
-fn placeholder(list: ItemList, name: &str) -> String {
-    match list {
-        ItemList::Argument => format!("${name}"),
-        ItemList::Argv => "\"\"".into(),
-        _ => "null".into(),
-    }
-}
-
-/// Add an entry at the end of `list` and, for expressions, start editing it.
-fn add_item_and_edit(app: &mut App, action: (usize, usize), list: ItemList, name: &str) -> bool {
-    let Some(ed) = app.editor.as_ref() else {
-        return false;
-    };
-    let Some(x) = ed
-        .def
-        .process
-        .activities
-        .get(action.0)
-        .and_then(|x| x.actions.get(action.1))
-    else {
-        return false;
-    };
-    let at = match (&x.kind, list) {
-        (
-            crate::model::ActionKind::Service { arguments, .. }
-            | crate::model::ActionKind::Subprocess { arguments, .. },
-            ItemList::Argument,
-        ) => arguments.len(),
-        (crate::model::ActionKind::Manual(m), ItemList::Owner) => m.owners.len(),
-        (crate::model::ActionKind::Manual(m), ItemList::Exposed) => m.exposed_variables.len(),
-        (crate::model::ActionKind::Manual(m), ItemList::Editable) => m.editable_variables.len(),
-        (crate::model::ActionKind::Command(c), ItemList::Argv) => c.argv.len(),
-        _ => x.returns.len(),
-    };
-    let (name, value) = match list {
-        ItemList::Return => {
-            let (from, to) = name
-                .split_once("->")
-                .or_else(|| name.trim().split_once(char::is_whitespace))
-                .unwrap_or((name, ""));
-            (from.trim().to_string(), to.trim().to_string())
-        }
-        ItemList::Exposed | ItemList::Editable => (name.to_string(), String::new()),
-        _ => (name.to_string(), placeholder(list, name)),
-    };
-    if !execute(
-        app,
-        Edit::AddItem {
-            action,
-            list,
-            at,
-            name,
-            value,
-        },
-    ) {
-        return false;
-    }
-    let Some(ed) = app.editor.as_mut() else {
-        return true;
-    };
-    let Some(key) = ed
-        .def
-        .process
-        .activities
-        .get(action.0)
-        .and_then(|x| x.actions.get(action.1))
-        .and_then(|x| list.key(x, at))
-    else {
-        return true;
-    };
-    let rows = ed.rows();
-    if let Some((row, field)) = rows.iter().enumerate().find_map(|(n, r)| match r {
-        Row::Field(f) if f.key == key => Some((n, f.clone())),
-        _ => None,
-    }) {
-        ed.focus = Focus::Properties;
-        ed.prop_cursor = row;
-        if matches!(list, ItemList::Argument | ItemList::Owner | ItemList::Argv) {
-            start_field_edit(app, field);
-        }
-    }
-    true
-}
-
-fn prompt(purpose: PromptPurpose, placeholder: &str) -> Overlay {
-    let mut input = TextArea::default();
-    input.set_placeholder_text(placeholder);
-    input.set_cursor_line_style(ratatui::style::Style::new());
-    Overlay::Prompt {
-        purpose,
-        input,
-        error: None,
-    }
 }
 
 /// Select an element (resetting the properties cursor) and keep it in sight.
@@ -960,8 +683,17 @@ fn back(app: &mut App) {
             ) {
                 ed.focus = Focus::Diagram;
             } else {
-                let parent = ed.selection.parent();
-                select(app, parent);
+                // Back to the parent, on the row that links to where we were.
+                let child = ed.selection;
+                select(app, child.parent());
+                if let Some(ed) = app.editor.as_mut()
+                    && let Some(row) = ed
+                        .rows()
+                        .iter()
+                        .position(|r| matches!(r, Row::Link { target, .. } if *target == child))
+                {
+                    ed.prop_cursor = row;
+                }
             }
         }
         Focus::Diagram => match ed.selection {
@@ -1003,608 +735,17 @@ pub fn drop_changes(app: &mut App) {
     }
 }
 
-/// Enter on a row: edit the field, or open the linked element.
-fn edit_current(app: &mut App) {
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
-    if ed.focus != Focus::Properties {
-        ed.focus = Focus::Properties;
-        ed.prop_cursor = first_selectable(&ed.rows());
-        return;
-    }
-    let rows = ed.rows();
-    match rows.get(ed.prop_cursor) {
-        Some(Row::Field(field)) => start_field_edit(app, field.clone()),
-        Some(Row::Link { target, .. }) => {
-            let target = *target;
-            select(app, target);
-            if let Some(ed) = app.editor.as_mut() {
-                ed.prop_cursor = first_selectable(&ed.rows());
-            }
-        }
-        _ => {}
-    }
-}
+pub use super::editor_fields::{FieldEdit, InputError};
+pub use super::editor_items::{AddChoice, add_choices, picker_accepted, prompt_accepted};
+pub use super::editor_save::{invalid_expressions, save};
 
-fn first_selectable(rows: &[Row]) -> usize {
-    rows.iter().position(properties::selectable).unwrap_or(0)
-}
-
-fn rename(app: &mut App) {
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
-    let rows = ed.rows();
-    let Some((i, field)) = rows.iter().enumerate().find_map(|(i, r)| match r {
-        Row::Field(f) if f.key == "name" => Some((i, f.clone())),
-        _ => None,
-    }) else {
-        app.warn("this element has no name");
-        return;
-    };
-    ed.focus = Focus::Properties;
-    ed.prop_cursor = i;
-    start_field_edit(app, field);
-}
-
-fn start_field_edit(app: &mut App, field: properties::Field) {
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
-    if let Some(holder) = ed.read_only() {
-        let msg = format!("read-only: being edited by {holder}");
-        app.error(msg);
-        return;
-    }
-    let target = ed.selection;
-    match &field.kind {
-        FieldKind::ReadOnly => app.warn(format!("{} cannot be changed", field.label)),
-        FieldKind::Bool => {
-            let value = if field.value == "true" {
-                "false"
-            } else {
-                "true"
-            };
-            execute(
-                app,
-                Edit::SetField {
-                    target,
-                    field: field.key.clone(),
-                    value: value.into(),
-                },
-            );
-        }
-        FieldKind::Choice(options) => {
-            let selected = options.iter().position(|o| *o == field.value).unwrap_or(0);
-            app.overlay = Some(Overlay::Picker {
-                purpose: PickerPurpose::Choice {
-                    target,
-                    key: field.key.clone(),
-                },
-                items: options.clone(),
-                selected,
-            });
-        }
-        kind => {
-            let text = match kind {
-                FieldKind::Expr { .. } => pretty_expr(&field.value),
-                _ => field.value.clone(),
-            };
-            let mut input = TextArea::new(
-                text.lines()
-                    .map(str::to_string)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .chain((text.is_empty()).then(String::new))
-                    .collect(),
-            );
-            input.set_cursor_line_style(ratatui::style::Style::new());
-            input.set_wrap_mode(tui_textarea::WrapMode::Glyph);
-            input.move_cursor(tui_textarea::CursorMove::Bottom);
-            input.move_cursor(tui_textarea::CursorMove::End);
-            let mut edit = FieldEdit {
-                target,
-                key: field.key.clone(),
-                label: field.label.clone(),
-                kind: kind.clone(),
-                input,
-                error: None,
-            };
-            edit.check();
-            if let Some(ed) = app.editor.as_mut() {
-                ed.editing = Some(edit);
-            }
-        }
-    }
-}
-
-/// Expressions are edited pretty-printed (multi-line when long).
-fn pretty_expr(text: &str) -> String {
-    match crate::expr::parse(text) {
-        Ok(e) => crate::expr::print_pretty(&e, 60),
-        Err(_) => text.to_string(),
-    }
-}
-
-fn update_field_edit(app: &mut App, action: Action) {
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
-    let Some(edit) = ed.editing.as_mut() else {
-        return;
-    };
-    match action {
-        Action::Cancel => {
-            ed.editing = None;
-            app.info("edit dropped");
-        }
-        Action::Newline => {
-            if matches!(edit.kind, FieldKind::Expr { .. } | FieldKind::Text) {
-                edit.input.insert_newline();
-                edit.check();
-            }
-        }
-        Action::Accept => {
-            if let Some(err) = &edit.error {
-                let msg = format!(
-                    "not applied: {} at {}:{}: {}",
-                    edit.label, err.line, err.column, err.message
-                );
-                app.error(msg);
-                return;
-            }
-            let value = edit.text();
-            let (target, key) = (edit.target, edit.key.clone());
-            if execute(
-                app,
-                Edit::SetField {
-                    target,
-                    field: key,
-                    value,
-                },
-            ) && let Some(ed) = app.editor.as_mut()
-            {
-                ed.editing = None;
-            }
-        }
-        _ => {}
-    }
-}
-
-/// The answer to a prompt; `Err` keeps the prompt open with the message.
-pub fn prompt_accepted(app: &mut App, purpose: PromptPurpose, text: &str) -> Result<(), String> {
-    if text.is_empty() {
-        return Err("type a name (Esc cancels)".into());
-    }
-    let Some(ed) = app.editor.as_ref() else {
-        return Ok(());
-    };
-    match purpose {
-        PromptPurpose::AddActivity { after } => {
-            let at = after
-                .map(|a| a + 1)
-                .unwrap_or(ed.def.process.activities.len());
-            let at = at.min(ed.def.process.activities.len());
-            let activity = Activity {
-                id: new_id("act"),
-                name: text.to_string(),
-                ..Default::default()
-            };
-            let mut edits = vec![Edit::AddActivity { at, activity }];
-            // Connect from the selected activity, so the new one is reachable.
-            // (The workflow may have been reloaded while the prompt was open.)
-            if let Some((a, act)) = after
-                .and_then(|a| ed.def.process.activities.get(a).map(|x| (a, x)))
-                .filter(|(_, x)| !x.is_end())
-            {
-                let transition = Transition {
-                    to: text.to_string(),
-                    ..Default::default()
-                };
-                let n = act.transitions.len();
-                edits.push(Edit::AddTransition {
-                    activity: a,
-                    at: n,
-                    transition,
-                });
-            }
-            run_or_err(app, Edit::Batch(edits))
-        }
-        PromptPurpose::AddItem { action, list } => {
-            if add_item_and_edit(app, action, list, text) {
-                Ok(())
-            } else {
-                Err(app
-                    .notice
-                    .as_ref()
-                    .map(|n| n.text.clone())
-                    .unwrap_or_default())
-            }
-        }
-        PromptPurpose::AddVariable { scope } => {
-            let at = super::command::vars(&ed.def, scope)
-                .map(|v| v.len())
-                .unwrap_or(0);
-            let variable = Variable {
-                name: text.to_string(),
-                ..Default::default()
-            };
-            run_or_err(
-                app,
-                Edit::AddVariable {
-                    scope,
-                    at,
-                    variable,
-                },
-            )
-        }
-        // Answered by the browser's import dialog (`super::import`), never routed here.
-        PromptPurpose::ImportFile => Ok(()),
-    }
-}
-
-fn run_or_err(app: &mut App, edit: Edit) -> Result<(), String> {
-    if execute(app, edit) {
-        Ok(())
-    } else {
-        Err(app
-            .notice
-            .as_ref()
-            .map(|n| n.text.clone())
-            .unwrap_or_default())
-    }
-}
-
-pub fn picker_accepted(app: &mut App, purpose: PickerPurpose, selected: usize) {
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
-    match purpose {
-        PickerPurpose::Connect { from } => {
-            let names: Vec<String> = ed
-                .def
-                .process
-                .activities
-                .iter()
-                .filter(|a| !a.is_start())
-                .map(|a| a.name.clone())
-                .collect();
-            let Some(to) = names.get(selected).cloned() else {
-                return;
-            };
-            let at = ed
-                .def
-                .process
-                .activities
-                .get(from)
-                .map(|a| a.transitions.len())
-                .unwrap_or(0);
-            execute(
-                app,
-                Edit::AddTransition {
-                    activity: from,
-                    at,
-                    transition: Transition {
-                        to,
-                        ..Default::default()
-                    },
-                },
-            );
-        }
-        PickerPurpose::Template { activity } => {
-            let Some(t) = templates::templates(&app.repo).into_iter().nth(selected) else {
-                return;
-            };
-            let at = match ed.selection {
-                ElementRef::Action(a, i) if a == activity => i + 1,
-                _ => ed
-                    .def
-                    .process
-                    .activities
-                    .get(activity)
-                    .map(|a| a.actions.len())
-                    .unwrap_or(0),
-            };
-            execute(
-                app,
-                Edit::AddAction {
-                    activity,
-                    at,
-                    action: t.action,
-                },
-            );
-        }
-        PickerPurpose::AddItem { action, choices } => match choices.get(selected) {
-            Some(AddChoice::CatalogueArgument { name, .. }) => {
-                add_item_and_edit(app, action, ItemList::Argument, name);
-            }
-            Some(AddChoice::New(list @ (ItemList::Owner | ItemList::Argv))) => {
-                add_item_and_edit(app, action, *list, "");
-            }
-            Some(AddChoice::New(list)) => {
-                let hint = match list {
-                    ItemList::Argument => "Name of the new argument",
-                    ItemList::Return => "from -> to (e.g. decision -> decision)",
-                    _ => "Name of the variable",
-                };
-                app.overlay = Some(prompt(
-                    PromptPurpose::AddItem {
-                        action,
-                        list: *list,
-                    },
-                    hint,
-                ));
-            }
-            None => {}
-        },
-        PickerPurpose::Choice { target, key } => {
-            let rows = properties::rows(&ed.def, target);
-            let value = rows.iter().find_map(|r| match r {
-                Row::Field(f) if f.key == key => match &f.kind {
-                    FieldKind::Choice(options) => options.get(selected).cloned(),
-                    _ => None,
-                },
-                _ => None,
-            });
-            if let Some(value) = value {
-                execute(
-                    app,
-                    Edit::SetField {
-                        target,
-                        field: key,
-                        value,
-                    },
-                );
-            }
-        }
-    }
-}
-
-/// Every expression of the definition that does not parse: (where, error).
-pub fn invalid_expressions(def: &TaskDefinition) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut check = |place: String, text: &str| {
-        if let Err(e) = crate::expr::parse(text) {
-            out.push((place, format!("{}:{}: {}", e.line, e.column, e.message)));
-        }
-    };
-    for v in &def.process.variables {
-        if let Some(x) = &v.value {
-            check(format!("variable {}", v.name), x);
-        }
-    }
-    for act in &def.process.activities {
-        for v in &act.variables {
-            if let Some(x) = &v.value {
-                check(format!("{} variable {}", act.name, v.name), x);
-            }
-        }
-        for (i, t) in act.transitions.iter().enumerate() {
-            if let Some(c) = &t.condition {
-                check(format!("{} transition {} → {}", act.name, i + 1, t.to), c);
-            }
-        }
-        for (i, x) in act.actions.iter().enumerate() {
-            let place = |what: &str| format!("{} action {} {what}", act.name, i + 1);
-            if let Some(c) = &x.condition {
-                check(place("condition"), c);
-            }
-            for v in &x.variables {
-                if let Some(e) = &v.value {
-                    check(place(&format!("variable {}", v.name)), e);
-                }
-            }
-            match &x.kind {
-                crate::model::ActionKind::Expression { expression } => {
-                    check(place("expression"), expression)
-                }
-                crate::model::ActionKind::Service { arguments, .. }
-                | crate::model::ActionKind::Subprocess { arguments, .. } => {
-                    for a in arguments {
-                        check(place(&format!("argument {}", a.name)), &a.value);
-                    }
-                }
-                crate::model::ActionKind::Manual(m) => {
-                    for o in &m.owners {
-                        check(place("owner"), o);
-                    }
-                    if let Some(r) = &m.request {
-                        check(place("request"), r);
-                    }
-                }
-                crate::model::ActionKind::Command(c) => {
-                    for a in &c.argv {
-                        check(place("argv"), a);
-                    }
-                }
-                crate::model::ActionKind::Unsupported { .. } => {}
-            }
-        }
-    }
-    out
-}
-
-/// Save the working copy. Refused when read-only, while any expression is
-/// invalid, or while a run holds the definition (naming it). True when saved.
-pub fn save(app: &mut App) -> bool {
-    let Some(ed) = app.editor.as_mut() else {
-        return false;
-    };
-    if let Some(holder) = ed.read_only() {
-        let msg = format!("not saved: read-only, being edited by {holder}");
-        app.error(msg);
-        return false;
-    }
-    let invalid = invalid_expressions(&ed.def);
-    if let Some((place, err)) = invalid.first() {
-        let msg = format!(
-            "not saved: {} invalid expression(s); {place}: {err}",
-            invalid.len()
-        );
-        app.error(msg);
-        return false;
-    }
-    // Atomic, under the exclusive run lock: refused while a run reads it.
-    let result = crate::repo::save_definition_file(&app.root, &ed.path, &ed.def).map(drop);
-    match result {
-        Ok(()) => {
-            ed.disk = Some(ed.def.clone());
-            ed.stack.mark_saved();
-            recovery::remove(&app.root, &ed.path);
-            let name = ed.def.name.clone();
-            let path = ed.path.clone();
-            reload_repository(app);
-            after_change(app);
-            app.info(format!("saved {name} to {}", path.display()));
-            true
-        }
-        Err(SaveError::Locked(LockError::Held { holders, .. })) => {
-            let who: Vec<String> = holders.iter().map(|h| h.to_string()).collect();
-            app.error(format!(
-                "not saved: a run holds this workflow: {}",
-                who.join("; ")
-            ));
-            false
-        }
-        Err(e) => {
-            app.error(format!("not saved: {e}"));
-            false
-        }
-    }
-}
-
-/// Re-read the repository (after a save or a change on disk); keep the browser's selection.
-pub fn reload_repository(app: &mut App) {
-    match Repository::open(&app.root) {
-        Ok(repo) => {
-            let name = app.browser.selected_name(&app.repo);
-            app.repo = repo;
-            // Newer than what a background load brings ([`App::finish_loading`]).
-            app.loading = None;
-            app.browser.refresh(&app.repo);
-            // Findings depend on the repository too (subprocesses, rules, templates).
-            if let Some(ed) = app.editor.as_mut() {
-                ed.laid_out = None;
-            }
-            if let Some(name) = name {
-                app.browser.select_name(&app.repo, &name);
-            }
-        }
-        Err(e) => app.error(format!("cannot re-read the repository: {e}")),
-    }
-}
-
-/// Something changed under the repository: reload, and deal with the open workflow.
-pub fn repository_changed(app: &mut App) {
-    reload_repository(app);
-    let root = app.root.clone();
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
-    let on_disk = if root.join(&ed.path).exists() {
-        Some(parse_file::<TaskDefinition>(&root, &ed.path))
-    } else {
-        None
-    };
-    match on_disk {
-        None => {
-            if ed.disk.is_some() {
-                ed.disk = None;
-                let msg = format!(
-                    "{} was deleted on disk; s saves it again",
-                    ed.path.display()
-                );
-                after_change(app);
-                app.warn(msg);
-            }
-        }
-        Some(Err(e)) => {
-            let msg = format!("the file on disk no longer loads ({e}); your copy is kept");
-            app.warn(msg);
-        }
-        Some(Ok(theirs)) => {
-            if ed.disk.as_ref() == Some(&theirs) || ed.theirs.as_ref() == Some(&theirs) {
-                return;
-            }
-            if !ed.is_dirty() {
-                ed.def = theirs.clone();
-                ed.disk = Some(theirs);
-                ed.stack.reset();
-                let name = ed.def.name.clone();
-                after_change(app);
-                app.info(format!("reloaded {name}: it changed on disk"));
-            } else if ed.def == theirs {
-                ed.disk = Some(theirs);
-                after_change(app);
-            } else {
-                ed.theirs = Some(theirs);
-                app.overlay = Some(Overlay::Conflict);
-            }
-        }
-    }
-}
-
-/// Conflict: keep the working copy (still unsaved; saving overwrites theirs).
-pub fn keep_mine(app: &mut App) {
-    if let Some(ed) = app.editor.as_mut() {
-        if let Some(theirs) = ed.theirs.take() {
-            ed.disk = Some(theirs);
-        }
-        after_change(app);
-        app.info("kept your version (unsaved): s saves it over the one on disk");
-    }
-}
-
-/// Conflict: take the disk version; your edits stay reachable with undo.
-pub fn take_theirs(app: &mut App) {
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
-    let Some(theirs) = ed.theirs.take() else {
-        return;
-    };
-    let selection = ed.selection;
-    let _ = ed.stack.execute(
-        &mut ed.def,
-        Edit::Replace(Box::new(theirs.clone())),
-        selection,
-    );
-    ed.disk = Some(theirs);
-    ed.stack.mark_saved();
-    after_change(app);
-    app.info("took the version on disk (u brings yours back)");
-}
-
-/// Open the workflow of a recovery copy with the copy applied as an (undoable) edit.
-pub fn restore_recovery(app: &mut App, file: &Path, copy: recovery::RecoveryCopy) {
-    let root = app.root.clone();
-    let disk = if root.join(&copy.path).exists() {
-        parse_file::<TaskDefinition>(&root, &copy.path).ok()
-    } else {
-        None
-    };
-    let base = disk.clone().unwrap_or_else(|| copy.definition.clone());
-    open_definition(app, copy.path.clone(), base, disk);
-    let Some(ed) = app.editor.as_ref() else {
-        return;
-    };
-    if let Some(holder) = ed.read_only() {
-        let msg = format!(
-            "cannot restore {} now: it is being edited by {holder} (the copy is kept)",
-            copy.definition.name
-        );
-        app.error(msg);
-        return;
-    }
-    let name = copy.definition.name.clone();
-    if ed.def != copy.definition {
-        execute(app, Edit::Replace(Box::new(copy.definition)));
-    } else {
-        after_change(app);
-    }
-    let _ = file;
-    app.info(format!(
-        "restored unsaved edits of {name} (s saves, u undoes the restore)"
-    ));
+/// The activities a transition may lead to (every one but the start), in
+/// order: the connect picker's items.
+pub fn connect_targets(def: &TaskDefinition) -> Vec<String> {
+    def.process
+        .activities
+        .iter()
+        .filter(|a| !a.is_start())
+        .map(|a| a.name.clone())
+        .collect()
 }

@@ -337,10 +337,19 @@ fn view_field_edit(edit: &FieldEdit, t: &Theme, frame: &mut Frame, area: Rect) {
                 t.error(),
             )]
         }
-        None => vec![Line::styled(
-            "✓ Enter applies · Alt-Enter new line · Esc cancels",
-            t.dim(),
-        )],
+        None => match &edit.warning {
+            Some(w) => vec![
+                Line::styled(
+                    format!("! {}:{} {}", w.line, w.column, w.message),
+                    t.warning(),
+                ),
+                Line::styled("Enter applies anyway · Esc cancels", t.dim()),
+            ],
+            None => vec![Line::styled(
+                "✓ Enter applies · Alt-Enter new line · Esc cancels",
+                t.dim(),
+            )],
+        },
     };
     frame.render_widget(
         Paragraph::new(msg)

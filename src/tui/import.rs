@@ -8,8 +8,6 @@
 
 use std::path::PathBuf;
 
-use tui_textarea::TextArea;
-
 use crate::waveset::{self, ImportObject};
 
 use super::app::{App, Overlay, PromptPurpose, refresh_screens};
@@ -28,11 +26,11 @@ pub struct ImportPlan {
 
 /// Open the file path prompt.
 pub fn start(app: &mut App) {
-    app.overlay = Some(Overlay::Prompt {
-        purpose: PromptPurpose::ImportFile,
-        input: TextArea::default(),
-        error: None,
-    });
+    app.overlay = Some(Overlay::Prompt(super::ask::Prompt::new(
+        PromptPurpose::ImportFile,
+        "Import a Waveset XML file (path)",
+        "",
+    )));
 }
 
 /// The path was typed: read and import the document; on success show the plan.
@@ -118,7 +116,7 @@ pub fn confirmed(app: &mut App, plan: ImportPlan, replace: bool) {
     let result = waveset::write_objects(&app.repo, chosen);
     // Reload as after a change on disk (this also updates an open workflow
     // that was replaced).
-    super::editor::repository_changed(app);
+    super::sync::repository_changed(app);
     refresh_screens(app);
     match result {
         Ok(written) => {

@@ -34,12 +34,13 @@ pub enum Context {
     WorkItems,
     DebugView,
     Debugger,
+    DebuggerWaiting,
     Question,
     Import,
 }
 
 impl Context {
-    pub const ALL: [Context; 19] = [
+    pub const ALL: [Context; 20] = [
         Context::Global,
         Context::Navigate,
         Context::Browser,
@@ -57,6 +58,7 @@ impl Context {
         Context::WorkItems,
         Context::DebugView,
         Context::Debugger,
+        Context::DebuggerWaiting,
         Context::Question,
         Context::Import,
     ];
@@ -80,6 +82,7 @@ impl Context {
             Context::WorkItems => "Work items",
             Context::DebugView => "Debug view",
             Context::Debugger => "Debugger",
+            Context::DebuggerWaiting => "Debugger, the run waits on a work item",
             Context::Question => "Yes/no questions",
             Context::Import => "Import dialog",
         }
@@ -104,6 +107,7 @@ impl Context {
             Context::WorkItems => "work_items",
             Context::DebugView => "debug_view",
             Context::Debugger => "debugger",
+            Context::DebuggerWaiting => "debugger_waiting",
             Context::Question => "question",
             Context::Import => "import",
         }
@@ -407,6 +411,23 @@ impl Keymap {
             }
         }
         out
+    }
+
+    /// [`Keymap::hints`] with the focus keys (panes, views) first, so a narrow
+    /// footer never drops them.
+    pub fn hints_focus_first(&self, stack: &[Context]) -> Vec<(String, &'static str)> {
+        let focus: Vec<&'static str> = stack
+            .iter()
+            .flat_map(|c| self.bindings(*c))
+            .filter(|b| b.action.is_focus())
+            .map(|b| b.action.short())
+            .collect();
+        let (mut first, rest): (Vec<_>, Vec<_>) = self
+            .hints(stack)
+            .into_iter()
+            .partition(|(_, what)| focus.contains(what));
+        first.extend(rest);
+        first
     }
 
     /// `docs/keys.md`, generated from the table.

@@ -24,6 +24,9 @@ pub mod debugger;
 pub mod debugger_view;
 pub mod diagram;
 pub mod editor;
+pub mod editor_fields;
+pub mod editor_items;
+pub mod editor_save;
 pub mod editor_view;
 pub mod help;
 pub mod import;
@@ -31,6 +34,8 @@ pub mod keymap;
 pub mod lint;
 pub mod properties;
 pub mod recovery;
+pub mod screen;
+pub mod sync;
 pub mod tasks;
 pub mod templates;
 pub mod terminal;
@@ -173,8 +178,7 @@ fn event_loop(
     let mut term = Terminal::new(backend)?;
     term.clear()?;
     if let Ok(size) = term.size() {
-        app.size = (size.width, size.height);
-        editor::after_change(app);
+        sync::resized(app, size.width, size.height);
     }
     spawn_input_thread(tx);
     term.draw(|f| view::view(app, f))?;
@@ -189,8 +193,7 @@ fn event_loop(
             match ev {
                 AppEvent::Terminal(Event::Key(key)) => effects.extend(app.handle_key(key)),
                 AppEvent::Terminal(Event::Resize(w, h)) => {
-                    app.size = (w, h);
-                    editor::after_change(app);
+                    sync::resized(app, w, h);
                 }
                 AppEvent::Terminal(Event::Mouse(m)) => {
                     let action = match m.kind {
@@ -233,7 +236,7 @@ fn event_loop(
             }
         }
         if repo_changed {
-            editor::repository_changed(app);
+            sync::repository_changed(app);
             app::refresh_screens(app);
         }
         for effect in effects {

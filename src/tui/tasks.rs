@@ -20,10 +20,11 @@ use crate::model::{InstanceStatus, ObjectKind, TaskDefinition, TaskInstance, con
 use crate::repo::cache;
 
 use super::action::Action;
-use super::app::{App, Effect};
+use super::app::App;
 use super::ask::{self, Question};
 use super::diagram::{Diagram, Highlight};
 use super::keymap::Context;
+use super::screen::Request;
 use super::theme::Theme;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,7 +136,7 @@ fn open(app: &mut App, id: String) {
     });
 }
 
-pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+pub fn update(app: &mut App, action: Action) -> Vec<Request> {
     if let Some(q) = app.tasks.question.take() {
         match (action, q.purpose) {
             (Action::Yes, Ask::Terminate) => terminate(app),
@@ -172,7 +173,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
         }
         Action::Back if s.opened.is_some() => s.opened = None,
-        Action::Back => super::app::show_screen(app, super::app::Screen::Browser),
+        Action::Back => return vec![Request::Show(super::app::Screen::Browser)],
         Action::Resume => resume(app),
         Action::Terminate => {
             let Some(id) = current_id(app) else {
@@ -221,7 +222,7 @@ fn current_id(app: &App) -> Option<String> {
 }
 
 fn after_store_change(app: &mut App) {
-    super::ask::reload(app);
+    super::sync::reload(app);
     let reopen = app.tasks.opened.as_ref().map(|o| o.id.clone());
     if let Some(id) = reopen {
         open(app, id);
@@ -290,7 +291,8 @@ fn resume(app: &mut App) {
 }
 
 /// Draw `diagram` into `area` with the activities of `path` marked `●` and
-/// `current` selected, scrolled so that `current` is in sight.
+/// `current` selected, scrolled so that `current` is in sight. Returns the
+/// scroll used (for further marks with [`mark_boxes`]).
 pub fn render_path(
     buf: &mut Buffer,
     area: Rect,
@@ -298,7 +300,7 @@ pub fn render_path(
     path: &[usize],
     current: Option<usize>,
     theme: &Theme,
-) {
+) -> (u16, u16) {
     let (w, h) = diagram.size();
     let mut scroll = (0u16, 0u16);
     if let Some(r) = current.and_then(|c| diagram.box_rect(c)) {
@@ -319,11 +321,31 @@ pub fn render_path(
         },
         theme,
     );
-    for &a in path {
+    mark_boxes(buf, area, diagram, scroll, path, 1, '●', theme.ok());
+    scroll
+}
+
+/// Put `glyph` on the top border of each activity's box, `offset` cells in
+/// from its left corner (boxes out of sight are skipped).
+#[allow(clippy::too_many_arguments)]
+pub fn mark_boxes(
+    buf: &mut Buffer,
+    area: Rect,
+    diagram: &Diagram,
+    scroll: (u16, u16),
+    activities: &[usize],
+    offset: u16,
+    glyph: char,
+    style: ratatui::style::Style,
+) {
+    for &a in activities {
         let Some(r) = diagram.box_rect(a) else {
             continue;
         };
-        let (x, y) = (r.x + 1, r.y);
+        if r.width <= offset + 1 {
+            continue;
+        }
+        let (x, y) = (r.x + offset, r.y);
         if x < scroll.0 || y < scroll.1 {
             continue;
         }
@@ -332,7 +354,7 @@ pub fn render_path(
             && row < area.height
             && let Some(c) = buf.cell_mut((area.x + col, area.y + row))
         {
-            c.set_char('●').set_style(theme.ok());
+            c.set_char(glyph).set_style(style);
         }
     }
 }

@@ -5,8 +5,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
-use super::app::{AfterConfirm, App, NoticeKind, Overlay, PickerPurpose, PromptPurpose, Screen};
-use super::command::ItemList;
+use super::app::{AfterConfirm, App, NoticeKind, Overlay, PickerPurpose};
 
 /// Below this the layout would be unreadable: we say so instead.
 pub const MIN_COLS: u16 = 60;
@@ -32,14 +31,7 @@ pub fn view(app: &App, frame: &mut Frame) {
         Constraint::Length(1),
     ])
     .areas(area);
-    match app.screen {
-        Screen::Browser => super::browser::view(app, frame, main),
-        Screen::Editor => super::editor_view::view(app, frame, main),
-        Screen::Tasks => super::tasks::view(app, frame, main),
-        Screen::WorkItems => super::workitems::view(app, frame, main),
-        Screen::DebugView => super::debug_view::view(app, frame, main),
-        Screen::Debugger => super::debugger_view::view(app, frame, main),
-    }
+    app.screen.ops().view(app, frame, main);
     view_status(app, frame, status);
     view_footer(app, frame, footer);
     if let Some(overlay) = &app.overlay {
@@ -84,7 +76,7 @@ fn view_footer(app: &App, frame: &mut Frame, area: Rect) {
     let budget = (area.width as usize).saturating_sub(width_of(&global_hints));
     let mut spans = Vec::new();
     let mut width = 0usize;
-    for (key, what) in app.keymap.hints(&local) {
+    for (key, what) in app.keymap.hints_focus_first(&local) {
         let piece = key.chars().count() + what.chars().count() + 3;
         if width + piece > budget {
             break;
@@ -202,50 +194,8 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
             ]));
             popup(frame, area, " Recovery ", lines, 76, app);
         }
-        Overlay::Prompt {
-            purpose,
-            input,
-            error,
-        } => {
-            let title = match purpose {
-                PromptPurpose::AddActivity { .. } => " New activity ",
-                PromptPurpose::AddVariable { .. } => " New variable ",
-                PromptPurpose::AddItem { list, .. } => match list {
-                    ItemList::Argument => " New argument: name ",
-                    ItemList::Return => " New return: from -> to ",
-                    _ => " New variable name ",
-                },
-                PromptPurpose::ImportFile => " Import a Waveset XML file (path) ",
-            };
-            let r = centered(area, 56, if error.is_some() { 6 } else { 5 });
-            frame.render_widget(Clear, r);
-            let block = Block::default()
-                .borders(Borders::ALL)
-                .border_style(t.focused_border())
-                .title(Span::styled(title, t.title()))
-                .title_bottom(Line::styled(
-                    match purpose {
-                        PromptPurpose::ImportFile => " Enter read · Esc cancel ",
-                        _ => " Enter add · Esc cancel ",
-                    },
-                    t.dim(),
-                ));
-            let inner = block.inner(r);
-            frame.render_widget(block, r);
-            let [field, msg] =
-                Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(Rect {
-                    y: inner.y + 1,
-                    height: inner.height.saturating_sub(1),
-                    ..inner
-                });
-            frame.render_widget(input, field);
-            if let Some(e) = error {
-                frame.render_widget(
-                    Paragraph::new(Line::styled(format!("✗ {e}"), t.error())),
-                    msg,
-                );
-            }
-        }
+        Overlay::Prompt(prompt) => super::ask::view_prompt(prompt, t, frame, area),
+        Overlay::Question(q) => super::ask::view_question(q, t, frame, area),
         Overlay::Picker {
             purpose,
             items,

@@ -19,9 +19,10 @@ use crate::expr::Value;
 use crate::model::{ObjectKind, WorkItem};
 
 use super::action::Action;
-use super::app::{App, Effect};
+use super::app::App;
 use super::ask::{self, Prompt};
 use super::keymap::Context;
+use super::screen::Request;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ask {
@@ -120,7 +121,7 @@ fn editable(w: &WorkItem, name: &str) -> bool {
     w.editable_variables.is_empty() || w.editable_variables.iter().any(|e| e == name)
 }
 
-pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+pub fn update(app: &mut App, action: Action) -> Vec<Request> {
     if let Some(mut p) = app.work_items.prompt.take() {
         match action {
             Action::Cancel => {}
@@ -176,7 +177,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
         }
         Action::Back if opened => app.work_items.opened = None,
-        Action::Back => super::app::show_screen(app, super::app::Screen::Browser),
+        Action::Back => return vec![Request::Show(super::app::Screen::Browser)],
         Action::Edit => {
             let Some(o) = &app.work_items.opened else {
                 app.warn("open the work item first (Enter)");
@@ -218,14 +219,14 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Forward if selected_id.is_some() => {
             app.work_items.prompt = Some(Prompt::new(Ask::ForwardTo, "Forward to (owner)", ""));
         }
-        Action::Approve => complete(app, "approve"),
-        Action::Reject => complete(app, "reject"),
+        Action::Approve => decide(app, "approve"),
+        Action::Reject => decide(app, "reject"),
         _ => {}
     }
     Vec::new()
 }
 
-fn current_id(app: &App) -> Option<String> {
+pub(super) fn current_id(app: &App) -> Option<String> {
     app.work_items
         .opened
         .as_ref()
@@ -269,7 +270,7 @@ fn prompt_accepted(app: &mut App, purpose: Ask, text: String) -> Result<(), Stri
                 .unwrap_or_default();
             match store::forward(&app.root, &id, &text, &comment, "bpe tui") {
                 Ok(w) => {
-                    super::ask::reload(app);
+                    super::sync::reload(app);
                     app.info(format!("{} forwarded to {}", w.id, w.owner));
                 }
                 Err(e) => return Err(e.to_string()),
@@ -279,8 +280,57 @@ fn prompt_accepted(app: &mut App, purpose: Ask, text: String) -> Result<(), Stri
     Ok(())
 }
 
+/// `y` / `r`: ask first (naming the item, and its owner when it is someone
+/// else's) unless the user's workspace says `"confirmDecisions": false`.
+fn decide(app: &mut App, decision: &'static str) {
+    let Some(id) = current_id(app) else {
+        app.warn("no work item selected");
+        return;
+    };
+    let ask = super::workspace::Workspace::load(&app.root)
+        .map(|w| w.confirm_decisions.unwrap_or(true))
+        .unwrap_or(true);
+    if !ask {
+        complete(app, decision);
+        return;
+    }
+    let verb = if decision == "approve" {
+        "Approve"
+    } else {
+        "Reject"
+    };
+    let mut lines = Vec::new();
+    match item(app, &id) {
+        Some(w) => {
+            lines.push(format!(
+                "{verb} {id} ({} / {})?",
+                crate::model::escape_name(&w.definition.name),
+                crate::model::escape_name(&w.activity)
+            ));
+            if !w.request.is_empty() {
+                let request = crate::model::escape_name(&w.request).replace('\n', " ");
+                lines.push(super::tasks::one_line(&request, 70));
+            }
+            if w.owner != app.work_items.user {
+                lines.push(format!(
+                    "It belongs to {}, not to you ({}).",
+                    crate::model::escape_name(&w.owner),
+                    crate::model::escape_name(&app.work_items.user)
+                ));
+            }
+        }
+        None => lines.push(format!("{verb} {id}?")),
+    }
+    lines.push("The case resumes at once; this cannot be undone.".into());
+    app.overlay = Some(super::app::Overlay::Question(ask::Question {
+        purpose: super::app::AppAsk::Decide { item: id, decision },
+        title: verb.into(),
+        lines,
+    }));
+}
+
 /// Complete the selected (or opened) item with a decision and resume its case.
-fn complete(app: &mut App, decision: &str) {
+pub(super) fn complete(app: &mut App, decision: &str) {
     let Some(id) = current_id(app) else {
         app.warn("no work item selected");
         return;
@@ -317,7 +367,7 @@ fn complete(app: &mut App, decision: &str) {
                 s => s.as_str().to_string(),
             };
             app.work_items.opened = None;
-            super::ask::reload(app);
+            super::sync::reload(app);
             app.info(format!("{id} {decision}d; case {} {where_}", inst.id));
         }
         Err(e) => app.error(format!("cannot complete {id}: {e}")),

@@ -114,6 +114,10 @@ pub struct Workspace {
     /// Last debug-run inputs by workflow name (plain JSON values).
     #[serde(default)]
     pub inputs: BTreeMap<String, BTreeMap<String, serde_json::Value>>,
+    /// `false` turns off the question before approving or rejecting a work item
+    /// (absent: ask).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm_decisions: Option<bool>,
 }
 
 /// The data directory: `$BPE_DATA_DIR`, else the platform's.

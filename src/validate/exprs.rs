@@ -337,6 +337,41 @@ fn misuse(c: &crate::expr::Call, info: &expr::FunctionInfo, parent: &str) -> Opt
         .map(|m| format!("({name} …) {m}: {}", info.signature))
 }
 
+/// The calls in `parsed` (parsed from `text`) that name no function or misuse
+/// one (arity, attributes, parent), with the byte offset of the call's name:
+/// the same checks as the lint, for flagging an expression while it is typed.
+pub fn call_problems(text: &str, parsed: &Expr) -> Vec<(usize, String)> {
+    fn walk(
+        e: &Expr,
+        parent: &str,
+        offsets: &mut std::slice::Iter<usize>,
+        out: &mut Vec<(usize, String)>,
+    ) {
+        let Expr::Call(c) = e else { return };
+        let offset = offsets.next().copied().unwrap_or(0);
+        match expr::function(&c.name) {
+            Some(info) => {
+                if let Some(problem) = misuse(c, info, parent) {
+                    out.push((offset, problem));
+                }
+            }
+            None => {
+                let hint = closest(&c.name, expr::functions().iter().map(|f| f.name))
+                    .map(|n| format!(" (did you mean \"{n}\"?)"))
+                    .unwrap_or_default();
+                out.push((offset, format!("unknown function \"{}\"{hint}", c.name)));
+            }
+        }
+        for a in &c.args {
+            walk(a, &c.name, offsets, out);
+        }
+    }
+    let (calls, _) = token_offsets(text);
+    let mut out = Vec::new();
+    walk(parsed, "", &mut calls.iter(), &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

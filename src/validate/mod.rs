@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use crate::model::{ActionKind, TaskDefinition};
 use crate::repo::Repository;
 
+pub use exprs::call_problems;
 pub use source::{SourceIndex, raw_offset_in_string};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

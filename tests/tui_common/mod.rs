@@ -1,6 +1,8 @@
 //! Helpers shared by the TUI tests: temporary repositories, key presses, apps.
 #![allow(dead_code)]
 
+pub mod debugger;
+
 use std::path::{Path, PathBuf};
 
 use bpe::tui::app::App;

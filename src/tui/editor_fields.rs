@@ -1,0 +1,255 @@
+//! The editor's in-place field editing: Enter on a properties row edits the
+//! field (a textarea; expressions pretty-printed, checked as you type) or opens
+//! the linked element; `r` renames. An invalid expression is never applied.
+
+use tui_textarea::TextArea;
+
+use super::action::Action;
+use super::app::{App, Overlay, PickerPurpose};
+use super::command::{Edit, ElementRef};
+use super::editor::*;
+use super::properties::{self, FieldKind, Row};
+
+/// A syntax error in an expression being typed: 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// A property being edited in place.
+pub struct FieldEdit {
+    pub target: ElementRef,
+    pub key: String,
+    pub label: String,
+    pub kind: FieldKind,
+    pub input: TextArea<'static>,
+    pub error: Option<InputError>,
+    /// An expression that parses but calls an unknown function or misuses one
+    /// (wrong arity, missing attribute): flagged while typing, not blocking.
+    pub warning: Option<InputError>,
+}
+
+impl FieldEdit {
+    pub fn text(&self) -> String {
+        self.input.lines().join("\n")
+    }
+
+    /// Re-check an expression after each keystroke.
+    pub fn check(&mut self) {
+        self.warning = None;
+        self.error = match self.kind {
+            FieldKind::Expr { optional } => {
+                let text = self.text();
+                if optional && text.trim().is_empty() {
+                    None
+                } else {
+                    match crate::expr::parse(&text) {
+                        Ok(parsed) => {
+                            self.warning = crate::validate::call_problems(&text, &parsed)
+                                .into_iter()
+                                .next()
+                                .map(|(offset, message)| {
+                                    let (line, column) = crate::expr::line_column(&text, offset);
+                                    InputError {
+                                        line,
+                                        column,
+                                        message,
+                                    }
+                                });
+                            None
+                        }
+                        Err(e) => Some(InputError {
+                            line: e.line,
+                            column: e.column,
+                            message: e.message,
+                        }),
+                    }
+                }
+            }
+            FieldKind::Int => {
+                let text = self.text();
+                match text.trim().parse::<i64>() {
+                    Ok(_) => None,
+                    Err(_) => Some(InputError {
+                        line: 1,
+                        column: 1,
+                        message: "a whole number".into(),
+                    }),
+                }
+            }
+            _ => None,
+        };
+    }
+}
+
+/// Enter on a row: edit the field, or open the linked element.
+pub(super) fn edit_current(app: &mut App) {
+    let Some(ed) = app.editor.as_mut() else {
+        return;
+    };
+    if ed.focus != Focus::Properties {
+        ed.focus = Focus::Properties;
+        ed.prop_cursor = first_selectable(&ed.rows());
+        return;
+    }
+    let rows = ed.rows();
+    match rows.get(ed.prop_cursor) {
+        Some(Row::Field(field)) => start_field_edit(app, field.clone()),
+        Some(Row::Link { target, .. }) => {
+            let target = *target;
+            select(app, target);
+            if let Some(ed) = app.editor.as_mut() {
+                ed.prop_cursor = first_selectable(&ed.rows());
+            }
+        }
+        _ => {}
+    }
+}
+
+fn first_selectable(rows: &[Row]) -> usize {
+    rows.iter().position(properties::selectable).unwrap_or(0)
+}
+
+pub(super) fn rename(app: &mut App) {
+    let Some(ed) = app.editor.as_mut() else {
+        return;
+    };
+    let rows = ed.rows();
+    let Some((i, field)) = rows.iter().enumerate().find_map(|(i, r)| match r {
+        Row::Field(f) if f.key == "name" => Some((i, f.clone())),
+        _ => None,
+    }) else {
+        app.warn("this element has no name");
+        return;
+    };
+    ed.focus = Focus::Properties;
+    ed.prop_cursor = i;
+    start_field_edit(app, field);
+}
+
+pub(super) fn start_field_edit(app: &mut App, field: properties::Field) {
+    let Some(ed) = app.editor.as_mut() else {
+        return;
+    };
+    if let Some(holder) = ed.read_only() {
+        let msg = format!("read-only: being edited by {holder}");
+        app.error(msg);
+        return;
+    }
+    let target = ed.selection;
+    match &field.kind {
+        FieldKind::ReadOnly => app.warn(format!("{} cannot be changed", field.label)),
+        FieldKind::Bool => {
+            let value = if field.value == "true" {
+                "false"
+            } else {
+                "true"
+            };
+            execute(
+                app,
+                Edit::SetField {
+                    target,
+                    field: field.key.clone(),
+                    value: value.into(),
+                },
+            );
+        }
+        FieldKind::Choice(options) => {
+            let selected = options.iter().position(|o| *o == field.value).unwrap_or(0);
+            app.overlay = Some(Overlay::Picker {
+                purpose: PickerPurpose::Choice {
+                    target,
+                    key: field.key.clone(),
+                },
+                items: options.clone(),
+                selected,
+            });
+        }
+        kind => {
+            let text = match kind {
+                FieldKind::Expr { .. } => pretty_expr(&field.value),
+                _ => field.value.clone(),
+            };
+            let mut input = TextArea::new(
+                text.lines()
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .chain((text.is_empty()).then(String::new))
+                    .collect(),
+            );
+            input.set_cursor_line_style(ratatui::style::Style::new());
+            input.set_wrap_mode(tui_textarea::WrapMode::Glyph);
+            input.move_cursor(tui_textarea::CursorMove::Bottom);
+            input.move_cursor(tui_textarea::CursorMove::End);
+            let mut edit = FieldEdit {
+                target,
+                key: field.key.clone(),
+                label: field.label.clone(),
+                kind: kind.clone(),
+                input,
+                error: None,
+                warning: None,
+            };
+            edit.check();
+            if let Some(ed) = app.editor.as_mut() {
+                ed.editing = Some(edit);
+            }
+        }
+    }
+}
+
+/// Expressions are edited pretty-printed (multi-line when long).
+fn pretty_expr(text: &str) -> String {
+    match crate::expr::parse(text) {
+        Ok(e) => crate::expr::print_pretty(&e, 60),
+        Err(_) => text.to_string(),
+    }
+}
+
+pub(super) fn update_field_edit(app: &mut App, action: Action) {
+    let Some(ed) = app.editor.as_mut() else {
+        return;
+    };
+    let Some(edit) = ed.editing.as_mut() else {
+        return;
+    };
+    match action {
+        Action::Cancel => {
+            ed.editing = None;
+            app.info("edit dropped");
+        }
+        Action::Newline => {
+            if matches!(edit.kind, FieldKind::Expr { .. } | FieldKind::Text) {
+                edit.input.insert_newline();
+                edit.check();
+            }
+        }
+        Action::Accept => {
+            if let Some(err) = &edit.error {
+                let msg = format!(
+                    "not applied: {} at {}:{}: {}",
+                    edit.label, err.line, err.column, err.message
+                );
+                app.error(msg);
+                return;
+            }
+            let value = edit.text();
+            let (target, key) = (edit.target, edit.key.clone());
+            if execute(
+                app,
+                Edit::SetField {
+                    target,
+                    field: key,
+                    value,
+                },
+            ) && let Some(ed) = app.editor.as_mut()
+            {
+                ed.editing = None;
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,164 @@
+//! Keeping the TUI in step with the repository on disk, for every screen:
+//! re-reading it (after a save, a store operation or a change seen by the
+//! watcher), the open workflow's reload or conflict (keep mine / take theirs),
+//! restoring a recovery copy, and a terminal resize.
+//!
+//! Invariants: the open workflow's working copy is never replaced while it has
+//! unsaved edits without the user's answer (the conflict overlay); taking theirs
+//! is one undoable edit; every reload keeps the browser's selection by name.
+
+use crate::model::TaskDefinition;
+use crate::repo::{Repository, parse_file};
+
+use super::app::{App, Overlay};
+use super::command::Edit;
+use super::{editor, recovery};
+
+/// The terminal is now `cols`x`rows`: keep what depends on the size in step
+/// (the editor's scroll keeps the selection in sight, also behind other screens).
+pub fn resized(app: &mut App, cols: u16, rows: u16) {
+    app.size = (cols, rows);
+    editor::after_change(app);
+}
+
+/// Re-read the repository after a store operation and refresh every screen
+/// (at once, for the code that goes on with the fresh data; an update that is
+/// done asks with [`super::screen::Request::Reload`] instead).
+pub fn reload(app: &mut App) {
+    reload_repository(app);
+    super::app::refresh_screens(app);
+}
+
+/// Re-read the repository (after a save or a change on disk); keep the browser's selection.
+pub fn reload_repository(app: &mut App) {
+    match Repository::open(&app.root) {
+        Ok(repo) => {
+            let name = app.browser.selected_name(&app.repo);
+            app.repo = repo;
+            // Newer than what a background load brings ([`App::finish_loading`]).
+            app.loading = None;
+            app.browser.refresh(&app.repo);
+            // Findings depend on the repository too (subprocesses, rules, templates).
+            if let Some(ed) = app.editor.as_mut() {
+                ed.laid_out = None;
+            }
+            if let Some(name) = name {
+                app.browser.select_name(&app.repo, &name);
+            }
+        }
+        Err(e) => app.error(format!("cannot re-read the repository: {e}")),
+    }
+}
+
+/// Something changed under the repository: reload, and deal with the open workflow.
+pub fn repository_changed(app: &mut App) {
+    reload_repository(app);
+    let root = app.root.clone();
+    let Some(ed) = app.editor.as_mut() else {
+        return;
+    };
+    let on_disk = if root.join(&ed.path).exists() {
+        Some(parse_file::<TaskDefinition>(&root, &ed.path))
+    } else {
+        None
+    };
+    match on_disk {
+        None => {
+            if ed.disk.is_some() {
+                ed.disk = None;
+                let msg = format!(
+                    "{} was deleted on disk; s saves it again",
+                    ed.path.display()
+                );
+                editor::after_change(app);
+                app.warn(msg);
+            }
+        }
+        Some(Err(e)) => {
+            let msg = format!("the file on disk no longer loads ({e}); your copy is kept");
+            app.warn(msg);
+        }
+        Some(Ok(theirs)) => {
+            if ed.disk.as_ref() == Some(&theirs) || ed.theirs.as_ref() == Some(&theirs) {
+                return;
+            }
+            if !ed.is_dirty() {
+                ed.def = theirs.clone();
+                ed.disk = Some(theirs);
+                ed.stack.reset();
+                let name = ed.def.name.clone();
+                editor::after_change(app);
+                app.info(format!("reloaded {name}: it changed on disk"));
+            } else if ed.def == theirs {
+                ed.disk = Some(theirs);
+                editor::after_change(app);
+            } else {
+                ed.theirs = Some(theirs);
+                app.overlay = Some(Overlay::Conflict);
+            }
+        }
+    }
+}
+
+/// Conflict: keep the working copy (still unsaved; saving overwrites theirs).
+pub fn keep_mine(app: &mut App) {
+    if let Some(ed) = app.editor.as_mut() {
+        if let Some(theirs) = ed.theirs.take() {
+            ed.disk = Some(theirs);
+        }
+        editor::after_change(app);
+        app.info("kept your version (unsaved): s saves it over the one on disk");
+    }
+}
+
+/// Conflict: take the disk version; your edits stay reachable with undo.
+pub fn take_theirs(app: &mut App) {
+    let Some(ed) = app.editor.as_mut() else {
+        return;
+    };
+    let Some(theirs) = ed.theirs.take() else {
+        return;
+    };
+    let selection = ed.selection;
+    let _ = ed.stack.execute(
+        &mut ed.def,
+        Edit::Replace(Box::new(theirs.clone())),
+        selection,
+    );
+    ed.disk = Some(theirs);
+    ed.stack.mark_saved();
+    editor::after_change(app);
+    app.info("took the version on disk (u brings yours back)");
+}
+
+/// Open the workflow of a recovery copy with the copy applied as an (undoable) edit.
+pub fn restore_recovery(app: &mut App, copy: recovery::RecoveryCopy) {
+    let root = app.root.clone();
+    let disk = if root.join(&copy.path).exists() {
+        parse_file::<TaskDefinition>(&root, &copy.path).ok()
+    } else {
+        None
+    };
+    let base = disk.clone().unwrap_or_else(|| copy.definition.clone());
+    editor::open_definition(app, copy.path.clone(), base, disk);
+    let Some(ed) = app.editor.as_ref() else {
+        return;
+    };
+    if let Some(holder) = ed.read_only() {
+        let msg = format!(
+            "cannot restore {} now: it is being edited by {holder} (the copy is kept)",
+            copy.definition.name
+        );
+        app.error(msg);
+        return;
+    }
+    let name = copy.definition.name.clone();
+    if ed.def != copy.definition {
+        editor::execute(app, Edit::Replace(Box::new(copy.definition)));
+    } else {
+        editor::after_change(app);
+    }
+    app.info(format!(
+        "restored unsaved edits of {name} (s saves, u undoes the restore)"
+    ));
+}
