@@ -95,7 +95,7 @@ fn a_reload_before_the_background_load_arrives_wins() {
     let mut app = App::new_summaries(root, Keymap::default_keymap(), Theme::plain()).unwrap();
     let stale = bpe::repo::Repository::open(root).unwrap();
     std::fs::remove_file(root.join("TaskDefinition/approval.json")).unwrap();
-    bpe::tui::editor::reload_repository(&mut app);
+    bpe::tui::sync::reload_repository(&mut app);
     assert_eq!(app.repo.definitions.len(), 69);
     app.finish_loading(stale, Vec::new());
     assert_eq!(app.repo.definitions.len(), 69, "the older load is dropped");

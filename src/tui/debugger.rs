@@ -580,7 +580,7 @@ fn run_command(app: &mut App, cmd: Command) {
         }
         Command::RunTo => {
             let Some(target) = target else {
-                s.history.pop();
+                s.history.pop_back();
                 app.warn("select an activity first");
                 return;
             };
