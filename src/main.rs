@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use bpe::cli;
 
@@ -50,6 +50,10 @@ enum Command {
     Import(cli::import::Args),
     /// Export a TaskDefinition as Waveset XML.
     Export(cli::export::Args),
+    /// Print a shell completion script (bash, zsh or fish).
+    Completions(cli::shell::CompletionsArgs),
+    /// Print the man page (roff) of bpe or of one subcommand.
+    Man(cli::shell::ManArgs),
     /// Internal: the background process of an `execMode: async` run.
     #[command(hide = true)]
     RunDetached(cli::detached::Args),
@@ -74,6 +78,8 @@ fn main() -> ExitCode {
         Some(Command::Locks(a)) => cli::locks::run(a),
         Some(Command::Import(a)) => cli::import::run(a),
         Some(Command::Export(a)) => cli::export::run(a),
+        Some(Command::Completions(a)) => cli::shell::run_completions(a, Cli::command()),
+        Some(Command::Man(a)) => cli::shell::run_man(a, Cli::command()),
         Some(Command::RunDetached(a)) => cli::detached::run(a),
     };
     match result {

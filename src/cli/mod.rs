@@ -13,6 +13,7 @@ pub mod list;
 pub mod locks;
 pub mod resume;
 pub mod run;
+pub mod shell;
 pub mod snapshot;
 pub mod tasks;
 pub mod terminate;

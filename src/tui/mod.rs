@@ -156,6 +156,17 @@ fn spawn_watcher(options: &Options, tx: mpsc::Sender<AppEvent>) -> Result<Watche
 /// Polling interval of `--poll`.
 pub const POLL_INTERVAL_MS: u64 = 1000;
 
+/// Clear the whole screen and make the next draw a full one, without asking the
+/// terminal where its cursor is. (`Terminal::clear` saves and restores the cursor
+/// through a cursor-position query, `ESC [ 6 n`; a terminal or multiplexer that does
+/// not answer made crossterm wait 2 s per query and nothing was drawn meanwhile.
+/// Full screen with a hidden cursor, there is nothing to restore.) `resize` to the
+/// current size clears the screen and resets ratatui's back buffer.
+fn clear<W: Write>(term: &mut Terminal<CrosstermBackend<W>>) -> io::Result<()> {
+    let size = term.size()?;
+    term.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
+}
+
 fn event_loop(
     app: &mut App,
     rx: &mpsc::Receiver<AppEvent>,
@@ -163,7 +174,7 @@ fn event_loop(
 ) -> anyhow::Result<i32> {
     let backend = CrosstermBackend::new(io::stdout());
     let mut term = Terminal::new(backend)?;
-    term.clear()?;
+    clear(&mut term)?;
     if let Ok(size) = term.size() {
         app.size = (size.width, size.height);
         editor::after_change(app);
@@ -231,7 +242,7 @@ fn event_loop(
                     out.write_all(s.as_bytes())?;
                     out.flush()?;
                 }
-                Effect::ClearScreen => term.clear()?,
+                Effect::ClearScreen => clear(&mut term)?,
             }
         }
         term.draw(|f| view::view(app, f))?;
