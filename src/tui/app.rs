@@ -144,6 +144,10 @@ pub struct App {
     /// Last known terminal size (columns, rows): update uses it to keep the
     /// selection in sight; view uses the real frame size.
     pub size: (u16, u16),
+    /// Per-user settings (`tui::settings`); `settings_file` is where changes are
+    /// remembered (None: not remembered, as in tests).
+    pub settings: super::settings::Settings,
+    pub settings_file: Option<PathBuf>,
 }
 
 impl App {
@@ -168,6 +172,8 @@ impl App {
             notice: None,
             quit: false,
             size: (120, 40),
+            settings: Default::default(),
+            settings_file: None,
         };
         let copies = super::recovery::list(root);
         if !copies.is_empty() {

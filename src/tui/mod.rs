@@ -31,6 +31,7 @@ pub mod keymap;
 pub mod lint;
 pub mod properties;
 pub mod recovery;
+pub mod settings;
 pub mod tasks;
 pub mod templates;
 pub mod terminal;
@@ -80,6 +81,13 @@ pub fn run(options: Options) -> anyhow::Result<i32> {
         .with_context(|| format!("cannot open {}", options.repository.display()))?;
     if let Some(e) = keymap_error {
         app.warn(format!("user keymap ignored: {e}"));
+    }
+    let settings_file = settings::Settings::user_file();
+    let (user_settings, settings_error) = settings::Settings::load(settings_file.as_deref());
+    app.settings = user_settings;
+    app.settings_file = settings_file;
+    if let Some(e) = settings_error {
+        app.warn(e);
     }
 
     let (tx, rx) = mpsc::channel::<AppEvent>();
