@@ -32,6 +32,7 @@ pub mod lint;
 pub mod properties;
 pub mod recovery;
 pub mod settings;
+pub mod table;
 pub mod tasks;
 pub mod templates;
 pub mod terminal;
