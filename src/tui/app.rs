@@ -215,7 +215,7 @@ impl App {
             return match overlay {
                 Overlay::Help { .. } => vec![Context::Help, Context::Navigate, Context::Global],
                 Overlay::ConfirmUnsaved { .. } => vec![Context::Confirm],
-                Overlay::Conflict => vec![Context::Conflict],
+                Overlay::Conflict => vec![Context::Conflict, Context::Navigate],
                 Overlay::Recovery { .. } => {
                     vec![Context::Recovery, Context::Navigate, Context::Global]
                 }
@@ -241,7 +241,13 @@ impl App {
         }
         let contexts = self.contexts();
         match self.keymap.lookup(&contexts, &key) {
-            Some(action) => update(self, action),
+            Some(action) => {
+                // The status line tells what the last action did: a message
+                // stays until the next action, which replaces it (or clears it
+                // when it has nothing to say).
+                self.notice = None;
+                update(self, action)
+            }
             None => {
                 self.text_input(key);
                 Vec::new()
@@ -384,6 +390,10 @@ fn update_overlay(app: &mut App, action: Action) -> Vec<Effect> {
         Overlay::Conflict => match action {
             Action::KeepMine => editor::keep_mine(app),
             Action::TakeTheirs => editor::take_theirs(app),
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
+                editor::scroll_conflict_diff(app, action);
+                app.overlay = Some(Overlay::Conflict);
+            }
             _ => app.overlay = Some(Overlay::Conflict),
         },
         Overlay::Recovery {

@@ -97,6 +97,10 @@ pub struct EditorState {
     pub disk: Option<TaskDefinition>,
     /// The disk version that arrived while we had unsaved edits (conflict).
     pub theirs: Option<TaskDefinition>,
+    /// Mine against theirs as JSON lines, for the conflict dialog (bounded,
+    /// `linediff`), and how far it is scrolled.
+    pub conflict_diff: Vec<super::linediff::DiffLine>,
+    pub conflict_scroll: usize,
     pub stack: CommandStack,
     pub selection: ElementRef,
     pub focus: Focus,
@@ -205,6 +209,8 @@ fn open_definition(
         def,
         disk,
         theirs: None,
+        conflict_diff: Vec::new(),
+        conflict_scroll: 0,
         stack: CommandStack::new(),
         selection: ElementRef::Activity(0),
         focus: Focus::Diagram,
@@ -382,7 +388,7 @@ pub fn execute(app: &mut App, edit: Edit) -> bool {
         app.error(msg);
         return false;
     }
-    let description = edit.describe();
+    let description = super::report::done(&edit, &ed.def);
     match ed.stack.execute(&mut ed.def, edit, ed.selection) {
         Ok(sel) => {
             if sel != ed.selection {
@@ -1590,11 +1596,38 @@ pub fn repository_changed(app: &mut App) {
                 ed.disk = Some(theirs);
                 after_change(app);
             } else {
+                let json = |d: &TaskDefinition| {
+                    crate::repo::to_json_bytes(d)
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                        .unwrap_or_default()
+                };
+                ed.conflict_diff = super::linediff::diff(&json(&ed.def), &json(&theirs), 2);
+                ed.conflict_scroll = 0;
                 ed.theirs = Some(theirs);
                 app.overlay = Some(Overlay::Conflict);
             }
         }
     }
+}
+
+/// Lines of the conflict diff shown at once (the dialog scrolls with the arrows).
+pub const CONFLICT_DIFF_ROWS: usize = 12;
+
+/// Scroll the conflict dialog's diff (arrows by a line, pages by a screen).
+pub fn scroll_conflict_diff(app: &mut App, action: Action) {
+    let Some(ed) = app.editor.as_mut() else {
+        return;
+    };
+    let max = ed.conflict_diff.len().saturating_sub(CONFLICT_DIFF_ROWS);
+    let s = ed.conflict_scroll;
+    ed.conflict_scroll = match action {
+        Action::Up => s.saturating_sub(1),
+        Action::Down => s + 1,
+        Action::PageUp => s.saturating_sub(CONFLICT_DIFF_ROWS),
+        Action::PageDown => s + CONFLICT_DIFF_ROWS,
+        _ => s,
+    }
+    .min(max);
 }
 
 /// Conflict: keep the working copy (still unsaved; saving overwrites theirs).

@@ -51,6 +51,21 @@ pub struct TableView<'a> {
     pub trailer: Vec<Line<'static>>,
 }
 
+/// `text` cut to at most `max` display columns (wide characters count two).
+pub fn clip(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = Span::raw(c.to_string()).width();
+        if used + w > max {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out
+}
+
 fn width(text: &str) -> u16 {
     u16::try_from(Span::raw(text).width()).unwrap_or(u16::MAX)
 }
