@@ -9,6 +9,8 @@
 
 #[path = "../tests/pty_common/mod.rs"]
 mod pty_common;
+#[path = "../tests/tui_common/mod.rs"]
+mod tui_common;
 
 use std::cell::Cell;
 use std::io::Write;
@@ -37,8 +39,7 @@ fn sample() -> std::path::PathBuf {
 /// answers nothing, as in `tests/tui_pty.rs`; it is killed after each sample.
 #[divan::bench(sample_count = 20)]
 fn first_frame_from_process_start_pty_120x40(bencher: divan::Bencher) {
-    let repo = tempfile::tempdir().unwrap();
-    copy_tree(&sample(), repo.path());
+    let repo = tui_common::copy_repo(&sample());
     let home = tempfile::tempdir().unwrap();
     let bin = Path::new(env!("CARGO_BIN_EXE_bpe"));
     let arg = repo.path().to_str().unwrap().to_string();
@@ -55,22 +56,6 @@ fn first_frame_from_process_start_pty_120x40(bencher: divan::Bencher) {
     times.sort();
     if let Some(median) = times.get(times.len() / 2) {
         println!("first frame from process start (pty 120x40): median {median:?} (budget 50 ms)");
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_name() == ".bpe" {
-            continue;
-        }
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_tree(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
     }
 }
 
@@ -174,8 +159,7 @@ impl Write for Counter {
 /// Budget: 1 KB per move on average over twenty moves down (the number is printed).
 #[divan::bench(sample_count = 5)]
 fn bytes_per_move_twenty_down_120x40(bencher: divan::Bencher) {
-    let dir = tempfile::tempdir().unwrap();
-    copy_tree(&sample(), dir.path());
+    let dir = tui_common::copy_repo(&sample());
     let mut average = 0;
     bencher.bench_local(|| {
         let mut app = App::new(dir.path(), Keymap::default_keymap(), Theme::from_env()).unwrap();

@@ -520,20 +520,25 @@ fn snapshot_debug_view() {
     );
 }
 
+/// Continue to a breakpoint on "Manager Approval". Breakpoints are per-user
+/// state shared by the tests of this binary: set exactly the ones the
+/// snapshots show.
+fn stop_at_manager_approval(app: &mut App) {
+    let d = app.debugger.as_mut().unwrap();
+    d.workspace.breakpoints.clear();
+    d.workspace.watches.clear();
+    update(app, Action::AddBreakpoint);
+    answer(app, "Manager Approval");
+    update(app, Action::Continue);
+}
+
 #[test]
 fn snapshot_debugger() {
     let (_dir, mut app) = sample_app();
     debug(&mut app, "Onboard Employee");
     fill_onboard(&mut app);
     insta::assert_snapshot!("debugger_form_80x24", draw(&mut app, 80, 24).backend());
-    // Breakpoints are per-user state shared by the tests of this binary: set
-    // exactly the ones this snapshot shows.
-    let d = app.debugger.as_mut().unwrap();
-    d.workspace.breakpoints.clear();
-    d.workspace.watches.clear();
-    update(&mut app, Action::AddBreakpoint);
-    answer(&mut app, "Manager Approval");
-    update(&mut app, Action::Continue);
+    stop_at_manager_approval(&mut app);
     insta::assert_snapshot!(
         "debugger_at_breakpoint_120x40",
         draw(&mut app, 120, 40).backend()
@@ -740,12 +745,7 @@ fn screens_at_80x24_120x40_and_200x60() {
     let (_dir, mut app) = sample_app();
     debug(&mut app, "Onboard Employee");
     fill_onboard(&mut app);
-    let d = app.debugger.as_mut().unwrap();
-    d.workspace.breakpoints.clear();
-    d.workspace.watches.clear();
-    update(&mut app, Action::AddBreakpoint);
-    answer(&mut app, "Manager Approval");
-    update(&mut app, Action::Continue);
+    stop_at_manager_approval(&mut app);
     for (w, h) in SIZES {
         insta::assert_snapshot!(format!("debugger_{w}x{h}"), sized(&mut app, w, h).backend());
     }
