@@ -32,6 +32,8 @@ fn startup_draws_without_asking_where_the_cursor_is() {
     // The generous limit only bounds a broken run; a working one draws in milliseconds.
     // (ratatui moves the cursor over blanks, so only unbroken words are searched.)
     let drawn = pty.wait_for("Workflows (7)", Duration::from_secs(20));
+    // The frame ends with the footer's "help"; read up to it.
+    pty.wait_for("help", Duration::from_secs(20));
     let out = pty.output();
     assert!(
         drawn.is_some(),
@@ -52,10 +54,50 @@ fn startup_draws_without_asking_where_the_cursor_is() {
     pty.send(b"q");
     let status = pty.wait_exit(Duration::from_secs(20)).expect("bpe quits");
     assert!(status.success(), "exit status {status:?}");
-    let out = pty.output();
-    assert!(!contains(&out, b"\x1b[6n"), "a query on the way out");
+    // The last bytes may still be on their way from the pty after the exit.
+    let left = pty.wait_for("\x1b[?1049l", Duration::from_secs(20));
+    assert!(left.is_some(), "the alternate screen is left on quit");
     assert!(
-        contains(&out, b"\x1b[?1049l"),
-        "the alternate screen is left on quit"
+        !contains(&pty.output(), b"\x1b[6n"),
+        "a query on the way out"
     );
+}
+
+/// Issue 11, item 6: the debug view's locks pane follows `.bpe/locks` live. A
+/// lock taken by another process (here, the test) appears without a key press.
+#[test]
+fn the_locks_pane_shows_a_lock_taken_elsewhere_without_a_key() {
+    use bpe::repo::lock::{self, LockMode, LockTarget};
+    let repo = copy_repo(&sample_repository());
+    let home = tempfile::tempdir().unwrap();
+    let mut pty = Pty::spawn(
+        bin(),
+        &[repo.path().to_str().unwrap()],
+        120,
+        40,
+        home.path(),
+    );
+    assert!(pty.wait_for("Workflows", Duration::from_secs(20)).is_some());
+    pty.send(b"4");
+    assert!(
+        pty.wait_for("Locks", Duration::from_secs(20)).is_some(),
+        "the debug view"
+    );
+    pty.clear_output();
+    let guard = lock::acquire(
+        repo.path(),
+        LockTarget::DefinitionRun("td-pty-live".into()),
+        LockMode::Shared,
+        "bpe run (test)",
+    )
+    .unwrap();
+    let seen = pty.wait_for("td-pty-live", Duration::from_secs(20));
+    assert!(
+        seen.is_some(),
+        "the new lock was not drawn: {:?}",
+        String::from_utf8_lossy(&pty.output())
+    );
+    drop(guard);
+    pty.send(b"q");
+    assert!(pty.wait_exit(Duration::from_secs(20)).is_some());
 }

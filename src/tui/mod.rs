@@ -70,6 +70,8 @@ pub struct Options {
 enum AppEvent {
     Terminal(Event),
     RepoChanged,
+    /// Something under `.bpe/locks` changed (the repository watcher ignores `.bpe/`).
+    LocksChanged,
     Signal(i32),
     /// Time to check that the edit lock was not broken (the lock module refreshes it).
     LockCheck,
@@ -98,6 +100,10 @@ pub fn run(options: Options) -> anyhow::Result<i32> {
     let watcher = spawn_watcher(&options, tx.clone());
     if let Err(e) = &watcher {
         app.warn(format!("not watching the repository for changes: {e}"));
+    }
+    let locks_watcher = spawn_locks_watcher(&options, tx.clone());
+    if let Err(e) = &locks_watcher {
+        app.warn(format!("not watching the locks for changes: {e}"));
     }
     spawn_lock_check(tx.clone());
 
@@ -164,6 +170,24 @@ fn spawn_watcher(options: &Options, tx: mpsc::Sender<AppEvent>) -> Result<Watche
     .map_err(|e| e.to_string())
 }
 
+/// Watch `.bpe/locks` (created when missing, inside the repository) so the
+/// debug view's locks pane follows other processes' runs and edits live. The
+/// repository watcher skips `.bpe/`; this one has the locks directory as its
+/// root, so lock and holder files are ordinary files to it.
+fn spawn_locks_watcher(options: &Options, tx: mpsc::Sender<AppEvent>) -> Result<Watcher, String> {
+    let dir = std::path::Path::new(crate::repo::lock::LOCK_DIR);
+    crate::repo::confine::create_dir(&options.repository, dir).map_err(|e| e.to_string())?;
+    let mode = if options.poll {
+        WatchMode::Poll(Duration::from_millis(POLL_INTERVAL_MS))
+    } else {
+        WatchMode::Events
+    };
+    Watcher::start_with(&options.repository.join(dir), mode, move |_change| {
+        let _ = tx.send(AppEvent::LocksChanged);
+    })
+    .map_err(|e| e.to_string())
+}
+
 /// Polling interval of `--poll`.
 pub const POLL_INTERVAL_MS: u64 = 1000;
 
@@ -198,6 +222,7 @@ fn event_loop(
         let first = rx.recv().context("event channel closed")?;
         let mut effects = Vec::new();
         let mut repo_changed = false;
+        let mut locks_changed = false;
         let mut pending = Some(first);
         while let Some(ev) = pending.take().or_else(|| rx.try_recv().ok()) {
             match ev {
@@ -219,6 +244,7 @@ fn event_loop(
                 AppEvent::Terminal(_) => {}
                 // A burst of file events (a git pull) reloads once.
                 AppEvent::RepoChanged => repo_changed = true,
+                AppEvent::LocksChanged => locks_changed = true,
                 AppEvent::LockCheck => {
                     if let Some(editor::LockState::Held(guard)) =
                         app.editor.as_ref().map(|e| &e.lock)
@@ -245,6 +271,8 @@ fn event_loop(
         if repo_changed {
             editor::repository_changed(app);
             app::refresh_screens(app);
+        } else if locks_changed && app.screen == app::Screen::DebugView {
+            debug_view::refresh(app);
         }
         for effect in effects {
             match effect {
