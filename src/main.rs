@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use bpe::cli;
 
@@ -58,6 +58,10 @@ enum Command {
     Diff(cli::diff::Args),
     /// Move a suspended TaskInstance to the current version of a definition.
     Migrate(cli::migrate::Args),
+    /// Print a shell completion script (bash, zsh or fish).
+    Completions(cli::shell::CompletionsArgs),
+    /// Print the man page (roff) of bpe or of one subcommand.
+    Man(cli::shell::ManArgs),
     /// Internal: the background process of an `execMode: async` run.
     #[command(hide = true)]
     RunDetached(cli::detached::Args),
@@ -86,6 +90,8 @@ fn main() -> ExitCode {
         Some(Command::Export(a)) => cli::export::run(a),
         Some(Command::Diff(a)) => cli::diff::run(a),
         Some(Command::Migrate(a)) => cli::migrate::run(a),
+        Some(Command::Completions(a)) => cli::shell::run_completions(a, Cli::command()),
+        Some(Command::Man(a)) => cli::shell::run_man(a, Cli::command()),
         Some(Command::RunDetached(a)) => cli::detached::run(a),
     };
     match result {

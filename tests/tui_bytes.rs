@@ -1,6 +1,6 @@
-//! Few bytes per keystroke: moving the selection by one activity at 120x40
-//! writes under 2 KB to the terminal (ratatui diffs buffers; we count what the
-//! crossterm backend emits).
+//! Few bytes per keystroke: moving the selection down a workflow at 120x40
+//! writes at most 1 KB per move on average (ratatui diffs buffers; we count
+//! what the crossterm backend emits).
 
 mod tui_common;
 
@@ -26,8 +26,13 @@ impl Write for Counter {
     }
 }
 
+/// Issue 11's budget: over twenty moves down "Onboard Employee" at 120x40,
+/// moves that scroll the diagram included, on average at most 1 KB per move
+/// reaches the terminal (ratatui diffs buffers; we count what the crossterm
+/// backend emits). The diagram scrolls rarely and by large steps so most moves
+/// only repaint the two boxes whose highlight changed and the properties pane.
 #[test]
-fn moving_the_selection_writes_under_2kb() {
+fn twenty_moves_down_write_at_most_1kb_each_on_average() {
     let dir = copy_repo(&sample_repository());
     let mut app = app(dir.path());
     open(&mut app, "Onboard Employee");
@@ -45,22 +50,31 @@ fn moving_the_selection_writes_under_2kb() {
         first_frame > 4000,
         "the first frame draws everything ({first_frame} bytes)"
     );
-    let mut worst = 0;
-    for action in [
-        Action::Down,
-        Action::Down,
-        Action::Up,
-        Action::Right,
-        Action::Left,
-    ] {
+    let mut per_move = Vec::new();
+    let mut scrolls = 0;
+    let mut moved = 0;
+    for _ in 0..20 {
+        let before = app.editor.as_ref().unwrap().selection;
+        let scroll = app.editor.as_ref().unwrap().scroll;
         count.set(0);
-        bpe::tui::app::update(&mut app, action);
+        bpe::tui::app::update(&mut app, Action::Down);
         term.draw(|f| bpe::tui::view::view(&app, f)).unwrap();
-        worst = worst.max(count.get());
+        per_move.push(count.get());
+        let ed = app.editor.as_ref().unwrap();
+        scrolls += usize::from(ed.scroll != scroll);
+        moved += usize::from(ed.selection != before);
     }
-    eprintln!("first frame {first_frame} bytes; worst one-activity move {worst} bytes");
-    assert!(worst > 0, "a move redraws something");
-    assert!(worst < 2048, "a one-activity move wrote {worst} bytes");
+    let total: usize = per_move.iter().sum();
+    let average = total / per_move.len();
+    eprintln!(
+        "first frame {first_frame} bytes; per move {per_move:?}; average {average}; {scrolls} scrolls"
+    );
+    assert!(
+        moved >= 5,
+        "the selection went down the diagram ({moved} moves)"
+    );
+    assert!(scrolls >= 1, "the walk scrolled the diagram at least once");
+    assert!(average <= 1024, "{average} bytes per move on average");
 }
 
 /// Names reach the terminal escaped (docs/security.md, "Names on the

@@ -387,20 +387,25 @@ fn snapshot_debug_view() {
     );
 }
 
+/// Continue to a breakpoint on "Manager Approval". Breakpoints are per-user
+/// state shared by the tests of this binary: set exactly the ones the
+/// snapshots show.
+fn stop_at_manager_approval(app: &mut App) {
+    let d = app.debugger.as_mut().unwrap();
+    d.workspace.breakpoints.clear();
+    d.workspace.watches.clear();
+    update(app, Action::AddBreakpoint);
+    answer(app, "Manager Approval");
+    update(app, Action::Continue);
+}
+
 #[test]
 fn snapshot_debugger() {
     let (_dir, mut app) = sample_app();
     debug(&mut app, "Onboard Employee");
     fill_onboard(&mut app);
     insta::assert_snapshot!("debugger_form_80x24", draw(&mut app, 80, 24).backend());
-    // Breakpoints are per-user state shared by the tests of this binary: set
-    // exactly the ones this snapshot shows.
-    let d = app.debugger.as_mut().unwrap();
-    d.workspace.breakpoints.clear();
-    d.workspace.watches.clear();
-    update(&mut app, Action::AddBreakpoint);
-    answer(&mut app, "Manager Approval");
-    update(&mut app, Action::Continue);
+    stop_at_manager_approval(&mut app);
     insta::assert_snapshot!(
         "debugger_at_breakpoint_120x40",
         draw(&mut app, 120, 40).backend()
@@ -646,4 +651,45 @@ fn step_back_after_a_long_run_goes_back_to_its_bound_and_says_so() {
         )),
         "{notice}"
     );
+}
+
+/// Issue 11: the editor, debugger, tasks and work items screens at 80x24,
+/// 120x40 and 200x60 (the panes share the width by proportion; the lists are
+/// tables whose columns widen with the room). Each is drawn after the size is
+/// known to `update` (as a resize does), so scroll positions follow the size.
+#[test]
+fn screens_at_80x24_120x40_and_200x60() {
+    const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 60)];
+    fn sized(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
+        app.size = (w, h);
+        bpe::tui::editor::after_change(app);
+        draw(app, w, h)
+    }
+    let (_dir, mut app) = ops_app();
+    update(&mut app, Action::ShowTasks);
+    for (w, h) in SIZES {
+        insta::assert_snapshot!(format!("tasks_{w}x{h}"), sized(&mut app, w, h).backend());
+    }
+    update(&mut app, Action::ShowWorkItems);
+    for (w, h) in SIZES {
+        insta::assert_snapshot!(
+            format!("work_items_{w}x{h}"),
+            sized(&mut app, w, h).backend()
+        );
+    }
+
+    let (_dir, mut app) = sample_app();
+    open(&mut app, "Onboard Employee");
+    select_activity(&mut app, "Manager Approval");
+    for (w, h) in SIZES {
+        insta::assert_snapshot!(format!("editor_{w}x{h}"), sized(&mut app, w, h).backend());
+    }
+
+    let (_dir, mut app) = sample_app();
+    debug(&mut app, "Onboard Employee");
+    fill_onboard(&mut app);
+    stop_at_manager_approval(&mut app);
+    for (w, h) in SIZES {
+        insta::assert_snapshot!(format!("debugger_{w}x{h}"), sized(&mut app, w, h).backend());
+    }
 }

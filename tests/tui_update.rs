@@ -846,7 +846,7 @@ fn arrows_move_spatially_and_the_view_keeps_the_selection_in_sight() {
         .diagram
         .box_rect(ed.selection.activity().unwrap())
         .unwrap();
-    let (w, h) = editor::diagram_viewport(app.size, false, 0);
+    let (w, h) = editor::diagram_viewport(app.size, false, 0, app.settings.properties_percent);
     let (sx, sy) = ed.scroll;
     assert!(sy > 0, "scrolled down");
     assert!(

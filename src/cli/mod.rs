@@ -17,6 +17,7 @@ pub mod migrate;
 pub mod report;
 pub mod resume;
 pub mod run;
+pub mod shell;
 pub mod snapshot;
 pub mod tasks;
 pub mod terminate;

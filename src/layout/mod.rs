@@ -29,8 +29,10 @@ pub use render::{Canvas, Cell, CellClass, Glyphs, Owner, render};
 
 /// Longest activity name shown in full; longer names end with an ellipsis.
 pub const MAX_NAME_CHARS: usize = 24;
-/// Longest transition label shown in full.
-pub const MAX_LABEL_CHARS: usize = 12;
+/// Longest transition label kept. Labels are placed in the free cells beside
+/// their line and shortened (with `…`) only to the room there (`place_label`),
+/// so a label uses the space the diagram has rather than a fixed 12 characters.
+pub const MAX_LABEL_CHARS: usize = 40;
 /// Height of an activity box: border, name, border.
 pub const BOX_HEIGHT: i32 = 3;
 /// Blank cells between neighbouring boxes of a layer.

@@ -163,6 +163,10 @@ pub struct App {
     /// While the full definitions load in the background ([`App::new_summaries`]):
     /// their summaries from the index, which the browser shows meanwhile.
     pub loading: Option<Vec<crate::repo::Loaded<crate::repo::DefinitionSummary>>>,
+    /// Per-user settings (`tui::settings`); `settings_file` is where changes are
+    /// remembered (None: not remembered, as in tests).
+    pub settings: super::settings::Settings,
+    pub settings_file: Option<PathBuf>,
 }
 
 impl App {
@@ -226,6 +230,8 @@ impl App {
             quit: false,
             size: (120, 40),
             loading: None,
+            settings: Default::default(),
+            settings_file: None,
         };
         let copies = super::recovery::list(root);
         if !copies.is_empty() {
@@ -267,7 +273,7 @@ impl App {
             return match overlay {
                 Overlay::Help { .. } => vec![Context::Help, Context::Navigate, Context::Global],
                 Overlay::ConfirmUnsaved { .. } => vec![Context::Confirm],
-                Overlay::Conflict => vec![Context::Conflict],
+                Overlay::Conflict => vec![Context::Conflict, Context::Navigate],
                 Overlay::Recovery { .. } => {
                     vec![Context::Recovery, Context::Navigate, Context::Global]
                 }
@@ -296,7 +302,13 @@ impl App {
         match self.keymap.lookup(&contexts, &key) {
             Some(Action::Help) if too_small => Vec::new(),
             None if too_small => Vec::new(),
-            Some(action) => update(self, action),
+            Some(action) => {
+                // The status line tells what the last action did: a message
+                // stays until the next action, which replaces it (or clears it
+                // when it has nothing to say).
+                self.notice = None;
+                update(self, action)
+            }
             None => {
                 self.text_input(key);
                 Vec::new()
@@ -472,6 +484,10 @@ fn update_overlay(app: &mut App, action: Action) {
         Overlay::Conflict => match action {
             Action::KeepMine => sync::keep_mine(app),
             Action::TakeTheirs => sync::take_theirs(app),
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
+                editor::scroll_conflict_diff(app, action);
+                app.overlay = Some(Overlay::Conflict);
+            }
             _ => app.overlay = Some(Overlay::Conflict),
         },
         Overlay::Recovery {

@@ -1057,7 +1057,7 @@ impl CommandStack {
     pub fn undo(&mut self, def: &mut TaskDefinition) -> Option<(String, ElementRef)> {
         let done = self.done.pop()?;
         let after = std::mem::replace(def, done.before.clone());
-        let text = done.edit.describe();
+        let text = super::report::done(&done.edit, &done.before);
         let sel = done.selection_before;
         self.undone.push(Done {
             before: after,
@@ -1070,7 +1070,7 @@ impl CommandStack {
     pub fn redo(&mut self, def: &mut TaskDefinition) -> Option<(String, ElementRef)> {
         let undone = self.undone.pop()?;
         let before = std::mem::replace(def, undone.before.clone());
-        let text = undone.edit.describe();
+        let text = super::report::done(&undone.edit, &before);
         let sel = undone.selection_after;
         self.done.push(Done { before, ..undone });
         Some((text, sel))

@@ -9,7 +9,9 @@ use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::table::{self, TableCell, TableView};
 
 use crate::repo::cache::{self, CacheEntry, FileState};
 use crate::repo::lock::{self, LockInfo};
@@ -283,7 +285,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         }
     };
     // Cache entries.
-    let items: Vec<ListItem> = s
+    let rows: Vec<Vec<TableCell>> = s
         .entries
         .iter()
         .map(|e| {
@@ -295,17 +297,17 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             } else {
                 t.warning()
             };
-            ListItem::new(Line::from(vec![
-                Span::raw(format!("{:<24.24} ", e.name)),
-                Span::styled(format!("{} ", short_hash(&e.hash)), t.dim()),
-                Span::raw(format!("{:>4} ", ask::coarse(e.age_seconds as i64))),
-                Span::styled(format!("{state:<7} "), state_style),
+            vec![
+                TableCell::raw(e.name.clone()),
+                TableCell::new(short_hash(&e.hash), t.dim()),
+                TableCell::raw(format!("{:>4}", ask::coarse(e.age_seconds as i64))),
+                TableCell::new(state, state_style),
                 if pins > 0 {
-                    Span::styled(format!("⚲ {pins} inst, {items} items"), t.marker())
+                    TableCell::new(format!("⚲ {pins} inst, {items} items"), t.marker())
                 } else {
-                    Span::styled("unpinned", t.dim())
+                    TableCell::new("unpinned", t.dim())
                 },
-            ]))
+            ]
         })
         .collect();
     let title = format!(" Definition cache ({}) ", s.entries.len());
@@ -313,19 +315,20 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         .borders(Borders::ALL)
         .border_style(border(s.pane == Pane::Cache))
         .title(Span::styled(title, t.title()));
-    if items.is_empty() {
+    if rows.is_empty() {
         let msg = s
             .problem
             .clone()
             .unwrap_or_else(|| "The cache is empty (runs store the versions they use).".into());
         frame.render_widget(Paragraph::new(msg).style(t.dim()).block(block), cache_area);
     } else {
-        let mut state = ListState::default().with_selected(Some(s.selected_entry));
-        let list = List::new(items)
-            .block(block)
-            .highlight_style(t.selected())
-            .highlight_symbol("▶");
-        frame.render_stateful_widget(list, cache_area, &mut state);
+        let view = TableView {
+            headers: &["definition", "version", "age", "file", "pinned by"],
+            rows,
+            selected: Some(s.selected_entry),
+            trailer: Vec::new(),
+        };
+        table::render(frame, cache_area, block, view, t);
     }
     // Details of the selected entry.
     let mut lines: Vec<Line> = Vec::new();
@@ -369,15 +372,19 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         detail_area,
     );
     // Locks.
-    let items: Vec<ListItem> = s
+    let rows: Vec<Vec<TableCell>> = s
         .locks
         .iter()
         .map(|l| {
             let holder = l.holders.first();
             let who = holder
                 .and_then(|h| h.holder.as_ref())
-                .map(|h| format!("{}@{} pid {} {}", h.user, h.host, h.pid, h.purpose))
+                .map(|h| format!("{}@{} pid {}", h.user, h.host, h.pid))
                 .unwrap_or_else(|| "unknown holder".into());
+            let purpose = holder
+                .and_then(|h| h.holder.as_ref())
+                .map(|h| h.purpose.to_string())
+                .unwrap_or_default();
             let age = holder
                 .map(|h| ask::coarse(h.age_seconds as i64))
                 .unwrap_or_default();
@@ -386,16 +393,17 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
                     .and_then(|h| h.stale.as_ref())
                     .map(|r| r.to_string())
                     .unwrap_or_default();
-                Span::styled(format!("STALE {why}"), t.warning())
+                TableCell::new(format!("STALE {why}"), t.warning())
             } else {
-                Span::styled("live", t.ok())
+                TableCell::new("live", t.ok())
             };
-            ListItem::new(Line::from(vec![
-                Span::raw(format!("{:<28.28} ", l.name)),
-                Span::raw(format!("{who} ")),
-                Span::raw(format!("{age:>4} ")),
+            vec![
+                TableCell::raw(l.name.clone()),
+                TableCell::raw(who),
+                TableCell::raw(purpose),
+                TableCell::raw(format!("{age:>4}")),
                 state,
-            ]))
+            ]
         })
         .collect();
     let block = Block::default()
@@ -405,7 +413,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             format!(" Locks ({}) ", s.locks.len()),
             t.title(),
         ));
-    if items.is_empty() {
+    if rows.is_empty() {
         frame.render_widget(
             Paragraph::new("No locks are held.")
                 .style(t.dim())
@@ -413,12 +421,13 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             locks_area,
         );
     } else {
-        let mut state = ListState::default().with_selected(Some(s.selected_lock));
-        let list = List::new(items)
-            .block(block)
-            .highlight_style(t.selected())
-            .highlight_symbol("▶");
-        frame.render_stateful_widget(list, locks_area, &mut state);
+        let view = TableView {
+            headers: &["lock", "holder", "purpose", "age", "state"],
+            rows,
+            selected: Some(s.selected_lock),
+            trailer: Vec::new(),
+        };
+        table::render(frame, locks_area, block, view, t);
     }
     if let Some(q) = &s.question {
         ask::view_question(q, t, frame, area);

@@ -44,6 +44,10 @@ pub struct EditorState {
     pub disk: Option<TaskDefinition>,
     /// The disk version that arrived while we had unsaved edits (conflict).
     pub theirs: Option<TaskDefinition>,
+    /// Mine against theirs as JSON lines, for the conflict dialog (bounded,
+    /// `linediff`), and how far it is scrolled.
+    pub conflict_diff: Vec<super::linediff::DiffLine>,
+    pub conflict_scroll: usize,
     pub stack: CommandStack,
     pub selection: ElementRef,
     pub focus: Focus,
@@ -173,6 +177,8 @@ pub(super) fn open_definition(
         def,
         disk,
         theirs: None,
+        conflict_diff: Vec::new(),
+        conflict_scroll: 0,
         stack: CommandStack::new(),
         selection: ElementRef::Activity(0),
         focus: Focus::Diagram,
@@ -207,6 +213,7 @@ pub(super) fn open_definition(
 pub fn after_change(app: &mut App) {
     let size = app.size;
     let show_outline_width = outline_width(size.0);
+    let percent = app.settings.properties_percent;
     let Some(ed) = app.editor.as_mut() else {
         return;
     };
@@ -235,7 +242,7 @@ pub fn after_change(app: &mut App) {
     if let Some(next) = (ed.prop_cursor..rows.len()).find(|&i| properties::selectable(&rows[i])) {
         ed.prop_cursor = next;
     }
-    let (w, h) = diagram_viewport(size, ed.show_outline, show_outline_width);
+    let (w, h) = diagram_viewport(size, ed.show_outline, show_outline_width, percent);
     ensure_visible(ed, w, h);
     recovery::publish(
         &app.root,
@@ -249,18 +256,24 @@ pub fn outline_width(cols: u16) -> u16 {
     (cols / 4).clamp(20, 32)
 }
 
-/// Width of the properties pane for a terminal width.
-pub fn properties_width(cols: u16) -> u16 {
-    if cols >= 100 {
-        42
-    } else {
-        (cols * 2 / 5).max(28)
-    }
+/// Width of the properties pane for a terminal width: `percent` of it (the
+/// user's setting, `<`/`>`), at least 32 columns (or half a narrow terminal),
+/// always leaving the diagram 20.
+pub fn properties_width(cols: u16, percent: u16) -> u16 {
+    let share = (u32::from(cols) * u32::from(percent) / 100) as u16;
+    share.max(32.min(cols / 2)).min(cols.saturating_sub(20))
 }
 
 /// Inner size of the diagram pane for a terminal size (what `view` will use).
-pub fn diagram_viewport(size: (u16, u16), show_outline: bool, outline_w: u16) -> (u16, u16) {
-    let mut w = size.0.saturating_sub(properties_width(size.0));
+pub fn diagram_viewport(
+    size: (u16, u16),
+    show_outline: bool,
+    outline_w: u16,
+    properties_percent: u16,
+) -> (u16, u16) {
+    let mut w = size
+        .0
+        .saturating_sub(properties_width(size.0, properties_percent));
     if show_outline {
         w = w.saturating_sub(outline_w);
     }
@@ -269,6 +282,13 @@ pub fn diagram_viewport(size: (u16, u16), show_outline: bool, outline_w: u16) ->
 }
 
 /// Scroll so the selected activity's box is inside a `w`x`h` viewport.
+///
+/// Scrolling is rare and by large steps: nothing moves while the box is inside
+/// the viewport (with a small margin); when it leaves it, the view jumps so the
+/// box sits a quarter of the viewport from the edge it came in by, leaving
+/// three quarters of fresh room in the direction of travel. Every scroll
+/// repaints the whole pane (4-5 KB at 120x40), so fewer of them is what keeps a
+/// walk down a workflow under 1 KB per move (`tests/tui_bytes.rs`).
 pub fn ensure_visible(ed: &mut EditorState, w: u16, h: u16) {
     let Some(a) = ed.selection.activity() else {
         return;
@@ -276,22 +296,74 @@ pub fn ensure_visible(ed: &mut EditorState, w: u16, h: u16) {
     let Some(r) = ed.diagram.box_rect(a) else {
         return;
     };
-    let (mut sx, mut sy) = ed.scroll;
-    let margin = 2u16;
-    if r.x < sx.saturating_add(margin) {
-        sx = r.x.saturating_sub(margin);
-    } else if r.x + r.width + margin > sx + w {
-        sx = (r.x + r.width + margin).saturating_sub(w);
-    }
-    if r.y < sy.saturating_add(1) {
-        sy = r.y.saturating_sub(1);
-    } else if r.y + r.height + 1 > sy + h {
-        sy = (r.y + r.height + 1).saturating_sub(h);
-    }
+    let (sx, sy) = ed.scroll;
     let (dw, dh) = ed.diagram.size();
-    sx = sx.min(dw.saturating_sub(w.min(dw)));
-    sy = sy.min(dh.saturating_sub(h.min(dh)));
+    let sx = scroll_axis(sx, r.x, r.width, w, 2, dw);
+    let sy = scroll_axis(sy, r.y, r.height, h, 1, dh);
     ed.scroll = (sx, sy);
+}
+
+/// One axis of [`ensure_visible`]: the new offset for a box at `pos` of length
+/// `len` in a view of `view` cells over content of `content` cells.
+fn scroll_axis(offset: u16, pos: u16, len: u16, view: u16, margin: u16, content: u16) -> u16 {
+    let lead = (view / 4).max(margin);
+    let next = if pos < offset.saturating_add(margin) {
+        // Came in over the top/left edge: put it a quarter from that edge…
+        (pos + len + lead)
+            .saturating_sub(view)
+            .min(pos.saturating_sub(margin))
+    } else if pos + len + margin > offset.saturating_add(view) {
+        // …or from the bottom/right edge, whichever it left by, so the room
+        // opens up in the direction of travel.
+        pos.saturating_sub(lead)
+            .max((pos + len + margin).saturating_sub(view))
+    } else {
+        offset
+    };
+    next.min(content.saturating_sub(view.min(content)))
+}
+
+/// `<` / `>`: give the properties pane a smaller or larger share of the width,
+/// keep the selection in sight, and remember the share for the next session.
+fn resize_properties(app: &mut App, steps: i16) {
+    if !app.settings.resize_properties(steps) {
+        app.info(format!(
+            "properties pane already at {}% of the width",
+            app.settings.properties_percent
+        ));
+        return;
+    }
+    after_change(app);
+    let percent = app.settings.properties_percent;
+    match app.settings_file.clone() {
+        Some(path) => match app.settings.save(&path) {
+            Ok(()) => app.info(format!(
+                "properties pane {percent}% of the width (remembered)"
+            )),
+            Err(e) => app.warn(format!("properties pane {percent}%; not remembered: {e}")),
+        },
+        None => app.info(format!("properties pane {percent}% of the width")),
+    }
+}
+
+/// Lines of the conflict diff shown at once (the dialog scrolls with the arrows).
+pub const CONFLICT_DIFF_ROWS: usize = 12;
+
+/// Scroll the conflict dialog's diff (arrows by a line, pages by a screen).
+pub fn scroll_conflict_diff(app: &mut App, action: Action) {
+    let Some(ed) = app.editor.as_mut() else {
+        return;
+    };
+    let max = ed.conflict_diff.len().saturating_sub(CONFLICT_DIFF_ROWS);
+    let s = ed.conflict_scroll;
+    ed.conflict_scroll = match action {
+        Action::Up => s.saturating_sub(1),
+        Action::Down => s + 1,
+        Action::PageUp => s.saturating_sub(CONFLICT_DIFF_ROWS),
+        Action::PageDown => s + CONFLICT_DIFF_ROWS,
+        _ => s,
+    }
+    .min(max);
 }
 
 /// Run one edit through the command stack (refused when read-only).
@@ -304,7 +376,7 @@ pub fn execute(app: &mut App, edit: Edit) -> bool {
         app.error(msg);
         return false;
     }
-    let description = edit.describe();
+    let description = super::report::done(&edit, &ed.def);
     match ed.stack.execute(&mut ed.def, edit, ed.selection) {
         Ok(sel) => {
             if sel != ed.selection {
@@ -383,6 +455,14 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
                 Focus::Diagram
             };
             after_change(app);
+        }
+        Action::WiderProperties | Action::NarrowerProperties => {
+            let steps = if action == Action::WiderProperties {
+                1
+            } else {
+                -1
+            };
+            resize_properties(app, steps);
         }
         Action::ToggleSource => ed.show_source = !ed.show_source,
         Action::ToggleSourceXml => {

@@ -15,7 +15,7 @@ use super::theme::Theme;
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     let Some(ed) = &app.editor else { return };
     let t = &app.theme;
-    let pw = properties_width(area.width);
+    let pw = properties_width(area.width, app.settings.properties_percent);
     let ow = if ed.show_outline {
         outline_width(area.width)
     } else {

@@ -31,11 +31,15 @@ pub mod editor_view;
 pub mod help;
 pub mod import;
 pub mod keymap;
+pub mod linediff;
 pub mod lint;
 pub mod properties;
 pub mod recovery;
+pub mod report;
 pub mod screen;
+pub mod settings;
 pub mod sync;
+pub mod table;
 pub mod tasks;
 pub mod templates;
 pub mod terminal;
@@ -71,6 +75,8 @@ pub struct Options {
 enum AppEvent {
     Terminal(Event),
     RepoChanged,
+    /// Something under `.bpe/locks` changed (the repository watcher ignores `.bpe/`).
+    LocksChanged,
     Signal(i32),
     /// Time to check that the edit lock was not broken (the lock module refreshes it).
     LockCheck,
@@ -88,12 +94,23 @@ pub fn run(options: Options) -> anyhow::Result<i32> {
     if let Some(e) = keymap_error {
         app.warn(format!("user keymap ignored: {e}"));
     }
+    let settings_file = settings::Settings::user_file();
+    let (user_settings, settings_error) = settings::Settings::load(settings_file.as_deref());
+    app.settings = user_settings;
+    app.settings_file = settings_file;
+    if let Some(e) = settings_error {
+        app.warn(e);
+    }
 
     let (tx, rx) = mpsc::channel::<AppEvent>();
     spawn_signal_thread(tx.clone())?;
     let watcher = spawn_watcher(&options, tx.clone());
     if let Err(e) = &watcher {
         app.warn(format!("not watching the repository for changes: {e}"));
+    }
+    let locks_watcher = spawn_locks_watcher(&options, tx.clone());
+    if let Err(e) = &locks_watcher {
+        app.warn(format!("not watching the locks for changes: {e}"));
     }
     spawn_lock_check(tx.clone());
     if app.loading.is_some() {
@@ -166,8 +183,37 @@ fn spawn_watcher(options: &Options, tx: mpsc::Sender<AppEvent>) -> Result<Watche
     .map_err(|e| e.to_string())
 }
 
+/// Watch `.bpe/locks` (created when missing, inside the repository) so the
+/// debug view's locks pane follows other processes' runs and edits live. The
+/// repository watcher skips `.bpe/`; this one has the locks directory as its
+/// root, so lock and holder files are ordinary files to it.
+fn spawn_locks_watcher(options: &Options, tx: mpsc::Sender<AppEvent>) -> Result<Watcher, String> {
+    let dir = std::path::Path::new(crate::repo::lock::LOCK_DIR);
+    crate::repo::confine::create_dir(&options.repository, dir).map_err(|e| e.to_string())?;
+    let mode = if options.poll {
+        WatchMode::Poll(Duration::from_millis(POLL_INTERVAL_MS))
+    } else {
+        WatchMode::Events
+    };
+    Watcher::start_with(&options.repository.join(dir), mode, move |_change| {
+        let _ = tx.send(AppEvent::LocksChanged);
+    })
+    .map_err(|e| e.to_string())
+}
+
 /// Polling interval of `--poll`.
 pub const POLL_INTERVAL_MS: u64 = 1000;
+
+/// Clear the whole screen and make the next draw a full one, without asking the
+/// terminal where its cursor is. (`Terminal::clear` saves and restores the cursor
+/// through a cursor-position query, `ESC [ 6 n`; a terminal or multiplexer that does
+/// not answer made crossterm wait 2 s per query and nothing was drawn meanwhile.
+/// Full screen with a hidden cursor, there is nothing to restore.) `resize` to the
+/// current size clears the screen and resets ratatui's back buffer.
+fn clear<W: Write>(term: &mut Terminal<CrosstermBackend<W>>) -> io::Result<()> {
+    let size = term.size()?;
+    term.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
+}
 
 fn event_loop(
     app: &mut App,
@@ -176,7 +222,7 @@ fn event_loop(
 ) -> anyhow::Result<i32> {
     let backend = CrosstermBackend::new(io::stdout());
     let mut term = Terminal::new(backend)?;
-    term.clear()?;
+    clear(&mut term)?;
     if let Ok(size) = term.size() {
         sync::resized(app, size.width, size.height);
     }
@@ -188,6 +234,7 @@ fn event_loop(
         let first = rx.recv().context("event channel closed")?;
         let mut effects = Vec::new();
         let mut repo_changed = false;
+        let mut locks_changed = false;
         let mut pending = Some(first);
         while let Some(ev) = pending.take().or_else(|| rx.try_recv().ok()) {
             match ev {
@@ -208,6 +255,7 @@ fn event_loop(
                 AppEvent::Terminal(_) => {}
                 // A burst of file events (a git pull) reloads once.
                 AppEvent::RepoChanged => repo_changed = true,
+                AppEvent::LocksChanged => locks_changed = true,
                 AppEvent::LockCheck => {
                     if let Some(editor::LockState::Held(guard)) =
                         app.editor.as_ref().map(|e| &e.lock)
@@ -238,6 +286,8 @@ fn event_loop(
         if repo_changed {
             sync::repository_changed(app);
             app::refresh_screens(app);
+        } else if locks_changed && app.screen == app::Screen::DebugView {
+            debug_view::refresh(app);
         }
         for effect in effects {
             match effect {
@@ -246,7 +296,7 @@ fn event_loop(
                     out.write_all(s.as_bytes())?;
                     out.flush()?;
                 }
-                Effect::ClearScreen => term.clear()?,
+                Effect::ClearScreen => clear(&mut term)?,
             }
         }
         term.draw(|f| view::view(app, f))?;

@@ -93,6 +93,13 @@ pub fn repository_changed(app: &mut App) {
                 ed.disk = Some(theirs);
                 editor::after_change(app);
             } else {
+                let json = |d: &TaskDefinition| {
+                    crate::repo::to_json_bytes(d)
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                        .unwrap_or_default()
+                };
+                ed.conflict_diff = super::linediff::diff(&json(&ed.def), &json(&theirs), 2);
+                ed.conflict_scroll = 0;
                 ed.theirs = Some(theirs);
                 app.overlay = Some(Overlay::Conflict);
             }

@@ -13,7 +13,9 @@ use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::table::{self, TableCell, TableView};
 
 use crate::engine::store::{self, RunOptions};
 use crate::model::{InstanceStatus, ObjectKind, TaskDefinition, TaskInstance, content_hash};
@@ -375,7 +377,7 @@ pub(super) fn unloadable_rows<'a>(
     app: &'a App,
     kind: ObjectKind,
     t: &Theme,
-) -> impl Iterator<Item = ListItem<'static>> + 'a {
+) -> impl Iterator<Item = Line<'static>> + 'a {
     let style = t.error();
     app.repo.load_errors_of(kind).map(move |e| {
         let text: String = e
@@ -383,10 +385,7 @@ pub(super) fn unloadable_rows<'a>(
             .chars()
             .map(|c| if c.is_control() { '?' } else { c })
             .collect();
-        ListItem::new(Line::from(vec![
-            Span::styled("unloadable ", style),
-            Span::raw(text),
-        ]))
+        Line::from(vec![Span::styled(" unloadable ", style), Span::raw(text)])
     })
 }
 
@@ -418,7 +417,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     } else {
         (area, None)
     };
-    let items: Vec<ListItem> = s
+    let rows: Vec<Vec<TableCell>> = s
         .rows
         .iter()
         .filter_map(|id| instance(app, id))
@@ -432,37 +431,29 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
                 InstanceStatus::Running => t.ok(),
                 InstanceStatus::Completed => t.dim(),
             };
+            let status = if interrupted {
+                store::INTERRUPTED
+            } else {
+                i.status.as_str()
+            };
             let started = i.started.get(..16).unwrap_or(&i.started).replace('T', " ");
-            ListItem::new(Line::from(vec![
-                Span::styled(
-                    format!(
-                        "{:<11} ",
-                        if interrupted {
-                            store::INTERRUPTED
-                        } else {
-                            i.status.as_str()
-                        }
-                    ),
-                    status_style,
-                ),
-                Span::raw(format!(
-                    "{:<26.26} ",
-                    format!("{}{older}", crate::model::escape_name(&i.name))
-                )),
-                Span::raw(format!("{:<8.8} ", i.owner)),
-                Span::styled(format!("{started} "), t.dim()),
-                Span::raw(format!("{:>4} ", i.steps)),
-                Span::raw(format!("{:<22.22} ", i.current_activities.join(","))),
-                Span::raw(if i.pending_work_items.is_empty() {
+            vec![
+                TableCell::new(status, status_style),
+                TableCell::raw(format!("{}{older}", i.name)),
+                TableCell::raw(i.owner.clone()),
+                TableCell::new(started, t.dim()),
+                TableCell::raw(format!("{:>5}", i.steps)),
+                TableCell::raw(i.current_activities.join(", ")),
+                TableCell::raw(if i.pending_work_items.is_empty() {
                     String::new()
                 } else {
                     format!("✉{}", i.pending_work_items.len())
                 }),
-            ]))
+            ]
         })
-        .chain(unloadable_rows(app, ObjectKind::TaskInstance, t))
         .collect();
-    if items.is_empty() {
+    let trailer: Vec<Line> = unloadable_rows(app, ObjectKind::TaskInstance, t).collect();
+    if rows.is_empty() && trailer.is_empty() {
         frame.render_widget(
             Paragraph::new("No task instances (bpe run starts one; f changes the filter).")
                 .style(t.dim())
@@ -470,13 +461,15 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             list_area,
         );
     } else {
-        let selected = (!s.rows.is_empty()).then_some(s.selected);
-        let mut state = ListState::default().with_selected(selected);
-        let list = List::new(items)
-            .block(block)
-            .highlight_style(t.selected())
-            .highlight_symbol("▶");
-        frame.render_stateful_widget(list, list_area, &mut state);
+        let view = TableView {
+            headers: &[
+                "status", "workflow", "owner", "started", "steps", "at", "items",
+            ],
+            selected: (!rows.is_empty()).then_some(s.selected),
+            rows,
+            trailer,
+        };
+        table::render(frame, list_area, block, view, t);
     }
     if let (Some(o), Some(area)) = (&s.opened, detail_area) {
         view_opened(app, o, frame, area);

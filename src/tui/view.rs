@@ -163,7 +163,12 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
                     Span::raw(" take theirs (undo brings mine back)"),
                 ]),
             ];
-            popup(frame, area, " Changed on disk ", lines, 64, app);
+            let mut lines = lines;
+            if let Some(ed) = &app.editor {
+                let inner = usize::from(88.min(area.width).saturating_sub(2));
+                lines.extend(conflict_diff_lines(ed, t, inner));
+            }
+            popup(frame, area, " Changed on disk ", lines, 88, app);
         }
         Overlay::Recovery { copies, selected } => {
             let mut lines = vec![
@@ -283,6 +288,49 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
             popup(frame, area, " Import ", lines, 76, app);
         }
     }
+}
+
+/// The visible window of the conflict diff: `- mine` / `+ theirs` lines
+/// (escaped, one row each), a header with the position when it scrolls.
+fn conflict_diff_lines(
+    ed: &super::editor::EditorState,
+    t: &super::theme::Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
+    use super::editor::CONFLICT_DIFF_ROWS;
+    use super::linediff::DiffLine;
+    let total = ed.conflict_diff.len();
+    let mut out = vec![Line::raw("")];
+    let scroll_hint = if total > CONFLICT_DIFF_ROWS {
+        format!(
+            "  lines {}-{} of {total}, ↑↓ scroll",
+            ed.conflict_scroll + 1,
+            (ed.conflict_scroll + CONFLICT_DIFF_ROWS).min(total)
+        )
+    } else {
+        String::new()
+    };
+    out.push(Line::styled(
+        format!("- mine  + theirs{scroll_hint}"),
+        t.dim(),
+    ));
+    for d in ed
+        .conflict_diff
+        .iter()
+        .skip(ed.conflict_scroll)
+        .take(CONFLICT_DIFF_ROWS)
+    {
+        let (text, style) = match d {
+            DiffLine::Same(l) => (format!("  {l}"), t.dim()),
+            DiffLine::Mine(l) => (format!("- {l}"), t.error()),
+            DiffLine::Theirs(l) => (format!("+ {l}"), t.ok()),
+            DiffLine::Skipped(n) => (format!("  … {n} unchanged lines"), t.dim()),
+        };
+        // One row per diff line: cut (not wrapped) to the popup's width.
+        let text = crate::tui::table::clip(&crate::model::escape_name(&text), width);
+        out.push(Line::styled(text, style));
+    }
+    out
 }
 
 fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, width: u16, app: &App) {

@@ -12,7 +12,9 @@ use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::table::{self, TableCell, TableView};
 
 use crate::engine::store::{self, Completion, RunOptions};
 use crate::expr::Value;
@@ -402,7 +404,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         .borders(Borders::ALL)
         .border_style(t.focused_border())
         .title(Span::styled(title, t.title()));
-    let items: Vec<ListItem> = s
+    let rows: Vec<Vec<TableCell>> = s
         .rows
         .iter()
         .filter_map(|id| item(app, id))
@@ -410,20 +412,17 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             let age = ask::seconds_since(&w.created, now)
                 .map(ask::coarse)
                 .unwrap_or_default();
-            ListItem::new(Line::from(vec![
-                Span::raw(format!("{:<10.10} ", w.owner)),
-                Span::raw(format!(
-                    "{:<18.18} ",
-                    crate::model::escape_name(&w.definition.name)
-                )),
-                Span::raw(format!("{:<30.30} ", w.request)),
-                Span::styled(format!("{age:>4} "), t.dim()),
-                Span::raw(format!("left {}", left_text(w, now))),
-            ]))
+            vec![
+                TableCell::raw(w.owner.clone()),
+                TableCell::raw(w.definition.name.clone()),
+                TableCell::raw(w.request.clone()),
+                TableCell::new(format!("{age:>4}"), t.dim()),
+                TableCell::raw(left_text(w, now)),
+            ]
         })
-        .chain(super::tasks::unloadable_rows(app, ObjectKind::WorkItem, t))
         .collect();
-    if items.is_empty() {
+    let trailer: Vec<Line> = super::tasks::unloadable_rows(app, ObjectKind::WorkItem, t).collect();
+    if rows.is_empty() && trailer.is_empty() {
         let msg = if s.all {
             "No pending work items.".to_string()
         } else {
@@ -431,13 +430,13 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         };
         frame.render_widget(Paragraph::new(msg).style(t.dim()).block(block), list_area);
     } else {
-        let selected = (!s.rows.is_empty()).then_some(s.selected);
-        let mut state = ListState::default().with_selected(selected);
-        let list = List::new(items)
-            .block(block)
-            .highlight_style(t.selected())
-            .highlight_symbol("▶");
-        frame.render_stateful_widget(list, list_area, &mut state);
+        let view = TableView {
+            headers: &["owner", "workflow", "request", "age", "left"],
+            selected: (!rows.is_empty()).then_some(s.selected),
+            rows,
+            trailer,
+        };
+        table::render(frame, list_area, block, view, t);
     }
     let sel = s
         .opened

@@ -1,0 +1,142 @@
+//! Issue 11, item 7: the status line names what happened and clears when the
+//! next action succeeds; the reload conflict dialog shows mine against theirs
+//! (docs/tui.md, "Status line" and "Live reload").
+
+mod tui_common;
+
+use bpe::tui::action::Action;
+use bpe::tui::app::{App, Overlay};
+use bpe::tui::editor;
+use bpe::tui::linediff::DiffLine;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tui_common::*;
+
+fn notice(app: &App) -> Option<String> {
+    app.notice.as_ref().map(|n| n.text.clone())
+}
+
+fn screen(app: &mut App, w: u16, h: u16) -> String {
+    app.size = (w, h);
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| bpe::tui::view::view(app, f)).unwrap();
+    let buf = term.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..h {
+        for x in 0..w {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn a_rename_names_both_names_and_the_references_then_the_next_move_clears_it() {
+    let dir = copy_repo(&sample_repository());
+    let mut app = app(dir.path());
+    open(&mut app, "Onboard Employee");
+    select_activity(&mut app, "Manager Approval");
+    press(&mut app, "r");
+    for _ in 0..40 {
+        press(&mut app, "backspace");
+    }
+    type_text(&mut app, "Hiring Manager Approval");
+    press(&mut app, "enter");
+    assert_eq!(
+        notice(&app).as_deref(),
+        Some("renamed Manager Approval -> Hiring Manager Approval, 1 reference updated")
+    );
+    assert!(screen(&mut app, 120, 40).contains("1 reference updated"));
+    // The next action that succeeds (a move) clears it.
+    press(&mut app, "j");
+    assert_eq!(notice(&app), None);
+    // Undo says what it undid, and a failing action replaces it with its error.
+    press(&mut app, "u");
+    let undone = notice(&app).unwrap();
+    assert!(undone.contains("Hiring Manager Approval"), "{undone}");
+}
+
+#[test]
+fn deleting_an_activity_counts_the_transitions_that_went_with_it() {
+    let dir = copy_repo(&sample_repository());
+    let mut app = app(dir.path());
+    open(&mut app, "Onboard Employee");
+    select_activity(&mut app, "Rejected");
+    press(&mut app, "d");
+    let text = notice(&app).unwrap();
+    assert!(
+        text.starts_with("deleted activity Rejected and ") && text.ends_with(" into it"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_conflict_dialog_shows_mine_against_theirs_and_scrolls() {
+    let dir = copy_repo(&sample_repository());
+    let mut app = app(dir.path());
+    open(&mut app, "Onboard Employee");
+    editor::execute(
+        &mut app,
+        bpe::tui::command::Edit::SetField {
+            target: bpe::tui::command::ElementRef::Definition,
+            field: "maxSteps".into(),
+            value: "50".into(),
+        },
+    );
+    let path = dir.path().join("TaskDefinition/onboard-employee.json");
+    let mut theirs: bpe::model::TaskDefinition =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    theirs.description = "changed elsewhere".into();
+    // Many changed lines, so the diff is longer than the dialog.
+    for (i, a) in theirs.process.activities.iter_mut().enumerate() {
+        a.comment = format!("their note {i}");
+    }
+    bpe::repo::save_json(&path, &theirs).unwrap();
+    bpe::tui::sync::repository_changed(&mut app);
+    assert!(matches!(app.overlay, Some(Overlay::Conflict)));
+    let d = app.editor.as_ref().unwrap().conflict_diff.clone();
+    let len = d.len();
+    assert!(
+        d.iter()
+            .any(|l| matches!(l, DiffLine::Mine(t) if t.contains("\"maxSteps\": 50"))),
+        "my maxSteps is a - line: {d:?}"
+    );
+    assert!(
+        d.iter()
+            .any(|l| matches!(l, DiffLine::Theirs(t) if t.contains("changed elsewhere"))),
+        "their description is a + line"
+    );
+    let text = screen(&mut app, 120, 40);
+    assert!(text.contains("- mine  + theirs"), "{text}");
+    assert!(
+        text.contains("+   \"description\": \"changed elsewhere\""),
+        "{text}"
+    );
+    assert!(len > editor::CONFLICT_DIFF_ROWS, "{len} lines");
+    bpe::tui::app::update(&mut app, Action::PageDown);
+    let scrolled = app.editor.as_ref().unwrap().conflict_scroll;
+    assert_eq!(
+        scrolled,
+        editor::CONFLICT_DIFF_ROWS.min(len - editor::CONFLICT_DIFF_ROWS)
+    );
+    assert!(
+        matches!(app.overlay, Some(Overlay::Conflict)),
+        "still asking"
+    );
+    for _ in 0..len {
+        bpe::tui::app::update(&mut app, Action::Down);
+    }
+    assert_eq!(
+        app.editor.as_ref().unwrap().conflict_scroll,
+        len - editor::CONFLICT_DIFF_ROWS,
+        "stops at the end"
+    );
+    // The answer still works.
+    press(&mut app, "t");
+    assert!(app.overlay.is_none());
+    assert_eq!(
+        app.editor.as_ref().unwrap().def.description,
+        "changed elsewhere"
+    );
+}
