@@ -473,13 +473,41 @@ fn check_sod_returns_null_or_violations() {
         read_only("checkSoD", &[("roles", list(&["AP Clerk"]))]),
         Value::Null
     );
-    let v = read_only(
-        "checkSoD",
-        &[
-            ("accountId", s("jsmith")),
-            ("roles", list(&["AP Clerk", "AP Approver"])),
-        ],
-    );
+    // A check that finds conflicts changes no data: in a dry run nothing at all, in an
+    // applied run only the case journal, which records the violation (docs/report.md).
+    let args = [
+        ("accountId", s("jsmith")),
+        ("roles", list(&["AP Clerk", "AP Approver"])),
+    ];
+    let mut answers = Vec::new();
+    for dry_run in [false, true] {
+        let fx = Fixture::new();
+        let before = fx.snapshot();
+        let mut svc = fx.services(dry_run);
+        answers.push(Case::new("ti-1").call(&mut svc, "checkSoD", &args).unwrap());
+        let mut after = fx.data_snapshot();
+        let journal: Vec<_> = after
+            .keys()
+            .filter(|k| k.starts_with("journal"))
+            .cloned()
+            .collect();
+        if dry_run {
+            assert!(journal.is_empty(), "{journal:?}");
+        } else {
+            assert_eq!(journal.len(), 1, "{journal:?}");
+            let line = String::from_utf8(after.remove(&journal[0]).unwrap()).unwrap();
+            assert_eq!(line.lines().count(), 1, "{line}");
+            assert!(line.contains("\"event\":\"sodViolation\""), "{line}");
+            assert!(line.contains("\"instance\":\"ti-1\""), "{line}");
+        }
+        let mut before = before;
+        before.retain(|rel, _| !rel.starts_with(".bpe"));
+        after.retain(|rel, _| !rel.starts_with(".bpe"));
+        assert_eq!(after, before);
+        assert!(svc.effects().is_empty());
+    }
+    assert_eq!(answers[0], answers[1]);
+    let v = answers.remove(0);
     let Value::List(items) = &v else {
         panic!("{v:?}")
     };
