@@ -288,7 +288,7 @@ pub fn visit(
 }
 
 /// The month files under `journal/`, oldest first.
-fn month_files(root: &Path) -> std::io::Result<Vec<(i32, u32, PathBuf)>> {
+pub(crate) fn month_files(root: &Path) -> std::io::Result<Vec<(i32, u32, PathBuf)>> {
     let dir = Path::new(DIR);
     let resolved = match crate::repo::confine::resolve(root, dir) {
         Ok(p) => p,
@@ -311,18 +311,20 @@ fn month_files(root: &Path) -> std::io::Result<Vec<(i32, u32, PathBuf)>> {
     Ok(months)
 }
 
-/// When the journal begins: the time of the first readable record of its oldest
-/// month file (`None` for an empty or missing journal).
+/// When the journal begins: the time of the first readable line of its oldest
+/// month file (`None` for an empty or missing journal). Lines are appended as
+/// things happen, so that is its earliest record to within a writer's delay.
 pub fn first_time(root: &Path) -> std::io::Result<Option<DateTime<Utc>>> {
     for (_, _, rel) in month_files(root)? {
         let path = crate::repo::confine::resolve(root, &rel)?;
         let file = crate::repo::confine::open_regular_file(&path)?;
         let mut first = None;
         let mut bad = Vec::new();
-        read_lines(file, &rel, &mut bad, |r| {
-            let t = r.time();
-            if first.is_none() || t < first {
-                first = t;
+        read_raw(file, &rel, &mut bad, |text, _| {
+            if first.is_none()
+                && let Ok(line) = serde_json::from_slice::<Line<'_>>(text)
+            {
+                first = parse_time(&line.at);
             }
         })?;
         if first.is_some() {
@@ -338,6 +340,31 @@ fn read_lines(
     bad_lines: &mut Vec<BadLine>,
     mut f: impl FnMut(Record),
 ) -> std::io::Result<()> {
+    read_raw(
+        file,
+        rel,
+        bad_lines,
+        |text, bad| match serde_json::from_slice::<Record>(text) {
+            Ok(r) if r.time().is_none() => bad(format!("'at' is not a time: {}", r.at)),
+            Ok(r) if r.v > VERSION => bad(format!(
+                "line format {} is newer than this bpe reads ({VERSION})",
+                r.v
+            )),
+            Ok(r) => f(r),
+            Err(e) => bad(format!("column {}: {e}", e.column())),
+        },
+    )
+}
+
+/// Hand every non-blank line of `file` (without its newline) to `f`, with a way
+/// to report it bad. Lines longer than [`MAX_LINE`] and a torn last line are
+/// reported here; their bytes are never handed on.
+pub(crate) fn read_raw(
+    file: std::fs::File,
+    rel: &Path,
+    bad_lines: &mut Vec<BadLine>,
+    mut f: impl FnMut(&[u8], &mut dyn FnMut(String)),
+) -> std::io::Result<()> {
     let mut reader = BufReader::with_capacity(1 << 16, file);
     let mut buf = Vec::new();
     let mut n = 0;
@@ -351,37 +378,29 @@ fn read_lines(
         if got == 0 {
             break;
         }
-        let bad = |message: String| BadLine {
-            file: rel.to_path_buf(),
-            line: n,
-            message,
+        let mut bad = |message: String| {
+            bad_lines.push(BadLine {
+                file: rel.to_path_buf(),
+                line: n,
+                message,
+            })
         };
         if buf.last() != Some(&b'\n') {
             if buf.len() > MAX_LINE {
                 let mut skip = Vec::new();
                 reader.read_until(b'\n', &mut skip)?;
-                bad_lines.push(bad(format!("line longer than {MAX_LINE} bytes")));
+                bad(format!("line longer than {MAX_LINE} bytes"));
                 continue;
             }
             // A torn last line (a writer killed mid-write, or one writing now).
-            bad_lines.push(bad("incomplete last line".into()));
+            bad("incomplete last line".into());
             break;
         }
         let text = &buf[..buf.len() - 1];
         if text.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match serde_json::from_slice::<Record>(text) {
-            Ok(r) if r.time().is_none() => {
-                bad_lines.push(bad(format!("'at' is not a time: {}", r.at)))
-            }
-            Ok(r) if r.v > VERSION => bad_lines.push(bad(format!(
-                "line format {} is newer than this bpe reads ({VERSION})",
-                r.v
-            ))),
-            Ok(r) => f(r),
-            Err(e) => bad_lines.push(bad(format!("column {}: {e}", e.column()))),
-        }
+        f(text, &mut bad);
     }
     Ok(())
 }
@@ -397,7 +416,7 @@ fn parse_month_name(name: &str) -> Option<(i32, u32)> {
     (1..=12).contains(&m).then_some((y, m))
 }
 
-fn month_overlaps(
+pub(crate) fn month_overlaps(
     y: i32,
     m: u32,
     since: Option<DateTime<Utc>>,
@@ -407,6 +426,9 @@ fn month_overlaps(
     let month_of = |t: DateTime<Utc>| t.year() * 12 + t.month() as i32;
     since.is_none_or(|s| key >= month_of(s)) && until.is_none_or(|u| key <= month_of(u))
 }
+
+mod line;
+pub use line::{EventKind, Line, visit_lines};
 
 #[cfg(test)]
 mod tests;

@@ -16,12 +16,12 @@
 
 pub mod stats;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use crate::journal::{self, BadLine, Event, Record};
+use crate::journal::{self, BadLine, EventKind, Line};
 use crate::model::{InstanceStatus, TaskInstance};
 use crate::repo::Repository;
 use stats::{Samples, Summary};
@@ -149,7 +149,8 @@ struct Acc {
     escalations: usize,
     sod: usize,
     approvers: BTreeMap<String, LatAcc>,
-    actions: BTreeMap<String, LatAcc>,
+    /// activity -> action -> latency.
+    actions: BTreeMap<String, BTreeMap<String, LatAcc>>,
     failures: BTreeMap<String, BTreeMap<String, usize>>,
 }
 
@@ -169,6 +170,25 @@ impl LatAcc {
             timeouts: self.timeouts,
         })
     }
+
+    fn merge(&mut self, other: LatAcc) {
+        self.samples.extend(other.samples);
+        self.rejected += other.rejected;
+        self.timeouts += other.timeouts;
+    }
+}
+
+/// An optional field's text, `""` when absent.
+fn s<'a>(c: &'a Option<std::borrow::Cow<'_, str>>) -> &'a str {
+    c.as_deref().unwrap_or("")
+}
+
+/// The entry for `key`, allocating the key only when it is new.
+fn slot<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_string(), V::default());
+    }
+    map.get_mut(key).expect("just inserted")
 }
 
 fn ms_between(from: &str, to: DateTime<Utc>) -> i64 {
@@ -178,58 +198,74 @@ fn ms_between(from: &str, to: DateTime<Utc>) -> i64 {
 }
 
 impl Acc {
-    fn add(&mut self, r: &Record) {
-        let Some(at) = r.time() else { return };
-        match &r.event {
-            Event::CaseStarted { .. } => self.started += 1,
-            Event::CaseEnded {
-                status,
-                duration_ms,
-                activities,
-                reason,
-                ..
-            } => {
-                self.end(status, *duration_ms, activities, reason.as_deref());
+    fn add(&mut self, l: &Line<'_>, at: DateTime<Utc>) {
+        match l.event {
+            EventKind::CaseStarted => self.started += 1,
+            EventKind::CaseEnded => {
+                let activities: Vec<String> = l
+                    .activities
+                    .iter()
+                    .flatten()
+                    .map(|a| a.to_string())
+                    .collect();
+                self.end(
+                    s(&l.status),
+                    l.duration_ms.unwrap_or(0),
+                    &activities,
+                    l.reason.as_deref(),
+                );
             }
-            Event::WorkItemCompleted {
-                owner,
-                activity,
-                action,
-                decision,
-                created,
-                ..
-            } => {
-                let ms = ms_between(created, at);
-                let rejected = is_rejection(decision);
+            EventKind::WorkItemCompleted => {
+                let ms = ms_between(s(&l.created), at);
+                let rejected = is_rejection(s(&l.decision));
                 self.completed_items += 1;
                 self.rejected += rejected as usize;
+                let by_action = slot(&mut self.actions, s(&l.activity));
                 for lat in [
-                    self.approvers.entry(owner.clone()).or_default(),
-                    self.actions
-                        .entry(format!("{activity} / {action}"))
-                        .or_default(),
+                    slot(&mut self.approvers, s(&l.owner)),
+                    slot(by_action, s(&l.action)),
                 ] {
                     lat.samples.push(ms);
                     lat.rejected += rejected as usize;
                 }
             }
-            Event::WorkItemTimedOut {
-                activity,
-                action,
-                created,
-                ..
-            } => {
+            EventKind::WorkItemTimedOut => {
                 self.timeouts += 1;
-                let lat = self
-                    .actions
-                    .entry(format!("{activity} / {action}"))
-                    .or_default();
-                lat.samples.push(ms_between(created, at));
+                let lat = slot(slot(&mut self.actions, s(&l.activity)), s(&l.action));
+                lat.samples.push(ms_between(s(&l.created), at));
                 lat.timeouts += 1;
             }
-            Event::WorkItemForwarded { .. } => self.escalations += 1,
-            Event::SodViolation { .. } => self.sod += 1,
-            Event::WorkItemCreated { .. } => {}
+            EventKind::WorkItemForwarded => self.escalations += 1,
+            EventKind::SodViolation => self.sod += 1,
+            EventKind::WorkItemCreated => {}
+        }
+    }
+
+    fn merge(&mut self, o: Acc) {
+        self.started += o.started;
+        for (k, v) in o.ended {
+            *self.ended.entry(k).or_default() += v;
+        }
+        self.cycle.extend(o.cycle);
+        self.completed_items += o.completed_items;
+        self.rejected += o.rejected;
+        self.timeouts += o.timeouts;
+        self.escalations += o.escalations;
+        self.sod += o.sod;
+        for (k, v) in o.approvers {
+            self.approvers.entry(k).or_default().merge(v);
+        }
+        for (activity, actions) in o.actions {
+            let mine = self.actions.entry(activity).or_default();
+            for (k, v) in actions {
+                mine.entry(k).or_default().merge(v);
+            }
+        }
+        for (activity, reasons) in o.failures {
+            let mine = self.failures.entry(activity).or_default();
+            for (k, v) in reasons {
+                *mine.entry(k).or_default() += v;
+            }
         }
     }
 
@@ -299,7 +335,11 @@ impl Acc {
             manual_actions: self
                 .actions
                 .into_iter()
-                .filter_map(|(k, v)| v.finish(k))
+                .flat_map(|(activity, actions)| {
+                    actions
+                        .into_iter()
+                        .filter_map(move |(action, v)| v.finish(format!("{activity} / {action}")))
+                })
                 .collect(),
             failures,
             ..Default::default()
@@ -316,55 +356,78 @@ fn first_line(s: &str) -> String {
 pub fn compute(repo: &Repository, opts: &Options) -> std::io::Result<Report> {
     let root = &repo.root;
     let wanted = |name: &str| opts.workflow.as_deref().is_none_or(|w| w == name);
-    let mut per: BTreeMap<String, Acc> = BTreeMap::new();
-    // The workflow of each case seen, for events that do not name it (SoD checks).
-    let mut case_workflow: HashMap<String, String> = HashMap::new();
-    let mut orphans: Vec<Record> = Vec::new();
-    let mut journaled: std::collections::HashSet<String> = std::collections::HashSet::new();
-    let skipped_lines = journal::visit(root, opts.since, opts.until, |r| {
-        if r.workflow.name.is_empty() {
-            orphans.push(r);
-            return;
-        }
-        journaled.insert(r.instance.clone());
-        case_workflow
-            .entry(r.instance.clone())
-            .or_insert_with(|| r.workflow.name.clone());
-        if wanted(&r.workflow.name) {
-            per.entry(r.workflow.name.clone()).or_default().add(&r);
-        }
-    })?;
-    for r in orphans {
+    // Finished cases from before the journal (see the module invariants) that the
+    // journal does not name: counted from their own files.
+    let journal_start = journal::first_time(root)?;
+    let candidates: HashSet<&str> = repo
+        .instances
+        .iter()
+        .map(|l| &l.value)
+        .filter(|i| wanted(&i.definition.name))
+        .filter(|i| {
+            journal::parse_time(&i.started).is_some_and(|s| journal_start.is_none_or(|j| s <= j))
+        })
+        .map(|i| i.id.as_str())
+        .collect();
+    let (partials, skipped_lines) = journal::visit_lines(
+        root,
+        opts.since,
+        opts.until,
+        Partial::default,
+        |p: &mut Partial, l: Line<'_>, at| {
+            if candidates.contains(&*l.instance) {
+                p.named.insert(l.instance.to_string());
+            }
+            let name = &*l.workflow.name;
+            if name.is_empty() {
+                p.orphans.push((l.instance.to_string(), l, at).into());
+                return;
+            }
+            if l.event == EventKind::CaseStarted {
+                p.case_workflow
+                    .insert(l.instance.to_string(), name.to_string());
+            }
+            if wanted(name) {
+                slot(&mut p.per, name).add(&l, at);
+            }
+        },
+    )?;
+    let mut all = Partial::default();
+    for p in partials {
+        all.merge(p);
+    }
+    let Partial {
+        mut per,
+        case_workflow,
+        orphans,
+        named,
+    } = all;
+    for o in orphans {
         let name = case_workflow
-            .get(&r.instance)
+            .get(&o.instance)
             .cloned()
             .or_else(|| {
-                repo.instance(&r.instance)
+                repo.instance(&o.instance)
                     .map(|l| l.value.definition.name.clone())
             })
             .unwrap_or_else(|| "(unknown workflow)".to_string());
-        if wanted(&name) {
-            per.entry(name).or_default().add(&r);
+        // Only SoD lines name no workflow.
+        if wanted(&name) && o.event == EventKind::SodViolation {
+            slot(&mut per, &name).sod += 1;
         }
     }
-    // Cases from before the journal existed, from their own files.
-    let journal_start = journal::first_time(root)?;
     let in_period =
         |t: DateTime<Utc>| opts.since.is_none_or(|s| t >= s) && opts.until.is_none_or(|u| t < u);
     for l in &repo.instances {
         let inst = &l.value;
-        let name = &inst.definition.name;
-        if !wanted(name) || journaled.contains(&inst.id) {
+        if !candidates.contains(inst.id.as_str()) || named.contains(&inst.id) {
             continue;
         }
         let Some(started) = journal::parse_time(&inst.started) else {
             continue;
         };
-        if journal_start.is_some_and(|j| started > j) {
-            continue;
-        }
         pre_journal(
-            per.entry(name.clone()).or_default(),
+            slot(&mut per, &inst.definition.name),
             inst,
             started,
             &in_period,
@@ -480,4 +543,46 @@ fn overdue(repo: &Repository, opts: &Options, wanted: &impl Fn(&str) -> bool) ->
     let mut out: Vec<Overdue> = by_owner.into_values().collect();
     out.sort_by(|a, b| b.count.cmp(&a.count).then(a.owner.cmp(&b.owner)));
     out
+}
+
+/// One reader thread's share of the journal.
+#[derive(Default)]
+struct Partial {
+    per: BTreeMap<String, Acc>,
+    /// The workflow of each case started, for lines that do not name it (SoD checks).
+    case_workflow: HashMap<String, String>,
+    orphans: Vec<Orphan>,
+    /// Pre-journal candidates the journal names after all.
+    named: HashSet<String>,
+}
+
+/// A line without a workflow, kept until the cases' workflows are known.
+struct Orphan {
+    instance: String,
+    event: EventKind,
+}
+
+impl<'a> From<(String, Line<'a>, DateTime<Utc>)> for Orphan {
+    fn from((instance, l, _): (String, Line<'a>, DateTime<Utc>)) -> Orphan {
+        Orphan {
+            instance,
+            event: l.event,
+        }
+    }
+}
+
+impl Partial {
+    fn merge(&mut self, o: Partial) {
+        for (k, v) in o.per {
+            match self.per.get_mut(&k) {
+                Some(mine) => mine.merge(v),
+                None => {
+                    self.per.insert(k, v);
+                }
+            }
+        }
+        self.case_workflow.extend(o.case_workflow);
+        self.orphans.extend(o.orphans);
+        self.named.extend(o.named);
+    }
 }

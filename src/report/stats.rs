@@ -12,6 +12,11 @@ impl Samples {
         self.0.push(ms.max(0));
     }
 
+    /// Add another set's samples.
+    pub fn extend(&mut self, other: Samples) {
+        self.0.extend(other.0);
+    }
+
     pub fn len(&self) -> usize {
         self.0.len()
     }
