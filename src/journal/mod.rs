@@ -212,10 +212,38 @@ pub fn month_file(t: DateTime<Utc>) -> PathBuf {
 }
 
 /// Parse an RFC 3339 time to UTC.
+///
+/// The form bpe writes (`2026-11-30T14:52:52.541Z`, with or without the
+/// milliseconds) is read directly; any other RFC 3339 form through chrono.
 pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
+    parse_utc_fast(s.as_bytes()).or_else(|| {
+        DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    })
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.mmm]Z`, or `None` for anything else.
+fn parse_utc_fast(b: &[u8]) -> Option<DateTime<Utc>> {
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b.get(r)?.iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let ms = match b.len() {
+        20 => 0,
+        24 if b[19] == b'.' => num(20..23)?,
+        _ => return None,
+    };
+    if b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    if *b.last()? != b'Z' {
+        return None;
+    }
+    let date = chrono::NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+    let time = date.and_hms_milli_opt(num(11..13)?, num(14..16)?, num(17..19)?, ms)?;
+    Some(time.and_utc())
 }
 
 /// Append one record to its month's file inside `root`.

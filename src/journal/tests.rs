@@ -147,3 +147,31 @@ fn a_journal_linked_outside_the_repository_is_neither_read_nor_written() {
     std::fs::write(outside.path().join("2026-11.jsonl"), r.line()).unwrap();
     assert!(read(dir.path(), None, None).is_err());
 }
+
+#[test]
+fn times_in_bpes_form_and_other_rfc_3339_forms_read_the_same() {
+    let cases = [
+        ("2026-11-30T14:52:52.541Z", "2026-11-30T14:52:52.541+00:00"),
+        ("2026-11-30T14:52:52Z", "2026-11-30T15:52:52+01:00"),
+    ];
+    for (fast, other) in cases {
+        assert_eq!(parse_time(fast), parse_time(other), "{fast}");
+        assert!(parse_time(fast).is_some());
+    }
+    assert_eq!(
+        parse_time("2026-11-30T14:52:52.541Z")
+            .unwrap()
+            .timestamp_millis()
+            % 1000,
+        541
+    );
+    for bad in [
+        "2026-13-30T14:52:52Z",
+        "2026-11-30T25:00:00Z",
+        "yesterday",
+        "2026-11-30T14:52:5xZ",
+        "",
+    ] {
+        assert_eq!(parse_time(bad), None, "{bad}");
+    }
+}

@@ -375,17 +375,13 @@ pub fn compute(repo: &Repository, opts: &Options) -> std::io::Result<Report> {
         opts.until,
         Partial::default,
         |p: &mut Partial, l: Line<'_>, at| {
-            if candidates.contains(&*l.instance) {
+            if !candidates.is_empty() && candidates.contains(&*l.instance) {
                 p.named.insert(l.instance.to_string());
             }
             let name = &*l.workflow.name;
             if name.is_empty() {
                 p.orphans.push((l.instance.to_string(), l, at).into());
                 return;
-            }
-            if l.event == EventKind::CaseStarted {
-                p.case_workflow
-                    .insert(l.instance.to_string(), name.to_string());
             }
             if wanted(name) {
                 slot(&mut p.per, name).add(&l, at);
@@ -398,18 +394,14 @@ pub fn compute(repo: &Repository, opts: &Options) -> std::io::Result<Report> {
     }
     let Partial {
         mut per,
-        case_workflow,
         orphans,
         named,
     } = all;
+    let case_workflow = workflows_of(repo, &orphans)?;
     for o in orphans {
         let name = case_workflow
             .get(&o.instance)
             .cloned()
-            .or_else(|| {
-                repo.instance(&o.instance)
-                    .map(|l| l.value.definition.name.clone())
-            })
             .unwrap_or_else(|| "(unknown workflow)".to_string());
         // Only SoD lines name no workflow.
         if wanted(&name) && o.event == EventKind::SodViolation {
@@ -549,8 +541,6 @@ fn overdue(repo: &Repository, opts: &Options, wanted: &impl Fn(&str) -> bool) ->
 #[derive(Default)]
 struct Partial {
     per: BTreeMap<String, Acc>,
-    /// The workflow of each case started, for lines that do not name it (SoD checks).
-    case_workflow: HashMap<String, String>,
     orphans: Vec<Orphan>,
     /// Pre-journal candidates the journal names after all.
     named: HashSet<String>,
@@ -581,8 +571,43 @@ impl Partial {
                 }
             }
         }
-        self.case_workflow.extend(o.case_workflow);
         self.orphans.extend(o.orphans);
         self.named.extend(o.named);
     }
+}
+
+/// The workflow of each case that has a line without one (SoD checks): from its
+/// TaskInstance file, else from its `caseStarted` line (a second pass over the
+/// journal, only when some case has neither).
+fn workflows_of(repo: &Repository, orphans: &[Orphan]) -> std::io::Result<HashMap<String, String>> {
+    let mut out = HashMap::new();
+    let mut unknown = HashSet::new();
+    for o in orphans {
+        match repo.instance(&o.instance) {
+            Some(l) => {
+                out.insert(o.instance.clone(), l.value.definition.name.clone());
+            }
+            None => {
+                unknown.insert(o.instance.clone());
+            }
+        }
+    }
+    if unknown.is_empty() {
+        return Ok(out);
+    }
+    let (found, _) = journal::visit_lines(
+        &repo.root,
+        None,
+        None,
+        HashMap::new,
+        |m: &mut HashMap<String, String>, l: Line<'_>, _| {
+            if l.event == EventKind::CaseStarted && unknown.contains(&*l.instance) {
+                m.insert(l.instance.to_string(), l.workflow.name.to_string());
+            }
+        },
+    )?;
+    for m in found {
+        out.extend(m);
+    }
+    Ok(out)
 }
