@@ -316,6 +316,29 @@ fn the_sample_feeds_launch_their_workflows() {
     assert_eq!(leavers["counts"]["completed"], 1);
     assert_eq!(result_of(&leavers, 4)["key"], "rkim");
     assert_eq!(result_of(&leavers, 4)["outcome"], "completed");
+    // Every launched case is in the case journal, after the shipped history, with
+    // its work items; the emergency leaver's end too (docs/report.md).
+    let shipped = bpe::journal::read(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-repository"),
+        None,
+        None,
+    )
+    .unwrap();
+    let now = bpe::journal::read(&root, None, None).unwrap();
+    assert!(now.bad.is_empty(), "{:?}", now.bad);
+    let added = |event: &str| {
+        let n = |j: &bpe::journal::Journal| {
+            j.records.iter().filter(|r| r.event.name() == event).count() as i64
+        };
+        n(&now) - n(&shipped)
+    };
+    let launched = joiners["rows"].as_i64().unwrap() + leavers["rows"].as_i64().unwrap();
+    assert_eq!(added("caseStarted"), launched);
+    assert_eq!(added("caseEnded"), 1);
+    assert_eq!(
+        added("workItemCreated"),
+        joiners["counts"]["suspended"].as_i64().unwrap() + 2
+    );
 }
 
 /// With stderr on a terminal (util-linux `script` gives it one) a progress bar is

@@ -270,6 +270,7 @@ pub fn begin_in(
     if guard.is_some() {
         let root = catalog.repository().root.clone();
         persist(&root, &mut case, &mut Vec::new())?;
+        super::journal::case_started(&root, &mut case)?;
     }
     Ok((case, guard))
 }
