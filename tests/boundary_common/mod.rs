@@ -43,6 +43,9 @@ pub fn copy_sample(to: &Path) {
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-repository"),
         to,
     );
+    // Local state left by running the TUI on the sample (README's first command,
+    // e.g. `.bpe/locks/`) is not part of the sample.
+    let _ = std::fs::remove_dir_all(to.join(".bpe"));
 }
 
 /// Every file below `dir`, recursively (empty when `dir` does not exist).

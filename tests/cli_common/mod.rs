@@ -69,6 +69,9 @@ pub fn sample_copy() -> (tempfile::TempDir, std::path::PathBuf) {
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-repository"),
         &root,
     );
+    // Local state left by running the TUI on the sample (README's first command,
+    // e.g. `.bpe/locks/`) is not part of the sample.
+    let _ = std::fs::remove_dir_all(root.join(".bpe"));
     (dir, root)
 }
 
