@@ -398,3 +398,138 @@ fn print_writes_hello_world_and_block_trace_shows_names_arguments_and_results() 
     assert_eq!(eval(&e, &mut env).unwrap(), Value::Int(1));
     assert_eq!(env.traces[0].chars().count(), 1001);
 }
+
+fn l(items: &[&str]) -> Value {
+    Value::List(items.iter().map(|x| s(x)).collect())
+}
+
+fn run_with(src: &str, env: &mut MapEnv) -> Value {
+    let e = parse(src).unwrap_or_else(|err| panic!("parse {src}: {err}"));
+    eval(&e, env).unwrap_or_else(|e| panic!("{src}: {e}"))
+}
+
+/// "cond Function", Oracle Waveset 8.1.1 Deployment Reference,
+/// https://docs.oracle.com/cd/E19225-01/821-0378/bvbwe/index.html
+#[test]
+fn cond_selects_the_second_or_third_argument_and_null_without_a_third() {
+    // "If the value of the condition is logically true, the value of the cond will be the
+    // value of the second argument. If the value of the condition is false, the value of
+    // the cond will be the value of the third argument."
+    let page = r#"(cond (gt $age 40) "old" "young")"#;
+    let mut env = MapEnv::new().with_var("age", Value::Int(41));
+    assert_eq!(run_with(page, &mut env), s("old"));
+    let mut env = MapEnv::new().with_var("age", Value::Int(40));
+    assert_eq!(run_with(page, &mut env), s("young"));
+    // "If the value of the condition is false, and the third argument not present, the
+    // value of the cond is null."
+    let mut env = MapEnv::new().with_var("age", Value::Int(7));
+    assert_eq!(
+        run_with(r#"(cond (gt $age 40) "old")"#, &mut env),
+        Value::Null
+    );
+}
+
+/// "while Function", Oracle Waveset 8.1.1 Deployment Reference,
+/// http://docs.oracle.com/cd/E19225-01/821-0378/6nlef5j1u/index.html
+#[test]
+fn while_repeats_until_the_condition_is_false_and_the_page_example_returns_null() {
+    // "The following expression returns null." The loop counts counter down to 0; its
+    // last expression is a <set>, which "does not return a value" (block Function).
+    let page = r#"(while (gt $counter 0) (set name="counter" (sub $counter 1)))"#;
+    let mut env = MapEnv::new().with_var("counter", Value::Int(3));
+    assert_eq!(run_with(page, &mut env), Value::Null);
+    // "The loop terminates when the conditional is logically false."
+    assert_eq!(run_with("$counter", &mut env), Value::Int(0));
+    // "The value of the while expression is the value of the last expression in the loop
+    // during the last iteration."
+    let mut env = MapEnv::new().with_var("counter", Value::Int(2));
+    let last = r#"(while (gt $counter 0) (set name="counter" (sub $counter 1)) (concat "left " $counter))"#;
+    assert_eq!(run_with(last, &mut env), s("left 0"));
+}
+
+/// "break Function", Oracle Waveset 8.1.1 Deployment Reference,
+/// http://docs.oracle.com/cd/E19225-01/821-0378/bvbwb/index.html
+#[test]
+fn break_ends_the_loop_and_gives_its_value_to_the_containing_expression() {
+    // Example 1: "the dolist function iterates over the elements of a list looking for
+    // value 000" and "The value of the break expression becomes the value of the
+    // containing expression."
+    let example1 = r#"(dolist name="el" $list (cond (eq $el "000") (break $el)) null)"#;
+    let mut env = MapEnv::new().with_var("list", l(&["123", "000", "456"]));
+    assert_eq!(run_with(example1, &mut env), s("000"));
+    // Without a match no break runs: "The value of the dolist function is a list formed by
+    // concatenating the values that are returned by the last subexpression in each
+    // iteration" (here null each time).
+    let mut env = MapEnv::new().with_var("list", l(&["123", "456"]));
+    let none = run_with(example1, &mut env);
+    assert!(
+        matches!(&none, Value::List(items) if items.iter().all(|v| *v == Value::Null)),
+        "{none:?}"
+    );
+    // Example 2: "When the value 000 is found, both loops are terminated by referencing the
+    // block name outer block in the break expression." (The page compares el, the outer
+    // element, as printed; the inner loop variable el2 is what holds 000.)
+    let example2 = r#"(block name="outer block"
+        (dolist name="el" $listOfLists
+          (dolist name="el2" $el
+            (cond (eq $el2 "000") (break name="outer block" $el2)))
+          null))"#;
+    let mut env = MapEnv::new().with_var(
+        "listOfLists",
+        Value::List(vec![l(&["1", "2"]), l(&["3", "000", "4"]), l(&["5"])]),
+    );
+    assert_eq!(run_with(example2, &mut env), s("000"));
+}
+
+/// "dolist": the break Function page states its value, Oracle Waveset 8.1.1 Deployment
+/// Reference, http://docs.oracle.com/cd/E19225-01/821-0378/bvbwb/index.html
+#[test]
+fn dolist_returns_the_list_of_each_iterations_last_value() {
+    // "The value of the dolist function is a list formed by concatenating the values that
+    // are returned by the last subexpression in each iteration."
+    let mut env = MapEnv::new().with_var("srclist", l(&["a", "b"]));
+    assert_eq!(
+        run_with(r#"(dolist name="x" $srclist (upcase $x))"#, &mut env),
+        l(&["A", "B"])
+    );
+}
+
+/// "or Function", Oracle Waveset 8.1.1 Deployment Reference,
+/// http://docs.oracle.com/cd/E19225-01/821-0378/bvbsv/index.html
+#[test]
+fn or_returns_zero_or_the_first_true_argument() {
+    // Example 1: "The following expression returns 0, which is logically false."
+    assert_eq!(run("(or 0 0)"), Value::Int(0));
+    // Example 2: "The following expression returns the string cat, which is also logically
+    // true."
+    assert_eq!(run(r#"(or 0 "cat")"#), s("cat"));
+}
+
+/// "isTrue Function", Oracle Waveset 8.1.1 Deployment Reference,
+/// https://docs.oracle.com/cd/E19225-01/821-0378/bvbsi/index.html
+#[test]
+fn is_true_reads_the_strings_true_and_false() {
+    // "Used when referencing Boolean values that are represented with the strings true and
+    // false rather than the number 0 and 1." Example: "The following expression returns 0."
+    assert_eq!(run(r#"(isTrue "false")"#), Value::Int(0));
+    assert_eq!(run(r#"(isTrue "true")"#), Value::Int(1));
+}
+
+/// "defun Function", Oracle Waveset 8.1.1 Deployment Reference,
+/// https://docs.oracle.com/cd/E19225-01/821-0378/bvbwx/index.html
+#[test]
+fn defun_add100_called_with_call() {
+    // The page's add100: "<defarg name='input'/> <add> <ref>input</ref> <i>100</i> </add>";
+    // "Use the <call> function to execute the function." Named and positional calls.
+    let defun = r#"(defun name="add100" (defarg name="input") (add $input 100))"#;
+    assert_eq!(
+        run(&format!(
+            r#"(block {defun} (call name="add100" (argument name="input" 5)))"#
+        )),
+        Value::Int(105)
+    );
+    assert_eq!(
+        run(&format!(r#"(block {defun} (call name="add100" 7))"#)),
+        Value::Int(107)
+    );
+}
