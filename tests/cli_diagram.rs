@@ -1,6 +1,7 @@
 //! `bpe diagram` over a temporary repository, running the real binary.
 
-use std::process::Command;
+mod common;
+use common::bpe;
 
 const DEF: &str = r#"{
   "formatVersion": 1,
@@ -24,13 +25,6 @@ fn repo() -> tempfile::TempDir {
     std::fs::create_dir_all(dir.path().join("TaskDefinition")).unwrap();
     std::fs::write(dir.path().join("TaskDefinition/onboard.json"), DEF).unwrap();
     dir
-}
-
-fn bpe(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_bpe"))
-        .args(args)
-        .output()
-        .unwrap()
 }
 
 #[test]

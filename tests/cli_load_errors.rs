@@ -2,16 +2,12 @@
 //! never silently left out (issue 9). Through the real binary.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::{Value as J, json};
 
-fn bpe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bpe"))
-        .args(args)
-        .output()
-        .expect("run bpe")
-}
+mod common;
+use common::bpe;
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()

@@ -1,14 +1,10 @@
 //! `bpe completions` and `bpe man` (README, "Shell habits"): generated from the
 //! parser's own definitions, so every subcommand and option appears.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn bpe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bpe"))
-        .args(args)
-        .output()
-        .expect("run bpe")
-}
+mod common;
+use common::bpe;
 
 fn stdout(out: &Output) -> String {
     assert!(

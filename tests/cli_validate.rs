@@ -1,14 +1,9 @@
 //! `bpe validate` over temporary repositories, running the real binary.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn bpe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bpe"))
-        .args(args)
-        .output()
-        .expect("run bpe")
-}
+mod common;
+use common::bpe;
 
 fn definition(name: &str, to: &str) -> String {
     format!(

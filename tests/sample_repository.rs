@@ -10,6 +10,9 @@ use bpe::repo::{Repository, to_json_bytes};
 use bpe::services::ops;
 use sample_common::{definition_expressions, open_sample, sample_root};
 
+mod common;
+use common::copy_dir;
+
 fn is_hex_id(id: &str, prefix: &str) -> bool {
     id.strip_prefix(prefix)
         .and_then(|rest| rest.strip_prefix('-'))
@@ -500,17 +503,4 @@ fn sample_opens_from_a_copy() {
     let repo = Repository::open(dir.path()).unwrap();
     assert!(repo.errors.is_empty());
     assert_eq!(repo.definitions.len(), open_sample().definitions.len());
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }

@@ -5,7 +5,7 @@
 mod sample_common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use bpe::engine::store::{self, Completion, RunOptions, RunReport};
 use bpe::expr::Value;
@@ -14,24 +14,14 @@ use bpe::repo::Repository;
 use bpe::services::{RepoServices, ServiceOptions};
 use sample_common::sample_root;
 
+mod common;
+use common::copy_dir;
+
 struct Demo {
     _dir: tempfile::TempDir,
     root: PathBuf,
     services: RepoServices,
     opts: RunOptions,
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 fn s(text: &str) -> Value {

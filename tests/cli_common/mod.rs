@@ -4,17 +4,13 @@
 #![allow(dead_code)]
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::Value as J;
 
-/// Run `bpe` with `args` to its end.
-pub fn bpe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bpe"))
-        .args(args)
-        .output()
-        .expect("run bpe")
-}
+#[path = "../common/mod.rs"]
+mod common;
+#[allow(unused_imports)]
+pub use common::{bpe, copy_dir};
 
 /// Run `bpe`, assert it succeeded, and parse its stdout as JSON.
 pub fn ok_json(args: &[&str]) -> J {
@@ -26,20 +22,6 @@ pub fn ok_json(args: &[&str]) -> J {
     );
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
-}
-
-/// Copy a directory tree (regular files and directories).
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// A path as a command-line argument.

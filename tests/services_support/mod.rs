@@ -9,6 +9,11 @@ use bpe::expr::Value;
 use bpe::model::{RepositoryConfig, TaskResult};
 use bpe::services::{CallContext, RepoServices, ServiceError, ServiceOptions, Services};
 
+#[path = "../common/mod.rs"]
+mod common;
+#[allow(unused_imports)]
+pub use common::{copy_dir, copy_sample};
+
 pub struct Fixture {
     pub dir: tempfile::TempDir,
     pub config: RepositoryConfig,
@@ -193,31 +198,6 @@ pub fn s(text: &str) -> Value {
 
 pub fn list(items: &[&str]) -> Value {
     Value::List(items.iter().map(|t| s(t)).collect())
-}
-
-/// Copy a directory tree (files and directories only).
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// A fresh copy of the shipped sample repository at `to`.
-pub fn copy_sample(to: &Path) {
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-repository"),
-        to,
-    );
-    // Local state left by running the TUI on the sample (README's first command,
-    // e.g. `.bpe/locks/`) is not part of the sample.
-    let _ = std::fs::remove_dir_all(to.join(".bpe"));
 }
 
 /// The JSON report of a `bpe run --json` that exited 0 with a completed case.
