@@ -80,6 +80,7 @@ fn variables_filter_scroll_mark_changes_and_stay_after_completion() {
     update(&mut app, Action::Continue);
     assert_eq!(status(&app), InstanceStatus::Suspended);
     update(&mut app, Action::Approve);
+    update(&mut app, Action::Yes); // the question before deciding
     update(&mut app, Action::Continue);
     assert_eq!(status(&app), InstanceStatus::Completed);
     let d = app.debugger.as_ref().unwrap();
