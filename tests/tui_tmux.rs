@@ -514,3 +514,77 @@ fn three_from_the_editor_and_back_to_the_unchanged_editor() {
     assert!(screen.contains("● modified"), "{screen}");
     assert!(screen.contains("Extra Step"), "{screen}");
 }
+
+/// Loops for ever (A -> B -> A), writing its progress every 100 ms.
+const SPIN: &str = r#"{"formatVersion": 1, "id": "td-spin", "name": "Spin", "progressInterval": 100,
+  "resultLimit": -1,
+  "process": {"maxSteps": 1000000000, "activities": [
+    {"id": "0", "name": "start", "transitions": [{"to": "A"}]},
+    {"id": "1", "name": "A", "actions": [{"kind": "expression", "expression": "(set name=\"i\" (add $i 1))"}],
+     "transitions": [{"to": "B"}]},
+    {"id": "2", "name": "B", "transitions": [{"to": "A"}]}]}}"#;
+
+/// Kills the `bpe run` it holds on drop (also when a test fails).
+struct Run(std::process::Child);
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_case_run_by_another_process_shows_live_in_tasks_and_the_browser() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = copy_repo(&sample_repository());
+    std::fs::write(dir.path().join("TaskDefinition/spin.json"), SPIN).unwrap();
+    let s = Session::start("live", dir.path());
+    s.wait_for("Workflows");
+    s.keys(&["2"]);
+    s.wait_for("Tasks — all (0)");
+    // Another process starts a case; no key is pressed from here on.
+    let run = Run(Command::new(env!("CARGO_BIN_EXE_bpe"))
+        .arg("run")
+        .arg(dir.path())
+        .arg("Spin")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap());
+    s.wait_for("Tasks — all (1)");
+    // Running, at its current activity, with a step count that goes up as it persists.
+    let row = |screen: &str| -> Option<(String, u64)> {
+        let line = screen
+            .lines()
+            .find(|l| l.contains("Spin") && l.contains("running"))?
+            .trim_end_matches(['│', ' ']);
+        let at = line.split_whitespace().last()?.to_string();
+        let steps = line
+            .split_whitespace()
+            .filter_map(|w| w.parse::<u64>().ok())
+            .next()?;
+        Some((at, steps))
+    };
+    let mut first = None;
+    wait_until("the running case in Tasks", || {
+        first = row(&s.capture());
+        first.as_ref().is_some_and(|(at, _)| at == "A" || at == "B")
+    });
+    let (_, steps) = first.unwrap();
+    wait_until("its steps to go up while it runs", || {
+        row(&s.capture()).is_some_and(|(_, n)| n > steps)
+    });
+    // The browser shows it as a badge on its workflow.
+    s.keys(&["1"]);
+    let screen = s.wait_for("▶1 running");
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("Spin") && l.contains("▶1 running")),
+        "{screen}"
+    );
+    drop(run);
+}
