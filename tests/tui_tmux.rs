@@ -586,5 +586,46 @@ fn a_case_run_by_another_process_shows_live_in_tasks_and_the_browser() {
             .any(|l| l.contains("Spin") && l.contains("▶1 running")),
         "{screen}"
     );
+    // Its runner killed outright: Tasks says so on its own (the locks watcher sees
+    // its lock files closed; the TUI's 15 s lock timer is the fallback).
+    s.keys(&["2"]);
+    s.wait_for("Tasks — all (1)");
     drop(run);
+    let start = Instant::now();
+    while !s.capture().contains("interrupted") {
+        assert!(
+            start.elapsed() < Duration::from_secs(40),
+            "not shown interrupted:\n{}",
+            s.capture()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_work_item_created_by_another_process_appears_in_the_work_items_screen() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = copy_repo(&sample_repository());
+    let s = Session::start("liveitems", dir.path());
+    s.wait_for("Workflows");
+    s.keys(&["3", "a"]);
+    s.wait_for("No pending work items.");
+    let out = Command::new(env!("CARGO_BIN_EXE_bpe"))
+        .arg("run")
+        .arg(dir.path())
+        .arg("Onboard Employee")
+        .args(["--set", "firstName=Ada", "--set", "lastName=Lovelace"])
+        .args(["--set", "department=Engineering", "--set", "title=Engineer"])
+        .args(["--set", "manager=jsmith"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let screen = s.wait_for("New hire Ada Lovelace");
+    assert!(screen.contains("Work items — everyone (1)"), "{screen}");
 }
