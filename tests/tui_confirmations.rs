@@ -150,13 +150,7 @@ fn unknown_functions_and_wrong_arity_are_flagged_while_typing() {
 
 /// A debug run of Onboard Employee suspended on its manual action (jsmith's).
 fn debug_run_waiting() -> (tempfile::TempDir, App) {
-    let (dir, mut app) = sample_app();
-    debug(&mut app, "Onboard Employee");
-    fill_onboard(&mut app);
-    let d = app.debugger.as_mut().unwrap();
-    d.workspace.breakpoints.clear();
-    d.workspace.watches.clear();
-    update(&mut app, Action::Continue);
+    let (dir, app) = onboard_debug_run(Action::Continue);
     assert_eq!(status(&app), InstanceStatus::Suspended);
     (dir, app)
 }

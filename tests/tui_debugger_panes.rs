@@ -17,14 +17,7 @@ use tui_common::debugger::*;
 use tui_common::*;
 
 fn started() -> (tempfile::TempDir, App) {
-    let (dir, mut app) = sample_app();
-    debug(&mut app, "Onboard Employee");
-    fill_onboard(&mut app);
-    let d = app.debugger.as_mut().unwrap();
-    d.workspace.breakpoints.clear();
-    d.workspace.watches.clear();
-    update(&mut app, Action::Step);
-    (dir, app)
+    onboard_debug_run(Action::Step)
 }
 
 fn names(app: &App) -> Vec<String> {

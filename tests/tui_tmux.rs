@@ -384,26 +384,7 @@ fn approve_a_work_item_then_see_the_task_completed() {
         return;
     }
     let dir = copy_repo(&sample_repository());
-    let out = Command::new(env!("CARGO_BIN_EXE_bpe"))
-        .arg("run")
-        .arg(dir.path())
-        .args([
-            "Onboard Employee",
-            "--set",
-            "firstName=Ada",
-            "--set",
-            "lastName=Lovelace",
-        ])
-        .args(["--set", "department=Engineering", "--set", "title=Engineer"])
-        .args(["--set", "manager=jsmith", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = run_onboard(dir.path());
     assert_eq!(run["status"], "suspended", "{run:#}");
     let instance = run["instance"].as_str().unwrap().to_string();
     let s = Session::start("workitems", dir.path());
@@ -422,14 +403,36 @@ fn approve_a_work_item_then_see_the_task_completed() {
     s.keys(&["2"]);
     let screen = s.wait_for("Tasks");
     assert!(
-        screen
-            .lines()
-            .any(|l| l.contains("completed") && l.contains("Onboard Employee")),
+        has_line(&screen, "completed", "Onboard Employee"),
         "{screen}"
     );
     let text = std::fs::read_to_string(dir.path().join(format!("TaskInstance/{instance}.json")))
         .unwrap_or_default();
     assert!(text.is_empty() || text.contains("\"completed\""), "{text}");
+}
+
+/// `bpe run` of Onboard Employee for Ada Lovelace (suspends on jsmith's approval): its JSON report.
+fn run_onboard(repo: &Path) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_bpe"))
+        .arg("run")
+        .arg(repo)
+        .arg("Onboard Employee")
+        .args(["--set", "firstName=Ada", "--set", "lastName=Lovelace"])
+        .args(["--set", "department=Engineering", "--set", "title=Engineer"])
+        .args(["--set", "manager=jsmith", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Whether one line of `screen` holds both texts.
+fn has_line(screen: &str, a: &str, b: &str) -> bool {
+    screen.lines().any(|l| l.contains(a) && l.contains(b))
 }
 
 /// `bpe` with its per-user data (the debugger's workspace) in `data`, never the real home.
@@ -580,12 +583,7 @@ fn a_case_run_by_another_process_shows_live_in_tasks_and_the_browser() {
     // The browser shows it as a badge on its workflow.
     s.keys(&["1"]);
     let screen = s.wait_for("▶1 running");
-    assert!(
-        screen
-            .lines()
-            .any(|l| l.contains("Spin") && l.contains("▶1 running")),
-        "{screen}"
-    );
+    assert!(has_line(&screen, "Spin", "▶1 running"), "{screen}");
     // Its runner killed outright: Tasks says so on its own (the locks watcher sees
     // its lock files closed; the TUI's 15 s lock timer is the fallback).
     s.keys(&["2"]);
@@ -612,20 +610,7 @@ fn a_work_item_created_by_another_process_appears_in_the_work_items_screen() {
     s.wait_for("Workflows");
     s.keys(&["3", "a"]);
     s.wait_for("No pending work items.");
-    let out = Command::new(env!("CARGO_BIN_EXE_bpe"))
-        .arg("run")
-        .arg(dir.path())
-        .arg("Onboard Employee")
-        .args(["--set", "firstName=Ada", "--set", "lastName=Lovelace"])
-        .args(["--set", "department=Engineering", "--set", "title=Engineer"])
-        .args(["--set", "manager=jsmith"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_onboard(dir.path());
     let screen = s.wait_for("New hire Ada Lovelace");
     assert!(screen.contains("Work items — everyone (1)"), "{screen}");
 }
