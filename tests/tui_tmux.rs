@@ -2,6 +2,7 @@
 //! between two processes, live reload, and SIGTERM keeping a recovery copy.
 //! Skipped (with a note) when `tmux` is not installed.
 
+mod cli_common;
 mod tui_common;
 
 use std::path::Path;
@@ -417,9 +418,8 @@ fn run_onboard(repo: &Path) -> serde_json::Value {
         .arg("run")
         .arg(repo)
         .arg("Onboard Employee")
-        .args(["--set", "firstName=Ada", "--set", "lastName=Lovelace"])
-        .args(["--set", "department=Engineering", "--set", "title=Engineer"])
-        .args(["--set", "manager=jsmith", "--json"])
+        .args(cli_common::ONBOARD_ADA)
+        .arg("--json")
         .output()
         .unwrap();
     assert!(
