@@ -35,11 +35,11 @@ enum Command {
     /// List pending work items.
     Workitems(cli::workitems::Args),
     /// Complete a work item and resume its case.
-    Complete(cli::complete::Args),
+    Complete(cli::proceed::CompleteArgs),
     /// Forward a work item to another owner.
     Forward(cli::forward::Args),
     /// Continue an interrupted TaskInstance (running, its runner gone).
-    Resume(cli::resume::Args),
+    Resume(cli::proceed::ResumeArgs),
     /// Terminate an unfinished TaskInstance.
     Terminate(cli::terminate::Args),
     /// Show (or clear) the definition cache.
@@ -78,9 +78,9 @@ fn main() -> ExitCode {
         Some(Command::Launch(a)) => cli::launch::run(a),
         Some(Command::Tasks(a)) => cli::tasks::run(a),
         Some(Command::Workitems(a)) => cli::workitems::run(a),
-        Some(Command::Complete(a)) => cli::complete::run(a),
+        Some(Command::Complete(a)) => cli::proceed::complete(a),
         Some(Command::Forward(a)) => cli::forward::run(a),
-        Some(Command::Resume(a)) => cli::resume::run(a),
+        Some(Command::Resume(a)) => cli::proceed::resume(a),
         Some(Command::Terminate(a)) => cli::terminate::run(a),
         Some(Command::Cache(a)) => cli::cache::run(a),
         Some(Command::Snapshot(a)) => cli::snapshot::run(a),

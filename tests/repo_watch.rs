@@ -83,3 +83,38 @@ fn events_mode_reports_changes() {
 fn poll_mode_reports_changes() {
     exercise(WatchMode::Poll(Duration::from_millis(100)));
 }
+
+/// A file saved again and again, more often than the watcher gathers events (a
+/// case persisting its progress every 100 ms), is reported while the saves go on,
+/// not only once they stop: the events mode gathers for at most `DEBOUNCE` from
+/// the first event of a burst, it does not wait for a quiet spell that never comes.
+#[test]
+fn a_file_saved_faster_than_the_debounce_is_reported_while_it_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    std::fs::create_dir(root.join("TaskInstance")).unwrap();
+    let file = root.join("TaskInstance/ti-1.json");
+    std::fs::write(&file, "{}").unwrap();
+    let watcher = Watcher::start(&root, WatchMode::Events).unwrap();
+    let rx = watcher.receiver().unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut n = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                n += 1;
+                save_atomic(&file, format!("{{\"steps\": {n}}}").as_bytes()).unwrap();
+                std::thread::sleep(bpe::repo::watch::DEBOUNCE / 5);
+            }
+        })
+    };
+    // Two reports while the writer is still saving (it stops only afterwards).
+    let mut seen = Vec::new();
+    let want = change("TaskInstance/ti-1.json", ChangeKind::Modified);
+    wait_for(rx, &want, &mut seen);
+    seen.clear();
+    wait_for(rx, &want, &mut seen);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+}

@@ -147,3 +147,72 @@ fn unknown_functions_and_wrong_arity_are_flagged_while_typing() {
     let e = typed("(upcase $a");
     assert!(e.error.is_some() && e.warning.is_none());
 }
+
+/// A debug run of Onboard Employee suspended on its manual action (jsmith's).
+fn debug_run_waiting() -> (tempfile::TempDir, App) {
+    let (dir, app) = onboard_debug_run(Action::Continue);
+    assert_eq!(status(&app), InstanceStatus::Suspended);
+    (dir, app)
+}
+
+fn pending_in_run(app: &App) -> Vec<String> {
+    let d = app.debugger.as_ref().unwrap();
+    let s = d.session.as_ref().unwrap();
+    s.items.iter().map(|w| w.id.clone()).collect()
+}
+
+#[test]
+fn the_debuggers_inline_decision_asks_like_the_work_items_screen() {
+    let (_dir, mut app) = debug_run_waiting();
+    let item = pending_in_run(&app)[0].clone();
+    update(&mut app, Action::Approve);
+    assert!(matches!(
+        &app.overlay,
+        Some(Overlay::Question(q)) if q.purpose == AppAsk::DecideInRun { item: item.clone(), decision: "approve" }
+    ));
+    let lines = question_lines(&app).join("\n");
+    assert!(lines.contains(&format!("Approve {item}")), "{lines}");
+    assert!(
+        lines.contains("belongs to jsmith, not to you (tester)"),
+        "{lines}"
+    );
+    assert!(lines.contains("dry run: nothing is written"), "{lines}");
+    // No: nothing decided, the run still waits on the same item.
+    update(&mut app, Action::No);
+    assert!(app.overlay.is_none());
+    assert_eq!(status(&app), InstanceStatus::Suspended);
+    assert_eq!(pending_in_run(&app), vec![item.clone()]);
+    assert!(
+        app.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("nothing decided"))
+    );
+    // Reject, yes: decided; the run goes on to its end.
+    update(&mut app, Action::Reject);
+    update(&mut app, Action::Yes);
+    assert!(app.overlay.is_none());
+    assert!(pending_in_run(&app).is_empty());
+    update(&mut app, Action::Continue);
+    assert_eq!(status(&app), InstanceStatus::Completed);
+    assert!(
+        app.debugger
+            .as_ref()
+            .unwrap()
+            .trace
+            .iter()
+            .any(|l| l.contains(&format!("{item} rejected inline")))
+    );
+}
+
+#[test]
+fn confirm_decisions_false_decides_in_the_debugger_at_once() {
+    let (_dir, mut app) = debug_run_waiting();
+    let mut ws = bpe::tui::workspace::Workspace::load(&app.root).unwrap();
+    ws.confirm_decisions = Some(false);
+    ws.save(&app.root).unwrap();
+    update(&mut app, Action::Approve);
+    assert!(app.overlay.is_none());
+    assert!(pending_in_run(&app).is_empty());
+    ws.confirm_decisions = None;
+    ws.save(&app.root).unwrap();
+}

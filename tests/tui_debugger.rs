@@ -103,6 +103,7 @@ fn debugger_onboard_employee_breakpoint_variable_step_back_and_end() {
     update(&mut app, Action::SetVariable);
     answer(&mut app, "startDate = \"2027-01-04\"");
     update(&mut app, Action::Approve);
+    update(&mut app, Action::Yes); // the question before deciding
     update(&mut app, Action::Continue);
     assert_eq!(status(&app), InstanceStatus::Completed);
     assert_eq!(var(&app, "outcome"), Value::Str("onboarded".into()));
@@ -168,6 +169,7 @@ fn debugger_steps_into_and_out_of_the_approval_subprocess() {
     assert_eq!(status(&app), InstanceStatus::Suspended);
     assert_eq!(stack_len(&app), 2);
     update(&mut app, Action::Approve);
+    update(&mut app, Action::Yes); // the question before deciding
     update(&mut app, Action::StepOut);
     assert_eq!(stack_len(&app), 1, "back in Contractor Renewal");
     assert_eq!(

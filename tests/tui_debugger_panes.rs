@@ -17,14 +17,7 @@ use tui_common::debugger::*;
 use tui_common::*;
 
 fn started() -> (tempfile::TempDir, App) {
-    let (dir, mut app) = sample_app();
-    debug(&mut app, "Onboard Employee");
-    fill_onboard(&mut app);
-    let d = app.debugger.as_mut().unwrap();
-    d.workspace.breakpoints.clear();
-    d.workspace.watches.clear();
-    update(&mut app, Action::Step);
-    (dir, app)
+    onboard_debug_run(Action::Step)
 }
 
 fn names(app: &App) -> Vec<String> {
@@ -80,6 +73,7 @@ fn variables_filter_scroll_mark_changes_and_stay_after_completion() {
     update(&mut app, Action::Continue);
     assert_eq!(status(&app), InstanceStatus::Suspended);
     update(&mut app, Action::Approve);
+    update(&mut app, Action::Yes); // the question before deciding
     update(&mut app, Action::Continue);
     assert_eq!(status(&app), InstanceStatus::Completed);
     let d = app.debugger.as_ref().unwrap();

@@ -2,6 +2,7 @@
 //! between two processes, live reload, and SIGTERM keeping a recovery copy.
 //! Skipped (with a note) when `tmux` is not installed.
 
+mod cli_common;
 mod tui_common;
 
 use std::path::Path;
@@ -384,26 +385,7 @@ fn approve_a_work_item_then_see_the_task_completed() {
         return;
     }
     let dir = copy_repo(&sample_repository());
-    let out = Command::new(env!("CARGO_BIN_EXE_bpe"))
-        .arg("run")
-        .arg(dir.path())
-        .args([
-            "Onboard Employee",
-            "--set",
-            "firstName=Ada",
-            "--set",
-            "lastName=Lovelace",
-        ])
-        .args(["--set", "department=Engineering", "--set", "title=Engineer"])
-        .args(["--set", "manager=jsmith", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = run_onboard(dir.path());
     assert_eq!(run["status"], "suspended", "{run:#}");
     let instance = run["instance"].as_str().unwrap().to_string();
     let s = Session::start("workitems", dir.path());
@@ -422,14 +404,35 @@ fn approve_a_work_item_then_see_the_task_completed() {
     s.keys(&["2"]);
     let screen = s.wait_for("Tasks");
     assert!(
-        screen
-            .lines()
-            .any(|l| l.contains("completed") && l.contains("Onboard Employee")),
+        has_line(&screen, "completed", "Onboard Employee"),
         "{screen}"
     );
     let text = std::fs::read_to_string(dir.path().join(format!("TaskInstance/{instance}.json")))
         .unwrap_or_default();
     assert!(text.is_empty() || text.contains("\"completed\""), "{text}");
+}
+
+/// `bpe run` of Onboard Employee for Ada Lovelace (suspends on jsmith's approval): its JSON report.
+fn run_onboard(repo: &Path) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_bpe"))
+        .arg("run")
+        .arg(repo)
+        .arg("Onboard Employee")
+        .args(cli_common::ONBOARD_ADA)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Whether one line of `screen` holds both texts.
+fn has_line(screen: &str, a: &str, b: &str) -> bool {
+    screen.lines().any(|l| l.contains(a) && l.contains(b))
 }
 
 /// `bpe` with its per-user data (the debugger's workspace) in `data`, never the real home.
@@ -513,4 +516,101 @@ fn three_from_the_editor_and_back_to_the_unchanged_editor() {
     let screen = s.wait_for("Properties: Activity");
     assert!(screen.contains("● modified"), "{screen}");
     assert!(screen.contains("Extra Step"), "{screen}");
+}
+
+/// Loops for ever (A -> B -> A), writing its progress every 100 ms.
+const SPIN: &str = r#"{"formatVersion": 1, "id": "td-spin", "name": "Spin", "progressInterval": 100,
+  "resultLimit": -1,
+  "process": {"maxSteps": 1000000000, "activities": [
+    {"id": "0", "name": "start", "transitions": [{"to": "A"}]},
+    {"id": "1", "name": "A", "actions": [{"kind": "expression", "expression": "(set name=\"i\" (add $i 1))"}],
+     "transitions": [{"to": "B"}]},
+    {"id": "2", "name": "B", "transitions": [{"to": "A"}]}]}}"#;
+
+/// Kills the `bpe run` it holds on drop (also when a test fails).
+struct Run(std::process::Child);
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_case_run_by_another_process_shows_live_in_tasks_and_the_browser() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = copy_repo(&sample_repository());
+    std::fs::write(dir.path().join("TaskDefinition/spin.json"), SPIN).unwrap();
+    let s = Session::start("live", dir.path());
+    s.wait_for("Workflows");
+    s.keys(&["2"]);
+    s.wait_for("Tasks — all (0)");
+    // Another process starts a case; no key is pressed from here on.
+    let run = Run(Command::new(env!("CARGO_BIN_EXE_bpe"))
+        .arg("run")
+        .arg(dir.path())
+        .arg("Spin")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap());
+    s.wait_for("Tasks — all (1)");
+    // Running, at its current activity, with a step count that goes up as it persists.
+    let row = |screen: &str| -> Option<(String, u64)> {
+        let line = screen
+            .lines()
+            .find(|l| l.contains("Spin") && l.contains("running"))?
+            .trim_end_matches(['│', ' ']);
+        let at = line.split_whitespace().last()?.to_string();
+        let steps = line
+            .split_whitespace()
+            .filter_map(|w| w.parse::<u64>().ok())
+            .next()?;
+        Some((at, steps))
+    };
+    let mut first = None;
+    wait_until("the running case in Tasks", || {
+        first = row(&s.capture());
+        first.as_ref().is_some_and(|(at, _)| at == "A" || at == "B")
+    });
+    let (_, steps) = first.unwrap();
+    wait_until("its steps to go up while it runs", || {
+        row(&s.capture()).is_some_and(|(_, n)| n > steps)
+    });
+    // The browser shows it as a badge on its workflow.
+    s.keys(&["1"]);
+    let screen = s.wait_for("▶1 running");
+    assert!(has_line(&screen, "Spin", "▶1 running"), "{screen}");
+    // Its runner killed outright: Tasks says so on its own (the locks watcher sees
+    // its lock files closed; the TUI's 15 s lock timer is the fallback).
+    s.keys(&["2"]);
+    s.wait_for("Tasks — all (1)");
+    drop(run);
+    let start = Instant::now();
+    while !s.capture().contains("interrupted") {
+        assert!(
+            start.elapsed() < Duration::from_secs(40),
+            "not shown interrupted:\n{}",
+            s.capture()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_work_item_created_by_another_process_appears_in_the_work_items_screen() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = copy_repo(&sample_repository());
+    let s = Session::start("liveitems", dir.path());
+    s.wait_for("Workflows");
+    s.keys(&["3", "a"]);
+    s.wait_for("No pending work items.");
+    run_onboard(dir.path());
+    let screen = s.wait_for("New hire Ada Lovelace");
+    assert!(screen.contains("Work items — everyone (1)"), "{screen}");
 }

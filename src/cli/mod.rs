@@ -3,7 +3,6 @@
 //! itself could not run.
 
 pub mod cache;
-pub mod complete;
 pub mod detached;
 pub mod diagram;
 pub mod diff;
@@ -14,8 +13,8 @@ pub mod launch;
 pub mod list;
 pub mod locks;
 pub mod migrate;
+pub mod proceed;
 pub mod report;
-pub mod resume;
 pub mod run;
 pub mod shell;
 pub mod snapshot;

@@ -1,13 +1,21 @@
 //! Watching a repository for changes made by others (git pull, another bpe, an editor).
 //!
 //! Two modes: [`WatchMode::Events`] uses the OS's notifications through
-//! `notify` with `notify-debouncer-full`; [`WatchMode::Poll`] rescans the tree
+//! `notify`, gathered for [`DEBOUNCE`] from the first event of a burst;
+//! [`WatchMode::Poll`] rescans the tree
 //! at an interval comparing modification times and sizes, for network
 //! filesystems where notifications do not arrive. Both report the same
 //! [`RepoChange`]s: paths relative to the root, classified against the set of
 //! files known so far (so an atomic save's rename shows as `Modified` of the
 //! target, never as the temp file). `.bpe/`, hidden files and the temp files of
 //! atomic saves are ignored.
+//!
+//! Invariant: a change is reported at most [`DEBOUNCE`] (plus the handling time)
+//! after it happens, however often the file keeps changing. The gathering is a
+//! throttle, not a trailing debounce: a debounce that waits for a quiet spell
+//! (as `notify-debouncer-full` does) never reports a file saved more often than
+//! its timeout — a case persisting its progress every 100 ms stayed frozen in
+//! the TUI for as long as it ran.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
@@ -15,21 +23,20 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
-use notify_debouncer_full::notify::{EventKind, RecommendedWatcher, RecursiveMode};
-use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
+use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher as _};
 
 use super::is_temp_file;
 
-/// How long events of one file are gathered before they are reported.
+/// How long events are gathered, from the first event of a burst, before they are reported.
 pub const DEBOUNCE: Duration = Duration::from_millis(250);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WatchMode {
-    /// OS notifications (inotify, FSEvents, …), debounced.
+    /// OS notifications (inotify, FSEvents, …), gathered for [`DEBOUNCE`].
     Events,
     /// Rescan every interval (for NFS/SMB/sshfs mounts).
     Poll(Duration),
@@ -53,7 +60,7 @@ pub struct RepoChange {
 #[derive(Debug)]
 pub enum WatchError {
     Io(PathBuf, std::io::Error),
-    Notify(notify_debouncer_full::notify::Error),
+    Notify(notify::Error),
 }
 
 impl fmt::Display for WatchError {
@@ -70,7 +77,7 @@ impl std::error::Error for WatchError {}
 /// A running watcher; stops when dropped.
 pub struct Watcher {
     changes: Option<Receiver<RepoChange>>,
-    _events: Option<Debouncer<RecommendedWatcher, RecommendedCache>>,
+    _events: Option<RecommendedWatcher>,
     poll: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
 }
 
@@ -107,32 +114,24 @@ impl Watcher {
         let snapshot = scan(&root);
         match mode {
             WatchMode::Events => {
-                let mut tracker = Tracker {
+                let tracker = Tracker {
                     root: root.clone(),
                     known: snapshot.into_keys().collect(),
                     on_change,
                 };
-                let mut debouncer =
-                    new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| {
-                        if let Ok(events) = result {
-                            // Reads (open / close without writing) are not
-                            // changes: reporting them makes a reader that reloads
-                            // on every change wake itself forever.
-                            let paths: BTreeSet<PathBuf> = events
-                                .iter()
-                                .filter(|e| !matches!(e.kind, EventKind::Access(_)))
-                                .flat_map(|e| e.paths.iter().cloned())
-                                .collect();
-                            tracker.classify(paths);
-                        }
-                    })
-                    .map_err(WatchError::Notify)?;
-                debouncer
+                let (tx, rx) = mpsc::channel();
+                let mut watcher = notify::recommended_watcher(tx).map_err(WatchError::Notify)?;
+                watcher
                     .watch(&root, RecursiveMode::Recursive)
                     .map_err(WatchError::Notify)?;
+                // Ends when the watcher is dropped (its sender goes with it).
+                std::thread::Builder::new()
+                    .name("bpe-repo-watch".into())
+                    .spawn(move || gather_loop(rx, tracker))
+                    .map_err(|e| WatchError::Io(root.clone(), e))?;
                 Ok(Watcher {
                     changes: None,
-                    _events: Some(debouncer),
+                    _events: Some(watcher),
                     poll: None,
                 })
             }
@@ -234,6 +233,38 @@ impl<F: FnMut(RepoChange)> Tracker<F> {
         }
         for c in changes {
             (self.on_change)(c);
+        }
+    }
+}
+
+/// Report what the OS notifies, gathered for [`DEBOUNCE`] from the first event of
+/// each burst (see the module's invariant), until the watcher is dropped.
+fn gather_loop<F: FnMut(RepoChange)>(rx: Receiver<notify::Result<Event>>, mut tracker: Tracker<F>) {
+    // Reads (open / close without writing) are not changes: reporting them makes
+    // a reader that reloads on every change wake itself forever.
+    fn add(paths: &mut BTreeSet<PathBuf>, event: notify::Result<Event>) {
+        if let Ok(e) = event
+            && !matches!(e.kind, EventKind::Access(_))
+        {
+            paths.extend(e.paths);
+        }
+    }
+    while let Ok(first) = rx.recv() {
+        let mut paths = BTreeSet::new();
+        add(&mut paths, first);
+        let deadline = Instant::now() + DEBOUNCE;
+        let mut open = true;
+        while open {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(event) => add(&mut paths, event),
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => open = false,
+            }
+        }
+        tracker.classify(paths);
+        if !open {
+            return;
         }
     }
 }

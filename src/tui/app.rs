@@ -131,6 +131,11 @@ pub enum AppAsk {
         item: String,
         decision: &'static str,
     },
+    /// Approve or reject this pending work item of the debug run (the debugger).
+    DecideInRun {
+        item: String,
+        decision: &'static str,
+    },
 }
 
 /// Side effects `update` asks the runtime for (terminal output it cannot do itself).
@@ -378,8 +383,7 @@ fn dispatch(app: &mut App, action: Action) -> Vec<Request> {
         _ => {}
     }
     if app.overlay.is_some() {
-        update_overlay(app, action);
-        return Vec::new();
+        return update_overlay(app, action);
     }
     match (app.screen, action) {
         (_, Action::ShowWorkflows) => vec![Request::Show(Screen::Browser)],
@@ -447,14 +451,16 @@ fn quit_unless_unsaved(app: &mut App) {
     }
 }
 
-fn update_overlay(app: &mut App, action: Action) {
+/// An action while an overlay is up; what else should happen comes back as requests.
+fn update_overlay(app: &mut App, action: Action) -> Vec<Request> {
     let Some(overlay) = app.overlay.take() else {
-        return;
+        return Vec::new();
     };
+    let mut requests = Vec::new();
     match overlay {
         Overlay::Help { scroll } => {
             let scroll = match action {
-                Action::Back | Action::Help => return,
+                Action::Back | Action::Help => return requests,
                 Action::Up => scroll.saturating_sub(1),
                 Action::Down => scroll.saturating_add(1),
                 Action::PageUp => scroll.saturating_sub(app.size.1 / 2),
@@ -546,10 +552,10 @@ fn update_overlay(app: &mut App, action: Action) {
             let last = items.len().saturating_sub(1);
             let page = usize::from(app.size.1 / 2).max(1);
             let selected = match action {
-                Action::Cancel | Action::Back => return,
+                Action::Cancel | Action::Back => return requests,
                 Action::Accept => {
                     editor::picker_accepted(app, purpose, selected);
-                    return;
+                    return requests;
                 }
                 Action::Up => selected.saturating_sub(1),
                 Action::Down => (selected + 1).min(last),
@@ -581,18 +587,22 @@ fn update_overlay(app: &mut App, action: Action) {
             }
             (Action::Yes, AppAsk::Decide { item, decision }) => {
                 if super::workitems::current_id(app).as_deref() == Some(item.as_str()) {
-                    super::workitems::complete(app, decision);
+                    requests = super::workitems::complete(app, decision);
                 } else {
                     app.warn(format!("{item} is no longer selected; nothing was decided"));
                 }
             }
-            (Action::No, AppAsk::Decide { item, .. }) => {
+            (Action::Yes, AppAsk::DecideInRun { item, decision }) => {
+                debugger::decide_now(app, item, decision)
+            }
+            (Action::No, AppAsk::Decide { item, .. } | AppAsk::DecideInRun { item, .. }) => {
                 app.info(format!("{item}: nothing decided"))
             }
             (Action::No, _) => {}
             _ => app.overlay = Some(Overlay::Question(q)),
         },
     }
+    requests
 }
 
 fn finish_after_confirm(app: &mut App, then: AfterConfirm) {

@@ -28,6 +28,8 @@ pub struct Badges {
     pub locked_by: Option<String>,
     /// Running or suspended instances of this definition (any version).
     pub live: usize,
+    /// Of those, the ones running now (their runner alive: not interrupted).
+    pub running: usize,
     /// The first findings, for the details pane.
     pub findings: Vec<String>,
 }
@@ -157,6 +159,27 @@ pub fn badges(repo: &Repository) -> Vec<Badges> {
         .collect()
 }
 
+/// Unfinished instances of `def` (any version), and how many of them are running
+/// now: status `running` with their runner alive (`store::is_interrupted` says not).
+/// The repository watcher re-reads the instances as a run persists its progress,
+/// so a running case shows in the browser while it runs.
+fn live_counts(repo: &Repository, def: &TaskDefinition) -> (usize, usize) {
+    let mut counts = (0, 0);
+    for i in &repo.instances {
+        let i = &i.value;
+        if i.status.is_finished() || (i.definition.id != def.id && i.definition.name != def.name) {
+            continue;
+        }
+        counts.0 += 1;
+        if i.status == crate::model::InstanceStatus::Running
+            && !crate::engine::store::is_interrupted(&repo.root, i)
+        {
+            counts.1 += 1;
+        }
+    }
+    counts
+}
+
 fn definition_badges(
     repo: &Repository,
     def: &TaskDefinition,
@@ -170,14 +193,7 @@ fn definition_badges(
         .and_then(|l| l.holders.iter().find(|h| h.stale.is_none()))
         .and_then(|h| h.holder.as_ref())
         .map(|h| format!("{}@{} (pid {}) since {}", h.user, h.host, h.pid, h.since));
-    let live = repo
-        .instances
-        .iter()
-        .filter(|i| {
-            !i.value.status.is_finished()
-                && (i.value.definition.id == def.id || i.value.definition.name == def.name)
-        })
-        .count();
+    let (live, running) = live_counts(repo, def);
     Badges {
         errors: findings.iter().filter(|f| f.level == Level::Error).count(),
         warnings: findings
@@ -186,6 +202,7 @@ fn definition_badges(
             .count(),
         locked_by,
         live,
+        running,
         findings: findings
             .iter()
             .filter(|f| f.level >= Level::Warning)
@@ -291,6 +308,9 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
                 }
                 if badge.live > 0 {
                     spans.push(Span::styled(format!(" ▷{} live", badge.live), t.ok()));
+                }
+                if badge.running > 0 {
+                    spans.push(Span::styled(format!(" ▶{} running", badge.running), t.ok()));
                 }
                 items.push(ListItem::new(Line::from(spans)));
             }

@@ -688,15 +688,43 @@ fn step_back(app: &mut App) {
     app.info("stepped back (effects already applied through services stay applied)");
 }
 
-/// Approve or reject the first pending work item of the debug run inline.
-fn decide(app: &mut App, decision: &str) {
+/// `y` / `r`: approve or reject the first pending work item of the debug run
+/// inline, after the question the work items screen asks
+/// ([`super::workitems::ask_decision`]; `confirmDecisions: false` turns it off).
+fn decide(app: &mut App, decision: &'static str) {
+    let Some(d) = app.debugger.as_ref() else {
+        return;
+    };
+    let Some(item) = d.session.as_ref().and_then(|s| s.items.first().cloned()) else {
+        app.warn("no work item is pending in this run");
+        return;
+    };
+    let consequence = if d.dry_run {
+        "The debug run goes on at once (dry run: nothing is written)."
+    } else {
+        "The debug run goes on at once; services it calls apply their effects."
+    };
+    let purpose = super::app::AppAsk::DecideInRun {
+        item: item.id.clone(),
+        decision,
+    };
+    if !super::workitems::ask_decision(app, &item.id, Some(&item), decision, purpose, consequence) {
+        decide_now(app, &item.id, decision);
+    }
+}
+
+/// Approve or reject the debug run's pending work item `id` (still the first
+/// pending one) and go on.
+pub(super) fn decide_now(app: &mut App, id: &str, decision: &str) {
     let Some(d) = app.debugger.as_mut() else {
         return;
     };
     let current = d.current();
     let Some(s) = d.session.as_mut() else { return };
-    let Some(mut item) = s.items.first().cloned() else {
-        app.warn("no work item is pending in this run");
+    let Some(mut item) = s.items.first().filter(|w| w.id == id).cloned() else {
+        app.warn(format!(
+            "{id} is no longer pending in this run; nothing was decided"
+        ));
         return;
     };
     remember(s, &mut d.trace);
@@ -720,7 +748,11 @@ fn decide(app: &mut App, decision: &str) {
     };
     match s.case.complete_work_item(&item, &mut rt) {
         Ok(ev) => {
-            d.trace.push(format!("  {} {decision}d inline", item.id));
+            d.trace.push(format!(
+                "  {} {} inline",
+                item.id,
+                super::workitems::decided(decision)
+            ));
             d.stopped = describe_next(&s.case);
             after_step(d, ev);
         }

@@ -263,6 +263,9 @@ fn event_loop(
                     {
                         app.error(format!("edit lock: {e}"));
                     }
+                    // A runner killed outright changes no file: the tasks screen
+                    // notices its case is interrupted on this timer.
+                    locks_changed |= app.screen == app::Screen::Tasks;
                     continue;
                 }
                 AppEvent::Signal(sig) => {
@@ -286,8 +289,11 @@ fn event_loop(
         if repo_changed {
             sync::repository_changed(app);
             app::refresh_screens(app);
-        } else if locks_changed && app.screen == app::Screen::DebugView {
-            debug_view::refresh(app);
+        } else if locks_changed && matches!(app.screen, app::Screen::DebugView | app::Screen::Tasks)
+        {
+            // Runs taking and releasing their locks: who holds what, which case
+            // is running or interrupted.
+            app.screen.ops().refresh(app);
         }
         for effect in effects {
             match effect {

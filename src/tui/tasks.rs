@@ -37,6 +37,8 @@ pub enum Ask {
 /// An instance opened for details, with its own definition version laid out.
 pub struct OpenedTask {
     pub id: String,
+    /// The definition version it was opened on (`definition.hash` of the instance).
+    pub hash: String,
     pub definition: Option<TaskDefinition>,
     pub diagram: Option<Diagram>,
     /// Why the pinned version could not be loaded.
@@ -96,6 +98,14 @@ pub fn refresh(app: &mut App) {
         .and_then(|k| s.rows.iter().position(|r| *r == k))
         .unwrap_or(s.selected)
         .min(s.rows.len().saturating_sub(1));
+    // An opened case moved to another version (migrated): lay that version out.
+    let reopen = s.opened.as_ref().and_then(|o| {
+        let inst = app.repo.instance(&o.id)?;
+        (inst.value.definition.hash != o.hash).then(|| o.id.clone())
+    });
+    if let Some(id) = reopen {
+        open(app, id);
+    }
 }
 
 /// Whether the instance runs a version other than the file on disk now.
@@ -130,8 +140,10 @@ fn open(app: &mut App, id: String) {
         Err(e) => (None, Some(e.to_string())),
     };
     let diagram = definition.as_ref().map(Diagram::build);
+    let hash = inst.definition.hash.clone();
     app.tasks.opened = Some(OpenedTask {
         id,
+        hash,
         definition,
         diagram,
         problem,
@@ -141,7 +153,7 @@ fn open(app: &mut App, id: String) {
 pub fn update(app: &mut App, action: Action) -> Vec<Request> {
     if let Some(q) = app.tasks.question.take() {
         match (action, q.purpose) {
-            (Action::Yes, Ask::Terminate) => terminate(app),
+            (Action::Yes, Ask::Terminate) => return terminate(app),
             (Action::No, _) => {}
             _ => app.tasks.question = Some(q),
         }
@@ -176,7 +188,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
         }
         Action::Back if s.opened.is_some() => s.opened = None,
         Action::Back => return vec![Request::Show(super::app::Screen::Browser)],
-        Action::Resume => resume(app),
+        Action::Resume => return resume(app),
         Action::Terminate => {
             let Some(id) = current_id(app) else {
                 return Vec::new();
@@ -223,33 +235,32 @@ fn current_id(app: &App) -> Option<String> {
         .or_else(|| app.tasks.rows.get(app.tasks.selected).cloned())
 }
 
-fn after_store_change(app: &mut App) {
-    super::sync::reload(app);
-    let reopen = app.tasks.opened.as_ref().map(|o| o.id.clone());
-    if let Some(id) = reopen {
-        open(app, id);
-    }
-}
-
-fn terminate(app: &mut App) {
+/// Terminate the current case through the store; the repository is re-read
+/// by the app ([`Request::Reload`]), which refreshes this screen.
+fn terminate(app: &mut App) -> Vec<Request> {
     let Some(id) = current_id(app) else {
-        return;
+        return Vec::new();
     };
     match store::terminate(&app.root, &id, "bpe tui") {
         Ok(i) => {
-            after_store_change(app);
             app.info(format!("{} {}", i.id, i.status.as_str()));
+            vec![Request::Reload]
         }
-        Err(e) => app.error(format!("cannot terminate {id}: {e}")),
+        Err(e) => {
+            app.error(format!("cannot terminate {id}: {e}"));
+            Vec::new()
+        }
     }
 }
 
-fn resume(app: &mut App) {
+/// Resume the current case (a running one whose runner is gone, or a
+/// suspended one's due timeouts); the reload is a [`Request::Reload`].
+fn resume(app: &mut App) -> Vec<Request> {
     let Some(id) = current_id(app) else {
-        return;
+        return Vec::new();
     };
     let Some(status) = instance(app, &id).map(|i| i.status) else {
-        return;
+        return Vec::new();
     };
     let mut services = ask::services(&app.repo, false);
     let result = match status {
@@ -280,15 +291,18 @@ fn resume(app: &mut App) {
         }
         s => {
             app.warn(format!("{id} is {}: nothing to resume", s.as_str()));
-            return;
+            return Vec::new();
         }
     };
     match result {
         Ok(msg) => {
-            after_store_change(app);
             app.info(msg);
+            vec![Request::Reload]
         }
-        Err(e) => app.error(format!("cannot resume {id}: {e}")),
+        Err(e) => {
+            app.error(format!("cannot resume {id}: {e}"));
+            Vec::new()
+        }
     }
 }
 
@@ -387,6 +401,28 @@ pub(super) fn unloadable_rows<'a>(
             .collect();
         Line::from(vec![Span::styled(" unloadable ", style), Span::raw(text)])
     })
+}
+
+/// Indexes of the top-level activities of `def` the case entered at least once,
+/// and the one it entered last. From `visits` (every activity ever entered, however
+/// long the run), so a run longer than the bounded `history` (`HISTORY_KEEP`) still
+/// marks them all; instances written before `visits` existed fall back to the path
+/// read from their history. The last one comes from the compact path.
+pub fn visited_indexes(def: &TaskDefinition, inst: &TaskInstance) -> (Vec<usize>, Option<usize>) {
+    let names: Vec<String> = if inst.visits.is_empty() {
+        crate::engine::path_of(&inst.history)
+    } else {
+        inst.visits
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, _)| k.clone())
+            .collect()
+    };
+    let last = crate::engine::instance_path(inst)
+        .tail(1)
+        .pop()
+        .and_then(|n| def.process.activities.iter().position(|a| a.name == n));
+    (path_indexes(def, &names), last)
 }
 
 /// Indexes of the activities of `def` entered (top-level path names only).
@@ -511,13 +547,12 @@ fn view_opened(app: &App, o: &OpenedTask, frame: &mut Frame, area: Rect) {
     frame.render_widget(block, diagram_area);
     match (&o.diagram, &o.definition) {
         (Some(d), Some(def)) => {
-            let path = crate::engine::path_of(&inst.history);
-            let idx = path_indexes(def, &path);
+            let (idx, last) = visited_indexes(def, inst);
             let current = inst
                 .current_activities
                 .first()
                 .and_then(|c| def.process.activities.iter().position(|a| a.name == *c))
-                .or_else(|| idx.last().copied());
+                .or(last);
             render_path(frame.buffer_mut(), inner, d, &idx, current, t);
         }
         _ => frame.render_widget(

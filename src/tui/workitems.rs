@@ -21,7 +21,7 @@ use crate::expr::Value;
 use crate::model::{ObjectKind, WorkItem};
 
 use super::action::Action;
-use super::app::App;
+use super::app::{App, AppAsk, Overlay};
 use super::ask::{self, Prompt};
 use super::keymap::Context;
 use super::screen::Request;
@@ -127,12 +127,13 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
     if let Some(mut p) = app.work_items.prompt.take() {
         match action {
             Action::Cancel => {}
-            Action::Accept => {
-                if let Err(e) = prompt_accepted(app, p.purpose, p.text()) {
+            Action::Accept => match prompt_accepted(app, p.purpose, p.text()) {
+                Ok(requests) => return requests,
+                Err(e) => {
                     p.error = Some(e);
                     app.work_items.prompt = Some(p);
                 }
-            }
+            },
             _ => app.work_items.prompt = Some(p),
         }
         return Vec::new();
@@ -221,8 +222,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
         Action::Forward if selected_id.is_some() => {
             app.work_items.prompt = Some(Prompt::new(Ask::ForwardTo, "Forward to (owner)", ""));
         }
-        Action::Approve => decide(app, "approve"),
-        Action::Reject => decide(app, "reject"),
+        Action::Approve => return decide(app, "approve"),
+        Action::Reject => return decide(app, "reject"),
         _ => {}
     }
     Vec::new()
@@ -236,7 +237,8 @@ pub(super) fn current_id(app: &App) -> Option<String> {
         .or_else(|| app.work_items.rows.get(app.work_items.selected).cloned())
 }
 
-fn prompt_accepted(app: &mut App, purpose: Ask, text: String) -> Result<(), String> {
+/// A prompt's text was accepted; `Err` keeps the prompt open with the message.
+fn prompt_accepted(app: &mut App, purpose: Ask, text: String) -> Result<Vec<Request>, String> {
     match purpose {
         Ask::Comment => {
             let id = current_id(app).ok_or("no work item selected")?;
@@ -250,7 +252,7 @@ fn prompt_accepted(app: &mut App, purpose: Ask, text: String) -> Result<(), Stri
         }
         Ask::Value => {
             let Some(o) = &app.work_items.opened else {
-                return Ok(());
+                return Ok(Vec::new());
             };
             let name = item(app, &o.id)
                 .and_then(|w| var_names(w).get(o.selected_var).cloned())
@@ -272,37 +274,63 @@ fn prompt_accepted(app: &mut App, purpose: Ask, text: String) -> Result<(), Stri
                 .unwrap_or_default();
             match store::forward(&app.root, &id, &text, &comment, "bpe tui") {
                 Ok(w) => {
-                    super::sync::reload(app);
                     app.info(format!("{} forwarded to {}", w.id, w.owner));
+                    return Ok(vec![Request::Reload]);
                 }
                 Err(e) => return Err(e.to_string()),
             }
         }
     }
-    Ok(())
+    Ok(Vec::new())
 }
 
 /// `y` / `r`: ask first (naming the item, and its owner when it is someone
 /// else's) unless the user's workspace says `"confirmDecisions": false`.
-fn decide(app: &mut App, decision: &'static str) {
+fn decide(app: &mut App, decision: &'static str) -> Vec<Request> {
     let Some(id) = current_id(app) else {
         app.warn("no work item selected");
-        return;
+        return Vec::new();
     };
+    let w = item(app, &id).cloned();
+    let purpose = AppAsk::Decide {
+        item: id.clone(),
+        decision,
+    };
+    let consequence = "The case resumes at once; this cannot be undone.";
+    if ask_decision(app, &id, w.as_ref(), decision, purpose, consequence) {
+        return Vec::new();
+    }
+    complete(app, decision)
+}
+
+/// The question before approving or rejecting a work item, for every screen
+/// that decides one (the work items screen, the debugger's inline decision):
+/// it names the item, its workflow and activity, the request, and the owner when
+/// the item belongs to someone other than the user; `consequence` says what
+/// follows. Returns `false`, asking nothing, when the user's workspace says
+/// `"confirmDecisions": false`: the caller decides at once.
+pub(super) fn ask_decision(
+    app: &mut App,
+    id: &str,
+    w: Option<&WorkItem>,
+    decision: &str,
+    purpose: AppAsk,
+    consequence: &str,
+) -> bool {
     let ask = super::workspace::Workspace::load(&app.root)
         .map(|w| w.confirm_decisions.unwrap_or(true))
         .unwrap_or(true);
     if !ask {
-        complete(app, decision);
-        return;
+        return false;
     }
     let verb = if decision == "approve" {
         "Approve"
     } else {
         "Reject"
     };
+    let id = crate::model::escape_name(id);
     let mut lines = Vec::new();
-    match item(app, &id) {
+    match w {
         Some(w) => {
             lines.push(format!(
                 "{verb} {id} ({} / {})?",
@@ -323,19 +351,21 @@ fn decide(app: &mut App, decision: &'static str) {
         }
         None => lines.push(format!("{verb} {id}?")),
     }
-    lines.push("The case resumes at once; this cannot be undone.".into());
-    app.overlay = Some(super::app::Overlay::Question(ask::Question {
-        purpose: super::app::AppAsk::Decide { item: id, decision },
+    lines.push(consequence.into());
+    app.overlay = Some(Overlay::Question(ask::Question {
+        purpose,
         title: verb.into(),
         lines,
     }));
+    true
 }
 
-/// Complete the selected (or opened) item with a decision and resume its case.
-pub(super) fn complete(app: &mut App, decision: &str) {
+/// Complete the selected (or opened) item with a decision and resume its case
+/// (`store::complete`); the repository is re-read by the app ([`Request::Reload`]).
+pub(super) fn complete(app: &mut App, decision: &str) -> Vec<Request> {
     let Some(id) = current_id(app) else {
         app.warn("no work item selected");
-        return;
+        return Vec::new();
     };
     let (variables, comment) = match &app.work_items.opened {
         Some(o) if o.id == id => (o.changed.clone(), o.comment.clone()),
@@ -369,10 +399,25 @@ pub(super) fn complete(app: &mut App, decision: &str) {
                 s => s.as_str().to_string(),
             };
             app.work_items.opened = None;
-            super::sync::reload(app);
-            app.info(format!("{id} {decision}d; case {} {where_}", inst.id));
+            app.info(format!(
+                "{id} {}; case {} {where_}",
+                decided(decision),
+                inst.id
+            ));
+            vec![Request::Reload]
         }
-        Err(e) => app.error(format!("cannot complete {id}: {e}")),
+        Err(e) => {
+            app.error(format!("cannot complete {id}: {e}"));
+            Vec::new()
+        }
+    }
+}
+
+/// The decision in the past tense for messages: `approved`, `rejected`.
+pub(super) fn decided(decision: &str) -> String {
+    match decision {
+        "reject" => "rejected".into(),
+        d => format!("{d}d"),
     }
 }
 

@@ -122,6 +122,19 @@ pub fn fill_onboard(app: &mut App) {
     fill(app, "manager", "jsmith");
 }
 
+/// A debug run of "Onboard Employee" with the inputs filled, no breakpoints or
+/// watches, after `first` (a step, a continue).
+pub fn onboard_debug_run(first: Action) -> (tempfile::TempDir, App) {
+    let (dir, mut app) = sample_app();
+    debug(&mut app, "Onboard Employee");
+    fill_onboard(&mut app);
+    let d = app.debugger.as_mut().unwrap();
+    d.workspace.breakpoints.clear();
+    d.workspace.watches.clear();
+    update(&mut app, first);
+    (dir, app)
+}
+
 /// A suspended Onboard Employee case started with `bpe run`'s code: (instance, its work item for jsmith).
 pub fn start_onboard(root: &Path) -> (String, String) {
     let repo = bpe::repo::Repository::open(root).unwrap();
