@@ -108,6 +108,8 @@ pub struct ReportsState {
     pub cases: Option<CaseList>,
     /// A fixed "now" (tests); `None` reads the system clock.
     pub clock: Option<DateTime<Utc>>,
+    /// The workflows of the last report over every workflow (for `f`).
+    pub choices: Vec<String>,
 }
 
 impl ReportsState {
@@ -171,6 +173,9 @@ pub fn recompute(app: &mut App) {
     let s = &mut app.reports;
     match report::compute(&app.repo, &s.options()) {
         Ok(r) => {
+            if s.workflow.is_none() {
+                s.choices = r.workflows.iter().map(|w| w.workflow.clone()).collect();
+            }
             s.report = Some(r);
             s.error = None;
         }
@@ -203,17 +208,17 @@ pub fn repository_changed(app: &mut App) {
     }
 }
 
-/// The workflows `f` cycles through: every definition and every workflow the
-/// journal names in the period, sorted.
+/// The workflows `f` cycles through: those of the last report over every
+/// workflow (the ones with cases), else every definition; sorted.
 fn workflow_choices(app: &App) -> Vec<String> {
-    let mut names: Vec<String> = app
-        .repo
-        .definitions
-        .iter()
-        .map(|d| d.value.name.clone())
-        .collect();
-    if let Some(r) = &app.reports.report {
-        names.extend(r.workflows.iter().map(|w| w.workflow.clone()));
+    let mut names = app.reports.choices.clone();
+    if names.is_empty() {
+        names = app
+            .repo
+            .definitions
+            .iter()
+            .map(|d| d.value.name.clone())
+            .collect();
     }
     names.sort();
     names.dedup();
