@@ -68,6 +68,8 @@ pub enum Action {
     CyclePeriod,
     CycleWorkflow,
     Recompute,
+    ShowCases,
+    NextList,
     ToggleAll,
     Approve,
     Reject,
@@ -165,6 +167,10 @@ impl Action {
             Action::CyclePeriod => "reports over the next period: last 7 / 30 / 90 days / all time",
             Action::CycleWorkflow => "reports on the next workflow (then every workflow)",
             Action::Recompute => "compute the figures again from the journal now",
+            Action::ShowCases => {
+                "list the cases behind the selected figure; on a case, open it in the tasks screen"
+            }
+            Action::NextList => "move to the next list: workflows, approvers, failures, overdue",
             Action::ToggleAll => "show everyone's items / only mine",
             Action::Approve => "approve",
             Action::Reject => "reject",
@@ -260,6 +266,8 @@ impl Action {
             Action::CyclePeriod => "period",
             Action::CycleWorkflow => "workflow",
             Action::Recompute => "recompute",
+            Action::ShowCases => "cases",
+            Action::NextList => "next list",
             Action::ToggleAll => "all/mine",
             Action::Approve => "approve",
             Action::Reject => "reject",

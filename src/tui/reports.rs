@@ -254,7 +254,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
             let i = s.pane.index();
             s.selected[i] = moved(s.selected[i], s.len(s.pane), action, page);
         }
-        Action::FocusNext => s.pane = Pane::ALL[(s.pane.index() + 1) % Pane::ALL.len()],
+        Action::NextList => s.pane = Pane::ALL[(s.pane.index() + 1) % Pane::ALL.len()],
         Action::CyclePeriod => {
             s.period = s.period.next();
             recompute(app);
@@ -283,7 +283,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
             recompute(app);
             app.info("reports: computed again from the journal");
         }
-        Action::Open => open_figure(app),
+        Action::ShowCases => open_figure(app),
         Action::Back => return vec![Request::Show(Screen::Browser)],
         _ => {}
     }
@@ -321,7 +321,7 @@ fn update_cases(app: &mut App, action: Action, page: usize) -> Vec<Request> {
     };
     match action {
         Action::Back => app.reports.cases = None,
-        Action::Open => {
+        Action::ShowCases => {
             let Some(case) = list.rows.get(list.selected).cloned() else {
                 return Vec::new();
             };
