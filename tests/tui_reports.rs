@@ -234,16 +234,20 @@ fn five_switches_to_the_reports_from_every_screen() {
     assert_eq!(app.screen, Screen::Reports);
 }
 
-fn append_start(root: &std::path::Path, workflow: &str, instance: &str, at: DateTime<Utc>) {
+/// Another process starts a Role Change case an hour before now; the app hears
+/// of it as the event loop does after a change under the repository.
+fn append_start(app: &mut App, root: &std::path::Path, instance: &str) {
     use std::io::Write;
-    let line = serde_json::json!({"v": 1, "at": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        "instance": instance, "workflow": {"id": "td-x", "name": workflow},
-        "event": "caseStarted", "owner": "hwhite"});
+    let at = (now() - Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let line = serde_json::json!({"v": 1, "at": at, "instance": instance,
+        "workflow": {"id": "td-x", "name": "Role Change"}, "event": "caseStarted", "owner": "hwhite"});
     let mut f = std::fs::OpenOptions::new()
         .append(true)
         .open(root.join("journal/2026-11.jsonl"))
         .unwrap();
     writeln!(f, "{line}").unwrap();
+    bpe::tui::sync::repository_changed(app);
+    bpe::tui::app::refresh_screens(app);
 }
 
 #[test]
@@ -251,26 +255,12 @@ fn the_journal_changing_on_disk_refreshes_live_or_on_the_next_visit() {
     let (dir, mut app) = sample_app();
     press(&mut app, "5");
     let before = app.reports.figures().unwrap().started;
-    // In front: what the event loop does on a change under the repository.
-    append_start(
-        dir.path(),
-        "Role Change",
-        "ti-new1",
-        now() - Duration::hours(1),
-    );
-    bpe::tui::sync::repository_changed(&mut app);
-    bpe::tui::app::refresh_screens(&mut app);
+    // In front: live.
+    append_start(&mut app, dir.path(), "ti-new1");
     assert_eq!(app.reports.figures().unwrap().started, before + 1);
     // Elsewhere: computed again on the next visit only.
     press(&mut app, "1");
-    append_start(
-        dir.path(),
-        "Role Change",
-        "ti-new2",
-        now() - Duration::hours(1),
-    );
-    bpe::tui::sync::repository_changed(&mut app);
-    bpe::tui::app::refresh_screens(&mut app);
+    append_start(&mut app, dir.path(), "ti-new2");
     assert_eq!(app.reports.figures().unwrap().started, before + 1);
     assert!(app.reports.stale);
     press(&mut app, "5");

@@ -61,15 +61,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 fn block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
-    let t = &app.theme;
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused {
-            t.focused_border()
-        } else {
-            t.border()
-        })
-        .title(Span::styled(title, t.title()))
+    super::theme::pane_block(&app.theme, title, focused)
 }
 
 fn view_diagram(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {

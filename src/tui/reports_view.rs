@@ -106,14 +106,7 @@ fn header(s: &ReportsState) -> Line<'static> {
 }
 
 fn block<'a>(title: String, focused: bool, t: &Theme) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused {
-            t.focused_border()
-        } else {
-            t.border()
-        })
-        .title(Span::styled(title, t.title()))
+    super::theme::pane_block(t, title, focused)
 }
 
 fn dur(
@@ -251,15 +244,7 @@ fn view_days(s: &ReportsState, f: &WorkflowFigures, t: &Theme, frame: &mut Frame
                 Bar::default().value(*n).label(Line::raw(label))
             })
             .collect();
-        frame.render_widget(
-            BarChart::default()
-                .data(BarGroup::default().bars(&bars))
-                .bar_width(bar_width)
-                .bar_gap(1)
-                .bar_style(t.ok())
-                .value_style(t.selected()),
-            inner,
-        );
+        vertical_bars(frame, inner, &bars, bar_width, t.ok(), t);
     } else {
         let tail = &days[days.len().saturating_sub(w)..];
         let data: Vec<u64> = tail.iter().map(|(_, n)| *n).collect();
@@ -310,14 +295,26 @@ fn view_cycle(f: &WorkflowFigures, t: &Theme, frame: &mut Frame, area: Rect) {
         .zip(f.cycle_time_histogram.iter().chain(std::iter::repeat(&0)))
         .map(|((label, _), n)| Bar::default().value(*n as u64).label(Line::raw(*label)))
         .collect();
+    vertical_bars(frame, inner, &bars, bar_width, t.label(), t);
+}
+
+/// A vertical bar chart of `bars`, `width` columns each, one column apart.
+fn vertical_bars(
+    frame: &mut Frame,
+    area: Rect,
+    bars: &[Bar<'_>],
+    width: u16,
+    style: ratatui::style::Style,
+    t: &Theme,
+) {
     frame.render_widget(
         BarChart::default()
-            .data(BarGroup::default().bars(&bars))
-            .bar_width(bar_width)
+            .data(BarGroup::default().bars(bars))
+            .bar_width(width)
             .bar_gap(1)
-            .bar_style(t.label())
+            .bar_style(style)
             .value_style(t.selected()),
-        inner,
+        area,
     );
 }
 
