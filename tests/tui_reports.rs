@@ -415,3 +415,44 @@ fn failures_and_overdue_owners_list_their_cases() {
     press(&mut app, "enter");
     assert_eq!(case_ids(&app), BTreeSet::from([waiting]));
 }
+
+#[test]
+fn names_from_the_journal_reach_the_terminal_escaped() {
+    use std::io::Write;
+    let (dir, mut app) = sample_app();
+    let at = (now() - Duration::hours(2)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let answered =
+        (now() - Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let evil = "AAA Evil\u{1b}[2J";
+    let lines = [
+        serde_json::json!({"v": 1, "at": at, "instance": "ti-evil", "workflow": {"id": "td-e", "name": evil},
+            "event": "caseStarted", "owner": "hwhite"}),
+        serde_json::json!({"v": 1, "at": answered, "instance": "ti-evil", "workflow": {"id": "td-e", "name": evil},
+            "event": "workItemCompleted", "item": "wi-e", "owner": "mal\u{7}lory", "activity": "A",
+            "action": "B", "decision": "approve", "created": at}),
+    ];
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.path().join("journal/2026-11.jsonl"))
+        .unwrap();
+    for l in lines {
+        writeln!(f, "{l}").unwrap();
+    }
+    press(&mut app, "5");
+    // Every workflow, then the evil one alone (it sorts first).
+    for keys in ["", "f"] {
+        press(&mut app, keys);
+        let term = draw(&mut app, 200, 60);
+        let buf = term.backend().buffer();
+        let text: String = buf.content().iter().map(|c| c.symbol()).collect();
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{text}"
+        );
+        assert!(text.contains("mal\\u{7}lory"), "{keys:?}: {text}");
+        if keys == "f" {
+            assert!(text.contains("AAA Evil\\u{1b}[2J"), "{text}");
+        }
+    }
+    assert_eq!(app.reports.workflow.as_deref(), Some(evil));
+}
