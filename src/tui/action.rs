@@ -163,7 +163,7 @@ impl Action {
             Action::ShowTasks => "show the tasks (TaskInstances)",
             Action::ShowWorkItems => "show the work items",
             Action::ShowDebugView => "show the debug view (cache, locks)",
-            Action::ShowReports => "show the reports (figures and charts from the case journal)",
+            Action::ShowReports => "show the reports (figures of the case journal)",
             Action::CyclePeriod => "reports over the next period: last 7 / 30 / 90 days / all time",
             Action::CycleWorkflow => "reports on the next workflow (then every workflow)",
             Action::Recompute => "compute the figures again from the journal now",
