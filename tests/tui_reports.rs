@@ -325,6 +325,18 @@ impl Live {
         .unwrap()
     }
 
+    /// Start an Onboard Employee case (it waits on jsmith's approval); its id.
+    fn onboard(&mut self) -> String {
+        let inputs = [
+            ("firstName", "Ada"),
+            ("lastName", "Lovelace"),
+            ("department", "Engineering"),
+            ("title", "Engineer"),
+            ("manager", "jsmith"),
+        ];
+        self.start("Onboard Employee", &inputs).instance.id
+    }
+
     /// An app on the repository whose "now" is `ahead` after the real time
     /// (the cases just started are in the last 7 days whatever today is).
     fn app(&self, ahead: Duration) -> App {
@@ -337,17 +349,7 @@ impl Live {
 #[test]
 fn enter_on_a_case_opens_it_in_the_tasks_screen() {
     let mut live = Live::new();
-    let onboard = live.start(
-        "Onboard Employee",
-        &[
-            ("firstName", "Ada"),
-            ("lastName", "Lovelace"),
-            ("department", "Engineering"),
-            ("title", "Engineer"),
-            ("manager", "jsmith"),
-        ],
-    );
-    let id = onboard.instance.id.clone();
+    let id = live.onboard();
     let mut app = live.app(Duration::hours(1));
     press(&mut app, "5 p p");
     assert_eq!(app.reports.period, Period::All);
@@ -386,19 +388,7 @@ fn failures_and_overdue_owners_list_their_cases() {
     let mut live = Live::new();
     let failed = live.start("Fragile", &[("kind", "b")]).instance.id;
     live.start("Fragile", &[("kind", "a")]);
-    let waiting = live
-        .start(
-            "Onboard Employee",
-            &[
-                ("firstName", "Ada"),
-                ("lastName", "Lovelace"),
-                ("department", "Engineering"),
-                ("title", "Engineer"),
-                ("manager", "jsmith"),
-            ],
-        )
-        .instance
-        .id;
+    let waiting = live.onboard();
     // Four days on, the pending approval is older than the 72 h default.
     let mut app = live.app(Duration::days(4));
     press(&mut app, "5 p");
