@@ -398,3 +398,39 @@ fn the_shipped_sample_journal_is_whole_and_consistent() {
         .count();
     assert!(with_cases >= 5, "{r:#}");
 }
+
+/// `startedPerDay` and `cycleTimeHistogram` (the reports screen's charts) of the
+/// shipped journal, against counts made here from its lines.
+#[test]
+fn per_day_starts_and_the_cycle_time_histogram_match_the_journal() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-repository");
+    let text = std::fs::read_to_string(root.join("journal/2026-11.jsonl")).unwrap();
+    let mut per_day: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    let mut buckets: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    let hour = 3_600_000;
+    let bounds = [hour, 4 * hour, 8 * hour, 24 * hour, 72 * hour, 168 * hour];
+    for l in text.lines() {
+        let l: J = serde_json::from_str(l).unwrap();
+        let w = l["workflow"]["name"].as_str().unwrap().to_string();
+        match l["event"].as_str().unwrap() {
+            "caseStarted" => {
+                let day = l["at"].as_str().unwrap()[..10].to_string();
+                *per_day.entry(w).or_default().entry(day).or_default() += 1;
+            }
+            "caseEnded" => {
+                let ms = l["durationMs"].as_i64().unwrap();
+                let b = bounds.iter().position(|u| ms < *u).unwrap_or(6);
+                buckets.entry(w).or_insert_with(|| vec![0; 7])[b] += 1;
+            }
+            _ => {}
+        }
+    }
+    let r = ok_json(&["report", s(&root), "--json"]);
+    for (w, days) in &per_day {
+        let f = workflow(&r, w);
+        assert_eq!(f["startedPerDay"], json!(days), "{w}");
+        let want = buckets.get(w).cloned().unwrap_or_else(|| vec![0; 7]);
+        assert_eq!(f["cycleTimeHistogram"], json!(want), "{w}");
+    }
+    assert!(r.get("total").is_none(), "bpe report leaves the total out");
+}

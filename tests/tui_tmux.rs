@@ -614,3 +614,45 @@ fn a_work_item_created_by_another_process_appears_in_the_work_items_screen() {
     let screen = s.wait_for("New hire Ada Lovelace");
     assert!(screen.contains("Work items — everyone (1)"), "{screen}");
 }
+
+#[test]
+fn five_shows_the_reports_of_the_shipped_journal() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = copy_repo(&sample_repository());
+    // Counted here from the journal: every case it starts, and Onboard Employee's.
+    let journal = std::fs::read_to_string(dir.path().join("journal/2026-11.jsonl")).unwrap();
+    let starts = |workflow: &str| {
+        journal
+            .lines()
+            .filter(|l| l.contains("\"event\":\"caseStarted\"") && l.contains(workflow))
+            .count()
+    };
+    let s = Session::start("reports", dir.path());
+    s.wait_for("Workflows");
+    s.keys(&["5"]);
+    s.wait_for("Reports — last 30 days");
+    // Whatever today is, "all time" covers the whole shipped history.
+    s.keys(&["p", "p"]);
+    let screen = s.wait_for("Reports — all time");
+    let all = format!("Cases started per day ({})", starts("\"name\":"));
+    let screen = if screen.contains(&all) {
+        screen
+    } else {
+        s.wait_for(&all)
+    };
+    // The workflow's row: its name, then the cases started.
+    let row = screen
+        .lines()
+        .find(|l| l.contains("Onboard Employee"))
+        .unwrap_or_else(|| panic!("no Onboard Employee row in\n{screen}"));
+    let first_count = row.split_whitespace().nth(3).unwrap_or("");
+    let want = starts("\"name\":\"Onboard Employee\"").to_string();
+    assert_eq!(first_count, want, "{row}");
+    assert!(
+        screen.contains("Approval latency p50 per approver"),
+        "{screen}"
+    );
+    assert!(screen.contains("jsmith"), "{screen}");
+}

@@ -14,6 +14,8 @@
 //! - The journal is read once, streaming: memory grows with the number of cases
 //!   and work items in the period (one number per duration), not with lines.
 
+pub mod cases;
+mod files;
 pub mod stats;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -22,8 +24,9 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::journal::{self, BadLine, EventKind, Line};
-use crate::model::{InstanceStatus, TaskInstance};
+use crate::model::InstanceStatus;
 use crate::repo::Repository;
+use files::{overdue, overdue_items, pre_journal, pre_journal_candidates};
 use stats::{Samples, Summary};
 
 /// What to report on.
@@ -36,6 +39,8 @@ pub struct Options {
     /// A pending work item older than this is overdue (also when its timeout passed).
     pub overdue_after: Duration,
     pub now: DateTime<Utc>,
+    /// Also compute [`Report::total`] (the reports screen's "all workflows").
+    pub total: bool,
 }
 
 impl Options {
@@ -46,6 +51,7 @@ impl Options {
             workflow: None,
             overdue_after: Duration::hours(DEFAULT_OVERDUE_HOURS),
             now,
+            total: false,
         }
     }
 }
@@ -61,6 +67,10 @@ pub struct Report {
     pub until: Option<String>,
     pub generated: String,
     pub workflows: Vec<WorkflowFigures>,
+    /// The figures of every selected workflow together (only with [`Options::total`];
+    /// its `workflow` is empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<WorkflowFigures>,
     /// Pending work items overdue now, per owner (most first).
     pub overdue: Vec<Overdue>,
     /// Journal lines that could not be read, with their position.
@@ -82,6 +92,10 @@ pub struct WorkflowFigures {
     pub running_now: usize,
     /// Start to end of the cases that ended in the period.
     pub cycle_time: Option<Summary>,
+    /// Cases ended in the period per bucket of [`stats::CYCLE_BUCKETS`].
+    pub cycle_time_histogram: Vec<usize>,
+    /// Cases started in the period per day (`YYYY-MM-DD`, UTC).
+    pub started_per_day: BTreeMap<String, usize>,
     /// Work items answered in the period.
     pub work_items_completed: usize,
     pub rejected: usize,
@@ -138,9 +152,10 @@ pub fn is_rejection(decision: &str) -> bool {
         .any(|d| decision.eq_ignore_ascii_case(d))
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Acc {
     started: usize,
+    per_day: BTreeMap<String, usize>,
     ended: BTreeMap<String, usize>,
     cycle: Samples,
     completed_items: usize,
@@ -154,7 +169,7 @@ struct Acc {
     failures: BTreeMap<String, BTreeMap<String, usize>>,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct LatAcc {
     samples: Samples,
     rejected: usize,
@@ -200,7 +215,7 @@ fn ms_between(from: &str, to: DateTime<Utc>) -> i64 {
 impl Acc {
     fn add(&mut self, l: &Line<'_>, at: DateTime<Utc>) {
         match l.event {
-            EventKind::CaseStarted => self.started += 1,
+            EventKind::CaseStarted => self.start(&l.at, at),
             EventKind::CaseEnded => {
                 let activities: Vec<String> = l
                     .activities
@@ -241,8 +256,20 @@ impl Acc {
         }
     }
 
+    fn start(&mut self, text: &str, at: DateTime<Utc>) {
+        self.started += 1;
+        // bpe writes UTC (`...Z`): its first ten characters are the day.
+        match text.get(..10).filter(|_| text.ends_with('Z')) {
+            Some(day) => *slot(&mut self.per_day, day) += 1,
+            None => *slot(&mut self.per_day, &at.format("%Y-%m-%d").to_string()) += 1,
+        }
+    }
+
     fn merge(&mut self, o: Acc) {
         self.started += o.started;
+        for (k, v) in o.per_day {
+            *self.per_day.entry(k).or_default() += v;
+        }
         for (k, v) in o.ended {
             *self.ended.entry(k).or_default() += v;
         }
@@ -273,11 +300,7 @@ impl Acc {
         *self.ended.entry(status.to_string()).or_default() += 1;
         self.cycle.push(duration_ms);
         if status == InstanceStatus::Failed.as_str() {
-            let at = if activities.is_empty() {
-                "(unknown)".to_string()
-            } else {
-                activities.join(", ")
-            };
+            let at = failure_place(activities);
             let reason = reason.unwrap_or("(no reason recorded)");
             *self
                 .failures
@@ -291,6 +314,7 @@ impl Acc {
     fn finish(self, workflow: String) -> WorkflowFigures {
         let ended = |s: InstanceStatus| self.ended.get(s.as_str()).copied().unwrap_or(0);
         let mut cycle = self.cycle;
+        let cycle_time = cycle.summary();
         let mut failures: Vec<Failures> = self
             .failures
             .into_iter()
@@ -316,7 +340,9 @@ impl Acc {
             completed: ended(InstanceStatus::Completed),
             terminated: ended(InstanceStatus::Terminated),
             failed: ended(InstanceStatus::Failed),
-            cycle_time: cycle.summary(),
+            cycle_time,
+            cycle_time_histogram: stats::histogram(cycle.values()),
+            started_per_day: self.per_day,
             work_items_completed: self.completed_items,
             rejected: self.rejected,
             rejection_rate: if self.completed_items == 0 {
@@ -347,6 +373,19 @@ impl Acc {
     }
 }
 
+/// Where a failed case stood, as the failures figure groups it.
+fn failure_place<S: AsRef<str>>(activities: &[S]) -> String {
+    if activities.is_empty() {
+        "(unknown)".to_string()
+    } else {
+        activities
+            .iter()
+            .map(|a| a.as_ref())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// The first line of a reason, at most 200 characters.
 fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or("").chars().take(200).collect()
@@ -358,17 +397,7 @@ pub fn compute(repo: &Repository, opts: &Options) -> std::io::Result<Report> {
     let wanted = |name: &str| opts.workflow.as_deref().is_none_or(|w| w == name);
     // Finished cases from before the journal (see the module invariants) that the
     // journal does not name: counted from their own files.
-    let journal_start = journal::first_time(root)?;
-    let candidates: HashSet<&str> = repo
-        .instances
-        .iter()
-        .map(|l| &l.value)
-        .filter(|i| wanted(&i.definition.name))
-        .filter(|i| {
-            journal::parse_time(&i.started).is_some_and(|s| journal_start.is_none_or(|j| s <= j))
-        })
-        .map(|i| i.id.as_str())
-        .collect();
+    let candidates = pre_journal_candidates(repo, opts)?;
     let (partials, skipped_lines) = journal::visit_lines(
         root,
         opts.since,
@@ -408,8 +437,7 @@ pub fn compute(repo: &Repository, opts: &Options) -> std::io::Result<Report> {
             slot(&mut per, &name).sod += 1;
         }
     }
-    let in_period =
-        |t: DateTime<Utc>| opts.since.is_none_or(|s| t >= s) && opts.until.is_none_or(|u| t < u);
+    let in_period = |t: DateTime<Utc>| in_period(opts, t);
     for l in &repo.instances {
         let inst = &l.value;
         if !candidates.contains(inst.id.as_str()) || named.contains(&inst.id) {
@@ -447,6 +475,13 @@ pub fn compute(repo: &Repository, opts: &Options) -> std::io::Result<Report> {
         }
     }
     names.sort();
+    let total = opts.total.then(|| {
+        let mut all = Acc::default();
+        for acc in per.values() {
+            all.merge(acc.clone());
+        }
+        all.finish(String::new())
+    });
     for name in names {
         let mut f = per.remove(&name).unwrap_or_default().finish(name.clone());
         if let Some((s, r)) = now_counts.get(&name) {
@@ -460,81 +495,19 @@ pub fn compute(repo: &Repository, opts: &Options) -> std::io::Result<Report> {
         until: opts.until.map(time_text),
         generated: time_text(opts.now),
         workflows,
+        total,
         overdue: overdue(repo, opts, &wanted),
         skipped_lines,
     })
 }
 
+/// Whether `t` lies in the period `[since, until)` of `opts`.
+fn in_period(opts: &Options, t: DateTime<Utc>) -> bool {
+    opts.since.is_none_or(|s| t >= s) && opts.until.is_none_or(|u| t < u)
+}
+
 fn time_text(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-fn pre_journal(
-    acc: &mut Acc,
-    inst: &TaskInstance,
-    started: DateTime<Utc>,
-    in_period: &impl Fn(DateTime<Utc>) -> bool,
-) {
-    if in_period(started) {
-        acc.started += 1;
-    }
-    if !inst.status.is_finished() {
-        return;
-    }
-    let Some(ended) = inst.finished.as_deref().and_then(journal::parse_time) else {
-        return;
-    };
-    if in_period(ended) {
-        acc.end(
-            inst.status.as_str(),
-            (ended - started).num_milliseconds(),
-            &inst.current_activities,
-            inst.reason.as_deref(),
-        );
-    }
-}
-
-fn overdue(repo: &Repository, opts: &Options, wanted: &impl Fn(&str) -> bool) -> Vec<Overdue> {
-    let mut by_owner: BTreeMap<String, Overdue> = BTreeMap::new();
-    for l in &repo.work_items {
-        let w = &l.value;
-        if w.complete {
-            continue;
-        }
-        let workflow = repo
-            .instance(&w.instance)
-            .map(|i| i.value.definition.name.as_str())
-            .unwrap_or(w.definition.name.as_str());
-        if !wanted(workflow) {
-            continue;
-        }
-        let Some(created) = journal::parse_time(&w.created) else {
-            continue;
-        };
-        let age = opts.now - created;
-        let timed_out = w
-            .timeout_at
-            .as_deref()
-            .and_then(journal::parse_time)
-            .is_some_and(|t| t <= opts.now);
-        if age < opts.overdue_after && !timed_out {
-            continue;
-        }
-        let o = by_owner.entry(w.owner.clone()).or_insert_with(|| Overdue {
-            owner: w.owner.clone(),
-            count: 0,
-            oldest: w.id.clone(),
-            oldest_age_ms: age.num_milliseconds(),
-        });
-        o.count += 1;
-        if age.num_milliseconds() > o.oldest_age_ms {
-            o.oldest = w.id.clone();
-            o.oldest_age_ms = age.num_milliseconds();
-        }
-    }
-    let mut out: Vec<Overdue> = by_owner.into_values().collect();
-    out.sort_by(|a, b| b.count.cmp(&a.count).then(a.owner.cmp(&b.owner)));
-    out
 }
 
 /// One reader thread's share of the journal.

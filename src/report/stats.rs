@@ -62,6 +62,33 @@ pub fn nearest_rank(sorted: &[i64], p: usize) -> i64 {
     sorted[rank - 1]
 }
 
+/// The cycle-time histogram's buckets: a label and the upper bound (excluded)
+/// in milliseconds; the last bucket has no upper bound.
+pub const CYCLE_BUCKETS: [(&str, i64); 7] = [
+    ("<1h", HOUR),
+    ("1-4h", 4 * HOUR),
+    ("4-8h", 8 * HOUR),
+    ("8-24h", 24 * HOUR),
+    ("1-3d", 72 * HOUR),
+    ("3-7d", 168 * HOUR),
+    (">=7d", i64::MAX),
+];
+
+const HOUR: i64 = 3_600_000;
+
+/// How many of `values` fall in each of [`CYCLE_BUCKETS`].
+pub fn histogram(values: &[i64]) -> Vec<usize> {
+    let mut out = vec![0; CYCLE_BUCKETS.len()];
+    for &v in values {
+        let i = CYCLE_BUCKETS
+            .iter()
+            .position(|(_, upper)| v < *upper)
+            .unwrap_or(CYCLE_BUCKETS.len() - 1);
+        out[i] += 1;
+    }
+    out
+}
+
 /// A duration for people: `850ms`, `42s`, `3m 05s`, `2h 10m`, `3d 4h`.
 pub fn human(ms: i64) -> String {
     let s = ms / 1000;
@@ -99,6 +126,13 @@ mod tests {
             })
         );
         assert_eq!(Samples::default().summary(), None);
+    }
+
+    #[test]
+    fn histogram_buckets_exclude_their_upper_bound() {
+        let h = histogram(&[0, HOUR - 1, HOUR, 5 * HOUR, 24 * HOUR, 30 * 24 * HOUR]);
+        assert_eq!(h, vec![2, 1, 1, 0, 1, 0, 1]);
+        assert_eq!(histogram(&[]).iter().sum::<usize>(), 0);
     }
 
     #[test]

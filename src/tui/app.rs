@@ -21,7 +21,7 @@ use super::keymap::{Context, Keymap};
 use super::recovery::RecoveryCopy;
 use super::screen::Request;
 use super::theme::Theme;
-use super::{debug_view, debugger, editor, sync, tasks, workitems};
+use super::{debug_view, debugger, editor, reports, sync, tasks, workitems};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -31,6 +31,7 @@ pub enum Screen {
     WorkItems,
     DebugView,
     Debugger,
+    Reports,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,6 +158,7 @@ pub struct App {
     pub work_items: workitems::WorkItemsState,
     pub debug_view: debug_view::DebugViewState,
     pub debugger: Option<debugger::DebuggerState>,
+    pub reports: reports::ReportsState,
     pub overlay: Option<Overlay>,
     pub keymap: Keymap,
     pub theme: Theme,
@@ -228,6 +230,7 @@ impl App {
             work_items: Default::default(),
             debug_view: Default::default(),
             debugger: None,
+            reports: Default::default(),
             overlay: None,
             keymap,
             theme,
@@ -390,6 +393,7 @@ fn dispatch(app: &mut App, action: Action) -> Vec<Request> {
         (_, Action::ShowTasks) => vec![Request::Show(Screen::Tasks)],
         (_, Action::ShowWorkItems) => vec![Request::Show(Screen::WorkItems)],
         (_, Action::ShowDebugView) => vec![Request::Show(Screen::DebugView)],
+        (_, Action::ShowReports) => vec![Request::Show(Screen::Reports)],
         (Screen::Editor, Action::Debug) => debugger::start_from_editor(app),
         (screen, _) => screen.ops().update(app, action),
     }
@@ -418,6 +422,7 @@ pub fn refresh_screens(app: &mut App) {
     if app.screen == Screen::DebugView {
         Screen::DebugView.ops().refresh(app);
     }
+    reports::repository_changed(app);
 }
 
 fn request_quit(app: &mut App) {

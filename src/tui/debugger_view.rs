@@ -6,7 +6,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::app::App;
 use super::ask;
@@ -61,15 +61,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 fn block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
-    let t = &app.theme;
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused {
-            t.focused_border()
-        } else {
-            t.border()
-        })
-        .title(Span::styled(title, t.title()))
+    super::theme::pane_block(&app.theme, title, focused)
 }
 
 fn view_diagram(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {

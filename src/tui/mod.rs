@@ -36,6 +36,8 @@ pub mod lint;
 pub mod properties;
 pub mod recovery;
 pub mod report;
+pub mod reports;
+pub mod reports_view;
 pub mod screen;
 pub mod settings;
 pub mod sync;

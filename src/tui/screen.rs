@@ -21,6 +21,7 @@ use super::action::Action;
 use super::app::{App, Screen};
 use super::keymap::Context;
 use super::{browser, debug_view, debugger, debugger_view, editor, editor_view, tasks, workitems};
+use super::{reports, reports_view};
 
 /// What a screen's `update` asks the app to do next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,17 +62,19 @@ impl Screen {
             Screen::WorkItems => &WorkItems,
             Screen::DebugView => &DebugView,
             Screen::Debugger => &Debugger,
+            Screen::Reports => &Reports,
         }
     }
 
     /// Every screen, in digit-key order after the workflows browser.
-    pub const ALL: [Screen; 6] = [
+    pub const ALL: [Screen; 7] = [
         Screen::Browser,
         Screen::Tasks,
         Screen::WorkItems,
         Screen::DebugView,
         Screen::Editor,
         Screen::Debugger,
+        Screen::Reports,
     ];
 }
 
@@ -81,6 +84,7 @@ struct Tasks;
 struct WorkItems;
 struct DebugView;
 struct Debugger;
+struct Reports;
 
 impl ScreenOps for Browser {
     fn contexts(&self, app: &App) -> Vec<Context> {
@@ -178,5 +182,20 @@ impl ScreenOps for Debugger {
     }
     fn view(&self, app: &App, frame: &mut Frame, area: Rect) {
         debugger_view::view(app, frame, area)
+    }
+}
+
+impl ScreenOps for Reports {
+    fn contexts(&self, app: &App) -> Vec<Context> {
+        reports::contexts(app)
+    }
+    fn update(&self, app: &mut App, action: Action) -> Vec<Request> {
+        reports::update(app, action)
+    }
+    fn view(&self, app: &App, frame: &mut Frame, area: Rect) {
+        reports_view::view(app, frame, area)
+    }
+    fn refresh(&self, app: &mut App) {
+        reports::refresh(app)
     }
 }

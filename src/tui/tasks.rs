@@ -108,6 +108,19 @@ pub fn refresh(app: &mut App) {
     }
 }
 
+/// Select and open instance `id` (the reports screen's Enter on a case),
+/// showing every status so it is listed; false when no such instance is loaded.
+pub fn show_instance(app: &mut App, id: &str) -> bool {
+    if instance(app, id).is_none() {
+        return false;
+    }
+    app.tasks.status = None;
+    refresh(app);
+    app.tasks.selected = app.tasks.rows.iter().position(|r| r == id).unwrap_or(0);
+    open(app, id.to_string());
+    true
+}
+
 /// Whether the instance runs a version other than the file on disk now.
 pub fn is_older(s: &TasksState, i: &TaskInstance) -> bool {
     let now = s

@@ -89,3 +89,15 @@ impl Theme {
         self.fg(Color::Green).add_modifier(Modifier::BOLD)
     }
 }
+
+/// A bordered pane with `title`, its border marked when it has the focus.
+pub fn pane_block<'a>(t: &Theme, title: String, focused: bool) -> ratatui::widgets::Block<'a> {
+    ratatui::widgets::Block::default()
+        .borders(ratatui::widgets::Borders::ALL)
+        .border_style(if focused {
+            t.focused_border()
+        } else {
+            t.border()
+        })
+        .title(ratatui::text::Span::styled(title, t.title()))
+}
