@@ -231,6 +231,75 @@ fn a_launch_killed_midway_and_resumed_launches_every_row_once() {
     assert_eq!(text.lines().count(), rows);
 }
 
+/// A launch killed while its workers' group commits are open (32 rows a commit,
+/// killed well before any worker reached one): every case on disk is whole and
+/// its key recorded, so the resumed launch skips exactly those and starts the rest.
+#[test]
+fn a_launch_killed_inside_its_group_commits_leaves_each_row_recorded_with_its_case_or_not_at_all() {
+    let (_dir, root) = sample_copy();
+    let feed = root.join("../joiners.csv");
+    let rows = 200;
+    let mut csv = String::from(HEADER);
+    for i in 0..rows {
+        csv += &joiner(i);
+    }
+    std::fs::write(&feed, csv).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bpe"))
+        .args(onboard_args(
+            &root,
+            &feed,
+            &["--key", "employeeId", "--jobs", "4"],
+        ))
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let record = root.join(format!(".bpe/launch/{ONBOARD_ID}.jsonl"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::fs::read_to_string(&record).map_or(0, |t| t.lines().count()) < 20 {
+        assert!(Instant::now() < deadline, "the launch recorded nothing");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Every whole line of the record, by instance id.
+    let text = std::fs::read_to_string(&record).unwrap();
+    let recorded: std::collections::HashMap<String, String> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<J>(l).ok())
+        .map(|e| {
+            (
+                e["instance"].as_str().unwrap().to_string(),
+                e["key"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let mut on_disk = 0;
+    for entry in std::fs::read_dir(root.join("TaskInstance")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue; // a temporary file of the killed write; the next open removes it
+        }
+        let inst: J = serde_json::from_slice(&std::fs::read(&path).unwrap())
+            .unwrap_or_else(|e| panic!("{name} does not load: {e}"));
+        let id = inst["id"].as_str().unwrap();
+        assert!(
+            recorded.contains_key(id),
+            "{id} on disk, its key not recorded"
+        );
+        on_disk += 1;
+    }
+    assert!(on_disk < rows, "killed too late ({on_disk} of {rows})");
+    let (code, json, _) = launch_json(&root, &feed, &["--key", "employeeId"]);
+    assert_eq!(code, 0, "{json:#}");
+    assert_eq!(
+        json["counts"]["skipped"].as_u64().unwrap() as usize,
+        on_disk
+    );
+    assert_eq!(json["launched"].as_u64().unwrap() as usize, rows - on_disk);
+    assert_eq!(instances(&root).len(), rows);
+}
+
 #[test]
 fn json_lines_with_a_map_and_a_dry_run_that_writes_nothing() {
     let (_dir, root) = sample_copy();
