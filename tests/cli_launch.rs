@@ -3,7 +3,7 @@
 
 mod cli_common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -171,11 +171,10 @@ fn re_running_a_feed_launches_nothing_new() {
     assert_eq!(keys, ["E10000", "E10001", "E10002", "E10003", "E10004"]);
 }
 
-#[test]
-fn a_launch_killed_midway_and_resumed_launches_every_row_once() {
-    let (_dir, root) = sample_copy();
+/// Launch `rows` joiners with `--key employeeId --jobs JOBS` and SIGKILL it (no
+/// clean-up of any kind) once its record holds `lines` lines. The feed and the record.
+fn launch_and_kill(root: &Path, rows: usize, jobs: &str, lines: usize) -> (PathBuf, PathBuf) {
     let feed = root.join("../joiners.csv");
-    let rows = 120;
     let mut csv = String::from(HEADER);
     for i in 0..rows {
         csv += &joiner(i);
@@ -183,28 +182,29 @@ fn a_launch_killed_midway_and_resumed_launches_every_row_once() {
     std::fs::write(&feed, csv).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_bpe"))
         .args(onboard_args(
-            &root,
+            root,
             &feed,
-            &["--key", "employeeId", "--jobs", "2"],
+            &["--key", "employeeId", "--jobs", jobs],
         ))
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let record = root.join(format!(".bpe/launch/{ONBOARD_ID}.jsonl"));
     let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let lines = std::fs::read_to_string(&record)
-            .map(|t| t.lines().count())
-            .unwrap_or(0);
-        if lines >= 10 {
-            break;
-        }
+    while std::fs::read_to_string(&record).map_or(0, |t| t.lines().count()) < lines {
         assert!(Instant::now() < deadline, "the launch recorded nothing");
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(Duration::from_millis(2));
     }
-    // SIGKILL: no clean-up of any kind.
     child.kill().unwrap();
     child.wait().unwrap();
+    (feed, record)
+}
+
+#[test]
+fn a_launch_killed_midway_and_resumed_launches_every_row_once() {
+    let (_dir, root) = sample_copy();
+    let rows = 120;
+    let (feed, record) = launch_and_kill(&root, rows, "2", 10);
     let launched_before = instances(&root).len();
     assert!(
         launched_before < rows,
@@ -237,30 +237,8 @@ fn a_launch_killed_midway_and_resumed_launches_every_row_once() {
 #[test]
 fn a_launch_killed_inside_its_group_commits_leaves_each_row_recorded_with_its_case_or_not_at_all() {
     let (_dir, root) = sample_copy();
-    let feed = root.join("../joiners.csv");
     let rows = 200;
-    let mut csv = String::from(HEADER);
-    for i in 0..rows {
-        csv += &joiner(i);
-    }
-    std::fs::write(&feed, csv).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bpe"))
-        .args(onboard_args(
-            &root,
-            &feed,
-            &["--key", "employeeId", "--jobs", "4"],
-        ))
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let record = root.join(format!(".bpe/launch/{ONBOARD_ID}.jsonl"));
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::fs::read_to_string(&record).map_or(0, |t| t.lines().count()) < 20 {
-        assert!(Instant::now() < deadline, "the launch recorded nothing");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let (feed, record) = launch_and_kill(&root, rows, "4", 20);
     // Every whole line of the record, by instance id.
     let text = std::fs::read_to_string(&record).unwrap();
     let recorded: std::collections::HashMap<String, String> = text
