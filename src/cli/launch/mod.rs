@@ -11,6 +11,11 @@
 //!   `bpe run` takes (run lock, instance lock, instance written before the first
 //!   step, work items written); each worker keeps one catalog for its cases, so
 //!   the repository is read once.
+//! - Each worker's writes form a group commit (`repo::group_commit`): files are
+//!   fsynced before their rename as always, directory and appended-line syncs are
+//!   done once per [`GROUP_ROWS`] rows, and a row is reported only once its
+//!   commit succeeded. The key record's appends share their syncs
+//!   ([`record::Appender`]).
 //! - `execMode: async` definitions run in the launch's own workers like the
 //!   others: the launch already runs apart from whoever asked for it.
 //! - A progress bar goes to stderr only when stderr is a terminal; the summary
