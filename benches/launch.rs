@@ -9,10 +9,11 @@
 //! profile.
 //!
 //! Not met on 2026-11-30: 10,000 rows took 290 s wall (40 s user, 72 s sys) on
-//! the shared machine (load 20, 2–7 ms per fsync), 1,000 rows 15.5 s. The time
-//! goes to about 9 fsyncs per case in the repository's saves and to a lock
-//! directory that grows by one file per case; docs/launch.md has the figures
-//! and what would fix them.
+//! the shared machine (load 20, 2–7 ms per fsync), 1,000 rows 15.5 s. With the
+//! group commit of each worker's directory syncs and instance lock files
+//! unlinked on release: 161 s wall (29.7 s user, 30.7 s sys) at load 18–22. Four
+//! file fsyncs per case and the services' reads remain; docs/launch.md has the
+//! figures and the next steps.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -228,9 +228,20 @@ pub fn read(root: &Path, path: &Path) -> io::Result<Vec<u8>> {
 
 /// Append `bytes` with one `write` on a file opened `O_APPEND | O_NOFOLLOW`
 /// inside the boundary, creating the file and its directory when missing, and
-/// sync it. Concurrent appenders' lines never interleave. A file with more than
+/// sync it (at the commit when a `group_commit::GroupCommit` is open on this
+/// thread). Concurrent appenders' lines never interleave. A file with more than
 /// one hard link is refused (its data may be shared with a file outside).
 pub fn append(root: &Path, path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let (file, resolved) = append_unsynced(root, path, bytes)?;
+    if super::group_commit::defer_file_sync(&resolved) {
+        return Ok(());
+    }
+    file.sync_data()
+}
+
+/// [`append`] without the sync: the open file (to sync) and its resolved path.
+/// For a caller that shares one sync among many appends (`bpe launch`'s record).
+pub fn append_unsynced(root: &Path, path: &Path, bytes: &[u8]) -> io::Result<(File, PathBuf)> {
     let resolved = resolve_for_write(root, path)?;
     let mut options = OpenOptions::new();
     options.append(true).create(true);
@@ -262,7 +273,7 @@ pub fn append(root: &Path, path: &Path, bytes: &[u8]) -> io::Result<()> {
             bytes.len()
         )));
     }
-    file.sync_data()
+    Ok((file, resolved))
 }
 
 /// Remove a repository file (a link itself, not its target), inside the

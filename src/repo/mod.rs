@@ -11,6 +11,7 @@
 
 pub mod cache;
 pub mod confine;
+pub mod group_commit;
 pub mod index;
 mod leftovers;
 mod load;

@@ -62,8 +62,9 @@ pub fn is_temp_file(path: &Path) -> bool {
 }
 
 /// Write `bytes` to `path` atomically: temp file in the same directory, write,
-/// fsync the file, rename over `path`, fsync the directory. Creates the parent
-/// directory when missing. On failure the temp file is removed and `path` is untouched.
+/// fsync the file, rename over `path`, fsync the directory (put off to the
+/// commit when a [`super::group_commit::GroupCommit`] is open on this thread).
+/// Creates the parent directory when missing. On failure the temp file is removed and `path` is untouched.
 pub fn save_atomic(path: &Path, bytes: &[u8]) -> Result<(), SaveError> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let io_err = |e| SaveError::Io(path.to_path_buf(), e);
@@ -87,6 +88,9 @@ pub fn save_atomic(path: &Path, bytes: &[u8]) -> Result<(), SaveError> {
         f.sync_all()?;
         drop(f);
         fs::rename(&tmp, path)?;
+        if super::group_commit::defer_dir_sync(&dir) {
+            return Ok(());
+        }
         sync_dir(&dir)
     };
     write().map_err(|e| {
@@ -97,7 +101,7 @@ pub fn save_atomic(path: &Path, bytes: &[u8]) -> Result<(), SaveError> {
 
 /// fsync a directory so a rename in it is durable. Platforms that cannot open
 /// directories for syncing are not an error.
-fn sync_dir(dir: &Path) -> io::Result<()> {
+pub(super) fn sync_dir(dir: &Path) -> io::Result<()> {
     match File::open(dir) {
         Ok(d) => match d.sync_all() {
             Ok(()) => Ok(()),

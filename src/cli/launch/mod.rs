@@ -11,6 +11,11 @@
 //!   `bpe run` takes (run lock, instance lock, instance written before the first
 //!   step, work items written); each worker keeps one catalog for its cases, so
 //!   the repository is read once.
+//! - Each worker's writes form a group commit (`repo::group_commit`): files are
+//!   fsynced before their rename as always, directory and appended-line syncs are
+//!   done once per [`GROUP_ROWS`] rows, and a row is reported only once its
+//!   commit succeeded. The key record's appends share their syncs
+//!   ([`record::Appender`]).
 //! - `execMode: async` definitions run in the launch's own workers like the
 //!   others: the launch already runs apart from whoever asked for it.
 //! - A progress bar goes to stderr only when stderr is a terminal; the summary
@@ -33,12 +38,15 @@ use super::open_repository;
 use crate::engine::store::{self, RepoCatalog, RunOptions, StoreError};
 use crate::model::{InstanceStatus, TaskDefinition};
 use crate::repo::Repository;
+use crate::repo::group_commit::GroupCommit;
 use feed::{Columns, FeedRow, Format, Row};
 use record::{Entry, Record};
 use report::{Outcome, RowResult, Summary, Waiting};
 
 /// The most workers `--jobs` may ask for.
 pub const MAX_JOBS: usize = 64;
+/// Rows a worker runs between two group commits (see [`Launch::worker`]).
+pub const GROUP_ROWS: usize = 32;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -106,6 +114,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         dry_run: args.dry_run,
         allow_commands: args.allow_commands,
         record: Mutex::new(record),
+        appender: record::Appender::default(),
         results: Mutex::new(Vec::new()),
         bar: &bar,
     };
@@ -185,6 +194,8 @@ struct Launch<'a> {
     /// The key record (`--key`), under this mutex in the process and its own
     /// lock between processes.
     record: Mutex<Option<Record>>,
+    /// Appends to the record, their syncs shared by the workers.
+    appender: record::Appender,
     results: Mutex<Vec<RowResult>>,
     bar: &'a indicatif::ProgressBar,
 }
@@ -266,12 +277,30 @@ impl Launch<'_> {
     /// Run rows until the feed is done, with one catalog for all of them. A
     /// panic in one case (a bug) fails that row only; the worker goes on with a
     /// fresh catalog.
+    ///
+    /// The worker's writes are grouped ([`GroupCommit`]): its cases' directories
+    /// and appended files are synced once per [`GROUP_ROWS`] rows (or when no row
+    /// waits), and a row's result is reported only after that commit.
     fn worker(&self, rx: &Mutex<mpsc::Receiver<FeedRow>>) {
         let mut catalog = self.catalog();
+        let group = GroupCommit::begin();
+        let mut uncommitted: Vec<RowResult> = Vec::new();
         loop {
-            let row = match lock(rx).recv() {
+            if uncommitted.len() >= GROUP_ROWS {
+                self.commit(&group, &mut uncommitted);
+            }
+            let next = lock(rx).try_recv();
+            let row = match next {
                 Ok(row) => row,
-                Err(_) => return,
+                Err(mpsc::TryRecvError::Disconnected) => break,
+                Err(mpsc::TryRecvError::Empty) => {
+                    // No row waits: make the finished ones durable before waiting.
+                    self.commit(&group, &mut uncommitted);
+                    match lock(rx).recv() {
+                        Ok(row) => row,
+                        Err(_) => break,
+                    }
+                }
             };
             let run = std::panic::AssertUnwindSafe(|| self.launch_row(&mut catalog, &row));
             let result = std::panic::catch_unwind(run).unwrap_or_else(|_| {
@@ -283,7 +312,30 @@ impl Launch<'_> {
                     format!("row {}: internal error (bpe panicked, see above)", row.row),
                 )
             });
-            self.done(result);
+            uncommitted.push(result);
+        }
+        self.commit(&group, &mut uncommitted);
+    }
+
+    /// Sync what the rows in `uncommitted` wrote, then report them. A launched
+    /// row whose writes could not be synced fails (its files exist, but a power
+    /// failure could take them).
+    fn commit(&self, group: &GroupCommit, uncommitted: &mut Vec<RowResult>) {
+        if uncommitted.is_empty() {
+            return;
+        }
+        if let Err(e) = group.commit() {
+            for r in uncommitted.iter_mut().filter(|r| r.launched) {
+                r.outcome = Outcome::Failed;
+                r.reason = Some(format!(
+                    "row {}: its case was written but not synced to disk: {}",
+                    r.row,
+                    crate::repo::bound_message(&e.to_string())
+                ));
+            }
+        }
+        for r in uncommitted.drain(..) {
+            self.done(r);
         }
     }
 
@@ -371,7 +423,8 @@ impl Launch<'_> {
             instance: instance.to_string(),
             status: record::STARTING.to_string(),
         };
-        record::append(&root, &rel, &entry)
+        self.appender
+            .append(&root, &rel, &entry)
             .map_err(|e| StoreError::Io(format!("cannot record key '{key}': {e}")))?;
         if let Some(r) = lock(&self.record).as_mut() {
             r.remember(entry);
@@ -398,7 +451,7 @@ impl Launch<'_> {
         };
         if !kept {
             let (root, rel) = r.location();
-            if let Err(e) = record::append(&root, &rel, &entry) {
+            if let Err(e) = self.appender.append(&root, &rel, &entry) {
                 eprintln!(
                     "bpe: warning: row {}: cannot record key '{}': {e}",
                     row.row,

@@ -3,14 +3,17 @@
 //!
 //! Invariant: while a [`LockGuard`] lives, its record's heartbeat is refreshed every
 //! [`heartbeat_interval`] by one thread per process; dropping the guard removes the
-//! record and releases the OS locks at once (not when the thread lets go of it).
+//! record, unlinks the lock file of an exclusive lock (still ours) and releases the OS
+//! locks at once (not when the thread lets go of it).
 
 use std::fs::{self, File};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-use super::{Holder, HolderStatus, LockError, now_millis, same_file, write_locked_record};
+use super::{
+    Holder, HolderStatus, LockError, LockMode, now_millis, same_file, write_locked_record,
+};
 
 /// A held lock. Dropping it removes the holder record and releases the OS lock.
 /// While it lives, the process's heartbeat thread (see [`heartbeat_interval`])
@@ -85,13 +88,22 @@ impl Held {
     }
 
     fn release(&self) {
+        // `holder` before `state`, the order `beat` takes them in.
+        let exclusive = lock_ignoring_poison(&self.holder).mode == LockMode::Exclusive;
         let mut state = lock_ignoring_poison(&self.state);
         if state.lock_file.is_none() {
             return;
         }
-        // Removing the record before the OS locks are released: no one sees us as orphaned.
-        if !state.broken {
+        // Checked first: it looks for our record, removed next.
+        let ours = !self.is_broken(&mut state);
+        if ours {
+            // Removing the record before the OS locks are released: no one sees us as orphaned.
             let _ = fs::remove_file(&state.record);
+            // An exclusive lock's file is unlinked while its OS lock is still held, and
+            // only while it is still our file (the module doc of `repo::lock`, "Lock files").
+            if exclusive {
+                let _ = fs::remove_file(self.dir.join(format!("{}.lock", self.name)));
+            }
         }
         state.record_file = None;
         state.lock_file = None;

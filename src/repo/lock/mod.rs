@@ -19,6 +19,31 @@
 //!   [`force_break_lock`] does, and the holder then sees [`LockError::Broken`]
 //!   instead of resurrecting its record. Acquiring reclaims orphaned records (and
 //!   says so in [`LockGuard::reclaimed`]).
+//!
+//! Lock files. The lock file of an **exclusive** lock (`instance-…`, `edit-…`) is
+//! unlinked when its holder releases it, so `.bpe/locks/` holds the locks in use, not one
+//! file per case ever run (every acquire lists the directory for holder records: its cost
+//! would grow with every case run). Shared locks (`run-…`, one per definition) keep their
+//! file: a shared holder cannot know it is the last. Why unlinking cannot give two holders
+//! one lock through different files of the same name:
+//! - An acquirer opens `<name>.lock` (creating it), takes the OS lock, then checks that
+//!   the file it locked is still the one at the path (device and inode, [`same_file`]); if
+//!   not, it opens again ([`lock_main`]). So a holder held the lock on the file at the
+//!   path at the moment its lock began.
+//! - A releaser unlinks only while it still holds the OS lock on that file, and only after
+//!   checking that the file is still at the path and its record is still there
+//!   (`is_broken`). Whoever opened the old file before the unlink and locks it after
+//!   finds it no longer at the path and retries on the new file.
+//! - So two holders on two files of one name need the first file to have been unlinked
+//!   by someone other than its holder: only a [`force_break_lock`] does that. In the
+//!   narrowest case — a force break, then a new holder's file, all between a releaser's
+//!   check and its unlink — the releaser unlinks the new holder's file; that holder then
+//!   finds its file gone at its next [`LockGuard::check`] or heartbeat (`Broken`) exactly
+//!   as after a force break, which is the one way a live lock is ever taken away.
+//!
+//! Holder records are written to a temporary file, locked, and renamed into place, not
+//! fsynced: a record describes a live process, which a power failure ends anyway; a record
+//! that lost its text in one is unreadable and unlocked, so it is stale and reclaimed.
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions, TryLockError};
@@ -316,7 +341,7 @@ pub fn acquire(
 }
 
 /// Open `<name>.lock` and take its OS lock without waiting. Retries when the
-/// file was unlinked by [`break_lock`] between open and lock.
+/// file was unlinked (by its holder's release or [`break_lock`]) between open and lock.
 fn lock_main(
     dir: &Path,
     name: &str,
@@ -377,8 +402,8 @@ fn same_file(_file: &File, path: &Path) -> bool {
     path.exists()
 }
 
-/// Write a holder record: a temp file is created, locked exclusively, written,
-/// synced and renamed into place, so the record is never visible unlocked.
+/// Write a holder record: a temp file is created, locked exclusively, written
+/// and renamed into place, so the record is never visible unlocked.
 fn write_locked_record(dir: &Path, path: &Path, holder: &Holder) -> Result<File, LockError> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let tmp = dir.join(format!(
@@ -398,7 +423,7 @@ fn write_locked_record(dir: &Path, path: &Path, holder: &Holder) -> Result<File,
         file.lock()?;
         let bytes = super::to_json_bytes(holder).map_err(io::Error::other)?;
         file.write_all(&bytes)?;
-        file.sync_all()?;
+        // No fsync: see the module doc ("Holder records").
         fs::rename(&tmp, path)?;
         Ok(file)
     };

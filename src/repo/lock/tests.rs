@@ -280,3 +280,107 @@ fn held_exclusively_follows_the_os_lock_not_the_records() {
     let _s = acquire(dir.path(), run.clone(), LockMode::Shared, "bpe run").unwrap();
     assert!(!held_exclusively(dir.path(), &run));
 }
+
+#[test]
+fn an_exclusive_lock_file_is_unlinked_on_release_and_a_shared_one_kept() {
+    let dir = root();
+    let locks = dir.path().join(LOCK_DIR);
+    for i in 0..50 {
+        let g = acquire(
+            dir.path(),
+            LockTarget::Instance(format!("ti-{i}")),
+            LockMode::Exclusive,
+            "bpe launch",
+        )
+        .unwrap();
+        assert!(locks.join(format!("instance-ti-{i}.lock")).exists());
+        drop(g);
+    }
+    // 50 cases run, nothing left behind: the directory does not grow with cases ever run.
+    assert_eq!(fs::read_dir(&locks).unwrap().count(), 0);
+    let run = LockTarget::DefinitionRun("td-1".into());
+    drop(acquire(dir.path(), run.clone(), LockMode::Shared, "bpe run").unwrap());
+    assert!(
+        locks.join("run-td-1.lock").exists(),
+        "a shared lock's file stays"
+    );
+}
+
+#[test]
+fn a_holder_whose_lock_was_broken_does_not_unlink_the_next_holders_file() {
+    let dir = root();
+    let target = LockTarget::Instance("ti-1".into());
+    let old = acquire(dir.path(), target.clone(), LockMode::Exclusive, "hung").unwrap();
+    force_break_lock(dir.path(), old.name()).unwrap();
+    let new = acquire(dir.path(), target.clone(), LockMode::Exclusive, "next").unwrap();
+    let lock_path = dir.path().join(LOCK_DIR).join("instance-ti-1.lock");
+    // The old holder lets go: the file at the path is not the one it locked.
+    drop(old);
+    assert!(lock_path.exists());
+    assert!(new.check().is_ok());
+    assert!(held_exclusively(dir.path(), &target));
+    let err = acquire(dir.path(), target.clone(), LockMode::Exclusive, "third").unwrap_err();
+    assert!(matches!(err, LockError::Held { .. }), "{err}");
+    drop(new);
+    assert!(!lock_path.exists());
+}
+
+#[test]
+fn an_opener_of_a_lock_file_unlinked_meanwhile_locks_the_new_file() {
+    // The race unlinking on release opens: B opens `<name>.lock` while A holds it, A
+    // releases (unlinking it), B takes the OS lock of the unlinked file. B must not count
+    // that as holding the lock while C holds the file now at the path.
+    let dir = root();
+    let target = LockTarget::Instance("ti-1".into());
+    let lock_dir = dir.path().join(LOCK_DIR);
+    let a = acquire(dir.path(), target.clone(), LockMode::Exclusive, "a").unwrap();
+    let stale_handle = fs::File::open(lock_dir.join("instance-ti-1.lock")).unwrap();
+    drop(a);
+    let c = acquire(dir.path(), target.clone(), LockMode::Exclusive, "c").unwrap();
+    // The unlinked file's OS lock is free: locking it proves nothing.
+    stale_handle.try_lock().unwrap();
+    assert!(!same_file(
+        &stale_handle,
+        &lock_dir.join("instance-ti-1.lock")
+    ));
+    let err = acquire(dir.path(), target.clone(), LockMode::Exclusive, "b").unwrap_err();
+    assert!(matches!(err, LockError::Held { .. }), "{err}");
+    drop(c);
+}
+
+#[test]
+fn exclusive_holders_never_overlap_while_lock_files_come_and_go() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize};
+    let dir = root();
+    let inside = AtomicBool::new(false);
+    let taken = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for t in 0..6 {
+            let (inside, taken, root) = (&inside, &taken, dir.path());
+            s.spawn(move || {
+                for _ in 0..150 {
+                    let target = LockTarget::Instance("ti-contended".into());
+                    match acquire(root, target, LockMode::Exclusive, &format!("t{t}")) {
+                        Ok(g) => {
+                            assert!(!inside.swap(true, Ordering::SeqCst), "two holders at once");
+                            taken.fetch_add(1, Ordering::Relaxed);
+                            std::thread::yield_now();
+                            assert!(g.check().is_ok());
+                            inside.store(false, Ordering::SeqCst);
+                            drop(g);
+                        }
+                        Err(LockError::Held { .. }) => std::thread::yield_now(),
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+            });
+        }
+    });
+    assert!(taken.load(Ordering::Relaxed) > 0);
+    // Every holder released: no record, no lock file left.
+    let left: Vec<_> = fs::read_dir(dir.path().join(LOCK_DIR))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
