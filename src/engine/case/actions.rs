@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 
+use super::history::Lazy;
 use super::{Case, Event, Fill, Phase, Runtime, b, set_builtin, visible};
 use crate::engine::compile::{CAction, CKind, compile};
 use crate::engine::limits::MAX_SUBPROCESS_DEPTH;
@@ -338,28 +339,25 @@ impl Case {
                 .errors
                 .push(format!("{} / {label}: {msg}", act.name));
         }
-        self.record(HistoryKind::ActionRun {
-            activity: act.name.clone(),
+        self.record_lazy(Lazy::Action {
+            def: c.clone(),
+            activity: ai,
             action: index,
-            kind: action.label().to_string(),
             result: (!o.suppressed && !result.is_null()).then(|| result.clone()),
             error: o.error.clone(),
             suppressed: o.suppressed,
         });
-        self.emit(
-            ev,
-            Event::ActionRun {
-                frame: fi,
-                token: tid,
-                activity: act.name.clone(),
-                action: index,
-                kind: action.label(),
-                result,
-                error: o.error,
-                suppressed: o.suppressed,
-                timed_out: o.timed_out,
-            },
-        );
+        self.emit_with(ev, || Event::ActionRun {
+            frame: fi,
+            token: tid,
+            activity: act.name.clone(),
+            action: index,
+            kind: action.label(),
+            result,
+            error: o.error,
+            suppressed: o.suppressed,
+            timed_out: o.timed_out,
+        });
         // `returns`: read in the action's scope (or from the subprocess), write outside it.
         let mut copies = Vec::new();
         if !o.suppressed {
