@@ -9,6 +9,7 @@
 //! recording every event in full and trimming to [`HISTORY_KEEP`] would give.
 
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use chrono::{DateTime, Utc};
 
@@ -38,7 +39,8 @@ pub(super) enum Lazy {
 /// One recorded event and when it happened.
 #[derive(Debug, Clone)]
 pub(super) struct Recorded {
-    at: DateTime<Utc>,
+    /// The raw clock reading: converted to a date only when the event is built.
+    at: SystemTime,
     event: Lazy,
 }
 
@@ -74,7 +76,7 @@ impl Recorded {
             },
         };
         HistoryEvent {
-            at: now_text(self.at),
+            at: now_text(DateTime::<Utc>::from(self.at)),
             event,
         }
     }
@@ -92,7 +94,7 @@ impl Case {
     /// counted in `historyDropped`.
     pub(super) fn record_lazy(&mut self, event: Lazy) {
         self.recent.push(Recorded {
-            at: Utc::now(),
+            at: SystemTime::now(),
             event,
         });
         if self.recent.len() >= 2 * HISTORY_KEEP && !self.full_history() {
@@ -154,10 +156,14 @@ impl Case {
 
     /// Report the trace lines of the current unit of work (kept in `result.trace`
     /// when the case's definition has `resultTrace`). The one place trace leaves the case.
+    #[inline]
     pub(super) fn flush_trace(&mut self, ev: &mut Vec<Event>) {
-        if self.trace.is_empty() {
-            return;
+        if !self.trace.is_empty() {
+            self.flush_trace_lines(ev);
         }
+    }
+
+    fn flush_trace_lines(&mut self, ev: &mut Vec<Event>) {
         let keep = self.full_history();
         for line in self.trace.drain(..) {
             if keep {

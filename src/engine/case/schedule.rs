@@ -398,8 +398,8 @@ impl Case {
                 t.activity = to;
                 t.activity_name.clone_from(&c.activities[to].name);
                 t.phase = Phase::Arrived;
-                t.vars.clear();
-                t.action_vars.clear();
+                super::actions::clear(&mut t.vars);
+                super::actions::clear(&mut t.action_vars);
                 tid
             } else {
                 self.state.next_token += 1;

@@ -392,6 +392,15 @@ impl Env for CaseEnv<'_> {
                 .get_or_insert_with(|| format!("variable '{name}': {why}"));
             return;
         }
+        // The common case, one lookup: not in the token's scopes, in the frame's.
+        let in_token = self
+            .token
+            .and_then(|ti| self.frames[self.frame].tokens.get(ti))
+            .is_some_and(|t| t.action_vars.contains_key(name) || t.vars.contains_key(name));
+        if !in_token && let Some(slot) = self.frames[self.frame].vars.get_mut(name) {
+            *slot = value;
+            return;
+        }
         if let Some((place, _)) = self.find(name) {
             // The variable exists: assign in place (no key is allocated).
             set_builtin(self.map_mut(place), name, value);
