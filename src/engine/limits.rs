@@ -25,6 +25,13 @@ pub const HISTORY_KEEP: usize = 200;
 /// [`MAX_VALUE_DEPTH`] levels and at most [`MAX_VALUE_BYTES`] of JSON.
 /// The error says which bound was crossed.
 pub fn check_storable(v: &Value) -> Result<(), String> {
+    // A scalar has no depth; within the byte bound it needs no walk (the walk
+    // would give the same answer) and so no allocation.
+    match v {
+        Value::Null | Value::Bool(_) | Value::Int(_) => return Ok(()),
+        Value::Str(s) if s.len() + 2 <= MAX_VALUE_BYTES => return Ok(()),
+        _ => {}
+    }
     let mut bytes = 0usize;
     let mut stack = vec![(v, 0usize)];
     while let Some((v, depth)) = stack.pop() {

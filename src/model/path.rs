@@ -51,15 +51,36 @@ impl PathEntry {
 }
 
 /// The path of a case (see the module documentation).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CompactPath {
     pub entries: Vec<PathEntry>,
     /// Activities entered before the first entry, no longer held.
     #[serde(default)]
     pub dropped: u64,
+    /// Names of a loop's partial round, kept when the round completes for the next
+    /// one (so counting a round allocates nothing). Not part of the path's value.
+    #[serde(skip)]
+    spare: Vec<String>,
 }
 
+impl PartialEq for CompactPath {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries == other.entries && self.dropped == other.dropped
+    }
+}
+
+impl Eq for CompactPath {}
+
 impl CompactPath {
+    /// A path of `entries`, after `dropped` activities no longer held.
+    pub fn new(entries: Vec<PathEntry>, dropped: u64) -> CompactPath {
+        CompactPath {
+            entries,
+            dropped,
+            spare: Vec::new(),
+        }
+    }
+
     /// A path holding `names`, compacted as if appended one by one.
     pub fn from_names<S: AsRef<str>>(names: &[S]) -> CompactPath {
         let mut p = CompactPath::default();
@@ -152,10 +173,17 @@ impl CompactPath {
         }
         if k + 1 < seq.len() {
             // Part of another round: keep as a step for now.
-            self.entries.push(PathEntry::Step(name.to_string()));
+            let mut step = self.spare.pop().unwrap_or_default();
+            step.clear();
+            step.push_str(name);
+            self.entries.push(PathEntry::Step(step));
             return true;
         }
-        self.entries.truncate(li + 1);
+        for e in self.entries.drain(li + 1..) {
+            if let PathEntry::Step(s) = e {
+                self.spare.push(s);
+            }
+        }
         if let PathEntry::Loop { times, .. } = &mut self.entries[li] {
             *times += 1;
         }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 
+use super::history::Lazy;
 use super::{Case, Event, Fill, Phase, Runtime, b, set_builtin, visible};
 use crate::engine::compile::{CAction, CKind, compile};
 use crate::engine::limits::MAX_SUBPROCESS_DEPTH;
@@ -31,7 +32,7 @@ impl Case {
             return;
         };
         // Action-local variables.
-        self.state.frames[fi].tokens[ti].action_vars.clear();
+        clear(&mut self.state.frames[fi].tokens[ti].action_vars);
         if let Err(e) = self.init_vars(
             fi,
             Some(ti),
@@ -320,13 +321,15 @@ impl Case {
             Some(msg) if o.result.is_null() => Value::Str(msg.clone()),
             _ => o.result.clone(),
         };
-        {
-            let vars = &mut self.state.frames[fi].vars;
-            set_builtin(vars, "WF_ACTION_ERROR", b(o.error.is_some()));
-            set_builtin(vars, "WF_ACTION_RESULT", result.clone());
-            set_builtin(vars, "WF_ACTION_SUPPRESSED", b(o.suppressed));
-            set_builtin(vars, "WF_ACTION_TIMEOUT", b(o.timed_out));
-        }
+        set_action_builtins(
+            &mut self.state.frames[fi].vars,
+            [
+                b(o.error.is_some()),
+                result.clone(),
+                b(o.suppressed),
+                b(o.timed_out),
+            ],
+        );
         if let Some(msg) = &o.error {
             let label = if action.name.is_empty() {
                 format!("action {}", index + 1)
@@ -338,28 +341,25 @@ impl Case {
                 .errors
                 .push(format!("{} / {label}: {msg}", act.name));
         }
-        self.record(HistoryKind::ActionRun {
-            activity: act.name.clone(),
+        self.record_lazy(Lazy::Action {
+            def: c.clone(),
+            activity: ai,
             action: index,
-            kind: action.label().to_string(),
             result: (!o.suppressed && !result.is_null()).then(|| result.clone()),
             error: o.error.clone(),
             suppressed: o.suppressed,
         });
-        self.emit(
-            ev,
-            Event::ActionRun {
-                frame: fi,
-                token: tid,
-                activity: act.name.clone(),
-                action: index,
-                kind: action.label(),
-                result,
-                error: o.error,
-                suppressed: o.suppressed,
-                timed_out: o.timed_out,
-            },
-        );
+        self.emit_with(ev, || Event::ActionRun {
+            frame: fi,
+            token: tid,
+            activity: act.name.clone(),
+            action: index,
+            kind: action.label(),
+            result,
+            error: o.error,
+            suppressed: o.suppressed,
+            timed_out: o.timed_out,
+        });
         // `returns`: read in the action's scope (or from the subprocess), write outside it.
         let mut copies = Vec::new();
         if !o.suppressed {
@@ -379,7 +379,7 @@ impl Case {
                 }
             }
         }
-        self.state.frames[fi].tokens[ti].action_vars.clear();
+        clear(&mut self.state.frames[fi].tokens[ti].action_vars);
         for (to, v) in copies {
             self.env(fi, ti, &*rt.catalog).set_var(&to, v);
         }
@@ -427,7 +427,70 @@ impl Outcome {
     }
 }
 
+/// The built-ins an action sets, in name order.
+const ACTION_BUILTINS: [&str; 4] = [
+    "WF_ACTION_ERROR",
+    "WF_ACTION_RESULT",
+    "WF_ACTION_SUPPRESSED",
+    "WF_ACTION_TIMEOUT",
+];
+
+/// Set `WF_ACTION_ERROR`, `_RESULT`, `_SUPPRESSED` and `_TIMEOUT` to `values`: one
+/// walk over the range of the map that holds them (they sort next to each other),
+/// then a plain assignment for any that was missing.
+fn set_action_builtins(vars: &mut BTreeMap<String, Value>, values: [Value; 4]) {
+    let mut values = values.map(Some);
+    let range = vars.range_mut::<str, _>((
+        std::ops::Bound::Included(ACTION_BUILTINS[0]),
+        std::ops::Bound::Included(ACTION_BUILTINS[3]),
+    ));
+    for (k, slot) in range {
+        if let Some(i) = ACTION_BUILTINS.iter().position(|n| *n == k.as_str())
+            && let Some(v) = values[i].take()
+        {
+            *slot = v;
+        }
+    }
+    for (name, v) in ACTION_BUILTINS.iter().zip(values) {
+        if let Some(v) = v {
+            set_builtin(vars, name, v);
+        }
+    }
+}
+
+/// Empty a scope (most are empty already: no work then).
+pub(super) fn clear(vars: &mut BTreeMap<String, Value>) {
+    if !vars.is_empty() {
+        vars.clear();
+    }
+}
+
 /// The task result as a value (`WF_CASE_RESULT`).
 pub(super) fn result_value(r: &TaskResult) -> Value {
     Value::from_json(&serde_json::to_value(r).unwrap_or(serde_json::Value::Null))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn action_builtins_are_set_and_a_variable_sorting_among_them_is_left_alone() {
+        let mut vars = BTreeMap::from([
+            ("WF_ACTION_ERROR".to_string(), Value::Null),
+            ("WF_ACTION_OTHER".to_string(), Value::Int(7)),
+            ("WF_ACTION_RESULT".to_string(), Value::Null),
+            ("n".to_string(), Value::Int(1)),
+        ]);
+        let values = [b(true), Value::Int(3), b(false), b(false)];
+        set_action_builtins(&mut vars, values);
+        assert_eq!(vars["WF_ACTION_ERROR"], Value::Bool(true));
+        assert_eq!(vars["WF_ACTION_RESULT"], Value::Int(3));
+        // Missing ones are created.
+        assert_eq!(vars["WF_ACTION_SUPPRESSED"], Value::Bool(false));
+        assert_eq!(vars["WF_ACTION_TIMEOUT"], Value::Bool(false));
+        assert_eq!(vars["WF_ACTION_OTHER"], Value::Int(7));
+        assert_eq!(vars["n"], Value::Int(1));
+        assert_eq!(vars.len(), 6);
+    }
 }

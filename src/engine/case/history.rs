@@ -1,28 +1,121 @@
 //! The case's history and trace: every step recorded with its timestamp, and trace
 //! lines the evaluator emits (kept in `result.trace` only with `resultTrace`).
+//!
+//! A step records its event in a compact form ([`Recorded`]: activity indexes into
+//! the compiled definition, the clock reading as a number), with no allocation;
+//! the `HistoryEvent`s with names and RFC 3339 timestamps are built only when the
+//! record is read ([`Case::sync_instance`]), and then only for the events kept.
+//! Invariant: after a sync, `instance.history` and `historyDropped` are what
+//! recording every event in full and trimming to [`HISTORY_KEEP`] would give.
 
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::SystemTime;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use super::{Case, Event, now_text};
+use crate::engine::compile::Compiled;
 use crate::engine::limits::HISTORY_KEEP;
+use crate::expr::Value;
 use crate::model::{CompactPath, HistoryEvent, HistoryKind, TaskInstance};
 
+/// A history event not yet built: the frequent ones (entering an activity, running
+/// an action, taking a transition) by index into their compiled definition.
+#[derive(Debug, Clone)]
+pub(super) enum Lazy {
+    Kind(HistoryKind),
+    Entered(Arc<Compiled>, usize),
+    Action {
+        def: Arc<Compiled>,
+        activity: usize,
+        action: usize,
+        result: Option<Value>,
+        error: Option<String>,
+        suppressed: bool,
+    },
+    Transition(Arc<Compiled>, usize, usize),
+}
+
+/// One recorded event and when it happened.
+#[derive(Debug, Clone)]
+pub(super) struct Recorded {
+    /// The raw clock reading: converted to a date only when the event is built.
+    at: SystemTime,
+    event: Lazy,
+}
+
+impl Recorded {
+    fn build(self) -> HistoryEvent {
+        let event = match self.event {
+            Lazy::Kind(k) => k,
+            Lazy::Entered(c, ai) => HistoryKind::ActivityEntered {
+                activity: c.activities[ai].name.clone(),
+                activity_id: c.activities[ai].id.clone(),
+            },
+            Lazy::Action {
+                def,
+                activity,
+                action,
+                result,
+                error,
+                suppressed,
+            } => {
+                let act = &def.activities[activity];
+                HistoryKind::ActionRun {
+                    activity: act.name.clone(),
+                    action,
+                    kind: act.actions[action].label().to_string(),
+                    result,
+                    error,
+                    suppressed,
+                }
+            }
+            Lazy::Transition(c, from, to) => HistoryKind::TransitionTaken {
+                from: c.activities[from].name.clone(),
+                to: c.activities[to].name.clone(),
+            },
+        };
+        HistoryEvent {
+            at: now_text(DateTime::<Utc>::from(self.at)),
+            event,
+        }
+    }
+}
+
 impl Case {
-    /// Add an event to the history. Unless the definition has `resultTrace`, only
-    /// the most recent events are held: old ones are dropped in batches (so a step
-    /// costs the same however long the run), and counted in `historyDropped`.
+    /// Add an event to the history.
     pub(super) fn record(&mut self, event: HistoryKind) {
-        let at = self.now_stamp();
-        self.instance.history.push(HistoryEvent { at, event });
-        if self.instance.history.len() >= 2 * HISTORY_KEEP {
-            self.trim_history(HISTORY_KEEP);
+        self.record_lazy(Lazy::Kind(event));
+    }
+
+    /// Add an event to the history, built when the record is read. Unless the
+    /// definition has `resultTrace`, only the most recent events are held: old ones
+    /// are dropped in batches (so a step costs the same however long the run), and
+    /// counted in `historyDropped`.
+    pub(super) fn record_lazy(&mut self, event: Lazy) {
+        self.recent.push(Recorded {
+            at: SystemTime::now(),
+            event,
+        });
+        if self.recent.len() >= 2 * HISTORY_KEEP && !self.full_history() {
+            // Everything already built is older than the events kept.
+            let cut = self.recent.len() - HISTORY_KEEP;
+            self.recent.drain(..cut);
+            self.instance.history_dropped += (cut + self.instance.history.len()) as u64;
+            self.instance.history.clear();
         }
     }
 
+    /// Build the recorded events into `instance.history`, then keep the last
+    /// [`HISTORY_KEEP`] (all with `resultTrace`).
+    pub(super) fn build_history(&mut self) {
+        let built = self.recent.drain(..).map(Recorded::build);
+        self.instance.history.extend(built);
+        self.trim_history(HISTORY_KEEP);
+    }
+
     /// Drop all but the last `keep` history events (none with `resultTrace`).
-    pub(super) fn trim_history(&mut self, keep: usize) {
+    fn trim_history(&mut self, keep: usize) {
         let n = self.instance.history.len();
         if n <= keep || self.full_history() {
             return;
@@ -33,10 +126,9 @@ impl Case {
 
     /// Whether every history event is kept: the case's definition has `resultTrace`.
     fn full_history(&self) -> bool {
-        self.state
-            .frames
+        // `stack[0]` is the compiled definition of the case's own frame.
+        self.stack
             .first()
-            .and_then(|f| self.compiled.get(&f.definition.hash))
             .is_some_and(|c| c.definition.result_trace)
     }
 
@@ -62,43 +154,40 @@ impl Case {
         }
     }
 
-    /// The current time in RFC 3339 (millisecond precision), formatted at most once a millisecond.
-    pub(super) fn now_stamp(&mut self) -> String {
-        match &self.stamp {
-            Some((taken, text)) if taken.elapsed() < Duration::from_millis(1) => text.clone(),
-            _ => {
-                let text = now_text(Utc::now());
-                self.stamp = Some((Instant::now(), text.clone()));
-                text
-            }
+    /// Report the trace lines of the current unit of work (kept in `result.trace`
+    /// when the case's definition has `resultTrace`). The one place trace leaves the case.
+    #[inline]
+    pub(super) fn flush_trace(&mut self, ev: &mut Vec<Event>) {
+        if !self.trace.is_empty() {
+            self.flush_trace_lines(ev);
         }
     }
 
-    /// Report the trace lines of the current unit of work (kept in `result.trace`
-    /// when the case's definition has `resultTrace`). The one place trace leaves the case.
-    pub(super) fn flush_trace(&mut self, ev: &mut Vec<Event>) {
-        if self.trace.is_empty() {
-            return;
-        }
-        let keep = self
-            .state
-            .frames
-            .first()
-            .and_then(|f| self.compiled.get(&f.definition.hash))
-            .map(|c| c.definition.result_trace)
-            .unwrap_or(false);
+    fn flush_trace_lines(&mut self, ev: &mut Vec<Event>) {
+        let keep = self.full_history();
         for line in self.trace.drain(..) {
             if keep {
                 self.instance.result.trace.push(line.clone());
             }
-            ev.push(Event::Trace { line });
+            if !self.quiet {
+                ev.push(Event::Trace { line });
+            }
         }
     }
 
     /// Report an event, after the trace lines that led to it.
     pub(super) fn emit(&mut self, ev: &mut Vec<Event>, event: Event) {
+        self.emit_with(ev, || event);
+    }
+
+    /// Report the event `build` makes, after the trace lines that led to it; a
+    /// host that asked for no events ([`Case::run_some_quietly`]) does not pay for
+    /// building it.
+    pub(super) fn emit_with(&mut self, ev: &mut Vec<Event>, build: impl FnOnce() -> Event) {
         self.flush_trace(ev);
-        ev.push(event);
+        if !self.quiet {
+            ev.push(build());
+        }
     }
 }
 
@@ -108,10 +197,7 @@ pub fn instance_path(inst: &TaskInstance) -> CompactPath {
     if inst.path.is_empty() && inst.path_dropped == 0 {
         CompactPath::from_names(&path_of(&inst.history))
     } else {
-        CompactPath {
-            entries: inst.path.clone(),
-            dropped: inst.path_dropped,
-        }
+        CompactPath::new(inst.path.clone(), inst.path_dropped)
     }
 }
 

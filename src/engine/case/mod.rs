@@ -76,6 +76,7 @@ pub struct Snapshot {
     state: EngineState,
     outbox: Outbox,
     path: CompactPath,
+    recent: Vec<history::Recorded>,
 }
 
 /// Work items created or cancelled since the last [`Case::take_outbox`].
@@ -102,8 +103,11 @@ pub struct Case {
     stack: Vec<Arc<Compiled>>,
     outbox: Outbox,
     run_started: Option<Instant>,
-    /// The last formatted timestamp and when it was taken (formatting is costly in loops).
-    stamp: Option<(Instant, String)>,
+    /// History events recorded since the last sync, built into `instance.history`
+    /// when the record is read (`history::Recorded`).
+    recent: Vec<history::Recorded>,
+    /// No [`Event`] is built (set while [`Case::run_some_quietly`] runs).
+    quiet: bool,
     /// Values transient variables held in this process (never written).
     secrets: super::transient::Secrets,
     /// Why the evaluator's last assignment was refused ([`check_storable`]); taken
@@ -231,7 +235,8 @@ impl Case {
             stack: Vec::new(),
             outbox: Outbox::default(),
             run_started: None,
-            stamp: None,
+            recent: Vec::new(),
+            quiet: false,
             secrets: Default::default(),
             refused: None,
             path: CompactPath::default(),
@@ -337,6 +342,7 @@ impl Case {
             state: self.state.clone(),
             outbox: self.outbox.clone(),
             path: self.path.clone(),
+            recent: self.recent.clone(),
         }
     }
 
@@ -346,6 +352,7 @@ impl Case {
         self.state = snap.state.clone();
         self.outbox = snap.outbox.clone();
         self.path = snap.path.clone();
+        self.recent = snap.recent.clone();
         // Every version a snapshot of this case refers to was compiled before.
         self.stack = self
             .state
@@ -364,7 +371,7 @@ impl Case {
     }
 
     fn sync_instance(&mut self) {
-        self.trim_history(super::limits::HISTORY_KEEP);
+        self.build_history();
         self.instance.path.clone_from(&self.path.entries);
         self.instance.path_dropped = self.path.dropped;
         if let Some(root) = self.state.frames.first() {

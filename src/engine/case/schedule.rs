@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
+use super::history::Lazy;
 use super::{Case, Event, Fill, Granularity, NextStep, Outcome, Runtime, event_frame, now_text};
 use crate::engine::state::{Phase, Token};
 use crate::expr::{self, Value};
@@ -101,6 +102,17 @@ impl Case {
             }
             self.micro(rt, ev);
         }
+    }
+
+    /// Like [`Case::run_some`] for a host that does not look at events (`bpe run`
+    /// persisting progress): no [`Event`] is built. The history and the trace are
+    /// recorded as always.
+    pub fn run_some_quietly(&mut self, rt: &mut Runtime<'_>, max_units: usize) {
+        self.quiet = true;
+        let mut none = Vec::new();
+        self.run_some(rt, max_units, &mut none);
+        self.quiet = false;
+        debug_assert!(none.is_empty());
     }
 
     /// One step of the given granularity, stepping into subprocesses.
@@ -269,20 +281,14 @@ impl Case {
         let c = self.frame_def(fi);
         let (tid, ai) = self.token_at(fi, ti);
         let act = &c.activities[ai];
-        self.record(HistoryKind::ActivityEntered {
-            activity: act.name.clone(),
-            activity_id: act.id.clone(),
-        });
+        self.record_lazy(Lazy::Entered(c.clone(), ai));
         self.entered(fi, &act.name);
-        self.emit(
-            ev,
-            Event::ActivityEntered {
-                frame: fi,
-                token: tid,
-                process: c.dref.name.clone(),
-                activity: act.name.clone(),
-            },
-        );
+        self.emit_with(ev, || Event::ActivityEntered {
+            frame: fi,
+            token: tid,
+            process: c.dref.name.clone(),
+            activity: act.name.clone(),
+        });
         if act.is_end {
             self.end_frame(fi, rt, ev);
             return;
@@ -343,7 +349,10 @@ impl Case {
             );
             return;
         }
-        let mut targets = Vec::new();
+        // The first target, and further ones of an `andSplit` (no allocation
+        // for the common single target).
+        let mut first = None;
+        let mut more = Vec::new();
         for t in &act.transitions {
             let ok = match &t.cond {
                 None => true,
@@ -363,53 +372,61 @@ impl Case {
                 },
             };
             if ok {
-                targets.push(t.to);
+                if first.is_none() {
+                    first = Some(t.to);
+                } else {
+                    more.push(t.to);
+                }
                 if !act.and_split {
                     break;
                 }
             }
         }
-        if targets.is_empty() {
+        let Some(first) = first else {
             let reason = format!(
                 "activity '{}' in '{}': no transition matches",
                 act.name, c.dref.name
             );
             self.finish(InstanceStatus::Failed, Some(reason), ev);
             return;
-        }
-        let mut new_tokens = Vec::with_capacity(targets.len());
-        for (k, &to) in targets.iter().enumerate() {
+        };
+        // The token moves on to the first target; each further one gets a new token.
+        let mut new_tokens = Vec::with_capacity(more.len());
+        for (k, to) in std::iter::once(first).chain(more).enumerate() {
             let id = if k == 0 {
+                let t = &mut self.state.frames[fi].tokens[ti];
+                t.activity = to;
+                t.activity_name.clone_from(&c.activities[to].name);
+                t.phase = Phase::Arrived;
+                super::actions::clear(&mut t.vars);
+                super::actions::clear(&mut t.action_vars);
                 tid
             } else {
                 self.state.next_token += 1;
-                self.state.next_token - 1
+                let id = self.state.next_token - 1;
+                new_tokens.push(Token {
+                    id,
+                    activity: to,
+                    activity_name: c.activities[to].name.clone(),
+                    phase: Phase::Arrived,
+                    vars: BTreeMap::new(),
+                    action_vars: BTreeMap::new(),
+                });
+                id
             };
-            new_tokens.push(Token {
-                id,
-                activity: to,
-                activity_name: c.activities[to].name.clone(),
-                phase: Phase::Arrived,
-                vars: BTreeMap::new(),
-                action_vars: BTreeMap::new(),
-            });
-            self.record(HistoryKind::TransitionTaken {
+            self.record_lazy(Lazy::Transition(c.clone(), ai, to));
+            self.emit_with(ev, || Event::TransitionTaken {
+                frame: fi,
+                token: id,
                 from: act.name.clone(),
                 to: c.activities[to].name.clone(),
             });
-            self.emit(
-                ev,
-                Event::TransitionTaken {
-                    frame: fi,
-                    token: id,
-                    from: act.name.clone(),
-                    to: c.activities[to].name.clone(),
-                },
-            );
         }
-        let n = new_tokens.len();
+        let n = new_tokens.len() + 1;
         let f = &mut self.state.frames[fi];
-        f.tokens.splice(ti..ti + 1, new_tokens);
+        if !new_tokens.is_empty() {
+            f.tokens.splice(ti + 1..ti + 1, new_tokens);
+        }
         f.cursor = (ti + n) % f.tokens.len().max(1);
         // maxSteps: every frame on the stack counts the steps of the frames above it.
         self.instance.steps += n as i64;

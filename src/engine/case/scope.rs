@@ -270,7 +270,6 @@ impl Case {
     }
 }
 
-/// Assign without allocating a key when the variable exists (the common case).
 /// Which scope [`Case::init_vars`] fills.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Fill {
@@ -282,6 +281,7 @@ pub(super) enum Fill {
     Action,
 }
 
+/// Assign without allocating a key when the variable exists (the common case).
 pub(super) fn set_builtin(vars: &mut BTreeMap<String, Value>, name: &str, value: Value) {
     match vars.get_mut(name) {
         Some(slot) => *slot = value,
@@ -333,9 +333,12 @@ pub(super) struct CaseEnv<'a> {
     refused: &'a mut Option<String>,
 }
 
+/// Where a variable lives: (frame, token, which map: 0 action, 1 activity, 2 frame).
+type Place = (usize, Option<usize>, u8);
+
 impl CaseEnv<'_> {
-    /// (frame, token, which map: 0 action, 1 activity, 2 frame) holding `name`.
-    pub(super) fn locate(&self, name: &str) -> Option<(usize, Option<usize>, u8)> {
+    /// Where `name` lives and its value: one lookup per scope, innermost first.
+    pub(super) fn find(&self, name: &str) -> Option<(Place, &Value)> {
         let mut level = self.frame;
         let mut tok = self.token;
         loop {
@@ -343,15 +346,15 @@ impl CaseEnv<'_> {
             if let Some(ti) = tok
                 && let Some(t) = f.tokens.get(ti)
             {
-                if t.action_vars.contains_key(name) {
-                    return Some((level, tok, 0));
+                if let Some(v) = t.action_vars.get(name) {
+                    return Some(((level, tok, 0), v));
                 }
-                if t.vars.contains_key(name) {
-                    return Some((level, tok, 1));
+                if let Some(v) = t.vars.get(name) {
+                    return Some(((level, tok, 1), v));
                 }
             }
-            if f.vars.contains_key(name) {
-                return Some((level, tok, 2));
+            if let Some(v) = f.vars.get(name) {
+                return Some(((level, tok, 2), v));
             }
             // A subprocess's external variables live in the caller's scopes.
             if level > 0 && f.externals.iter().any(|e| e == name) {
@@ -366,17 +369,21 @@ impl CaseEnv<'_> {
             return None;
         }
     }
+
+    /// The map `place` names.
+    fn map_mut(&mut self, (level, tok, which): Place) -> &mut BTreeMap<String, Value> {
+        let f = &mut self.frames[level];
+        match (which, tok) {
+            (0, Some(ti)) => &mut f.tokens[ti].action_vars,
+            (1, Some(ti)) => &mut f.tokens[ti].vars,
+            _ => &mut f.vars,
+        }
+    }
 }
 
 impl Env for CaseEnv<'_> {
     fn get_var(&self, name: &str) -> Option<Value> {
-        let (level, tok, which) = self.locate(name)?;
-        let f = &self.frames[level];
-        match which {
-            0 => f.tokens[tok?].action_vars.get(name).cloned(),
-            1 => f.tokens[tok?].vars.get(name).cloned(),
-            _ => f.vars.get(name).cloned(),
-        }
+        self.find(name).map(|(_, v)| v.clone())
     }
 
     fn set_var(&mut self, name: &str, value: Value) {
@@ -385,47 +392,44 @@ impl Env for CaseEnv<'_> {
                 .get_or_insert_with(|| format!("variable '{name}': {why}"));
             return;
         }
-        match self.locate(name) {
-            Some((level, Some(ti), 0)) => {
-                self.frames[level].tokens[ti]
-                    .action_vars
-                    .insert(name.to_string(), value);
-            }
-            Some((level, Some(ti), 1)) => {
-                self.frames[level].tokens[ti]
-                    .vars
-                    .insert(name.to_string(), value);
-            }
-            Some((level, _, _)) => {
-                self.frames[level].vars.insert(name.to_string(), value);
-            }
-            None => {
-                // Undeclared: a new case-level variable of this process, unless the
-                // name is external (then it belongs to the caller).
-                let f = &self.frames[self.frame];
-                if self.frame > 0
-                    && f.externals.iter().any(|e| e == name)
-                    && let Some(call) = f.call.clone()
-                {
-                    let level = self.frame - 1;
-                    let tok = self.frames[level]
-                        .tokens
-                        .iter()
-                        .position(|t| t.id == call.token);
-                    let mut outer = CaseEnv {
-                        frames: &mut *self.frames,
-                        frame: level,
-                        token: tok,
-                        catalog: self.catalog,
-                        trace: &mut *self.trace,
-                        refused: &mut *self.refused,
-                    };
-                    outer.set_var(name, value);
-                    return;
-                }
-                self.frames[self.frame].vars.insert(name.to_string(), value);
-            }
+        // The common case, one lookup: not in the token's scopes, in the frame's.
+        let in_token = self
+            .token
+            .and_then(|ti| self.frames[self.frame].tokens.get(ti))
+            .is_some_and(|t| t.action_vars.contains_key(name) || t.vars.contains_key(name));
+        if !in_token && let Some(slot) = self.frames[self.frame].vars.get_mut(name) {
+            *slot = value;
+            return;
         }
+        if let Some((place, _)) = self.find(name) {
+            // The variable exists: assign in place (no key is allocated).
+            set_builtin(self.map_mut(place), name, value);
+            return;
+        }
+        // Undeclared: a new case-level variable of this process, unless the
+        // name is external (then it belongs to the caller).
+        let f = &self.frames[self.frame];
+        if self.frame > 0
+            && f.externals.iter().any(|e| e == name)
+            && let Some(call) = f.call.clone()
+        {
+            let level = self.frame - 1;
+            let tok = self.frames[level]
+                .tokens
+                .iter()
+                .position(|t| t.id == call.token);
+            let mut outer = CaseEnv {
+                frames: &mut *self.frames,
+                frame: level,
+                token: tok,
+                catalog: self.catalog,
+                trace: &mut *self.trace,
+                refused: &mut *self.refused,
+            };
+            outer.set_var(name, value);
+            return;
+        }
+        self.frames[self.frame].vars.insert(name.to_string(), value);
     }
 
     fn rule(&self, name: &str) -> Option<Arc<RuleDef>> {
