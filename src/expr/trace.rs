@@ -69,7 +69,7 @@ impl std::fmt::Display for Location {
 }
 
 /// Where parsed nodes came from (see the module invariants).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct SourceMap {
     sources: Vec<(Arc<str>, String)>,
     /// Node address -> (index into `sources`, byte range).
