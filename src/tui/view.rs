@@ -206,6 +206,9 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
             items,
             selected,
         } => {
+            if let PickerPurpose::Template { .. } = purpose {
+                return super::templates::view_palette(items, *selected, &app.repo, t, frame, area);
+            }
             let title = match purpose {
                 PickerPurpose::Connect { .. } => " Connect to… ",
                 PickerPurpose::Template { .. } => " New action from a template ",
