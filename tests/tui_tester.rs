@@ -5,7 +5,9 @@
 mod tui_common;
 
 use bpe::model::ActionKind;
-use bpe::tui::app::{App, Overlay};
+use bpe::tui::action::Action;
+use bpe::tui::app::{App, Overlay, update};
+use bpe::tui::debugger_console::Entry;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tui_common::*;
@@ -26,9 +28,8 @@ fn draw(app: &mut App, w: u16, h: u16) -> String {
 }
 
 fn sample() -> (tempfile::TempDir, App) {
-    let dir = copy_repo(&sample_repository());
-    let app = app(dir.path());
-    (dir, app)
+    // Sets BPE_DATA_DIR (user settings, workspaces) once for this binary.
+    tui_common::debugger::sample_app()
 }
 
 #[test]
@@ -90,4 +91,88 @@ fn palette_welcome_email_names_the_repository_template_and_information_request_i
     };
     assert_eq!(m.item_type, bpe::model::WorkItemType::Interaction);
     assert!(t.iter().all(|t| !t.description.is_empty()));
+}
+
+fn console(app: &App) -> &bpe::tui::debugger_console::Console {
+    &app.debugger.as_ref().unwrap().console
+}
+
+#[test]
+fn console_evaluates_in_the_paused_frame_scope_without_changing_the_case() {
+    use tui_common::debugger::*;
+    let (_dir, mut app) = sample();
+    debug(&mut app, "Onboard Employee");
+    fill_onboard(&mut app);
+    update(&mut app, Action::AddBreakpoint);
+    answer(&mut app, "Manager Approval");
+    update(&mut app, Action::Continue);
+    let title = var(&app, "title");
+    update(&mut app, Action::Console);
+    assert!(console(&app).is_open());
+    assert_eq!(app.contexts()[0], bpe::tui::keymap::Context::TextEdit);
+    // Frame variables and repository rules are in scope.
+    answer(
+        &mut app,
+        "(concat $firstName \" \" (rule name=\"Email Address\" (argument name=\"accountId\" \"ALove\")))",
+    );
+    answer(&mut app, "(block (set name=\"title\" \"CEO\") $title)");
+    answer(&mut app, "(nosuch 1)");
+    let out = &console(&app).output;
+    assert_eq!(
+        out[0],
+        Entry {
+            expr: "(concat $firstName \" \" (rule name=\"Email Address\" (argument name=\"accountId\" \"ALove\")))".into(),
+            result: Ok("\"Ada alove@example.com\"".into()),
+            discarded: vec![],
+        }
+    );
+    assert_eq!(out[1].result, Ok("\"CEO\"".into()));
+    assert_eq!(out[1].discarded, vec!["title = \"CEO\"".to_string()]);
+    assert_eq!(out[2].result, Err("unknown function 'nosuch'".into()));
+    // The assignment was not kept: the paused case is as it was.
+    assert_eq!(var(&app, "title"), title);
+    // Still open, and drawn over the debugger.
+    let screen = draw(&mut app, 120, 40);
+    assert!(screen.contains("= \"Ada alove@example.com\""), "{screen}");
+    assert!(screen.contains("✗ unknown function 'nosuch'"), "{screen}");
+    update(&mut app, Action::Cancel);
+    assert!(!console(&app).is_open());
+}
+
+#[test]
+fn console_history_recalls_with_up_and_down() {
+    use tui_common::debugger::*;
+    let (_dir, mut app) = sample();
+    debug(&mut app, "Onboard Employee");
+    fill_onboard(&mut app);
+    update(&mut app, Action::Step);
+    update(&mut app, Action::Console);
+    answer(&mut app, "$firstName");
+    answer(&mut app, "$lastName");
+    answer(&mut app, "$firstName");
+    // Repeats are kept once, most recent last.
+    assert_eq!(console(&app).history, vec!["$lastName", "$firstName"]);
+    let line = |app: &App| console(app).input.as_ref().unwrap().text();
+    press(&mut app, "up");
+    assert_eq!(line(&app), "$firstName");
+    press(&mut app, "up");
+    assert_eq!(line(&app), "$lastName");
+    press(&mut app, "up");
+    assert_eq!(line(&app), "$lastName");
+    press(&mut app, "down");
+    assert_eq!(line(&app), "$firstName");
+    press(&mut app, "down");
+    assert_eq!(line(&app), "");
+    // A recalled line evaluates again.
+    press(&mut app, "up");
+    update(&mut app, Action::Accept);
+    assert_eq!(
+        console(&app).output.last().unwrap().result,
+        Ok("\"Ada\"".into())
+    );
+    // History survives closing and reopening.
+    update(&mut app, Action::Cancel);
+    update(&mut app, Action::Console);
+    press(&mut app, "up");
+    assert_eq!(line(&app), "$firstName");
 }

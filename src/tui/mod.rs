@@ -21,6 +21,7 @@ pub mod browser;
 pub mod command;
 pub mod debug_view;
 pub mod debugger;
+pub mod debugger_console;
 pub mod debugger_view;
 pub mod diagram;
 pub mod editor;
