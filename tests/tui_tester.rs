@@ -176,3 +176,143 @@ fn console_history_recalls_with_up_and_down() {
     press(&mut app, "up");
     assert_eq!(line(&app), "$firstName");
 }
+
+fn rule_tester(app: &App) -> &bpe::tui::rule_tester::RuleTesterState {
+    &app.rule_tester
+}
+
+/// Open the rule tester from the browser and select `rule` through the filter.
+fn test_rule(app: &mut App, rule: &str) {
+    press(app, "T");
+    assert_eq!(app.screen, bpe::tui::app::Screen::RuleTester);
+    press(app, "/");
+    type_text(app, rule);
+    press(app, "enter");
+    assert_eq!(rule_tester(app).current().unwrap().name, rule);
+}
+
+/// Set argument `index` of the selected rule (focus on the arguments pane).
+fn set_arg(app: &mut App, index: usize, value: &str) {
+    let rt = &mut app.rule_tester;
+    rt.focus = bpe::tui::rule_tester::Focus::Arguments;
+    rt.arg_selected = index;
+    press(app, "e");
+    // Clear what is there, then type.
+    for _ in 0..80 {
+        press(app, "backspace");
+    }
+    type_text(app, value);
+    press(app, "enter");
+}
+
+#[test]
+fn rule_tester_runs_a_rule_with_defaults_and_remembers_the_arguments() {
+    let (dir, mut app) = sample();
+    test_rule(&mut app, "Derive Account Id");
+    set_arg(&mut app, 0, "Ada");
+    set_arg(&mut app, 1, "O'Brien");
+    press(&mut app, "r");
+    let result = rule_tester(&app).result.as_ref().unwrap();
+    let ev = result.outcome.as_ref().unwrap();
+    // suffix was not given: its default 0 applies (no suffix).
+    assert_eq!(ev.value, Ok(bpe::expr::Value::Str("aobrien".into())));
+    assert!(ev.trace.nodes.len() > 20);
+    // Remembered per user and repository: a new session of the same repository has them.
+    let mut again = app_for(dir.path());
+    test_rule(&mut again, "Derive Account Id");
+    assert_eq!(
+        rule_tester(&again).value("Derive Account Id", "lastName"),
+        "O'Brien"
+    );
+    press(&mut again, "r");
+    let ev = rule_tester(&again)
+        .result
+        .as_ref()
+        .unwrap()
+        .outcome
+        .as_ref()
+        .unwrap();
+    assert_eq!(ev.value, Ok(bpe::expr::Value::Str("aobrien".into())));
+}
+
+fn app_for(root: &std::path::Path) -> App {
+    app(root)
+}
+
+#[test]
+fn rule_tester_shows_an_error_at_its_position_in_the_body() {
+    let (_dir, mut app) = sample();
+    test_rule(&mut app, "Derive Account Id");
+    set_arg(&mut app, 0, "Ada");
+    set_arg(&mut app, 1, "Lovelace");
+    set_arg(&mut app, 2, "[1]");
+    press(&mut app, "r");
+    let ev = rule_tester(&app)
+        .result
+        .as_ref()
+        .unwrap()
+        .outcome
+        .as_ref()
+        .unwrap();
+    let column = ev.error_at.as_ref().unwrap().column;
+    let body = &rule_tester(&app).current().unwrap().body;
+    assert_eq!(column, body.find("(gt $suffix 0)").unwrap() + 1);
+    let screen = draw(&mut app, 120, 40);
+    assert!(
+        screen.contains(&format!(
+            "✗ rule 'Derive Account Id' 1:{}: gt: argument 1",
+            column
+        )),
+        "{screen}"
+    );
+    assert!(screen.contains("(gt $suffix 0)"), "{screen}");
+}
+
+#[test]
+fn rule_tester_trace_folds_and_snapshot_120x40() {
+    let (_dir, mut app) = sample();
+    test_rule(&mut app, "Email Address");
+    set_arg(&mut app, 0, " JSmith ");
+    press(&mut app, "r");
+    let full = rule_tester(&app).visible_trace().len();
+    // The trace: the default of `domain` (evaluated first), then the body.
+    // Fold the body's (downcase …) node: its (trim …) and $accountId disappear.
+    press(&mut app, "tab");
+    assert_eq!(rule_tester(&app).focus, bpe::tui::rule_tester::Focus::Trace);
+    press(&mut app, "j j space");
+    assert_eq!(rule_tester(&app).visible_trace().len(), full - 2);
+    insta::assert_snapshot!("rule_tester_folded_trace_120x40", draw(&mut app, 120, 40));
+    press(&mut app, "space");
+    assert_eq!(rule_tester(&app).visible_trace().len(), full);
+    press(&mut app, "esc");
+    assert_eq!(app.screen, bpe::tui::app::Screen::Browser);
+}
+
+#[test]
+fn rule_tester_refuses_to_edit_a_locked_argument() {
+    let (dir, _) = sample();
+    std::fs::write(
+        dir.path().join("Rule/greet.json"),
+        r#"{"formatVersion": 1, "id": "rule-greet", "name": "Greet",
+            "arguments": [{"name": "who"}, {"name": "mark", "value": "\"!\"", "locked": true}],
+            "body": "(concat \"Hello \" $who $mark)"}"#,
+    )
+    .unwrap();
+    let mut app = app(dir.path());
+    test_rule(&mut app, "Greet");
+    app.rule_tester.focus = bpe::tui::rule_tester::Focus::Arguments;
+    app.rule_tester.arg_selected = 1;
+    press(&mut app, "e");
+    assert!(app.rule_tester.prompt.is_none());
+    assert!(app.notice.as_ref().unwrap().text.contains("locked"));
+    set_arg(&mut app, 0, "Ann");
+    press(&mut app, "r");
+    let ev = rule_tester(&app)
+        .result
+        .as_ref()
+        .unwrap()
+        .outcome
+        .as_ref()
+        .unwrap();
+    assert_eq!(ev.value, Ok(bpe::expr::Value::Str("Hello Ann!".into())));
+}

@@ -31,6 +31,7 @@ pub enum Screen {
     WorkItems,
     DebugView,
     Debugger,
+    RuleTester,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,6 +153,7 @@ pub struct App {
     pub work_items: workitems::WorkItemsState,
     pub debug_view: debug_view::DebugViewState,
     pub debugger: Option<debugger::DebuggerState>,
+    pub rule_tester: super::rule_tester::RuleTesterState,
     pub overlay: Option<Overlay>,
     pub keymap: Keymap,
     pub theme: Theme,
@@ -222,6 +224,7 @@ impl App {
             tasks: Default::default(),
             work_items: Default::default(),
             debug_view: Default::default(),
+            rule_tester: Default::default(),
             debugger: None,
             overlay: None,
             keymap,
@@ -413,6 +416,9 @@ pub fn refresh_screens(app: &mut App) {
     Screen::WorkItems.ops().refresh(app);
     if app.screen == Screen::DebugView {
         Screen::DebugView.ops().refresh(app);
+    }
+    if app.screen == Screen::RuleTester {
+        Screen::RuleTester.ops().refresh(app);
     }
 }
 

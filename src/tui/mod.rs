@@ -37,6 +37,8 @@ pub mod lint;
 pub mod properties;
 pub mod recovery;
 pub mod report;
+pub mod rule_tester;
+pub mod rule_tester_view;
 pub mod screen;
 pub mod settings;
 pub mod sync;

@@ -61,6 +61,7 @@ impl Screen {
             Screen::WorkItems => &WorkItems,
             Screen::DebugView => &DebugView,
             Screen::Debugger => &Debugger,
+            Screen::RuleTester => &RuleTester,
         }
     }
 
@@ -81,6 +82,7 @@ struct Tasks;
 struct WorkItems;
 struct DebugView;
 struct Debugger;
+struct RuleTester;
 
 impl ScreenOps for Browser {
     fn contexts(&self, app: &App) -> Vec<Context> {
@@ -178,5 +180,23 @@ impl ScreenOps for Debugger {
     }
     fn view(&self, app: &App, frame: &mut Frame, area: Rect) {
         debugger_view::view(app, frame, area)
+    }
+}
+
+impl ScreenOps for RuleTester {
+    fn contexts(&self, app: &App) -> Vec<Context> {
+        super::rule_tester::contexts(app)
+    }
+    fn text_input(&self, app: &mut App, key: KeyEvent) {
+        super::rule_tester::text_input(app, key)
+    }
+    fn update(&self, app: &mut App, action: Action) -> Vec<Request> {
+        super::rule_tester::update(app, action)
+    }
+    fn view(&self, app: &App, frame: &mut Frame, area: Rect) {
+        super::rule_tester_view::view(app, frame, area)
+    }
+    fn refresh(&self, app: &mut App) {
+        super::rule_tester::refresh(app)
     }
 }
