@@ -226,3 +226,45 @@ fn test_rule_whose_body_does_not_parse_exits_1_with_the_position() {
         text(&out.stderr)
     );
 }
+
+/// Every file below `root` with its length and modification time.
+fn listing(root: &std::path::Path) -> Vec<(String, u64, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            let m = e.metadata().unwrap();
+            if m.is_dir() {
+                dirs.push(e.path());
+            }
+            out.push((
+                e.path().display().to_string(),
+                m.len(),
+                m.modified().unwrap(),
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn eval_and_test_rule_write_nothing_and_do_no_housekeeping() {
+    let dir = tempfile::tempdir().unwrap();
+    cli_common::copy_dir(std::path::Path::new(SAMPLE), dir.path());
+    let _ = std::fs::remove_dir_all(dir.path().join(".bpe"));
+    let repo = dir.path().to_str().unwrap();
+    let before = listing(dir.path());
+    let out = bpe(&["eval", repo, "(block (set name=\"x\" 1) $x)", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let out = bpe(&["test-rule", repo, "Password Policy", "--arg", "password=x"]);
+    assert_eq!(out.status.code(), Some(0));
+    let out = bpe(&["eval", repo, "(nosuch)"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        listing(dir.path()),
+        before,
+        "no file written, not even .bpe/"
+    );
+}
