@@ -13,6 +13,14 @@ fn json(out: &std::process::Output) -> J {
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
+/// A temporary repository holding one rule file.
+fn repo_with_rule(json: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("Rule")).unwrap();
+    std::fs::write(dir.path().join("Rule/rule.json"), json).unwrap();
+    dir
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -179,15 +187,11 @@ fn test_rule_usage_errors_exit_2() {
 
 #[test]
 fn test_rule_refuses_a_locked_argument_and_applies_its_default() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("Rule")).unwrap();
-    std::fs::write(
-        dir.path().join("Rule/greet.json"),
+    let dir = repo_with_rule(
         r#"{"formatVersion": 1, "id": "rule-greet", "name": "Greet",
             "arguments": [{"name": "who"}, {"name": "mark", "value": "\"!\"", "locked": true}],
             "body": "(concat \"Hello \" $who $mark)"}"#,
-    )
-    .unwrap();
+    );
     let repo = dir.path().to_str().unwrap();
     let out = bpe(&["test-rule", repo, "Greet", "--arg", "who=Ann"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -211,13 +215,9 @@ fn test_rule_refuses_a_locked_argument_and_applies_its_default() {
 
 #[test]
 fn test_rule_whose_body_does_not_parse_exits_1_with_the_position() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("Rule")).unwrap();
-    std::fs::write(
-        dir.path().join("Rule/broken.json"),
+    let dir = repo_with_rule(
         r#"{"formatVersion": 1, "id": "rule-broken", "name": "Broken", "body": "(add 1\n (sub 2"}"#,
-    )
-    .unwrap();
+    );
     let out = bpe(&["test-rule", dir.path().to_str().unwrap(), "Broken"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(

@@ -181,6 +181,12 @@ fn rule_tester(app: &App) -> &bpe::tui::rule_tester::RuleTesterState {
     &app.rule_tester
 }
 
+/// The last run's evaluation (the rule could be called).
+fn evaluation(app: &App) -> &bpe::engine::Evaluation {
+    let result = app.rule_tester.result.as_ref().expect("a run");
+    result.outcome.as_ref().expect("the rule was called")
+}
+
 /// Open the rule tester from the browser and select `rule` through the filter.
 fn test_rule(app: &mut App, rule: &str) {
     press(app, "T");
@@ -225,13 +231,7 @@ fn rule_tester_runs_a_rule_with_defaults_and_remembers_the_arguments() {
         "O'Brien"
     );
     press(&mut again, "r");
-    let ev = rule_tester(&again)
-        .result
-        .as_ref()
-        .unwrap()
-        .outcome
-        .as_ref()
-        .unwrap();
+    let ev = evaluation(&again);
     assert_eq!(ev.value, Ok(bpe::expr::Value::Str("aobrien".into())));
 }
 
@@ -247,13 +247,7 @@ fn rule_tester_shows_an_error_at_its_position_in_the_body() {
     set_arg(&mut app, 1, "Lovelace");
     set_arg(&mut app, 2, "[1]");
     press(&mut app, "r");
-    let ev = rule_tester(&app)
-        .result
-        .as_ref()
-        .unwrap()
-        .outcome
-        .as_ref()
-        .unwrap();
+    let ev = evaluation(&app);
     let column = ev.error_at.as_ref().unwrap().column;
     let body = &rule_tester(&app).current().unwrap().body;
     assert_eq!(column, body.find("(gt $suffix 0)").unwrap() + 1);
@@ -307,12 +301,6 @@ fn rule_tester_refuses_to_edit_a_locked_argument() {
     assert!(app.notice.as_ref().unwrap().text.contains("locked"));
     set_arg(&mut app, 0, "Ann");
     press(&mut app, "r");
-    let ev = rule_tester(&app)
-        .result
-        .as_ref()
-        .unwrap()
-        .outcome
-        .as_ref()
-        .unwrap();
+    let ev = evaluation(&app);
     assert_eq!(ev.value, Ok(bpe::expr::Value::Str("Hello Ann!".into())));
 }

@@ -1,7 +1,6 @@
 //! The templates palette for new actions: first the common steps of identity
 //! workflows (welcome email, change password, approval, information request,
-//! provision, command), then a manual action, an approval through the
-//! "Approval" subprocess, a notification per email template, an expression and
+//! provision, command), then a manual action, a notification per email template, an expression and
 //! every service op of the catalogue with its required arguments.
 //!
 //! Each template has a one-line description and a preview: the exact action it
@@ -12,7 +11,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::theme::Theme;
 use crate::model::{
@@ -173,24 +172,6 @@ pub fn templates(repo: &Repository) -> Vec<Template> {
             }),
         ),
     });
-    let mut approval = action(
-        "Approval",
-        ActionKind::Subprocess {
-            process: "Approval".into(),
-            arguments: vec![arg("approver", "$manager"), arg("request", "$request")],
-        },
-    );
-    approval.returns = vec![Return {
-        from: "decision".into(),
-        to: "decision".into(),
-    }];
-    out.push(Template {
-        label: "approval: call the \"Approval\" subprocess".into(),
-        description:
-            "Calls the \"Approval\" subprocess with $manager and $request; returns $decision."
-                .into(),
-        action: approval,
-    });
     let mut templates: Vec<&str> = repo
         .email_templates
         .iter()
@@ -266,25 +247,14 @@ pub fn view_palette(
     frame.render_widget(Clear, r);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(r);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.focused_border())
-        .title(Span::styled(" New action from a template ", t.title()))
-        .title_bottom(Line::styled(
-            " ↑↓ choose · Enter insert · Esc cancel ",
-            t.dim(),
-        ));
-    let list = List::new(
-        items
-            .iter()
-            .map(|i| ListItem::new(i.clone()))
-            .collect::<Vec<_>>(),
-    )
-    .block(block)
-    .highlight_style(t.selected())
-    .highlight_symbol("▶");
-    let mut state = ListState::default().with_selected(Some(selected));
-    frame.render_stateful_widget(list, left, &mut state);
+    super::view::picker_list(
+        frame,
+        left,
+        " New action from a template ",
+        items,
+        selected,
+        t,
+    );
     let chosen = templates(repo).into_iter().nth(selected);
     let mut lines = Vec::new();
     if let Some(tpl) = &chosen {

@@ -101,9 +101,7 @@ pub fn eval(expr: &Expr, env: &mut dyn Env) -> Result<Value, EvalError> {
 
 /// Evaluate, allowing at most `budget` calls to be evaluated.
 pub fn eval_with_budget(expr: &Expr, env: &mut dyn Env, budget: u64) -> Result<Value, EvalError> {
-    let mut ev = Evaluator::new(env, budget);
-    let result = ev.eval(expr);
-    ev.finish(result)
+    evaluate(env, budget, None, |ev| ev.eval(expr))
 }
 
 /// Evaluate a rule as if called with `(rule name=… (argument …)…)`: the given
@@ -114,9 +112,7 @@ pub fn eval_rule(
     env: &mut dyn Env,
     budget: u64,
 ) -> Result<Value, EvalError> {
-    let mut ev = Evaluator::new(env, budget);
-    let result = ev.run_rule(rule, args.to_vec());
-    ev.finish(result)
+    evaluate(env, budget, None, |ev| ev.run_rule(rule, args.to_vec()))
 }
 
 /// [`eval_with_budget`], reporting every node evaluated to `observer` (the
@@ -127,10 +123,7 @@ pub fn eval_observed(
     budget: u64,
     observer: &mut dyn Observer,
 ) -> Result<Value, EvalError> {
-    let mut ev = Evaluator::new(env, budget);
-    ev.observer = Some(observer);
-    let result = ev.eval(expr);
-    ev.finish(result)
+    evaluate(env, budget, Some(observer), |ev| ev.eval(expr))
 }
 
 /// [`eval_rule`], reporting every node evaluated to `observer`.
@@ -141,9 +134,21 @@ pub fn eval_rule_observed(
     budget: u64,
     observer: &mut dyn Observer,
 ) -> Result<Value, EvalError> {
+    evaluate(env, budget, Some(observer), |ev| {
+        ev.run_rule(rule, args.to_vec())
+    })
+}
+
+/// One evaluation: a fresh evaluator over `env`, `run`, then its outcome.
+fn evaluate<'e>(
+    env: &'e mut dyn Env,
+    budget: u64,
+    observer: Option<&'e mut dyn Observer>,
+    run: impl FnOnce(&mut Evaluator<'e>) -> R,
+) -> Result<Value, EvalError> {
     let mut ev = Evaluator::new(env, budget);
-    ev.observer = Some(observer);
-    let result = ev.run_rule(rule, args.to_vec());
+    ev.observer = observer;
+    let result = run(&mut ev);
     ev.finish(result)
 }
 
