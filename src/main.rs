@@ -58,6 +58,10 @@ enum Command {
     Diff(cli::diff::Args),
     /// Move a suspended TaskInstance to the current version of a definition.
     Migrate(cli::migrate::Args),
+    /// Evaluate an expression against a repository's rules in dry run; exit 1 when it fails.
+    Eval(cli::eval::Args),
+    /// Call a repository rule with arguments in dry run; exit 1 when it fails.
+    TestRule(cli::test_rule::Args),
     /// Print a shell completion script (bash, zsh or fish).
     Completions(cli::shell::CompletionsArgs),
     /// Print the man page (roff) of bpe or of one subcommand.
@@ -90,6 +94,8 @@ fn main() -> ExitCode {
         Some(Command::Export(a)) => cli::export::run(a),
         Some(Command::Diff(a)) => cli::diff::run(a),
         Some(Command::Migrate(a)) => cli::migrate::run(a),
+        Some(Command::Eval(a)) => cli::eval::run(a),
+        Some(Command::TestRule(a)) => cli::test_rule::run(a),
         Some(Command::Completions(a)) => cli::shell::run_completions(a, Cli::command()),
         Some(Command::Man(a)) => cli::shell::run_man(a, Cli::command()),
         Some(Command::RunDetached(a)) => cli::detached::run(a),

@@ -123,14 +123,23 @@ pub fn services_for(repo: &Repository, dry_run: bool, allow_commands: bool) -> R
 
 /// `VAR=VALUE` pairs; VALUE is JSON when it parses as JSON, else the text itself.
 pub fn parse_sets(sets: &[String]) -> anyhow::Result<BTreeMap<String, Value>> {
+    parse_pairs("--set", "VAR", sets)
+}
+
+/// `NAME=VALUE` pairs given with `flag` (`what` names NAME in messages); VALUE as in [`parse_sets`].
+pub fn parse_pairs(
+    flag: &str,
+    what: &str,
+    sets: &[String],
+) -> anyhow::Result<BTreeMap<String, Value>> {
     let mut out = BTreeMap::new();
     for s in sets {
         let Some((name, value)) = s.split_once('=') else {
-            bail!("--set expects VAR=VALUE, got '{s}'");
+            bail!("{flag} expects {what}=VALUE, got '{s}'");
         };
         let name = name.trim();
         if name.is_empty() {
-            bail!("--set expects VAR=VALUE, got '{s}' (no variable name)");
+            bail!("{flag} expects {what}=VALUE, got '{s}' (no name)");
         }
         let v = match serde_json::from_str::<serde_json::Value>(value) {
             Ok(j) => Value::from_json(&j),

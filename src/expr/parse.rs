@@ -53,26 +53,50 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
 
 /// Parse one expression; the whole text must be consumed (surrounding whitespace is fine).
 pub fn parse(text: &str) -> Result<Expr, ParseError> {
-    let mut p = Parser { text, pos: 0 };
-    p.skip_ws();
-    if p.pos >= text.len() {
-        return Err(p.error_at(p.pos, "empty expression"));
+    Parser {
+        text,
+        pos: 0,
+        spans: None,
     }
-    let e = p.expr(0)?;
-    p.skip_ws();
-    if p.pos < text.len() {
-        let c = p.peek().unwrap_or(' ');
-        let msg = if c == ')' {
-            "unexpected ')' with no matching '('".to_string()
-        } else {
-            format!(
-                "unexpected {} after the end of the expression (write several expressions inside (block …))",
-                describe_char(c)
-            )
-        };
-        return Err(p.error_at(p.pos, msg));
+    .whole()
+}
+
+/// [`parse`], also returning the byte range of every node in pre-order (the
+/// order [`crate::expr::SourceMap`] walks the tree in): `spans[0]` is the root.
+pub fn parse_spanned(text: &str) -> Result<(Expr, Vec<Span>), ParseError> {
+    let mut p = Parser {
+        text,
+        pos: 0,
+        spans: Some(Vec::new()),
+    };
+    let e = p.whole()?;
+    Ok((e, p.spans.unwrap_or_default()))
+}
+
+impl Parser<'_> {
+    fn whole(&mut self) -> Result<Expr, ParseError> {
+        let text = self.text;
+        let p = self;
+        p.skip_ws();
+        if p.pos >= text.len() {
+            return Err(p.error_at(p.pos, "empty expression"));
+        }
+        let e = p.expr(0)?;
+        p.skip_ws();
+        if p.pos < text.len() {
+            let c = p.peek().unwrap_or(' ');
+            let msg = if c == ')' {
+                "unexpected ')' with no matching '('".to_string()
+            } else {
+                format!(
+                    "unexpected {} after the end of the expression (write several expressions inside (block …))",
+                    describe_char(c)
+                )
+            };
+            return Err(p.error_at(p.pos, msg));
+        }
+        Ok(e)
     }
-    Ok(e)
 }
 
 /// True for characters allowed in a `$path` reference.
@@ -115,6 +139,8 @@ fn describe_char(c: char) -> String {
 struct Parser<'a> {
     text: &'a str,
     pos: usize,
+    /// When wanted: each node's byte range, in pre-order.
+    spans: Option<Vec<Span>>,
 }
 
 impl<'a> Parser<'a> {
@@ -164,6 +190,19 @@ impl<'a> Parser<'a> {
 
     /// Parse one expression starting at the current (non-whitespace) position.
     fn expr(&mut self, depth: usize) -> Result<Expr, ParseError> {
+        let Some(spans) = self.spans.as_mut() else {
+            return self.node(depth);
+        };
+        let (slot, start) = (spans.len(), self.pos);
+        spans.push(Span { start, end: start });
+        let e = self.node(depth)?;
+        if let Some(s) = self.spans.as_mut().and_then(|s| s.get_mut(slot)) {
+            s.end = self.pos;
+        }
+        Ok(e)
+    }
+
+    fn node(&mut self, depth: usize) -> Result<Expr, ParseError> {
         let start = self.pos;
         let Some(c) = self.peek() else {
             return Err(self.error_at(start, "expected an expression"));

@@ -102,6 +102,11 @@ pub enum Action {
     Yes,
     No,
     Skip,
+    // Rule tester and expression console
+    RuleTester,
+    RunRule,
+    ToggleFold,
+    Console,
 }
 
 impl Action {
@@ -205,6 +210,14 @@ impl Action {
             Action::Yes => "yes",
             Action::No => "no",
             Action::Skip => "skip the existing ones, import the rest",
+            Action::RuleTester => {
+                "open the rule tester (run a rule with chosen arguments in dry run)"
+            }
+            Action::RunRule => "run the selected rule with its arguments in dry run",
+            Action::ToggleFold => "fold or unfold the selected node of the trace",
+            Action::Console => {
+                "expression console: evaluate in the paused case's scope (Up/Down: history)"
+            }
         }
     }
 
@@ -300,6 +313,10 @@ impl Action {
             Action::Yes => "yes",
             Action::No => "no",
             Action::Skip => "skip existing",
+            Action::RuleTester => "rule tester",
+            Action::RunRule => "run",
+            Action::ToggleFold => "fold",
+            Action::Console => "console",
         }
     }
 

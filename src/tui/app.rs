@@ -32,6 +32,7 @@ pub enum Screen {
     DebugView,
     Debugger,
     Reports,
+    RuleTester,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,6 +160,7 @@ pub struct App {
     pub debug_view: debug_view::DebugViewState,
     pub debugger: Option<debugger::DebuggerState>,
     pub reports: reports::ReportsState,
+    pub rule_tester: super::rule_tester::RuleTesterState,
     pub overlay: Option<Overlay>,
     pub keymap: Keymap,
     pub theme: Theme,
@@ -229,6 +231,7 @@ impl App {
             tasks: Default::default(),
             work_items: Default::default(),
             debug_view: Default::default(),
+            rule_tester: Default::default(),
             debugger: None,
             reports: Default::default(),
             overlay: None,
@@ -423,6 +426,9 @@ pub fn refresh_screens(app: &mut App) {
         Screen::DebugView.ops().refresh(app);
     }
     reports::repository_changed(app);
+    if app.screen == Screen::RuleTester {
+        Screen::RuleTester.ops().refresh(app);
+    }
 }
 
 fn request_quit(app: &mut App) {

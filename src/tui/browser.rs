@@ -244,6 +244,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
         Action::Bottom => b.selected = last,
         Action::Filter => b.filtering = true,
         Action::Import => super::import::start(app),
+        Action::RuleTester => return vec![Request::Show(super::app::Screen::RuleTester)],
         Action::Accept => b.filtering = false,
         Action::Cancel | Action::Back if b.filtering || !b.filter_text().is_empty() => {
             b.filtering = false;

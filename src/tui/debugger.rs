@@ -69,7 +69,8 @@ const PATH_SHOW: usize = 1000;
 /// One running debug session (the case exists once the form is accepted).
 pub struct Session {
     pub case: Case,
-    catalog: RepoCatalog,
+    /// The rules and definitions the case runs with (the console evaluates with them).
+    pub(super) catalog: RepoCatalog,
     services: RepoServices,
     /// Taken before each command, for stepping back: (snapshot, trace length, work
     /// items); the last [`BACK_KEEP`] commands.
@@ -111,6 +112,8 @@ pub struct DebuggerState {
     pub var_before: BTreeMap<String, Value>,
     /// Names whose value the last command changed (or added).
     pub changed: Vec<String>,
+    /// The expression console (`:`), with its history.
+    pub console: super::debugger_console::Console,
 }
 
 impl DebuggerState {
@@ -187,7 +190,7 @@ impl DebuggerState {
 /// (approve / reject / leave pending / apply mode) comes first in the footer.
 pub fn contexts(app: &App) -> Vec<Context> {
     match &app.debugger {
-        Some(d) if d.prompt.is_some() => vec![Context::TextEdit],
+        Some(d) if d.prompt.is_some() || d.console.is_open() => vec![Context::TextEdit],
         Some(d) if d.session.as_ref().is_some_and(|s| !s.items.is_empty()) => vec![
             Context::DebuggerWaiting,
             Context::Debugger,
@@ -205,6 +208,9 @@ pub fn contexts(app: &App) -> Vec<Context> {
 }
 
 pub fn text_input(app: &mut App, key: KeyEvent) {
+    if let Some(d) = app.debugger.as_mut().filter(|d| d.console.is_open()) {
+        return d.console.text_input(key);
+    }
     if let Some(p) = app.debugger.as_mut().and_then(|d| d.prompt.as_mut())
         && p.input.input(key)
     {
@@ -286,6 +292,7 @@ pub fn open(app: &mut App, def: TaskDefinition) {
         var_scroll: 0,
         var_before: BTreeMap::new(),
         changed: Vec::new(),
+        console: Default::default(),
     });
     app.screen = Screen::Debugger;
     match problem {
@@ -973,8 +980,13 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
         }
         return Vec::new();
     }
+    if d.console.is_open() {
+        d.console.update(d.session.as_mut(), action);
+        return Vec::new();
+    }
     let in_form = d.session.is_none();
     match action {
+        Action::Console => d.console.open(),
         Action::Up | Action::Down if in_form => {
             let last = d.form.len().saturating_sub(1);
             d.form_selected = if action == Action::Up {

@@ -58,6 +58,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     if let Some(p) = &d.prompt {
         ask::view_prompt(p, t, frame, area);
     }
+    super::debugger_console::view(&d.console, t, frame, area);
 }
 
 fn block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {

@@ -38,10 +38,11 @@ pub enum Context {
     Question,
     Import,
     Reports,
+    RuleTester,
 }
 
 impl Context {
-    pub const ALL: [Context; 21] = [
+    pub const ALL: [Context; 22] = [
         Context::Global,
         Context::Navigate,
         Context::Browser,
@@ -63,6 +64,7 @@ impl Context {
         Context::Question,
         Context::Import,
         Context::Reports,
+        Context::RuleTester,
     ];
 
     pub fn title(self) -> &'static str {
@@ -88,6 +90,7 @@ impl Context {
             Context::Question => "Yes/no questions",
             Context::Import => "Import dialog",
             Context::Reports => "Reports",
+            Context::RuleTester => "Rule tester",
         }
     }
 
@@ -114,6 +117,7 @@ impl Context {
             Context::Question => "question",
             Context::Import => "import",
             Context::Reports => "reports",
+            Context::RuleTester => "rule_tester",
         }
     }
 

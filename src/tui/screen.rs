@@ -63,6 +63,7 @@ impl Screen {
             Screen::DebugView => &DebugView,
             Screen::Debugger => &Debugger,
             Screen::Reports => &Reports,
+            Screen::RuleTester => &RuleTester,
         }
     }
 
@@ -85,6 +86,7 @@ struct WorkItems;
 struct DebugView;
 struct Debugger;
 struct Reports;
+struct RuleTester;
 
 impl ScreenOps for Browser {
     fn contexts(&self, app: &App) -> Vec<Context> {
@@ -197,5 +199,23 @@ impl ScreenOps for Reports {
     }
     fn refresh(&self, app: &mut App) {
         reports::refresh(app)
+    }
+}
+
+impl ScreenOps for RuleTester {
+    fn contexts(&self, app: &App) -> Vec<Context> {
+        super::rule_tester::contexts(app)
+    }
+    fn text_input(&self, app: &mut App, key: KeyEvent) {
+        super::rule_tester::text_input(app, key)
+    }
+    fn update(&self, app: &mut App, action: Action) -> Vec<Request> {
+        super::rule_tester::update(app, action)
+    }
+    fn view(&self, app: &App, frame: &mut Frame, area: Rect) {
+        super::rule_tester_view::view(app, frame, area)
+    }
+    fn refresh(&self, app: &mut App) {
+        super::rule_tester::refresh(app)
     }
 }

@@ -206,6 +206,9 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
             items,
             selected,
         } => {
+            if let PickerPurpose::Template { .. } = purpose {
+                return super::templates::view_palette(items, *selected, &app.repo, t, frame, area);
+            }
             let title = match purpose {
                 PickerPurpose::Connect { .. } => " Connect to… ",
                 PickerPurpose::Template { .. } => " New action from a template ",
@@ -218,25 +221,7 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
                 (items.len() as u16 + 2).min(area.height.saturating_sub(2)),
             );
             frame.render_widget(Clear, r);
-            let block = Block::default()
-                .borders(Borders::ALL)
-                .border_style(t.focused_border())
-                .title(Span::styled(title, t.title()))
-                .title_bottom(Line::styled(
-                    " ↑↓ choose · Enter accept · Esc cancel ",
-                    t.dim(),
-                ));
-            let list = List::new(
-                items
-                    .iter()
-                    .map(|i| ListItem::new(i.clone()))
-                    .collect::<Vec<_>>(),
-            )
-            .block(block)
-            .highlight_style(t.selected())
-            .highlight_symbol("▶");
-            let mut state = ListState::default().with_selected(Some(*selected));
-            frame.render_stateful_widget(list, r, &mut state);
+            picker_list(frame, r, title, items, *selected, t);
         }
         Overlay::Import(plan) => {
             let mut lines = vec![Line::raw(format!("{} holds:", plan.file)), Line::raw("")];
@@ -331,6 +316,36 @@ fn conflict_diff_lines(
         out.push(Line::styled(text, style));
     }
     out
+}
+
+/// A picker's list of `items` with `selected` highlighted, in a titled box.
+pub fn picker_list(
+    frame: &mut Frame,
+    r: Rect,
+    title: &str,
+    items: &[String],
+    selected: usize,
+    t: &super::theme::Theme,
+) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.focused_border())
+        .title(Span::styled(title.to_string(), t.title()))
+        .title_bottom(Line::styled(
+            " ↑↓ choose · Enter accept · Esc cancel ",
+            t.dim(),
+        ));
+    let list = List::new(
+        items
+            .iter()
+            .map(|i| ListItem::new(i.clone()))
+            .collect::<Vec<_>>(),
+    )
+    .block(block)
+    .highlight_style(t.selected())
+    .highlight_symbol("▶");
+    let mut state = ListState::default().with_selected(Some(selected));
+    frame.render_stateful_widget(list, r, &mut state);
 }
 
 fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, width: u16, app: &App) {

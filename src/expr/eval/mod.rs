@@ -23,6 +23,7 @@ pub use builtins::{Category, FunctionInfo, Misuse, function, functions};
 pub use paths::MAX_VALUE_DEPTH;
 
 use super::ast::{Call, Expr};
+use super::trace::{Observer, Outcome};
 use super::value::Value;
 use paths::weight;
 use std::collections::BTreeMap;
@@ -100,9 +101,7 @@ pub fn eval(expr: &Expr, env: &mut dyn Env) -> Result<Value, EvalError> {
 
 /// Evaluate, allowing at most `budget` calls to be evaluated.
 pub fn eval_with_budget(expr: &Expr, env: &mut dyn Env, budget: u64) -> Result<Value, EvalError> {
-    let mut ev = Evaluator::new(env, budget);
-    let result = ev.eval(expr);
-    ev.finish(result)
+    evaluate(env, budget, None, |ev| ev.eval(expr))
 }
 
 /// Evaluate a rule as if called with `(rule name=… (argument …)…)`: the given
@@ -113,8 +112,43 @@ pub fn eval_rule(
     env: &mut dyn Env,
     budget: u64,
 ) -> Result<Value, EvalError> {
+    evaluate(env, budget, None, |ev| ev.run_rule(rule, args.to_vec()))
+}
+
+/// [`eval_with_budget`], reporting every node evaluated to `observer` (the
+/// evaluation trace, see [`crate::expr::Trace`]).
+pub fn eval_observed(
+    expr: &Expr,
+    env: &mut dyn Env,
+    budget: u64,
+    observer: &mut dyn Observer,
+) -> Result<Value, EvalError> {
+    evaluate(env, budget, Some(observer), |ev| ev.eval(expr))
+}
+
+/// [`eval_rule`], reporting every node evaluated to `observer`.
+pub fn eval_rule_observed(
+    rule: &RuleDef,
+    args: &[(String, Value)],
+    env: &mut dyn Env,
+    budget: u64,
+    observer: &mut dyn Observer,
+) -> Result<Value, EvalError> {
+    evaluate(env, budget, Some(observer), |ev| {
+        ev.run_rule(rule, args.to_vec())
+    })
+}
+
+/// One evaluation: a fresh evaluator over `env`, `run`, then its outcome.
+fn evaluate<'e>(
+    env: &'e mut dyn Env,
+    budget: u64,
+    observer: Option<&'e mut dyn Observer>,
+    run: impl FnOnce(&mut Evaluator<'e>) -> R,
+) -> Result<Value, EvalError> {
     let mut ev = Evaluator::new(env, budget);
-    let result = ev.run_rule(rule, args.to_vec());
+    ev.observer = observer;
+    let result = run(&mut ev);
     ev.finish(result)
 }
 
@@ -211,6 +245,8 @@ struct FunDef {
 
 struct Evaluator<'env> {
     env: &'env mut dyn Env,
+    /// Sees each node evaluated; `None` (the engine's case) costs one branch per node.
+    observer: Option<&'env mut dyn Observer>,
     budget: u64,
     remaining: u64,
     depth: usize,
@@ -233,6 +269,7 @@ impl<'env> Evaluator<'env> {
     fn new(env: &'env mut dyn Env, budget: u64) -> Self {
         Evaluator {
             env,
+            observer: None,
             budget,
             remaining: budget,
             depth: 0,
@@ -343,6 +380,33 @@ impl<'env> Evaluator<'env> {
     // ---- evaluation ------------------------------------------------------------
 
     pub(super) fn eval(&mut self, e: &Expr) -> R {
+        if self.observer.is_some() {
+            return self.eval_observed(e);
+        }
+        self.eval_node(e)
+    }
+
+    #[inline(never)]
+    fn eval_observed(&mut self, e: &Expr) -> R {
+        if let Some(o) = self.observer.as_deref_mut() {
+            o.enter(e);
+        }
+        let r = self.eval_node(e);
+        if let Some(o) = self.observer.as_deref_mut() {
+            o.leave(
+                e,
+                match &r {
+                    Ok(v) => Outcome::Value(v),
+                    Err(Flow::Error(err)) => Outcome::Error(err),
+                    Err(Flow::Break { value, .. }) => Outcome::Break(value),
+                },
+            );
+        }
+        r
+    }
+
+    #[inline]
+    fn eval_node(&mut self, e: &Expr) -> R {
         let v = match e {
             Expr::Null => Value::Null,
             Expr::Int(i) => Value::Int(*i),
@@ -596,7 +660,7 @@ pub fn loose_eq(a: &Value, b: &Value) -> bool {
 }
 
 /// Render a value for traces and messages: JSON, cut to a readable length.
-fn trace_value(v: &Value) -> String {
+pub(in crate::expr) fn trace_value(v: &Value) -> String {
     // Cut long strings before rendering so a huge value costs little.
     let s = match v {
         Value::Str(text) if text.len() > TRACE_VALUE_CHARS * 4 => {
