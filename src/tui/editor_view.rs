@@ -30,6 +30,10 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     if ed.show_outline {
         view_outline(ed, t, frame, outline_area);
     }
+    if let Some(dv) = &ed.diff {
+        super::diff_view_render::view(ed, dv, t, frame, main_area, props_area);
+        return;
+    }
     let mut title = vec![Span::styled(
         format!(" {} ", crate::model::escape_name(&ed.def.name)),
         t.title(),

@@ -37,10 +37,11 @@ pub enum Context {
     DebuggerWaiting,
     Question,
     Import,
+    DiffView,
 }
 
 impl Context {
-    pub const ALL: [Context; 20] = [
+    pub const ALL: [Context; 21] = [
         Context::Global,
         Context::Navigate,
         Context::Browser,
@@ -61,6 +62,7 @@ impl Context {
         Context::DebuggerWaiting,
         Context::Question,
         Context::Import,
+        Context::DiffView,
     ];
 
     pub fn title(self) -> &'static str {
@@ -85,6 +87,7 @@ impl Context {
             Context::DebuggerWaiting => "Debugger, the run waits on a work item",
             Context::Question => "Yes/no questions",
             Context::Import => "Import dialog",
+            Context::DiffView => "Diff view (editor =)",
         }
     }
 
@@ -110,6 +113,7 @@ impl Context {
             Context::DebuggerWaiting => "debugger_waiting",
             Context::Question => "question",
             Context::Import => "import",
+            Context::DiffView => "diff_view",
         }
     }
 

@@ -23,6 +23,8 @@ pub mod debug_view;
 pub mod debugger;
 pub mod debugger_view;
 pub mod diagram;
+pub mod diff_view;
+pub mod diff_view_render;
 pub mod editor;
 pub mod editor_fields;
 pub mod editor_items;
