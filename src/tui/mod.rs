@@ -19,6 +19,7 @@ pub mod app;
 pub mod ask;
 pub mod browser;
 pub mod command;
+pub mod debug_migrate;
 pub mod debug_view;
 pub mod debugger;
 pub mod debugger_view;
