@@ -313,3 +313,29 @@ fn conflict_lines_fall_back_to_the_line_diff_only_when_nothing_is_named() {
         DiffLine::Semantic(_)
     ));
 }
+
+fn draw(
+    app: &mut bpe::tui::app::App,
+    w: u16,
+    h: u16,
+) -> ratatui::Terminal<ratatui::backend::TestBackend> {
+    app.size = (w, h);
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    term.draw(|f| bpe::tui::view::view(app, f)).unwrap();
+    term
+}
+
+/// Reviewed: the title names the base, the change list replaces the
+/// properties pane (the selected change with ▶, its `at` line below it), the
+/// changed boxes carry `~` in their top border, the legend is the last row.
+#[test]
+fn diff_view_120x40() {
+    let (_dir, mut app) = sample();
+    edit_condition_and_rename(&mut app);
+    press(&mut app, "= enter");
+    let term = draw(&mut app, 120, 40);
+    let text = format!("{:?}", term.backend());
+    assert!(text.contains("Changes (2) from last save"), "{text}");
+    assert!(text.contains("+ added  ~ changed  - removed"), "{text}");
+    insta::assert_snapshot!(term.backend());
+}

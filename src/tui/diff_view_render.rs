@@ -92,13 +92,20 @@ fn mark_style(m: Mark, t: &Theme) -> ratatui::style::Style {
     }
 }
 
-/// The rows of the change list: each change's lines (its sub-expression
-/// lines indented), with the index of the change they belong to.
-pub fn change_rows(dv: &DiffView) -> Vec<(usize, String)> {
+/// The rows of the change list at `width` columns: each change's lines (its
+/// sub-expression lines indented), wrapped, with the index of the change they
+/// belong to. Every row starts with a marker column.
+pub fn change_rows(dv: &DiffView, width: usize) -> Vec<(usize, String)> {
     let mut rows = Vec::new();
     for (i, c) in dv.diff.changes.iter().enumerate() {
         for line in crate::diff::render_change(c).lines() {
-            rows.push((i, line.to_string()));
+            let indent = line.len() - line.trim_start().len() + 2;
+            let parts =
+                super::editor_view::wrap_chars(line.trim_start(), width.saturating_sub(indent + 1));
+            for (n, part) in parts.into_iter().enumerate() {
+                let pad = if n == 0 { indent - 2 } else { indent };
+                rows.push((i, format!("{}{part}", " ".repeat(pad))));
+            }
         }
     }
     rows
@@ -124,7 +131,7 @@ fn view_changes(dv: &DiffView, t: &Theme, frame: &mut Frame, area: Rect) {
     }
     let width = usize::from(inner.width);
     let height = usize::from(inner.height);
-    let rows = change_rows(dv);
+    let rows = change_rows(dv, width);
     let first = rows
         .iter()
         .position(|(i, _)| *i == dv.selected)

@@ -364,7 +364,7 @@ fn view_field_edit(edit: &FieldEdit, t: &Theme, frame: &mut Frame, area: Rect) {
 }
 
 /// `text` cut into pieces of at most `width` characters, at spaces where possible.
-fn wrap_chars(text: &str, width: usize) -> Vec<String> {
+pub(super) fn wrap_chars(text: &str, width: usize) -> Vec<String> {
     let width = width.max(4);
     let mut out = Vec::new();
     let mut line = String::new();
