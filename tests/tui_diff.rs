@@ -13,29 +13,9 @@ use bpe::tui::editor;
 use bpe::tui::linediff::DiffLine;
 use tui_common::*;
 
-fn def(app: &bpe::tui::app::App) -> &TaskDefinition {
-    &app.editor.as_ref().unwrap().def
-}
-
-fn index(app: &bpe::tui::app::App, name: &str) -> usize {
-    def(app)
-        .process
-        .activities
-        .iter()
-        .position(|a| a.name == name)
-        .unwrap()
-}
-
-fn sample() -> (tempfile::TempDir, bpe::tui::app::App) {
-    let dir = copy_repo(&sample_repository());
-    let mut app = app(dir.path());
-    open(&mut app, "Onboard Employee");
-    (dir, app)
-}
-
 /// Change the approval condition and rename "Rejected", unsaved.
 fn edit_condition_and_rename(app: &mut bpe::tui::app::App) {
-    let a = index(app, "Manager Approval");
+    let a = activity_index(app, "Manager Approval");
     assert!(editor::execute(
         app,
         Edit::SetField {
@@ -44,7 +24,7 @@ fn edit_condition_and_rename(app: &mut bpe::tui::app::App) {
             value: "(eq $decision \"approved\")".into(),
         },
     ));
-    let r = index(app, "Rejected");
+    let r = activity_index(app, "Rejected");
     assert!(editor::execute(
         app,
         Edit::SetField {
@@ -146,8 +126,8 @@ fn diff_against_last_save_lists_the_unsaved_changes_and_marks_boxes() {
     let mut marks = dv.marks.clone();
     marks.sort();
     let mut want = vec![
-        (index(&app, "Manager Approval"), Mark::Changed),
-        (index(&app, "Declined"), Mark::Changed),
+        (activity_index(&app, "Manager Approval"), Mark::Changed),
+        (activity_index(&app, "Declined"), Mark::Changed),
     ];
     want.sort();
     assert_eq!(marks, want);
@@ -160,8 +140,8 @@ fn diff_against_last_save_lists_the_unsaved_changes_and_marks_boxes() {
 fn moving_through_changes_selects_their_boxes_and_esc_closes() {
     let (_dir, mut app) = sample();
     edit_condition_and_rename(&mut app);
-    let approval = index(&app, "Manager Approval");
-    let declined = index(&app, "Declined");
+    let approval = activity_index(&app, "Manager Approval");
+    let declined = activity_index(&app, "Declined");
     press(&mut app, "= enter");
     let first = app.editor.as_ref().unwrap().diff.as_ref().unwrap().boxes[0];
     assert_eq!(
@@ -200,7 +180,7 @@ fn removed_and_added_activities_get_their_own_marks() {
     let (_dir, mut app) = sample();
     let old = def(&app).clone();
     // The working copy: "Provisioning Failed" deleted, a new activity added.
-    let gone = index(&app, "Provisioning Failed");
+    let gone = activity_index(&app, "Provisioning Failed");
     assert!(editor::execute(
         &mut app,
         Edit::Delete(ElementRef::Activity(gone))
@@ -208,7 +188,7 @@ fn removed_and_added_activities_get_their_own_marks() {
     press(&mut app, "a");
     type_text(&mut app, "Audit Hire");
     press(&mut app, "enter");
-    let added = index(&app, "Audit Hire");
+    let added = activity_index(&app, "Audit Hire");
     let n = def(&app).process.activities.len();
     press(&mut app, "= enter");
     let dv = app.editor.as_ref().unwrap().diff.as_ref().unwrap();
@@ -263,7 +243,7 @@ fn diff_against_disk_reads_the_file_now_and_reports_no_differences() {
 #[test]
 fn conflict_dialog_shows_the_semantic_diff_of_mine_against_theirs() {
     let (dir, mut app) = sample();
-    let a = index(&app, "Manager Approval");
+    let a = activity_index(&app, "Manager Approval");
     assert!(editor::execute(
         &mut app,
         Edit::SetField {

@@ -114,8 +114,22 @@ fn selected(app: &App) -> Option<&OlderCase> {
     s.cases.get(s.selected)
 }
 
-fn services(app: &App) -> crate::services::RepoServices {
-    super::ask::services(&app.repo, false)
+/// `engine::migrate::migrate` of `instance` to the current `to`, as `bpe
+/// migrate` runs it (the audit line goes to the repository's services).
+fn run(app: &App, instance: &str, to: &str, dry_run: bool) -> Result<Plan, MigrateError> {
+    let opts = MigrateOptions {
+        to: to.to_string(),
+        map: Vec::new(),
+        dry_run,
+        purpose: if dry_run {
+            "bpe tui migrate (plan)"
+        } else {
+            "bpe tui migrate"
+        }
+        .into(),
+    };
+    let mut services = super::ask::services(&app.repo, false);
+    migrate::migrate(&app.root, instance, &opts, &mut services)
 }
 
 /// `M`: plan the move of the selected case (a dry run); ask when it is
@@ -134,14 +148,7 @@ pub fn plan(app: &mut App) {
         app.error(format!("{} cannot be migrated: {why}", case.instance));
         return;
     };
-    let opts = MigrateOptions {
-        to: to.clone(),
-        map: Vec::new(),
-        dry_run: true,
-        purpose: "bpe tui migrate (plan)".into(),
-    };
-    let mut services = services(app);
-    match migrate::migrate(&app.root, &case.instance, &opts, &mut services) {
+    match run(app, &case.instance, &to, true) {
         Ok(p) => {
             let mut lines = migrate::plan_lines(&p, true);
             lines.pop(); // "dry run: nothing changed" — the question says it.
@@ -194,14 +201,7 @@ pub fn confirmed(app: &mut App, instance: &str, to: &str, hash: &str) {
         ));
         return;
     }
-    let opts = MigrateOptions {
-        to: to.to_string(),
-        map: Vec::new(),
-        dry_run: false,
-        purpose: "bpe tui migrate".into(),
-    };
-    let mut services = services(app);
-    match migrate::migrate(&app.root, instance, &opts, &mut services) {
+    match run(app, instance, to, false) {
         Ok(p) => {
             let mut msg = format!(
                 "migrated {} to \"{}\" {}",
@@ -317,14 +317,11 @@ fn view_diff(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
                     clip("M plans the move to the current version"),
                     t.dim(),
                 )];
-                out.extend(crate::diff::render_text(d).lines().map(|l| {
-                    let style = match l.chars().next() {
-                        Some('+') => t.ok(),
-                        Some('-') => t.error(),
-                        _ => t.normal(),
-                    };
-                    Line::styled(clip(l), style)
-                }));
+                out.extend(
+                    crate::diff::render_text(d)
+                        .lines()
+                        .map(|l| Line::styled(clip(l), super::diff_view_render::line_style(l, t))),
+                );
                 out
             }
         },

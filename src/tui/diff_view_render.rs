@@ -84,6 +84,16 @@ pub fn view(ed: &EditorState, dv: &DiffView, t: &Theme, frame: &mut Frame, main:
     view_changes(dv, t, frame, side);
 }
 
+/// The style of a line of the diff's text form, by its sign (`+` added, `-`
+/// removed, anything else plain).
+pub fn line_style(line: &str, t: &Theme) -> ratatui::style::Style {
+    match line.chars().next() {
+        Some('+') => t.ok(),
+        Some('-') => t.error(),
+        _ => t.normal(),
+    }
+}
+
 fn mark_style(m: Mark, t: &Theme) -> ratatui::style::Style {
     match m {
         Mark::Added => t.ok(),

@@ -330,14 +330,7 @@ fn conflict_diff_lines(
             DiffLine::Theirs(l) => (format!("+ {l}"), t.ok()),
             DiffLine::Skipped(n) if semantic => (format!("  … {n} more lines"), t.dim()),
             DiffLine::Skipped(n) => (format!("  … {n} unchanged lines"), t.dim()),
-            DiffLine::Semantic(l) => {
-                let style = match l.chars().next() {
-                    Some('+') => t.ok(),
-                    Some('-') => t.error(),
-                    _ => t.normal(),
-                };
-                (l.clone(), style)
-            }
+            DiffLine::Semantic(l) => (l.clone(), super::diff_view_render::line_style(l, t)),
         };
         // One row per diff line: cut (not wrapped) to the popup's width.
         let text = crate::tui::table::clip(&crate::model::escape_name(&text), width);
