@@ -67,6 +67,21 @@ fn a_case_on_an_older_version_is_listed_with_the_diff_then_migrated() {
     assert_eq!(diff.changes[0].change, ChangeKind::Renamed);
     assert_eq!(diff.changes[0].new.as_deref(), Some("Manager Review"));
 
+    // Drawn: the pane lists the case, the diff pinned -> current beside it.
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    term.draw(|f| bpe::tui::view::view(&app, f)).unwrap();
+    let screen = format!("{:?}", term.backend());
+    assert!(screen.contains("Cases on older versions (1)"), "{screen}");
+    assert!(screen.contains("Pinned → current (1)"), "{screen}");
+    assert!(
+        screen.contains("\"Manager Review\" (id 4) renamed:"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(&format!("▶{inst}")),
+        "the id is whole: {screen}"
+    );
+
     // M: the plan, as a question; nothing written yet.
     press(&mut app, "M");
     let q = app.debug_view.question.as_ref().expect("the plan is asked");

@@ -231,7 +231,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
     let t = &app.theme;
     let s = &app.debug_view.older;
     let [list_area, diff_area] =
-        Layout::horizontal([Constraint::Percentage(42), Constraint::Percentage(58)]).areas(area);
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(if focused {
@@ -258,7 +258,15 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
                 vec![
                     TableCell::raw(c.instance.clone()),
                     TableCell::raw(c.pinned.name.clone()),
-                    TableCell::new(super::diff_view::short_hash(&c.pinned.hash), t.dim()),
+                    TableCell::new(
+                        c.pinned
+                            .hash
+                            .trim_start_matches("sha256:")
+                            .chars()
+                            .take(8)
+                            .collect::<String>(),
+                        t.dim(),
+                    ),
                     TableCell::raw(c.status.clone()),
                 ]
             })
@@ -296,31 +304,39 @@ fn view_diff(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = usize::from(inner.width);
-    let clip = |l: &str| super::table::clip(l, width);
+    // Long lines wrap (continuations indented), so a reason or a change is read whole.
+    let wrap = |l: &str, style| -> Vec<Line<'static>> {
+        let indent = l.len() - l.trim_start().len();
+        super::editor_view::wrap_chars(l.trim_start(), width.saturating_sub(indent + 2))
+            .into_iter()
+            .enumerate()
+            .map(|(n, part)| {
+                let pad = if n == 0 { indent } else { indent + 2 };
+                Line::styled(format!("{}{part}", " ".repeat(pad)), style)
+            })
+            .collect()
+    };
     let lines: Vec<Line> = match (plan, case) {
         (Some((_, lines)), _) => lines
             .iter()
-            .map(|l| {
+            .flat_map(|l| {
                 let style = if l.starts_with("  - ") || l.starts_with("refused") {
                     t.error()
                 } else {
                     t.normal()
                 };
-                Line::styled(clip(l), style)
+                wrap(l, style)
             })
             .collect(),
         (None, Some(c)) => match &c.diff {
-            Err(e) => vec![Line::styled(clip(&format!("✗ {e}")), t.error())],
+            Err(e) => wrap(&format!("✗ {e}"), t.error()),
             Ok(d) if d.is_empty() => vec![Line::styled("no differences", t.dim())],
             Ok(d) => {
-                let mut out = vec![Line::styled(
-                    clip("M plans the move to the current version"),
-                    t.dim(),
-                )];
+                let mut out = wrap("M plans the move to the current version", t.dim());
                 out.extend(
                     crate::diff::render_text(d)
                         .lines()
-                        .map(|l| Line::styled(clip(l), super::diff_view_render::line_style(l, t))),
+                        .flat_map(|l| wrap(l, super::diff_view_render::line_style(l, t))),
                 );
                 out
             }

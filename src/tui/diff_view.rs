@@ -83,7 +83,10 @@ pub fn choices(app: &App) -> Vec<(Base, String)> {
         ),
         (
             Base::Disk,
-            format!("file on disk now ({})", ed.path.display()),
+            format!(
+                "file on disk now ({})",
+                escape_name(&ed.path.display().to_string())
+            ),
         ),
     ];
     let name = ed.disk.as_ref().map_or(&ed.def.name, |d| &d.name);
@@ -140,7 +143,10 @@ pub fn base_version(app: &App, base: &Base) -> Result<(TaskDefinition, String), 
             .map(|d| (d, "last save".to_string()))
             .ok_or_else(|| "never saved: the file is gone (s saves it)".to_string()),
         Base::Disk => parse_file::<TaskDefinition>(&app.root, &ed.path)
-            .map(|d| (d, format!("disk ({})", ed.path.display())))
+            .map(|d| {
+                let path = ed.path.display().to_string();
+                (d, format!("disk ({})", escape_name(&path)))
+            })
             .map_err(|e| format!("the file on disk does not load: {e}")),
         Base::Copy(name) => app
             .repo
