@@ -245,7 +245,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
         ));
     if s.cases.is_empty() {
         frame.render_widget(
-            Paragraph::new("Every unfinished case runs on its definition's current version.")
+            Paragraph::new("No case runs on an older version.")
                 .style(t.dim())
                 .block(block),
             list_area,
