@@ -72,7 +72,7 @@ fn deleting_an_activity_counts_the_transitions_that_went_with_it() {
 }
 
 #[test]
-fn the_conflict_dialog_shows_mine_against_theirs_and_scrolls() {
+fn the_conflict_dialog_shows_the_semantic_diff_of_mine_against_theirs_and_scrolls() {
     let dir = copy_repo(&sample_repository());
     let mut app = app(dir.path());
     open(&mut app, "Onboard Employee");
@@ -97,22 +97,24 @@ fn the_conflict_dialog_shows_mine_against_theirs_and_scrolls() {
     assert!(matches!(app.overlay, Some(Overlay::Conflict)));
     let d = app.editor.as_ref().unwrap().conflict_diff.clone();
     let len = d.len();
+    // The semantic diff of mine (old side) against theirs (new side).
     assert!(
-        d.iter()
-            .any(|l| matches!(l, DiffLine::Mine(t) if t.contains("\"maxSteps\": 50"))),
-        "my maxSteps is a - line: {d:?}"
+        d.iter().any(
+            |l| matches!(l, DiffLine::Semantic(t) if t == "~ definition process.maxSteps: 50 -> 500")
+        ),
+        "my maxSteps against theirs: {d:?}"
     );
     assert!(
-        d.iter()
-            .any(|l| matches!(l, DiffLine::Theirs(t) if t.contains("changed elsewhere"))),
-        "their description is a + line"
+        d.iter().any(|l| matches!(l, DiffLine::Semantic(t)
+            if t.starts_with("~ definition description:") && t.ends_with("-> changed elsewhere"))),
+        "their description"
     );
     let text = screen(&mut app, 120, 40);
-    assert!(text.contains("- mine  + theirs"), "{text}");
     assert!(
-        text.contains("+   \"description\": \"changed elsewhere\""),
+        text.contains("theirs against mine: + only theirs"),
         "{text}"
     );
+    assert!(text.contains("comment: (none) -> their note 0"), "{text}");
     assert!(len > editor::CONFLICT_DIFF_ROWS, "{len} lines");
     bpe::tui::app::update(&mut app, Action::PageDown);
     let scrolled = app.editor.as_ref().unwrap().conflict_scroll;

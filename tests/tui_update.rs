@@ -10,26 +10,6 @@ use bpe::tui::command::{CommandStack, Edit, ElementRef, VarScope};
 use bpe::tui::editor;
 use tui_common::*;
 
-fn def(app: &bpe::tui::app::App) -> &TaskDefinition {
-    &app.editor.as_ref().unwrap().def
-}
-
-fn activity_index(app: &bpe::tui::app::App, name: &str) -> usize {
-    def(app)
-        .process
-        .activities
-        .iter()
-        .position(|a| a.name == name)
-        .unwrap()
-}
-
-fn sample() -> (tempfile::TempDir, bpe::tui::app::App) {
-    let dir = copy_repo(&sample_repository());
-    let mut app = app(dir.path());
-    open(&mut app, "Onboard Employee");
-    (dir, app)
-}
-
 #[test]
 fn browser_filter_keeps_on_enter_and_clears_on_esc() {
     let dir = copy_repo(&sample_repository());

@@ -78,63 +78,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 fn print_plan(out: &mut impl Write, p: &Plan, dry_run: bool) -> std::io::Result<()> {
-    let short = |h: &str| h.get(..19).unwrap_or(h).to_string();
-    writeln!(
-        out,
-        "instance {}: \"{}\" {} -> \"{}\" {}",
-        escape_name(&p.instance),
-        escape_name(&p.from.name),
-        short(&p.from.hash),
-        escape_name(&p.to.name),
-        short(&p.to.hash)
-    )?;
-    for t in &p.tokens {
-        let action = t
-            .action
-            .map(|(a, b)| format!(", manual action {a} -> {b}"))
-            .unwrap_or_default();
-        writeln!(
-            out,
-            "  token {}: \"{}\" (id {}) -> \"{}\" (id {}), {}{action}",
-            t.token,
-            escape_name(&t.from_activity),
-            escape_name(&t.from_id),
-            escape_name(&t.to_activity),
-            escape_name(&t.to_id),
-            t.phase
-        )?;
-    }
-    if !p.work_items.is_empty() {
-        writeln!(
-            out,
-            "  work items: {}",
-            escape_name(&p.work_items.join(", "))
-        )?;
-    }
-    if !p.removed_variables.is_empty() {
-        writeln!(
-            out,
-            "  removed variables (values dropped): {}",
-            escape_name(&p.removed_variables.join(", "))
-        )?;
-    }
-    for v in &p.added_variables {
-        writeln!(
-            out,
-            "  new variable {} = {}",
-            escape_name(&v.name),
-            escape_name(&v.value.to_json().to_string())
-        )?;
-    }
-    if !p.refusals.is_empty() {
-        writeln!(out, "refused, nothing changed:")?;
-        for r in &p.refusals {
-            writeln!(out, "  - {}", escape_name(r))?;
-        }
-    } else if dry_run {
-        writeln!(out, "dry run: nothing changed")?;
-    } else {
-        writeln!(out, "migrated")?;
+    for line in migrate::plan_lines(p, dry_run) {
+        writeln!(out, "{line}")?;
     }
     Ok(())
 }

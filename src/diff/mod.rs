@@ -35,7 +35,7 @@ use serde_json::{Map, Value as J};
 use crate::model::{Activity, TaskDefinition, Variable};
 use align::align;
 pub use expr::ExprDelta;
-pub use render::render_text;
+pub use render::{render_change, render_text};
 
 /// Above this many cells (old actions × new actions of one activity) actions are
 /// paired in order instead of aligned.

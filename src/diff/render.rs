@@ -21,6 +21,14 @@ pub fn render_text(diff: &DefinitionDiff) -> String {
     out
 }
 
+/// The text of one change: its line, then one indented line per changed
+/// sub-expression (each ending in a newline), as [`render_text`] prints it.
+pub fn render_change(c: &Change) -> String {
+    let mut out = String::new();
+    line(&mut out, c);
+    out
+}
+
 fn line(out: &mut String, c: &Change) {
     let sign = match c.change {
         ChangeKind::Added => '+',

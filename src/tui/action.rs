@@ -82,6 +82,8 @@ pub enum Action {
     SaveCopy,
     SaveCopyRepoint,
     BreakLock,
+    Diff,
+    Migrate,
     Debug,
     Continue,
     Step,
@@ -188,6 +190,12 @@ impl Action {
             Action::SaveCopy => "save a timestamped copy of the selected version",
             Action::SaveCopyRepoint => "save a timestamped copy and re-point its instances",
             Action::BreakLock => "break the selected stale lock",
+            Action::Diff => {
+                "diff against… (last save, file on disk, a timestamped copy, a cached version)"
+            }
+            Action::Migrate => {
+                "migrate the selected case to the current version (plan first, then asks)"
+            }
             Action::Debug => "start a debug run of this workflow",
             Action::Continue => "continue to the next breakpoint",
             Action::Step => "step: the next action",
@@ -293,6 +301,8 @@ impl Action {
             Action::SaveCopy => "save copy",
             Action::SaveCopyRepoint => "copy+repoint",
             Action::BreakLock => "break lock",
+            Action::Diff => "diff",
+            Action::Migrate => "migrate",
             Action::Debug => "debug",
             Action::Continue => "continue",
             Action::Step => "step",

@@ -91,6 +91,8 @@ pub enum PickerPurpose {
         action: (usize, usize),
         choices: Vec<super::editor::AddChoice>,
     },
+    /// What to compare the open workflow with (editor `=`).
+    DiffAgainst(Vec<super::diff_view::Base>),
 }
 
 /// A popup in front of the screen; it gets the keys first.

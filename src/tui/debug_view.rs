@@ -3,7 +3,9 @@
 //! instances and work items pinned to it — and the locks with their holders.
 //! Clearing evicts unpinned entries at once and asks (naming the orphans)
 //! before evicting pinned ones; a timestamped copy can re-point its instances;
-//! a stale lock can be broken.
+//! a stale lock can be broken. The cases pinned to an older version than the
+//! current file are listed with the diff and a migrate action
+//! (`tui::debug_migrate`).
 
 use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
@@ -26,14 +28,22 @@ use super::screen::Request;
 pub enum Pane {
     #[default]
     Cache,
+    /// The cases on older versions (`tui::debug_migrate`).
+    Cases,
     Locks,
 }
 
 /// What a question of the debug view is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ask {
     /// Evict the pinned entries too.
     ClearPinned,
+    /// Move this case to the current version of `to` (whose hash was `hash` when planned).
+    Migrate {
+        instance: String,
+        to: String,
+        hash: String,
+    },
 }
 
 #[derive(Default)]
@@ -46,6 +56,8 @@ pub struct DebugViewState {
     pub question: Option<Question<Ask>>,
     /// Why the cache or the locks could not be read.
     pub problem: Option<String>,
+    /// Cases on older versions (`tui::debug_migrate`).
+    pub older: super::debug_migrate::CasesState,
 }
 
 /// Re-read the cache and the locks (on entering the screen and after changes).
@@ -62,6 +74,7 @@ pub fn refresh(app: &mut App) {
     }
     s.selected_entry = s.selected_entry.min(s.entries.len().saturating_sub(1));
     s.selected_lock = s.selected_lock.min(s.locks.len().saturating_sub(1));
+    super::debug_migrate::refresh(app);
 }
 
 pub fn contexts(app: &App) -> Vec<Context> {
@@ -80,8 +93,14 @@ pub fn text_input(_app: &mut App, _key: KeyEvent) {}
 
 pub fn update(app: &mut App, action: Action) -> Vec<Request> {
     if let Some(q) = app.debug_view.question.take() {
-        match (action, q.purpose) {
+        match (action, &q.purpose) {
             (Action::Yes, Ask::ClearPinned) => clear(app, true),
+            (Action::Yes, Ask::Migrate { instance, to, hash }) => {
+                super::debug_migrate::confirmed(app, instance, to, hash)
+            }
+            (Action::No, Ask::Migrate { instance, .. }) => {
+                app.info(format!("{instance}: nothing moved"))
+            }
             (Action::No, _) => app.info("nothing evicted"),
             _ => app.debug_view.question = Some(q),
         }
@@ -90,6 +109,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
     let s = &mut app.debug_view;
     let (sel, len) = match s.pane {
         Pane::Cache => (&mut s.selected_entry, s.entries.len()),
+        Pane::Cases => (&mut s.older.selected, s.older.cases.len()),
         Pane::Locks => (&mut s.selected_lock, s.locks.len()),
     };
     let last = len.saturating_sub(1);
@@ -102,7 +122,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
         Action::PageDown => *sel = (*sel + 10).min(last),
         Action::FocusNext => {
             s.pane = match s.pane {
-                Pane::Cache => Pane::Locks,
+                Pane::Cache => Pane::Cases,
+                Pane::Cases => Pane::Locks,
                 Pane::Locks => Pane::Cache,
             }
         }
@@ -110,6 +131,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
         Action::SaveCopy => save_copy(app, false),
         Action::SaveCopyRepoint => save_copy(app, true),
         Action::BreakLock => break_lock(app),
+        Action::Migrate => super::debug_migrate::plan(app),
         Action::Back => return vec![Request::Show(super::app::Screen::Browser)],
         _ => {}
     }
@@ -271,12 +293,14 @@ fn short_hash(h: &str) -> String {
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let s = &app.debug_view;
-    let [cache_area, detail_area, locks_area] = Layout::vertical([
-        Constraint::Percentage(40),
+    let [cache_area, detail_area, cases_area, locks_area] = Layout::vertical([
         Constraint::Percentage(30),
+        Constraint::Percentage(20),
         Constraint::Percentage(30),
+        Constraint::Percentage(20),
     ])
     .areas(area);
+    super::debug_migrate::view(app, frame, cases_area, s.pane == Pane::Cases);
     let border = |focused: bool| {
         if focused {
             t.focused_border()

@@ -178,29 +178,75 @@ impl Diagram {
         activities: &[usize],
         theme: &Theme,
     ) {
+        let marks: Vec<BoxMark> = activities
+            .iter()
+            .map(|&activity| BoxMark {
+                activity,
+                sign: '✗',
+                sign_style: theme.error(),
+                border: None,
+                inside: None,
+            })
+            .collect();
+        self.mark_boxes(buf, area, scroll, &marks);
+    }
+
+    /// Mark boxes (after `render`, same window): a sign in the top border
+    /// (second cell), and optionally a style for the border and for the inside.
+    pub fn mark_boxes(&self, buf: &mut Buffer, area: Rect, scroll: (u16, u16), marks: &[BoxMark]) {
         let viewport = layout::Rect::new(
             i32::from(scroll.0),
             i32::from(scroll.1),
             i32::from(area.width),
             i32::from(area.height),
         );
-        for &a in activities {
-            let Some(r) = self.layout.box_of(a).map(|b| b.rect) else {
-                continue;
-            };
-            let (mx, my) = (r.x + 1, r.y);
-            if r.width < 3 || !viewport.contains(mx, my) {
-                continue;
+        let cell_at = |buf: &mut Buffer, x: i32, y: i32| -> Option<(u16, u16)> {
+            if !viewport.contains(x, y) {
+                return None;
             }
             let pos = (
-                area.x + to_u16(mx - viewport.x),
-                area.y + to_u16(my - viewport.y),
+                area.x + to_u16(x - viewport.x),
+                area.y + to_u16(y - viewport.y),
             );
-            if let Some(c) = buf.cell_mut(pos) {
-                c.set_char('✗').set_style(theme.error());
+            buf.cell_mut(pos).map(|_| pos)
+        };
+        for m in marks {
+            let Some(r) = self.layout.box_of(m.activity).map(|b| b.rect) else {
+                continue;
+            };
+            for y in r.y..r.y + r.height {
+                for x in r.x..r.x + r.width {
+                    let edge =
+                        y == r.y || y == r.y + r.height - 1 || x == r.x || x == r.x + r.width - 1;
+                    let style = if edge { m.border } else { m.inside };
+                    if let Some(style) = style
+                        && let Some(pos) = cell_at(buf, x, y)
+                        && let Some(c) = buf.cell_mut(pos)
+                    {
+                        c.set_style(style);
+                    }
+                }
+            }
+            if r.width >= 3
+                && let Some(pos) = cell_at(buf, r.x + 1, r.y)
+                && let Some(c) = buf.cell_mut(pos)
+            {
+                c.set_char(m.sign).set_style(m.sign_style);
             }
         }
     }
+}
+
+/// How [`Diagram::mark_boxes`] marks one activity's box.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BoxMark {
+    pub activity: usize,
+    pub sign: char,
+    pub sign_style: ratatui::style::Style,
+    /// Style of the box's border cells (their glyphs are kept).
+    pub border: Option<ratatui::style::Style>,
+    /// Style of the cells inside the box (the name).
+    pub inside: Option<ratatui::style::Style>,
 }
 
 fn to_u16(v: i32) -> u16 {

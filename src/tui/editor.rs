@@ -68,6 +68,8 @@ pub struct EditorState {
     pub findings: Vec<super::lint::Finding>,
     /// The definition `diagram` and `findings` were computed from.
     pub laid_out: Option<TaskDefinition>,
+    /// The diff mode (`=`), when open (`tui::diff_view`).
+    pub diff: Option<super::diff_view::DiffView>,
 }
 
 impl EditorState {
@@ -102,6 +104,14 @@ pub fn contexts(app: &App) -> Vec<Context> {
     };
     if ed.editing.is_some() {
         return vec![Context::TextEdit];
+    }
+    if ed.diff.is_some() {
+        return vec![
+            Context::DiffView,
+            Context::Screens,
+            Context::Navigate,
+            Context::Global,
+        ];
     }
     match ed.focus {
         Focus::Properties => vec![
@@ -193,6 +203,7 @@ pub(super) fn open_definition(
         diagram,
         findings: Vec::new(),
         laid_out: None,
+        diff: None,
     };
     if ed.def.process.activities.is_empty() {
         ed.selection = ElementRef::Definition;
@@ -290,17 +301,27 @@ pub fn diagram_viewport(
 /// repaints the whole pane (4-5 KB at 120x40), so fewer of them is what keeps a
 /// walk down a workflow under 1 KB per move (`tests/tui_bytes.rs`).
 pub fn ensure_visible(ed: &mut EditorState, w: u16, h: u16) {
-    let Some(a) = ed.selection.activity() else {
-        return;
+    if let Some(a) = ed.selection.activity() {
+        ed.scroll = scroll_to_box(&ed.diagram, a, ed.scroll, w, h);
+    }
+}
+
+/// The scroll offset of [`ensure_visible`] for `activity`'s box of `diagram`,
+/// from `scroll` in a `w`x`h` viewport (unchanged when the box has none).
+pub fn scroll_to_box(
+    diagram: &Diagram,
+    activity: usize,
+    scroll: (u16, u16),
+    w: u16,
+    h: u16,
+) -> (u16, u16) {
+    let Some(r) = diagram.box_rect(activity) else {
+        return scroll;
     };
-    let Some(r) = ed.diagram.box_rect(a) else {
-        return;
-    };
-    let (sx, sy) = ed.scroll;
-    let (dw, dh) = ed.diagram.size();
-    let sx = scroll_axis(sx, r.x, r.width, w, 2, dw);
-    let sy = scroll_axis(sy, r.y, r.height, h, 1, dh);
-    ed.scroll = (sx, sy);
+    let (dw, dh) = diagram.size();
+    let sx = scroll_axis(scroll.0, r.x, r.width, w, 2, dw);
+    let sy = scroll_axis(scroll.1, r.y, r.height, h, 1, dh);
+    (sx, sy)
 }
 
 /// One axis of [`ensure_visible`]: the new offset for a box at `pos` of length
@@ -408,6 +429,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
     };
     if ed.editing.is_some() {
         update_field_edit(app, action);
+        return Vec::new();
+    }
+    if ed.diff.is_some() {
+        super::diff_view::update(app, action);
         return Vec::new();
     }
     let edits = matches!(
@@ -537,6 +562,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
                 "Name of the new variable",
             ));
         }
+        Action::Diff => super::diff_view::ask(app),
         Action::JumpTo => {
             app.overlay = Some(prompt(PromptPurpose::JumpTo, "name (or part of it)"));
         }

@@ -351,6 +351,11 @@ pub fn picker_accepted(app: &mut App, purpose: PickerPurpose, selected: usize) {
         return;
     };
     match purpose {
+        PickerPurpose::DiffAgainst(bases) => {
+            if let Some(base) = bases.get(selected).cloned() {
+                super::diff_view::open(app, base);
+            }
+        }
         PickerPurpose::Connect { from } => {
             let names = connect_targets(&ed.def);
             let Some(to) = names.get(selected).cloned() else {

@@ -30,6 +30,10 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     if ed.show_outline {
         view_outline(ed, t, frame, outline_area);
     }
+    if let Some(dv) = &ed.diff {
+        super::diff_view_render::view(ed, dv, t, frame, main_area, props_area);
+        return;
+    }
     let mut title = vec![Span::styled(
         format!(" {} ", crate::model::escape_name(&ed.def.name)),
         t.title(),
@@ -360,7 +364,7 @@ fn view_field_edit(edit: &FieldEdit, t: &Theme, frame: &mut Frame, area: Rect) {
 }
 
 /// `text` cut into pieces of at most `width` characters, at spaces where possible.
-fn wrap_chars(text: &str, width: usize) -> Vec<String> {
+pub(super) fn wrap_chars(text: &str, width: usize) -> Vec<String> {
     let width = width.max(4);
     let mut out = Vec::new();
     let mut line = String::new();

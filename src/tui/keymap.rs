@@ -39,10 +39,11 @@ pub enum Context {
     Import,
     Reports,
     RuleTester,
+    DiffView,
 }
 
 impl Context {
-    pub const ALL: [Context; 22] = [
+    pub const ALL: [Context; 23] = [
         Context::Global,
         Context::Navigate,
         Context::Browser,
@@ -65,6 +66,7 @@ impl Context {
         Context::Import,
         Context::Reports,
         Context::RuleTester,
+        Context::DiffView,
     ];
 
     pub fn title(self) -> &'static str {
@@ -91,6 +93,7 @@ impl Context {
             Context::Import => "Import dialog",
             Context::Reports => "Reports",
             Context::RuleTester => "Rule tester",
+            Context::DiffView => "Diff view (editor =)",
         }
     }
 
@@ -118,6 +121,7 @@ impl Context {
             Context::Import => "import",
             Context::Reports => "reports",
             Context::RuleTester => "rule_tester",
+            Context::DiffView => "diff_view",
         }
     }
 

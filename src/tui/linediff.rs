@@ -1,4 +1,5 @@
-//! A line diff of two texts for the reload conflict dialog ("mine" against
+//! A line diff of two texts, the reload conflict dialog's fallback when the
+//! semantic diff cannot name a difference ("mine" against
 //! "theirs"): common prefix and suffix are skipped, the middle is aligned by a
 //! longest common subsequence, and only changed lines with a little context
 //! are kept.
@@ -23,6 +24,9 @@ pub enum DiffLine {
     Theirs(String),
     /// Unchanged lines left out, or output cut at [`MAX_LINES`].
     Skipped(usize),
+    /// A line of the semantic diff (`crate::diff::render_text`), which the
+    /// conflict dialog shows in place of the line diff (`sync::conflict_lines`).
+    Semantic(String),
 }
 
 /// The diff of `mine` against `theirs` with `context` unchanged lines around

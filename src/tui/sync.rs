@@ -1,7 +1,8 @@
 //! Keeping the TUI in step with the repository on disk, for every screen:
 //! re-reading it (after a save, a store operation or a change seen by the
 //! watcher), the open workflow's reload or conflict (keep mine / take theirs),
-//! restoring a recovery copy, and a terminal resize.
+//! restoring a recovery copy, and a terminal resize. The conflict dialog shows
+//! the semantic diff of mine against theirs ([`conflict_lines`]).
 //!
 //! Invariants: the open workflow's working copy is never replaced while it has
 //! unsaved edits without the user's answer (the conflict overlay); taking theirs
@@ -12,6 +13,7 @@ use crate::repo::{Repository, parse_file};
 
 use super::app::{App, Overlay};
 use super::command::Edit;
+use super::linediff::DiffLine;
 use super::{editor, recovery};
 
 /// The terminal is now `cols`x`rows`: keep what depends on the size in step
@@ -93,18 +95,40 @@ pub fn repository_changed(app: &mut App) {
                 ed.disk = Some(theirs);
                 editor::after_change(app);
             } else {
-                let json = |d: &TaskDefinition| {
-                    crate::repo::to_json_bytes(d)
-                        .map(|b| String::from_utf8_lossy(&b).into_owned())
-                        .unwrap_or_default()
-                };
-                ed.conflict_diff = super::linediff::diff(&json(&ed.def), &json(&theirs), 2);
+                ed.conflict_diff = conflict_lines(&ed.def, &theirs);
                 ed.conflict_scroll = 0;
                 ed.theirs = Some(theirs);
                 app.overlay = Some(Overlay::Conflict);
             }
         }
     }
+}
+
+/// What the conflict dialog shows: the semantic diff of mine against theirs
+/// (`crate::diff`, as `bpe diff` and the diff view show it), one
+/// [`DiffLine::Semantic`] per line; the JSON line diff only when the semantic
+/// diff finds nothing although the two differ (a difference it cannot name).
+pub fn conflict_lines(mine: &TaskDefinition, theirs: &TaskDefinition) -> Vec<DiffLine> {
+    let semantic = crate::diff::diff(mine, theirs);
+    if !semantic.is_empty() {
+        let text = crate::diff::render_text(&semantic);
+        let mut lines: Vec<DiffLine> = text
+            .lines()
+            .take(super::linediff::MAX_LINES)
+            .map(|l| DiffLine::Semantic(l.to_string()))
+            .collect();
+        let total = text.lines().count();
+        if total > lines.len() {
+            lines.push(DiffLine::Skipped(total - lines.len()));
+        }
+        return lines;
+    }
+    let json = |d: &TaskDefinition| {
+        crate::repo::to_json_bytes(d)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    };
+    super::linediff::diff(&json(mine), &json(theirs), 2)
 }
 
 /// Conflict: keep the working copy (still unsaved; saving overwrites theirs).

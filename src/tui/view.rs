@@ -214,6 +214,7 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
                 PickerPurpose::Template { .. } => " New action from a template ",
                 PickerPurpose::Choice { .. } => " Choose a value ",
                 PickerPurpose::AddItem { .. } => " Add to the action… ",
+                PickerPurpose::DiffAgainst(_) => " Diff the working copy against… ",
             };
             let r = centered(
                 area,
@@ -295,10 +296,13 @@ fn conflict_diff_lines(
     } else {
         String::new()
     };
-    out.push(Line::styled(
-        format!("- mine  + theirs{scroll_hint}"),
-        t.dim(),
-    ));
+    let semantic = matches!(ed.conflict_diff.first(), Some(DiffLine::Semantic(_)));
+    let legend = if semantic {
+        "theirs against mine: + only theirs  - only mine  ~ changed"
+    } else {
+        "- mine  + theirs"
+    };
+    out.push(Line::styled(format!("{legend}{scroll_hint}"), t.dim()));
     for d in ed
         .conflict_diff
         .iter()
@@ -309,7 +313,9 @@ fn conflict_diff_lines(
             DiffLine::Same(l) => (format!("  {l}"), t.dim()),
             DiffLine::Mine(l) => (format!("- {l}"), t.error()),
             DiffLine::Theirs(l) => (format!("+ {l}"), t.ok()),
+            DiffLine::Skipped(n) if semantic => (format!("  … {n} more lines"), t.dim()),
             DiffLine::Skipped(n) => (format!("  … {n} unchanged lines"), t.dim()),
+            DiffLine::Semantic(l) => (l.clone(), super::diff_view_render::line_style(l, t)),
         };
         // One row per diff line: cut (not wrapped) to the popup's width.
         let text = crate::tui::table::clip(&crate::model::escape_name(&text), width);

@@ -110,3 +110,26 @@ pub fn select_activity(app: &mut App, name: &str) {
         .expect("activity");
     bpe::tui::editor::select(app, bpe::tui::command::ElementRef::Activity(idx));
 }
+
+/// The open workflow's working copy.
+pub fn def(app: &App) -> &bpe::model::TaskDefinition {
+    &app.editor.as_ref().expect("editor open").def
+}
+
+/// Index of the working copy's activity so named.
+pub fn activity_index(app: &App, name: &str) -> usize {
+    def(app)
+        .process
+        .activities
+        .iter()
+        .position(|a| a.name == name)
+        .expect("activity")
+}
+
+/// A copy of the sample repository with "Onboard Employee" open in the editor.
+pub fn sample() -> (tempfile::TempDir, App) {
+    let dir = copy_repo(&sample_repository());
+    let mut app = app(dir.path());
+    open(&mut app, "Onboard Employee");
+    (dir, app)
+}

@@ -33,9 +33,11 @@ use crate::repo::{Repository, cache, confine, parse_file, save_json_in};
 use crate::services::{CallContext, Services};
 
 mod recover;
+mod render;
 
 pub use recover::recover;
 use recover::{Intent, IntentItem, intent_path, recover_one};
+pub use render::plan_lines;
 
 /// Where intent records of moves in progress live.
 pub const INTENT_DIR: &str = ".bpe/migrations";
