@@ -3,10 +3,10 @@
 
 mod tui_common;
 
+use bpe::edit::{CommandStack, Edit, ElementRef, FieldKey, Prop, VarScope};
 use bpe::model::{ActionKind, TaskDefinition};
 use bpe::repo::lock::{self, LockMode, LockTarget};
 use bpe::tui::app::{Overlay, Screen};
-use bpe::tui::command::{CommandStack, Edit, ElementRef, VarScope};
 use bpe::tui::editor;
 use tui_common::*;
 
@@ -60,7 +60,7 @@ fn set_condition_then_undo_and_redo() {
         &mut app,
         Edit::SetField {
             target,
-            field: "condition".into(),
+            field: bpe::edit::Prop::Condition.into(),
             value: "(eq   $decision \"later\")".into()
         }
     ));
@@ -93,7 +93,7 @@ fn invalid_expression_is_refused_and_leaves_the_definition_alone() {
         &mut app,
         Edit::SetField {
             target: ElementRef::Transition(a, 0),
-            field: "condition".into(),
+            field: bpe::edit::Prop::Condition.into(),
             value: "(eq $x".into(),
         },
     );
@@ -113,7 +113,7 @@ fn typing_an_invalid_expression_marks_it_and_refuses_to_apply() {
     let rows = ed.rows();
     ed.prop_cursor = rows
         .iter()
-        .position(|r| matches!(r, bpe::tui::properties::Row::Field(f) if f.key == "condition"))
+        .position(|r| matches!(r, bpe::tui::properties::Row::Field(f) if f.key.is(bpe::edit::Prop::Condition)))
         .unwrap();
     press(&mut app, "e");
     assert!(app.editor.as_ref().unwrap().editing.is_some());
@@ -455,7 +455,7 @@ fn toggles_and_choices_are_commands_too() {
     ed.prop_cursor = ed
         .rows()
         .iter()
-        .position(|r| matches!(r, bpe::tui::properties::Row::Field(f) if f.key == "andJoin"))
+        .position(|r| matches!(r, bpe::tui::properties::Row::Field(f) if f.key.is(bpe::edit::Prop::AndJoin)))
         .unwrap();
     press(&mut app, "enter");
     assert_ne!(
@@ -470,7 +470,7 @@ fn toggles_and_choices_are_commands_too() {
     ed.prop_cursor = ed
         .rows()
         .iter()
-        .position(|r| matches!(r, bpe::tui::properties::Row::Field(f) if f.key == "execMode"))
+        .position(|r| matches!(r, bpe::tui::properties::Row::Field(f) if f.key.is(bpe::edit::Prop::ExecMode)))
         .unwrap();
     press(&mut app, "enter");
     assert!(matches!(app.overlay, Some(Overlay::Picker { .. })));
@@ -490,12 +490,12 @@ fn command_stack_restores_exact_states() {
     let edits = vec![
         Edit::SetField {
             target: ElementRef::Definition,
-            field: "maxSteps".into(),
+            field: bpe::edit::Prop::MaxSteps.into(),
             value: "99".into(),
         },
         Edit::SetField {
             target: ElementRef::Definition,
-            field: "description".into(),
+            field: bpe::edit::Prop::Description.into(),
             value: "x".into(),
         },
         Edit::RenameActivity {
@@ -528,7 +528,7 @@ fn command_stack_restores_exact_states() {
                 &mut d,
                 Edit::SetField {
                     target: ElementRef::Definition,
-                    field: "maxSteps".into(),
+                    field: bpe::edit::Prop::MaxSteps.into(),
                     value: "many".into()
                 },
                 ElementRef::Definition
@@ -545,7 +545,7 @@ fn quit_and_close_ask_when_modified() {
         &mut app,
         Edit::SetField {
             target: ElementRef::Definition,
-            field: "description".into(),
+            field: bpe::edit::Prop::Description.into(),
             value: "changed".into(),
         },
     );
@@ -571,7 +571,7 @@ fn save_writes_atomically_and_clears_the_dirty_marker() {
         &mut app,
         Edit::SetField {
             target: ElementRef::Transition(a, 0),
-            field: "condition".into(),
+            field: bpe::edit::Prop::Condition.into(),
             value: "(eq $decision \"maybe\")".into(),
         },
     );
@@ -596,7 +596,7 @@ fn save_is_refused_while_an_expression_is_invalid() {
         &mut app,
         Edit::SetField {
             target: ElementRef::Definition,
-            field: "description".into(),
+            field: bpe::edit::Prop::Description.into(),
             value: "x".into(),
         },
     );
@@ -666,7 +666,7 @@ fn save_is_refused_while_a_run_holds_the_definition() {
         &mut app,
         Edit::SetField {
             target: ElementRef::Definition,
-            field: "description".into(),
+            field: bpe::edit::Prop::Description.into(),
             value: "x".into(),
         },
     );
@@ -705,7 +705,7 @@ fn external_change_to_a_modified_workflow_asks() {
         &mut app,
         Edit::SetField {
             target: ElementRef::Definition,
-            field: "maxSteps".into(),
+            field: bpe::edit::Prop::MaxSteps.into(),
             value: "77".into(),
         },
     );
@@ -757,7 +757,7 @@ fn recovery_copy_is_offered_and_restored() {
             &mut app,
             Edit::SetField {
                 target: ElementRef::Definition,
-                field: "description".into(),
+                field: bpe::edit::Prop::Description.into(),
                 value: "unsaved work".into(),
             },
         );
@@ -945,16 +945,16 @@ fn picker_items(app: &bpe::tui::app::App) -> Vec<String> {
     }
 }
 
-fn put_cursor_on(app: &mut bpe::tui::app::App, key: &str) {
+fn put_cursor_on(app: &mut bpe::tui::app::App, key: FieldKey) {
     let ed = app.editor.as_mut().unwrap();
     ed.prop_cursor = ed
         .rows()
         .iter()
         .position(|r| matches!(r, bpe::tui::properties::Row::Field(f) if f.key == key))
-        .unwrap_or_else(|| panic!("a row {key}"));
+        .unwrap_or_else(|| panic!("a row {key:?}"));
 }
 
-fn editing_key(app: &bpe::tui::app::App) -> Option<String> {
+fn editing_key(app: &bpe::tui::app::App) -> Option<FieldKey> {
     app.editor
         .as_ref()
         .unwrap()
@@ -983,7 +983,7 @@ fn service_action_offers_missing_catalogue_arguments_first_then_undo() {
     assert!(items.contains(&"return (from -> to)…".to_string()));
     press(&mut app, "enter");
     // Added with a placeholder value and opened for editing.
-    assert_eq!(editing_key(&app).as_deref(), Some("arg:resource"));
+    assert_eq!(editing_key(&app), Some(FieldKey::Arg("resource".into())));
     clear_field(&mut app);
     type_text(&mut app, "\"ldap\"");
     press(&mut app, "enter");
@@ -1019,7 +1019,7 @@ fn removing_a_service_argument_and_undo_restores_it_in_place() {
     let before = def(&app).clone();
     editor::select(&mut app, ElementRef::Action(a, 0));
     press(&mut app, "w");
-    put_cursor_on(&mut app, "arg:email");
+    put_cursor_on(&mut app, FieldKey::Arg("email".into()));
     press(&mut app, "-");
     let ActionKind::Service { arguments, .. } = &action_of(&app, a, 0).kind else {
         panic!("service");
@@ -1032,7 +1032,7 @@ fn removing_a_service_argument_and_undo_restores_it_in_place() {
     press(&mut app, "esc u");
     assert_eq!(def(&app), &before);
     // `-` on a row that is no list entry changes nothing.
-    put_cursor_on(&mut app, "op");
+    put_cursor_on(&mut app, Prop::Op.into());
     press(&mut app, "-");
     assert_eq!(def(&app), &before);
     assert!(!app.editor.as_ref().unwrap().stack.can_undo());
@@ -1069,7 +1069,7 @@ fn subprocess_arguments_by_name_add_and_remove() {
     assert!(matches!(app.overlay, Some(Overlay::Prompt(_))));
     type_text(&mut app, "approver");
     press(&mut app, "enter");
-    assert_eq!(editing_key(&app).as_deref(), Some("arg:approver"));
+    assert_eq!(editing_key(&app), Some(FieldKey::Arg("approver".into())));
     press(&mut app, "esc");
     let ActionKind::Subprocess { arguments, .. } = &action_of(&app, a, 0).kind else {
         panic!("subprocess");
@@ -1085,7 +1085,7 @@ fn subprocess_arguments_by_name_add_and_remove() {
         Some(Overlay::Prompt(p)) if p.error.as_deref().is_some_and(|e| e.contains("already"))
     ));
     press(&mut app, "esc");
-    put_cursor_on(&mut app, "arg:approver");
+    put_cursor_on(&mut app, FieldKey::Arg("approver".into()));
     press(&mut app, "x");
     assert_eq!(def(&app), &with_action);
     press(&mut app, "u");
@@ -1116,7 +1116,7 @@ fn manual_action_owners_exposed_editable_and_returns() {
     editor::select(&mut app, ElementRef::Action(a, i));
     press(&mut app, "w");
     // + on an owner row preselects "owner".
-    put_cursor_on(&mut app, "owner:0");
+    put_cursor_on(&mut app, FieldKey::Owner(0));
     press(&mut app, "+");
     assert_eq!(
         picker_items(&app),
@@ -1128,7 +1128,7 @@ fn manual_action_owners_exposed_editable_and_returns() {
         ]
     );
     press(&mut app, "enter");
-    assert_eq!(editing_key(&app).as_deref(), Some("owner:1"));
+    assert_eq!(editing_key(&app), Some(FieldKey::Owner(1)));
     clear_field(&mut app);
     type_text(&mut app, "\"hr-team\"");
     press(&mut app, "enter");
@@ -1138,13 +1138,13 @@ fn manual_action_owners_exposed_editable_and_returns() {
     };
     assert_eq!(manual(&app).owners, vec!["$manager", "\"hr-team\""]);
     // Remove the first owner.
-    put_cursor_on(&mut app, "owner:0");
+    put_cursor_on(&mut app, FieldKey::Owner(0));
     press(&mut app, "-");
     assert_eq!(manual(&app).owners, vec!["\"hr-team\""]);
     // Exposed: remove "details", add "manager".
     let exposed = manual(&app).exposed_variables.clone();
     let d = exposed.iter().position(|n| n == "details").unwrap();
-    put_cursor_on(&mut app, &format!("exposed:{d}"));
+    put_cursor_on(&mut app, FieldKey::Exposed(d));
     press(&mut app, "-");
     assert!(
         !manual(&app)
@@ -1178,12 +1178,12 @@ fn manual_action_owners_exposed_editable_and_returns() {
     // Editable: remove both, then the empty list is one field row and `+` on it
     // preselects "editable variable"; add "department".
     assert_eq!(manual(&app).editable_variables, vec!["title", "startDate"]);
-    put_cursor_on(&mut app, "editable:1");
+    put_cursor_on(&mut app, FieldKey::Editable(1));
     press(&mut app, "-");
-    put_cursor_on(&mut app, "editable:0");
+    put_cursor_on(&mut app, FieldKey::Editable(0));
     press(&mut app, "-");
     assert!(manual(&app).editable_variables.is_empty());
-    put_cursor_on(&mut app, "editableVariables");
+    put_cursor_on(&mut app, Prop::EditableVariables.into());
     press(&mut app, "+");
     assert!(matches!(
         app.overlay,
@@ -1202,7 +1202,7 @@ fn manual_action_owners_exposed_editable_and_returns() {
         (r[0].from.as_str(), r[0].to.as_str()),
         ("decision", "approved")
     );
-    put_cursor_on(&mut app, "return:0");
+    put_cursor_on(&mut app, FieldKey::Return(0));
     press(&mut app, "-");
     assert!(action_of(&app, a, i).returns.is_empty());
     // Every one of these was a command: undo all of them, back to the file.
@@ -1253,14 +1253,14 @@ fn command_argv_entries_add_and_remove() {
     ));
     let with_action = def(&app).clone();
     press(&mut app, "w");
-    put_cursor_on(&mut app, "argv:0");
+    put_cursor_on(&mut app, FieldKey::Argv(0));
     press(&mut app, "+");
     assert_eq!(
         picker_items(&app),
         vec!["argv entry", "return (from -> to)…"]
     );
     press(&mut app, "enter");
-    assert_eq!(editing_key(&app).as_deref(), Some("argv:1"));
+    assert_eq!(editing_key(&app), Some(FieldKey::Argv(1)));
     clear_field(&mut app);
     type_text(&mut app, "$accountId");
     press(&mut app, "enter");
@@ -1269,7 +1269,7 @@ fn command_argv_entries_add_and_remove() {
         _ => panic!("command"),
     };
     assert_eq!(argv(&app), vec!["\"/bin/echo\"", "$accountId"]);
-    put_cursor_on(&mut app, "argv:0");
+    put_cursor_on(&mut app, FieldKey::Argv(0));
     press(&mut app, "-");
     assert_eq!(argv(&app), vec!["$accountId"]);
     press(&mut app, "u u u");
@@ -1297,7 +1297,7 @@ fn list_edits_are_refused_on_other_elements_and_read_only() {
         &mut app,
         Edit::AddItem {
             action: (a, 0),
-            list: bpe::tui::command::ItemList::Owner,
+            list: bpe::edit::ItemList::Owner,
             at: 0,
             name: String::new(),
             value: "$x".into(),
@@ -1314,7 +1314,7 @@ fn list_edits_are_refused_on_other_elements_and_read_only() {
         &mut app,
         Edit::AddItem {
             action: (a, i),
-            list: bpe::tui::command::ItemList::Owner,
+            list: bpe::edit::ItemList::Owner,
             at: 0,
             name: String::new(),
             value: "(concat".into(),

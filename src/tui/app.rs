@@ -60,11 +60,11 @@ pub enum PromptPurpose {
     /// Name of a new activity, inserted after (and connected from) this one.
     AddActivity { after: Option<usize> },
     /// Name of a new variable in this scope.
-    AddVariable { scope: super::command::VarScope },
+    AddVariable { scope: crate::edit::VarScope },
     /// A new entry of an action's list: an argument's name, a variable name, `from -> to`.
     AddItem {
         action: (usize, usize),
-        list: super::command::ItemList,
+        list: crate::edit::ItemList,
     },
     /// Path of a Waveset XML file to import (browser).
     ImportFile,
@@ -81,8 +81,8 @@ pub enum PickerPurpose {
     Template { activity: usize },
     /// A value for a property with a fixed set of choices.
     Choice {
-        target: super::command::ElementRef,
-        key: String,
+        target: crate::edit::ElementRef,
+        key: crate::edit::FieldKey,
     },
     /// What to add to the selected action (catalogue arguments first, then its lists).
     AddItem {

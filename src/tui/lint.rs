@@ -5,7 +5,7 @@ use crate::model::TaskDefinition;
 use crate::repo::Repository;
 use crate::validate::{self, RepoContext, Severity};
 
-use super::command::{ElementRef, VarScope};
+use crate::edit::{ElementRef, VarScope};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
