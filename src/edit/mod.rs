@@ -9,7 +9,10 @@
 //! - `workflow`: [`Edit`], the edits of a workflow, and their application;
 //! - `set_field`: setting one property from its text form;
 //! - `stack`: [`CommandStack`] and the [`Document`] trait it works over;
-//! - `report`: the past-tense sentence after an edit of a workflow.
+//! - `report`: the past-tense sentence after an edit of a workflow;
+//! - `rule`: the rule editor's document ([`rule::RuleDoc`]: the rule and the callers a
+//!   rename rewrote) and its edits; `callers`: rule calls found and renamed through the AST;
+//! - `template`: the email template editor's edits, placeholders and preview.
 //!
 //! Invariants: nothing here imports the TUI (ratatui, crossterm, `crate::tui`);
 //! an edit that fails leaves its document unchanged; undo restores the exact
@@ -17,9 +20,11 @@
 
 use std::fmt;
 
+pub mod callers;
 pub mod element;
 pub mod field;
 pub mod report;
+pub mod rule;
 pub mod set_field;
 pub mod stack;
 pub mod workflow;
@@ -52,3 +57,6 @@ pub(crate) fn gone<T>() -> Result<T, EditError> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod rule_tests;

@@ -1,0 +1,163 @@
+//! The rule editor's edits without the TUI, on the sample repository.
+
+use std::path::Path;
+
+use super::rule::{Caller, RuleDoc, RuleEdit, RuleField, plan_rename, used_by};
+use super::{CommandStack, callers};
+use crate::repo::Repository;
+
+fn sample() -> Repository {
+    Repository::open(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/sample-repository"
+    )))
+    .unwrap()
+}
+
+fn open_rule(repo: &Repository, name: &str) -> (RuleDoc, std::path::PathBuf) {
+    let r = repo.rules.iter().find(|r| r.value.name == name).unwrap();
+    (RuleDoc::new(r.value.clone()), r.path.clone())
+}
+
+#[test]
+fn renaming_a_rule_used_by_two_workflows_updates_both_in_one_undoable_step() {
+    let repo = sample();
+    let (mut doc, path) = open_rule(&repo, "Birthright Roles");
+    let users = used_by(&repo, "Birthright Roles", &path);
+    let names: Vec<&str> = users.iter().map(|u| u.name.as_str()).collect();
+    assert_eq!(names, ["Onboard Employee", "Role Change"]);
+    assert!(users.iter().all(|u| u.workflow));
+
+    let original = doc.clone();
+    let mut stack: CommandStack<RuleDoc> = CommandStack::new();
+    let edit = plan_rename(&doc, &repo, &path, "Starter Roles").unwrap();
+    stack.execute(&mut doc, edit, None).unwrap();
+    assert_eq!(doc.rule.name, "Starter Roles");
+    assert_eq!(doc.callers.len(), 2);
+    for caller in doc.callers.values() {
+        let Caller::Workflow(def) = caller else {
+            panic!("a workflow")
+        };
+        assert!(
+            callers::workflow_calls(def, "Starter Roles"),
+            "{}",
+            def.name
+        );
+        assert!(
+            !callers::workflow_calls(def, "Birthright Roles"),
+            "{}",
+            def.name
+        );
+    }
+    let (text, _) = stack.undo(&mut doc).unwrap();
+    assert_eq!(
+        text,
+        "renamed rule Birthright Roles -> Starter Roles, 2 callers updated"
+    );
+    assert_eq!(doc, original, "undo restores the rule and both workflows");
+    stack.redo(&mut doc).unwrap();
+    assert_eq!(doc.callers.len(), 2);
+}
+
+#[test]
+fn a_rename_onto_another_rule_or_to_nothing_is_refused() {
+    let repo = sample();
+    let (doc, path) = open_rule(&repo, "Birthright Roles");
+    let err = plan_rename(&doc, &repo, &path, "Email Address").unwrap_err();
+    assert_eq!(err.0, "there is already a rule \"Email Address\"");
+    assert!(plan_rename(&doc, &repo, &path, "  ").is_err());
+}
+
+#[test]
+fn only_calls_are_renamed_not_text_that_looks_like_the_name() {
+    let text = r#"(concat "Email Address" (rule name="Email Address" (argument name="accountId" $id)) (rule "Email Address" $x))"#;
+    let out = callers::rename_calls(text, "Email Address", "Mail").unwrap();
+    assert_eq!(
+        out,
+        r#"(concat "Email Address" (rule name="Mail" (argument name="accountId" $id)) (rule "Mail" $x))"#
+    );
+    assert_eq!(
+        callers::rename_calls("(rule name=\"Other\")", "Email Address", "M"),
+        None
+    );
+    assert_eq!(
+        callers::rename_calls("(rule name=", "Email Address", "M"),
+        None
+    );
+}
+
+#[test]
+fn rule_fields_and_arguments_are_edited_and_undone() {
+    let repo = sample();
+    let (mut doc, _) = open_rule(&repo, "Email Address");
+    let original = doc.clone();
+    let mut stack: CommandStack<RuleDoc> = CommandStack::new();
+    let set = |field, value: &str| RuleEdit::Set {
+        field,
+        value: value.to_string(),
+    };
+    stack
+        .execute(
+            &mut doc,
+            set(RuleField::Body, "(concat  $accountId \"@x\")"),
+            None,
+        )
+        .unwrap();
+    assert_eq!(doc.rule.body, "(concat $accountId \"@x\")");
+    let err = stack
+        .execute(&mut doc, set(RuleField::Body, "(concat $a"), None)
+        .unwrap_err();
+    assert!(err.0.starts_with("expression: "), "{err}");
+    stack
+        .execute(
+            &mut doc,
+            RuleEdit::AddArgument {
+                at: 9,
+                name: "suffix".into(),
+            },
+            None,
+        )
+        .unwrap();
+    let n = doc.rule.arguments.len() - 1;
+    assert_eq!(doc.rule.arguments[n].name, "suffix");
+    stack
+        .execute(&mut doc, set(RuleField::ArgDefault(n), "\"\""), None)
+        .unwrap();
+    stack
+        .execute(&mut doc, set(RuleField::ArgLocked(n), "true"), None)
+        .unwrap();
+    stack
+        .execute(&mut doc, set(RuleField::ArgComment(n), "appended"), None)
+        .unwrap();
+    let dup = stack.execute(&mut doc, set(RuleField::ArgName(n), "accountId"), None);
+    assert_eq!(
+        dup.unwrap_err().0,
+        "there is already an argument \"accountId\""
+    );
+    assert!(doc.rule.arguments[n].locked);
+    stack
+        .execute(&mut doc, RuleEdit::DeleteArgument(0), None)
+        .unwrap();
+    assert_eq!(doc.rule.arguments[0].name, "domain");
+    stack
+        .execute(&mut doc, set(RuleField::Description, "mail"), None)
+        .unwrap();
+    while stack.undo(&mut doc).is_some() {}
+    assert_eq!(doc, original);
+}
+
+#[test]
+fn a_recursive_rule_follows_its_own_rename() {
+    let repo = sample();
+    let (mut doc, path) = open_rule(&repo, "Manager Of");
+    doc.rule.body =
+        "(cond $user (rule name=\"Manager Of\" (argument name=\"user\" $user.manager)))".into();
+    let edit = plan_rename(&doc, &repo, &path, "Boss Of").unwrap();
+    let mut stack: CommandStack<RuleDoc> = CommandStack::new();
+    stack.execute(&mut doc, edit, None).unwrap();
+    assert!(
+        doc.rule.body.contains("name=\"Boss Of\""),
+        "{}",
+        doc.rule.body
+    );
+}
