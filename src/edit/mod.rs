@@ -27,6 +27,7 @@ pub mod report;
 pub mod rule;
 pub mod set_field;
 pub mod stack;
+pub mod template;
 pub mod workflow;
 
 pub use element::{ElementRef, VarScope, vars};

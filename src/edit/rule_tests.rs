@@ -161,3 +161,107 @@ fn a_recursive_rule_follows_its_own_rename() {
         doc.rule.body
     );
 }
+
+mod template {
+    use std::collections::BTreeMap;
+
+    use super::sample;
+    use crate::edit::CommandStack;
+    use crate::edit::template::{TemplateEdit, TemplateField, used_by, variables};
+    use crate::expr::Value;
+    use crate::model::EmailTemplate;
+
+    fn welcome(repo: &crate::repo::Repository) -> EmailTemplate {
+        repo.email_templates
+            .iter()
+            .find(|t| t.value.name == "Welcome")
+            .unwrap()
+            .value
+            .clone()
+    }
+
+    #[test]
+    fn template_fields_are_edited_and_undone_and_headers_stay_one_line() {
+        let repo = sample();
+        let mut t = welcome(&repo);
+        let original = t.clone();
+        let mut stack: CommandStack<EmailTemplate> = CommandStack::new();
+        let set = |field, value: &str| TemplateEdit {
+            field,
+            value: value.to_string(),
+        };
+        stack
+            .execute(
+                &mut t,
+                set(TemplateField::Subject, "Hi $(firstName)"),
+                TemplateField::Body,
+            )
+            .unwrap();
+        stack
+            .execute(
+                &mut t,
+                set(TemplateField::Body, "Line 1\nLine $(x)"),
+                TemplateField::Subject,
+            )
+            .unwrap();
+        let err = stack
+            .execute(
+                &mut t,
+                set(TemplateField::Subject, "a\r\nBcc: x@y"),
+                TemplateField::Body,
+            )
+            .unwrap_err();
+        assert_eq!(err.0, "subject is one line");
+        assert_eq!(t.subject, "Hi $(firstName)");
+        let (text, sel) = stack.undo(&mut t).unwrap();
+        assert_eq!(text, "set body of template Welcome");
+        assert_eq!(sel, TemplateField::Subject);
+        stack.undo(&mut t).unwrap();
+        assert_eq!(t, original);
+    }
+
+    #[test]
+    fn the_preview_is_the_message_notify_writes() {
+        let repo = sample();
+        let t = welcome(&repo);
+        assert!(variables(&t).contains(&"firstName".to_string()));
+        let used = used_by(&repo, &t);
+        assert!(used.contains(&"Onboard Employee".to_string()), "{used:?}");
+        let config = repo.config.clone().unwrap();
+        let services = crate::services::RepoServices::new(
+            &repo.root,
+            &config,
+            crate::services::ServiceOptions {
+                dry_run: true,
+                allow_commands: false,
+            },
+        );
+        let vars: BTreeMap<String, Value> = [
+            ("firstName", "Ada"),
+            ("email", "ada@example.com"),
+            ("accountId", "alovelace"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Value::Str(v.to_string())))
+        .collect();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-30T09:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let text = services.preview_mail(&t, &vars, now).unwrap();
+        assert!(text.contains("\r\nTo: ada@example.com\r\n"), "{text}");
+        assert!(
+            text.contains("\r\nSubject: Welcome to Example Corp, Ada!\r\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\r\nDate: Mon, 30 Nov 2026 09:00:00 +0000\r\n"),
+            "{text}"
+        );
+        assert!(text.contains("X-Bpe-Template: Welcome"), "{text}");
+        assert!(text.contains("Hello Ada,"), "{text}");
+        let mut no_to = vars.clone();
+        no_to.remove("email");
+        let err = services.preview_mail(&t, &no_to, now).unwrap_err();
+        assert!(err.message.contains("no recipients"), "{}", err.message);
+    }
+}
