@@ -38,16 +38,70 @@ fn browser_filter_keeps_on_enter_and_clears_on_esc() {
     assert!(all >= 7);
     press(&mut app, "/");
     type_text(&mut app, "board");
-    assert_eq!(app.browser.entries.len(), 2, "Onboard and Offboard");
+    assert_eq!(
+        app.browser.entries.len(),
+        3,
+        "Onboard and Offboard, and the template Offboarding Notice"
+    );
     // q is text while filtering, not quit.
     type_text(&mut app, "q");
     assert!(!app.quit);
     assert_eq!(app.browser.entries.len(), 0);
     press(&mut app, "backspace enter");
     assert!(!app.browser.filtering);
-    assert_eq!(app.browser.entries.len(), 2);
+    assert_eq!(app.browser.entries.len(), 3);
     press(&mut app, "esc");
     assert_eq!(app.browser.entries.len(), all);
+}
+
+/// Issue 13 item 1: the browser lists every kind under a heading with its
+/// count, filters them all, and shows a rule's callers and a template's users.
+#[test]
+fn browser_lists_rules_libraries_and_templates_by_kind() {
+    use bpe::tui::browser::{Entry, Section};
+    let dir = copy_repo(&sample_repository());
+    let lib = r#"{"formatVersion":1,"id":"cfg-naming","name":"Naming","rules":[{"formatVersion":1,"id":"r1","name":"Short","body":"(substr $x 0 3)"}]}"#;
+    std::fs::create_dir_all(dir.path().join("Configuration")).unwrap();
+    std::fs::write(dir.path().join("Configuration/naming.json"), lib).unwrap();
+    std::fs::write(dir.path().join("Rule/broken.json"), "{\n  \"name\": ").unwrap();
+    let mut app = app(dir.path());
+    let b = &app.browser;
+    assert_eq!(b.count(Section::Workflows), 7);
+    assert_eq!(b.count(Section::Rules), 7);
+    assert_eq!(b.count(Section::Libraries), 1);
+    assert_eq!(b.count(Section::Templates), 12);
+    assert_eq!(b.count(Section::Broken), 1);
+    // Sections in order: workflows, rules, libraries, templates, failed files.
+    let order: Vec<Section> = b.entries.iter().map(|e| e.section()).collect();
+    let mut sorted = order.clone();
+    sorted.sort_by_key(|s| *s as u8);
+    assert_eq!(order, sorted);
+    let broken = b
+        .entries
+        .iter()
+        .find_map(|e| match e {
+            Entry::Broken(i) => Some(app.repo.errors[*i].to_string()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(broken.starts_with("Rule/broken.json:2:"), "{broken}");
+    press(&mut app, "/");
+    type_text(&mut app, "birthright");
+    press(&mut app, "enter");
+    assert_eq!(app.browser.entries.len(), 1);
+    assert!(matches!(app.browser.entries[0], Entry::Rule(_)));
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("── rules (1) ──"), "{screen}");
+    assert!(screen.contains("used by 2:"), "{screen}");
+    assert!(screen.contains("workflow Onboard Employee"), "{screen}");
+    assert!(screen.contains("workflow Role Change"), "{screen}");
+    press(&mut app, "esc /");
+    type_text(&mut app, "Welcome");
+    press(&mut app, "enter");
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("── email templates (1) ──"), "{screen}");
+    assert!(screen.contains("placeholders: accountId"), "{screen}");
+    assert!(screen.contains("Onboard Employee"), "{screen}");
 }
 
 #[test]
@@ -1434,4 +1488,19 @@ fn unloadable_instances_and_work_items_are_shown_as_error_rows() {
         let text = screen(&mut app);
         assert!(text.contains(row), "{text}");
     }
+}
+
+/// The whole frame as text, one line per row.
+fn render(app: &bpe::tui::app::App, w: u16, h: u16) -> String {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    t.draw(|f| bpe::tui::view::view(app, f)).unwrap();
+    let buf = t.backend().buffer();
+    (0..h)
+        .map(|y| {
+            (0..w)
+                .map(|x| buf.cell((x, y)).unwrap().symbol().to_string())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -207,6 +207,7 @@ impl App {
         if self.loading.take().is_some() {
             self.repo = repo;
             self.browser.badges = badges;
+            self.browser.file_badges = super::browser::file_badges(&self.repo);
             self.browser.refilter(&self.repo);
         }
     }

@@ -101,6 +101,11 @@ impl LintContext {
     pub fn new(repo: &Repository) -> LintContext {
         LintContext(RepoContext::from_repository(repo))
     }
+
+    /// The validation context behind it (for checks outside workflows).
+    pub fn repo_context(&self) -> &RepoContext {
+        &self.0
+    }
 }
 
 /// Findings of one definition (`source`: its file's text, for positions).
