@@ -25,6 +25,7 @@ pub mod element;
 pub mod field;
 pub mod report;
 pub mod rule;
+pub mod rule_save;
 pub mod set_field;
 pub mod stack;
 pub mod template;

@@ -265,3 +265,78 @@ mod template {
         assert!(err.message.contains("no recipients"), "{}", err.message);
     }
 }
+
+mod save {
+    use super::open_rule;
+    use crate::edit::CommandStack;
+    use crate::edit::rule::{RuleDoc, plan_rename};
+    use crate::edit::rule_save::{Touched, save_rule_doc};
+    use crate::repo::Repository;
+    use crate::repo::lock::{self, LockMode, LockTarget};
+
+    fn copy_sample() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let from = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/sample-repository"));
+        for kind in ["TaskDefinition", "Rule", "EmailTemplate"] {
+            std::fs::create_dir_all(dir.path().join(kind)).unwrap();
+            for f in std::fs::read_dir(from.join(kind)).unwrap() {
+                let f = f.unwrap().path();
+                std::fs::copy(&f, dir.path().join(kind).join(f.file_name().unwrap())).unwrap();
+            }
+        }
+        std::fs::copy(
+            from.join("repository.json"),
+            dir.path().join("repository.json"),
+        )
+        .unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_saved_rename_reaches_both_workflows_on_disk_and_a_held_edit_lock_writes_nothing() {
+        let dir = copy_sample();
+        let repo = Repository::open(dir.path()).unwrap();
+        let (mut doc, path) = open_rule(&repo, "Birthright Roles");
+        let mut stack: CommandStack<RuleDoc> = CommandStack::new();
+        let edit = plan_rename(&doc, &repo, &path, "Starter Roles").unwrap();
+        let mut touched = Touched::default();
+        touched.record(&repo, &edit);
+        stack.execute(&mut doc, edit, None).unwrap();
+
+        // Another editor holds Role Change: nothing is written.
+        let role_change = repo.definition("Role Change").unwrap().value.id.clone();
+        let held = lock::acquire(
+            dir.path(),
+            LockTarget::DefinitionEdit(role_change),
+            LockMode::Exclusive,
+            "other editor",
+        )
+        .unwrap();
+        assert!(save_rule_doc(dir.path(), &path, &doc, &touched).is_err());
+        let again = Repository::open(dir.path()).unwrap();
+        assert!(
+            again
+                .rules
+                .iter()
+                .any(|r| r.value.name == "Birthright Roles")
+        );
+        drop(held);
+
+        let written = save_rule_doc(dir.path(), &path, &doc, &touched).unwrap();
+        assert_eq!(written.len(), 3);
+        let after = Repository::open(dir.path()).unwrap();
+        assert!(after.errors.is_empty(), "{:?}", after.errors);
+        assert!(after.rules.iter().any(|r| r.value.name == "Starter Roles"));
+        let users = crate::edit::rule::used_by(&after, "Starter Roles", &path);
+        let names: Vec<&str> = users.iter().map(|u| u.name.as_str()).collect();
+        assert_eq!(names, ["Onboard Employee", "Role Change"]);
+        // Undo, save again: both workflows call the old name again.
+        stack.undo(&mut doc).unwrap();
+        assert!(doc.callers.is_empty());
+        save_rule_doc(dir.path(), &path, &doc, &touched).unwrap();
+        let undone = Repository::open(dir.path()).unwrap();
+        let users = crate::edit::rule::used_by(&undone, "Birthright Roles", &path);
+        assert_eq!(users.len(), 2, "{users:?}");
+        assert!(crate::edit::rule::used_by(&undone, "Starter Roles", &path).is_empty());
+    }
+}

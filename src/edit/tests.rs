@@ -100,6 +100,7 @@ fn the_editing_core_never_imports_the_ui() {
         include_str!("rule.rs"),
         include_str!("callers.rs"),
         include_str!("template.rs"),
+        include_str!("rule_save.rs"),
     ];
     for text in sources {
         for needle in ["ratatui", "crossterm", "crate::tui", "tui_textarea"] {
