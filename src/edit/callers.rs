@@ -113,10 +113,10 @@ pub fn rule_calls(rule: &Rule, name: &str) -> bool {
     found
 }
 
-/// Rename the calls of `old` in a workflow; true when any changed.
-pub fn rename_in_workflow(def: &mut TaskDefinition, old: &str, new: &str) -> bool {
+/// Rewrite every expression `walk` reaches that calls `old`; true when any changed.
+fn rename_each(walk: impl FnOnce(&mut dyn FnMut(&mut String)), old: &str, new: &str) -> bool {
     let mut changed = false;
-    workflow_exprs_mut(def, &mut |t| {
+    walk(&mut |t| {
         if let Some(n) = rename_calls(t, old, new) {
             *t = n;
             changed = true;
@@ -125,14 +125,12 @@ pub fn rename_in_workflow(def: &mut TaskDefinition, old: &str, new: &str) -> boo
     changed
 }
 
+/// Rename the calls of `old` in a workflow; true when any changed.
+pub fn rename_in_workflow(def: &mut TaskDefinition, old: &str, new: &str) -> bool {
+    rename_each(|f| workflow_exprs_mut(def, f), old, new)
+}
+
 /// Rename the calls of `old` in a rule; true when any changed.
 pub fn rename_in_rule(rule: &mut Rule, old: &str, new: &str) -> bool {
-    let mut changed = false;
-    rule_exprs_mut(rule, &mut |t| {
-        if let Some(n) = rename_calls(t, old, new) {
-            *t = n;
-            changed = true;
-        }
-    });
-    changed
+    rename_each(|f| rule_exprs_mut(rule, f), old, new)
 }
