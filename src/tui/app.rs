@@ -208,6 +208,9 @@ impl App {
             self.repo = repo;
             self.browser.badges = badges;
             self.browser.file_badges = super::browser::file_badges(&self.repo);
+            // The loading view showed the first workflow selected: start from it.
+            self.browser.entries.clear();
+            self.browser.selected = 0;
             self.browser.refilter(&self.repo);
         }
     }

@@ -142,7 +142,10 @@ impl BrowserState {
     /// Apply the filter (case-insensitive substring of the name, or of a broken
     /// file's name) to every section; each section sorted by name.
     pub fn refilter(&mut self, repo: &Repository) {
-        let previous = self.selected_entry();
+        // Indices change across reloads: keep the selection by kind and name.
+        let previous = self
+            .selected_entry()
+            .and_then(|e| Some((e.section(), entry_name(repo, e)?.to_string())));
         let needle = self.filter_text().to_lowercase();
         let keep = |name: &str| needle.is_empty() || name.to_lowercase().contains(&needle);
         fn sorted<T>(
@@ -176,7 +179,11 @@ impl BrowserState {
         }));
         self.entries = entries;
         self.selected = previous
-            .and_then(|p| self.entries.iter().position(|e| *e == p))
+            .and_then(|(section, name)| {
+                self.entries.iter().position(|e| {
+                    e.section() == section && entry_name(repo, *e) == Some(name.as_str())
+                })
+            })
             .unwrap_or(self.selected)
             .min(self.entries.len().saturating_sub(1));
     }
@@ -197,6 +204,17 @@ impl BrowserState {
             self.selected = p;
         }
     }
+}
+
+/// The name an entry is listed under (a broken file has none).
+fn entry_name(repo: &Repository, e: Entry) -> Option<&str> {
+    Some(match e {
+        Entry::Definition(i) => &repo.definitions.get(i)?.value.name,
+        Entry::Rule(i) => &repo.rules.get(i)?.value.name,
+        Entry::Library(i) => &repo.libraries.get(i)?.value.name,
+        Entry::Template(i) => &repo.email_templates.get(i)?.value.name,
+        Entry::Broken(_) => return None,
+    })
 }
 
 /// Validation badges of the rule and rule library files that have findings.
