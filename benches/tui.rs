@@ -17,9 +17,9 @@ use std::io::Write;
 use std::path::Path;
 use std::rc::Rc;
 
+use bpe::edit::ElementRef;
 use bpe::model::{Activity, TaskDefinition, Transition};
 use bpe::tui::app::App;
-use bpe::tui::command::ElementRef;
 use bpe::tui::keymap::Keymap;
 use bpe::tui::theme::Theme;
 use ratatui::backend::{CrosstermBackend, TestBackend};

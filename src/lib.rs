@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod diff;
+pub mod edit;
 pub mod engine;
 pub mod expr;
 pub mod journal;

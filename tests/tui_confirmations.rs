@@ -5,10 +5,10 @@
 
 mod tui_common;
 
+use bpe::edit::ElementRef;
 use bpe::model::InstanceStatus;
 use bpe::tui::action::Action;
 use bpe::tui::app::{App, AppAsk, Overlay, update};
-use bpe::tui::command::ElementRef;
 use bpe::tui::editor::FieldEdit;
 use bpe::tui::properties::FieldKind;
 use tui_common::debugger::*;
@@ -117,7 +117,7 @@ fn saving_with_validation_errors_asks_naming_the_first() {
 fn typed(text: &str) -> FieldEdit {
     let mut edit = FieldEdit {
         target: ElementRef::Definition,
-        key: "condition".into(),
+        key: bpe::edit::Prop::Condition.into(),
         label: "condition".into(),
         kind: FieldKind::Expr { optional: true },
         input: tui_textarea::TextArea::new(vec![text.to_string()]),

@@ -164,7 +164,7 @@ fn keys_are_ignored_behind_terminal_too_small() {
 
 #[test]
 fn esc_in_the_properties_pane_returns_to_the_row_you_came_from() {
-    use bpe::tui::command::ElementRef;
+    use bpe::edit::ElementRef;
     use bpe::tui::properties::Row;
     let (_dir, mut app) = sample_app();
     open(&mut app, "Onboard Employee");
@@ -192,7 +192,7 @@ fn esc_in_the_properties_pane_returns_to_the_row_you_came_from() {
 
 #[test]
 fn slash_in_the_editor_jumps_to_an_activity_action_or_variable() {
-    use bpe::tui::command::{ElementRef, VarScope};
+    use bpe::edit::{ElementRef, VarScope};
     let (_dir, mut app) = sample_app();
     open(&mut app, "Onboard Employee");
     let def = app.editor.as_ref().unwrap().def.clone();

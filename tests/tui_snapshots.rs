@@ -3,8 +3,8 @@
 
 mod tui_common;
 
+use bpe::edit::ElementRef;
 use bpe::tui::app::App;
-use bpe::tui::command::ElementRef;
 use bpe::tui::editor;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -114,7 +114,7 @@ fn properties_with_invalid_expression_being_typed_120x40() {
     ed.prop_cursor = ed
         .rows()
         .iter()
-        .position(|r| matches!(r, bpe::tui::properties::Row::Field(f) if f.key == "condition"))
+        .position(|r| matches!(r, bpe::tui::properties::Row::Field(f) if f.key.is(bpe::edit::Prop::Condition)))
         .unwrap();
     press(&mut app, "e");
     for _ in 0..200 {
@@ -147,7 +147,7 @@ fn properties_with_invalid_expression_being_typed_80x24() {
     ed.prop_cursor = ed
         .rows()
         .iter()
-        .position(|r| matches!(r, bpe::tui::properties::Row::Field(f) if f.key == "condition"))
+        .position(|r| matches!(r, bpe::tui::properties::Row::Field(f) if f.key.is(bpe::edit::Prop::Condition)))
         .unwrap();
     press(&mut app, "e");
     for _ in 0..200 {
@@ -163,9 +163,9 @@ fn conflict_question_80x24() {
     open(&mut app, "Onboard Employee");
     editor::execute(
         &mut app,
-        bpe::tui::command::Edit::SetField {
+        bpe::edit::Edit::SetField {
             target: ElementRef::Definition,
-            field: "maxSteps".into(),
+            field: bpe::edit::Prop::MaxSteps.into(),
             value: "50".into(),
         },
     );
@@ -212,7 +212,7 @@ fn findings_in_properties_and_error_mark_on_the_box_120x40() {
     broken.process.activities[a].transitions[0].to = "Nowhere".into();
     assert!(editor::execute(
         &mut app,
-        bpe::tui::command::Edit::Replace(Box::new(broken))
+        bpe::edit::Edit::Replace(Box::new(broken))
     ));
     editor::select(&mut app, ElementRef::Transition(a, 0));
     press(&mut app, "w");

@@ -78,9 +78,9 @@ fn the_conflict_dialog_shows_the_semantic_diff_of_mine_against_theirs_and_scroll
     open(&mut app, "Onboard Employee");
     editor::execute(
         &mut app,
-        bpe::tui::command::Edit::SetField {
-            target: bpe::tui::command::ElementRef::Definition,
-            field: "maxSteps".into(),
+        bpe::edit::Edit::SetField {
+            target: bpe::edit::ElementRef::Definition,
+            field: bpe::edit::Prop::MaxSteps.into(),
             value: "50".into(),
         },
     );

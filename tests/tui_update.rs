@@ -3,10 +3,10 @@
 
 mod tui_common;
 
+use bpe::edit::{CommandStack, Edit, ElementRef, FieldKey, Prop, VarScope};
 use bpe::model::{ActionKind, TaskDefinition};
 use bpe::repo::lock::{self, LockMode, LockTarget};
 use bpe::tui::app::{Overlay, Screen};
-use bpe::tui::command::{CommandStack, Edit, ElementRef, VarScope};
 use bpe::tui::editor;
 use tui_common::*;
 
@@ -18,16 +18,70 @@ fn browser_filter_keeps_on_enter_and_clears_on_esc() {
     assert!(all >= 7);
     press(&mut app, "/");
     type_text(&mut app, "board");
-    assert_eq!(app.browser.entries.len(), 2, "Onboard and Offboard");
+    assert_eq!(
+        app.browser.entries.len(),
+        3,
+        "Onboard and Offboard, and the template Offboarding Notice"
+    );
     // q is text while filtering, not quit.
     type_text(&mut app, "q");
     assert!(!app.quit);
     assert_eq!(app.browser.entries.len(), 0);
     press(&mut app, "backspace enter");
     assert!(!app.browser.filtering);
-    assert_eq!(app.browser.entries.len(), 2);
+    assert_eq!(app.browser.entries.len(), 3);
     press(&mut app, "esc");
     assert_eq!(app.browser.entries.len(), all);
+}
+
+/// Issue 13 item 1: the browser lists every kind under a heading with its
+/// count, filters them all, and shows a rule's callers and a template's users.
+#[test]
+fn browser_lists_rules_libraries_and_templates_by_kind() {
+    use bpe::tui::browser::{Entry, Section};
+    let dir = copy_repo(&sample_repository());
+    let lib = r#"{"formatVersion":1,"id":"cfg-naming","name":"Naming","rules":[{"formatVersion":1,"id":"r1","name":"Short","body":"(substr $x 0 3)"}]}"#;
+    std::fs::create_dir_all(dir.path().join("Configuration")).unwrap();
+    std::fs::write(dir.path().join("Configuration/naming.json"), lib).unwrap();
+    std::fs::write(dir.path().join("Rule/broken.json"), "{\n  \"name\": ").unwrap();
+    let mut app = app(dir.path());
+    let b = &app.browser;
+    assert_eq!(b.count(Section::Workflows), 7);
+    assert_eq!(b.count(Section::Rules), 7);
+    assert_eq!(b.count(Section::Libraries), 1);
+    assert_eq!(b.count(Section::Templates), 12);
+    assert_eq!(b.count(Section::Broken), 1);
+    // Sections in order: workflows, rules, libraries, templates, failed files.
+    let order: Vec<Section> = b.entries.iter().map(|e| e.section()).collect();
+    let mut sorted = order.clone();
+    sorted.sort_by_key(|s| *s as u8);
+    assert_eq!(order, sorted);
+    let broken = b
+        .entries
+        .iter()
+        .find_map(|e| match e {
+            Entry::Broken(i) => Some(app.repo.errors[*i].to_string()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(broken.starts_with("Rule/broken.json:2:"), "{broken}");
+    press(&mut app, "/");
+    type_text(&mut app, "birthright");
+    press(&mut app, "enter");
+    assert_eq!(app.browser.entries.len(), 1);
+    assert!(matches!(app.browser.entries[0], Entry::Rule(_)));
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("── rules (1) ──"), "{screen}");
+    assert!(screen.contains("used by 2:"), "{screen}");
+    assert!(screen.contains("workflow Onboard Employee"), "{screen}");
+    assert!(screen.contains("workflow Role Change"), "{screen}");
+    press(&mut app, "esc /");
+    type_text(&mut app, "Welcome");
+    press(&mut app, "enter");
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("── email templates (1) ──"), "{screen}");
+    assert!(screen.contains("placeholders: accountId"), "{screen}");
+    assert!(screen.contains("Onboard Employee"), "{screen}");
 }
 
 #[test]
@@ -40,7 +94,7 @@ fn set_condition_then_undo_and_redo() {
         &mut app,
         Edit::SetField {
             target,
-            field: "condition".into(),
+            field: bpe::edit::Prop::Condition.into(),
             value: "(eq   $decision \"later\")".into()
         }
     ));
@@ -73,7 +127,7 @@ fn invalid_expression_is_refused_and_leaves_the_definition_alone() {
         &mut app,
         Edit::SetField {
             target: ElementRef::Transition(a, 0),
-            field: "condition".into(),
+            field: bpe::edit::Prop::Condition.into(),
             value: "(eq $x".into(),
         },
     );
@@ -93,7 +147,7 @@ fn typing_an_invalid_expression_marks_it_and_refuses_to_apply() {
     let rows = ed.rows();
     ed.prop_cursor = rows
         .iter()
-        .position(|r| matches!(r, bpe::tui::properties::Row::Field(f) if f.key == "condition"))
+        .position(|r| matches!(r, bpe::tui::properties::Row::Field(f) if f.key.is(bpe::edit::Prop::Condition)))
         .unwrap();
     press(&mut app, "e");
     assert!(app.editor.as_ref().unwrap().editing.is_some());
@@ -435,7 +489,7 @@ fn toggles_and_choices_are_commands_too() {
     ed.prop_cursor = ed
         .rows()
         .iter()
-        .position(|r| matches!(r, bpe::tui::properties::Row::Field(f) if f.key == "andJoin"))
+        .position(|r| matches!(r, bpe::tui::properties::Row::Field(f) if f.key.is(bpe::edit::Prop::AndJoin)))
         .unwrap();
     press(&mut app, "enter");
     assert_ne!(
@@ -450,7 +504,7 @@ fn toggles_and_choices_are_commands_too() {
     ed.prop_cursor = ed
         .rows()
         .iter()
-        .position(|r| matches!(r, bpe::tui::properties::Row::Field(f) if f.key == "execMode"))
+        .position(|r| matches!(r, bpe::tui::properties::Row::Field(f) if f.key.is(bpe::edit::Prop::ExecMode)))
         .unwrap();
     press(&mut app, "enter");
     assert!(matches!(app.overlay, Some(Overlay::Picker { .. })));
@@ -470,12 +524,12 @@ fn command_stack_restores_exact_states() {
     let edits = vec![
         Edit::SetField {
             target: ElementRef::Definition,
-            field: "maxSteps".into(),
+            field: bpe::edit::Prop::MaxSteps.into(),
             value: "99".into(),
         },
         Edit::SetField {
             target: ElementRef::Definition,
-            field: "description".into(),
+            field: bpe::edit::Prop::Description.into(),
             value: "x".into(),
         },
         Edit::RenameActivity {
@@ -508,7 +562,7 @@ fn command_stack_restores_exact_states() {
                 &mut d,
                 Edit::SetField {
                     target: ElementRef::Definition,
-                    field: "maxSteps".into(),
+                    field: bpe::edit::Prop::MaxSteps.into(),
                     value: "many".into()
                 },
                 ElementRef::Definition
@@ -525,7 +579,7 @@ fn quit_and_close_ask_when_modified() {
         &mut app,
         Edit::SetField {
             target: ElementRef::Definition,
-            field: "description".into(),
+            field: bpe::edit::Prop::Description.into(),
             value: "changed".into(),
         },
     );
@@ -551,7 +605,7 @@ fn save_writes_atomically_and_clears_the_dirty_marker() {
         &mut app,
         Edit::SetField {
             target: ElementRef::Transition(a, 0),
-            field: "condition".into(),
+            field: bpe::edit::Prop::Condition.into(),
             value: "(eq $decision \"maybe\")".into(),
         },
     );
@@ -576,7 +630,7 @@ fn save_is_refused_while_an_expression_is_invalid() {
         &mut app,
         Edit::SetField {
             target: ElementRef::Definition,
-            field: "description".into(),
+            field: bpe::edit::Prop::Description.into(),
             value: "x".into(),
         },
     );
@@ -646,7 +700,7 @@ fn save_is_refused_while_a_run_holds_the_definition() {
         &mut app,
         Edit::SetField {
             target: ElementRef::Definition,
-            field: "description".into(),
+            field: bpe::edit::Prop::Description.into(),
             value: "x".into(),
         },
     );
@@ -685,7 +739,7 @@ fn external_change_to_a_modified_workflow_asks() {
         &mut app,
         Edit::SetField {
             target: ElementRef::Definition,
-            field: "maxSteps".into(),
+            field: bpe::edit::Prop::MaxSteps.into(),
             value: "77".into(),
         },
     );
@@ -737,7 +791,7 @@ fn recovery_copy_is_offered_and_restored() {
             &mut app,
             Edit::SetField {
                 target: ElementRef::Definition,
-                field: "description".into(),
+                field: bpe::edit::Prop::Description.into(),
                 value: "unsaved work".into(),
             },
         );
@@ -925,16 +979,16 @@ fn picker_items(app: &bpe::tui::app::App) -> Vec<String> {
     }
 }
 
-fn put_cursor_on(app: &mut bpe::tui::app::App, key: &str) {
+fn put_cursor_on(app: &mut bpe::tui::app::App, key: FieldKey) {
     let ed = app.editor.as_mut().unwrap();
     ed.prop_cursor = ed
         .rows()
         .iter()
         .position(|r| matches!(r, bpe::tui::properties::Row::Field(f) if f.key == key))
-        .unwrap_or_else(|| panic!("a row {key}"));
+        .unwrap_or_else(|| panic!("a row {key:?}"));
 }
 
-fn editing_key(app: &bpe::tui::app::App) -> Option<String> {
+fn editing_key(app: &bpe::tui::app::App) -> Option<FieldKey> {
     app.editor
         .as_ref()
         .unwrap()
@@ -963,7 +1017,7 @@ fn service_action_offers_missing_catalogue_arguments_first_then_undo() {
     assert!(items.contains(&"return (from -> to)…".to_string()));
     press(&mut app, "enter");
     // Added with a placeholder value and opened for editing.
-    assert_eq!(editing_key(&app).as_deref(), Some("arg:resource"));
+    assert_eq!(editing_key(&app), Some(FieldKey::Arg("resource".into())));
     clear_field(&mut app);
     type_text(&mut app, "\"ldap\"");
     press(&mut app, "enter");
@@ -999,7 +1053,7 @@ fn removing_a_service_argument_and_undo_restores_it_in_place() {
     let before = def(&app).clone();
     editor::select(&mut app, ElementRef::Action(a, 0));
     press(&mut app, "w");
-    put_cursor_on(&mut app, "arg:email");
+    put_cursor_on(&mut app, FieldKey::Arg("email".into()));
     press(&mut app, "-");
     let ActionKind::Service { arguments, .. } = &action_of(&app, a, 0).kind else {
         panic!("service");
@@ -1012,7 +1066,7 @@ fn removing_a_service_argument_and_undo_restores_it_in_place() {
     press(&mut app, "esc u");
     assert_eq!(def(&app), &before);
     // `-` on a row that is no list entry changes nothing.
-    put_cursor_on(&mut app, "op");
+    put_cursor_on(&mut app, Prop::Op.into());
     press(&mut app, "-");
     assert_eq!(def(&app), &before);
     assert!(!app.editor.as_ref().unwrap().stack.can_undo());
@@ -1049,7 +1103,7 @@ fn subprocess_arguments_by_name_add_and_remove() {
     assert!(matches!(app.overlay, Some(Overlay::Prompt(_))));
     type_text(&mut app, "approver");
     press(&mut app, "enter");
-    assert_eq!(editing_key(&app).as_deref(), Some("arg:approver"));
+    assert_eq!(editing_key(&app), Some(FieldKey::Arg("approver".into())));
     press(&mut app, "esc");
     let ActionKind::Subprocess { arguments, .. } = &action_of(&app, a, 0).kind else {
         panic!("subprocess");
@@ -1065,7 +1119,7 @@ fn subprocess_arguments_by_name_add_and_remove() {
         Some(Overlay::Prompt(p)) if p.error.as_deref().is_some_and(|e| e.contains("already"))
     ));
     press(&mut app, "esc");
-    put_cursor_on(&mut app, "arg:approver");
+    put_cursor_on(&mut app, FieldKey::Arg("approver".into()));
     press(&mut app, "x");
     assert_eq!(def(&app), &with_action);
     press(&mut app, "u");
@@ -1096,7 +1150,7 @@ fn manual_action_owners_exposed_editable_and_returns() {
     editor::select(&mut app, ElementRef::Action(a, i));
     press(&mut app, "w");
     // + on an owner row preselects "owner".
-    put_cursor_on(&mut app, "owner:0");
+    put_cursor_on(&mut app, FieldKey::Owner(0));
     press(&mut app, "+");
     assert_eq!(
         picker_items(&app),
@@ -1108,7 +1162,7 @@ fn manual_action_owners_exposed_editable_and_returns() {
         ]
     );
     press(&mut app, "enter");
-    assert_eq!(editing_key(&app).as_deref(), Some("owner:1"));
+    assert_eq!(editing_key(&app), Some(FieldKey::Owner(1)));
     clear_field(&mut app);
     type_text(&mut app, "\"hr-team\"");
     press(&mut app, "enter");
@@ -1118,13 +1172,13 @@ fn manual_action_owners_exposed_editable_and_returns() {
     };
     assert_eq!(manual(&app).owners, vec!["$manager", "\"hr-team\""]);
     // Remove the first owner.
-    put_cursor_on(&mut app, "owner:0");
+    put_cursor_on(&mut app, FieldKey::Owner(0));
     press(&mut app, "-");
     assert_eq!(manual(&app).owners, vec!["\"hr-team\""]);
     // Exposed: remove "details", add "manager".
     let exposed = manual(&app).exposed_variables.clone();
     let d = exposed.iter().position(|n| n == "details").unwrap();
-    put_cursor_on(&mut app, &format!("exposed:{d}"));
+    put_cursor_on(&mut app, FieldKey::Exposed(d));
     press(&mut app, "-");
     assert!(
         !manual(&app)
@@ -1158,12 +1212,12 @@ fn manual_action_owners_exposed_editable_and_returns() {
     // Editable: remove both, then the empty list is one field row and `+` on it
     // preselects "editable variable"; add "department".
     assert_eq!(manual(&app).editable_variables, vec!["title", "startDate"]);
-    put_cursor_on(&mut app, "editable:1");
+    put_cursor_on(&mut app, FieldKey::Editable(1));
     press(&mut app, "-");
-    put_cursor_on(&mut app, "editable:0");
+    put_cursor_on(&mut app, FieldKey::Editable(0));
     press(&mut app, "-");
     assert!(manual(&app).editable_variables.is_empty());
-    put_cursor_on(&mut app, "editableVariables");
+    put_cursor_on(&mut app, Prop::EditableVariables.into());
     press(&mut app, "+");
     assert!(matches!(
         app.overlay,
@@ -1182,7 +1236,7 @@ fn manual_action_owners_exposed_editable_and_returns() {
         (r[0].from.as_str(), r[0].to.as_str()),
         ("decision", "approved")
     );
-    put_cursor_on(&mut app, "return:0");
+    put_cursor_on(&mut app, FieldKey::Return(0));
     press(&mut app, "-");
     assert!(action_of(&app, a, i).returns.is_empty());
     // Every one of these was a command: undo all of them, back to the file.
@@ -1233,14 +1287,14 @@ fn command_argv_entries_add_and_remove() {
     ));
     let with_action = def(&app).clone();
     press(&mut app, "w");
-    put_cursor_on(&mut app, "argv:0");
+    put_cursor_on(&mut app, FieldKey::Argv(0));
     press(&mut app, "+");
     assert_eq!(
         picker_items(&app),
         vec!["argv entry", "return (from -> to)…"]
     );
     press(&mut app, "enter");
-    assert_eq!(editing_key(&app).as_deref(), Some("argv:1"));
+    assert_eq!(editing_key(&app), Some(FieldKey::Argv(1)));
     clear_field(&mut app);
     type_text(&mut app, "$accountId");
     press(&mut app, "enter");
@@ -1249,7 +1303,7 @@ fn command_argv_entries_add_and_remove() {
         _ => panic!("command"),
     };
     assert_eq!(argv(&app), vec!["\"/bin/echo\"", "$accountId"]);
-    put_cursor_on(&mut app, "argv:0");
+    put_cursor_on(&mut app, FieldKey::Argv(0));
     press(&mut app, "-");
     assert_eq!(argv(&app), vec!["$accountId"]);
     press(&mut app, "u u u");
@@ -1277,7 +1331,7 @@ fn list_edits_are_refused_on_other_elements_and_read_only() {
         &mut app,
         Edit::AddItem {
             action: (a, 0),
-            list: bpe::tui::command::ItemList::Owner,
+            list: bpe::edit::ItemList::Owner,
             at: 0,
             name: String::new(),
             value: "$x".into(),
@@ -1294,7 +1348,7 @@ fn list_edits_are_refused_on_other_elements_and_read_only() {
         &mut app,
         Edit::AddItem {
             action: (a, i),
-            list: bpe::tui::command::ItemList::Owner,
+            list: bpe::edit::ItemList::Owner,
             at: 0,
             name: String::new(),
             value: "(concat".into(),
@@ -1414,4 +1468,19 @@ fn unloadable_instances_and_work_items_are_shown_as_error_rows() {
         let text = screen(&mut app);
         assert!(text.contains(row), "{text}");
     }
+}
+
+/// The whole frame as text, one line per row.
+fn render(app: &bpe::tui::app::App, w: u16, h: u16) -> String {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    t.draw(|f| bpe::tui::view::view(app, f)).unwrap();
+    let buf = t.backend().buffer();
+    (0..h)
+        .map(|y| {
+            (0..w)
+                .map(|x| buf.cell((x, y)).unwrap().symbol().to_string())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -15,7 +15,7 @@ mod write_lock;
 pub(crate) use command::run as run_program;
 pub use command::{COMMAND_PATH, CommandPolicyError, command_allowed, resolve_program};
 pub use locks::{ObjectLock, ObjectLockInfo, object_locks, release_instance_locks};
-pub use notify::{render_template, validate_address};
+pub use notify::{placeholders, render_template, validate_address};
 pub use password::{PASSWORD_ITERATIONS, hash_password, verify_password};
 pub use repo_services::{RepoServices, ServiceOptions};
 

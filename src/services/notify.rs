@@ -5,30 +5,35 @@ use std::collections::BTreeMap;
 
 use crate::expr::Value;
 
+/// Every `$(name)` placeholder of `text`: its byte range (from `$` to `)`) and
+/// the trimmed name. An unterminated `$(` is not a placeholder.
+pub fn placeholders(text: &str) -> Vec<(std::ops::Range<usize>, &str)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(start) = text[from..].find("$(").map(|i| from + i) {
+        let Some(end) = text[start + 2..].find(')').map(|i| start + 2 + i) else {
+            break;
+        };
+        out.push((start..end + 1, text[start + 2..end].trim()));
+        from = end + 1;
+    }
+    out
+}
+
 /// Replace every `$(name)` in `text` with the text of the first of `scopes`
 /// that has `name`; dotted names reach into maps (`$(user.email)`). A missing
 /// name renders as empty; an unterminated `$(` is kept literally.
 pub fn render_template(text: &str, scopes: &[&BTreeMap<String, Value>]) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("$(") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        match after.find(')') {
-            Some(end) => {
-                let name = after[..end].trim();
-                if let Some(value) = lookup(name, scopes) {
-                    out.push_str(&value.to_text());
-                }
-                rest = &after[end + 1..];
-            }
-            None => {
-                out.push_str(&rest[start..]);
-                rest = "";
-            }
+    let mut copied = 0;
+    for (range, name) in placeholders(text) {
+        out.push_str(&text[copied..range.start]);
+        if let Some(value) = lookup(name, scopes) {
+            out.push_str(&value.to_text());
         }
+        copied = range.end;
     }
-    out.push_str(rest);
+    out.push_str(&text[copied..]);
     out
 }
 

@@ -62,11 +62,11 @@ pub enum PromptPurpose {
     /// Name of a new activity, inserted after (and connected from) this one.
     AddActivity { after: Option<usize> },
     /// Name of a new variable in this scope.
-    AddVariable { scope: super::command::VarScope },
+    AddVariable { scope: crate::edit::VarScope },
     /// A new entry of an action's list: an argument's name, a variable name, `from -> to`.
     AddItem {
         action: (usize, usize),
-        list: super::command::ItemList,
+        list: crate::edit::ItemList,
     },
     /// Path of a Waveset XML file to import (browser).
     ImportFile,
@@ -83,8 +83,8 @@ pub enum PickerPurpose {
     Template { activity: usize },
     /// A value for a property with a fixed set of choices.
     Choice {
-        target: super::command::ElementRef,
-        key: String,
+        target: crate::edit::ElementRef,
+        key: crate::edit::FieldKey,
     },
     /// What to add to the selected action (catalogue arguments first, then its lists).
     AddItem {
@@ -218,6 +218,10 @@ impl App {
         if self.loading.take().is_some() {
             self.repo = repo;
             self.browser.badges = badges;
+            self.browser.file_badges = super::browser::file_badges(&self.repo);
+            // The loading view showed the first workflow selected: start from it.
+            self.browser.entries.clear();
+            self.browser.selected = 0;
             self.browser.refilter(&self.repo);
         }
     }

@@ -1,6 +1,8 @@
-//! The workflows browser: every TaskDefinition with its badges (validation
-//! findings, edit lock holder, live instances), the files that failed to load,
-//! and an incremental `/` filter.
+//! The repository browser, by kind: workflows (badges: validation findings,
+//! edit lock holder, live instances), rules and rule libraries (validation
+//! findings), email templates, then every file that failed to load with its
+//! position; each section under a heading with its count, one incremental `/`
+//! filter over all of them.
 
 use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
@@ -39,13 +41,58 @@ pub struct Badges {
 pub enum Entry {
     /// Index into `repo.definitions`.
     Definition(usize),
+    /// Index into `repo.rules`.
+    Rule(usize),
+    /// Index into `repo.libraries`.
+    Library(usize),
+    /// Index into `repo.email_templates`.
+    Template(usize),
     /// Index into `repo.errors`.
     Broken(usize),
+}
+
+impl Entry {
+    /// The section an entry is listed under (entries are grouped by it, in this order).
+    pub fn section(self) -> Section {
+        match self {
+            Entry::Definition(_) => Section::Workflows,
+            Entry::Rule(_) => Section::Rules,
+            Entry::Library(_) => Section::Libraries,
+            Entry::Template(_) => Section::Templates,
+            Entry::Broken(_) => Section::Broken,
+        }
+    }
+}
+
+/// A section of the browser's list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Workflows,
+    Rules,
+    Libraries,
+    Templates,
+    Broken,
+}
+
+impl Section {
+    /// The heading row above the section (workflows are titled by the pane).
+    pub fn heading(self, count: usize) -> Option<String> {
+        let word = match self {
+            Section::Workflows => return None,
+            Section::Rules => "rules",
+            Section::Libraries => "rule libraries",
+            Section::Templates => "email templates",
+            Section::Broken => "failed to load",
+        };
+        Some(format!("── {word} ({count}) ──"))
+    }
 }
 
 pub struct BrowserState {
     /// Parallel to `repo.definitions`.
     pub badges: Vec<Badges>,
+    /// Validation badges of rule and rule library files, by path (only those with findings).
+    pub file_badges: std::collections::BTreeMap<std::path::PathBuf, Badges>,
     /// The filter as typed.
     pub filter: TextArea<'static>,
     /// Typing into the filter (`/` until Enter or Esc).
@@ -59,6 +106,7 @@ impl BrowserState {
     pub fn new(repo: &Repository) -> BrowserState {
         let mut state = BrowserState {
             badges: Vec::new(),
+            file_badges: Default::default(),
             filter: TextArea::default(),
             filtering: false,
             entries: Vec::new(),
@@ -75,7 +123,9 @@ impl BrowserState {
     /// Recompute badges and rows after the repository changed (the caller
     /// re-selects by name with [`BrowserState::select_name`]).
     pub fn refresh(&mut self, repo: &Repository) {
-        self.badges = badges(repo);
+        let ctx = LintContext::new(repo);
+        self.badges = badges_in(repo, &ctx);
+        self.file_badges = file_badges_in(repo, &ctx);
         self.refilter(repo);
     }
 
@@ -83,7 +133,7 @@ impl BrowserState {
     pub fn selected_name(&self, repo: &Repository) -> Option<String> {
         match self.selected_entry()? {
             Entry::Definition(i) => repo.definitions.get(i).map(|d| d.value.name.clone()),
-            Entry::Broken(_) => None,
+            _ => None,
         }
     }
 
@@ -91,46 +141,61 @@ impl BrowserState {
         self.entries.get(self.selected).copied()
     }
 
-    /// Apply the filter (case-insensitive substring of the name, or of a broken file's name).
+    /// Apply the filter (case-insensitive substring of the name, or of a broken
+    /// file's name) to every section; each section sorted by name.
     pub fn refilter(&mut self, repo: &Repository) {
-        let previous_name = self.selected_entry().and_then(|e| match e {
-            Entry::Definition(i) => repo.definitions.get(i).map(|d| d.value.name.clone()),
-            Entry::Broken(_) => None,
-        });
+        // Indices change across reloads: keep the selection by kind and name.
+        let previous = self
+            .selected_entry()
+            .and_then(|e| Some((e.section(), entry_name(repo, e)?.to_string())));
         let needle = self.filter_text().to_lowercase();
-        let mut defs: Vec<usize> = (0..repo.definitions.len())
-            .filter(|&i| {
-                let d = &repo.definitions[i];
-                needle.is_empty() || d.value.name.to_lowercase().contains(&needle)
-            })
-            .collect();
-        defs.sort_by(|&a, &b| {
-            repo.definitions[a]
-                .value
-                .name
-                .to_lowercase()
-                .cmp(&repo.definitions[b].value.name.to_lowercase())
-        });
-        let broken = (0..repo.errors.len()).filter(|&i| {
+        let keep = |name: &str| needle.is_empty() || name.to_lowercase().contains(&needle);
+        fn sorted<T>(
+            items: &[crate::repo::Loaded<T>],
+            name: impl Fn(&T) -> &str,
+            keep: &dyn Fn(&str) -> bool,
+            entry: fn(usize) -> Entry,
+        ) -> Vec<Entry> {
+            let mut idx: Vec<usize> = (0..items.len())
+                .filter(|&i| keep(name(&items[i].value)))
+                .collect();
+            idx.sort_by_cached_key(|&i| name(&items[i].value).to_lowercase());
+            idx.into_iter().map(entry).collect()
+        }
+        let mut entries = sorted(&repo.definitions, |d| &d.name, &keep, Entry::Definition);
+        entries.extend(sorted(&repo.rules, |r| &r.name, &keep, Entry::Rule));
+        entries.extend(sorted(&repo.libraries, |l| &l.name, &keep, Entry::Library));
+        entries.extend(sorted(
+            &repo.email_templates,
+            |t| &t.name,
+            &keep,
+            Entry::Template,
+        ));
+        entries.extend((0..repo.errors.len()).filter_map(|i| {
             let file = repo.errors[i]
                 .path
                 .file_name()
                 .map(|f| f.to_string_lossy().to_lowercase());
-            needle.is_empty() || file.is_some_and(|f| f.contains(&needle))
-        });
-        self.entries = defs
-            .into_iter()
-            .map(Entry::Definition)
-            .chain(broken.map(Entry::Broken))
-            .collect();
-        self.selected = previous_name
-            .and_then(|name| {
+            (needle.is_empty() || file.is_some_and(|f| f.contains(&needle)))
+                .then_some(Entry::Broken(i))
+        }));
+        self.entries = entries;
+        self.selected = previous
+            .and_then(|(section, name)| {
                 self.entries.iter().position(|e| {
-                    matches!(e, Entry::Definition(i) if repo.definitions[*i].value.name == name)
+                    e.section() == section && entry_name(repo, *e) == Some(name.as_str())
                 })
             })
             .unwrap_or(self.selected)
             .min(self.entries.len().saturating_sub(1));
+    }
+
+    /// How many listed entries a section has.
+    pub fn count(&self, section: Section) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| e.section() == section)
+            .count()
     }
 
     /// Select the definition with this name (if listed).
@@ -143,9 +208,46 @@ impl BrowserState {
     }
 }
 
+/// The name an entry is listed under (a broken file has none).
+fn entry_name(repo: &Repository, e: Entry) -> Option<&str> {
+    Some(match e {
+        Entry::Definition(i) => &repo.definitions.get(i)?.value.name,
+        Entry::Rule(i) => &repo.rules.get(i)?.value.name,
+        Entry::Library(i) => &repo.libraries.get(i)?.value.name,
+        Entry::Template(i) => &repo.email_templates.get(i)?.value.name,
+        Entry::Broken(_) => return None,
+    })
+}
+
+/// Validation badges of the rule and rule library files that have findings.
+pub fn file_badges(repo: &Repository) -> std::collections::BTreeMap<std::path::PathBuf, Badges> {
+    file_badges_in(repo, &LintContext::new(repo))
+}
+
+fn file_badges_in(
+    repo: &Repository,
+    ctx: &LintContext,
+) -> std::collections::BTreeMap<std::path::PathBuf, Badges> {
+    let mut out: std::collections::BTreeMap<std::path::PathBuf, Badges> = Default::default();
+    for f in crate::validate::validate_rule_files(repo, ctx.repo_context()) {
+        let b = out.entry(f.path.clone()).or_default();
+        match f.severity {
+            crate::validate::Severity::Error => b.errors += 1,
+            crate::validate::Severity::Warning => b.warnings += 1,
+            _ => continue,
+        }
+        b.findings
+            .push(format!("{}:{} {} {}", f.line, f.column, f.id(), f.message));
+    }
+    out
+}
+
 /// Badges of every definition: validation, edit locks, live instances.
 pub fn badges(repo: &Repository) -> Vec<Badges> {
-    let ctx = LintContext::new(repo);
+    badges_in(repo, &LintContext::new(repo))
+}
+
+fn badges_in(repo: &Repository, ctx: &LintContext) -> Vec<Badges> {
     let locks = lock::list(&repo.root).unwrap_or_default();
     repo.definitions
         .iter()
@@ -153,7 +255,7 @@ pub fn badges(repo: &Repository) -> Vec<Badges> {
             let text = crate::repo::confine::read(&repo.root, &d.path)
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok());
-            let findings = lint::check(&d.value, text.as_deref(), &ctx);
+            let findings = lint::check(&d.value, text.as_deref(), ctx);
             definition_badges(repo, &d.value, &findings, &locks)
         })
         .collect()
@@ -259,6 +361,18 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
                 let msg = format!("{e} (fix the file; bpe leaves it untouched)");
                 app.error(msg);
             }
+            Some(Entry::Rule(i)) => {
+                let msg = read_only_notice(&app.repo.rules[i].path);
+                app.warn(msg);
+            }
+            Some(Entry::Library(i)) => {
+                let msg = read_only_notice(&app.repo.libraries[i].path);
+                app.warn(msg);
+            }
+            Some(Entry::Template(i)) => {
+                let msg = read_only_notice(&app.repo.email_templates[i].path);
+                app.warn(msg);
+            }
             None => {}
         },
         _ => {}
@@ -288,45 +402,51 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         .border_style(t.focused_border())
         .title(Span::styled(title, t.title()));
     let mut items = Vec::new();
-    let mut shown_failed_heading = false;
+    let mut section = Section::Workflows;
+    let mut visual_row = Vec::with_capacity(b.entries.len());
     for entry in &b.entries {
+        if entry.section() != section {
+            section = entry.section();
+            if let Some(h) = section.heading(b.count(section)) {
+                items.push(ListItem::new(Line::styled(h, t.dim())));
+            }
+        }
+        visual_row.push(items.len());
+        let name = |n: &str| Span::raw(crate::model::escape_name(n).into_owned());
+        let mut spans = Vec::new();
         match *entry {
             Entry::Definition(i) => {
                 let d = &app.repo.definitions[i];
                 let badge = b.badges.get(i).cloned().unwrap_or_default();
-                let mut spans = vec![Span::raw(
-                    crate::model::escape_name(&d.value.name).into_owned(),
-                )];
-                if badge.errors > 0 {
-                    spans.push(Span::styled(format!(" ✗{}", badge.errors), t.error()));
-                }
-                if badge.warnings > 0 {
-                    spans.push(Span::styled(format!(" !{}", badge.warnings), t.warning()));
-                }
-                if let Some(holder) = &badge.locked_by {
-                    let user = holder.split('@').next().unwrap_or(holder);
-                    spans.push(Span::styled(format!(" ⚿ {user}"), t.marker()));
-                }
-                if badge.live > 0 {
-                    spans.push(Span::styled(format!(" ▷{} live", badge.live), t.ok()));
-                }
-                if badge.running > 0 {
-                    spans.push(Span::styled(format!(" ▶{} running", badge.running), t.ok()));
-                }
-                items.push(ListItem::new(Line::from(spans)));
+                spans.push(name(&d.value.name));
+                badge_spans(app, &badge, &mut spans);
             }
-            Entry::Broken(i) => {
-                if !shown_failed_heading {
-                    shown_failed_heading = true;
-                    items.push(ListItem::new(Line::styled("── failed to load ──", t.dim())));
+            Entry::Rule(i) => {
+                let r = &app.repo.rules[i];
+                spans.push(name(&r.value.name));
+                if let Some(badge) = b.file_badges.get(&r.path) {
+                    badge_spans(app, badge, &mut spans);
                 }
+            }
+            Entry::Library(i) => {
+                let l = &app.repo.libraries[i];
+                spans.push(name(&l.value.name));
+                spans.push(Span::styled(
+                    format!(" {} rules", l.value.rules.len()),
+                    t.dim(),
+                ));
+                if let Some(badge) = b.file_badges.get(&l.path) {
+                    badge_spans(app, badge, &mut spans);
+                }
+            }
+            Entry::Template(i) => spans.push(name(&app.repo.email_templates[i].value.name)),
+            Entry::Broken(i) => {
                 let e = &app.repo.errors[i];
-                items.push(ListItem::new(Line::from(vec![
-                    Span::styled("✗ ", t.error()),
-                    Span::raw(e.to_string()),
-                ])));
+                spans.push(Span::styled("✗ ", t.error()));
+                spans.push(Span::raw(e.to_string()));
             }
         }
+        items.push(ListItem::new(Line::from(spans)));
     }
     if items.is_empty() {
         let text = if filter.is_empty() {
@@ -336,12 +456,8 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         };
         frame.render_widget(Paragraph::new(text).style(t.dim()).block(block), list_area);
     } else {
-        // The heading row shifts the visual index of broken entries.
-        let first_broken = b.entries.iter().position(|e| matches!(e, Entry::Broken(_)));
-        let visual = match first_broken {
-            Some(fb) if b.selected >= fb => b.selected + 1,
-            _ => b.selected,
-        };
+        // Heading rows shift the visual index of the entries under them.
+        let visual = visual_row.get(b.selected).copied().unwrap_or(0);
         let mut state = ListState::default().with_selected(Some(visual));
         let list = List::new(items)
             .block(block)
@@ -350,6 +466,94 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         frame.render_stateful_widget(list, list_area, &mut state);
     }
     view_details(app, frame, detail_area);
+}
+
+/// What Enter on a rule, library or template says: the TUI shows them, the file is edited outside.
+fn read_only_notice(path: &std::path::Path) -> String {
+    format!(
+        "read-only in the TUI: edit {} (bpe reloads it when it changes)",
+        path.display()
+    )
+}
+
+fn esc(s: &str) -> String {
+    crate::model::escape_name(s).into_owned()
+}
+
+/// A rule's arguments, body, callers ("used by") and findings.
+fn rule_details(
+    app: &App,
+    rule: &crate::model::Rule,
+    path: &std::path::Path,
+    lines: &mut Vec<Line<'static>>,
+) {
+    let t = &app.theme;
+    lines.push(Line::styled(esc(&rule.name), t.title()));
+    lines.push(Line::styled(path.display().to_string(), t.dim()));
+    if !rule.description.is_empty() {
+        lines.push(Line::raw(rule.description.clone()));
+    }
+    lines.push(Line::raw(""));
+    for a in &rule.arguments {
+        let default = a
+            .value
+            .as_deref()
+            .map(|v| format!(" = {}", super::properties::short(v, 30)))
+            .unwrap_or_default();
+        let locked = if a.locked { " (locked)" } else { "" };
+        lines.push(Line::raw(format!("  {}{default}{locked}", esc(&a.name))));
+    }
+    lines.push(Line::raw(format!(
+        "body: {}",
+        super::properties::short(&rule.body, 200)
+    )));
+    let users = crate::edit::rule::used_by(&app.repo, &rule.name, path);
+    lines.push(Line::raw(""));
+    lines.push(Line::raw(format!("used by {}:", users.len())));
+    for u in users {
+        let kind = if u.workflow { "workflow" } else { "rule" };
+        lines.push(Line::raw(format!("  {kind} {}", esc(&u.name))));
+    }
+    findings_lines(app, app.browser.file_badges.get(path), lines);
+}
+
+fn findings_lines(app: &App, badge: Option<&Badges>, lines: &mut Vec<Line<'static>>) {
+    let t = &app.theme;
+    lines.push(Line::raw(""));
+    match badge {
+        None => lines.push(Line::styled("✓ no validation findings", t.ok())),
+        Some(b) => {
+            lines.push(Line::from(vec![
+                Span::styled(format!("✗ {} errors", b.errors), t.error()),
+                Span::raw("  "),
+                Span::styled(format!("! {} warnings", b.warnings), t.warning()),
+            ]));
+            for f in &b.findings {
+                lines.push(Line::raw(format!("  {}", esc(f))));
+            }
+        }
+    }
+}
+
+/// Findings, lock holder and live instances as short marks after a name.
+fn badge_spans(app: &App, badge: &Badges, spans: &mut Vec<Span<'static>>) {
+    let t = &app.theme;
+    if badge.errors > 0 {
+        spans.push(Span::styled(format!(" ✗{}", badge.errors), t.error()));
+    }
+    if badge.warnings > 0 {
+        spans.push(Span::styled(format!(" !{}", badge.warnings), t.warning()));
+    }
+    if let Some(holder) = &badge.locked_by {
+        let user = holder.split('@').next().unwrap_or(holder);
+        spans.push(Span::styled(format!(" ⚿ {user}"), t.marker()));
+    }
+    if badge.live > 0 {
+        spans.push(Span::styled(format!(" ▷{} live", badge.live), t.ok()));
+    }
+    if badge.running > 0 {
+        spans.push(Span::styled(format!(" ▶{} running", badge.running), t.ok()));
+    }
 }
 
 fn view_details(app: &App, frame: &mut Frame, area: Rect) {
@@ -411,6 +615,46 @@ fn view_details(app: &App, frame: &mut Frame, area: Rect) {
                 for f in &badge.findings {
                     lines.push(Line::raw(format!("  {f}")));
                 }
+            }
+        }
+        Some(Entry::Rule(i)) => {
+            let r = &app.repo.rules[i];
+            rule_details(app, &r.value, &r.path, &mut lines);
+        }
+        Some(Entry::Library(i)) => {
+            let l = &app.repo.libraries[i];
+            lines.push(Line::styled(esc(&l.value.name), t.title()));
+            lines.push(Line::styled(l.path.display().to_string(), t.dim()));
+            if !l.value.description.is_empty() {
+                lines.push(Line::raw(l.value.description.clone()));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::raw(format!("{} rules:", l.value.rules.len())));
+            for r in l.value.qualified_rules() {
+                lines.push(Line::raw(format!("  {}", esc(&r.name))));
+            }
+            findings_lines(app, app.browser.file_badges.get(&l.path), &mut lines);
+        }
+        Some(Entry::Template(i)) => {
+            let x = &app.repo.email_templates[i];
+            let tpl = &x.value;
+            lines.push(Line::styled(esc(&tpl.name), t.title()));
+            lines.push(Line::styled(x.path.display().to_string(), t.dim()));
+            if !tpl.description.is_empty() {
+                lines.push(Line::raw(tpl.description.clone()));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::raw(format!("subject: {}", esc(&tpl.subject))));
+            let vars = crate::edit::template::variables(tpl);
+            lines.push(Line::raw(format!(
+                "placeholders: {}",
+                esc(&vars.join(", "))
+            )));
+            let users = crate::edit::template::used_by(&app.repo, tpl);
+            lines.push(Line::raw(""));
+            lines.push(Line::raw(format!("sent by {} workflow(s):", users.len())));
+            for u in users {
+                lines.push(Line::raw(format!("  {}", esc(&u))));
             }
         }
         Some(Entry::Broken(i)) => {

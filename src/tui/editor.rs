@@ -11,7 +11,6 @@ use crate::repo::lock::{self, LockError, LockGuard, LockMode, LockTarget};
 
 use super::action::Action;
 use super::app::{AfterConfirm, App, Overlay, PickerPurpose, PromptPurpose, Screen};
-use super::command::{CommandStack, Edit, ElementRef, VarScope};
 use super::diagram::Diagram;
 use super::editor_fields::{edit_current, rename, update_field_edit};
 use super::editor_items::{offer_items, prompt, remove_item_under_cursor};
@@ -19,6 +18,7 @@ use super::keymap::Context;
 use super::properties::{self, Row};
 use super::screen::Request;
 use super::{recovery, templates};
+use crate::edit::{CommandStack, Edit, ElementRef, VarScope};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -397,7 +397,7 @@ pub fn execute(app: &mut App, edit: Edit) -> bool {
         app.error(msg);
         return false;
     }
-    let description = super::report::done(&edit, &ed.def);
+    let description = crate::edit::report::done(&edit, &ed.def);
     match ed.stack.execute(&mut ed.def, edit, ed.selection) {
         Ok(sel) => {
             if sel != ed.selection {

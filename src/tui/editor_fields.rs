@@ -6,9 +6,9 @@ use tui_textarea::TextArea;
 
 use super::action::Action;
 use super::app::{App, Overlay, PickerPurpose};
-use super::command::{Edit, ElementRef};
 use super::editor::*;
 use super::properties::{self, FieldKind, Row};
+use crate::edit::{Edit, ElementRef, FieldKey, Prop};
 
 /// A syntax error in an expression being typed: 1-based line and column.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub struct InputError {
 /// A property being edited in place.
 pub struct FieldEdit {
     pub target: ElementRef,
-    pub key: String,
+    pub key: FieldKey,
     pub label: String,
     pub kind: FieldKind,
     pub input: TextArea<'static>,
@@ -118,7 +118,7 @@ pub(super) fn rename(app: &mut App) {
     };
     let rows = ed.rows();
     let Some((i, field)) = rows.iter().enumerate().find_map(|(i, r)| match r {
-        Row::Field(f) if f.key == "name" => Some((i, f.clone())),
+        Row::Field(f) if f.key.is(Prop::Name) => Some((i, f.clone())),
         _ => None,
     }) else {
         app.warn("this element has no name");

@@ -5,11 +5,11 @@
 use crate::model::{Activity, Transition, Variable, new_id};
 
 use super::app::{App, Overlay, PickerPurpose, PromptPurpose};
-use super::command::{Edit, ElementRef, ItemList, VarScope};
 use super::editor::*;
 use super::editor_fields::start_field_edit;
 use super::properties::{self, FieldKind, Row};
 use super::templates;
+use crate::edit::{Edit, ElementRef, FieldKey, ItemList, Prop, VarScope};
 
 /// One entry of the "add to the action" picker.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,15 +82,11 @@ pub(super) fn offer_items(app: &mut App) {
     };
     let choices = add_choices(action);
     let under_cursor = match ed.rows().get(ed.prop_cursor) {
-        Some(Row::Field(f)) => {
-            ItemList::of_key(action, &f.key)
-                .map(|(list, _)| list)
-                .or(match f.key.as_str() {
-                    "exposedVariables" => Some(ItemList::Exposed),
-                    "editableVariables" => Some(ItemList::Editable),
-                    _ => None,
-                })
-        }
+        Some(Row::Field(f)) => f.key.item(action).map(|(list, _)| list).or(match f.key {
+            FieldKey::Prop(Prop::ExposedVariables) => Some(ItemList::Exposed),
+            FieldKey::Prop(Prop::EditableVariables) => Some(ItemList::Editable),
+            _ => None,
+        }),
         _ => None,
     };
     let selected = under_cursor
@@ -125,7 +121,7 @@ pub(super) fn remove_item_under_cursor(app: &mut App) {
             .get(a)
             .and_then(|x| x.actions.get(i)),
     ) {
-        (Some(Row::Field(f)), Some(action)) => ItemList::of_key(action, &f.key),
+        (Some(Row::Field(f)), Some(action)) => f.key.item(action),
         _ => None,
     };
     let Some((list, at)) = found else {
@@ -307,7 +303,7 @@ pub fn prompt_accepted(app: &mut App, purpose: PromptPurpose, text: &str) -> Res
             }
         }
         PromptPurpose::AddVariable { scope } => {
-            let at = super::command::vars(&ed.def, scope)
+            let at = crate::edit::vars(&ed.def, scope)
                 .map(|v| v.len())
                 .unwrap_or(0);
             let variable = Variable {

@@ -7,10 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::app::App;
-use super::command::ElementRef;
 use super::editor::{EditorState, FieldEdit, Focus, outline, outline_width, properties_width};
 use super::properties::{self, Row};
 use super::theme::Theme;
+use crate::edit::ElementRef;
 
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     let Some(ed) = &app.editor else { return };

@@ -5,7 +5,7 @@ use crate::model::TaskDefinition;
 use crate::repo::Repository;
 use crate::validate::{self, RepoContext, Severity};
 
-use super::command::{ElementRef, VarScope};
+use crate::edit::{ElementRef, VarScope};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
@@ -100,6 +100,11 @@ pub struct LintContext(RepoContext);
 impl LintContext {
     pub fn new(repo: &Repository) -> LintContext {
         LintContext(RepoContext::from_repository(repo))
+    }
+
+    /// The validation context behind it (for checks outside workflows).
+    pub fn repo_context(&self) -> &RepoContext {
+        &self.0
     }
 }
 

@@ -8,7 +8,8 @@
 //!   `tasks`, `workitems`, `debug_view` (cache, locks), `debugger` + `debugger_view`;
 //!   `ask` (their prompt and yes/no question), `workspace` (per-user debugger state);
 //! - `keymap` + `action`: key bindings as data (`assets/keymap.json`, user override);
-//! - `command`: the one undo/redo stack; `properties`: the fields of each element;
+//! - `properties`: the fields of each element, by `crate::edit::FieldKey` (the
+//!   undo/redo stack and the edits themselves are the core module `crate::edit`);
 //! - `diagram`: the editor's canvas over `crate::layout`; `templates`: new actions;
 //! - `import`: the browser's Waveset import dialog;
 //! - `view` (frame, status, footer, popups), `help`, `theme`;
@@ -18,7 +19,6 @@ pub mod action;
 pub mod app;
 pub mod ask;
 pub mod browser;
-pub mod command;
 pub mod debug_migrate;
 pub mod debug_view;
 pub mod debugger;
@@ -39,7 +39,6 @@ pub mod linediff;
 pub mod lint;
 pub mod properties;
 pub mod recovery;
-pub mod report;
 pub mod reports;
 pub mod reports_view;
 pub mod rule_tester;
@@ -55,6 +54,9 @@ pub mod theme;
 pub mod view;
 pub mod workitems;
 pub mod workspace;
+
+/// The editing core under its former name here, for code written against `tui::command`.
+pub use crate::edit as command;
 
 use std::io::{self, Write};
 use std::path::PathBuf;

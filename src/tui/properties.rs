@@ -1,10 +1,10 @@
 //! The properties of each kind of element: what the properties pane lists and
-//! what `command::set_field` accepts (by the same keys).
+//! what `edit::set_field` accepts (by the same typed keys, `edit::FieldKey`).
 
 use crate::model::{ActionKind, ExecMode, TaskDefinition, WorkItemType};
 
-use super::command::{ElementRef, VarScope, vars};
 use super::lint::{Finding, Level};
+use crate::edit::{ElementRef, FieldKey, Prop, VarScope, vars};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FieldKind {
@@ -23,8 +23,8 @@ pub enum FieldKind {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Field {
-    /// Key for `set_field` (e.g. `condition`, `arg:accountId`).
-    pub key: String,
+    /// Key for `set_field` (e.g. `Prop(Condition)`, `Arg("accountId")`).
+    pub key: FieldKey,
     pub label: String,
     pub value: String,
     pub kind: FieldKind,
@@ -69,20 +69,20 @@ pub fn finding_rows(findings: &[&Finding]) -> Vec<Row> {
     rows
 }
 
-fn f(key: &str, value: impl Into<String>, kind: FieldKind) -> Row {
+fn f(key: Prop, value: impl Into<String>, kind: FieldKind) -> Row {
     Row::Field(Field {
-        key: key.to_string(),
-        label: key.to_string(),
+        key: key.into(),
+        label: key.as_str().to_string(),
         value: value.into(),
         kind,
         hint: "",
     })
 }
 
-fn fh(key: &str, value: impl Into<String>, kind: FieldKind, hint: &'static str) -> Row {
+fn fh(key: Prop, value: impl Into<String>, kind: FieldKind, hint: &'static str) -> Row {
     Row::Field(Field {
-        key: key.to_string(),
-        label: key.to_string(),
+        key: key.into(),
+        label: key.as_str().to_string(),
         value: value.into(),
         kind,
         hint,
@@ -156,48 +156,52 @@ pub fn rows(def: &TaskDefinition, target: ElementRef) -> Vec<Row> {
     let acts = &def.process.activities;
     match target {
         ElementRef::Definition => {
-            rows.push(f("name", &def.name, Text));
-            rows.push(f("id", &def.id, ReadOnly));
-            rows.push(f("description", &def.description, Text));
-            rows.push(f("taskType", &def.task_type, ReadOnly));
-            rows.push(f("executor", &def.executor, Text));
+            rows.push(f(Prop::Name, &def.name, Text));
+            rows.push(f(Prop::Id, &def.id, ReadOnly));
+            rows.push(f(Prop::Description, &def.description, Text));
+            rows.push(f(Prop::TaskType, &def.task_type, ReadOnly));
+            rows.push(f(Prop::Executor, &def.executor, Text));
             let mode = match def.exec_mode {
                 ExecMode::Sync => "sync",
                 ExecMode::Async => "async",
             };
             rows.push(f(
-                "execMode",
+                Prop::ExecMode,
                 mode,
                 Choice(vec!["sync".into(), "async".into()]),
             ));
-            rows.push(f("suspendable", b(def.suspendable), Bool));
-            rows.push(f("syncControlAllowed", b(def.sync_control_allowed), Bool));
+            rows.push(f(Prop::Suspendable, b(def.suspendable), Bool));
+            rows.push(f(
+                Prop::SyncControlAllowed,
+                b(def.sync_control_allowed),
+                Bool,
+            ));
             rows.push(fh(
-                "executionLimit",
+                Prop::ExecutionLimit,
                 def.execution_limit.to_string(),
                 Int,
                 "seconds, 0 = none",
             ));
             rows.push(fh(
-                "resultLimit",
+                Prop::ResultLimit,
                 def.result_limit.to_string(),
                 Int,
                 "seconds, <0 = forever",
             ));
             rows.push(fh(
-                "progressInterval",
+                Prop::ProgressInterval,
                 def.progress_interval.to_string(),
                 Int,
                 "ms",
             ));
-            rows.push(f("resultTrace", b(def.result_trace), Bool));
+            rows.push(f(Prop::ResultTrace, b(def.result_trace), Bool));
             rows.push(fh(
-                "maxSteps",
+                Prop::MaxSteps,
                 def.process.max_steps.to_string(),
                 Int,
                 "0 = 5000",
             ));
-            rows.push(f("comment", &def.process.comment, Text));
+            rows.push(f(Prop::Comment, &def.process.comment, Text));
             var_rows(&mut rows, def, VarScope::Process);
             rows.push(Row::Heading(format!("Activities ({})", acts.len())));
             for (i, a) in acts.iter().enumerate() {
@@ -209,11 +213,11 @@ pub fn rows(def: &TaskDefinition, target: ElementRef) -> Vec<Row> {
         }
         ElementRef::Activity(a) => {
             let Some(act) = acts.get(a) else { return rows };
-            rows.push(f("name", &act.name, Text));
-            rows.push(f("id", &act.id, ReadOnly));
-            rows.push(f("andSplit", b(act.and_split), Bool));
-            rows.push(f("andJoin", b(act.and_join), Bool));
-            rows.push(f("comment", &act.comment, Text));
+            rows.push(f(Prop::Name, &act.name, Text));
+            rows.push(f(Prop::Id, &act.id, ReadOnly));
+            rows.push(f(Prop::AndSplit, b(act.and_split), Bool));
+            rows.push(f(Prop::AndJoin, b(act.and_join), Bool));
+            rows.push(f(Prop::Comment, &act.comment, Text));
             rows.push(Row::Heading(format!("Actions ({})", act.actions.len())));
             for (i, x) in act.actions.iter().enumerate() {
                 rows.push(Row::Link {
@@ -242,55 +246,55 @@ pub fn rows(def: &TaskDefinition, target: ElementRef) -> Vec<Row> {
             let Some(t) = acts.get(a).and_then(|x| x.transitions.get(i)) else {
                 return rows;
             };
-            rows.push(f("from", &acts[a].name, ReadOnly));
+            rows.push(f(Prop::From, &acts[a].name, ReadOnly));
             let names = acts.iter().map(|x| x.name.clone()).collect();
-            rows.push(f("to", &t.to, Choice(names)));
+            rows.push(f(Prop::To, &t.to, Choice(names)));
             rows.push(f(
-                "condition",
+                Prop::Condition,
                 t.condition.clone().unwrap_or_default(),
                 Expr { optional: true },
             ));
-            rows.push(f("comment", &t.comment, Text));
+            rows.push(f(Prop::Comment, &t.comment, Text));
         }
         ElementRef::Variable(scope, i) => {
             let Some(v) = vars(def, scope).and_then(|l| l.get(i)) else {
                 return rows;
             };
-            rows.push(f("name", &v.name, Text));
+            rows.push(f(Prop::Name, &v.name, Text));
             rows.push(f(
-                "value",
+                Prop::Value,
                 v.value.clone().unwrap_or_default(),
                 Expr { optional: true },
             ));
-            rows.push(f("input", b(v.input), Bool));
-            rows.push(f("output", b(v.output), Bool));
-            rows.push(f("external", b(v.external), Bool));
-            rows.push(f("comment", &v.comment, Text));
+            rows.push(f(Prop::Input, b(v.input), Bool));
+            rows.push(f(Prop::Output, b(v.output), Bool));
+            rows.push(f(Prop::External, b(v.external), Bool));
+            rows.push(f(Prop::Comment, &v.comment, Text));
         }
         ElementRef::Action(a, i) => {
             let Some(x) = acts.get(a).and_then(|act| act.actions.get(i)) else {
                 return rows;
             };
-            rows.push(f("kind", x.kind.label(), ReadOnly));
-            rows.push(f("name", &x.name, Text));
+            rows.push(f(Prop::Kind, x.kind.label(), ReadOnly));
+            rows.push(f(Prop::Name, &x.name, Text));
             rows.push(f(
-                "condition",
+                Prop::Condition,
                 x.condition.clone().unwrap_or_default(),
                 Expr { optional: true },
             ));
             match &x.kind {
                 ActionKind::Expression { expression } => {
-                    rows.push(f("expression", expression, Expr { optional: false }));
+                    rows.push(f(Prop::Expression, expression, Expr { optional: false }));
                 }
                 ActionKind::Service { op, arguments } => {
                     let ops = crate::services::ops::OPS
                         .iter()
                         .map(|o| o.name.to_string())
                         .collect();
-                    rows.push(f("op", op, Choice(ops)));
+                    rows.push(f(Prop::Op, op, Choice(ops)));
                     for arg in arguments {
                         rows.push(Row::Field(Field {
-                            key: format!("arg:{}", arg.name),
+                            key: FieldKey::Arg(arg.name.clone()),
                             label: arg.name.clone(),
                             value: arg.value.clone(),
                             kind: Expr { optional: false },
@@ -299,10 +303,10 @@ pub fn rows(def: &TaskDefinition, target: ElementRef) -> Vec<Row> {
                     }
                 }
                 ActionKind::Subprocess { process, arguments } => {
-                    rows.push(f("process", process, Text));
+                    rows.push(f(Prop::Process, process, Text));
                     for arg in arguments {
                         rows.push(Row::Field(Field {
-                            key: format!("arg:{}", arg.name),
+                            key: FieldKey::Arg(arg.name.clone()),
                             label: arg.name.clone(),
                             value: arg.value.clone(),
                             kind: Expr { optional: false },
@@ -313,7 +317,7 @@ pub fn rows(def: &TaskDefinition, target: ElementRef) -> Vec<Row> {
                 ActionKind::Manual(m) => {
                     for (n, o) in m.owners.iter().enumerate() {
                         rows.push(Row::Field(Field {
-                            key: format!("owner:{n}"),
+                            key: FieldKey::Owner(n),
                             label: format!("owner {}", n + 1),
                             value: o.clone(),
                             kind: Expr { optional: false },
@@ -321,13 +325,13 @@ pub fn rows(def: &TaskDefinition, target: ElementRef) -> Vec<Row> {
                         }));
                     }
                     rows.push(f(
-                        "request",
+                        Prop::Request,
                         m.request.clone().unwrap_or_default(),
                         Expr { optional: true },
                     ));
-                    rows.push(f("description", &m.description, Text));
+                    rows.push(f(Prop::Description, &m.description, Text));
                     rows.push(fh(
-                        "timeout",
+                        Prop::Timeout,
                         m.timeout.to_string(),
                         Int,
                         "minutes, 0 = none",
@@ -337,18 +341,18 @@ pub fn rows(def: &TaskDefinition, target: ElementRef) -> Vec<Row> {
                         WorkItemType::Interaction => "interaction".to_string(),
                         WorkItemType::Custom(s) => s.clone(),
                     };
-                    rows.push(f("itemType", item_type, Text));
+                    rows.push(f(Prop::ItemType, item_type, Text));
                     name_rows(
                         &mut rows,
-                        "exposedVariables",
-                        "exposed",
+                        Prop::ExposedVariables,
+                        ("exposed", FieldKey::Exposed),
                         &m.exposed_variables,
                         "empty = all",
                     );
                     name_rows(
                         &mut rows,
-                        "editableVariables",
-                        "editable",
+                        Prop::EditableVariables,
+                        ("editable", FieldKey::Editable),
                         &m.editable_variables,
                         "empty = exposed",
                     );
@@ -356,52 +360,62 @@ pub fn rows(def: &TaskDefinition, target: ElementRef) -> Vec<Row> {
                 ActionKind::Command(c) => {
                     for (n, arg) in c.argv.iter().enumerate() {
                         rows.push(Row::Field(Field {
-                            key: format!("argv:{n}"),
+                            key: FieldKey::Argv(n),
                             label: format!("argv[{n}]"),
                             value: arg.clone(),
                             kind: Expr { optional: false },
                             hint: "",
                         }));
                     }
-                    rows.push(fh("timeout", c.timeout.to_string(), Int, "seconds"));
-                    rows.push(fh("outputCap", c.output_cap.to_string(), Int, "bytes"));
+                    rows.push(fh(Prop::Timeout, c.timeout.to_string(), Int, "seconds"));
+                    rows.push(fh(Prop::OutputCap, c.output_cap.to_string(), Int, "bytes"));
                     rows.push(f(
-                        "exitCodeTo",
+                        Prop::ExitCodeTo,
                         c.exit_code_to.clone().unwrap_or_default(),
                         Text,
                     ));
-                    rows.push(f("outputTo", c.output_to.clone().unwrap_or_default(), Text));
+                    rows.push(f(
+                        Prop::OutputTo,
+                        c.output_to.clone().unwrap_or_default(),
+                        Text,
+                    ));
                 }
                 ActionKind::Unsupported { reason, .. } => {
-                    rows.push(f("unsupported", reason.clone(), ReadOnly));
+                    rows.push(f(Prop::Unsupported, reason.clone(), ReadOnly));
                 }
             }
             for (n, r) in x.returns.iter().enumerate() {
                 rows.push(Row::Field(Field {
-                    key: format!("return:{n}"),
+                    key: FieldKey::Return(n),
                     label: format!("return {}", n + 1),
                     value: format!("{} -> {}", r.from, r.to),
                     kind: Text,
                     hint: "",
                 }));
             }
-            rows.push(f("comment", &x.comment, Text));
+            rows.push(f(Prop::Comment, &x.comment, Text));
             var_rows(&mut rows, def, VarScope::Action(a, i));
         }
     }
     rows
 }
 
-/// A list of variable names: one row per name (`exposed:0`, …) so each can be
+/// A list of variable names: one row per name (`Exposed(0)`, …) so each can be
 /// edited or removed; when empty, the whole list as one field (`empty = all`).
-fn name_rows(rows: &mut Vec<Row>, key: &str, short: &str, names: &[String], hint: &'static str) {
+fn name_rows(
+    rows: &mut Vec<Row>,
+    key: Prop,
+    (short, entry): (&str, fn(usize) -> FieldKey),
+    names: &[String],
+    hint: &'static str,
+) {
     if names.is_empty() {
         rows.push(fh(key, "", FieldKind::Text, hint));
         return;
     }
     for (n, name) in names.iter().enumerate() {
         rows.push(Row::Field(Field {
-            key: format!("{short}:{n}"),
+            key: entry(n),
             label: format!("{short} {}", n + 1),
             value: name.clone(),
             kind: FieldKind::Text,

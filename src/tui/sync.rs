@@ -12,9 +12,9 @@ use crate::model::TaskDefinition;
 use crate::repo::{Repository, parse_file};
 
 use super::app::{App, Overlay};
-use super::command::Edit;
 use super::linediff::DiffLine;
 use super::{editor, recovery};
+use crate::edit::Edit;
 
 /// The terminal is now `cols`x`rows`: keep what depends on the size in step
 /// (the editor's scroll keeps the selection in sight, also behind other screens).

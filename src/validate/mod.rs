@@ -361,27 +361,37 @@ pub fn validate_repository(repo: &Repository) -> Vec<Finding> {
         definition::check(&d.value, &ctx, &mut out);
         findings.extend(out.findings);
     }
+    findings.extend(validate_rule_files(repo, &ctx));
+    findings.sort_by(|a, b| {
+        (&a.path, a.line, a.column, a.lint.id()).cmp(&(&b.path, b.line, b.column, b.lint.id()))
+    });
+    findings
+}
+
+/// The findings of every rule file and rule library (unsorted): what
+/// [`validate_repository`] reports for them, for the browser's badges.
+pub fn validate_rule_files(repo: &Repository, ctx: &RepoContext) -> Vec<Finding> {
+    let mut findings = Vec::new();
     for r in &repo.rules {
         let text = crate::repo::confine::read(&repo.root, &r.path)
             .ok()
             .and_then(|b| String::from_utf8(b).ok());
         let index = text.as_deref().map(SourceIndex::build);
         let mut out = Sink::new(index.as_ref(), &r.path);
-        definition::check_rule(&r.value, "", &ctx, &mut out);
+        definition::check_rule(&r.value, "", ctx, &mut out);
         findings.extend(out.findings);
     }
     for l in &repo.libraries {
-        let text = std::fs::read_to_string(repo.root.join(&l.path)).ok();
+        let text = crate::repo::confine::read(&repo.root, &l.path)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok());
         let index = text.as_deref().map(SourceIndex::build);
         let mut out = Sink::new(index.as_ref(), &l.path);
         for (i, r) in l.value.rules.iter().enumerate() {
-            definition::check_rule(r, &format!("/rules/{i}"), &ctx, &mut out);
+            definition::check_rule(r, &format!("/rules/{i}"), ctx, &mut out);
         }
         findings.extend(out.findings);
     }
-    findings.sort_by(|a, b| {
-        (&a.path, a.line, a.column, a.lint.id()).cmp(&(&b.path, b.line, b.column, b.lint.id()))
-    });
     findings
 }
 

@@ -10,6 +10,16 @@ use crate::model::{EmailTemplate, new_id};
 use crate::services::args::Args;
 use crate::services::{CallContext, ServiceError, notify};
 
+/// A rendered message and what `notify` records about it.
+struct Mail {
+    text: String,
+    subject: String,
+    recipients: Vec<String>,
+    message_id: String,
+    /// `Outbox/<time>-<id>.eml`, relative to the root.
+    path: PathBuf,
+}
+
 impl RepoServices {
     fn find_template(&self, a: &Args, name: &str) -> Result<EmailTemplate, ServiceError> {
         self.all::<EmailTemplate>("EmailTemplate")?
@@ -76,6 +86,60 @@ impl RepoServices {
     pub(super) fn notify(&mut self, a: &Args, cx: &CallContext<'_>) -> Result<Value, ServiceError> {
         let template_name = a.text("template")?;
         let template = self.find_template(a, &template_name)?;
+        let mail = self.compose(a, &template, cx.variables, cx.instance_id, cx.now)?;
+        self.store.write(&mail.path, mail.text.into_bytes())?;
+        let recipients: Vec<&str> = mail.recipients.iter().map(String::as_str).collect();
+        self.record(
+            "notify",
+            format!(
+                "mail '{}' to {} ({})",
+                mail.subject
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .collect::<String>(),
+                recipients.join(", "),
+                mail.path.display()
+            ),
+        );
+        Ok(Value::Str(mail.message_id))
+    }
+
+    /// The message `notify` would write for `template` with `variables` (as
+    /// the `variables` argument) at `now`: the exact RFC 5322 text, CRLF line
+    /// endings, for the template editor's preview. Reads the repository
+    /// (users for bare account ids, settings) and writes nothing.
+    pub fn preview_mail(
+        &self,
+        template: &EmailTemplate,
+        variables: &BTreeMap<String, Value>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<String, ServiceError> {
+        let spec = crate::services::ops::OPS
+            .iter()
+            .find(|o| o.name == "notify")
+            .ok_or_else(|| ServiceError::new("notify: not in the op catalogue"))?;
+        let map: BTreeMap<String, Value> = [
+            ("template".to_string(), Value::Str(template.name.clone())),
+            ("variables".to_string(), Value::Map(variables.clone())),
+        ]
+        .into_iter()
+        .collect();
+        let a = Args::new(spec, &map)?;
+        let none = BTreeMap::new();
+        Ok(self.compose(&a, template, &none, "preview", now)?.text)
+    }
+
+    /// Render `template` into a message: recipients from the arguments or the
+    /// template, From from the template or the settings, placeholders from the
+    /// `variables` argument, the other arguments, then the case's variables.
+    fn compose(
+        &self,
+        a: &Args,
+        template: &EmailTemplate,
+        case_variables: &BTreeMap<String, Value>,
+        instance_id: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Mail, ServiceError> {
         let empty = BTreeMap::new();
         let variables = match a.value("variables") {
             None => &empty,
@@ -86,7 +150,7 @@ impl RepoServices {
             .others(&["template", "to", "cc", "variables"])
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        let scopes = [variables, &named, cx.variables];
+        let scopes = [variables, &named, case_variables];
         let render = |text: &str| notify::render_template(text, &scopes);
 
         let to_items = match Self::recipients_arg(a, "to")? {
@@ -128,7 +192,7 @@ impl RepoServices {
         let subject = render(&template.subject);
         let body = render(&template.body);
         let extra = [
-            ("X-Bpe-Instance", cx.instance_id.to_string()),
+            ("X-Bpe-Instance", instance_id.to_string()),
             ("X-Bpe-Template", template.name.clone()),
         ];
         let text = notify::build_message(&notify::Message {
@@ -136,28 +200,20 @@ impl RepoServices {
             to: &to,
             cc: &cc,
             subject: &subject,
-            date: cx.now,
+            date: now,
             message_id: &message_id,
             body: &body,
             extra: &extra,
         });
-        let rel =
-            PathBuf::from("Outbox").join(format!("{}-{id}.eml", cx.now.format("%Y%m%dT%H%M%S")));
-        self.store.write(&rel, text.into_bytes())?;
-        let recipients: Vec<&str> = to.iter().chain(&cc).map(|m| m.address.as_str()).collect();
-        self.record(
-            "notify",
-            format!(
-                "mail '{}' to {} ({})",
-                subject
-                    .chars()
-                    .filter(|c| !c.is_control())
-                    .collect::<String>(),
-                recipients.join(", "),
-                rel.display()
-            ),
-        );
-        Ok(Value::Str(message_id))
+        let path =
+            PathBuf::from("Outbox").join(format!("{}-{id}.eml", now.format("%Y%m%dT%H%M%S")));
+        Ok(Mail {
+            text,
+            subject,
+            recipients: to.iter().chain(&cc).map(|m| m.address.clone()).collect(),
+            message_id,
+            path,
+        })
     }
 
     pub(super) fn audit(&mut self, a: &Args, cx: &CallContext<'_>) -> Result<Value, ServiceError> {

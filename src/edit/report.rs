@@ -8,7 +8,7 @@
 
 use crate::model::TaskDefinition;
 
-use super::command::{Edit, ElementRef, vars};
+use super::{Edit, ElementRef, Prop, vars};
 
 fn esc(s: &str) -> String {
     crate::model::escape_name(s).into_owned()
@@ -89,7 +89,7 @@ pub fn done(edit: &Edit, before: &TaskDefinition) -> String {
             target: ElementRef::Activity(activity),
             field,
             value,
-        } if field == "name" => renamed(before, *activity, value),
+        } if field.is(Prop::Name) => renamed(before, *activity, value),
         Edit::Delete(ElementRef::Activity(a)) => {
             let name = acts.get(*a).map(|x| x.name.as_str()).unwrap_or("?");
             let into = acts

@@ -1,0 +1,151 @@
+//! The email template editor's edits, its `$(var)` placeholders and the
+//! workflows that use a template. The preview is not rendered here: it is
+//! `RepoServices::preview_mail`, the notify service's own composition.
+//!
+//! Invariants: a template keeps a name; placeholders are found by
+//! `services::placeholders`, the scan `render_template` renders by.
+
+use std::collections::BTreeSet;
+
+use crate::expr::Expr;
+use crate::model::{ActionKind, EmailTemplate, TaskDefinition};
+use crate::repo::Repository;
+
+use super::{Document, EditError, fail};
+
+/// One editable field of a template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TemplateField {
+    Description,
+    From,
+    To,
+    Cc,
+    Subject,
+    Body,
+}
+
+impl TemplateField {
+    pub const ALL: [TemplateField; 6] = [
+        TemplateField::Description,
+        TemplateField::From,
+        TemplateField::To,
+        TemplateField::Cc,
+        TemplateField::Subject,
+        TemplateField::Body,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TemplateField::Description => "description",
+            TemplateField::From => "from",
+            TemplateField::To => "to",
+            TemplateField::Cc => "cc",
+            TemplateField::Subject => "subject",
+            TemplateField::Body => "body",
+        }
+    }
+
+    pub fn value(self, t: &EmailTemplate) -> &str {
+        match self {
+            TemplateField::Description => &t.description,
+            TemplateField::From => &t.from,
+            TemplateField::To => &t.to,
+            TemplateField::Cc => &t.cc,
+            TemplateField::Subject => &t.subject,
+            TemplateField::Body => &t.body,
+        }
+    }
+
+    fn value_mut(self, t: &mut EmailTemplate) -> &mut String {
+        match self {
+            TemplateField::Description => &mut t.description,
+            TemplateField::From => &mut t.from,
+            TemplateField::To => &mut t.to,
+            TemplateField::Cc => &mut t.cc,
+            TemplateField::Subject => &mut t.subject,
+            TemplateField::Body => &mut t.body,
+        }
+    }
+}
+
+/// An edit of a template: one field set from its text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateEdit {
+    pub field: TemplateField,
+    pub value: String,
+}
+
+impl Document for EmailTemplate {
+    type Edit = TemplateEdit;
+    type Selection = TemplateField;
+
+    fn apply_edit(&mut self, edit: &TemplateEdit) -> Result<TemplateField, EditError> {
+        let value = match edit.field {
+            // Header fields are one line: a line break would end the header.
+            TemplateField::Subject
+            | TemplateField::From
+            | TemplateField::To
+            | TemplateField::Cc
+                if edit.value.contains(['\r', '\n']) =>
+            {
+                return fail(format!("{} is one line", edit.field.label()));
+            }
+            TemplateField::Subject if edit.value.trim().is_empty() => {
+                return fail("a template needs a subject");
+            }
+            _ => edit.value.clone(),
+        };
+        *edit.field.value_mut(self) = value;
+        Ok(edit.field)
+    }
+
+    fn done_text(edit: &TemplateEdit, before: &EmailTemplate) -> String {
+        format!(
+            "set {} of template {}",
+            edit.field.label(),
+            crate::model::escape_name(&before.name)
+        )
+    }
+}
+
+/// Every placeholder name the template uses (from, to, cc, subject, body), sorted, once each.
+pub fn variables(t: &EmailTemplate) -> Vec<String> {
+    let fields = [&t.from, &t.to, &t.cc, &t.subject, &t.body];
+    let names: BTreeSet<String> = fields
+        .iter()
+        .flat_map(|text| crate::services::placeholders(text))
+        .map(|(_, name)| name.to_string())
+        .filter(|n| !n.is_empty())
+        .collect();
+    names.into_iter().collect()
+}
+
+/// Whether a workflow has a notify action whose `template` argument is the
+/// literal name (or id) of `t`.
+pub fn workflow_uses(def: &TaskDefinition, t: &EmailTemplate) -> bool {
+    def.process
+        .activities
+        .iter()
+        .flat_map(|a| &a.actions)
+        .any(|x| match &x.kind {
+            ActionKind::Service { op, arguments } if op == "notify" => {
+                arguments.iter().filter(|a| a.name == "template").any(|a| {
+                    matches!(crate::expr::parse(&a.value),
+                        Ok(Expr::Str(s)) if s == t.name || s == t.id)
+                })
+            }
+            _ => false,
+        })
+}
+
+/// The names of the workflows that send `t`, sorted.
+pub fn used_by(repo: &Repository, t: &EmailTemplate) -> Vec<String> {
+    let mut out: Vec<String> = repo
+        .definitions
+        .iter()
+        .filter(|d| workflow_uses(&d.value, t))
+        .map(|d| d.value.name.clone())
+        .collect();
+    out.sort_by_key(|n| n.to_lowercase());
+    out
+}
