@@ -20,7 +20,7 @@ fn edit_condition_and_rename(app: &mut bpe::tui::app::App) {
         app,
         Edit::SetField {
             target: ElementRef::Transition(a, 1),
-            field: "condition".into(),
+            field: bpe::edit::Prop::Condition.into(),
             value: "(eq $decision \"approved\")".into(),
         },
     ));
@@ -29,7 +29,7 @@ fn edit_condition_and_rename(app: &mut bpe::tui::app::App) {
         app,
         Edit::SetField {
             target: ElementRef::Activity(r),
-            field: "name".into(),
+            field: bpe::edit::Prop::Name.into(),
             value: "Declined".into(),
         },
     ));
@@ -248,7 +248,7 @@ fn conflict_dialog_shows_the_semantic_diff_of_mine_against_theirs() {
         &mut app,
         Edit::SetField {
             target: ElementRef::Transition(a, 1),
-            field: "condition".into(),
+            field: bpe::edit::Prop::Condition.into(),
             value: "(eq $decision \"approved\")".into(),
         },
     ));
