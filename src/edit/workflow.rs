@@ -422,14 +422,8 @@ fn delete(def: &mut TaskDefinition, target: ElementRef) -> Result<ElementRef, Ed
                 .get_mut(a)
                 .ok_or(EditError("the element no longer exists".into()))?
                 .actions;
-            if i >= list.len() {
-                return gone();
-            }
-            list.remove(i);
-            Ok(if list.is_empty() {
-                ElementRef::Activity(a)
-            } else {
-                ElementRef::Action(a, i.min(list.len() - 1))
+            remove_at(list, i, ElementRef::Activity(a), |j| {
+                ElementRef::Action(a, j)
             })
         }
         ElementRef::Transition(a, i) => {
@@ -439,30 +433,37 @@ fn delete(def: &mut TaskDefinition, target: ElementRef) -> Result<ElementRef, Ed
                 .get_mut(a)
                 .ok_or(EditError("the element no longer exists".into()))?
                 .transitions;
-            if i >= list.len() {
-                return gone();
-            }
-            list.remove(i);
-            Ok(if list.is_empty() {
-                ElementRef::Activity(a)
-            } else {
-                ElementRef::Transition(a, i.min(list.len() - 1))
+            remove_at(list, i, ElementRef::Activity(a), |j| {
+                ElementRef::Transition(a, j)
             })
         }
         ElementRef::Variable(scope, i) => {
             let list =
                 vars_mut(def, scope).ok_or(EditError("the element no longer exists".into()))?;
-            if i >= list.len() {
-                return gone();
-            }
-            list.remove(i);
-            Ok(if list.is_empty() {
-                ElementRef::Variable(scope, 0).parent()
-            } else {
-                ElementRef::Variable(scope, i.min(list.len() - 1))
+            remove_at(list, i, ElementRef::Variable(scope, 0).parent(), |j| {
+                ElementRef::Variable(scope, j)
             })
         }
     }
+}
+
+/// Remove entry `i` of `list`; what to select next: the entry now at (or before) `i`
+/// through `at`, or `parent` when the list is empty.
+fn remove_at<T>(
+    list: &mut Vec<T>,
+    i: usize,
+    parent: ElementRef,
+    at: impl Fn(usize) -> ElementRef,
+) -> Result<ElementRef, EditError> {
+    if i >= list.len() {
+        return gone();
+    }
+    list.remove(i);
+    Ok(if list.is_empty() {
+        parent
+    } else {
+        at(i.min(list.len() - 1))
+    })
 }
 
 fn shift<T>(list: &mut [T], i: usize, delta: isize) -> Result<usize, EditError> {
