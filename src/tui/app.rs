@@ -362,6 +362,7 @@ impl App {
                 Request::WriteRaw(s) => effects.push(Effect::WriteRaw(s)),
                 Request::ClearScreen => effects.push(Effect::ClearScreen),
                 Request::Quit => self.quit = true,
+                Request::Notice(notice) => self.notice = Some(notice),
             }
         }
         effects

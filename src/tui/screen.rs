@@ -36,6 +36,8 @@ pub enum Request {
     ClearScreen,
     /// Leave the TUI (the caller asked any question first).
     Quit,
+    /// Say this on the status line (replacing what it said).
+    Notice(super::app::Notice),
 }
 
 /// One screen: everything [`App`] needs to route keys to it and draw it.

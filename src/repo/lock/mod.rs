@@ -85,16 +85,23 @@ pub enum LockTarget {
     DefinitionEdit(String),
     /// A TaskInstance (by id): exclusive, so two runners never advance one case.
     Instance(String),
+    /// A Rule or rule library (by name) open in an editor: exclusive among editors.
+    RuleEdit(String),
+    /// An EmailTemplate (by name) open in an editor: exclusive among editors.
+    TemplateEdit(String),
 }
 
 impl LockTarget {
-    /// The lock's name, also its file stem: `run-<id>`, `edit-<id>`, `instance-<id>`
-    /// (ids sanitised).
+    /// The lock's name, also its file stem: `run-<id>`, `edit-<id>`, `instance-<id>`,
+    /// `ruleedit-<name>`, `templateedit-<name>` (ids sanitised; no prefix is another's prefix, so
+    /// a definition id never names a rule's lock).
     pub fn lock_name(&self) -> String {
         match self {
             LockTarget::DefinitionRun(id) => format!("run-{}", sanitize_id(id)),
             LockTarget::DefinitionEdit(id) => format!("edit-{}", sanitize_id(id)),
             LockTarget::Instance(id) => format!("instance-{}", sanitize_id(id)),
+            LockTarget::RuleEdit(name) => format!("ruleedit-{}", sanitize_id(name)),
+            LockTarget::TemplateEdit(name) => format!("templateedit-{}", sanitize_id(name)),
         }
     }
 
@@ -103,16 +110,20 @@ impl LockTarget {
         match self {
             LockTarget::DefinitionRun(id)
             | LockTarget::DefinitionEdit(id)
-            | LockTarget::Instance(id) => id,
+            | LockTarget::Instance(id)
+            | LockTarget::RuleEdit(id)
+            | LockTarget::TemplateEdit(id) => id,
         }
     }
 
-    /// `run`, `edit` or `instance`.
+    /// `run`, `edit`, `instance`, `edit-rule` or `edit-template`.
     pub fn kind(&self) -> &'static str {
         match self {
             LockTarget::DefinitionRun(_) => "run",
             LockTarget::DefinitionEdit(_) => "edit",
             LockTarget::Instance(_) => "instance",
+            LockTarget::RuleEdit(_) => "edit-rule",
+            LockTarget::TemplateEdit(_) => "edit-template",
         }
     }
 }
