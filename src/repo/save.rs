@@ -267,113 +267,40 @@ versioned!(
     RuleLibrary
 );
 
-impl RepoObject for TaskDefinition {
-    const KIND: ObjectKind = ObjectKind::TaskDefinition;
-    fn file_stem(&self) -> String {
-        slug(&self.name)
-    }
-    fn object_id(&self) -> Option<&str> {
-        Some(&self.id)
-    }
-    fn object_name(&self) -> Option<&str> {
-        Some(&self.name)
-    }
+/// `repo_object!(Type, Kind, stem, id, name)`: implements [`RepoObject`]. `stem` is
+/// `slug(field)` or `id(field)` (sanitised), `id` and `name` are a field or `-`
+/// when the kind has none.
+macro_rules! repo_object {
+    (@opt $self:ident, -) => { None };
+    (@opt $self:ident, $f:ident) => { Some(&$self.$f) };
+    (@stem $self:ident, slug($f:ident)) => { slug(&$self.$f) };
+    (@stem $self:ident, id($f:ident)) => { sanitize_id(&$self.$f) };
+    ($($t:ty => $kind:ident, $stem:ident($sf:ident), $id:tt, $name:tt;)*) => {$(
+        impl RepoObject for $t {
+            const KIND: ObjectKind = ObjectKind::$kind;
+            fn file_stem(&self) -> String {
+                repo_object!(@stem self, $stem($sf))
+            }
+            fn object_id(&self) -> Option<&str> {
+                repo_object!(@opt self, $id)
+            }
+            fn object_name(&self) -> Option<&str> {
+                repo_object!(@opt self, $name)
+            }
+        }
+    )*};
 }
-impl RepoObject for Rule {
-    const KIND: ObjectKind = ObjectKind::Rule;
-    fn file_stem(&self) -> String {
-        slug(&self.name)
-    }
-    fn object_id(&self) -> Option<&str> {
-        Some(&self.id)
-    }
-    fn object_name(&self) -> Option<&str> {
-        Some(&self.name)
-    }
-}
-impl RepoObject for EmailTemplate {
-    const KIND: ObjectKind = ObjectKind::EmailTemplate;
-    fn file_stem(&self) -> String {
-        slug(&self.name)
-    }
-    fn object_id(&self) -> Option<&str> {
-        Some(&self.id)
-    }
-    fn object_name(&self) -> Option<&str> {
-        Some(&self.name)
-    }
-}
-impl RepoObject for User {
-    const KIND: ObjectKind = ObjectKind::User;
-    fn file_stem(&self) -> String {
-        slug(&self.account_id)
-    }
-    fn object_id(&self) -> Option<&str> {
-        Some(&self.account_id)
-    }
-    fn object_name(&self) -> Option<&str> {
-        None
-    }
-}
-impl RepoObject for Role {
-    const KIND: ObjectKind = ObjectKind::Role;
-    fn file_stem(&self) -> String {
-        slug(&self.name)
-    }
-    fn object_id(&self) -> Option<&str> {
-        None
-    }
-    fn object_name(&self) -> Option<&str> {
-        Some(&self.name)
-    }
-}
-impl RepoObject for Policy {
-    const KIND: ObjectKind = ObjectKind::Policy;
-    fn file_stem(&self) -> String {
-        slug(&self.name)
-    }
-    fn object_id(&self) -> Option<&str> {
-        None
-    }
-    fn object_name(&self) -> Option<&str> {
-        Some(&self.name)
-    }
-}
-impl RepoObject for TaskInstance {
-    const KIND: ObjectKind = ObjectKind::TaskInstance;
-    fn file_stem(&self) -> String {
-        sanitize_id(&self.id)
-    }
-    fn object_id(&self) -> Option<&str> {
-        Some(&self.id)
-    }
-    fn object_name(&self) -> Option<&str> {
-        None
-    }
-}
-impl RepoObject for RuleLibrary {
-    const KIND: ObjectKind = ObjectKind::Configuration;
-    fn file_stem(&self) -> String {
-        slug(&self.name)
-    }
-    fn object_id(&self) -> Option<&str> {
-        Some(&self.id)
-    }
-    fn object_name(&self) -> Option<&str> {
-        Some(&self.name)
-    }
-}
-impl RepoObject for WorkItem {
-    const KIND: ObjectKind = ObjectKind::WorkItem;
-    fn file_stem(&self) -> String {
-        sanitize_id(&self.id)
-    }
-    fn object_id(&self) -> Option<&str> {
-        Some(&self.id)
-    }
-    fn object_name(&self) -> Option<&str> {
-        None
-    }
+
+repo_object! {
+    TaskDefinition => TaskDefinition, slug(name), id, name;
+    Rule => Rule, slug(name), id, name;
+    EmailTemplate => EmailTemplate, slug(name), id, name;
+    User => User, slug(account_id), account_id, -;
+    Role => Role, slug(name), -, name;
+    Policy => Policy, slug(name), -, name;
+    TaskInstance => TaskInstance, id(id), id, -;
+    RuleLibrary => Configuration, slug(name), id, name;
+    WorkItem => WorkItem, id(id), id, -;
 }
 
 /// `<root>/<Kind>/<file_stem>.json`: where [`write_object`] saves `value`.
