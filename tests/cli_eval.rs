@@ -21,6 +21,13 @@ fn repo_with_rule(json: &str) -> tempfile::TempDir {
     dir
 }
 
+/// Assert the command exited with `code` and said `needle` on stderr.
+fn assert_fails(out: &std::process::Output, code: i32, needle: &str) {
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{stderr}");
+    assert!(stderr.contains(needle), "{stderr}");
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -71,12 +78,7 @@ fn eval_lists_assignments_as_effects_and_json_has_the_trace() {
 #[test]
 fn eval_failure_exits_1_with_the_error_at_its_line_and_column() {
     let out = bpe(&["eval", SAMPLE, "(concat \"a\"\n  (nosuch 1))"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("error: expression 2:3: unknown function 'nosuch'"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_fails(&out, 1, "error: expression 2:3: unknown function 'nosuch'");
     let out = bpe(&["eval", SAMPLE, "(concat \"a\"\n  (nosuch 1))", "--json"]);
     assert_eq!(out.status.code(), Some(1));
     let j = json(&out);
@@ -90,19 +92,17 @@ fn eval_failure_exits_1_with_the_error_at_its_line_and_column() {
 #[test]
 fn eval_syntax_error_exits_1_with_its_position() {
     let out = bpe(&["eval", SAMPLE, "(add 1\n  (sub 2 3)"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("expression 2:12: expected ')' to close '(add' opened at 1:1"),
-        "{}",
-        text(&out.stderr)
+    assert_fails(
+        &out,
+        1,
+        "expression 2:12: expected ')' to close '(add' opened at 1:1",
     );
 }
 
 #[test]
 fn eval_usage_errors_exit_2() {
     let out = bpe(&["eval", SAMPLE, "1", "--set", "novalue"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("--set expects VAR=VALUE"));
+    assert_fails(&out, 2, "--set expects VAR=VALUE");
     let out = bpe(&["eval", "/nonexistent/repository", "1"]);
     assert_eq!(out.status.code(), Some(2));
 }
@@ -178,11 +178,13 @@ fn test_rule_failure_is_located_in_the_rule_body() {
 #[test]
 fn test_rule_usage_errors_exit_2() {
     let out = bpe(&["test-rule", SAMPLE, "No Such Rule"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("no rule named 'No Such Rule' (rules: Birthright Roles"));
+    assert_fails(
+        &out,
+        2,
+        "no rule named 'No Such Rule' (rules: Birthright Roles",
+    );
     let out = bpe(&["test-rule", SAMPLE, "Email Address", "--arg", "=x"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("--arg expects NAME=VALUE"));
+    assert_fails(&out, 2, "--arg expects NAME=VALUE");
 }
 
 #[test]
@@ -205,12 +207,7 @@ fn test_rule_refuses_a_locked_argument_and_applies_its_default() {
         "--arg",
         "mark=?",
     ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("argument 'mark' of rule 'Greet' is locked"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_fails(&out, 2, "argument 'mark' of rule 'Greet' is locked");
 }
 
 #[test]
@@ -219,12 +216,7 @@ fn test_rule_whose_body_does_not_parse_exits_1_with_the_position() {
         r#"{"formatVersion": 1, "id": "rule-broken", "name": "Broken", "body": "(add 1\n (sub 2"}"#,
     );
     let out = bpe(&["test-rule", dir.path().to_str().unwrap(), "Broken"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("error: rule 'Broken' 2:"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_fails(&out, 1, "error: rule 'Broken' 2:");
 }
 
 /// Every file below `root` with its length and modification time.
