@@ -370,8 +370,21 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
                 app.warn(msg);
             }
             Some(Entry::Template(i)) => {
-                let msg = read_only_notice(&app.repo.email_templates[i].path);
-                app.warn(msg);
+                let App {
+                    root,
+                    repo,
+                    settings,
+                    settings_file,
+                    template_editor,
+                    ..
+                } = app;
+                let env = super::template_editor::Env {
+                    root,
+                    repo,
+                    settings,
+                    settings_file: settings_file.as_deref(),
+                };
+                return super::template_editor::open(template_editor, env, i);
             }
             None => {}
         },

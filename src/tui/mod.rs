@@ -48,6 +48,8 @@ pub mod settings;
 pub mod sync;
 pub mod table;
 pub mod tasks;
+pub mod template_editor;
+pub mod template_editor_view;
 pub mod templates;
 pub mod terminal;
 pub mod theme;
