@@ -448,3 +448,59 @@ fn used_by_lists_the_sending_workflows_and_enter_jumps_asking_first_when_modifie
         &LockTarget::TemplateEdit("Welcome".into())
     ));
 }
+
+/// Draw the app; the preview's Message-ID (random per message) is masked first.
+fn draw(app: &mut App, w: u16, h: u16) -> ratatui::Terminal<ratatui::backend::TestBackend> {
+    app.size = (w, h);
+    if let Ok(m) = &te(app).preview {
+        let masked: String = m
+            .split("\r\n")
+            .map(|l| {
+                if l.starts_with("Message-ID: ") {
+                    "Message-ID: <msg-(random)@example.com>".to_string()
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\r\n");
+        te_mut(app).preview = Ok(masked);
+    }
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    term.draw(|f| bpe::tui::view::view(app, f)).unwrap();
+    term
+}
+
+/// Welcome with two preview values set, the subject being typed.
+fn preview_state() -> (tempfile::TempDir, App) {
+    let (dir, mut app) = sample();
+    open_template(&mut app, "Welcome");
+    press(&mut app, "tab");
+    for (name, value) in [("email", "ada@example.com"), ("firstName", "Ada")] {
+        let row = te(&app).variables().iter().position(|v| v == name).unwrap();
+        press(&mut app, "g");
+        for _ in 0..row {
+            press(&mut app, "j");
+        }
+        press(&mut app, "e");
+        type_text(&mut app, value);
+        press(&mut app, "enter");
+    }
+    press(&mut app, "tab tab");
+    select_field(&mut app, "subject");
+    press(&mut app, "e");
+    type_text(&mut app, " $(nickname)");
+    (dir, app)
+}
+
+#[test]
+fn template_preview_80x24() {
+    let (_dir, mut app) = preview_state();
+    insta::assert_snapshot!(draw(&mut app, 80, 24).backend());
+}
+
+#[test]
+fn template_preview_120x40() {
+    let (_dir, mut app) = preview_state();
+    insta::assert_snapshot!(draw(&mut app, 120, 40).backend());
+}

@@ -131,6 +131,7 @@ fn view_fields(te: &TemplateEditorState, t: &Theme, frame: &mut Frame, area: Rec
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let supplied = te.supplied.as_ref();
+    let width = inner.width as usize;
     let mut lines: Vec<Line> = Vec::new();
     let mut cursor_line = None;
     for field in TemplateField::ALL {
@@ -159,14 +160,28 @@ fn view_fields(te: &TemplateEditorState, t: &Theme, frame: &mut Frame, area: Rec
                 if i == row {
                     cursor_line = Some(lines.len());
                 }
-                lines.push(with_cursor(l, (i == row).then_some(col), supplied, t, "  "));
+                lines.push(with_cursor(
+                    l,
+                    (i == row).then_some(col),
+                    supplied,
+                    t,
+                    "  ",
+                    width.saturating_sub(2),
+                ));
             }
         } else {
             let l = text_lines.join(" ");
             if row == 0 {
                 cursor_line = Some(lines.len());
             }
-            let mut line = with_cursor(&l, (row == 0).then_some(col), supplied, t, "");
+            let mut line = with_cursor(
+                &l,
+                (row == 0).then_some(col),
+                supplied,
+                t,
+                "",
+                width.saturating_sub(13),
+            );
             line.spans.insert(0, label);
             lines.push(line);
         }
@@ -191,12 +206,22 @@ fn with_cursor(
     supplied: Option<&BTreeSet<String>>,
     t: &Theme,
     indent: &str,
+    width: usize,
 ) -> Line<'static> {
     let mut spans = vec![Span::raw(indent.to_string())];
     let Some(col) = cursor else {
         spans.extend(highlighted(text, supplied, t, Style::default()));
         return Line::from(spans);
     };
+    // Typing past the pane's edge: show the tail, so the cursor stays in sight.
+    let skip = (col + 1).saturating_sub(width.max(2));
+    if skip > 0 {
+        let tail: String = text.chars().skip(skip + 1).collect();
+        spans.push(Span::styled("…", t.dim()));
+        let rest = with_cursor(&tail, Some(col - skip - 1), supplied, t, "", usize::MAX);
+        spans.extend(rest.spans.into_iter().skip(1));
+        return Line::from(spans);
+    }
     // Split the highlighted spans at the cursor's character.
     let mut seen = 0usize;
     let mut placed = false;
