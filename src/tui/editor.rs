@@ -568,10 +568,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
         }
         Action::AddAction => match ed.selection.activity() {
             Some(activity) => {
-                let items = templates::templates(&app.repo)
-                    .into_iter()
-                    .map(|t| t.label)
-                    .collect();
+                let items = templates::palette_labels(&app.repo);
                 app.overlay = Some(Overlay::Picker {
                     purpose: PickerPurpose::Template { activity },
                     items,
