@@ -504,3 +504,68 @@ fn template_preview_120x40() {
     let (_dir, mut app) = preview_state();
     insta::assert_snapshot!(draw(&mut app, 120, 40).backend());
 }
+
+#[test]
+fn saving_over_a_change_the_watcher_has_not_reported_yet_still_asks() {
+    let (dir, mut app) = sample();
+    open_template(&mut app, "Welcome");
+    set_field(&mut app, "subject", "Mine");
+    write_subject(dir.path(), "Theirs, unseen");
+    press(&mut app, "s");
+    assert!(matches!(
+        te(&app).ask.as_ref().map(|q| &q.purpose),
+        Some(Ask::Overwrite)
+    ));
+    press(&mut app, "n");
+    let file = dir.path().join("EmailTemplate/welcome.json");
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("Theirs, unseen")
+    );
+    assert!(te(&app).is_dirty());
+}
+
+#[test]
+fn control_characters_in_a_template_reach_the_terminal_escaped() {
+    let (dir, mut app) = sample();
+    write_subject(dir.path(), "Hi \u{1b}]52;c;ZXZpbA==\u{7} $(firstName)");
+    bpe::tui::sync::reload(&mut app);
+    open_template(&mut app, "Welcome");
+    let term = draw(&mut app, 120, 40);
+    let buf = term.backend().buffer();
+    let text: String = buf.content().iter().map(|c| c.symbol()).collect();
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text}"
+    );
+    assert!(
+        text.contains("Hi \\u{1b}]52;c;ZXZpbA==\\u{7} $(firstName)"),
+        "{text}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_template_file_swapped_for_a_link_outside_the_repository_is_not_written_through() {
+    let (dir, mut app) = sample();
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("elsewhere.json");
+    open_template(&mut app, "Welcome");
+    set_field(&mut app, "subject", "Mine");
+    let file = dir.path().join("EmailTemplate/welcome.json");
+    std::fs::copy(&file, &target).unwrap();
+    let before = std::fs::read(&target).unwrap();
+    std::fs::remove_file(&file).unwrap();
+    std::os::unix::fs::symlink(&target, &file).unwrap();
+    press(&mut app, "s");
+    // Refused, naming the link; the file outside is never written.
+    assert_eq!(std::fs::read(&target).unwrap(), before);
+    assert!(notice(&app).starts_with("not saved"), "{}", notice(&app));
+    assert!(
+        notice(&app).contains("outside the repository"),
+        "{}",
+        notice(&app)
+    );
+    assert!(te(&app).is_dirty());
+}

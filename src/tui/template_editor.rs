@@ -394,7 +394,7 @@ impl TemplateEditorState {
             }
             Action::Undo => return self.undo_redo(env.root, true),
             Action::Redo => return self.undo_redo(env.root, false),
-            Action::Save => return self.request_save(env, close),
+            Action::Save => return self.request_save(env.root),
             _ => {}
         }
         Vec::new()
@@ -612,8 +612,17 @@ impl TemplateEditorState {
         }
     }
 
-    /// `s`: save, asking first when the file changed on disk since it was read.
-    fn request_save(&mut self, env: Env<'_>, _close: &mut bool) -> Vec<Request> {
+    /// `s`: save, asking first when the file changed on disk since it was read
+    /// (seen by the watcher, or found now: the file is read again first).
+    fn request_save(&mut self, root: &Path) -> Vec<Request> {
+        if self.theirs.is_none()
+            && root.join(&self.path).exists()
+            && let Ok(now) = crate::repo::parse_file::<EmailTemplate>(root, &self.path)
+            && self.disk.as_ref() != Some(&now)
+            && now != self.doc
+        {
+            self.theirs = Some(now);
+        }
         if self.theirs.is_some() && self.read_only().is_none() {
             self.ask = Some(Question {
                 purpose: Ask::Overwrite,
@@ -628,7 +637,7 @@ impl TemplateEditorState {
             });
             return Vec::new();
         }
-        self.save(env.root)
+        self.save(root)
     }
 
     /// Write the working copy atomically, under the edit lock we hold.
