@@ -84,10 +84,21 @@ fn clear_draft(app: &mut App) {
 }
 
 fn notice(app: &App) -> String {
-    app.notice
-        .as_ref()
-        .map(|n| n.text.clone())
-        .unwrap_or_default()
+    notice_text(app)
+}
+
+/// In the values pane: set each variable's preview value.
+fn set_values(app: &mut App, values: &[(&str, &str)]) {
+    for (name, value) in values {
+        let row = te(app).variables().iter().position(|v| v == name).unwrap();
+        press(app, "g");
+        for _ in 0..row {
+            press(app, "j");
+        }
+        press(app, "e");
+        type_text(app, value);
+        press(app, "enter");
+    }
 }
 
 #[test]
@@ -234,16 +245,10 @@ fn preview_values_are_remembered_per_user_and_repository() {
     app.settings_file = Some(file.clone());
     open_template(&mut app, "Welcome");
     press(&mut app, "tab");
-    for (name, value) in [("email", "grace@example.com"), ("firstName", "Grace")] {
-        let row = te(&app).variables().iter().position(|v| v == name).unwrap();
-        press(&mut app, "g");
-        for _ in 0..row {
-            press(&mut app, "j");
-        }
-        press(&mut app, "e");
-        type_text(&mut app, value);
-        press(&mut app, "enter");
-    }
+    set_values(
+        &mut app,
+        &[("email", "grace@example.com"), ("firstName", "Grace")],
+    );
     let (read, err) = bpe::tui::settings::Settings::load(Some(&file));
     assert_eq!(err, None);
     assert_eq!(
@@ -337,10 +342,7 @@ fn closing_or_quitting_with_unsaved_edits_asks_first() {
     open_template(&mut app, "Welcome");
     set_field(&mut app, "subject", "Changed");
     press(&mut app, "c");
-    assert!(matches!(
-        te(&app).ask.as_ref().map(|q| &q.purpose),
-        Some(Ask::Unsaved(_))
-    ));
+    assert!(matches!(asking(&app), Some(Ask::Unsaved(_))));
     press(&mut app, "esc");
     assert!(te(&app).ask.is_none());
     assert_eq!(te(&app).doc.subject, "Changed");
@@ -367,6 +369,24 @@ fn discarding_on_close_leaves_the_file_alone() {
     assert!(app.template_editor.is_none());
     assert_eq!(app.screen, Screen::Browser);
     assert_eq!(std::fs::read(&file).unwrap(), before);
+}
+
+fn asking(app: &App) -> Option<&Ask> {
+    te(app).ask.as_ref().map(|q| &q.purpose)
+}
+
+/// `s` asks before overwriting the change on disk; `n` leaves `theirs` there.
+fn save_declining_to_overwrite(
+    app: &mut App,
+    dir: &std::path::Path,
+    theirs: &str,
+) -> std::path::PathBuf {
+    press(app, "s");
+    assert!(matches!(asking(app), Some(Ask::Overwrite)));
+    press(app, "n");
+    let file = dir.join("EmailTemplate/welcome.json");
+    assert!(std::fs::read_to_string(&file).unwrap().contains(theirs));
+    file
 }
 
 fn write_subject(dir: &std::path::Path, subject: &str) {
@@ -400,14 +420,7 @@ fn a_change_on_disk_reloads_without_local_edits_and_is_kept_out_with_them() {
         "{}",
         notice(&app)
     );
-    press(&mut app, "s");
-    assert!(matches!(
-        te(&app).ask.as_ref().map(|q| &q.purpose),
-        Some(Ask::Overwrite)
-    ));
-    press(&mut app, "n");
-    let file = dir.path().join("EmailTemplate/welcome.json");
-    assert!(std::fs::read_to_string(&file).unwrap().contains("Theirs"));
+    let file = save_declining_to_overwrite(&mut app, dir.path(), "Theirs");
     press(&mut app, "s y");
     assert!(
         std::fs::read_to_string(&file)
@@ -431,10 +444,7 @@ fn used_by_lists_the_sending_workflows_and_enter_jumps_asking_first_when_modifie
         press(&mut app, "j");
     }
     press(&mut app, "enter");
-    assert!(matches!(
-        te(&app).ask.as_ref().map(|q| &q.purpose),
-        Some(Ask::Unsaved(_))
-    ));
+    assert!(matches!(asking(&app), Some(Ask::Unsaved(_))));
     assert_eq!(app.screen, Screen::TemplateEditor);
     press(&mut app, "d");
     assert_eq!(app.screen, Screen::Editor);
@@ -476,16 +486,10 @@ fn preview_state() -> (tempfile::TempDir, App) {
     let (dir, mut app) = sample();
     open_template(&mut app, "Welcome");
     press(&mut app, "tab");
-    for (name, value) in [("email", "ada@example.com"), ("firstName", "Ada")] {
-        let row = te(&app).variables().iter().position(|v| v == name).unwrap();
-        press(&mut app, "g");
-        for _ in 0..row {
-            press(&mut app, "j");
-        }
-        press(&mut app, "e");
-        type_text(&mut app, value);
-        press(&mut app, "enter");
-    }
+    set_values(
+        &mut app,
+        &[("email", "ada@example.com"), ("firstName", "Ada")],
+    );
     press(&mut app, "tab tab");
     select_field(&mut app, "subject");
     press(&mut app, "e");
@@ -511,18 +515,7 @@ fn saving_over_a_change_the_watcher_has_not_reported_yet_still_asks() {
     open_template(&mut app, "Welcome");
     set_field(&mut app, "subject", "Mine");
     write_subject(dir.path(), "Theirs, unseen");
-    press(&mut app, "s");
-    assert!(matches!(
-        te(&app).ask.as_ref().map(|q| &q.purpose),
-        Some(Ask::Overwrite)
-    ));
-    press(&mut app, "n");
-    let file = dir.path().join("EmailTemplate/welcome.json");
-    assert!(
-        std::fs::read_to_string(&file)
-            .unwrap()
-            .contains("Theirs, unseen")
-    );
+    save_declining_to_overwrite(&mut app, dir.path(), "Theirs, unseen");
     assert!(te(&app).is_dirty());
 }
 

@@ -370,21 +370,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
                 app.warn(msg);
             }
             Some(Entry::Template(i)) => {
-                let App {
-                    root,
-                    repo,
-                    settings,
-                    settings_file,
-                    template_editor,
-                    ..
-                } = app;
-                let env = super::template_editor::Env {
-                    root,
-                    repo,
-                    settings,
-                    settings_file: settings_file.as_deref(),
-                };
-                return super::template_editor::open(template_editor, env, i);
+                let (slot, env) = super::template_editor::split_app(app);
+                return super::template_editor::open(slot, env, i);
             }
             None => {}
         },

@@ -49,6 +49,8 @@ pub mod sync;
 pub mod table;
 pub mod tasks;
 pub mod template_editor;
+pub mod template_editor_preview;
+pub mod template_editor_save;
 pub mod template_editor_view;
 pub mod templates;
 pub mod terminal;

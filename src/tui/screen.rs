@@ -239,27 +239,14 @@ impl ScreenOps for TemplateEditor {
         }
     }
     fn update(&self, app: &mut App, action: Action) -> Vec<Request> {
-        let App {
-            root,
-            repo,
-            settings,
-            settings_file,
-            template_editor,
-            ..
-        } = app;
-        let Some(te) = template_editor.as_mut() else {
+        let (slot, env) = super::template_editor::split_app(app);
+        let Some(te) = slot.as_mut() else {
             return vec![Request::Show(Screen::Browser)];
-        };
-        let env = super::template_editor::Env {
-            root,
-            repo,
-            settings,
-            settings_file: settings_file.as_deref(),
         };
         let mut close = false;
         let requests = te.update(env, action, &mut close);
         if close {
-            *template_editor = None;
+            *slot = None;
         }
         requests
     }

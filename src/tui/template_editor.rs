@@ -40,7 +40,7 @@ use crate::edit::template::{
 };
 use crate::model::{EmailTemplate, RepositoryConfig, escape_name};
 use crate::repo::Repository;
-use crate::repo::lock::{self, LockError, LockGuard, LockMode, LockTarget};
+use crate::repo::lock::{self, LockGuard, LockMode, LockTarget};
 
 /// What the template editor's logic reads and may change besides its own state.
 pub struct Env<'a> {
@@ -122,7 +122,7 @@ pub struct TemplateEditorState {
     pub used_by: Vec<(String, PathBuf)>,
     /// What those workflows declare (`None`: no workflow sends it).
     pub supplied: Option<BTreeSet<String>>,
-    config: Option<RepositoryConfig>,
+    pub(super) config: Option<RepositoryConfig>,
     /// The message the notify service would write, or why it cannot.
     pub preview: Result<String, String>,
     /// Lines of the preview scrolled past.
@@ -137,28 +137,34 @@ fn notice(kind: NoticeKind, text: impl Into<String>) -> Request {
         text: text.into(),
     })
 }
-fn info(text: impl Into<String>) -> Request {
+pub(super) fn info(text: impl Into<String>) -> Request {
     notice(NoticeKind::Info, text)
 }
-fn warn(text: impl Into<String>) -> Request {
+pub(super) fn warn(text: impl Into<String>) -> Request {
     notice(NoticeKind::Warning, text)
 }
-fn error(text: impl Into<String>) -> Request {
+pub(super) fn error(text: impl Into<String>) -> Request {
     notice(NoticeKind::Error, text)
 }
 
-/// Who holds a lock, for "read-only: being edited by …".
-pub fn holder_text(err: &LockError) -> String {
-    match err {
-        LockError::Held { holders, .. } => holders
-            .iter()
-            .find(|h| h.stale.is_none())
-            .or(holders.first())
-            .and_then(|h| h.holder.as_ref())
-            .map(|h| format!("{}@{} (pid {}) since {}", h.user, h.host, h.pid, h.since))
-            .unwrap_or_else(|| "another process".to_string()),
-        e => format!("the edit lock could not be taken: {e}"),
-    }
+/// The editor's slot and its [`Env`], borrowed apart from the app (for the
+/// screen adapter and the browser, which own no template logic).
+pub fn split_app(app: &mut super::app::App) -> (&mut Option<TemplateEditorState>, Env<'_>) {
+    let super::app::App {
+        root,
+        repo,
+        settings,
+        settings_file,
+        template_editor,
+        ..
+    } = app;
+    let env = Env {
+        root,
+        repo,
+        settings,
+        settings_file: settings_file.as_deref(),
+    };
+    (template_editor, env)
 }
 
 /// Enter on `repo.email_templates[index]` in the browser: open it (taking its
@@ -188,30 +194,10 @@ pub fn open(slot: &mut Option<TemplateEditorState>, env: Env<'_>, index: usize) 
         "template editor",
     ) {
         Ok(guard) => LockState::Held(Box::new(guard)),
-        Err(e) => LockState::ReadOnly(holder_text(&e)),
+        Err(e) => LockState::ReadOnly(super::ask::lock_holder(&e)),
     };
-    let mut te = TemplateEditorState {
-        path: loaded.path.clone(),
-        values: env.settings.template_values(env.root, &t.name),
-        doc: t.clone(),
-        disk: Some(t),
-        theirs: None,
-        stack: CommandStack::new(),
-        lock,
-        focus: Focus::Fields,
-        field: TemplateField::Subject,
-        value_row: 0,
-        used_row: 0,
-        draft: None,
-        value_prompt: None,
-        ask: None,
-        used_by: Vec::new(),
-        supplied: None,
-        config: None,
-        preview: Err(String::new()),
-        preview_scroll: 0,
-        clock: None,
-    };
+    let values = env.settings.template_values(env.root, &t.name);
+    let mut te = TemplateEditorState::new(loaded.path.clone(), t, lock, values);
     te.refresh(env.repo);
     let mut out = vec![Request::Show(Screen::TemplateEditor)];
     if let Some(h) = te.read_only() {
@@ -225,6 +211,38 @@ pub fn open(slot: &mut Option<TemplateEditorState>, env: Env<'_>, index: usize) 
 }
 
 impl TemplateEditorState {
+    /// A template just read from `path`, with its lock state and remembered
+    /// preview values (call [`TemplateEditorState::refresh`] next).
+    pub fn new(
+        path: PathBuf,
+        t: EmailTemplate,
+        lock: LockState,
+        values: BTreeMap<String, String>,
+    ) -> TemplateEditorState {
+        TemplateEditorState {
+            path,
+            doc: t.clone(),
+            disk: Some(t),
+            theirs: None,
+            stack: CommandStack::new(),
+            lock,
+            focus: Focus::Fields,
+            field: TemplateField::Subject,
+            value_row: 0,
+            used_row: 0,
+            draft: None,
+            value_prompt: None,
+            ask: None,
+            values,
+            used_by: Vec::new(),
+            supplied: None,
+            config: None,
+            preview: Err(String::new()),
+            preview_scroll: 0,
+            clock: None,
+        }
+    }
+
     /// Modified with respect to the file on disk.
     pub fn is_dirty(&self) -> bool {
         self.disk.as_ref() != Some(&self.doc)
@@ -274,33 +292,6 @@ impl TemplateEditorState {
         self.config = repo.config.clone();
         self.used_row = self.used_row.min(self.used_by.len().saturating_sub(1));
         self.render_preview_at(repo.root.as_path());
-    }
-
-    /// Render the preview again (after any change to the template, a draft or a value).
-    fn render_preview_at(&mut self, root: &Path) {
-        let t = self.effective();
-        let names = variables(&t);
-        self.value_row = self.value_row.min(names.len().saturating_sub(1));
-        let Some(config) = &self.config else {
-            self.preview = Err("no repository.json: the notify service has no settings".into());
-            return;
-        };
-        let vars: BTreeMap<String, crate::expr::Value> = self
-            .values
-            .iter()
-            .filter(|(k, _)| names.contains(k))
-            .map(|(k, v)| (k.clone(), super::ask::parse_value(v)))
-            .collect();
-        let services = crate::services::RepoServices::new(
-            root,
-            config,
-            crate::services::ServiceOptions {
-                dry_run: true,
-                allow_commands: false,
-            },
-        );
-        let now = self.clock.unwrap_or_else(chrono::Utc::now);
-        self.preview = services.preview_mail(&t, &vars, now).map_err(|e| e.message);
     }
 
     /// The keymap contexts that apply now, most specific first.
@@ -504,48 +495,6 @@ impl TemplateEditorState {
         vec![info(escape_name(&format!("{verb}: {text}")).into_owned())]
     }
 
-    fn start_value(&mut self) {
-        let Some(name) = self.variables().get(self.value_row).cloned() else {
-            return;
-        };
-        let current = self.values.get(&name).cloned().unwrap_or_default();
-        self.value_prompt = Some(Prompt::new(
-            name.clone(),
-            format!("$({name}) = (JSON or text; empty: unset)"),
-            &current,
-        ));
-    }
-
-    fn value_accepted(&mut self, env: Env<'_>, p: Prompt<String>) -> Vec<Request> {
-        let text = p.text();
-        self.set_value(env, &p.purpose, &text)
-    }
-
-    /// Set (or with "" clear) a preview value; remember the values in the settings file.
-    fn set_value(&mut self, env: Env<'_>, name: &str, text: &str) -> Vec<Request> {
-        if text.is_empty() {
-            self.values.remove(name);
-        } else {
-            self.values.insert(name.to_string(), text.to_string());
-        }
-        self.render_preview_at(env.root);
-        let remembered: BTreeMap<String, String> = self
-            .values
-            .iter()
-            .filter(|(k, _)| self.variables().contains(k))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        if env
-            .settings
-            .set_template_values(env.root, &self.doc.name, &remembered)
-            && let Some(file) = env.settings_file
-            && let Err(e) = env.settings.save(file)
-        {
-            return vec![warn(format!("preview values not remembered: {e}"))];
-        }
-        Vec::new()
-    }
-
     /// Close (or open a workflow), asking first when there are unsaved edits.
     fn close_asking(&mut self, then: Then, close: &mut bool) -> Vec<Request> {
         if self.is_dirty() && self.read_only().is_none() {
@@ -611,123 +560,6 @@ impl TemplateEditorState {
             }
         }
     }
-
-    /// `s`: save, asking first when the file changed on disk since it was read
-    /// (seen by the watcher, or found now: the file is read again first).
-    fn request_save(&mut self, root: &Path) -> Vec<Request> {
-        if self.theirs.is_none()
-            && root.join(&self.path).exists()
-            && let Ok(now) = crate::repo::parse_file::<EmailTemplate>(root, &self.path)
-            && self.disk.as_ref() != Some(&now)
-            && now != self.doc
-        {
-            self.theirs = Some(now);
-        }
-        if self.theirs.is_some() && self.read_only().is_none() {
-            self.ask = Some(Question {
-                purpose: Ask::Overwrite,
-                title: "Changed on disk".into(),
-                lines: vec![
-                    format!(
-                        "{} changed on disk while you edited it.",
-                        self.path.display()
-                    ),
-                    "Overwrite it with your version?".into(),
-                ],
-            });
-            return Vec::new();
-        }
-        self.save(root)
-    }
-
-    /// Write the working copy atomically, under the edit lock we hold.
-    fn save(&mut self, root: &Path) -> Vec<Request> {
-        let guard = match &self.lock {
-            LockState::ReadOnly(h) => {
-                return vec![error(format!("not saved: read-only, being edited by {h}"))];
-            }
-            LockState::Held(g) => g,
-        };
-        if let Err(e) = guard.check() {
-            return vec![error(format!("not saved: the edit lock was lost: {e}"))];
-        }
-        if self.theirs.is_some() {
-            return vec![warn(
-                "not saved: the file changed on disk (s asks to overwrite)",
-            )];
-        }
-        match crate::repo::save_json_in(root, &root.join(&self.path), &self.doc) {
-            Ok(()) => {
-                self.disk = Some(self.doc.clone());
-                self.stack.mark_saved();
-                vec![
-                    Request::Reload,
-                    info(format!(
-                        "saved template {} to {}",
-                        escape_name(&self.doc.name),
-                        self.path.display()
-                    )),
-                ]
-            }
-            Err(e) => vec![error(format!("not saved: {e}"))],
-        }
-    }
-
-    /// The repository was re-read after a change on disk: take the new file
-    /// when there are no local edits, else keep them and remember theirs.
-    pub fn repository_changed(&mut self, root: &Path, repo: &Repository) -> Option<Notice> {
-        let on_disk = if root.join(&self.path).exists() {
-            Some(crate::repo::parse_file::<EmailTemplate>(root, &self.path))
-        } else {
-            None
-        };
-        let name = escape_name(&self.doc.name).into_owned();
-        let said = match on_disk {
-            None if self.disk.is_some() => {
-                self.disk = None;
-                Some((
-                    NoticeKind::Warning,
-                    format!(
-                        "{} was deleted on disk; s saves it again",
-                        self.path.display()
-                    ),
-                ))
-            }
-            None => None,
-            Some(Err(e)) => Some((
-                NoticeKind::Warning,
-                format!("template {name} on disk no longer loads ({e}); your copy is kept"),
-            )),
-            Some(Ok(theirs)) => {
-                if self.disk.as_ref() == Some(&theirs) || self.theirs.as_ref() == Some(&theirs) {
-                    None
-                } else if !self.is_dirty() && self.draft.is_none() {
-                    self.doc = theirs.clone();
-                    self.disk = Some(theirs);
-                    self.theirs = None;
-                    self.stack.reset();
-                    Some((
-                        NoticeKind::Info,
-                        format!("reloaded template {name}: it changed on disk"),
-                    ))
-                } else if self.doc == theirs {
-                    self.disk = Some(theirs);
-                    self.theirs = None;
-                    None
-                } else {
-                    self.theirs = Some(theirs);
-                    Some((
-                        NoticeKind::Warning,
-                        format!(
-                            "template {name} changed on disk: your edits are kept; saving asks before overwriting"
-                        ),
-                    ))
-                }
-            }
-        };
-        self.refresh(repo);
-        said.map(|(kind, text)| Notice { kind, text })
-    }
 }
 
 #[cfg(test)]
@@ -747,28 +579,13 @@ mod tests {
             subject: "Hi $(firstName)".into(),
             body: "Body".into(),
         };
-        let mut te = TemplateEditorState {
-            path: "EmailTemplate/t.json".into(),
-            doc: t.clone(),
-            disk: Some(t.clone()),
-            theirs: None,
-            stack: CommandStack::new(),
-            lock: LockState::ReadOnly("x".into()),
-            focus: Focus::Fields,
-            field: TemplateField::Body,
-            value_row: 0,
-            used_row: 0,
-            draft: None,
-            value_prompt: None,
-            ask: None,
-            values: BTreeMap::new(),
-            used_by: Vec::new(),
-            supplied: None,
-            config: None,
-            preview: Err(String::new()),
-            preview_scroll: 0,
-            clock: None,
-        };
+        let mut te = TemplateEditorState::new(
+            "EmailTemplate/t.json".into(),
+            t,
+            LockState::ReadOnly("x".into()),
+            BTreeMap::new(),
+        );
+        te.field = TemplateField::Body;
         assert_eq!(te.variables(), ["email", "firstName"]);
         te.draft = Some(Draft {
             field: TemplateField::Body,
