@@ -152,7 +152,7 @@ impl Action {
                 "add to the action: an argument (catalogue ones first), owner, exposed or editable variable, argv entry, return"
             }
             Action::RemoveItem => {
-                "remove the list entry under the cursor (argument, owner, variable name, argv, return)"
+                "remove the list entry under the cursor (argument, owner, variable name, argv, return; a template preview value)"
             }
             Action::Rename => "rename (references are updated)",
             Action::MoveEarlier => "move the selected element earlier",
