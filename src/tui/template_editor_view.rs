@@ -355,3 +355,39 @@ fn view_preview(te: &TemplateEditorState, t: &Theme, frame: &mut Frame, area: Re
         area,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_styled_and_undeclared_ones_marked_as_warnings() {
+        let t = Theme { color: true };
+        let declared: BTreeSet<String> = ["firstName".to_string()].into();
+        let spans = highlighted(
+            "Hi $(firstName) $(nick)\u{1b}",
+            Some(&declared),
+            &t,
+            Style::default(),
+        );
+        let parts: Vec<(&str, Style)> = spans.iter().map(|s| (&*s.content, s.style)).collect();
+        assert_eq!(
+            parts,
+            [
+                ("Hi ", Style::default()),
+                ("$(firstName)", t.placeholder()),
+                (" ", Style::default()),
+                ("$(nick)", t.placeholder_unknown()),
+                ("\\u{1b}", Style::default()),
+            ]
+        );
+        assert_ne!(t.placeholder(), t.placeholder_unknown());
+        // Without colour the two still differ (underline), and from plain text.
+        let plain = Theme::plain();
+        assert_ne!(plain.placeholder(), plain.placeholder_unknown());
+        assert_ne!(plain.placeholder(), Style::default());
+        // No workflow sends it: nothing to warn about.
+        let spans = highlighted("$(nick)", None, &t, Style::default());
+        assert_eq!(spans[0].style, t.placeholder());
+    }
+}
