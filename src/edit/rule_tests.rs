@@ -221,6 +221,54 @@ mod template {
     }
 
     #[test]
+    fn pieces_cut_text_at_the_placeholders_render_template_replaces() {
+        use crate::edit::template::{Piece, pieces};
+        let text = "Hi $(firstName), see $( user.email ) and $(unclosed";
+        let p = pieces(text);
+        assert_eq!(
+            p,
+            [
+                Piece::Text("Hi "),
+                Piece::Placeholder {
+                    text: "$(firstName)",
+                    name: "firstName"
+                },
+                Piece::Text(", see "),
+                Piece::Placeholder {
+                    text: "$( user.email )",
+                    name: "user.email"
+                },
+                Piece::Text(" and $(unclosed"),
+            ]
+        );
+        let joined: String = p
+            .iter()
+            .map(|x| match x {
+                Piece::Text(t) | Piece::Placeholder { text: t, .. } => *t,
+            })
+            .collect();
+        assert_eq!(joined, text);
+        assert!(pieces("").is_empty());
+    }
+
+    #[test]
+    fn supplied_names_come_from_the_workflows_that_send_the_template() {
+        use crate::edit::template::{is_supplied, supplied_names};
+        let repo = sample();
+        let t = welcome(&repo);
+        let names = supplied_names(&repo, &t).expect("Onboard Employee sends Welcome");
+        assert!(names.contains("firstName"), "{names:?}");
+        assert!(is_supplied("firstName", Some(&names)));
+        assert!(is_supplied("firstName.first", Some(&names)));
+        assert!(!is_supplied("nobodyDeclaresThis", Some(&names)));
+        let mut unused = t.clone();
+        unused.name = "Sent by no workflow".into();
+        unused.id = "et-unused".into();
+        assert_eq!(supplied_names(&repo, &unused), None);
+        assert!(is_supplied("anything", None));
+    }
+
+    #[test]
     fn the_preview_is_the_message_notify_writes() {
         let repo = sample();
         let t = welcome(&repo);

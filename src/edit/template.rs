@@ -149,3 +149,74 @@ pub fn used_by(repo: &Repository, t: &EmailTemplate) -> Vec<String> {
     out.sort_by_key(|n| n.to_lowercase());
     out
 }
+
+/// One piece of a template field's text, for highlighting: plain text or a
+/// `$(name)` placeholder (exactly the spans `render_template` replaces).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Piece<'a> {
+    Text(&'a str),
+    Placeholder { text: &'a str, name: &'a str },
+}
+
+/// `text` cut into plain text and placeholders, in order; joined they give `text` back.
+pub fn pieces(text: &str) -> Vec<Piece<'_>> {
+    let mut out = Vec::new();
+    let mut copied = 0;
+    for (range, name) in crate::services::placeholders(text) {
+        if range.start > copied {
+            out.push(Piece::Text(&text[copied..range.start]));
+        }
+        out.push(Piece::Placeholder {
+            text: &text[range.clone()],
+            name,
+        });
+        copied = range.end;
+    }
+    if copied < text.len() {
+        out.push(Piece::Text(&text[copied..]));
+    }
+    out
+}
+
+/// The names the workflows that send `t` can supply to its placeholders:
+/// every variable they declare (process, activity and action variables) and
+/// the extra arguments of their notify actions for `t` (the scopes
+/// `render_template` reads besides the `variables` map, whose keys an
+/// expression computes). `None` when no workflow sends `t`: nothing to check.
+pub fn supplied_names(repo: &Repository, t: &EmailTemplate) -> Option<BTreeSet<String>> {
+    let mut names = BTreeSet::new();
+    let mut any = false;
+    for d in repo
+        .definitions
+        .iter()
+        .filter(|d| workflow_uses(&d.value, t))
+    {
+        any = true;
+        let p = &d.value.process;
+        names.extend(p.variables.iter().map(|v| v.name.clone()));
+        for act in &p.activities {
+            names.extend(act.variables.iter().map(|v| v.name.clone()));
+            for x in &act.actions {
+                names.extend(x.variables.iter().map(|v| v.name.clone()));
+                if let ActionKind::Service { op, arguments } = &x.kind
+                    && op == "notify"
+                {
+                    names.extend(
+                        arguments
+                            .iter()
+                            .filter(|a| !["template", "to", "cc", "variables"].contains(&&*a.name))
+                            .map(|a| a.name.clone()),
+                    );
+                }
+            }
+        }
+    }
+    any.then_some(names)
+}
+
+/// Whether a placeholder `name` (dotted names reach into a map: its first
+/// part counts) is one of `supplied`; always true when there is nothing to check.
+pub fn is_supplied(name: &str, supplied: Option<&BTreeSet<String>>) -> bool {
+    let base = name.split('.').next().unwrap_or(name);
+    supplied.is_none_or(|s| s.contains(base))
+}

@@ -133,7 +133,7 @@ impl Action {
             Action::Import => "import a Waveset XML file (asks before writing)",
             Action::Accept => "accept (keep the filter / apply the edit)",
             Action::Cancel => "cancel (clear the filter / drop the edit)",
-            Action::Newline => "insert a line break (expressions)",
+            Action::Newline => "insert a line break (expressions, a template body)",
             Action::FollowTransition => "follow the next outgoing transition",
             Action::FollowBack => "go back along the followed transitions",
             Action::FocusNext => "switch focus: diagram / properties",
@@ -142,7 +142,7 @@ impl Action {
             Action::ToggleSourceXml => "switch the source between JSON and Waveset XML",
             Action::WiderProperties => "widen the properties pane (remembered)",
             Action::NarrowerProperties => "narrow the properties pane (remembered)",
-            Action::Edit => "edit the selected property",
+            Action::Edit => "edit the selected property, template field or preview value",
             Action::AddActivity => "add an activity after the selected one",
             Action::AddAction => "add an action from a template",
             Action::AddVariable => "add a variable in the selected scope",
@@ -152,7 +152,7 @@ impl Action {
                 "add to the action: an argument (catalogue ones first), owner, exposed or editable variable, argv entry, return"
             }
             Action::RemoveItem => {
-                "remove the list entry under the cursor (argument, owner, variable name, argv, return)"
+                "remove the list entry under the cursor (argument, owner, variable name, argv, return; a template preview value)"
             }
             Action::Rename => "rename (references are updated)",
             Action::MoveEarlier => "move the selected element earlier",
@@ -161,7 +161,7 @@ impl Action {
             Action::Redo => "redo the undone edit",
             Action::Save => "save the workflow",
             Action::Copy => "copy the selected element's JSON (OSC 52)",
-            Action::Close => "close the workflow (asks when modified)",
+            Action::Close => "close the workflow or email template (asks when modified)",
             Action::KeepMine => "keep my version",
             Action::TakeTheirs => "take the version on disk",
             Action::Restore => "restore the recovery copy",

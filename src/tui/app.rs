@@ -33,6 +33,7 @@ pub enum Screen {
     Debugger,
     Reports,
     RuleTester,
+    TemplateEditor,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,6 +164,8 @@ pub struct App {
     pub debugger: Option<debugger::DebuggerState>,
     pub reports: reports::ReportsState,
     pub rule_tester: super::rule_tester::RuleTesterState,
+    /// The email template editor, while a template is open (it holds the template's edit lock).
+    pub template_editor: Option<super::template_editor::TemplateEditorState>,
     pub overlay: Option<Overlay>,
     pub keymap: Keymap,
     pub theme: Theme,
@@ -238,6 +241,7 @@ impl App {
             work_items: Default::default(),
             debug_view: Default::default(),
             rule_tester: Default::default(),
+            template_editor: None,
             debugger: None,
             reports: Default::default(),
             overlay: None,
@@ -282,6 +286,7 @@ impl App {
     /// Whether there are edits that would be lost.
     pub fn has_unsaved(&self) -> bool {
         self.editor.as_ref().is_some_and(|e| e.is_dirty())
+            || self.template_editor.as_ref().is_some_and(|t| t.is_dirty())
     }
 
     /// The contexts whose bindings apply now, most specific first.
@@ -363,6 +368,12 @@ impl App {
                 Request::ClearScreen => effects.push(Effect::ClearScreen),
                 Request::Quit => self.quit = true,
                 Request::Notice(notice) => self.notice = Some(notice),
+                Request::OpenWorkflow(path) => {
+                    match self.repo.definitions.iter().position(|d| d.path == path) {
+                        Some(i) => editor::open(self, i),
+                        None => self.warn(format!("{} is no longer loaded", path.display())),
+                    }
+                }
             }
         }
         effects
@@ -416,6 +427,10 @@ pub fn show_screen(app: &mut App, screen: Screen) {
         app.warn("no debug run: open a workflow and press D (F5)");
         return;
     }
+    if screen == Screen::TemplateEditor && app.template_editor.is_none() {
+        app.warn("no template is open: Enter on one in the browser opens it");
+        return;
+    }
     if screen == Screen::Editor && app.editor.is_none() {
         app.warn("no workflow is open: Enter in the browser opens one");
         return;
@@ -436,6 +451,7 @@ pub fn refresh_screens(app: &mut App) {
     if app.screen == Screen::RuleTester {
         Screen::RuleTester.ops().refresh(app);
     }
+    Screen::TemplateEditor.ops().refresh(app);
 }
 
 fn request_quit(app: &mut App) {
@@ -459,10 +475,15 @@ fn request_quit(app: &mut App) {
 }
 
 fn quit_unless_unsaved(app: &mut App) {
-    if app.has_unsaved() {
+    if app.editor.as_ref().is_some_and(|e| e.is_dirty()) {
         app.overlay = Some(Overlay::ConfirmUnsaved {
             then: AfterConfirm::Quit,
         });
+    } else if let Some(te) = app.template_editor.as_mut().filter(|t| t.is_dirty()) {
+        // The template editor asks its own question (and quits once answered).
+        app.overlay = None;
+        te.ask_unsaved(super::template_editor::Then::Quit);
+        app.screen = Screen::TemplateEditor;
     } else {
         app.overlay = None;
         app.quit = true;
@@ -625,7 +646,8 @@ fn update_overlay(app: &mut App, action: Action) -> Vec<Request> {
 
 fn finish_after_confirm(app: &mut App, then: AfterConfirm) {
     match then {
-        AfterConfirm::Quit => app.quit = true,
+        // An open template may have unsaved edits too: ask about them next.
+        AfterConfirm::Quit => quit_unless_unsaved(app),
         AfterConfirm::Close => editor::close_now(app),
     }
 }

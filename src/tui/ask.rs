@@ -121,6 +121,22 @@ pub fn seconds_since(at: &str, now: DateTime<Utc>) -> Option<i64> {
     })
 }
 
+/// Who holds an edit lock we could not take, for "read-only: being edited by
+/// …": `user@host (pid …) since …` of the first live holder (or why the lock
+/// could not be taken at all).
+pub fn lock_holder(err: &crate::repo::lock::LockError) -> String {
+    match err {
+        crate::repo::lock::LockError::Held { holders, .. } => holders
+            .iter()
+            .find(|h| h.stale.is_none())
+            .or(holders.first())
+            .and_then(|h| h.holder.as_ref())
+            .map(|h| format!("{}@{} (pid {}) since {}", h.user, h.host, h.pid, h.since))
+            .unwrap_or_else(|| "another process".to_string()),
+        e => format!("the edit lock could not be taken: {e}"),
+    }
+}
+
 /// Who is using bpe: the one answer the core gives (environment, then `/etc/passwd`).
 pub fn os_user() -> String {
     crate::repo::lock::current_user()

@@ -370,8 +370,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
                 app.warn(msg);
             }
             Some(Entry::Template(i)) => {
-                let msg = read_only_notice(&app.repo.email_templates[i].path);
-                app.warn(msg);
+                let (slot, env) = super::template_editor::split_app(app);
+                return super::template_editor::open(slot, env, i);
             }
             None => {}
         },

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use ratatui::crossterm::event::KeyEvent;
 
 use crate::model::TaskDefinition;
-use crate::repo::lock::{self, LockError, LockGuard, LockMode, LockTarget};
+use crate::repo::lock::{self, LockGuard, LockMode, LockTarget};
 
 use super::action::Action;
 use super::app::{AfterConfirm, App, Overlay, PickerPurpose, PromptPurpose, Screen};
@@ -170,16 +170,7 @@ pub(super) fn open_definition(
         "editor",
     ) {
         Ok(guard) => LockState::Held(Box::new(guard)),
-        Err(LockError::Held { holders, .. }) => LockState::ReadOnly(
-            holders
-                .iter()
-                .find(|h| h.stale.is_none())
-                .or(holders.first())
-                .and_then(|h| h.holder.as_ref())
-                .map(|h| format!("{}@{} (pid {}) since {}", h.user, h.host, h.pid, h.since))
-                .unwrap_or_else(|| "another process".to_string()),
-        ),
-        Err(e) => LockState::ReadOnly(format!("the edit lock could not be taken: {e}")),
+        Err(e) => LockState::ReadOnly(super::ask::lock_holder(&e)),
     };
     let diagram = Diagram::build(&def);
     let mut ed = EditorState {
@@ -568,10 +559,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
         }
         Action::AddAction => match ed.selection.activity() {
             Some(activity) => {
-                let items = templates::templates(&app.repo)
-                    .into_iter()
-                    .map(|t| t.label)
-                    .collect();
+                let items = templates::palette_labels(&app.repo);
                 app.overlay = Some(Overlay::Picker {
                     purpose: PickerPurpose::Template { activity },
                     items,

@@ -377,27 +377,12 @@ pub fn picker_accepted(app: &mut App, purpose: PickerPurpose, selected: usize) {
             );
         }
         PickerPurpose::Template { activity } => {
-            let Some(t) = templates::templates(&app.repo).into_iter().nth(selected) else {
-                return;
-            };
-            let at = match ed.selection {
-                ElementRef::Action(a, i) if a == activity => i + 1,
-                _ => ed
-                    .def
-                    .process
-                    .activities
-                    .get(activity)
-                    .map(|a| a.actions.len())
-                    .unwrap_or(0),
-            };
-            execute(
-                app,
-                Edit::AddAction {
-                    activity,
-                    at,
-                    action: t.action,
-                },
-            );
+            match templates::palette_edit(&app.repo, &ed.def, activity, ed.selection, selected) {
+                Ok(edit) => {
+                    execute(app, edit);
+                }
+                Err(why) => app.warn(why),
+            }
         }
         PickerPurpose::AddItem { action, choices } => match choices.get(selected) {
             Some(AddChoice::CatalogueArgument { name, .. }) => {

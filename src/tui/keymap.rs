@@ -40,10 +40,15 @@ pub enum Context {
     Reports,
     RuleTester,
     DiffView,
+    TemplateEditor,
+    TemplateFields,
+    TemplateValues,
+    TemplateUsedBy,
+    TemplateBody,
 }
 
 impl Context {
-    pub const ALL: [Context; 23] = [
+    pub const ALL: [Context; 28] = [
         Context::Global,
         Context::Navigate,
         Context::Browser,
@@ -67,6 +72,11 @@ impl Context {
         Context::Reports,
         Context::RuleTester,
         Context::DiffView,
+        Context::TemplateEditor,
+        Context::TemplateFields,
+        Context::TemplateValues,
+        Context::TemplateUsedBy,
+        Context::TemplateBody,
     ];
 
     pub fn title(self) -> &'static str {
@@ -94,6 +104,11 @@ impl Context {
             Context::Reports => "Reports",
             Context::RuleTester => "Rule tester",
             Context::DiffView => "Diff view (editor =)",
+            Context::TemplateEditor => "Email template editor",
+            Context::TemplateFields => "Template fields",
+            Context::TemplateValues => "Template preview values",
+            Context::TemplateUsedBy => "Workflows that send the template",
+            Context::TemplateBody => "Typing a template body (Enter is a new line)",
         }
     }
 
@@ -122,6 +137,11 @@ impl Context {
             Context::Reports => "reports",
             Context::RuleTester => "rule_tester",
             Context::DiffView => "diff_view",
+            Context::TemplateEditor => "template_editor",
+            Context::TemplateFields => "template_fields",
+            Context::TemplateValues => "template_values",
+            Context::TemplateUsedBy => "template_used_by",
+            Context::TemplateBody => "template_body",
         }
     }
 

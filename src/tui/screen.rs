@@ -38,6 +38,8 @@ pub enum Request {
     Quit,
     /// Say this on the status line (replacing what it said).
     Notice(super::app::Notice),
+    /// Open the workflow of this file (relative to the root) in the workflow editor.
+    OpenWorkflow(std::path::PathBuf),
 }
 
 /// One screen: everything [`App`] needs to route keys to it and draw it.
@@ -66,6 +68,7 @@ impl Screen {
             Screen::Debugger => &Debugger,
             Screen::Reports => &Reports,
             Screen::RuleTester => &RuleTester,
+            Screen::TemplateEditor => &TemplateEditor,
         }
     }
 
@@ -89,6 +92,7 @@ struct DebugView;
 struct Debugger;
 struct Reports;
 struct RuleTester;
+struct TemplateEditor;
 
 impl ScreenOps for Browser {
     fn contexts(&self, app: &App) -> Vec<Context> {
@@ -219,5 +223,45 @@ impl ScreenOps for RuleTester {
     }
     fn refresh(&self, app: &mut App) {
         super::rule_tester::refresh(app)
+    }
+}
+
+impl ScreenOps for TemplateEditor {
+    fn contexts(&self, app: &App) -> Vec<Context> {
+        match &app.template_editor {
+            Some(te) => te.contexts(),
+            None => vec![Context::Global],
+        }
+    }
+    fn text_input(&self, app: &mut App, key: KeyEvent) {
+        if let Some(te) = app.template_editor.as_mut() {
+            te.text_input(&app.root, key)
+        }
+    }
+    fn update(&self, app: &mut App, action: Action) -> Vec<Request> {
+        let (slot, env) = super::template_editor::split_app(app);
+        let Some(te) = slot.as_mut() else {
+            return vec![Request::Show(Screen::Browser)];
+        };
+        let mut close = false;
+        let requests = te.update(env, action, &mut close);
+        if close {
+            *slot = None;
+        }
+        requests
+    }
+    fn view(&self, app: &App, frame: &mut Frame, area: Rect) {
+        if let Some(te) = &app.template_editor {
+            let env = super::template_editor_view::ViewEnv {
+                theme: &app.theme,
+                keymap: &app.keymap,
+            };
+            super::template_editor_view::view(te, &env, frame, area)
+        }
+    }
+    fn refresh(&self, app: &mut App) {
+        if let Some(te) = app.template_editor.as_mut() {
+            te.refresh(&app.repo)
+        }
     }
 }

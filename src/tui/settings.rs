@@ -7,6 +7,7 @@
 //! setting changes); values are clamped to their range on load, so a hand-edited
 //! file cannot make a pane vanish.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -24,12 +25,17 @@ pub struct Settings {
     /// Share of the editor's width given to the properties pane (the diagram
     /// gets the rest, minus the outline when shown).
     pub properties_percent: u16,
+    /// The template editor's preview values: by repository (its root path),
+    /// then template name, then variable name, as typed.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub template_values: BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             properties_percent: PROPERTIES_PERCENT_DEFAULT,
+            template_values: BTreeMap::new(),
         }
     }
 }
@@ -76,6 +82,42 @@ impl Settings {
         self
     }
 
+    /// The remembered preview values of template `name` in the repository at `root`.
+    pub fn template_values(&self, root: &Path, name: &str) -> BTreeMap<String, String> {
+        self.template_values
+            .get(&repo_key(root))
+            .and_then(|m| m.get(name))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Remember `values` for template `name` of the repository at `root`
+    /// (an empty map forgets it); whether anything changed.
+    pub fn set_template_values(
+        &mut self,
+        root: &Path,
+        name: &str,
+        values: &BTreeMap<String, String>,
+    ) -> bool {
+        let key = repo_key(root);
+        if values.is_empty() {
+            let Some(repo) = self.template_values.get_mut(&key) else {
+                return false;
+            };
+            let removed = repo.remove(name).is_some();
+            if repo.is_empty() {
+                self.template_values.remove(&key);
+            }
+            return removed;
+        }
+        let repo = self.template_values.entry(key).or_default();
+        if repo.get(name) == Some(values) {
+            return false;
+        }
+        repo.insert(name.to_string(), values.clone());
+        true
+    }
+
     /// Change the properties pane's share by `steps` (negative: narrower);
     /// whether it changed (false at either end of the range).
     pub fn resize_properties(&mut self, steps: i16) -> bool {
@@ -89,6 +131,14 @@ impl Settings {
         self.properties_percent = next;
         changed
     }
+}
+
+/// A repository's key in the settings: its canonical root path.
+fn repo_key(root: &Path) -> String {
+    std::fs::canonicalize(root)
+        .unwrap_or_else(|_| root.to_path_buf())
+        .display()
+        .to_string()
 }
 
 #[cfg(test)]
@@ -116,6 +166,29 @@ mod tests {
         let (s, err) = Settings::load(Some(&path));
         assert_eq!(s, Settings::default());
         assert!(err.unwrap().contains("settings ignored"));
+    }
+
+    #[test]
+    fn template_values_are_kept_per_repository_and_template_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::create_dir_all(&b).unwrap();
+        let mut s = Settings::default();
+        let values: BTreeMap<String, String> =
+            [("firstName".to_string(), "Ada".to_string())].into();
+        assert!(s.set_template_values(&a, "Welcome", &values));
+        assert!(!s.set_template_values(&a, "Welcome", &values));
+        assert_eq!(s.template_values(&a, "Welcome"), values);
+        assert!(s.template_values(&b, "Welcome").is_empty());
+        assert!(s.template_values(&a, "Other").is_empty());
+        let path = dir.path().join("settings.json");
+        s.save(&path).unwrap();
+        let (back, err) = Settings::load(Some(&path));
+        assert_eq!(err, None);
+        assert_eq!(back.template_values(&a, "Welcome"), values);
+        assert!(s.set_template_values(&a, "Welcome", &BTreeMap::new()));
+        assert!(s.template_values.is_empty());
     }
 
     #[test]

@@ -56,6 +56,11 @@ pub fn reload_repository(app: &mut App) {
 pub fn repository_changed(app: &mut App) {
     reload_repository(app);
     let root = app.root.clone();
+    if let Some(te) = app.template_editor.as_mut()
+        && let Some(notice) = te.repository_changed(&root, &app.repo)
+    {
+        app.notice = Some(notice);
+    }
     let Some(ed) = app.editor.as_mut() else {
         return;
     };

@@ -1,12 +1,22 @@
-//! The templates palette for new actions: first the common steps of identity
-//! workflows (welcome email, change password, approval, information request,
-//! provision, command), then a manual action, a notification per email template, an expression and
-//! every service op of the catalogue with its required arguments.
+//! The templates palette (editor `A`): first the common steps of identity
+//! workflows as actions (welcome email, change password, approval, information
+//! request, provision, command), then the same steps as whole activities
+//! ([`ActivityTemplate`]: the activity with its action and its exits, spliced
+//! in after the selected activity), then a manual action, a notification per
+//! email template, an expression and every service op of the catalogue with
+//! its required arguments.
 //!
-//! Each template has a one-line description and a preview: the exact action it
-//! inserts, as JSON (the repository format), shown beside the list before the
-//! user accepts (`view_palette`). The preview is computed from the same
-//! [`Template`] that insertion uses, so what is shown is what is inserted.
+//! Each entry has a one-line description and a preview: the exact action or
+//! activity it inserts, as JSON (the repository format), shown beside the list
+//! before the user accepts (`view_palette`). The preview is computed by
+//! [`palette_edit`], the function insertion uses, so what is shown is what is
+//! inserted.
+//!
+//! Inserting an activity template after activity A is one undoable edit
+//! (`Edit::Batch`): the new activity (a name and id not yet taken) gets the
+//! template's exits (e.g. an approval not approved → `end`, when the workflow
+//! has an `end`) followed by A's former transitions, and A then goes to the new
+//! activity only. So the flow keeps its way out and passes through the new step.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -14,8 +24,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::theme::Theme;
+use crate::edit::{Edit, ElementRef};
 use crate::model::{
-    Action, ActionKind, Argument, CommandAction, ManualAction, Return, WorkItemType,
+    Action, ActionKind, Activity, Argument, CommandAction, ManualAction, Return, TaskDefinition,
+    Transition, WorkItemType,
 };
 use crate::repo::Repository;
 use crate::services::ops::OPS;
@@ -30,11 +42,7 @@ pub struct Template {
 impl Template {
     /// The action this template inserts, as it will be stored (pretty JSON).
     pub fn preview(&self) -> Vec<String> {
-        serde_json::to_string_pretty(&self.action)
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_string)
-            .collect()
+        pretty(&self.action)
     }
 }
 
@@ -156,7 +164,253 @@ fn common(repo: &Repository) -> Vec<Template> {
     ]
 }
 
-/// Every template, in palette order.
+/// A whole activity to insert: its action(s) and the exits it adds.
+pub struct ActivityTemplate {
+    pub label: String,
+    pub description: String,
+    /// The activity as the template defines it (name made unique on insertion;
+    /// its transitions are the exits, before the selected activity's former ones).
+    pub activity: Activity,
+}
+
+/// An exit to `end` taken when `condition` holds.
+fn exit_to_end(condition: &str, comment: &str) -> Transition {
+    Transition {
+        to: "end".into(),
+        condition: Some(condition.into()),
+        comment: comment.into(),
+    }
+}
+
+/// The common steps as whole activities, each built around the action
+/// template of the same name.
+pub fn activity_templates(repo: &Repository) -> Vec<ActivityTemplate> {
+    let mut actions: Vec<Template> = common(repo);
+    let mut take = |label: &str| {
+        let i = actions.iter().position(|t| t.label == label);
+        i.map(|i| actions.remove(i))
+    };
+    let specs: [(&str, &str, &str, Vec<Transition>); 6] = [
+        (
+            "approval",
+            "Approval",
+            "An activity asking $manager to approve (the \"Approval\" subprocess); anything but \"approve\" in $decision ends the case.",
+            vec![exit_to_end(
+                "(neq $decision \"approve\")",
+                "not approved: stop here",
+            )],
+        ),
+        (
+            "information request",
+            "Request Information",
+            "An activity that waits for $manager to fill in $details (an interaction work item), then goes on.",
+            Vec::new(),
+        ),
+        (
+            "provision",
+            "Provision",
+            "An activity that creates $accountId's accounts on the resources of their roles, then goes on.",
+            Vec::new(),
+        ),
+        (
+            "welcome email",
+            "Send Welcome Email",
+            "An activity that sends the welcome email template to $email, then goes on.",
+            Vec::new(),
+        ),
+        (
+            "change password",
+            "Change Password",
+            "An activity that stores a salted hash of $password for $accountId, then goes on.",
+            Vec::new(),
+        ),
+        (
+            "command",
+            "Run Command",
+            "An activity that runs an external program; a non-zero $exitCode ends the case.",
+            vec![exit_to_end(
+                "(neq $exitCode 0)",
+                "the command failed: stop here",
+            )],
+        ),
+    ];
+    specs
+        .into_iter()
+        .filter_map(|(label, name, description, exits)| {
+            let t = take(label)?;
+            Some(ActivityTemplate {
+                label: format!("activity: {label}"),
+                description: description.to_string(),
+                activity: Activity {
+                    id: String::new(),
+                    name: name.to_string(),
+                    actions: vec![t.action],
+                    transitions: exits,
+                    ..Default::default()
+                },
+            })
+        })
+        .collect()
+}
+
+/// One entry of the palette.
+pub enum Entry {
+    Action(Template),
+    Activity(ActivityTemplate),
+}
+
+impl Entry {
+    pub fn label(&self) -> &str {
+        match self {
+            Entry::Action(t) => &t.label,
+            Entry::Activity(t) => &t.label,
+        }
+    }
+    pub fn description(&self) -> &str {
+        match self {
+            Entry::Action(t) => &t.description,
+            Entry::Activity(t) => &t.description,
+        }
+    }
+}
+
+/// The palette: the common action templates, the activity templates, then the rest.
+pub fn palette(repo: &Repository) -> Vec<Entry> {
+    let mut actions = templates(repo).into_iter();
+    let mut out: Vec<Entry> = actions.by_ref().take(6).map(Entry::Action).collect();
+    out.extend(activity_templates(repo).into_iter().map(Entry::Activity));
+    out.extend(actions.map(Entry::Action));
+    out
+}
+
+/// The palette's labels, in order.
+pub fn palette_labels(repo: &Repository) -> Vec<String> {
+    palette(repo)
+        .iter()
+        .map(|e| e.label().to_string())
+        .collect()
+}
+
+/// `base`, or `base 2`, `base 3`… the first that `taken` refuses not.
+fn unique(base: &str, taken: impl Fn(&str) -> bool) -> String {
+    if !taken(base) {
+        return base.to_string();
+    }
+    (2..)
+        .map(|n| format!("{base} {n}"))
+        .find(|c| !taken(c))
+        .unwrap_or_else(|| base.to_string())
+}
+
+/// The edit that inserts palette entry `selected` into `def`, with activity
+/// `activity` selected (and `selection` the editor's selection): an action
+/// after the selected action (or last in the activity); an activity spliced in
+/// after `activity`. `Err` says why nothing can be inserted.
+pub fn palette_edit(
+    repo: &Repository,
+    def: &TaskDefinition,
+    activity: usize,
+    selection: ElementRef,
+    selected: usize,
+) -> Result<Edit, String> {
+    let entry = palette(repo)
+        .into_iter()
+        .nth(selected)
+        .ok_or("no such template")?;
+    let act = def
+        .process
+        .activities
+        .get(activity)
+        .ok_or("the activity no longer exists")?;
+    match entry {
+        Entry::Action(t) => {
+            let at = match selection {
+                ElementRef::Action(a, i) if a == activity => i + 1,
+                _ => act.actions.len(),
+            };
+            Ok(Edit::AddAction {
+                activity,
+                at,
+                action: t.action,
+            })
+        }
+        Entry::Activity(t) => {
+            if act.is_end() {
+                return Err(
+                    "nothing follows end: select the activity the new one should follow".into(),
+                );
+            }
+            let acts = &def.process.activities;
+            let mut new = t.activity;
+            new.name = unique(&new.name, |n| acts.iter().any(|a| a.name == n));
+            let slug: String = new
+                .name
+                .to_lowercase()
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect();
+            new.id = unique(&format!("act-{slug}"), |id| acts.iter().any(|a| a.id == id));
+            let has_end = acts.iter().any(|a| a.is_end());
+            new.transitions.retain(|x| x.to != "end" || has_end);
+            new.transitions.extend(act.transitions.iter().cloned());
+            let mut edits = vec![Edit::AddActivity {
+                at: activity + 1,
+                activity: new.clone(),
+            }];
+            edits.extend(
+                (0..act.transitions.len())
+                    .rev()
+                    .map(|i| Edit::Delete(ElementRef::Transition(activity, i))),
+            );
+            edits.push(Edit::AddTransition {
+                activity,
+                at: 0,
+                transition: Transition {
+                    to: new.name.clone(),
+                    ..Default::default()
+                },
+            });
+            Ok(Edit::Batch(edits))
+        }
+    }
+}
+
+/// What the palette previews for an edit: the action or activity it inserts,
+/// as stored (pretty JSON), and for an activity where the flow now goes.
+pub fn edit_preview(edit: &Edit, def: &TaskDefinition) -> Vec<String> {
+    match edit {
+        Edit::AddAction { action, .. } => pretty(action),
+        Edit::Batch(edits) => {
+            let mut out = Vec::new();
+            if let Some(Edit::AddActivity { at, activity }) = edits.first() {
+                if let Some(before) = at
+                    .checked_sub(1)
+                    .and_then(|a| def.process.activities.get(a))
+                {
+                    out.push(format!(
+                        "after {:?}, which then goes to {:?} only:",
+                        before.name, activity.name
+                    ));
+                }
+                out.extend(pretty(activity));
+            }
+            out
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Pretty JSON (the repository format) of what is stored, line by line.
+fn pretty<T: serde::Serialize>(value: &T) -> Vec<String> {
+    serde_json::to_string_pretty(value)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Every action template, in palette order (the activity templates come from
+/// [`activity_templates`]; [`palette`] puts them together).
 pub fn templates(repo: &Repository) -> Vec<Template> {
     let mut out = common(repo);
     out.push(Template {
@@ -230,11 +484,13 @@ pub fn templates(repo: &Repository) -> Vec<Template> {
 }
 
 /// The palette: the template list on the left, the selected one's description
-/// and preview on the right.
+/// and what it would insert into `target` (the open workflow and the activity
+/// it goes into) on the right.
 pub fn view_palette(
     items: &[String],
     selected: usize,
     repo: &Repository,
+    target: Option<(&TaskDefinition, usize, ElementRef)>,
     t: &Theme,
     frame: &mut Frame,
     area: Rect,
@@ -250,18 +506,23 @@ pub fn view_palette(
     super::view::picker_list(
         frame,
         left,
-        " New action from a template ",
+        " New action or activity from a template ",
         items,
         selected,
         t,
     );
-    let chosen = templates(repo).into_iter().nth(selected);
     let mut lines = Vec::new();
-    if let Some(tpl) = &chosen {
-        lines.push(Line::raw(tpl.description.clone()));
+    if let Some(entry) = palette(repo).into_iter().nth(selected) {
+        lines.push(Line::raw(entry.description().to_string()));
         lines.push(Line::raw(""));
         lines.push(Line::styled("Inserts:", t.dim()));
-        lines.extend(tpl.preview().into_iter().map(Line::raw));
+        match target.map(|(def, a, sel)| (def, palette_edit(repo, def, a, sel, selected))) {
+            Some((def, Ok(edit))) => {
+                lines.extend(edit_preview(&edit, def).into_iter().map(Line::raw));
+            }
+            Some((_, Err(why))) => lines.push(Line::styled(format!("✗ {why}"), t.error())),
+            None => {}
+        }
     }
     let preview = Paragraph::new(lines).wrap(Wrap { trim: false }).block(
         Block::default()

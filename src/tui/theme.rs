@@ -85,6 +85,15 @@ impl Theme {
             Style::new().add_modifier(Modifier::REVERSED)
         }
     }
+    /// A `$(var)` placeholder of an email template (bold without colour).
+    pub fn placeholder(&self) -> Style {
+        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    }
+    /// A placeholder no workflow sending the template declares: also underlined.
+    pub fn placeholder_unknown(&self) -> Style {
+        self.fg(Color::Yellow)
+            .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+    }
     pub fn notice(&self) -> Style {
         self.fg(Color::Green).add_modifier(Modifier::BOLD)
     }

@@ -207,11 +207,19 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
             selected,
         } => {
             if let PickerPurpose::Template { .. } = purpose {
-                return super::templates::view_palette(items, *selected, &app.repo, t, frame, area);
+                let target = match (purpose, &app.editor) {
+                    (PickerPurpose::Template { activity }, Some(ed)) => {
+                        Some((&ed.def, *activity, ed.selection))
+                    }
+                    _ => None,
+                };
+                return super::templates::view_palette(
+                    items, *selected, &app.repo, target, t, frame, area,
+                );
             }
             let title = match purpose {
                 PickerPurpose::Connect { .. } => " Connect to… ",
-                PickerPurpose::Template { .. } => " New action from a template ",
+                PickerPurpose::Template { .. } => " New action or activity from a template ",
                 PickerPurpose::Choice { .. } => " Choose a value ",
                 PickerPurpose::AddItem { .. } => " Add to the action… ",
                 PickerPurpose::DiffAgainst(_) => " Diff the working copy against… ",

@@ -67,6 +67,14 @@ pub fn key(spec: &str) -> KeyEvent {
     KeyEvent::new_with_kind(k.code, mods, KeyEventKind::Press)
 }
 
+/// What the status line says now ("" when nothing).
+pub fn notice_text(app: &App) -> String {
+    app.notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default()
+}
+
 /// Press keys in order (space-separated key specs).
 pub fn press(app: &mut App, keys: &str) {
     for k in keys.split_whitespace() {
