@@ -52,7 +52,7 @@ fn renaming_a_rule_used_by_two_workflows_updates_both_in_one_undoable_step() {
     let (text, _) = stack.undo(&mut doc).unwrap();
     assert_eq!(
         text,
-        "renamed rule Birthright Roles -> Starter Roles, 2 callers updated"
+        "renamed rule Birthright Roles -> Starter Roles: 4 references in 2 callers updated"
     );
     assert_eq!(doc, original, "undo restores the rule and both workflows");
     stack.redo(&mut doc).unwrap();

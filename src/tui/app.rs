@@ -33,6 +33,7 @@ pub enum Screen {
     Debugger,
     Reports,
     RuleTester,
+    RuleEditor,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,6 +164,8 @@ pub struct App {
     pub debugger: Option<debugger::DebuggerState>,
     pub reports: reports::ReportsState,
     pub rule_tester: super::rule_tester::RuleTesterState,
+    /// The rule open in the rule editor (`tui::rule_editor`).
+    pub rule_editor: Option<super::rule_editor::RuleEditorState>,
     pub overlay: Option<Overlay>,
     pub keymap: Keymap,
     pub theme: Theme,
@@ -238,6 +241,7 @@ impl App {
             work_items: Default::default(),
             debug_view: Default::default(),
             rule_tester: Default::default(),
+            rule_editor: None,
             debugger: None,
             reports: Default::default(),
             overlay: None,
@@ -282,6 +286,7 @@ impl App {
     /// Whether there are edits that would be lost.
     pub fn has_unsaved(&self) -> bool {
         self.editor.as_ref().is_some_and(|e| e.is_dirty())
+            || self.rule_editor.as_ref().is_some_and(|r| r.is_dirty())
     }
 
     /// The contexts whose bindings apply now, most specific first.
@@ -363,6 +368,19 @@ impl App {
                 Request::ClearScreen => effects.push(Effect::ClearScreen),
                 Request::Quit => self.quit = true,
                 Request::Notice(notice) => self.notice = Some(notice),
+                Request::OpenWorkflow(path) => {
+                    match self.repo.definitions.iter().position(|d| d.path == path) {
+                        Some(i) => editor::open(self, i),
+                        None => self.error(format!(
+                            "{} is not a workflow of this repository",
+                            crate::model::escape_name(&path.display().to_string())
+                        )),
+                    }
+                }
+                Request::OpenRule(path) => {
+                    queue.extend(super::rule_editor::open_path(self, &path));
+                }
+                Request::CloseRuleEditor => super::rule_editor::close(self),
             }
         }
         effects
@@ -416,6 +434,10 @@ pub fn show_screen(app: &mut App, screen: Screen) {
         app.warn("no debug run: open a workflow and press D (F5)");
         return;
     }
+    if screen == Screen::RuleEditor && app.rule_editor.is_none() {
+        app.warn("no rule is open: Enter on a rule in the browser opens one");
+        return;
+    }
     if screen == Screen::Editor && app.editor.is_none() {
         app.warn("no workflow is open: Enter in the browser opens one");
         return;
@@ -436,6 +458,7 @@ pub fn refresh_screens(app: &mut App) {
     if app.screen == Screen::RuleTester {
         Screen::RuleTester.ops().refresh(app);
     }
+    super::rule_editor::repository_changed(app);
 }
 
 fn request_quit(app: &mut App) {
@@ -491,11 +514,19 @@ fn update_overlay(app: &mut App, action: Action) -> Vec<Request> {
         }
         Overlay::ConfirmUnsaved { then } => match action {
             Action::Save => {
-                if editor::save(app) {
+                // Quitting saves the open rule too; the workflow editor saves its own.
+                let quit = then == AfterConfirm::Quit;
+                let rule_saved = !quit || super::rule_editor::save_if_dirty(app);
+                if rule_saved && ((quit && app.editor.is_none()) || editor::save(app)) {
                     finish_after_confirm(app, then);
                 }
             }
             Action::Discard => {
+                if then == AfterConfirm::Quit
+                    && let Some(r) = app.rule_editor.as_mut()
+                {
+                    r.drop_changes(&app.root);
+                }
                 if let Some(ed) = &app.editor {
                     super::recovery::remove(&app.root, &ed.path);
                 }
@@ -538,7 +569,7 @@ fn update_overlay(app: &mut App, action: Action) -> Vec<Request> {
                 let _ = std::fs::remove_file(&file);
                 app.info(format!(
                     "discarded the recovery copy of {}",
-                    copy.definition.name
+                    crate::model::escape_name(copy.object.name())
                 ));
                 if !copies.is_empty() {
                     let selected = selected.min(copies.len() - 1);

@@ -362,8 +362,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
                 app.error(msg);
             }
             Some(Entry::Rule(i)) => {
-                let msg = read_only_notice(&app.repo.rules[i].path);
-                app.warn(msg);
+                let path = app.repo.rules[i].path.clone();
+                return super::rule_editor::open_path(app, &path);
             }
             Some(Entry::Library(i)) => {
                 let msg = read_only_notice(&app.repo.libraries[i].path);

@@ -40,10 +40,11 @@ pub enum Context {
     Reports,
     RuleTester,
     DiffView,
+    RuleEditor,
 }
 
 impl Context {
-    pub const ALL: [Context; 23] = [
+    pub const ALL: [Context; 24] = [
         Context::Global,
         Context::Navigate,
         Context::Browser,
@@ -67,6 +68,7 @@ impl Context {
         Context::Reports,
         Context::RuleTester,
         Context::DiffView,
+        Context::RuleEditor,
     ];
 
     pub fn title(self) -> &'static str {
@@ -94,6 +96,7 @@ impl Context {
             Context::Reports => "Reports",
             Context::RuleTester => "Rule tester",
             Context::DiffView => "Diff view (editor =)",
+            Context::RuleEditor => "Rule editor",
         }
     }
 
@@ -122,6 +125,7 @@ impl Context {
             Context::Reports => "reports",
             Context::RuleTester => "rule_tester",
             Context::DiffView => "diff_view",
+            Context::RuleEditor => "rule_editor",
         }
     }
 

@@ -41,6 +41,8 @@ pub mod properties;
 pub mod recovery;
 pub mod reports;
 pub mod reports_view;
+pub mod rule_editor;
+pub mod rule_editor_view;
 pub mod rule_tester;
 pub mod rule_tester_view;
 pub mod screen;
@@ -134,7 +136,7 @@ pub fn run(options: Options) -> anyhow::Result<i32> {
     terminal::enter(options.mouse).context("cannot set up the terminal")?;
     let result = event_loop(&mut app, &rx, tx);
     terminal::restore();
-    recovery::publish(&app.root, std::path::Path::new(""), None);
+    recovery::clear_published();
     result
 }
 
