@@ -42,6 +42,8 @@ pub mod recovery;
 pub mod reports;
 pub mod reports_view;
 pub mod rule_editor;
+pub mod rule_editor_disk;
+pub mod rule_editor_input;
 pub mod rule_editor_view;
 pub mod rule_tester;
 pub mod rule_tester_view;

@@ -6,7 +6,10 @@
 //! The logic lives on [`RuleEditorState`] and takes only what it needs (the
 //! repository, its root); what else should happen comes back as
 //! [`Request`]s. The editing itself is the core's (`crate::edit::rule`,
-//! `rule_save`) on the one [`CommandStack`].
+//! `rule_save`) on the one [`CommandStack`]. Typing (fields, prompts) is in
+//! `rule_editor_input.rs`; saving, disk changes, conflicts, recovery and the
+//! unsaved-changes question in `rule_editor_disk.rs`; drawing in
+//! `rule_editor_view.rs`.
 //!
 //! Invariants:
 //! - The rule's edit lock (`LockTarget::RuleEdit(name)`) is held while the rule
@@ -27,17 +30,16 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use ratatui::crossterm::event::KeyEvent;
-use tui_textarea::TextArea;
 
 use super::action::Action;
 use super::app::{App, Notice, NoticeKind, Screen};
 use super::ask::Prompt;
-use super::editor_fields::{InputError, check_expr, pretty_expr, text_area};
 use super::keymap::Context;
 use super::recovery::{self, Recovered};
+pub use super::rule_editor_input::FieldInput;
 use super::screen::Request;
-use crate::edit::rule::{Caller, RuleDoc, RuleEdit, RuleField, UsedBy, plan_rename, used_by};
-use crate::edit::rule_save::{Touched, save_rule_doc};
+use crate::edit::rule::{Caller, RuleDoc, RuleEdit, RuleField, UsedBy, used_by};
+use crate::edit::rule_save::Touched;
 use crate::edit::{CommandStack, EditError};
 use crate::model::{Rule, escape_name};
 use crate::repo::Repository;
@@ -78,7 +80,7 @@ impl Column {
         }
     }
 
-    fn field(self, i: usize) -> RuleField {
+    pub(super) fn field(self, i: usize) -> RuleField {
         match self {
             Column::Name => RuleField::ArgName(i),
             Column::Default => RuleField::ArgDefault(i),
@@ -112,31 +114,6 @@ pub enum Then {
     Jump(UsedBy),
 }
 
-/// A field being typed into: a text area with its live check.
-pub struct FieldInput {
-    pub field: RuleField,
-    pub label: String,
-    /// An expression (body, argument default): checked while typing.
-    pub expr: bool,
-    pub input: TextArea<'static>,
-    pub error: Option<InputError>,
-    pub warning: Option<InputError>,
-}
-
-impl FieldInput {
-    pub fn text(&self) -> String {
-        self.input.lines().join("\n")
-    }
-
-    /// Re-check after a keystroke (expressions only; the default may be empty).
-    pub fn check(&mut self) {
-        if self.expr {
-            let optional = self.field != RuleField::Body;
-            (self.error, self.warning) = check_expr(&self.text(), optional);
-        }
-    }
-}
-
 pub struct RuleEditorState {
     /// The rule's file, relative to the repository root.
     pub path: PathBuf,
@@ -161,24 +138,24 @@ pub struct RuleEditorState {
     pub confirm: Option<Then>,
 }
 
-fn notice(kind: NoticeKind, text: impl Into<String>) -> Request {
+pub(super) fn notice(kind: NoticeKind, text: impl Into<String>) -> Request {
     Request::Notice(Notice {
         kind,
         text: text.into(),
     })
 }
-fn info(text: impl Into<String>) -> Vec<Request> {
+pub(super) fn info(text: impl Into<String>) -> Vec<Request> {
     vec![notice(NoticeKind::Info, text)]
 }
-fn warn(text: impl Into<String>) -> Vec<Request> {
+pub(super) fn warn(text: impl Into<String>) -> Vec<Request> {
     vec![notice(NoticeKind::Warning, text)]
 }
-fn error(text: impl Into<String>) -> Vec<Request> {
+pub(super) fn error(text: impl Into<String>) -> Vec<Request> {
     vec![notice(NoticeKind::Error, text)]
 }
 
 /// `user@host (pid …) since …` of whoever holds a lock we could not take.
-fn holder_of(e: LockError) -> String {
+pub(super) fn holder_of(e: LockError) -> String {
     match e {
         LockError::Held { holders, .. } => holders
             .iter()
@@ -282,13 +259,13 @@ impl RuleEditorState {
         }
     }
 
-    fn refresh_used_by(&mut self, repo: &Repository) {
+    pub(super) fn refresh_used_by(&mut self, repo: &Repository) {
         self.used_by = used_by(repo, &self.doc.rule.name, &self.path);
         self.used_row = self.used_row.min(self.used_by.len().saturating_sub(1));
     }
 
     /// Keep the cursors on what exists; publish unsaved edits for recovery.
-    fn after_change(&mut self, root: &Path, repo: &Repository) {
+    pub(super) fn after_change(&mut self, root: &Path, repo: &Repository) {
         self.arg_row = self
             .arg_row
             .min(self.doc.rule.arguments.len().saturating_sub(1));
@@ -331,7 +308,7 @@ impl RuleEditorState {
     }
 
     /// What the stack remembers as selected: the argument field under the cursor, or the pane's field.
-    fn selection(&self) -> Option<RuleField> {
+    pub(super) fn selection(&self) -> Option<RuleField> {
         match self.pane {
             Pane::Arguments if !self.doc.rule.arguments.is_empty() => {
                 Some(self.column.field(self.arg_row))
@@ -491,7 +468,7 @@ impl RuleEditorState {
         }
     }
 
-    fn current_arg(&self) -> Option<usize> {
+    pub(super) fn current_arg(&self) -> Option<usize> {
         (self.pane == Pane::Arguments && self.arg_row < self.doc.rule.arguments.len())
             .then_some(self.arg_row)
     }
@@ -511,132 +488,10 @@ impl RuleEditorState {
         };
     }
 
-    /// Enter: edit the field under the cursor (locked toggles), or jump to the caller.
-    fn edit_current(&mut self, root: &Path, repo: &Repository) -> Vec<Request> {
-        if self.pane == Pane::UsedBy {
-            return self.jump();
-        }
-        if let Some(holder) = self.read_only() {
-            return error(format!("read-only: being edited by {holder}"));
-        }
-        let field = match self.pane {
-            Pane::Description => RuleField::Description,
-            Pane::Body => RuleField::Body,
-            _ => match self.current_arg() {
-                Some(i) => self.column.field(i),
-                None => return warn("no argument: a adds one"),
-            },
-        };
-        if let RuleField::ArgLocked(_) = field {
-            return self.update(root, repo, Action::ToggleLocked);
-        }
-        let value = field.value(&self.doc.rule).unwrap_or_default();
-        let expr = matches!(field, RuleField::Body | RuleField::ArgDefault(_));
-        let text = if expr { pretty_expr(&value) } else { value };
-        let mut input = FieldInput {
-            field,
-            label: field.label(&self.doc.rule),
-            expr,
-            input: text_area(&text),
-            error: None,
-            warning: None,
-        };
-        input.check();
-        self.editing = Some(input);
-        Vec::new()
-    }
-
-    fn update_field(&mut self, root: &Path, repo: &Repository, action: Action) -> Vec<Request> {
-        let Some(f) = self.editing.as_mut() else {
-            return Vec::new();
-        };
-        match action {
-            Action::Cancel => {
-                self.editing = None;
-                info("edit dropped")
-            }
-            Action::Newline => {
-                if !matches!(f.field, RuleField::ArgName(_)) {
-                    f.input.insert_newline();
-                    f.check();
-                }
-                Vec::new()
-            }
-            Action::Accept => {
-                if let Some(e) = &f.error {
-                    return error(format!(
-                        "not applied: {} at {}:{}: {}",
-                        f.label, e.line, e.column, e.message
-                    ));
-                }
-                let edit = RuleEdit::Set {
-                    field: f.field,
-                    value: f.text(),
-                };
-                match self.apply(root, repo, edit) {
-                    Ok(text) => {
-                        self.editing = None;
-                        info(text)
-                    }
-                    // The field stays open with what was typed.
-                    Err(e) => error(e),
-                }
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    fn update_prompt(&mut self, root: &Path, repo: &Repository, action: Action) -> Vec<Request> {
-        let Some(p) = self.prompt.as_mut() else {
-            return Vec::new();
-        };
-        match action {
-            Action::Cancel => {
-                self.prompt = None;
-                Vec::new()
-            }
-            Action::Accept => {
-                let text = p.text();
-                let edit = match p.purpose {
-                    Ask::AddArgument => {
-                        let at = if self.doc.rule.arguments.is_empty() {
-                            0
-                        } else {
-                            self.arg_row + 1
-                        };
-                        Ok(RuleEdit::AddArgument { at, name: text })
-                    }
-                    Ask::RenameArgument(i) => Ok(RuleEdit::Set {
-                        field: RuleField::ArgName(i),
-                        value: text,
-                    }),
-                    Ask::RenameRule => plan_rename(&self.doc, repo, &self.path, &text),
-                };
-                match edit
-                    .map_err(|EditError(e)| e)
-                    .and_then(|e| self.apply(root, repo, e))
-                {
-                    Ok(text) => {
-                        self.prompt = None;
-                        info(text)
-                    }
-                    Err(e) => {
-                        // The prompt stays with the reason; Esc gives up.
-                        if let Some(p) = self.prompt.as_mut() {
-                            p.error = Some(e);
-                        }
-                        Vec::new()
-                    }
-                }
-            }
-            _ => Vec::new(),
-        }
-    }
-
     /// Jump to the caller under the cursor: a workflow opens in the workflow
     /// editor (this rule stays open); a rule replaces this one here, asking
     /// first when this one has unsaved changes.
-    fn jump(&mut self) -> Vec<Request> {
+    pub(super) fn jump(&mut self) -> Vec<Request> {
         let Some(u) = self.used_by.get(self.used_row).cloned() else {
             return warn("nothing calls this rule");
         };
@@ -649,246 +504,11 @@ impl RuleEditorState {
         }
         vec![Request::CloseRuleEditor, Request::OpenRule(u.path)]
     }
-
-    fn request_close(&mut self, root: &Path) -> Vec<Request> {
-        if self.is_dirty() {
-            self.confirm = Some(Then::Close);
-            return Vec::new();
-        }
-        self.forget_recovery(root, false);
-        vec![Request::CloseRuleEditor]
-    }
-
-    fn update_confirm(
-        &mut self,
-        root: &Path,
-        repo: &Repository,
-        action: Action,
-        then: Then,
-    ) -> Vec<Request> {
-        let mut out = match action {
-            Action::Save => {
-                let out = self.save(root, repo);
-                if self.is_dirty() {
-                    // Not saved: the reason is on the status line; the question goes.
-                    self.confirm = None;
-                    return out;
-                }
-                out
-            }
-            Action::Discard => {
-                self.drop_changes(root);
-                info(format!(
-                    "discarded the changes to {}",
-                    escape_name(self.name())
-                ))
-            }
-            Action::Cancel => {
-                self.confirm = None;
-                return Vec::new();
-            }
-            _ => return Vec::new(),
-        };
-        self.confirm = None;
-        out.push(Request::CloseRuleEditor);
-        if let Then::Jump(u) = then {
-            out.push(Request::OpenRule(u.path));
-        }
-        out
-    }
-
-    /// Forget unsaved edits (the working copy becomes the disk version).
-    pub fn drop_changes(&mut self, root: &Path) {
-        if let Some(disk) = self.disk.clone() {
-            self.doc.rule = disk;
-        }
-        self.doc.callers = self.saved_callers.clone();
-        self.forget_recovery(root, true);
-    }
-
-    fn forget_recovery(&self, root: &Path, file_too: bool) {
-        recovery::publish_object(root, &self.path, None);
-        if file_too {
-            recovery::remove(root, &self.path);
-        }
-    }
-
-    /// Save the rule and the callers a rename touched; the repository is
-    /// re-read after (`Request::Reload`).
-    pub fn save(&mut self, root: &Path, repo: &Repository) -> Vec<Request> {
-        if let Some(holder) = self.read_only() {
-            return error(format!("not saved: read-only, being edited by {holder}"));
-        }
-        // A renamed rule is saved under the new name's lock.
-        let new_name = self.doc.rule.name.clone();
-        let mut new_lock = None;
-        if let RuleLock::Held { name, .. } = &self.lock
-            && *name != new_name
-        {
-            match lock::acquire(
-                root,
-                LockTarget::RuleEdit(new_name.clone()),
-                LockMode::Exclusive,
-                "rule editor",
-            ) {
-                Ok(g) => new_lock = Some(g),
-                Err(e) => {
-                    return error(format!(
-                        "not saved: rule {} is being edited by {}",
-                        escape_name(&new_name),
-                        holder_of(e)
-                    ));
-                }
-            }
-        }
-        match save_rule_doc(root, &self.path, &self.doc, &self.touched) {
-            Ok(files) => {
-                if let Some(guard) = new_lock {
-                    self.lock = RuleLock::Held {
-                        guard: Box::new(guard),
-                        name: new_name,
-                    };
-                }
-                self.disk = Some(self.doc.rule.clone());
-                self.saved_callers = self.doc.callers.clone();
-                self.stack.mark_saved();
-                self.forget_recovery(root, true);
-                self.refresh_used_by(repo);
-                let others = files.len().saturating_sub(1);
-                let callers = if others == 0 {
-                    String::new()
-                } else {
-                    format!(" and {others} caller{}", if others == 1 { "" } else { "s" })
-                };
-                vec![
-                    Request::Reload,
-                    notice(
-                        NoticeKind::Info,
-                        format!(
-                            "saved {}{callers}",
-                            crate::model::escape_name(&self.path.display().to_string())
-                        ),
-                    ),
-                ]
-            }
-            Err(e) => error(format!("not saved: {e}")),
-        }
-    }
-
-    /// The repository was re-read: follow the rule's file on disk. Without
-    /// local edits a change is taken silently; with them, the conflict question.
-    pub fn sync_with_disk(&mut self, root: &Path, repo: &Repository) -> Vec<Request> {
-        self.refresh_used_by(repo);
-        if !root.join(&self.path).exists() {
-            if self.disk.take().is_some() {
-                return warn(format!(
-                    "{} was deleted on disk; s saves it again",
-                    escape_name(&self.path.display().to_string())
-                ));
-            }
-            return Vec::new();
-        }
-        let theirs = match crate::repo::parse_file::<Rule>(root, &self.path) {
-            Ok(r) => r,
-            Err(e) => {
-                return warn(format!(
-                    "the rule file on disk no longer loads ({e}); your copy is kept"
-                ));
-            }
-        };
-        if self.disk.as_ref() == Some(&theirs) || self.theirs.as_ref() == Some(&theirs) {
-            return Vec::new();
-        }
-        if !self.is_dirty() {
-            self.doc.rule = theirs.clone();
-            self.disk = Some(theirs);
-            self.stack.reset();
-            self.touched = Touched::default();
-            self.after_change(root, repo);
-            return info(format!(
-                "reloaded rule {}: it changed on disk",
-                escape_name(self.name())
-            ));
-        }
-        if self.doc.rule == theirs {
-            self.disk = Some(theirs);
-            self.after_change(root, repo);
-            return Vec::new();
-        }
-        self.theirs = Some(theirs);
-        Vec::new()
-    }
-
-    fn update_conflict(&mut self, root: &Path, repo: &Repository, action: Action) -> Vec<Request> {
-        match action {
-            Action::KeepMine => {
-                self.disk = self.theirs.take();
-                self.after_change(root, repo);
-                info("kept your version (unsaved): s saves it over the one on disk")
-            }
-            Action::TakeTheirs => {
-                let Some(theirs) = self.theirs.take() else {
-                    return Vec::new();
-                };
-                let edit = RuleEdit::Replace {
-                    rule: Box::new(theirs.clone()),
-                    why: "took the version on disk",
-                };
-                let sel = self.selection();
-                let _ = self.stack.execute(&mut self.doc, edit, sel);
-                self.disk = Some(theirs);
-                self.stack.mark_saved();
-                self.after_change(root, repo);
-                info("took the version on disk (u brings yours back)")
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    /// Apply a recovery copy as one undoable edit (a rename in it is planned
-    /// again, so its callers are rewritten as when it was made).
-    pub fn restore(&mut self, root: &Path, repo: &Repository, copy: Rule) -> Vec<Request> {
-        if let Some(holder) = self.read_only() {
-            return error(format!(
-                "cannot restore {} now: it is being edited by {holder} (the copy is kept)",
-                escape_name(&copy.name)
-            ));
-        }
-        let mut out = Vec::new();
-        if copy.name != self.doc.rule.name {
-            match plan_rename(&self.doc, repo, &self.path, &copy.name) {
-                Ok(edit) => out = self.execute(root, repo, edit),
-                Err(EditError(e)) => out = warn(format!("the copy's rename is not restored: {e}")),
-            }
-        }
-        let name = copy.name.clone();
-        let mut copy = copy;
-        if self.doc.rule.name != copy.name {
-            copy.name = self.doc.rule.name.clone();
-        }
-        if copy != self.doc.rule {
-            let edit = RuleEdit::Replace {
-                rule: Box::new(copy),
-                why: "restored unsaved edits",
-            };
-            let sel = self.selection();
-            let _ = self.stack.execute(&mut self.doc, edit, sel);
-            self.after_change(root, repo);
-        }
-        if out
-            .iter()
-            .any(|r| matches!(r, Request::Notice(n) if n.kind != NoticeKind::Info))
-        {
-            return out;
-        }
-        info(format!(
-            "restored unsaved edits of rule {} (s saves, u undoes the restore)",
-            escape_name(&name)
-        ))
-    }
 }
 
 // ---- the app's side: thin adapters (the screen's state lives in `app.rule_editor`) ----
+
+pub use super::rule_editor_disk::{repository_changed, restore_recovery, save_if_dirty};
 
 pub fn contexts(app: &App) -> Vec<Context> {
     match &app.rule_editor {
@@ -948,34 +568,5 @@ pub fn close(app: &mut App) {
     }
     if app.screen == Screen::RuleEditor {
         app.screen = Screen::Browser;
-    }
-}
-
-/// Open the rule of a recovery copy with the copy applied as an (undoable) edit.
-pub fn restore_recovery(app: &mut App, path: PathBuf, rule: Rule) {
-    let mut out = open_path(app, &path);
-    if let Some(r) = app.rule_editor.as_mut().filter(|r| r.path == path) {
-        out = r.restore(&app.root, &app.repo, rule);
-    }
-    app.carry_out(out);
-}
-
-/// Saving before quitting (the app's unsaved-changes question): true when
-/// nothing of the rule editor is left unsaved.
-pub fn save_if_dirty(app: &mut App) -> bool {
-    let Some(r) = app.rule_editor.as_mut().filter(|r| r.is_dirty()) else {
-        return true;
-    };
-    let out = r.save(&app.root, &app.repo);
-    let saved = !r.is_dirty();
-    app.carry_out(out);
-    saved
-}
-
-/// The repository was re-read: the open rule follows its file.
-pub fn repository_changed(app: &mut App) {
-    if let Some(r) = app.rule_editor.as_mut() {
-        let out = r.sync_with_disk(&app.root, &app.repo);
-        app.carry_out(out);
     }
 }
