@@ -539,3 +539,79 @@ fn snapshots_of_the_rule_editor() {
     press(&mut app, "esc tab");
     insta::assert_snapshot!("rule_editor_used_by_200x60", draw(&mut app, 200, 60));
 }
+
+const LIBRARY: &str = r#"{
+  "formatVersion": 1,
+  "id": "cfg-mail",
+  "name": "Mail Library",
+  "rules": [
+    {"formatVersion": 1, "id": "r-a", "name": "Domain", "body": "\"example.com\""},
+    {"formatVersion": 1, "id": "r-b", "name": "Local Part", "arguments": [{"name": "id"}], "body": "(downcase $id)"}
+  ]
+}"#;
+
+#[test]
+fn a_rule_library_opens_its_rules_one_at_a_time_and_saves_into_its_file() {
+    let dir = copy_repo(&sample_repository());
+    std::fs::create_dir_all(dir.path().join("Configuration")).unwrap();
+    std::fs::write(dir.path().join("Configuration/mail-library.json"), LIBRARY).unwrap();
+    // A workflow-free caller: a rule calling the library's rule by its qualified name.
+    std::fs::write(
+        dir.path().join("Rule/company-mail.json"),
+        r#"{"formatVersion":1,"id":"rule-cm","name":"Company Mail","body":"(rule name=\"Mail Library:Local Part\" (argument name=\"id\" \"X\"))"}"#,
+    )
+    .unwrap();
+    let mut app = app(dir.path());
+    press(&mut app, "/");
+    type_text(&mut app, "Mail Library");
+    press(&mut app, "enter enter");
+    assert_eq!(app.screen, Screen::RuleEditor, "{}", notice(&app));
+    assert_eq!(ed(&app).callable_name(), "Mail Library:Domain");
+    assert!(held(dir.path(), "Mail Library"), "the library's lock");
+    let screen = draw(&mut app, 120, 40);
+    assert!(
+        screen.contains("(rule 1 of 2 of library Mail Library)"),
+        "{screen}"
+    );
+    // n: the next rule, with its callers under the qualified name.
+    press(&mut app, "n");
+    assert_eq!(ed(&app).callable_name(), "Mail Library:Local Part");
+    let used: Vec<&str> = ed(&app).used_by.iter().map(|u| u.name.as_str()).collect();
+    assert_eq!(used, ["Company Mail"]);
+    // Rename is refused (callers name it Library:Rule); an edit saves into the library file.
+    press(&mut app, "R");
+    assert!(
+        notice(&app).contains("renamed in its library file"),
+        "{}",
+        notice(&app)
+    );
+    press(&mut app, "tab tab enter");
+    press(&mut app, "backspace");
+    type_text(&mut app, " \"!\")");
+    press(&mut app, "enter");
+    assert_eq!(rule(&app).body, "(downcase $id \"!\")");
+    // Not to the next rule while modified.
+    press(&mut app, "n");
+    assert!(
+        notice(&app).contains("save (s) it before the next rule"),
+        "{}",
+        notice(&app)
+    );
+    press(&mut app, "s");
+    assert!(!ed(&app).is_dirty(), "{}", notice(&app));
+    let lib: bpe::model::RuleLibrary =
+        serde_json::from_str(&on_disk(dir.path(), "Configuration/mail-library.json")).unwrap();
+    assert_eq!(lib.name, "Mail Library");
+    assert_eq!(lib.rules.len(), 2);
+    assert_eq!(
+        lib.rules[0].body, "\"example.com\"",
+        "the other rule is untouched"
+    );
+    assert_eq!(lib.rules[1].body, "(downcase $id \"!\")");
+    // The reloaded repository has it; nothing is reported as changed by someone else.
+    assert!(ed(&app).theirs.is_none());
+    assert_eq!(
+        app.repo.libraries[0].value.rules[1].body,
+        "(downcase $id \"!\")"
+    );
+}

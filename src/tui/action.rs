@@ -119,6 +119,7 @@ pub enum Action {
     OpenCaller,
     SaveRule,
     CloseRule,
+    NextRule,
 }
 
 impl Action {
@@ -249,6 +250,7 @@ impl Action {
             }
             Action::SaveRule => "save the rule and the callers a rename updated",
             Action::CloseRule => "close the rule (asks when modified)",
+            Action::NextRule => "a rule library's next rule (save this one first)",
         }
     }
 
@@ -359,6 +361,7 @@ impl Action {
             Action::OpenCaller => "open caller",
             Action::SaveRule => "save",
             Action::CloseRule => "close",
+            Action::NextRule => "next rule",
         }
     }
 

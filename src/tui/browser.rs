@@ -366,8 +366,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
                 return super::rule_editor::open_path(app, &path);
             }
             Some(Entry::Library(i)) => {
-                let msg = read_only_notice(&app.repo.libraries[i].path);
-                app.warn(msg);
+                let path = app.repo.libraries[i].path.clone();
+                return super::rule_editor::open_path(app, &path);
             }
             Some(Entry::Template(i)) => {
                 let msg = read_only_notice(&app.repo.email_templates[i].path);
@@ -468,7 +468,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     view_details(app, frame, detail_area);
 }
 
-/// What Enter on a rule, library or template says: the TUI shows them, the file is edited outside.
+/// What Enter on a template says: the TUI shows it, the file is edited outside.
 fn read_only_notice(path: &std::path::Path) -> String {
     format!(
         "read-only in the TUI: edit {} (bpe reloads it when it changes)",

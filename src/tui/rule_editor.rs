@@ -106,6 +106,16 @@ pub enum Ask {
     RenameRule,
 }
 
+/// The rule is one of a library's rules (`Configuration/*.json`), called as
+/// `Library:Rule`: the library's lock is held, saving rewrites the library
+/// file with this rule replaced, `n` moves to its next rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InLibrary {
+    pub name: String,
+    pub index: usize,
+    pub count: usize,
+}
+
 /// What happens once the unsaved-changes question is answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Then {
@@ -136,6 +146,8 @@ pub struct RuleEditorState {
     pub prompt: Option<Prompt<Ask>>,
     /// The unsaved-changes question is up; what follows it.
     pub confirm: Option<Then>,
+    /// Set when the rule is one of a library's (`path` is then the library's file).
+    pub library: Option<InLibrary>,
 }
 
 pub(super) fn notice(kind: NoticeKind, text: impl Into<String>) -> Request {
@@ -170,25 +182,38 @@ pub(super) fn holder_of(e: LockError) -> String {
 
 impl RuleEditorState {
     /// Open the rule at `path` (relative), taking its edit lock (read-only,
-    /// naming the holder, when another editor holds it).
-    pub fn open(root: &Path, repo: &Repository, path: &Path, rule: Rule) -> RuleEditorState {
+    /// naming the holder, when another editor holds it). A library's rule
+    /// (`library`) takes the library's lock; its disk version is the one loaded.
+    pub fn open(
+        root: &Path,
+        repo: &Repository,
+        path: &Path,
+        rule: Rule,
+        library: Option<InLibrary>,
+    ) -> RuleEditorState {
+        let lock_name = library
+            .as_ref()
+            .map_or_else(|| rule.name.clone(), |l| l.name.clone());
         let lock = match lock::acquire(
             root,
-            LockTarget::RuleEdit(rule.name.clone()),
+            LockTarget::RuleEdit(lock_name.clone()),
             LockMode::Exclusive,
             "rule editor",
         ) {
             Ok(guard) => RuleLock::Held {
                 guard: Box::new(guard),
-                name: rule.name.clone(),
+                name: lock_name,
             },
             Err(e) => RuleLock::ReadOnly(holder_of(e)),
         };
-        let disk = root
-            .join(path)
-            .exists()
-            .then(|| crate::repo::parse_file::<Rule>(root, path).ok())
-            .flatten();
+        let disk = match library {
+            Some(_) => Some(rule.clone()),
+            None => root
+                .join(path)
+                .exists()
+                .then(|| crate::repo::parse_file::<Rule>(root, path).ok())
+                .flatten(),
+        };
         let mut state = RuleEditorState {
             path: path.to_path_buf(),
             doc: RuleDoc::new(rule),
@@ -206,6 +231,7 @@ impl RuleEditorState {
             editing: None,
             prompt: None,
             confirm: None,
+            library,
         };
         state.refresh_used_by(repo);
         state
@@ -213,6 +239,14 @@ impl RuleEditorState {
 
     pub fn name(&self) -> &str {
         &self.doc.rule.name
+    }
+
+    /// The name callers use: `Library:Rule` for a library's rule.
+    pub fn callable_name(&self) -> String {
+        match &self.library {
+            Some(l) => format!("{}:{}", l.name, self.doc.rule.name),
+            None => self.doc.rule.name.clone(),
+        }
     }
 
     /// Modified with respect to the files on disk (the rule, or callers a rename rewrote).
@@ -260,7 +294,7 @@ impl RuleEditorState {
     }
 
     pub(super) fn refresh_used_by(&mut self, repo: &Repository) {
-        self.used_by = used_by(repo, &self.doc.rule.name, &self.path);
+        self.used_by = used_by(repo, &self.callable_name(), &self.path);
         self.used_row = self.used_row.min(self.used_by.len().saturating_sub(1));
     }
 
@@ -433,6 +467,11 @@ impl RuleEditorState {
                 }
                 None => warn("no argument to rename"),
             },
+            Action::RenameRule if self.library.is_some() => warn(
+                "a library's rule is renamed in its library file (callers name it Library:Rule); \
+                 not in the rule editor yet",
+            ),
+            Action::NextRule => self.next_library_rule(root, repo),
             Action::RenameRule => {
                 let name = self.doc.rule.name.clone();
                 self.prompt = Some(Prompt::new(
@@ -466,6 +505,49 @@ impl RuleEditorState {
             Action::CloseRule | Action::Back => self.request_close(root),
             _ => Vec::new(),
         }
+    }
+
+    /// `n` on a library's rule: its next rule (wrapping), once this one is saved.
+    fn next_library_rule(&mut self, root: &Path, repo: &Repository) -> Vec<Request> {
+        let Some(lib) = self.library.clone() else {
+            return warn("not a rule library: n moves between a library's rules");
+        };
+        if self.is_dirty() {
+            return warn(format!(
+                "rule {} has unsaved changes: save (s) it before the next rule",
+                escape_name(self.name())
+            ));
+        }
+        let Some(rules) = repo
+            .libraries
+            .iter()
+            .find(|l| l.path == self.path)
+            .map(|l| &l.value.rules)
+            .filter(|r| !r.is_empty())
+        else {
+            return warn("the library is no longer in the repository");
+        };
+        let index = (lib.index + 1) % rules.len();
+        let rule = rules[index].clone();
+        self.library = Some(InLibrary {
+            name: lib.name.clone(),
+            index,
+            count: rules.len(),
+        });
+        self.doc = RuleDoc::new(rule.clone());
+        self.disk = Some(rule);
+        self.saved_callers.clear();
+        self.stack.reset();
+        self.touched = Touched::default();
+        self.pane = Pane::Arguments;
+        (self.arg_row, self.used_row) = (0, 0);
+        self.after_change(root, repo);
+        info(format!(
+            "rule {} of {} in library {}",
+            index + 1,
+            rules.len(),
+            escape_name(&lib.name)
+        ))
     }
 
     pub(super) fn current_arg(&self) -> Option<usize> {
@@ -520,15 +602,35 @@ pub fn contexts(app: &App) -> Vec<Context> {
 /// Open the rule file `path` (relative) in the rule editor. The rule already
 /// open comes back as it was; another one with unsaved edits is not replaced.
 pub fn open_path(app: &mut App, path: &Path) -> Vec<Request> {
-    let Some(rule) = app
-        .repo
-        .rules
-        .iter()
-        .find(|r| r.path == path)
-        .map(|r| r.value.clone())
-    else {
+    open_rule_at(app, path, None)
+}
+
+/// [`open_path`] for a rule file or a rule library (`Configuration/*.json`):
+/// a library opens at its rule named `rule` (default: its first).
+pub fn open_rule_at(app: &mut App, path: &Path, rule: Option<&str>) -> Vec<Request> {
+    let found = match app.repo.rules.iter().find(|r| r.path == path) {
+        Some(r) => Some((r.value.clone(), None)),
+        None => app
+            .repo
+            .libraries
+            .iter()
+            .find(|l| l.path == path)
+            .and_then(|l| {
+                let rules = &l.value.rules;
+                let index = rule
+                    .and_then(|n| rules.iter().position(|r| r.name == n))
+                    .unwrap_or(0);
+                let lib = InLibrary {
+                    name: l.value.name.clone(),
+                    index,
+                    count: rules.len(),
+                };
+                Some((rules.get(index)?.clone(), Some(lib)))
+            }),
+    };
+    let Some((rule, library)) = found else {
         return error(format!(
-            "{} is not a rule of this repository",
+            "{} is not a rule or a rule library with rules in this repository",
             escape_name(&path.display().to_string())
         ));
     };
@@ -544,11 +646,11 @@ pub fn open_path(app: &mut App, path: &Path) -> Vec<Request> {
         }
         close(app);
     }
-    let state = RuleEditorState::open(&app.root, &app.repo, path, rule);
+    let state = RuleEditorState::open(&app.root, &app.repo, path, rule, library);
     let out = match state.read_only() {
         Some(h) => warn(format!(
             "read-only: rule {} is being edited by {h}",
-            escape_name(state.name())
+            escape_name(&state.callable_name())
         )),
         None => Vec::new(),
     };

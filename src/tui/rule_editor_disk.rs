@@ -13,13 +13,13 @@ use super::action::Action;
 use super::app::{App, NoticeKind};
 use super::recovery;
 use super::rule_editor::{
-    RuleEditorState, RuleLock, Then, error, holder_of, info, notice, open_path, warn,
+    InLibrary, RuleEditorState, RuleLock, Then, error, holder_of, info, notice, warn,
 };
 use super::screen::Request;
 use crate::edit::EditError;
 use crate::edit::rule::{RuleEdit, plan_rename};
 use crate::edit::rule_save::{Touched, save_rule_doc};
-use crate::model::{Rule, escape_name};
+use crate::model::{Rule, RuleLibrary, escape_name};
 use crate::repo::Repository;
 use crate::repo::lock::{self, LockMode, LockTarget};
 
@@ -97,6 +97,7 @@ impl RuleEditorState {
         let new_name = self.doc.rule.name.clone();
         let mut new_lock = None;
         if let RuleLock::Held { name, .. } = &self.lock
+            && self.library.is_none()
             && *name != new_name
         {
             match lock::acquire(
@@ -115,7 +116,15 @@ impl RuleEditorState {
                 }
             }
         }
-        match save_rule_doc(root, &self.path, &self.doc, &self.touched) {
+        let result = match &self.library {
+            Some(lib) => self
+                .save_in_library(root, lib)
+                .map(|()| vec![self.path.clone()]),
+            None => {
+                save_rule_doc(root, &self.path, &self.doc, &self.touched).map_err(|e| e.to_string())
+            }
+        };
+        match result {
             Ok(files) => {
                 if let Some(guard) = new_lock {
                     self.lock = RuleLock::Held {
@@ -149,6 +158,39 @@ impl RuleEditorState {
         }
     }
 
+    /// Write the library file with this rule in its place: re-read under the
+    /// library's lock (which the editor holds), the one rule replaced, saved
+    /// atomically; the library's other rules stay as they are on disk.
+    fn save_in_library(&self, root: &Path, lib: &InLibrary) -> Result<(), String> {
+        let mut library = crate::repo::parse_file::<RuleLibrary>(root, &self.path)
+            .map_err(|e| format!("the library file does not load ({e})"))?;
+        let at = self
+            .disk
+            .as_ref()
+            .and_then(|d| library.rules.iter().position(|r| r.name == d.name))
+            .or((lib.index < library.rules.len()).then_some(lib.index))
+            .ok_or("the rule is no longer in the library file")?;
+        library.rules[at] = self.doc.rule.clone();
+        crate::repo::save_json_in(root, &root.join(&self.path), &library).map_err(|e| e.to_string())
+    }
+
+    /// The version of this rule in its file on disk (a library's: by name, else by place).
+    fn read_theirs(&self, root: &Path) -> Result<Rule, String> {
+        let Some(lib) = &self.library else {
+            return crate::repo::parse_file::<Rule>(root, &self.path).map_err(|e| e.to_string());
+        };
+        let library =
+            crate::repo::parse_file::<RuleLibrary>(root, &self.path).map_err(|e| e.to_string())?;
+        let name = self.disk.as_ref().map_or(self.name(), |d| d.name.as_str());
+        library
+            .rules
+            .iter()
+            .find(|r| r.name == name)
+            .or(library.rules.get(lib.index))
+            .cloned()
+            .ok_or_else(|| "the rule is no longer in the library".to_string())
+    }
+
     /// The repository was re-read: follow the rule's file on disk. Without
     /// local edits a change is taken silently; with them, the conflict question.
     pub fn sync_with_disk(&mut self, root: &Path, repo: &Repository) -> Vec<Request> {
@@ -162,7 +204,7 @@ impl RuleEditorState {
             }
             return Vec::new();
         }
-        let theirs = match crate::repo::parse_file::<Rule>(root, &self.path) {
+        let theirs = match self.read_theirs(root) {
             Ok(r) => r,
             Err(e) => {
                 return warn(format!(
@@ -269,7 +311,7 @@ impl RuleEditorState {
 
 /// Open the rule of a recovery copy with the copy applied as an (undoable) edit.
 pub fn restore_recovery(app: &mut App, path: PathBuf, rule: Rule) {
-    let mut out = open_path(app, &path);
+    let mut out = super::rule_editor::open_rule_at(app, &path, Some(&rule.name));
     if let Some(r) = app.rule_editor.as_mut().filter(|r| r.path == path) {
         out = r.restore(&app.root, &app.repo, rule);
     }

@@ -64,12 +64,26 @@ fn is_argument(field: RuleField) -> bool {
 
 fn view_title(r: &RuleEditorState, t: &Theme, frame: &mut Frame, area: Rect) {
     let mut spans = vec![
-        Span::styled(format!(" Rule {} ", escape_name(r.name())), t.title()),
+        Span::styled(
+            format!(" Rule {} ", escape_name(&r.callable_name())),
+            t.title(),
+        ),
         Span::styled(
             escape_name(&r.path.display().to_string()).into_owned(),
             t.dim(),
         ),
     ];
+    if let Some(l) = &r.library {
+        spans.push(Span::styled(
+            format!(
+                " (rule {} of {} of library {})",
+                l.index + 1,
+                l.count,
+                escape_name(&l.name)
+            ),
+            t.dim(),
+        ));
+    }
     if r.is_dirty() {
         spans.push(Span::styled(" ● modified", t.warning()));
     }
