@@ -9,23 +9,10 @@ use bpe::repo::lock::{self, LockMode, LockTarget};
 use bpe::tui::app::{App, Overlay, Screen};
 use bpe::tui::keymap::Context;
 use bpe::tui::rule_editor::{Pane, RuleEditorState};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use tui_common::*;
 
 fn draw(app: &mut App, w: u16, h: u16) -> String {
-    app.size = (w, h);
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| bpe::tui::view::view(app, f)).unwrap();
-    let buf = term.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..h {
-        for x in 0..w {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
+    draw_text(app, w, h)
 }
 
 /// Open the named rule through the browser (filter + Enter).
