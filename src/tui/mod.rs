@@ -277,6 +277,12 @@ fn event_loop(
                     {
                         app.error(format!("edit lock: {e}"));
                     }
+                    if let Some(rule_editor::RuleLock::Held { guard, .. }) =
+                        app.rule_editor.as_ref().map(|r| &r.lock)
+                        && let Err(e) = guard.check()
+                    {
+                        app.error(format!("rule edit lock: {e}"));
+                    }
                     // A runner killed outright changes no file: the tasks screen
                     // notices its case is interrupted on this timer.
                     locks_changed |= app.screen == app::Screen::Tasks;
