@@ -602,3 +602,32 @@ fn a_rule_library_opens_its_rules_one_at_a_time_and_saves_into_its_file() {
         "(downcase $id \"!\")"
     );
 }
+
+#[test]
+fn a_renamed_rule_is_not_saved_while_another_editor_holds_the_new_name() {
+    let (dir, mut app) = sample();
+    open_rule(&mut app, "Birthright Roles");
+    let _other = lock::acquire(
+        dir.path(),
+        LockTarget::RuleEdit("Starter Roles".into()),
+        LockMode::Exclusive,
+        "rule editor",
+    )
+    .unwrap();
+    let before = on_disk(dir.path(), "Rule/birthright-roles.json");
+    press(&mut app, "R");
+    clear(&mut app, 40);
+    type_text(&mut app, "Starter Roles");
+    press(&mut app, "enter s");
+    assert!(
+        notice(&app).starts_with("not saved: rule Starter Roles is being edited by"),
+        "{}",
+        notice(&app)
+    );
+    assert!(ed(&app).is_dirty());
+    assert_eq!(on_disk(dir.path(), "Rule/birthright-roles.json"), before);
+    assert!(
+        held(dir.path(), "Birthright Roles"),
+        "the old name's lock is kept"
+    );
+}
