@@ -696,3 +696,56 @@ fn diff_view_shows_an_unsaved_rename() {
     );
     s.keys(&["q"]);
 }
+
+/// The rule editor on the real binary (issue 13): open a sample rule from the
+/// browser, edit its body in the text area, save, and `bpe test-rule` gives
+/// the new result.
+#[test]
+fn edit_a_rule_body_save_and_test_rule_gives_the_new_result() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = copy_repo(&sample_repository());
+    let root = dir.path().to_str().unwrap();
+    let before = cli_common::bpe(&[
+        "test-rule",
+        root,
+        "Email Address",
+        "--arg",
+        "accountId=JDoe",
+    ]);
+    assert!(cli_common::text(&before.stdout).contains("\"jdoe@example.com\""));
+    let s = Session::start("ruleed", dir.path());
+    s.wait_for("Workflows");
+    s.keys(&["/"]);
+    s.text("Email Address");
+    s.keys(&["Enter", "Enter"]);
+    s.wait_for("Rule Email Address");
+    s.wait_for("Used by (5)");
+    // Tab to the body, edit it: drop the last parenthesis, add a suffix.
+    s.keys(&["Tab", "Tab", "Enter"]);
+    s.wait_for("Body — editing");
+    s.keys(&["BSpace"]);
+    s.wait_for("expected ')'");
+    s.text(" \".uk\")");
+    s.wait_for("✓ parses");
+    s.keys(&["Enter"]);
+    s.wait_for("set body of rule Email Address");
+    s.wait_for("● modified");
+    s.keys(&["s"]);
+    s.wait_for("saved Rule/email-address.json");
+    let after = cli_common::bpe(&[
+        "test-rule",
+        root,
+        "Email Address",
+        "--arg",
+        "accountId=JDoe",
+    ]);
+    assert!(after.status.success());
+    assert!(
+        cli_common::text(&after.stdout).contains("\"jdoe@example.com.uk\""),
+        "{}",
+        cli_common::text(&after.stdout)
+    );
+    s.keys(&["q"]);
+}

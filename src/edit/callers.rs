@@ -36,12 +36,28 @@ fn visit(e: &mut Expr, f: &mut dyn FnMut(&mut String)) {
 
 /// Whether the expression `text` calls the rule `name` by a literal name.
 pub fn calls_rule(text: &str, name: &str) -> bool {
+    count_calls(text, name) > 0
+}
+
+/// How many calls of the rule `name` (by a literal name) the expression `text` makes.
+pub fn count_calls(text: &str, name: &str) -> usize {
     let Ok(mut e) = parse(text) else {
-        return false;
+        return 0;
     };
-    let mut found = false;
-    visit(&mut e, &mut |n| found |= n == name);
+    let mut found = 0;
+    visit(&mut e, &mut |n| found += usize::from(n == name));
     found
+}
+
+/// How many calls of rule `name` a rewritten caller makes (in all its expressions).
+pub fn caller_calls(caller: &super::rule::Caller, name: &str) -> usize {
+    let mut n = 0;
+    let mut count = |t: &mut String| n += count_calls(t, name);
+    match caller.clone() {
+        super::rule::Caller::Workflow(mut d) => workflow_exprs_mut(&mut d, &mut count),
+        super::rule::Caller::Rule(mut r) => rule_exprs_mut(&mut r, &mut count),
+    }
+    n
 }
 
 /// `text` with every call of rule `old` renamed to `new`; `None` when it has none.

@@ -112,6 +112,9 @@ pub enum RuleEdit {
         name: String,
         callers: Vec<(PathBuf, Caller)>,
     },
+    /// Replace the whole rule (the version on disk taken in a conflict, a
+    /// recovery copy restored); `why` ends the status sentence.
+    Replace { rule: Box<Rule>, why: &'static str },
 }
 
 impl Document for RuleDoc {
@@ -145,12 +148,20 @@ impl Document for RuleDoc {
             ),
             RuleEdit::Rename { name, callers } => {
                 let n = callers.len();
+                let refs: usize = callers
+                    .iter()
+                    .map(|(_, c)| callers::caller_calls(c, name.trim()))
+                    .sum();
                 format!(
-                    "renamed rule {} -> {}, {n} caller{} updated",
+                    "renamed rule {} -> {}: {refs} reference{} in {n} caller{} updated",
                     esc(&before.rule.name),
                     esc(name.trim()),
+                    if refs == 1 { "" } else { "s" },
                     if n == 1 { "" } else { "s" }
                 )
+            }
+            RuleEdit::Replace { why, .. } => {
+                format!("{why} of rule {}", esc(&before.rule.name))
             }
         }
     }
@@ -199,6 +210,10 @@ fn apply(doc: &mut RuleDoc, edit: &RuleEdit) -> Result<Option<RuleField>, EditEr
             for (path, caller) in callers {
                 doc.callers.insert(path.clone(), caller.clone());
             }
+            Ok(None)
+        }
+        RuleEdit::Replace { rule: new, .. } => {
+            *rule = (**new).clone();
             Ok(None)
         }
     }

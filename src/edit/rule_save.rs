@@ -3,6 +3,7 @@
 //!
 //! Invariants: every workflow is written under its edit lock (refused while
 //! another editor holds it) and its run lock (refused while a run reads it),
+//! every calling rule under its rule edit lock (`LockTarget::RuleEdit`),
 //! all locks taken before the first write, so a refusal writes nothing; a
 //! caller a rename touched is written even after that rename was undone (its
 //! version as first loaded), so disk never keeps calls to a name undone.
@@ -63,21 +64,18 @@ pub fn save_rule_doc(
     files.extend(doc.callers.iter());
     let mut guards: Vec<LockGuard> = Vec::new();
     for caller in files.values() {
-        if let Caller::Workflow(def) = caller {
-            for (target, mode) in [
-                (
-                    LockTarget::DefinitionEdit(def.id.clone()),
-                    LockMode::Exclusive,
-                ),
-                (
-                    LockTarget::DefinitionRun(def.id.clone()),
-                    LockMode::Exclusive,
-                ),
-            ] {
-                let guard = lock::acquire(root, target, mode, "save rule callers")
-                    .map_err(SaveError::Locked)?;
-                guards.push(guard);
-            }
+        let targets = match caller {
+            Caller::Workflow(def) => vec![
+                LockTarget::DefinitionEdit(def.id.clone()),
+                LockTarget::DefinitionRun(def.id.clone()),
+            ],
+            // A calling rule open in a rule editor is that editor's to write.
+            Caller::Rule(rule) => vec![LockTarget::RuleEdit(rule.name.clone())],
+        };
+        for target in targets {
+            let guard = lock::acquire(root, target, LockMode::Exclusive, "save rule callers")
+                .map_err(SaveError::Locked)?;
+            guards.push(guard);
         }
     }
     let mut written = vec![rule_path.to_path_buf()];

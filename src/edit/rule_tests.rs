@@ -52,7 +52,7 @@ fn renaming_a_rule_used_by_two_workflows_updates_both_in_one_undoable_step() {
     let (text, _) = stack.undo(&mut doc).unwrap();
     assert_eq!(
         text,
-        "renamed rule Birthright Roles -> Starter Roles, 2 callers updated"
+        "renamed rule Birthright Roles -> Starter Roles: 4 references in 2 callers updated"
     );
     assert_eq!(doc, original, "undo restores the rule and both workflows");
     stack.redo(&mut doc).unwrap();
@@ -386,5 +386,41 @@ mod save {
         let users = crate::edit::rule::used_by(&undone, "Birthright Roles", &path);
         assert_eq!(users.len(), 2, "{users:?}");
         assert!(crate::edit::rule::used_by(&undone, "Starter Roles", &path).is_empty());
+    }
+
+    #[test]
+    fn a_calling_rule_open_in_a_rule_editor_is_not_overwritten_by_a_rename() {
+        let dir = copy_sample();
+        std::fs::write(
+            dir.path().join("Rule/work-address.json"),
+            r#"{"formatVersion":1,"id":"rule-work","name":"Work Address","body":"(rule name=\"Email Address\" (argument name=\"accountId\" \"x\"))"}"#,
+        )
+        .unwrap();
+        let repo = Repository::open(dir.path()).unwrap();
+        let (mut doc, path) = open_rule(&repo, "Email Address");
+        let edit = plan_rename(&doc, &repo, &path, "Mail Address").unwrap();
+        let mut touched = Touched::default();
+        touched.record(&repo, &edit);
+        CommandStack::new().execute(&mut doc, edit, None).unwrap();
+        // Work Address is open in another rule editor: nothing is written.
+        let held = lock::acquire(
+            dir.path(),
+            LockTarget::RuleEdit("Work Address".into()),
+            LockMode::Exclusive,
+            "rule editor",
+        )
+        .unwrap();
+        let before = std::fs::read_to_string(dir.path().join("Rule/work-address.json")).unwrap();
+        assert!(save_rule_doc(dir.path(), &path, &doc, &touched).is_err());
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("Rule/work-address.json")).unwrap(),
+            before
+        );
+        let again = Repository::open(dir.path()).unwrap();
+        assert!(again.rules.iter().any(|r| r.value.name == "Email Address"));
+        drop(held);
+        save_rule_doc(dir.path(), &path, &doc, &touched).unwrap();
+        let after = std::fs::read_to_string(dir.path().join("Rule/work-address.json")).unwrap();
+        assert!(after.contains("Mail Address"), "{after}");
     }
 }

@@ -109,6 +109,17 @@ pub enum Action {
     RunRule,
     ToggleFold,
     Console,
+    // Rule editor
+    NextPane,
+    AddArgument,
+    DeleteArgument,
+    RenameArgument,
+    RenameRule,
+    ToggleLocked,
+    OpenCaller,
+    SaveRule,
+    CloseRule,
+    NextRule,
 }
 
 impl Action {
@@ -226,6 +237,20 @@ impl Action {
             Action::Console => {
                 "expression console: evaluate in the paused case's scope (Up/Down: history)"
             }
+            Action::NextPane => "next pane: arguments, description, body, used by",
+            Action::AddArgument => "add an argument after the selected one",
+            Action::DeleteArgument => "delete the selected argument",
+            Action::RenameArgument => "rename the selected argument",
+            Action::RenameRule => "rename the rule (every calling workflow and rule is updated)",
+            Action::ToggleLocked => {
+                "lock or unlock the selected argument (its default always applies)"
+            }
+            Action::OpenCaller => {
+                "open the selected caller (a workflow in the editor, a rule here; asks when modified)"
+            }
+            Action::SaveRule => "save the rule and the callers a rename updated",
+            Action::CloseRule => "close the rule (asks when modified)",
+            Action::NextRule => "a rule library's next rule (save this one first)",
         }
     }
 
@@ -327,6 +352,16 @@ impl Action {
             Action::RunRule => "run",
             Action::ToggleFold => "fold",
             Action::Console => "console",
+            Action::NextPane => "pane",
+            Action::AddArgument => "add arg",
+            Action::DeleteArgument => "delete arg",
+            Action::RenameArgument => "rename arg",
+            Action::RenameRule => "rename rule",
+            Action::ToggleLocked => "locked",
+            Action::OpenCaller => "open caller",
+            Action::SaveRule => "save",
+            Action::CloseRule => "close",
+            Action::NextRule => "next rule",
         }
     }
 
@@ -335,7 +370,7 @@ impl Action {
     pub fn is_focus(self) -> bool {
         matches!(
             self,
-            Action::FocusNext | Action::ToggleOutline | Action::ToggleSource
+            Action::FocusNext | Action::ToggleOutline | Action::ToggleSource | Action::NextPane
         )
     }
 

@@ -34,6 +34,7 @@ pub enum Screen {
     Reports,
     RuleTester,
     TemplateEditor,
+    RuleEditor,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,6 +167,8 @@ pub struct App {
     pub rule_tester: super::rule_tester::RuleTesterState,
     /// The email template editor, while a template is open (it holds the template's edit lock).
     pub template_editor: Option<super::template_editor::TemplateEditorState>,
+    /// The rule open in the rule editor (`tui::rule_editor`).
+    pub rule_editor: Option<super::rule_editor::RuleEditorState>,
     pub overlay: Option<Overlay>,
     pub keymap: Keymap,
     pub theme: Theme,
@@ -242,6 +245,7 @@ impl App {
             debug_view: Default::default(),
             rule_tester: Default::default(),
             template_editor: None,
+            rule_editor: None,
             debugger: None,
             reports: Default::default(),
             overlay: None,
@@ -287,6 +291,7 @@ impl App {
     pub fn has_unsaved(&self) -> bool {
         self.editor.as_ref().is_some_and(|e| e.is_dirty())
             || self.template_editor.as_ref().is_some_and(|t| t.is_dirty())
+            || self.rule_editor.as_ref().is_some_and(|r| r.is_dirty())
     }
 
     /// The contexts whose bindings apply now, most specific first.
@@ -371,9 +376,16 @@ impl App {
                 Request::OpenWorkflow(path) => {
                     match self.repo.definitions.iter().position(|d| d.path == path) {
                         Some(i) => editor::open(self, i),
-                        None => self.warn(format!("{} is no longer loaded", path.display())),
+                        None => self.error(format!(
+                            "{} is not a workflow of this repository",
+                            crate::model::escape_name(&path.display().to_string())
+                        )),
                     }
                 }
+                Request::OpenRule(path) => {
+                    queue.extend(super::rule_editor::open_path(self, &path));
+                }
+                Request::CloseRuleEditor => super::rule_editor::close(self),
             }
         }
         effects
@@ -431,6 +443,10 @@ pub fn show_screen(app: &mut App, screen: Screen) {
         app.warn("no template is open: Enter on one in the browser opens it");
         return;
     }
+    if screen == Screen::RuleEditor && app.rule_editor.is_none() {
+        app.warn("no rule is open: Enter on a rule in the browser opens one");
+        return;
+    }
     if screen == Screen::Editor && app.editor.is_none() {
         app.warn("no workflow is open: Enter in the browser opens one");
         return;
@@ -452,6 +468,7 @@ pub fn refresh_screens(app: &mut App) {
         Screen::RuleTester.ops().refresh(app);
     }
     Screen::TemplateEditor.ops().refresh(app);
+    super::rule_editor::repository_changed(app);
 }
 
 fn request_quit(app: &mut App) {
@@ -475,7 +492,11 @@ fn request_quit(app: &mut App) {
 }
 
 fn quit_unless_unsaved(app: &mut App) {
-    if app.editor.as_ref().is_some_and(|e| e.is_dirty()) {
+    // The workflow and the rule editor share the app's question; an open
+    // template asks its own after it.
+    if app.editor.as_ref().is_some_and(|e| e.is_dirty())
+        || app.rule_editor.as_ref().is_some_and(|r| r.is_dirty())
+    {
         app.overlay = Some(Overlay::ConfirmUnsaved {
             then: AfterConfirm::Quit,
         });
@@ -512,11 +533,19 @@ fn update_overlay(app: &mut App, action: Action) -> Vec<Request> {
         }
         Overlay::ConfirmUnsaved { then } => match action {
             Action::Save => {
-                if editor::save(app) {
+                // Quitting saves the open rule too; the workflow editor saves its own.
+                let quit = then == AfterConfirm::Quit;
+                let rule_saved = !quit || super::rule_editor::save_if_dirty(app);
+                if rule_saved && ((quit && app.editor.is_none()) || editor::save(app)) {
                     finish_after_confirm(app, then);
                 }
             }
             Action::Discard => {
+                if then == AfterConfirm::Quit
+                    && let Some(r) = app.rule_editor.as_mut()
+                {
+                    r.drop_changes(&app.root);
+                }
                 if let Some(ed) = &app.editor {
                     super::recovery::remove(&app.root, &ed.path);
                 }
@@ -559,7 +588,7 @@ fn update_overlay(app: &mut App, action: Action) -> Vec<Request> {
                 let _ = std::fs::remove_file(&file);
                 app.info(format!(
                     "discarded the recovery copy of {}",
-                    copy.definition.name
+                    crate::model::escape_name(copy.object.name())
                 ));
                 if !copies.is_empty() {
                     let selected = selected.min(copies.len() - 1);

@@ -362,12 +362,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
                 app.error(msg);
             }
             Some(Entry::Rule(i)) => {
-                let msg = read_only_notice(&app.repo.rules[i].path);
-                app.warn(msg);
+                let path = app.repo.rules[i].path.clone();
+                return super::rule_editor::open_path(app, &path);
             }
             Some(Entry::Library(i)) => {
-                let msg = read_only_notice(&app.repo.libraries[i].path);
-                app.warn(msg);
+                let path = app.repo.libraries[i].path.clone();
+                return super::rule_editor::open_path(app, &path);
             }
             Some(Entry::Template(i)) => {
                 let (slot, env) = super::template_editor::split_app(app);
@@ -466,14 +466,6 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         frame.render_stateful_widget(list, list_area, &mut state);
     }
     view_details(app, frame, detail_area);
-}
-
-/// What Enter on a rule, library or template says: the TUI shows them, the file is edited outside.
-fn read_only_notice(path: &std::path::Path) -> String {
-    format!(
-        "read-only in the TUI: edit {} (bpe reloads it when it changes)",
-        path.display()
-    )
 }
 
 fn esc(s: &str) -> String {

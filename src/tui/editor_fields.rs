@@ -18,6 +18,40 @@ pub struct InputError {
     pub message: String,
 }
 
+/// The live check of an expression being typed: a syntax error (blocking), or
+/// else the first unknown function or misuse (wrong arity, missing attribute)
+/// as a warning; both with their 1-based line and column. Empty text is fine
+/// when `optional`. The workflow and rule editors check the same way.
+pub fn check_expr(text: &str, optional: bool) -> (Option<InputError>, Option<InputError>) {
+    if optional && text.trim().is_empty() {
+        return (None, None);
+    }
+    match crate::expr::parse(text) {
+        Ok(parsed) => {
+            let warning = crate::validate::call_problems(text, &parsed)
+                .into_iter()
+                .next()
+                .map(|(offset, message)| {
+                    let (line, column) = crate::expr::line_column(text, offset);
+                    InputError {
+                        line,
+                        column,
+                        message,
+                    }
+                });
+            (None, warning)
+        }
+        Err(e) => (
+            Some(InputError {
+                line: e.line,
+                column: e.column,
+                message: e.message,
+            }),
+            None,
+        ),
+    }
+}
+
 /// A property being edited in place.
 pub struct FieldEdit {
     pub target: ElementRef,
@@ -41,32 +75,9 @@ impl FieldEdit {
         self.warning = None;
         self.error = match self.kind {
             FieldKind::Expr { optional } => {
-                let text = self.text();
-                if optional && text.trim().is_empty() {
-                    None
-                } else {
-                    match crate::expr::parse(&text) {
-                        Ok(parsed) => {
-                            self.warning = crate::validate::call_problems(&text, &parsed)
-                                .into_iter()
-                                .next()
-                                .map(|(offset, message)| {
-                                    let (line, column) = crate::expr::line_column(&text, offset);
-                                    InputError {
-                                        line,
-                                        column,
-                                        message,
-                                    }
-                                });
-                            None
-                        }
-                        Err(e) => Some(InputError {
-                            line: e.line,
-                            column: e.column,
-                            message: e.message,
-                        }),
-                    }
-                }
+                let (error, warning) = check_expr(&self.text(), optional);
+                self.warning = warning;
+                error
             }
             FieldKind::Int => {
                 let text = self.text();
@@ -172,18 +183,7 @@ pub(super) fn start_field_edit(app: &mut App, field: properties::Field) {
                 FieldKind::Expr { .. } => pretty_expr(&field.value),
                 _ => field.value.clone(),
             };
-            let mut input = TextArea::new(
-                text.lines()
-                    .map(str::to_string)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .chain((text.is_empty()).then(String::new))
-                    .collect(),
-            );
-            input.set_cursor_line_style(ratatui::style::Style::new());
-            input.set_wrap_mode(tui_textarea::WrapMode::Glyph);
-            input.move_cursor(tui_textarea::CursorMove::Bottom);
-            input.move_cursor(tui_textarea::CursorMove::End);
+            let input = text_area(&text);
             let mut edit = FieldEdit {
                 target,
                 key: field.key.clone(),
@@ -201,8 +201,24 @@ pub(super) fn start_field_edit(app: &mut App, field: properties::Field) {
     }
 }
 
+/// A text area holding `text`, wrapping, the cursor at its end (the workflow
+/// and rule editors' fields).
+pub(super) fn text_area(text: &str) -> TextArea<'static> {
+    let mut input = TextArea::new(
+        text.lines()
+            .map(str::to_string)
+            .chain(text.is_empty().then(String::new))
+            .collect(),
+    );
+    input.set_cursor_line_style(ratatui::style::Style::new());
+    input.set_wrap_mode(tui_textarea::WrapMode::Glyph);
+    input.move_cursor(tui_textarea::CursorMove::Bottom);
+    input.move_cursor(tui_textarea::CursorMove::End);
+    input
+}
+
 /// Expressions are edited pretty-printed (multi-line when long).
-fn pretty_expr(text: &str) -> String {
+pub(super) fn pretty_expr(text: &str) -> String {
     match crate::expr::parse(text) {
         Ok(e) => crate::expr::print_pretty(&e, 60),
         Err(_) => text.to_string(),

@@ -63,6 +63,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect, scroll: u16) {
         super::app::Screen::Reports => super::reports::contexts(app),
         super::app::Screen::RuleTester => super::rule_tester::contexts(app),
         super::app::Screen::TemplateEditor => app.screen.ops().contexts(app),
+        super::app::Screen::RuleEditor => super::rule_editor::contexts(app),
     };
     let all = lines(&app.keymap, &app.theme, &under);
     let max_scroll = (all.len() as u16).saturating_sub(h.saturating_sub(2));

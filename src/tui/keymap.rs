@@ -45,10 +45,11 @@ pub enum Context {
     TemplateValues,
     TemplateUsedBy,
     TemplateBody,
+    RuleEditor,
 }
 
 impl Context {
-    pub const ALL: [Context; 28] = [
+    pub const ALL: [Context; 29] = [
         Context::Global,
         Context::Navigate,
         Context::Browser,
@@ -77,6 +78,7 @@ impl Context {
         Context::TemplateValues,
         Context::TemplateUsedBy,
         Context::TemplateBody,
+        Context::RuleEditor,
     ];
 
     pub fn title(self) -> &'static str {
@@ -109,6 +111,7 @@ impl Context {
             Context::TemplateValues => "Template preview values",
             Context::TemplateUsedBy => "Workflows that send the template",
             Context::TemplateBody => "Typing a template body (Enter is a new line)",
+            Context::RuleEditor => "Rule editor",
         }
     }
 
@@ -142,6 +145,7 @@ impl Context {
             Context::TemplateValues => "template_values",
             Context::TemplateUsedBy => "template_used_by",
             Context::TemplateBody => "template_body",
+            Context::RuleEditor => "rule_editor",
         }
     }
 

@@ -41,6 +41,10 @@ pub mod properties;
 pub mod recovery;
 pub mod reports;
 pub mod reports_view;
+pub mod rule_editor;
+pub mod rule_editor_disk;
+pub mod rule_editor_input;
+pub mod rule_editor_view;
 pub mod rule_tester;
 pub mod rule_tester_view;
 pub mod screen;
@@ -138,7 +142,7 @@ pub fn run(options: Options) -> anyhow::Result<i32> {
     terminal::enter(options.mouse).context("cannot set up the terminal")?;
     let result = event_loop(&mut app, &rx, tx);
     terminal::restore();
-    recovery::publish(&app.root, std::path::Path::new(""), None);
+    recovery::clear_published();
     result
 }
 
@@ -276,6 +280,12 @@ fn event_loop(
                         && let Err(e) = guard.check()
                     {
                         app.error(format!("edit lock: {e}"));
+                    }
+                    if let Some(rule_editor::RuleLock::Held { guard, .. }) =
+                        app.rule_editor.as_ref().map(|r| &r.lock)
+                        && let Err(e) = guard.check()
+                    {
+                        app.error(format!("rule edit lock: {e}"));
                     }
                     // A runner killed outright changes no file: the tasks screen
                     // notices its case is interrupted on this timer.

@@ -38,8 +38,12 @@ pub enum Request {
     Quit,
     /// Say this on the status line (replacing what it said).
     Notice(super::app::Notice),
-    /// Open the workflow of this file (relative to the root) in the workflow editor.
+    /// Open this workflow file (relative) in the workflow editor.
     OpenWorkflow(std::path::PathBuf),
+    /// Open this rule file (relative) in the rule editor.
+    OpenRule(std::path::PathBuf),
+    /// Close the rule editor (it asked any question first), releasing its lock.
+    CloseRuleEditor,
 }
 
 /// One screen: everything [`App`] needs to route keys to it and draw it.
@@ -69,6 +73,7 @@ impl Screen {
             Screen::Reports => &Reports,
             Screen::RuleTester => &RuleTester,
             Screen::TemplateEditor => &TemplateEditor,
+            Screen::RuleEditor => &RuleEditor,
         }
     }
 
@@ -93,6 +98,7 @@ struct Debugger;
 struct Reports;
 struct RuleTester;
 struct TemplateEditor;
+struct RuleEditor;
 
 impl ScreenOps for Browser {
     fn contexts(&self, app: &App) -> Vec<Context> {
@@ -263,5 +269,25 @@ impl ScreenOps for TemplateEditor {
         if let Some(te) = app.template_editor.as_mut() {
             te.refresh(&app.repo)
         }
+    }
+}
+
+impl ScreenOps for RuleEditor {
+    fn contexts(&self, app: &App) -> Vec<Context> {
+        super::rule_editor::contexts(app)
+    }
+    fn text_input(&self, app: &mut App, key: KeyEvent) {
+        if let Some(r) = app.rule_editor.as_mut() {
+            r.text_input(key)
+        }
+    }
+    fn update(&self, app: &mut App, action: Action) -> Vec<Request> {
+        match app.rule_editor.as_mut() {
+            Some(r) => r.update(&app.root, &app.repo, action),
+            None => vec![Request::Show(Screen::Browser)],
+        }
+    }
+    fn view(&self, app: &App, frame: &mut Frame, area: Rect) {
+        super::rule_editor_view::view(app, frame, area)
     }
 }

@@ -167,15 +167,22 @@ pub fn take_theirs(app: &mut App) {
     app.info("took the version on disk (u brings yours back)");
 }
 
-/// Open the workflow of a recovery copy with the copy applied as an (undoable) edit.
+/// Open the workflow of a recovery copy with the copy applied as an (undoable)
+/// edit (a rule's copy opens in the rule editor, `rule_editor::restore_recovery`).
 pub fn restore_recovery(app: &mut App, copy: recovery::RecoveryCopy) {
+    let definition = match copy.object {
+        recovery::Recovered::Definition(d) => d,
+        recovery::Recovered::Rule(rule) => {
+            return super::rule_editor::restore_recovery(app, copy.path, rule);
+        }
+    };
     let root = app.root.clone();
     let disk = if root.join(&copy.path).exists() {
         parse_file::<TaskDefinition>(&root, &copy.path).ok()
     } else {
         None
     };
-    let base = disk.clone().unwrap_or_else(|| copy.definition.clone());
+    let base = disk.clone().unwrap_or_else(|| definition.clone());
     editor::open_definition(app, copy.path.clone(), base, disk);
     let Some(ed) = app.editor.as_ref() else {
         return;
@@ -183,14 +190,14 @@ pub fn restore_recovery(app: &mut App, copy: recovery::RecoveryCopy) {
     if let Some(holder) = ed.read_only() {
         let msg = format!(
             "cannot restore {} now: it is being edited by {holder} (the copy is kept)",
-            copy.definition.name
+            definition.name
         );
         app.error(msg);
         return;
     }
-    let name = copy.definition.name.clone();
-    if ed.def != copy.definition {
-        editor::execute(app, Edit::Replace(Box::new(copy.definition)));
+    let name = definition.name.clone();
+    if ed.def != definition {
+        editor::execute(app, Edit::Replace(Box::new(definition)));
     } else {
         editor::after_change(app);
     }

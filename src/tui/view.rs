@@ -121,7 +121,12 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
             let name = app
                 .editor
                 .as_ref()
+                .filter(|e| e.is_dirty())
                 .map(|e| crate::model::escape_name(&e.def.name).into_owned())
+                .or_else(|| {
+                    let r = app.rule_editor.as_ref().filter(|r| r.is_dirty())?;
+                    Some(format!("rule {}", crate::model::escape_name(r.name())))
+                })
                 .unwrap_or_default();
             let what = match then {
                 AfterConfirm::Quit => "before quitting",
@@ -176,9 +181,14 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
                 Line::raw(""),
             ];
             for (i, (_, c)) in copies.iter().enumerate() {
+                // Workflows as before; other kinds say what they are.
+                let kind = match c.object.kind() {
+                    "workflow" => String::new(),
+                    k => format!("{k} "),
+                };
                 let text = format!(
-                    "{} ({}, kept {})",
-                    crate::model::escape_name(&c.definition.name),
+                    "{kind}{} ({}, kept {})",
+                    crate::model::escape_name(c.object.name()),
                     c.path.display(),
                     c.saved_at
                 );
@@ -362,7 +372,14 @@ pub fn picker_list(
     frame.render_stateful_widget(list, r, &mut state);
 }
 
-fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, width: u16, app: &App) {
+pub(super) fn popup(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    lines: Vec<Line>,
+    width: u16,
+    app: &App,
+) {
     // Tall enough for the wrapped lines.
     let inner_w = usize::from(width.min(area.width).saturating_sub(2)).max(1);
     let rows: usize = lines

@@ -141,3 +141,19 @@ pub fn sample() -> (tempfile::TempDir, App) {
     open(&mut app, "Onboard Employee");
     (dir, app)
 }
+
+/// The whole frame drawn at `w`x`h` into `TestBackend`, as text (one line per row).
+pub fn draw_text(app: &mut App, w: u16, h: u16) -> String {
+    app.size = (w, h);
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    term.draw(|f| bpe::tui::view::view(app, f)).unwrap();
+    let buf = term.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..h {
+        for x in 0..w {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
