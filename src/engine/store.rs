@@ -361,8 +361,8 @@ pub fn drive(
         // A lock broken with force belongs to someone else now: write nothing more,
         // and stop. Checked before anything is written and every LOCK_CHECK (the
         // check costs file-system calls; a batch of steps takes microseconds).
-        let writes =
-            !case.is_running() || !case.outbox_is_empty() || last_write.elapsed() >= interval;
+        let due = case.is_running() && last_write.elapsed() >= interval;
+        let writes = due || !case.is_running() || !case.outbox_is_empty();
         if let Some(g) = guard
             && (writes || last_check.elapsed() >= LOCK_CHECK)
         {
@@ -372,7 +372,7 @@ pub fn drive(
         }
         // Work items must exist on disk before anyone can see the case waiting for them.
         flush_outbox(root, &mut case, &mut created)?;
-        if case.is_running() && last_write.elapsed() >= interval {
+        if due {
             persist(root, &mut case, &mut created)?;
             last_write = Instant::now();
         }
