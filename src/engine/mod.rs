@@ -20,6 +20,7 @@ mod session;
 mod state;
 pub mod store;
 pub mod transient;
+mod vars;
 
 pub use case::*;
 pub use catalog::*;
@@ -29,3 +30,4 @@ pub use limits::{HISTORY_KEEP, MAX_SUBPROCESS_DEPTH, MAX_VALUE_BYTES, check_stor
 pub use sandbox::{CallError, Evaluation, Sandbox};
 pub use state::*;
 pub use store::{apply_due_timeouts, housekeeping};
+pub use vars::Vars;

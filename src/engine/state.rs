@@ -3,11 +3,9 @@
 //! frames, each with its process-level variables and tokens, each token with its
 //! activity and action scopes and where it stands.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
-use crate::expr::Value;
+use super::Vars;
 use crate::model::DefinitionRef;
 
 /// Bumped when the layout of [`EngineState`] changes incompatibly.
@@ -46,7 +44,7 @@ pub struct Frame {
     /// The exact definition version this frame runs.
     pub definition: DefinitionRef,
     /// Process-level ("case") variables of this frame.
-    pub vars: BTreeMap<String, Value>,
+    pub vars: Vars,
     /// Process-level names declared `external` in a subprocess: they live in the caller.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub externals: Vec<String>,
@@ -80,11 +78,11 @@ pub struct Token {
     pub activity_name: String,
     pub phase: Phase,
     /// Activity-scoped variables.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub vars: BTreeMap<String, Value>,
+    #[serde(default, skip_serializing_if = "Vars::is_empty")]
+    pub vars: Vars,
     /// Variables of the action being run (kept while a manual action waits).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub action_vars: BTreeMap<String, Value>,
+    #[serde(default, skip_serializing_if = "Vars::is_empty")]
+    pub action_vars: Vars,
 }
 
 /// Where a token stands within its activity.

@@ -321,6 +321,9 @@ fn case_in(
     Ok((case, Some(guard)))
 }
 
+/// How often [`drive`] looks whether its instance lock was broken, between writes.
+const LOCK_CHECK: Duration = Duration::from_millis(100);
+
 /// Run `case` (under its instance lock; `None` in a dry run) until it stops,
 /// persisting as it goes. [`start`] is [`begin`] then `drive`.
 pub fn drive(
@@ -341,6 +344,7 @@ pub fn drive(
     // The instance was written when the case started or was opened; the lock module's
     // heartbeat thread keeps the locks fresh meanwhile.
     let mut last_write = Instant::now();
+    let mut last_check = last_write;
     while case.is_running() {
         {
             let mut rt = Runtime {
@@ -354,14 +358,21 @@ pub fn drive(
             created.extend(case.take_outbox().created);
             continue;
         }
-        // A lock broken with force belongs to someone else now: write nothing more.
-        if let Some(g) = guard {
+        // A lock broken with force belongs to someone else now: write nothing more,
+        // and stop. Checked before anything is written and every LOCK_CHECK (the
+        // check costs file-system calls; a batch of steps takes microseconds).
+        let due = case.is_running() && last_write.elapsed() >= interval;
+        let writes = due || !case.is_running() || !case.outbox_is_empty();
+        if let Some(g) = guard
+            && (writes || last_check.elapsed() >= LOCK_CHECK)
+        {
             g.check()
                 .map_err(|e| StoreError::Locked(format!("instance {}: {e}; stopped", case.id())))?;
+            last_check = Instant::now();
         }
         // Work items must exist on disk before anyone can see the case waiting for them.
         flush_outbox(root, &mut case, &mut created)?;
-        if case.is_running() && last_write.elapsed() >= interval {
+        if due {
             persist(root, &mut case, &mut created)?;
             last_write = Instant::now();
         }

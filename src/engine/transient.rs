@@ -8,7 +8,7 @@
 //! other variables, token and action variables, history results, task result items,
 //! errors, messages and trace lines. A case resumed in another process sees `null`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use crate::expr::Value;
 use crate::model::{HistoryKind, TaskDefinition, TaskInstance};
@@ -38,7 +38,7 @@ pub struct Secrets {
 
 impl Secrets {
     /// Remember the current values of `names` in `vars`.
-    pub fn learn(&mut self, names: &[String], vars: &BTreeMap<String, Value>) {
+    pub fn learn(&mut self, names: &[String], vars: &crate::engine::Vars) {
         for n in names {
             if let Some(v) = vars.get(n) {
                 collect(v, &mut self.values);
@@ -51,8 +51,14 @@ impl Secrets {
     }
 
     /// Set the transient variables of `vars` to null and scrub the others.
-    pub fn clear_vars(&self, names: &[String], vars: &mut BTreeMap<String, Value>) {
-        for (k, v) in vars.iter_mut() {
+    /// Write the named variables as null and scrub the others' values (`vars`: a
+    /// map or a scope, mutably).
+    pub fn clear_vars<'a>(
+        &self,
+        names: &[String],
+        vars: impl IntoIterator<Item = (&'a String, &'a mut Value)>,
+    ) {
+        for (k, v) in vars {
             if names.contains(k) {
                 *v = Value::Null;
             } else {
@@ -141,15 +147,17 @@ fn collect(v: &Value, out: &mut BTreeSet<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Vars;
+    use std::collections::BTreeMap;
 
     #[test]
     fn copies_are_redacted_and_the_variable_is_null() {
         let names = vec!["password".to_string()];
-        let mut vars = BTreeMap::from([
+        let mut vars = Vars::from(BTreeMap::from([
             ("password".to_string(), Value::Str("Tr1cky-Pass".into())),
             ("copy".to_string(), Value::Str("was Tr1cky-Pass!".into())),
             ("short".to_string(), Value::Str("abc".into())),
-        ]);
+        ]));
         let mut s = Secrets::default();
         s.learn(&names, &vars);
         // Cleared from the case later: the remembered value is still scrubbed.
@@ -170,7 +178,10 @@ mod tests {
         let mut t = Secrets::default();
         t.learn(
             &names,
-            &BTreeMap::from([("password".into(), Value::Str("ab".into()))]),
+            &Vars::from(BTreeMap::from([(
+                "password".into(),
+                Value::Str("ab".into()),
+            )])),
         );
         assert!(t.is_empty());
     }

@@ -148,7 +148,7 @@ impl DebuggerState {
             None => s
                 .case
                 .variables(0, Scope::Case)
-                .cloned()
+                .map(|v| v.to_map())
                 .unwrap_or_default(),
         };
         let filter = self.var_filter.to_lowercase();

@@ -8,10 +8,12 @@ use std::time::Duration;
 use chrono::Utc;
 
 use super::history::Lazy;
-use super::{Case, Event, Fill, Phase, Runtime, b, set_builtin, visible};
+use super::{Case, Event, Fill, Phase, Runtime, b, visible};
+use crate::engine::Vars;
 use crate::engine::compile::{CAction, CKind, compile};
 use crate::engine::limits::MAX_SUBPROCESS_DEPTH;
 use crate::engine::state::CallSite;
+use crate::engine::vars::Slots;
 use crate::expr::{self, Env, Value};
 use crate::model::{HistoryKind, TaskResult};
 use crate::services::CallContext;
@@ -32,7 +34,7 @@ impl Case {
             return;
         };
         // Action-local variables.
-        clear(&mut self.state.frames[fi].tokens[ti].action_vars);
+        self.state.frames[fi].tokens[ti].action_vars.clear();
         if let Err(e) = self.init_vars(
             fi,
             Some(ti),
@@ -205,9 +207,7 @@ impl Case {
         };
         let r = rt.services.call(op, args, &mut cx);
         let case_result = result_value(&self.instance.result);
-        self.state.frames[0]
-            .vars
-            .insert("WF_CASE_RESULT".to_string(), case_result);
+        self.state.frames[0].vars.set("WF_CASE_RESULT", case_result);
         match r {
             Ok(v) => Outcome::ok(v),
             Err(e) => Outcome::error(e.message),
@@ -329,6 +329,7 @@ impl Case {
                 b(o.suppressed),
                 b(o.timed_out),
             ],
+            &mut self.builtin_slots,
         );
         if let Some(msg) = &o.error {
             let label = if action.name.is_empty() {
@@ -341,8 +342,9 @@ impl Case {
                 .errors
                 .push(format!("{} / {label}: {msg}", act.name));
         }
+        let def = self.def_id(&c);
         self.record_lazy(Lazy::Action {
-            def: c.clone(),
+            def,
             activity: ai,
             action: index,
             result: (!o.suppressed && !result.is_null()).then(|| result.clone()),
@@ -379,7 +381,7 @@ impl Case {
                 }
             }
         }
-        clear(&mut self.state.frames[fi].tokens[ti].action_vars);
+        self.state.frames[fi].tokens[ti].action_vars.clear();
         for (to, v) in copies {
             self.env(fi, ti, &*rt.catalog).set_var(&to, v);
         }
@@ -405,7 +407,7 @@ pub(super) struct Outcome {
     /// A subprocess's output variables, copied to the caller by name.
     pub(super) outputs: Option<BTreeMap<String, Value>>,
     /// A subprocess's final variables, where `returns` read from.
-    pub(super) sub_vars: Option<BTreeMap<String, Value>>,
+    pub(super) sub_vars: Option<Vars>,
 }
 
 impl Outcome {
@@ -435,34 +437,11 @@ const ACTION_BUILTINS: [&str; 4] = [
     "WF_ACTION_TIMEOUT",
 ];
 
-/// Set `WF_ACTION_ERROR`, `_RESULT`, `_SUPPRESSED` and `_TIMEOUT` to `values`: one
-/// walk over the range of the map that holds them (they sort next to each other),
-/// then a plain assignment for any that was missing.
-fn set_action_builtins(vars: &mut BTreeMap<String, Value>, values: [Value; 4]) {
-    let mut values = values.map(Some);
-    let range = vars.range_mut::<str, _>((
-        std::ops::Bound::Included(ACTION_BUILTINS[0]),
-        std::ops::Bound::Included(ACTION_BUILTINS[3]),
-    ));
-    for (k, slot) in range {
-        if let Some(i) = ACTION_BUILTINS.iter().position(|n| *n == k.as_str())
-            && let Some(v) = values[i].take()
-        {
-            *slot = v;
-        }
-    }
-    for (name, v) in ACTION_BUILTINS.iter().zip(values) {
-        if let Some(v) = v {
-            set_builtin(vars, name, v);
-        }
-    }
-}
-
-/// Empty a scope (most are empty already: no work then).
-pub(super) fn clear(vars: &mut BTreeMap<String, Value>) {
-    if !vars.is_empty() {
-        vars.clear();
-    }
+/// Set `WF_ACTION_ERROR`, `_RESULT`, `_SUPPRESSED` and `_TIMEOUT` to `values`
+/// (created when missing); `slots` remembers where they are in `vars`, so that a
+/// loop's steps set them without looking up their names ([`Vars::set_all`]).
+fn set_action_builtins(vars: &mut Vars, values: [Value; 4], slots: &mut Slots<4>) {
+    vars.set_all(&ACTION_BUILTINS, values, slots);
 }
 
 /// The task result as a value (`WF_CASE_RESULT`).
@@ -476,14 +455,14 @@ mod tests {
 
     #[test]
     fn action_builtins_are_set_and_a_variable_sorting_among_them_is_left_alone() {
-        let mut vars = BTreeMap::from([
+        let mut vars = Vars::from(BTreeMap::from([
             ("WF_ACTION_ERROR".to_string(), Value::Null),
             ("WF_ACTION_OTHER".to_string(), Value::Int(7)),
             ("WF_ACTION_RESULT".to_string(), Value::Null),
             ("n".to_string(), Value::Int(1)),
-        ]);
+        ]));
         let values = [b(true), Value::Int(3), b(false), b(false)];
-        set_action_builtins(&mut vars, values);
+        set_action_builtins(&mut vars, values, &mut Slots::default());
         assert_eq!(vars["WF_ACTION_ERROR"], Value::Bool(true));
         assert_eq!(vars["WF_ACTION_RESULT"], Value::Int(3));
         // Missing ones are created.

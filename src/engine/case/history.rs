@@ -1,15 +1,21 @@
 //! The case's history and trace: every step recorded with its timestamp, and trace
 //! lines the evaluator emits (kept in `result.trace` only with `resultTrace`).
 //!
-//! A step records its event in a compact form ([`Recorded`]: activity indexes into
-//! the compiled definition, the clock reading as a number), with no allocation;
-//! the `HistoryEvent`s with names and RFC 3339 timestamps are built only when the
+//! A step records its event in a compact form ([`Recorded`]: the compiled
+//! definition by its number in `Case::defs`, activity indexes into it, the clock
+//! reading as a number), with no allocation and no reference count touched; the
+//! `HistoryEvent`s with names and RFC 3339 timestamps are built only when the
 //! record is read ([`Case::sync_instance`]), and then only for the events kept.
 //! Invariant: after a sync, `instance.history` and `historyDropped` are what
 //! recording every event in full and trimming to [`HISTORY_KEEP`] would give.
+//!
+//! An event's time is read from the kernel's coarse real-time clock
+//! ([`history_clock`]: a few nanoseconds a read where the precise clock costs
+//! tens, which a loop pays three times per activity), so it is exact to one clock
+//! tick (4 ms here); times never go backwards within a case, nor before its start.
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 
@@ -19,21 +25,25 @@ use crate::engine::limits::HISTORY_KEEP;
 use crate::expr::Value;
 use crate::model::{CompactPath, HistoryEvent, HistoryKind, TaskInstance};
 
+/// A compiled definition by its index in `Case::defs` (which only grows, so the
+/// index stays valid in snapshots too).
+pub(super) type DefId = u32;
+
 /// A history event not yet built: the frequent ones (entering an activity, running
 /// an action, taking a transition) by index into their compiled definition.
 #[derive(Debug, Clone)]
 pub(super) enum Lazy {
     Kind(HistoryKind),
-    Entered(Arc<Compiled>, usize),
+    Entered(DefId, usize),
     Action {
-        def: Arc<Compiled>,
+        def: DefId,
         activity: usize,
         action: usize,
         result: Option<Value>,
         error: Option<String>,
         suppressed: bool,
     },
-    Transition(Arc<Compiled>, usize, usize),
+    Transition(DefId, usize, usize),
 }
 
 /// One recorded event and when it happened.
@@ -45,13 +55,16 @@ pub(super) struct Recorded {
 }
 
 impl Recorded {
-    fn build(self) -> HistoryEvent {
+    fn build(self, defs: &[Arc<Compiled>]) -> HistoryEvent {
         let event = match self.event {
             Lazy::Kind(k) => k,
-            Lazy::Entered(c, ai) => HistoryKind::ActivityEntered {
-                activity: c.activities[ai].name.clone(),
-                activity_id: c.activities[ai].id.clone(),
-            },
+            Lazy::Entered(c, ai) => {
+                let c = &defs[c as usize];
+                HistoryKind::ActivityEntered {
+                    activity: c.activities[ai].name.clone(),
+                    activity_id: c.activities[ai].id.clone(),
+                }
+            }
             Lazy::Action {
                 def,
                 activity,
@@ -60,7 +73,7 @@ impl Recorded {
                 error,
                 suppressed,
             } => {
-                let act = &def.activities[activity];
+                let act = &defs[def as usize].activities[activity];
                 HistoryKind::ActionRun {
                     activity: act.name.clone(),
                     action,
@@ -70,10 +83,13 @@ impl Recorded {
                     suppressed,
                 }
             }
-            Lazy::Transition(c, from, to) => HistoryKind::TransitionTaken {
-                from: c.activities[from].name.clone(),
-                to: c.activities[to].name.clone(),
-            },
+            Lazy::Transition(c, from, to) => {
+                let c = &defs[c as usize];
+                HistoryKind::TransitionTaken {
+                    from: c.activities[from].name.clone(),
+                    to: c.activities[to].name.clone(),
+                }
+            }
         };
         HistoryEvent {
             at: now_text(DateTime::<Utc>::from(self.at)),
@@ -93,10 +109,9 @@ impl Case {
     /// are dropped in batches (so a step costs the same however long the run), and
     /// counted in `historyDropped`.
     pub(super) fn record_lazy(&mut self, event: Lazy) {
-        self.recent.push(Recorded {
-            at: SystemTime::now(),
-            event,
-        });
+        let at = history_clock().max(self.clock_floor);
+        self.clock_floor = at;
+        self.recent.push(Recorded { at, event });
         if self.recent.len() >= 2 * HISTORY_KEEP && !self.full_history() {
             // Everything already built is older than the events kept.
             let cut = self.recent.len() - HISTORY_KEEP;
@@ -109,7 +124,8 @@ impl Case {
     /// Build the recorded events into `instance.history`, then keep the last
     /// [`HISTORY_KEEP`] (all with `resultTrace`).
     pub(super) fn build_history(&mut self) {
-        let built = self.recent.drain(..).map(Recorded::build);
+        let defs = &self.defs;
+        let built = self.recent.drain(..).map(|r| r.build(defs));
         self.instance.history.extend(built);
         self.trim_history(HISTORY_KEEP);
     }
@@ -122,6 +138,17 @@ impl Case {
         }
         self.instance.history.drain(..n - keep);
         self.instance.history_dropped += (n - keep) as u64;
+    }
+
+    /// The number of compiled definition `c` in `defs` (added when new).
+    pub(super) fn def_id(&mut self, c: &Arc<Compiled>) -> DefId {
+        match self.defs.iter().position(|d| Arc::ptr_eq(d, c)) {
+            Some(i) => i as DefId,
+            None => {
+                self.defs.push(c.clone());
+                (self.defs.len() - 1) as DefId
+            }
+        }
     }
 
     /// Whether every history event is kept: the case's definition has `resultTrace`.
@@ -189,6 +216,25 @@ impl Case {
             ev.push(build());
         }
     }
+}
+
+/// The wall clock for history events: the coarse real-time clock where there is
+/// one (Linux: the time of the last clock tick, read without asking the hardware),
+/// else the precise one.
+fn history_clock() -> SystemTime {
+    #[cfg(target_os = "linux")]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime only writes the timespec it is given.
+        let ok = unsafe { libc::clock_gettime(libc::CLOCK_REALTIME_COARSE, &mut ts) } == 0;
+        if ok && ts.tv_sec >= 0 && (0..1_000_000_000).contains(&ts.tv_nsec) {
+            return SystemTime::UNIX_EPOCH + Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32);
+        }
+    }
+    SystemTime::now()
 }
 
 /// The compact path of an instance: its `path`, or for an instance written before

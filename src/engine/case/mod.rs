@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
@@ -29,6 +29,8 @@ use crate::model::{
 use crate::services::Services;
 
 mod actions;
+#[cfg(test)]
+mod cost_tests;
 mod events;
 mod history;
 mod schedule;
@@ -38,7 +40,7 @@ mod workitems;
 use actions::Outcome;
 pub use events::*;
 pub use history::{instance_path, path_of};
-use scope::{Fill, set_builtin, visible};
+use scope::{Fill, visible};
 
 /// What the engine needs from its host for one step.
 pub struct Runtime<'a> {
@@ -106,6 +108,12 @@ pub struct Case {
     /// History events recorded since the last sync, built into `instance.history`
     /// when the record is read (`history::Recorded`).
     recent: Vec<history::Recorded>,
+    /// The compiled definitions `recent` refers to, by number (only grows).
+    defs: Vec<Arc<Compiled>>,
+    /// Where the `WF_ACTION_*` built-ins were last found (see `Vars::set_all`).
+    builtin_slots: super::vars::Slots<4>,
+    /// The time of the last history event: the next one is never earlier.
+    clock_floor: SystemTime,
     /// No [`Event`] is built (set while [`Case::run_some_quietly`] runs).
     quiet: bool,
     /// Values transient variables held in this process (never written).
@@ -236,6 +244,9 @@ impl Case {
             outbox: Outbox::default(),
             run_started: None,
             recent: Vec::new(),
+            defs: Vec::new(),
+            builtin_slots: Default::default(),
+            clock_floor: SystemTime::now(),
             quiet: false,
             secrets: Default::default(),
             refused: None,
@@ -329,6 +340,11 @@ impl Case {
         self.compiled.get(&f.definition.hash).map(|c| &c.definition)
     }
 
+    /// No work item created or cancelled since the last [`Case::take_outbox`].
+    pub fn outbox_is_empty(&self) -> bool {
+        self.outbox.created.is_empty() && self.outbox.cancelled.is_empty()
+    }
+
     /// Work items created and cancelled since the last call.
     pub fn take_outbox(&mut self) -> Outbox {
         std::mem::take(&mut self.outbox)
@@ -375,7 +391,7 @@ impl Case {
         self.instance.path.clone_from(&self.path.entries);
         self.instance.path_dropped = self.path.dropped;
         if let Some(root) = self.state.frames.first() {
-            self.instance.variables = root.vars.clone();
+            self.instance.variables = root.vars.to_map();
         }
         let mut current = Vec::new();
         let mut pending = Vec::new();

@@ -23,7 +23,7 @@ impl Case {
             Phase::Action { .. } | Phase::Transitions => true,
             Phase::Waiting { .. } | Phase::Subprocess { .. } => false,
             Phase::Arrived => {
-                let c = self.frame_def(frame);
+                let c = &self.stack[frame];
                 if !c.activities[t.activity].and_join || force_join {
                     return true;
                 }
@@ -39,9 +39,10 @@ impl Case {
 
     pub(super) fn pick(&self, frame: usize, force_join: bool) -> Option<usize> {
         let f = &self.state.frames[frame];
-        let n = f.tokens.len();
-        (0..n)
-            .map(|k| (f.cursor + k) % n)
+        // From the cursor round to it (no division per token).
+        let at = f.cursor.min(f.tokens.len());
+        (at..f.tokens.len())
+            .chain(0..at)
             .find(|&i| self.runnable(frame, i, force_join))
     }
 
@@ -201,8 +202,7 @@ impl Case {
             return;
         }
         let started = *self.run_started.get_or_insert_with(Instant::now);
-        let root = self.frame_def(0);
-        let limit = root.definition.execution_limit;
+        let limit = self.stack[0].definition.execution_limit;
         if limit > 0 && !self.options.ignore_execution_limit {
             let elapsed = Duration::from_millis(self.state.elapsed_ms) + started.elapsed();
             if elapsed > Duration::from_secs(limit as u64) {
@@ -262,8 +262,7 @@ impl Case {
         rt: &mut Runtime<'_>,
         ev: &mut Vec<Event>,
     ) {
-        let phase = self.state.frames[fi].tokens[ti].phase.clone();
-        match phase {
+        match self.state.frames[fi].tokens[ti].phase {
             Phase::Arrived => self.enter(fi, ti, rt, ev),
             Phase::Action { index } => self.run_action(fi, ti, index, rt, ev),
             Phase::Transitions => self.take_transitions(fi, ti, rt, ev),
@@ -281,7 +280,8 @@ impl Case {
         let c = self.frame_def(fi);
         let (tid, ai) = self.token_at(fi, ti);
         let act = &c.activities[ai];
-        self.record_lazy(Lazy::Entered(c.clone(), ai));
+        let def = self.def_id(&c);
+        self.record_lazy(Lazy::Entered(def, ai));
         self.entered(fi, &act.name);
         self.emit_with(ev, || Event::ActivityEntered {
             frame: fi,
@@ -398,8 +398,8 @@ impl Case {
                 t.activity = to;
                 t.activity_name.clone_from(&c.activities[to].name);
                 t.phase = Phase::Arrived;
-                super::actions::clear(&mut t.vars);
-                super::actions::clear(&mut t.action_vars);
+                t.vars.clear();
+                t.action_vars.clear();
                 tid
             } else {
                 self.state.next_token += 1;
@@ -409,12 +409,13 @@ impl Case {
                     activity: to,
                     activity_name: c.activities[to].name.clone(),
                     phase: Phase::Arrived,
-                    vars: BTreeMap::new(),
-                    action_vars: BTreeMap::new(),
+                    vars: Default::default(),
+                    action_vars: Default::default(),
                 });
                 id
             };
-            self.record_lazy(Lazy::Transition(c.clone(), ai, to));
+            let def = self.def_id(&c);
+            self.record_lazy(Lazy::Transition(def, ai, to));
             self.emit_with(ev, || Event::TransitionTaken {
                 frame: fi,
                 token: id,

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::{Case, Scope};
+use crate::engine::Vars;
 use crate::engine::catalog::Catalog;
 use crate::engine::compile::{CVar, Compiled};
 use crate::engine::limits::check_storable;
@@ -19,7 +20,7 @@ impl Case {
     // ---------------------------------------------------------------- variables
 
     /// Variables of frame `frame` in a scope.
-    pub fn variables(&self, frame: usize, scope: Scope) -> Option<&BTreeMap<String, Value>> {
+    pub fn variables(&self, frame: usize, scope: Scope) -> Option<&Vars> {
         let f = self.state.frames.get(frame)?;
         match scope {
             Scope::Case => Some(&f.vars),
@@ -52,7 +53,7 @@ impl Case {
         };
         match map {
             Some(m) => {
-                m.insert(name.to_string(), value);
+                m.set(name, value);
                 true
             }
             None => false,
@@ -122,23 +123,20 @@ impl Case {
             activity: compiled.start,
             activity_name: compiled.activities[compiled.start].name.clone(),
             phase: Phase::Arrived,
-            vars: BTreeMap::new(),
-            action_vars: BTreeMap::new(),
+            vars: Vars::new(),
+            action_vars: Vars::new(),
         };
         self.state.next_token += 1;
-        let mut vars = BTreeMap::new();
-        vars.insert(
-            "WF_CASE_OWNER".to_string(),
-            Value::Str(self.instance.owner.clone()),
-        );
-        vars.insert("WF_CASE_RESULT".to_string(), Value::Null);
+        let mut vars = Vars::new();
+        vars.set("WF_CASE_OWNER", Value::Str(self.instance.owner.clone()));
+        vars.set("WF_CASE_RESULT", Value::Null);
         for w in [
             "WF_ACTION_ERROR",
             "WF_ACTION_RESULT",
             "WF_ACTION_SUPPRESSED",
             "WF_ACTION_TIMEOUT",
         ] {
-            vars.insert(w.to_string(), Value::Null);
+            vars.set(w, Value::Null);
         }
         let externals: Vec<String> = if is_sub {
             compiled
@@ -246,7 +244,7 @@ impl Case {
                 (Fill::Action, Some(ti)) => &mut f.tokens[ti].action_vars,
                 _ => &mut f.vars,
             };
-            map.insert(v.name.clone(), value);
+            map.set(&v.name, value);
         }
         Ok(())
     }
@@ -281,19 +279,9 @@ pub(super) enum Fill {
     Action,
 }
 
-/// Assign without allocating a key when the variable exists (the common case).
-pub(super) fn set_builtin(vars: &mut BTreeMap<String, Value>, name: &str, value: Value) {
-    match vars.get_mut(name) {
-        Some(slot) => *slot = value,
-        None => {
-            vars.insert(name.to_string(), value);
-        }
-    }
-}
-
 /// Merge of every scope visible from a token, outermost first so inner ones win.
 pub(super) fn visible(frames: &[Frame], fi: usize, ti: Option<usize>) -> BTreeMap<String, Value> {
-    let mut chain: Vec<&BTreeMap<String, Value>> = Vec::new();
+    let mut chain: Vec<&Vars> = Vec::new();
     let mut level = fi;
     let mut tok = ti;
     loop {
@@ -333,8 +321,9 @@ pub(super) struct CaseEnv<'a> {
     refused: &'a mut Option<String>,
 }
 
-/// Where a variable lives: (frame, token, which map: 0 action, 1 activity, 2 frame).
-type Place = (usize, Option<usize>, u8);
+/// Where a variable lives: frame, token, which scope (0 action, 1 activity, 2
+/// frame) and its slot in that scope ([`Vars::slot`]).
+type Place = (usize, Option<usize>, u8, usize);
 
 impl CaseEnv<'_> {
     /// Where `name` lives and its value: one lookup per scope, innermost first.
@@ -346,15 +335,15 @@ impl CaseEnv<'_> {
             if let Some(ti) = tok
                 && let Some(t) = f.tokens.get(ti)
             {
-                if let Some(v) = t.action_vars.get(name) {
-                    return Some(((level, tok, 0), v));
+                if let Some(i) = t.action_vars.slot(name) {
+                    return Some(((level, tok, 0, i), t.action_vars.entry_at(i).1));
                 }
-                if let Some(v) = t.vars.get(name) {
-                    return Some(((level, tok, 1), v));
+                if let Some(i) = t.vars.slot(name) {
+                    return Some(((level, tok, 1, i), t.vars.entry_at(i).1));
                 }
             }
-            if let Some(v) = f.vars.get(name) {
-                return Some(((level, tok, 2), v));
+            if let Some(i) = f.vars.slot(name) {
+                return Some(((level, tok, 2, i), f.vars.entry_at(i).1));
             }
             // A subprocess's external variables live in the caller's scopes.
             if level > 0 && f.externals.iter().any(|e| e == name) {
@@ -370,14 +359,15 @@ impl CaseEnv<'_> {
         }
     }
 
-    /// The map `place` names.
-    fn map_mut(&mut self, (level, tok, which): Place) -> &mut BTreeMap<String, Value> {
+    /// The variable at `place` (found by [`CaseEnv::find`], nothing inserted since).
+    fn value_mut(&mut self, (level, tok, which, slot): Place) -> &mut Value {
         let f = &mut self.frames[level];
-        match (which, tok) {
+        let vars = match (which, tok) {
             (0, Some(ti)) => &mut f.tokens[ti].action_vars,
             (1, Some(ti)) => &mut f.tokens[ti].vars,
             _ => &mut f.vars,
-        }
+        };
+        vars.value_at_mut(slot)
     }
 }
 
@@ -392,18 +382,10 @@ impl Env for CaseEnv<'_> {
                 .get_or_insert_with(|| format!("variable '{name}': {why}"));
             return;
         }
-        // The common case, one lookup: not in the token's scopes, in the frame's.
-        let in_token = self
-            .token
-            .and_then(|ti| self.frames[self.frame].tokens.get(ti))
-            .is_some_and(|t| t.action_vars.contains_key(name) || t.vars.contains_key(name));
-        if !in_token && let Some(slot) = self.frames[self.frame].vars.get_mut(name) {
-            *slot = value;
-            return;
-        }
         if let Some((place, _)) = self.find(name) {
-            // The variable exists: assign in place (no key is allocated).
-            set_builtin(self.map_mut(place), name, value);
+            // The variable exists: assign at the slot found (no second lookup, no
+            // key allocated).
+            *self.value_mut(place) = value;
             return;
         }
         // Undeclared: a new case-level variable of this process, unless the
@@ -429,7 +411,7 @@ impl Env for CaseEnv<'_> {
             outer.set_var(name, value);
             return;
         }
-        self.frames[self.frame].vars.insert(name.to_string(), value);
+        self.frames[self.frame].vars.set(name, value);
     }
 
     fn rule(&self, name: &str) -> Option<Arc<RuleDef>> {

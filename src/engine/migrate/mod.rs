@@ -396,7 +396,7 @@ fn plan(
             None => Value::Null,
             Some(text) => {
                 let mut env = MapEnv {
-                    vars: frame.vars.clone(),
+                    vars: frame.vars.to_map(),
                     ..MapEnv::default()
                 };
                 match crate::expr::parse(text)
@@ -430,7 +430,7 @@ fn plan(
     frame.definition = to.clone();
     let mut moved = inst.clone();
     moved.definition = to.clone();
-    moved.variables = frame.vars.clone();
+    moved.variables = frame.vars.to_map();
     moved.current_activities = frame
         .tokens
         .iter()
