@@ -168,7 +168,20 @@ pub fn resolve_for_write(root: &Path, path: &Path) -> io::Result<PathBuf> {
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
     let parent = path.parent().unwrap_or(Path::new(""));
     let dir = create_dir(root, parent)?;
-    resolve(root, &dir.join(name))
+    let target = dir.join(name);
+    // The directory is resolved and inside the root: only the name is left to
+    // check, unless it is a link (then resolved and checked like any path).
+    match fs::symlink_metadata(&target) {
+        Ok(meta) if meta.file_type().is_symlink() => resolve(root, &target),
+        _ if matches!(
+            Path::new(name).components().next(),
+            Some(Component::Normal(_))
+        ) =>
+        {
+            Ok(target)
+        }
+        _ => resolve(root, &target),
+    }
 }
 
 /// Add `O_NOFOLLOW` (where the platform has it): opening a symbolic link fails.
