@@ -1,7 +1,9 @@
 //! [`RepoServices`]: the built-in service ops against the repository's JSON
 //! identity store (`User/`, `Role/`, `Policy/`, `EmailTemplate/`), its outbox,
-//! audit log and object locks. Files are read fresh on every call, written
-//! atomically, and in a dry run only recorded (see `store`).
+//! audit log and object locks. Files are read fresh on every call (or, for a
+//! launch, from a read cache used only while their directory is unchanged and
+//! never under a write lock: `read_cache`), written atomically, and in a dry run
+//! only recorded (see `store`).
 //!
 //! Invariant: every write of a user, role or view lock is a read-modify-write
 //! under that object's write lock (`write_lock`, taken in `call` or, for
