@@ -28,15 +28,16 @@ fn joiner(i: usize) -> String {
     )
 }
 
+/// The instances on disk (temporary files, which loading ignores and the next
+/// open removes, are not instances).
 fn instances(root: &Path) -> Vec<J> {
     let Ok(dir) = std::fs::read_dir(root.join("TaskInstance")) else {
         return Vec::new();
     };
-    dir.map(|e| {
-        let bytes = std::fs::read(e.unwrap().path()).unwrap();
-        serde_json::from_slice(&bytes).unwrap()
-    })
-    .collect()
+    dir.map(|e| e.unwrap().path())
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
+        .collect()
 }
 
 /// `bpe launch ROOT "Onboard Employee" --from FEED` and `extra`.
@@ -268,6 +269,43 @@ fn a_launch_killed_inside_its_group_commits_leaves_each_row_recorded_with_its_ca
         on_disk += 1;
     }
     assert!(on_disk < rows, "killed too late ({on_disk} of {rows})");
+    // A case's later files wait for one sync round at its end: after the kill
+    // each is whole or absent, and never ahead of its instance — every work
+    // item loads and belongs to an instance on disk, and every suspended
+    // instance has its work item.
+    let mut items_of: std::collections::HashMap<String, usize> = Default::default();
+    for entry in std::fs::read_dir(root.join("WorkItem")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let item: J = serde_json::from_slice(&std::fs::read(&path).unwrap())
+            .unwrap_or_else(|e| panic!("{name} does not load: {e}"));
+        let inst = item["instance"].as_str().unwrap();
+        assert!(
+            root.join(format!("TaskInstance/{inst}.json")).exists(),
+            "{name} waits for {inst}, which is not on disk"
+        );
+        *items_of.entry(inst.to_string()).or_default() += 1;
+    }
+    for inst in instances(&root) {
+        let id = inst["id"].as_str().unwrap();
+        if inst["status"] == "suspended" {
+            assert_eq!(
+                items_of.get(id),
+                Some(&1),
+                "{id} suspended without its item"
+            );
+        }
+    }
+    for entry in std::fs::read_dir(root.join("Outbox")).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.file_name().unwrap().to_string_lossy().starts_with('.') {
+            let mail = std::fs::read_to_string(&path).unwrap();
+            assert!(mail.contains("X-Bpe-Instance"), "{}", path.display());
+        }
+    }
     let (code, json, _) = launch_json(&root, &feed, &["--key", "employeeId"]);
     assert_eq!(code, 0, "{json:#}");
     assert_eq!(
@@ -423,4 +461,92 @@ fn a_progress_bar_is_drawn_on_a_terminal_only() {
     let summary = std::fs::read_to_string(&out).unwrap();
     assert!(summary.starts_with("Onboard Employee from "), "{summary}");
     assert!(!summary.contains("rows  "), "{summary}");
+}
+
+/// A workflow whose case creates a user after finding its manager: a chain of
+/// rows where each row's manager is the user the row before created.
+const HIRE_CHAIN: &str = r#"{
+  "formatVersion": 1, "id": "td-hire-chain", "name": "Hire Chain",
+  "process": {
+    "variables": [
+      {"name": "accountId", "input": true}, {"name": "manager", "input": true},
+      {"name": "managerUser"}
+    ],
+    "activities": [
+      {"id": "0", "name": "start", "transitions": [{"to": "Find Manager"}]},
+      {"id": "1", "name": "Find Manager", "actions": [
+        {"kind": "service", "op": "getUser", "arguments": [{"name": "accountId", "value": "$manager"}]},
+        {"kind": "expression", "expression": "(set name=\"managerUser\" $WF_ACTION_RESULT)"}
+      ], "transitions": [
+        {"to": "Create", "condition": "(notnull $managerUser)"},
+        {"to": "No Manager"}
+      ]},
+      {"id": "2", "name": "Create", "actions": [
+        {"kind": "service", "op": "createUser", "arguments": [
+          {"name": "accountId", "value": "$accountId"}, {"name": "manager", "value": "$manager"},
+          {"name": "firstName", "value": "\"Chain\""}, {"name": "lastName", "value": "$accountId"}
+        ]}
+      ], "transitions": [{"to": "end"}]},
+      {"id": "3", "name": "No Manager", "actions": [
+        {"kind": "service", "op": "addResultError", "arguments": [
+          {"name": "message", "value": "(concat \"no manager \" $manager)"}
+        ]}
+      ], "transitions": [{"to": "end"}]},
+      {"id": "4", "name": "end"}
+    ]
+  }
+}
+"#;
+
+/// The services' read cache of `User/` (a launch's cases share it) sees the
+/// users the launch itself creates: each row of a chain finds, as its manager,
+/// the user the row before created — also when `User/` was quiet long enough
+/// before the launch for its snapshot to be kept.
+#[test]
+fn a_user_created_by_one_row_is_found_by_the_next_through_the_read_cache() {
+    let (_dir, root) = sample_copy();
+    std::fs::write(root.join("TaskDefinition/hire-chain.json"), HIRE_CHAIN).unwrap();
+    // Quiet for a minute: the cache keeps a snapshot of User/ at the first read.
+    let old = std::time::SystemTime::now() - Duration::from_secs(60);
+    std::fs::File::open(root.join("User"))
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    let feed = root.join("../chain.csv");
+    let mut csv = String::from("accountId,manager\n");
+    let mut manager = "jsmith".to_string();
+    for i in 0..6 {
+        let id = format!("chain{i}");
+        csv += &format!("{id},{manager}\n");
+        manager = id;
+    }
+    std::fs::write(&feed, csv).unwrap();
+    let out = bpe(&[
+        "launch",
+        s(&root),
+        "Hire Chain",
+        "--from",
+        s(&feed),
+        "--jobs",
+        "1",
+        "--json",
+    ]);
+    let json: J = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{json:#} {}", text(&out.stderr));
+    assert_eq!(json["counts"]["completed"], 6, "{json:#}");
+    for i in 0..6 {
+        let user: J = serde_json::from_slice(
+            &std::fs::read(root.join(format!("User/chain{i}.json"))).unwrap(),
+        )
+        .unwrap();
+        let manager = if i == 0 {
+            "jsmith".to_string()
+        } else {
+            format!("chain{}", i - 1)
+        };
+        assert_eq!(user["manager"], manager.as_str());
+    }
+    for r in json["results"].as_array().unwrap() {
+        assert!(r["reason"].is_null(), "{r:#}");
+    }
 }

@@ -11,6 +11,11 @@
 //!   most every `progressInterval` ms while it runs, and always when it suspends or
 //!   finishes; transient variables are written as null (`engine::transient`).
 //!   Created work items are written as `WorkItem/<id>.json`.
+//! - Under a group commit with deferred renames (`bpe launch`, after the first
+//!   instance write) the later writes become visible at the batch's flush, in
+//!   write order (work items before the instance that waits on them); the store
+//!   flushes before it reads work items back and at each progress write, and
+//!   discards a waiting instance write before removing the file (`resultLimit: 0`).
 //! - A dry run writes nothing (no instance, work item or cache entry); it holds the
 //!   run locks like any run.
 //! - A `running` instance whose instance lock has no live holder is interrupted
@@ -374,6 +379,9 @@ pub fn drive(
         flush_outbox(root, &mut case, &mut created)?;
         if due {
             persist(root, &mut case, &mut created)?;
+            // A progress write is for others to see: one waiting for its
+            // batch's rename (`repo::group_commit`) is made visible now.
+            crate::repo::group_commit::flush_deferred().map_err(io)?;
             last_write = Instant::now();
         }
     }
@@ -403,6 +411,9 @@ fn flush_outbox(
     super::journal::items_created(root, case, &out.created)?;
     created.extend(out.created);
     if !out.cancelled.is_empty() {
+        // A cancelled item may have been created by this run and still wait for
+        // its batch's rename (`repo::group_commit`): make it visible first.
+        crate::repo::group_commit::flush_deferred().map_err(io)?;
         let repo = Repository::open(root).map_err(io)?;
         let now = now_text(Utc::now());
         for (id, reason) in out.cancelled {
@@ -445,7 +456,12 @@ fn finish(
     }
     let mut kept = true;
     if inst.status.is_finished() && result_limit(&inst, repo, root) == Some(0) {
-        match std::fs::remove_file(instance_path(root, &inst)) {
+        let path = instance_path(root, &inst);
+        // The final write may wait for its batch's rename: it must not land later.
+        if let Ok(resolved) = crate::repo::confine::resolve(root, &path) {
+            crate::repo::group_commit::discard_deferred(&resolved);
+        }
+        match std::fs::remove_file(path) {
             Ok(()) => kept = false,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => kept = false,
             Err(e) => return Err(io(e)),

@@ -69,11 +69,19 @@ fn relative_to_root<'p>(root: &Path, canon_root: &Path, path: &'p Path) -> io::R
 /// (see the module invariants). Components that do not exist yet are appended
 /// as they are. The final component is resolved too when it is a link.
 pub fn resolve(root: &Path, path: &Path) -> io::Result<PathBuf> {
+    walk(root, path).map(|(p, _)| p)
+}
+
+/// [`resolve`], and whether the path names an existing plain directory (every
+/// component there, none of them a link): then there is nothing to create.
+fn walk(root: &Path, path: &Path) -> io::Result<(PathBuf, bool)> {
     let canon_root = canonical_root(root)?;
     let rel = relative_to_root(root, &canon_root, path)?;
     let mut current = canon_root.clone();
     let mut walked = PathBuf::new();
     let mut missing = false;
+    // The root is a directory; each component below must be one too.
+    let mut plain_dir = true;
     for component in rel.components() {
         let name = match component {
             Component::CurDir => continue,
@@ -94,6 +102,7 @@ pub fn resolve(root: &Path, path: &Path) -> io::Result<PathBuf> {
         match fs::symlink_metadata(&next) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 missing = true;
+                plain_dir = false;
                 current = next;
             }
             Err(e) => {
@@ -120,17 +129,25 @@ pub fn resolve(root: &Path, path: &Path) -> io::Result<PathBuf> {
                     )));
                 }
                 current = resolved;
+                plain_dir = false;
             }
-            Ok(_) => current = next,
+            Ok(meta) => {
+                plain_dir = meta.is_dir();
+                current = next;
+            }
         }
     }
-    Ok(current)
+    Ok((current, plain_dir))
 }
 
 /// [`resolve`] `dir` and create it (and missing parents) inside the root.
 /// Returns the resolved directory.
 pub fn create_dir(root: &Path, dir: &Path) -> io::Result<PathBuf> {
-    let resolved = resolve(root, dir)?;
+    let (resolved, exists) = walk(root, dir)?;
+    if exists {
+        // Walked component by component just now, no link on the way.
+        return Ok(resolved);
+    }
     fs::create_dir_all(&resolved)?;
     // A link raced in while creating would show here.
     let again = resolve(root, &resolved)?;
@@ -151,7 +168,20 @@ pub fn resolve_for_write(root: &Path, path: &Path) -> io::Result<PathBuf> {
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
     let parent = path.parent().unwrap_or(Path::new(""));
     let dir = create_dir(root, parent)?;
-    resolve(root, &dir.join(name))
+    let target = dir.join(name);
+    // The directory is resolved and inside the root: only the name is left to
+    // check, unless it is a link (then resolved and checked like any path).
+    match fs::symlink_metadata(&target) {
+        Ok(meta) if meta.file_type().is_symlink() => resolve(root, &target),
+        _ if matches!(
+            Path::new(name).components().next(),
+            Some(Component::Normal(_))
+        ) =>
+        {
+            Ok(target)
+        }
+        _ => resolve(root, &target),
+    }
 }
 
 /// Add `O_NOFOLLOW` (where the platform has it): opening a symbolic link fails.

@@ -75,7 +75,6 @@ pub fn save_atomic(path: &Path, bytes: &[u8]) -> Result<(), SaveError> {
     let file_name = path
         .file_name()
         .ok_or_else(|| io_err(io::Error::new(io::ErrorKind::InvalidInput, "no file name")))?;
-    fs::create_dir_all(&dir).map_err(io_err)?;
     let tmp = dir.join(format!(
         ".{}.{}-{}.tmp",
         file_name.to_string_lossy(),
@@ -83,8 +82,21 @@ pub fn save_atomic(path: &Path, bytes: &[u8]) -> Result<(), SaveError> {
         COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
     let write = || -> io::Result<()> {
-        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        let create = || OpenOptions::new().write(true).create_new(true).open(&tmp);
+        // The directory usually exists (`save_atomic_in` made it): create it
+        // only when the temporary file cannot be.
+        let mut f = match create() {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                fs::create_dir_all(&dir)?;
+                create()?
+            }
+            other => other?,
+        };
         f.write_all(bytes)?;
+        if super::group_commit::defers(path) {
+            // Synced and renamed at the batch's flush (see `group_commit`).
+            return super::group_commit::defer_rename(f, tmp.clone(), path.to_path_buf());
+        }
         f.sync_all()?;
         drop(f);
         fs::rename(&tmp, path)?;

@@ -7,6 +7,7 @@ mod locks;
 mod notify;
 pub mod ops;
 mod password;
+pub mod read_cache;
 mod repo_services;
 mod store;
 mod write_lock;
@@ -17,6 +18,7 @@ pub use command::{COMMAND_PATH, CommandPolicyError, command_allowed, resolve_pro
 pub use locks::{ObjectLock, ObjectLockInfo, object_locks, release_instance_locks};
 pub use notify::{placeholders, render_template, validate_address};
 pub use password::{PASSWORD_ITERATIONS, hash_password, verify_password};
+pub use read_cache::ReadCache;
 pub use repo_services::{RepoServices, ServiceOptions};
 
 use std::collections::BTreeMap;

@@ -1,7 +1,9 @@
 //! [`RepoServices`]: the built-in service ops against the repository's JSON
 //! identity store (`User/`, `Role/`, `Policy/`, `EmailTemplate/`), its outbox,
-//! audit log and object locks. Files are read fresh on every call, written
-//! atomically, and in a dry run only recorded (see `store`).
+//! audit log and object locks. Files are read fresh on every call (or, for a
+//! launch, from a read cache used only while their directory is unchanged and
+//! never under a write lock: `read_cache`), written atomically, and in a dry run
+//! only recorded (see `store`).
 //!
 //! Invariant: every write of a user, role or view lock is a read-modify-write
 //! under that object's write lock (`write_lock`, taken in `call` or, for
@@ -10,11 +12,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
 use super::args::Args;
+use super::read_cache::ReadCache;
 use super::store::Store;
 use super::{CallContext, CommandOutput, Effect, ServiceError, Services, command};
 use crate::expr::Value;
@@ -66,6 +70,13 @@ impl RepoServices {
         self.options
     }
 
+    /// Answer reads of `User/`, `Role/`, `Policy/` and `EmailTemplate/` from
+    /// `cache`, shared by the cases of a launch (see `services::read_cache`).
+    pub fn with_read_cache(mut self, cache: Arc<ReadCache>) -> RepoServices {
+        self.store.set_cache(cache);
+        self
+    }
+
     fn record(&mut self, op: &str, summary: String) {
         self.effects.push(Effect {
             op: op.to_string(),
@@ -89,10 +100,8 @@ impl RepoServices {
         dir: &str,
     ) -> Result<Vec<(PathBuf, T)>, ServiceError> {
         let mut out = Vec::new();
-        for rel in self.store.list(dir, ".json")? {
-            if let Some(bytes) = self.store.read(&rel)?
-                && let Ok(value) = Self::parse::<T>(&rel, &bytes)
-            {
+        for (rel, bytes) in self.store.read_all(dir, ".json")? {
+            if let Ok(value) = Self::parse::<T>(&rel, &bytes) {
                 out.push((rel, value));
             }
         }
@@ -110,10 +119,7 @@ impl RepoServices {
         // A file named otherwise (hand-written repositories). Only files that
         // mention the id at all are parsed: this runs for every absent user.
         let needle = serde_json::to_string(account_id).unwrap_or_default();
-        for rel in self.store.list("User", ".json")? {
-            let Some(bytes) = self.store.read(&rel)? else {
-                continue;
-            };
+        for (rel, bytes) in self.store.read_all("User", ".json")? {
             let mentions = std::str::from_utf8(&bytes).is_ok_and(|t| t.contains(&needle));
             if mentions
                 && let Ok(user) = Self::parse::<User>(&rel, &bytes)
@@ -617,6 +623,49 @@ impl RepoServices {
         }
         Ok(Value::Null)
     }
+
+    /// Run the op `a` names (arguments checked, write lock held by the caller).
+    fn dispatch(
+        &mut self,
+        op: &str,
+        a: &Args,
+        writes_user: bool,
+        cx: &mut CallContext<'_>,
+    ) -> Result<Value, ServiceError> {
+        if writes_user && let Some(account_id) = a.opt_text("accountId")? {
+            // A user checked out (or locked) by another case is not changed under it.
+            self.check_view_lock(a, &account_id, cx)?;
+        }
+        match op {
+            "createUser" => self.create_user(a),
+            "updateUser" => self.update_user(a),
+            "getUser" => self.get_user(a),
+            "queryUsers" => self.query_users(a),
+            "disableUser" => self.set_disabled(a, true),
+            "enableUser" => self.set_disabled(a, false),
+            "deleteUser" => self.delete_user(a),
+            "setProperty" => self.set_property(a),
+            "removeProperty" => self.remove_property(a),
+            "transferOwnership" => self.transfer_ownership(a, cx),
+            "assignRole" => self.assign_role(a),
+            "revokeRole" => self.revoke_role(a),
+            "provision" => self.provision(a),
+            "deprovision" => self.deprovision(a),
+            "checkSoD" => {
+                let found = self.check_sod(a)?;
+                self.journal_sod(a, &found, cx)?;
+                Ok(found)
+            }
+            "changePassword" => self.change_password(a, cx),
+            "notify" => self.notify(a, cx),
+            "audit" => self.audit(a, cx),
+            "lockObject" => self.lock_object(a, cx),
+            "unlockObject" => self.unlock_object(a, cx),
+            "checkoutView" => self.checkout_view(a, cx),
+            "checkinView" => self.checkin_view(a, cx),
+            _ => self.result_op(a, cx),
+        }
+    }
 }
 
 impl Services for RepoServices {
@@ -653,39 +702,12 @@ impl Services for RepoServices {
             Some(object) => self.write_guard(object, cx).map_err(|e| a.err(e))?,
             None => None,
         };
-        if writes_user && let Some(account_id) = a.opt_text("accountId")? {
-            // A user checked out (or locked) by another case is not changed under it.
-            self.check_view_lock(&a, &account_id, cx)?;
-        }
-        match op {
-            "createUser" => self.create_user(&a),
-            "updateUser" => self.update_user(&a),
-            "getUser" => self.get_user(&a),
-            "queryUsers" => self.query_users(&a),
-            "disableUser" => self.set_disabled(&a, true),
-            "enableUser" => self.set_disabled(&a, false),
-            "deleteUser" => self.delete_user(&a),
-            "setProperty" => self.set_property(&a),
-            "removeProperty" => self.remove_property(&a),
-            "transferOwnership" => self.transfer_ownership(&a, cx),
-            "assignRole" => self.assign_role(&a),
-            "revokeRole" => self.revoke_role(&a),
-            "provision" => self.provision(&a),
-            "deprovision" => self.deprovision(&a),
-            "checkSoD" => {
-                let found = self.check_sod(&a)?;
-                self.journal_sod(&a, &found, cx)?;
-                Ok(found)
-            }
-            "changePassword" => self.change_password(&a, cx),
-            "notify" => self.notify(&a, cx),
-            "audit" => self.audit(&a, cx),
-            "lockObject" => self.lock_object(&a, cx),
-            "unlockObject" => self.unlock_object(&a, cx),
-            "checkoutView" => self.checkout_view(&a, cx),
-            "checkinView" => self.checkin_view(&a, cx),
-            _ => self.result_op(&a, cx),
-        }
+        // A read-modify-write re-reads from disk, never from the read cache.
+        let writes = object.is_some() || matches!(op, "transferOwnership" | "changePassword");
+        self.store.set_fresh(writes);
+        let result = self.dispatch(op, &a, writes_user, cx);
+        self.store.set_fresh(false);
+        result
     }
 
     fn run_command(

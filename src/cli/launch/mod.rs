@@ -10,7 +10,10 @@
 //! - Each case goes through `store::begin_in` and `store::drive`, the path
 //!   `bpe run` takes (run lock, instance lock, instance written before the first
 //!   step, work items written); each worker keeps one catalog for its cases, so
-//!   the repository is read once.
+//!   the repository is read once, and the services of every case share one
+//!   read cache of `User/`, `Role/`, `Policy/` and `EmailTemplate/`
+//!   (`services::read_cache`: a snapshot is used only while its directory is
+//!   unchanged, and the launch's own writes drop it).
 //! - Each worker's writes form a group commit (`repo::group_commit`): files are
 //!   fsynced before their rename as always, directory and appended-line syncs are
 //!   done once per [`GROUP_ROWS`] rows, and a row is reported only once its
@@ -30,7 +33,7 @@ use std::collections::HashMap;
 use std::io::{IsTerminal, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Mutex, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 
 use anyhow::Context;
 
@@ -39,6 +42,7 @@ use crate::engine::store::{self, RepoCatalog, RunOptions, StoreError};
 use crate::model::{InstanceStatus, TaskDefinition};
 use crate::repo::Repository;
 use crate::repo::group_commit::GroupCommit;
+use crate::services::ReadCache;
 use feed::{Columns, FeedRow, Format, Row};
 use record::{Entry, Record};
 use report::{Outcome, RowResult, Summary, Waiting};
@@ -47,6 +51,9 @@ use report::{Outcome, RowResult, Summary, Waiting};
 pub const MAX_JOBS: usize = 64;
 /// Rows a worker runs between two group commits (see [`Launch::worker`]).
 pub const GROUP_ROWS: usize = 32;
+/// Directories whose files a case writes after its first instance write wait
+/// for one sync round at the case's end (`repo::group_commit`, deferred renames).
+pub const DEFERRED_DIRS: &[&str] = &["TaskInstance", "WorkItem", "Outbox"];
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -117,6 +124,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         appender: record::Appender::default(),
         results: Mutex::new(Vec::new()),
         bar: &bar,
+        reads: Arc::new(ReadCache::new()),
     };
     let fed = launch.run(&mut reader, jobs);
     bar.finish_and_clear();
@@ -198,6 +206,9 @@ struct Launch<'a> {
     appender: record::Appender,
     results: Mutex<Vec<RowResult>>,
     bar: &'a indicatif::ProgressBar,
+    /// The services' reads of `User/`, `Role/`, `Policy/`, `EmailTemplate/`,
+    /// shared by every case of the launch (`services::read_cache`).
+    reads: Arc<ReadCache>,
 }
 
 impl Launch<'_> {
@@ -302,8 +313,12 @@ impl Launch<'_> {
                     }
                 }
             };
-            let run = std::panic::AssertUnwindSafe(|| self.launch_row(&mut catalog, &row));
+            let run = std::panic::AssertUnwindSafe(|| self.launch_row(&mut catalog, &group, &row));
             let result = std::panic::catch_unwind(run).unwrap_or_else(|_| {
+                // What the case wrote becomes visible, as without deferral; the
+                // next case's first write is not deferred.
+                group.stop_deferring();
+                let _ = group.flush();
                 catalog = self.catalog();
                 RowResult::not_launched(
                     row.row,
@@ -349,13 +364,19 @@ impl Launch<'_> {
     }
 
     /// Start and drive the case of one row.
-    fn launch_row(&self, catalog: &mut RepoCatalog, row: &FeedRow) -> RowResult {
+    fn launch_row(
+        &self,
+        catalog: &mut RepoCatalog,
+        group: &GroupCommit,
+        row: &FeedRow,
+    ) -> RowResult {
         let opts = RunOptions {
             purpose: "bpe launch".to_string(),
             dry_run: self.dry_run,
             ..Default::default()
         };
-        let mut services = super::run::services_for(&self.base, self.dry_run, self.allow_commands);
+        let mut services = super::run::services_for(&self.base, self.dry_run, self.allow_commands)
+            .with_read_cache(self.reads.clone());
         let failed = |instance: Option<String>, why: String| RowResult {
             launched: instance.is_some(),
             instance,
@@ -375,11 +396,26 @@ impl Launch<'_> {
             Ok(b) => b,
             Err(e) => return failed(None, e.to_string()),
         };
-        let report = match store::drive(self.root, case, catalog, &mut services, guard.as_ref()) {
+        // The instance is on disk (`running`, synced) and its key recorded: the
+        // case's later files wait for one sync round at its end (see
+        // `repo::group_commit`, deferred renames), made before its lock is freed.
+        if guard.is_some() {
+            let _ = group.defer_renames(self.root, DEFERRED_DIRS);
+        }
+        let driven = store::drive(self.root, case, catalog, &mut services, guard.as_ref());
+        group.stop_deferring();
+        let flushed = group.flush();
+        drop(guard);
+        let report = match driven {
             Ok(r) => r,
             Err(e) => return failed(Some(instance), e.to_string()),
         };
-        drop(guard);
+        if let Err(e) = flushed {
+            return failed(
+                Some(instance),
+                format!("its case was written but not synced to disk: {e}"),
+            );
+        }
         let inst = &report.instance;
         let outcome = match inst.status {
             InstanceStatus::Completed => Outcome::Completed,

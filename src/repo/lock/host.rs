@@ -11,7 +11,11 @@ pub fn current_user() -> String {
     ["USER", "LOGNAME", "USERNAME"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
-        .or_else(passwd_user)
+        .or_else(|| {
+            // The uid of a process does not change: look it up once.
+            static PASSWD: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+            PASSWD.get_or_init(passwd_user).clone()
+        })
         .unwrap_or_else(|| "unknown".to_string())
 }
 
