@@ -292,14 +292,25 @@ pub(super) fn parse_parallel<R: Send>(
     rels: &[PathBuf],
     parse: impl Fn(&PathBuf) -> Result<R, LoadError> + Sync,
 ) -> Vec<Result<R, LoadError>> {
+    parallel_map(rels, |rel| rel, parse)
+}
+
+/// [`parse_parallel`] over any items that name a file (`rel_of`), results
+/// in the order of `items`.
+pub(super) fn parallel_map<I: Sync, R: Send>(
+    items: &[I],
+    rel_of: impl Fn(&I) -> &PathBuf + Sync,
+    parse: impl Fn(&I) -> Result<R, LoadError> + Sync,
+) -> Vec<Result<R, LoadError>> {
     use rayon::prelude::*;
-    rels.par_iter()
+    items
+        .par_iter()
         .with_min_len(PER_TASK_MIN)
-        .map(|rel| {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse(rel))).unwrap_or_else(
+        .map(|item| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse(item))).unwrap_or_else(
                 |_| {
                     Err(LoadError {
-                        path: rel.clone(),
+                        path: rel_of(item).clone(),
                         line: 0,
                         column: 0,
                         message: "internal error while parsing".to_string(),
@@ -347,17 +358,20 @@ pub(super) fn list_json(root: &Path, dir: &str) -> std::io::Result<Vec<PathBuf>>
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e),
     };
-    let mut out = Vec::new();
+    let mut names = Vec::new();
     for entry in entries {
         let entry = entry?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
         if name.ends_with(".json") && !name.starts_with('.') {
-            out.push(Path::new(dir).join(name.as_ref()));
+            names.push(name.into_owned());
         }
     }
-    out.sort();
-    Ok(out)
+    // Names in byte order are the paths in path order (one directory), and
+    // cheaper to compare than paths component by component.
+    names.sort_unstable();
+    let dir = Path::new(dir);
+    Ok(names.into_iter().map(|n| dir.join(n)).collect())
 }
 
 #[cfg(test)]

@@ -123,12 +123,6 @@ pub fn run(options: Options) -> anyhow::Result<i32> {
         app.warn(format!("not watching the locks for changes: {e}"));
     }
     spawn_lock_check(tx.clone());
-    if app.loading.is_some() {
-        let loaded = tx.clone();
-        app::load_in_background(&app.root, move |repo, badges| {
-            let _ = loaded.send(AppEvent::Loaded(Box::new((repo, badges))));
-        });
-    }
 
     terminal::install_panic_hook();
     terminal::enter(options.mouse).context("cannot set up the terminal")?;
@@ -236,8 +230,16 @@ fn event_loop(
     if let Ok(size) = term.size() {
         sync::resized(app, size.width, size.height);
     }
+    let loaded = tx.clone();
     spawn_input_thread(tx);
     term.draw(|f| view::view(app, f))?;
+    // The full load starts once the first frame is out, so that it does not
+    // share the cores with it (docs/repository.md, "The definition index").
+    if app.loading.is_some() {
+        app::load_in_background(&app.root, move |repo, badges| {
+            let _ = loaded.send(AppEvent::Loaded(Box::new((repo, badges))));
+        });
+    }
     loop {
         // Block for the next event, then take everything already queued (a
         // resize storm, pasted text) before drawing once.
