@@ -380,8 +380,8 @@ fn a_small_repository_is_read_in_full_without_an_index() {
 
 #[test]
 fn entries_in_any_order_are_matched_by_path() {
-    // bpe writes the entries in path order and looks them up by binary
-    // search; an index whose order was changed (by hand, by another tool)
+    // bpe writes the entries in path order and matches them to the sorted
+    // names in one merge; an index whose order was changed (by hand, by a tool)
     // is matched all the same, and still tells a changed file apart.
     let dir = repository(N);
     let root = dir.path();

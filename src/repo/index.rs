@@ -224,10 +224,12 @@ fn nanos(t: SystemTime) -> Option<u64> {
 fn read_index_bytes(root: &Path) -> Option<Vec<u8>> {
     let resolved = super::confine::resolve(root, Path::new(INDEX_FILE)).ok()?;
     let file = super::confine::open_regular_file(&resolved).ok()?;
-    if file.metadata().ok()?.len() > INDEX_MAX_BYTES {
+    let len = file.metadata().ok()?.len();
+    if len > INDEX_MAX_BYTES {
         return None;
     }
-    let mut bytes = Vec::new();
+    // Sized once: growing a buffer by doubling copies a large index over and over.
+    let mut bytes = Vec::with_capacity(len as usize + 1);
     use std::io::Read;
     file.take(INDEX_MAX_BYTES).read_to_end(&mut bytes).ok()?;
     Some(bytes)
@@ -318,15 +320,21 @@ fn summarise_definitions(
     let dir_handle = super::confine::resolve(root, Path::new(dir))
         .ok()
         .and_then(|d| open_dir(&d));
-    let stamped = parse_parallel(&rels, |rel| {
-        Ok(stamp_file(
-            root,
-            dir_handle.as_ref(),
-            rel,
-            old_entries,
-            racy_before,
-        ))
-    });
+    let candidates: Vec<(&PathBuf, Option<usize>)> =
+        rels.iter().zip(match_by_path(&rels, old_entries)).collect();
+    let stamped = parallel_map(
+        &candidates,
+        |(rel, _)| rel,
+        |(rel, candidate)| {
+            Ok(stamp_file(
+                root,
+                dir_handle.as_ref(),
+                rel,
+                candidate.map(|i| (i, &old_entries[i])),
+                racy_before,
+            ))
+        },
+    );
     // Phase two: read what the stamps did not vouch for. The content-hash
     // lookup is built only when some file is read.
     let needs_read = stamped
@@ -508,18 +516,36 @@ fn regular_file_stamp(_dir: &File, _name: &std::ffi::OsStr) -> Option<(u64, u64)
     None
 }
 
+/// For each of `rels` (sorted), the position of the old entry of the same
+/// path: one merge of two sorted lists (the entries are sorted when read). A
+/// name out of order would only miss its entry (the file is then read and
+/// hashed), never match another file's.
+fn match_by_path(rels: &[PathBuf], old: &[Entry]) -> Vec<Option<usize>> {
+    let mut j = 0;
+    rels.iter()
+        .map(|rel| {
+            let path = rel.to_str()?;
+            while j < old.len() && old[j].path.as_ref() < path {
+                j += 1;
+            }
+            (j < old.len() && old[j].path == path).then_some(j)
+        })
+        .collect()
+}
+
 /// Phase one for one file: its stamp, and whether the old entry of its path
-/// may be trusted without reading it (see the module invariants).
+/// (`old`, its position and itself) may be trusted without reading it (see
+/// the module invariants).
 fn stamp_file(
     root: &Path,
     dir: Option<&File>,
     rel: &Path,
-    old: &[Entry],
+    old: Option<(usize, &Entry)>,
     racy_before: u64,
 ) -> Stamped {
-    let Some(path) = rel.to_str() else {
+    if rel.to_str().is_none() {
         return Stamped::Plain;
-    };
+    }
     let stamp = dir
         .zip(rel.file_name())
         .and_then(|(dir, name)| regular_file_stamp(dir, name))
@@ -534,9 +560,9 @@ fn stamp_file(
     let Some((size, mtime_ns)) = stamp else {
         return Stamped::Plain;
     };
-    if let Ok(i) = old.binary_search_by(|e| e.path.as_ref().cmp(path))
-        && old[i].size == size
-        && old[i].mtime_ns == mtime_ns
+    if let Some((i, e)) = old
+        && e.size == size
+        && e.mtime_ns == mtime_ns
         && mtime_ns < racy_before
     {
         return Stamped::Trusted(i);
