@@ -377,3 +377,55 @@ fn a_small_repository_is_read_in_full_without_an_index() {
     }
     assert!(!root.join(".bpe").exists(), "nothing written");
 }
+
+#[test]
+fn entries_in_any_order_are_matched_by_path() {
+    // bpe writes the entries in path order and matches them to the sorted
+    // names in one merge; an index whose order was changed (by hand, by a tool)
+    // is matched all the same, and still tells a changed file apart.
+    let dir = repository(N);
+    let root = dir.path();
+    open(root);
+    let mut index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join(INDEX_FILE)).unwrap()).unwrap();
+    index["entries"].as_array_mut().unwrap().reverse();
+    std::fs::write(root.join(INDEX_FILE), serde_json::to_vec(&index).unwrap()).unwrap();
+    let o = open(root);
+    assert_eq!((o.stats.reused, o.stats.parsed), (N, 0));
+    assert_same_as_full_open(root, &o);
+    write_old(
+        root,
+        "TaskDefinition/d069.json",
+        &definition("td-069", "Last Changed", 4),
+    );
+    let o = open(root);
+    assert_eq!((o.stats.reused, o.stats.parsed), (N - 1, 1));
+    assert_eq!(o.definitions[69].value.name, "Last Changed");
+    assert_same_as_full_open(root, &o);
+}
+
+#[test]
+fn a_definition_linked_inside_the_repository_is_stamped_by_its_target() {
+    // A link is not a regular file to the stamp of its name; its target's
+    // stamp is what the entry records, so a change of the target is seen.
+    let dir = repository(N);
+    let root = dir.path();
+    write_old(root, "defs/linked.json", &definition("td-l", "Linked", 3));
+    std::os::unix::fs::symlink(
+        "../defs/linked.json",
+        root.join("TaskDefinition/linked.json"),
+    )
+    .unwrap();
+    open(root);
+    let o = open(root);
+    assert_eq!((o.stats.reused, o.stats.parsed), (N + 1, 0));
+    write_old(
+        root,
+        "defs/linked.json",
+        &definition("td-l", "Linked Again", 3),
+    );
+    let o = open(root);
+    assert_eq!((o.stats.reused, o.stats.parsed), (N, 1));
+    assert!(o.definitions.iter().any(|d| d.value.name == "Linked Again"));
+    assert_same_as_full_open(root, &o);
+}

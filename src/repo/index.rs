@@ -22,6 +22,7 @@
 //!   parsed as a whole [`TaskDefinition`], so a file the full load refuses is an
 //!   error here too.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -30,7 +31,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::load::{Identified, list_json, parse_parallel, report_duplicates, report_unsafe_names};
+mod stamp;
+use stamp::{open_dir, regular_file_stamp};
+
+use super::load::{
+    Identified, list_json, parallel_map, parse_parallel, report_duplicates, report_unsafe_names,
+};
 use super::{LoadError, Loaded, OpenError, Repository, parse_bytes};
 use crate::model::{ExecMode, ObjectKind, TaskDefinition};
 
@@ -145,24 +151,31 @@ impl Repository {
     }
 }
 
+/// The index file. Its strings borrow from the bytes read where they can
+/// (paths and hashes hold no escapes), so reading it allocates little.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct IndexFile {
+struct IndexFile<'a> {
     format_version: u32,
-    kind: String,
+    #[serde(borrow)]
+    kind: Cow<'a, str>,
     /// When the scan that wrote this began (ns since the Unix epoch).
     scanned_at_ns: u64,
-    entries: Vec<Entry>,
+    /// In path order (sorted again when read).
+    #[serde(borrow)]
+    entries: Vec<Entry<'a>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Entry {
-    path: String,
+struct Entry<'a> {
+    #[serde(borrow)]
+    path: Cow<'a, str>,
     size: u64,
     mtime_ns: u64,
     /// `sha256:<hex>` of the file's bytes.
-    hash: String,
+    #[serde(borrow)]
+    hash: Cow<'a, str>,
     outcome: Outcome,
 }
 
@@ -177,16 +190,28 @@ enum Outcome {
     },
 }
 
-enum Scanned {
-    /// Indexed: the entry, and whether it differs from the old index's.
-    Indexed(Entry, How),
-    /// Loaded the ordinary way, not indexed.
+/// What the stamp of one file said (phase one of a scan).
+enum Stamped {
+    /// The entry at this position of the old index: path, size and
+    /// modification time match, outside the racy window. Not read.
+    Trusted(usize),
+    /// A regular file inside the boundary (size, modification time in ns)
+    /// that must be read.
+    Read(u64, u64),
+    /// Not indexed: loaded as [`Repository::open`] does.
+    Plain,
+}
+
+/// What became of one file (phase two).
+enum Scanned<'a> {
+    Trusted(usize),
+    /// Read and hashed: an entry of the same content, or a fresh parse.
+    Indexed(Entry<'a>, How),
     Plain(Result<DefinitionSummary, LoadError>),
 }
 
 #[derive(PartialEq, Eq, Clone, Copy)]
 enum How {
-    Reused,
     Rehashed,
     Parsed,
 }
@@ -197,18 +222,32 @@ fn nanos(t: SystemTime) -> Option<u64> {
         .and_then(|d| u64::try_from(d.as_nanos()).ok())
 }
 
-/// The index at `root`, when it is one this build wrote; `None` otherwise.
-fn read_index(root: &Path) -> Option<IndexFile> {
+/// The bytes of the index at `root`, when it is a regular file inside the
+/// boundary and not oversized; `None` otherwise.
+fn read_index_bytes(root: &Path) -> Option<Vec<u8>> {
     let resolved = super::confine::resolve(root, Path::new(INDEX_FILE)).ok()?;
     let file = super::confine::open_regular_file(&resolved).ok()?;
-    if file.metadata().ok()?.len() > INDEX_MAX_BYTES {
+    let len = file.metadata().ok()?.len();
+    if len > INDEX_MAX_BYTES {
         return None;
     }
-    let mut bytes = Vec::new();
+    // Sized once: growing a buffer by doubling copies a large index over and over.
+    let mut bytes = Vec::with_capacity(len as usize + 1);
     use std::io::Read;
     file.take(INDEX_MAX_BYTES).read_to_end(&mut bytes).ok()?;
-    let index: IndexFile = serde_json::from_slice(&bytes).ok()?;
-    (index.format_version == INDEX_VERSION && index.kind == INDEX_KIND).then_some(index)
+    Some(bytes)
+}
+
+/// The index in `bytes`, when it is one this build wrote; `None` otherwise.
+/// Its entries come back sorted by path, whatever order the file had.
+fn parse_index(bytes: &[u8]) -> Option<IndexFile<'_>> {
+    let mut index: IndexFile = serde_json::from_slice(bytes).ok()?;
+    if index.format_version != INDEX_VERSION || index.kind != INDEX_KIND {
+        return None;
+    }
+    // Written in path order, so this is one pass; a hand-edited order is sorted.
+    index.entries.sort_by(|a, b| a.path.cmp(&b.path));
+    Some(index)
 }
 
 /// The index's writer lock, when this process can take it at once.
@@ -272,83 +311,123 @@ fn summarise_definitions(
     // Taken before the index is read and held until it is written: the
     // read-modify-write of the index happens under its lock.
     let lock = writer_lock(root);
-    let old = read_index(root);
+    let bytes = read_index_bytes(root);
+    let old = bytes.as_deref().and_then(parse_index);
     let racy_before = old.as_ref().map_or(0, |o| {
         o.scanned_at_ns
             .saturating_sub(RACY_WINDOW.as_nanos() as u64)
     });
-    let by_path: HashMap<&str, &Entry> = old
+    let old_entries: &[Entry] = old.as_ref().map_or(&[], |o| &o.entries);
+    // Phase one: stamps only. Opened once, so each file costs one `fstatat`
+    // of its name in it (links go through `confine`).
+    let dir_handle = super::confine::resolve(root, Path::new(dir))
+        .ok()
+        .and_then(|d| open_dir(&d));
+    let candidates: Vec<(&PathBuf, Option<usize>)> =
+        rels.iter().zip(match_by_path(&rels, old_entries)).collect();
+    let stamped = parallel_map(
+        &candidates,
+        |(rel, _)| rel,
+        |(rel, candidate)| {
+            Ok(stamp_file(
+                root,
+                dir_handle.as_ref(),
+                rel,
+                candidate.map(|i| (i, &old_entries[i])),
+                racy_before,
+            ))
+        },
+    );
+    // Phase two: read what the stamps did not vouch for. The content-hash
+    // lookup is built only when some file is read.
+    let needs_read = stamped
         .iter()
-        .flat_map(|o| &o.entries)
-        .map(|e| (e.path.as_str(), e))
-        .collect();
-    let by_hash: HashMap<&str, &Entry> = old
+        .any(|s| matches!(s, Ok(Stamped::Read(..)) | Ok(Stamped::Plain) | Err(_)));
+    let by_hash: HashMap<&str, usize> = if needs_read {
+        old_entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.hash.as_ref(), i))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let work: Vec<(PathBuf, Result<Stamped, LoadError>)> = rels.into_iter().zip(stamped).collect();
+    let scanned = parallel_map(
+        &work,
+        |(rel, _)| rel,
+        |(rel, stamped)| match stamped {
+            Ok(Stamped::Trusted(i)) => Ok(Scanned::Trusted(*i)),
+            Ok(Stamped::Read(size, mtime_ns)) => Ok(read_file(
+                root,
+                rel,
+                (*size, *mtime_ns),
+                old_entries,
+                &by_hash,
+            )),
+            Ok(Stamped::Plain) => Ok(Scanned::Plain(summarise_file(root, rel))),
+            Err(e) => Err(e.clone()),
+        },
+    );
+    let indexed = scanned
         .iter()
-        .flat_map(|o| &o.entries)
-        .map(|e| (e.hash.as_str(), e))
-        .collect();
-    // Resolved once: a plain file in it needs one `lstat` (links go through `confine`).
-    let resolved_dir = super::confine::resolve(root, Path::new(dir)).ok();
-    let scanned = parse_parallel(&rels, |rel| {
-        Ok(scan_file(
-            root,
-            resolved_dir.as_deref(),
-            rel,
-            &by_path,
-            &by_hash,
-            racy_before,
-        ))
-    });
-    let mut definitions = Vec::with_capacity(rels.len());
-    let mut entries = Vec::with_capacity(rels.len());
-    let mut changed = old.is_none();
-    for (rel, result) in rels.iter().zip(scanned) {
-        let outcome = match result {
+        .filter(|s| matches!(s, Ok(Scanned::Trusted(_)) | Ok(Scanned::Indexed(..))))
+        .count();
+    // Something was read, or files were removed (or renamed) and leave the index.
+    let changed = old.is_none()
+        || scanned
+            .iter()
+            .any(|s| matches!(s, Ok(Scanned::Indexed(..))))
+        || old_entries.len() != indexed;
+    let write = changed && lock.is_some();
+    let mut old_entries: Vec<Option<Entry>> = old
+        .map(|o| o.entries.into_iter().map(Some).collect())
+        .unwrap_or_default();
+    let mut definitions = Vec::with_capacity(work.len());
+    let mut entries = Vec::with_capacity(if write { work.len() } else { 0 });
+    for ((rel, _), result) in work.into_iter().zip(scanned) {
+        let entry = match result {
+            Ok(Scanned::Trusted(i)) => {
+                stats.reused += 1;
+                old_entries.get_mut(i).and_then(Option::take)
+            }
             Ok(Scanned::Indexed(entry, how)) => {
                 match how {
-                    How::Reused => stats.reused += 1,
                     How::Rehashed => stats.rehashed += 1,
                     How::Parsed => stats.parsed += 1,
                 }
-                changed |= how != How::Reused;
-                let outcome = match &entry.outcome {
-                    Outcome::Definition(d) => Ok(d.clone()),
-                    Outcome::Error {
-                        line,
-                        column,
-                        message,
-                    } => Err(LoadError {
-                        path: rel.clone(),
-                        line: *line,
-                        column: *column,
-                        message: message.clone(),
-                    }),
-                };
-                entries.push(entry);
-                outcome
+                Some(entry)
             }
             Ok(Scanned::Plain(r)) => {
                 stats.unindexed += 1;
-                r
+                push_result(&mut definitions, &mut errors, rel, r);
+                continue;
             }
-            Err(e) => Err(e),
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
         };
-        match outcome {
-            Ok(value) => definitions.push(Loaded {
-                path: rel.clone(),
-                value,
-            }),
-            Err(e) => errors.push(e),
-        }
+        // A position taken twice cannot happen (paths in a directory are
+        // unique); were it to, the file is loaded the ordinary way.
+        let Some(entry) = entry else {
+            let r = summarise_file(root, &rel);
+            push_result(&mut definitions, &mut errors, rel, r);
+            continue;
+        };
+        let result = if write {
+            let r = outcome_result(&rel, entry.outcome.clone());
+            entries.push(entry);
+            r
+        } else {
+            outcome_result(&rel, entry.outcome)
+        };
+        push_result(&mut definitions, &mut errors, rel, result);
     }
-    // Files that were removed (or renamed) leave the index.
-    changed |= old
-        .as_ref()
-        .is_some_and(|o| o.entries.len() != entries.len());
-    if changed && lock.is_some() {
+    if write {
         let index = IndexFile {
             format_version: INDEX_VERSION,
-            kind: INDEX_KIND.to_string(),
+            kind: Cow::Borrowed(INDEX_KIND),
             scanned_at_ns: scanned_at,
             entries,
         };
@@ -358,6 +437,123 @@ fn summarise_definitions(
     }
     drop(lock);
     finish(root, definitions, errors, stats)
+}
+
+fn push_result(
+    definitions: &mut Vec<Loaded<DefinitionSummary>>,
+    errors: &mut Vec<LoadError>,
+    path: PathBuf,
+    result: Result<DefinitionSummary, LoadError>,
+) {
+    match result {
+        Ok(value) => definitions.push(Loaded { path, value }),
+        Err(e) => errors.push(e),
+    }
+}
+
+/// What an entry's outcome means for the file at `rel`.
+fn outcome_result(rel: &Path, outcome: Outcome) -> Result<DefinitionSummary, LoadError> {
+    match outcome {
+        Outcome::Definition(d) => Ok(d),
+        Outcome::Error {
+            line,
+            column,
+            message,
+        } => Err(LoadError {
+            path: rel.to_path_buf(),
+            line,
+            column,
+            message,
+        }),
+    }
+}
+
+/// For each of `rels` (sorted), the position of the old entry of the same
+/// path: one merge of two sorted lists (the entries are sorted when read). A
+/// name out of order would only miss its entry (the file is then read and
+/// hashed), never match another file's.
+fn match_by_path(rels: &[PathBuf], old: &[Entry]) -> Vec<Option<usize>> {
+    let mut j = 0;
+    rels.iter()
+        .map(|rel| {
+            let path = rel.to_str()?;
+            while j < old.len() && old[j].path.as_ref() < path {
+                j += 1;
+            }
+            (j < old.len() && old[j].path == path).then_some(j)
+        })
+        .collect()
+}
+
+/// Phase one for one file: its stamp, and whether the old entry of its path
+/// (`old`, its position and itself) may be trusted without reading it (see
+/// the module invariants).
+fn stamp_file(
+    root: &Path,
+    dir: Option<&File>,
+    rel: &Path,
+    old: Option<(usize, &Entry)>,
+    racy_before: u64,
+) -> Stamped {
+    if rel.to_str().is_none() {
+        return Stamped::Plain;
+    }
+    let stamp = dir
+        .zip(rel.file_name())
+        .and_then(|(dir, name)| regular_file_stamp(dir, name))
+        .or_else(|| {
+            // A link (inside the boundary) to a regular file: its target's stamp.
+            super::confine::resolve(root, rel)
+                .and_then(std::fs::metadata)
+                .ok()
+                .filter(|m| m.is_file())
+                .and_then(|m| Some((m.len(), nanos(m.modified().ok()?)?)))
+        });
+    let Some((size, mtime_ns)) = stamp else {
+        return Stamped::Plain;
+    };
+    if let Some((i, e)) = old
+        && e.size == size
+        && e.mtime_ns == mtime_ns
+        && mtime_ns < racy_before
+    {
+        return Stamped::Trusted(i);
+    }
+    Stamped::Read(size, mtime_ns)
+}
+
+/// Phase two for one file whose stamp was not trusted: its bytes, hashed,
+/// then the outcome of an old entry of the same content or a fresh parse.
+fn read_file<'a>(
+    root: &Path,
+    rel: &Path,
+    (size, mtime_ns): (u64, u64),
+    old: &[Entry],
+    by_hash: &HashMap<&str, usize>,
+) -> Scanned<'a> {
+    let (Some(path), Ok(bytes)) = (rel.to_str(), super::confine::read(root, rel)) else {
+        return Scanned::Plain(summarise_file(root, rel));
+    };
+    let hash = sha256(&bytes);
+    let entry = |outcome| Entry {
+        path: Cow::Owned(path.to_string()),
+        size,
+        mtime_ns,
+        hash: Cow::Owned(hash.clone()),
+        outcome,
+    };
+    if let Some(&i) = by_hash.get(hash.as_str()) {
+        return Scanned::Indexed(entry(old[i].outcome.clone()), How::Rehashed);
+    }
+    let outcome = match parse_bytes::<TaskDefinition>(&bytes) {
+        Ok(d) => Outcome::Definition(DefinitionSummary::of(&d)),
+        Err((line, column, message)) => Outcome::Error {
+            line,
+            column,
+            message,
+        },
+    };
+    Scanned::Indexed(entry(outcome), How::Parsed)
 }
 
 /// Add the errors between files (duplicates) and of names, as a full open does.
@@ -375,66 +571,4 @@ fn finish(
 /// A definition file loaded the ordinary way (not through the index).
 fn summarise_file(root: &Path, rel: &Path) -> Result<DefinitionSummary, LoadError> {
     super::parse_file::<TaskDefinition>(root, rel).map(|d| DefinitionSummary::of(&d))
-}
-
-/// One definition file: its old entry when its stamp is trusted, else its
-/// bytes, hashed, then the entry of the same content or a fresh parse.
-fn scan_file(
-    root: &Path,
-    resolved_dir: Option<&Path>,
-    rel: &Path,
-    by_path: &HashMap<&str, &Entry>,
-    by_hash: &HashMap<&str, &Entry>,
-    racy_before: u64,
-) -> Scanned {
-    let plain = || Scanned::Plain(summarise_file(root, rel));
-    let Some(path) = rel.to_str() else {
-        return plain();
-    };
-    let plain_file = resolved_dir
-        .zip(rel.file_name())
-        .and_then(|(dir, name)| std::fs::symlink_metadata(dir.join(name)).ok())
-        .filter(|m| m.is_file());
-    let stamp = plain_file
-        .or_else(|| {
-            super::confine::resolve(root, rel)
-                .and_then(std::fs::metadata)
-                .ok()
-                .filter(|m| m.is_file())
-        })
-        .and_then(|m| Some((m.len(), nanos(m.modified().ok()?)?)));
-    let Some((size, mtime_ns)) = stamp else {
-        return plain();
-    };
-    if let Some(e) = by_path.get(path)
-        && e.size == size
-        && e.mtime_ns == mtime_ns
-        && mtime_ns < racy_before
-    {
-        return Scanned::Indexed((*e).clone(), How::Reused);
-    }
-    let bytes = match super::confine::read(root, rel) {
-        Ok(b) => b,
-        Err(_) => return plain(),
-    };
-    let hash = sha256(&bytes);
-    let entry = |outcome| Entry {
-        path: path.to_string(),
-        size,
-        mtime_ns,
-        hash: hash.clone(),
-        outcome,
-    };
-    if let Some(e) = by_hash.get(hash.as_str()) {
-        return Scanned::Indexed(entry(e.outcome.clone()), How::Rehashed);
-    }
-    let outcome = match parse_bytes::<TaskDefinition>(&bytes) {
-        Ok(d) => Outcome::Definition(DefinitionSummary::of(&d)),
-        Err((line, column, message)) => Outcome::Error {
-            line,
-            column,
-            message,
-        },
-    };
-    Scanned::Indexed(entry(outcome), How::Parsed)
 }

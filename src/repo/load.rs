@@ -1,16 +1,25 @@
+//! Loading a repository directory: [`Repository::open`] and what it returns.
+//! Parsing one file is in [`parse`] (positioned, bounded errors); the checks
+//! between files (duplicate ids and names, unsafe names, library rule clashes)
+//! are in [`checks`].
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use std::collections::HashMap;
-
-use serde::de::DeserializeOwned;
-
-use super::save::{RepoObject, Versioned};
+use super::save::RepoObject;
 
 use crate::model::{
-    EmailTemplate, FORMAT_VERSION, ObjectKind, Policy, RepositoryConfig, Role, Rule, RuleLibrary,
-    TaskDefinition, TaskInstance, User, WorkItem,
+    EmailTemplate, ObjectKind, Policy, RepositoryConfig, Role, Rule, RuleLibrary, TaskDefinition,
+    TaskInstance, User, WorkItem,
 };
+
+mod checks;
+mod parse;
+
+pub use checks::UNSAFE_NAME;
+use checks::report_library_rule_clashes;
+pub(super) use checks::{Identified, report_duplicates, report_unsafe_names};
+pub use parse::{bound_message, parse_bytes, parse_file, parse_text};
 
 /// One object loaded from a file.
 #[derive(Debug, Clone, PartialEq)]
@@ -283,14 +292,25 @@ pub(super) fn parse_parallel<R: Send>(
     rels: &[PathBuf],
     parse: impl Fn(&PathBuf) -> Result<R, LoadError> + Sync,
 ) -> Vec<Result<R, LoadError>> {
+    parallel_map(rels, |rel| rel, parse)
+}
+
+/// [`parse_parallel`] over any items that name a file (`rel_of`), results
+/// in the order of `items`.
+pub(super) fn parallel_map<I: Sync, R: Send>(
+    items: &[I],
+    rel_of: impl Fn(&I) -> &PathBuf + Sync,
+    parse: impl Fn(&I) -> Result<R, LoadError> + Sync,
+) -> Vec<Result<R, LoadError>> {
     use rayon::prelude::*;
-    rels.par_iter()
+    items
+        .par_iter()
         .with_min_len(PER_TASK_MIN)
-        .map(|rel| {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse(rel))).unwrap_or_else(
+        .map(|item| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse(item))).unwrap_or_else(
                 |_| {
                     Err(LoadError {
-                        path: rel.clone(),
+                        path: rel_of(item).clone(),
                         line: 0,
                         column: 0,
                         message: "internal error while parsing".to_string(),
@@ -326,158 +346,6 @@ fn load_kind<T: RepoObject + Send>(
     loaded
 }
 
-/// What duplicate and unsafe-name checks need of an object: its kind, id and
-/// name. Every [`RepoObject`] has them; so has a definition's summary (the index).
-pub(super) trait Identified {
-    const KIND: ObjectKind;
-    fn object_id(&self) -> Option<&str>;
-    fn object_name(&self) -> Option<&str>;
-}
-
-impl<T: RepoObject> Identified for T {
-    const KIND: ObjectKind = <T as RepoObject>::KIND;
-    fn object_id(&self) -> Option<&str> {
-        RepoObject::object_id(self)
-    }
-    fn object_name(&self) -> Option<&str> {
-        RepoObject::object_name(self)
-    }
-}
-
-/// How the message of a load error about a name with control characters
-/// starts (validation reports those as E014).
-pub const UNSAFE_NAME: &str = "unsafe name:";
-
-/// One [`LoadError`] per object whose name (a User's accountId) holds a
-/// character names may not contain ([`crate::model::is_unsafe_char`]). The
-/// object stays loaded; every printer escapes it.
-pub(super) fn report_unsafe_names<T: Identified>(
-    root: &Path,
-    loaded: &[Loaded<T>],
-    errors: &mut Vec<LoadError>,
-) {
-    let (key, value): (&str, fn(&T) -> Option<&str>) = if T::KIND == ObjectKind::User {
-        ("accountId", |v| v.object_id())
-    } else {
-        ("name", |v| v.object_name())
-    };
-    for l in loaded {
-        let Some(name) = value(&l.value) else {
-            continue;
-        };
-        if let Some((_, c)) = crate::model::name_problem(name) {
-            errors.push(duplicate_error(
-                root,
-                &l.path,
-                key,
-                &format!(
-                    "{UNSAFE_NAME} {key} {} contains {}; names may not contain control characters",
-                    bound_message(&format!("\"{}\"", crate::model::escape_name(name))),
-                    crate::model::describe_char(c)
-                ),
-            ));
-        }
-    }
-}
-
-/// One [`LoadError`] per later file that repeats an id or a name of an earlier
-/// one (in path order), naming both files. Both objects stay loaded.
-pub(super) fn report_duplicates<T: Identified>(
-    root: &Path,
-    loaded: &[Loaded<T>],
-    errors: &mut Vec<LoadError>,
-) {
-    let kind = T::KIND.dir_name();
-    let id_key = if T::KIND == ObjectKind::User {
-        "accountId"
-    } else {
-        "id"
-    };
-    let mut ids: HashMap<&str, &Path> = HashMap::new();
-    let mut names: HashMap<&str, &Path> = HashMap::new();
-    for l in loaded {
-        if let Some(id) = l.value.object_id() {
-            if let Some(first) = ids.get(id) {
-                errors.push(duplicate_error(
-                    root,
-                    &l.path,
-                    id_key,
-                    &format!(
-                        "duplicate {kind} {id_key} {id:?}: also in {}",
-                        first.display()
-                    ),
-                ));
-            } else {
-                ids.insert(id, &l.path);
-            }
-        }
-        if let Some(name) = l.value.object_name() {
-            if let Some(first) = names.get(name) {
-                errors.push(duplicate_error(
-                    root,
-                    &l.path,
-                    "name",
-                    &format!(
-                        "duplicate {kind} name {name:?}: also in {}",
-                        first.display()
-                    ),
-                ));
-            } else {
-                names.insert(name, &l.path);
-            }
-        }
-    }
-}
-
-/// A library rule whose callable name (`Library:Rule`) is taken by a `Rule/` object
-/// or by an earlier rule of the same library: a load error on the library file
-/// (callers could not tell which one they get).
-fn report_library_rule_clashes(
-    root: &Path,
-    rules: &[Loaded<Rule>],
-    libraries: &[Loaded<RuleLibrary>],
-    errors: &mut Vec<LoadError>,
-) {
-    let plain: HashMap<&str, &Path> = rules
-        .iter()
-        .map(|r| (r.value.name.as_str(), r.path.as_path()))
-        .collect();
-    for l in libraries {
-        let mut seen = std::collections::HashSet::new();
-        for r in &l.value.rules {
-            let qualified = format!("{}:{}", l.value.name, r.name);
-            let message = if !seen.insert(r.name.as_str()) {
-                format!(
-                    "duplicate rule name {:?} in rule library {:?}",
-                    r.name, l.value.name
-                )
-            } else if let Some(other) = plain.get(qualified.as_str()) {
-                format!(
-                    "library rule {qualified:?} has the name of the Rule in {}",
-                    other.display()
-                )
-            } else {
-                continue;
-            };
-            errors.push(duplicate_error(root, &l.path, "rules", &message));
-        }
-    }
-}
-
-/// Positioned at the key in the file (re-read: duplicates are rare).
-/// The message is bounded ([`bound_message`]): names can be huge.
-fn duplicate_error(root: &Path, rel: &Path, key: &str, message: &str) -> LoadError {
-    let (line, column) = super::confine::read(root, rel)
-        .map(|bytes| find_key(&bytes, key))
-        .unwrap_or((0, 0));
-    LoadError {
-        path: rel.to_path_buf(),
-        line,
-        column,
-        message: bound_message(message),
-    }
-}
-
 /// Entries named `*.json` of one sub-directory, relative to root, sorted. A
 /// missing directory is empty; a directory that resolves outside the repository
 /// is an error. Hidden files (including atomic-save temp files) are skipped.
@@ -490,183 +358,25 @@ pub(super) fn list_json(root: &Path, dir: &str) -> std::io::Result<Vec<PathBuf>>
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e),
     };
-    let mut out = Vec::new();
+    let mut names = Vec::new();
     for entry in entries {
         let entry = entry?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
         if name.ends_with(".json") && !name.starts_with('.') {
-            out.push(Path::new(dir).join(name.as_ref()));
+            names.push(name.into_owned());
         }
     }
-    out.sort();
-    Ok(out)
-}
-
-/// Read and parse one file, mapping every failure to a positioned [`LoadError`].
-/// The file is read inside the repository boundary ([`super::confine::read`]):
-/// a link that resolves outside, a FIFO or a directory is an error.
-pub fn parse_file<T: DeserializeOwned + Versioned>(
-    root: &Path,
-    rel: &Path,
-) -> Result<T, LoadError> {
-    let bytes = super::confine::read(root, rel).map_err(|e| LoadError {
-        path: rel.to_path_buf(),
-        line: 0,
-        column: 0,
-        message: format!("cannot read: {e}"),
-    })?;
-    parse_bytes(&bytes).map_err(|(line, column, message)| LoadError {
-        path: rel.to_path_buf(),
-        line,
-        column,
-        message,
-    })
-}
-
-/// Parse JSON text holding a versioned object: (line, column, message) on failure.
-pub fn parse_text<T: DeserializeOwned + Versioned>(
-    text: &str,
-) -> Result<T, (usize, usize, String)> {
-    parse_bytes(text.as_bytes())
-}
-
-/// Parse the bytes of a file holding a versioned object, in one pass when it is
-/// well-formed; only on failure is it looked at again, to tell an unknown or
-/// missing `formatVersion` apart from an ordinary type error.
-pub fn parse_bytes<T: DeserializeOwned + Versioned>(
-    bytes: &[u8],
-) -> Result<T, (usize, usize, String)> {
-    // A UTF-8 byte order mark (as some Windows editors write) is accepted and
-    // skipped; positions on the first line count from after it.
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    // serde_json does not validate UTF-8 inside ignored fields, so check up front
-    // (fast compared with parsing).
-    if let Err(e) = std::str::from_utf8(bytes) {
-        let (line, column) = line_col(bytes, e.valid_up_to());
-        return Err((line, column, "not valid UTF-8".to_string()));
-    }
-    match serde_json::from_slice::<T>(bytes) {
-        Ok(value) if value.format_version() == FORMAT_VERSION => Ok(value),
-        Ok(value) => Err(version_error(bytes, &value.format_version().to_string())),
-        Err(e) if e.is_data() => {
-            #[derive(serde::Deserialize)]
-            struct VersionProbe {
-                #[serde(rename = "formatVersion")]
-                format_version: Option<serde_json::Value>,
-            }
-            match serde_json::from_slice::<VersionProbe>(bytes) {
-                Ok(VersionProbe {
-                    format_version: None,
-                }) => Err((1, 1, "missing formatVersion".to_string())),
-                Ok(VersionProbe {
-                    format_version: Some(v),
-                }) if v.as_u64() != Some(FORMAT_VERSION as u64) => {
-                    Err(version_error(bytes, &v.to_string()))
-                }
-                _ => Err((e.line(), e.column().max(1), strip_position(&e))),
-            }
-        }
-        Err(e) => Err((
-            e.line(),
-            e.column().max(1),
-            format!("invalid JSON: {}", strip_position(&e)),
-        )),
-    }
-}
-
-fn version_error(bytes: &[u8], found: &str) -> (usize, usize, String) {
-    let (line, column) = find_key(bytes, "formatVersion");
-    (
-        line,
-        column,
-        bound_message(&format!(
-            "unknown formatVersion {found} (this bpe reads {FORMAT_VERSION})"
-        )),
-    )
-}
-
-fn strip_position(e: &serde_json::Error) -> String {
-    let s = e.to_string();
-    let s = match s.rfind(" at line ") {
-        Some(i) => &s[..i],
-        None => &s,
-    };
-    bound_message(s)
-}
-
-/// Longest quoted value kept in a message, in characters.
-const QUOTE_MAX: usize = 60;
-/// Longest message kept, in characters.
-const MESSAGE_MAX: usize = 300;
-
-/// A parser message with every quoted value cut to [`QUOTE_MAX`] characters
-/// (`"abc…" (12345 bytes)`) and the whole cut to [`MESSAGE_MAX`], so a huge
-/// value in a file never becomes a huge message.
-pub fn bound_message(message: &str) -> String {
-    let mut out = String::new();
-    let mut rest = message;
-    while let Some(open) = rest.find('"') {
-        out.push_str(&rest[..=open]);
-        let after = &rest[open + 1..];
-        let Some(close) = after.find('"') else {
-            rest = after;
-            break;
-        };
-        let quoted = &after[..close];
-        if quoted.chars().count() > QUOTE_MAX {
-            out.extend(quoted.chars().take(QUOTE_MAX));
-            out.push_str(&format!("…\" ({} bytes)", quoted.len()));
-        } else {
-            out.push_str(quoted);
-            out.push('"');
-        }
-        rest = &after[close + 1..];
-    }
-    out.push_str(rest);
-    if out.chars().count() > MESSAGE_MAX {
-        out = out.chars().take(MESSAGE_MAX).collect::<String>() + "…";
-    }
-    out
-}
-
-/// 1-based line and column (in bytes) of a byte offset.
-fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
-    let before = &bytes[..offset.min(bytes.len())];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let column = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
-    (line, column)
-}
-
-/// Position of the first `"key"` in the text, or (1, 1).
-fn find_key(bytes: &[u8], key: &str) -> (usize, usize) {
-    let needle = format!("\"{key}\"");
-    match bytes
-        .windows(needle.len())
-        .position(|w| w == needle.as_bytes())
-    {
-        Some(i) => line_col(bytes, i),
-        None => (1, 1),
-    }
+    // Names in byte order are the paths in path order (one directory), and
+    // cheaper to compare than paths component by component.
+    names.sort_unstable();
+    let dir = Path::new(dir);
+    Ok(names.into_iter().map(|n| dir.join(n)).collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn positions_of_bad_json() {
-        let e = parse_text::<RepositoryConfig>("{\n  \"formatVersion\": 1,\n  \"name\": \n")
-            .unwrap_err();
-        assert_eq!((e.0, e.1 > 0), (4, true));
-        let e =
-            parse_text::<RepositoryConfig>("{\"formatVersion\": 9, \"name\": \"x\"}").unwrap_err();
-        assert!(e.2.contains("unknown formatVersion 9"), "{}", e.2);
-        let e =
-            parse_text::<RepositoryConfig>("{\"formatVersion\": 1,\n \"name\": 5}").unwrap_err();
-        assert_eq!(e.0, 2);
-        assert!(e.2.contains("invalid type"), "{}", e.2);
-    }
 
     fn definition_json(id: &str, name: &str) -> String {
         format!(
@@ -784,23 +494,6 @@ mod tests {
     }
 
     #[test]
-    fn quoted_values_in_messages_are_cut() {
-        let huge = "x".repeat(10 * 1024 * 1024);
-        let text = format!(
-            "{{\"formatVersion\": 1, \"name\": \"r\", \"settings\": {{\"lockStaleAfter\": \"{huge}\"}}}}"
-        );
-        let e = parse_text::<RepositoryConfig>(&text).unwrap_err();
-        assert!(e.2.len() < 400, "{} bytes", e.2.len());
-        assert!(e.2.contains("(10485760 bytes)"), "{}", e.2);
-        assert!(e.2.starts_with("invalid type: string \"xxx"), "{}", e.2);
-        assert_eq!(
-            bound_message("plain \"short\" text"),
-            "plain \"short\" text"
-        );
-        assert_eq!(bound_message("unclosed \"quote"), "unclosed \"quote");
-    }
-
-    #[test]
     fn duplicate_messages_are_bounded() {
         let dir = tempfile::tempdir().unwrap();
         let defs = dir.path().join("TaskDefinition");
@@ -812,28 +505,5 @@ mod tests {
         assert_eq!(repo.errors.len(), 1);
         let m = &repo.errors[0].message;
         assert!(m.len() < 400 && m.contains("(100000 bytes)"), "{m}");
-    }
-
-    #[test]
-    fn a_byte_order_mark_is_accepted() {
-        let c =
-            parse_bytes::<RepositoryConfig>(b"\xEF\xBB\xBF{\"formatVersion\": 1, \"name\": \"r\"}")
-                .unwrap();
-        assert_eq!(c.name, "r");
-        let e =
-            parse_bytes::<RepositoryConfig>(b"\xEF\xBB\xBF{\"formatVersion\": 1,\n \"name\": 5}")
-                .unwrap_err();
-        assert_eq!(e.0, 2);
-    }
-
-    #[test]
-    fn missing_version_and_bad_utf8() {
-        let e = parse_text::<RepositoryConfig>("{\"name\": \"x\"}").unwrap_err();
-        assert_eq!(e.2, "missing formatVersion");
-        let e = parse_bytes::<RepositoryConfig>(b"{\"formatVersion\": 1,\n \"name\": \"\xff\"}")
-            .unwrap_err();
-        assert_eq!((e.0, e.1, e.2.as_str()), (2, 11, "not valid UTF-8"));
-        let e = parse_text::<RepositoryConfig>("{\"formatVersion\": 2, \"name\": 5}").unwrap_err();
-        assert!(e.2.contains("unknown formatVersion 2"), "{}", e.2);
     }
 }

@@ -111,9 +111,9 @@ impl Watcher {
         let root = root
             .canonicalize()
             .map_err(|e| WatchError::Io(root.to_path_buf(), e))?;
-        let snapshot = scan(&root);
         match mode {
             WatchMode::Events => {
+                let snapshot = scan_names(&root);
                 let tracker = Tracker {
                     root: root.clone(),
                     known: snapshot.into_keys().collect(),
@@ -136,6 +136,7 @@ impl Watcher {
                 })
             }
             WatchMode::Poll(interval) => {
+                let snapshot = scan(&root);
                 let stop = Arc::new(AtomicBool::new(false));
                 let stop2 = stop.clone();
                 let handle = std::thread::Builder::new()
@@ -202,7 +203,7 @@ impl<F: FnMut(RepoChange)> Tracker<F> {
                 }
                 Ok(m) if m.is_dir() => {
                     // Files created with their directory may have no events of their own.
-                    for file in scan(&abs).into_keys() {
+                    for file in scan_names(&abs).into_keys() {
                         let file = rel.join(file);
                         if self.known.insert(file.clone()) {
                             changes.insert(RepoChange {
@@ -281,6 +282,16 @@ type Stamp = (Option<SystemTime>, u64);
 
 /// Every non-ignored file below `dir`, relative to it, with mtime and size.
 fn scan(dir: &Path) -> BTreeMap<PathBuf, Stamp> {
+    scan_with(dir, true)
+}
+
+/// [`scan`] without the stamps (`(None, 0)`): the names only, which the
+/// directory listing gives without a `stat` per file (what events mode needs).
+fn scan_names(dir: &Path) -> BTreeMap<PathBuf, Stamp> {
+    scan_with(dir, false)
+}
+
+fn scan_with(dir: &Path, stamps: bool) -> BTreeMap<PathBuf, Stamp> {
     let mut out = BTreeMap::new();
     let mut stack = vec![PathBuf::new()];
     while let Some(rel_dir) = stack.pop() {
@@ -292,13 +303,22 @@ fn scan(dir: &Path) -> BTreeMap<PathBuf, Stamp> {
             if ignored(&rel) {
                 continue;
             }
-            let Ok(meta) = entry.metadata() else {
+            // The entry's own type, as `lstat` gives it (links are neither).
+            let Ok(kind) = entry.file_type() else {
                 continue;
             };
-            if meta.is_dir() {
+            if kind.is_dir() {
                 stack.push(rel);
-            } else if meta.is_file() {
-                out.insert(rel, (meta.modified().ok(), meta.len()));
+            } else if kind.is_file() {
+                let stamp = if stamps {
+                    let Ok(meta) = entry.metadata() else {
+                        continue;
+                    };
+                    (meta.modified().ok(), meta.len())
+                } else {
+                    (None, 0)
+                };
+                out.insert(rel, stamp);
             }
         }
     }

@@ -122,25 +122,11 @@ pub fn run(options: Options) -> anyhow::Result<i32> {
 
     let (tx, rx) = mpsc::channel::<AppEvent>();
     spawn_signal_thread(tx.clone())?;
-    let watcher = spawn_watcher(&options, tx.clone());
-    if let Err(e) = &watcher {
-        app.warn(format!("not watching the repository for changes: {e}"));
-    }
-    let locks_watcher = spawn_locks_watcher(&options, tx.clone());
-    if let Err(e) = &locks_watcher {
-        app.warn(format!("not watching the locks for changes: {e}"));
-    }
     spawn_lock_check(tx.clone());
-    if app.loading.is_some() {
-        let loaded = tx.clone();
-        app::load_in_background(&app.root, move |repo, badges| {
-            let _ = loaded.send(AppEvent::Loaded(Box::new((repo, badges))));
-        });
-    }
 
     terminal::install_panic_hook();
     terminal::enter(options.mouse).context("cannot set up the terminal")?;
-    let result = event_loop(&mut app, &rx, tx);
+    let result = event_loop(&mut app, &options, &rx, tx);
     terminal::restore();
     recovery::clear_published();
     result
@@ -189,6 +175,22 @@ fn spawn_input_thread(tx: mpsc::Sender<AppEvent>) {
 
 /// Watch the repository (OS events, or polling with `--poll`); every change
 /// wakes the loop. A watcher that cannot start is reported, not fatal.
+/// The repository's and the locks' watchers, for the caller to keep alive; one
+/// that cannot start is a warning on the status line.
+fn start_watchers(
+    app: &mut App,
+    options: &Options,
+    tx: &mpsc::Sender<AppEvent>,
+) -> (Option<Watcher>, Option<Watcher>) {
+    let watcher = spawn_watcher(options, tx.clone())
+        .map_err(|e| app.warn(format!("not watching the repository for changes: {e}")))
+        .ok();
+    let locks_watcher = spawn_locks_watcher(options, tx.clone())
+        .map_err(|e| app.warn(format!("not watching the locks for changes: {e}")))
+        .ok();
+    (watcher, locks_watcher)
+}
+
 fn spawn_watcher(options: &Options, tx: mpsc::Sender<AppEvent>) -> Result<Watcher, String> {
     let mode = if options.poll {
         WatchMode::Poll(Duration::from_millis(POLL_INTERVAL_MS))
@@ -235,6 +237,7 @@ fn clear<W: Write>(term: &mut Terminal<CrosstermBackend<W>>) -> io::Result<()> {
 
 fn event_loop(
     app: &mut App,
+    options: &Options,
     rx: &mpsc::Receiver<AppEvent>,
     tx: mpsc::Sender<AppEvent>,
 ) -> anyhow::Result<i32> {
@@ -244,8 +247,31 @@ fn event_loop(
     if let Ok(size) = term.size() {
         sync::resized(app, size.width, size.height);
     }
+    let loaded = tx.clone();
     spawn_input_thread(tx);
+    // A repository loaded in full is watched from before its first frame (a
+    // change after the load is reported). On a large one, watching and the
+    // full load start once the first frame is out, so that they do not share
+    // the cores with it (docs/repository.md, "The definition index"); the
+    // watchers first: a change made before the full load reads the files is in
+    // what it reads, one made after is reported.
+    let mut watchers = app
+        .loading
+        .is_none()
+        .then(|| start_watchers(app, options, &loaded));
     term.draw(|f| view::view(app, f))?;
+    if watchers.is_none() {
+        watchers = Some(start_watchers(app, options, &loaded));
+        if app.notice.is_some() {
+            term.draw(|f| view::view(app, f))?;
+        }
+    }
+    let _watchers = watchers;
+    if app.loading.is_some() {
+        app::load_in_background(&app.root, move |repo, badges| {
+            let _ = loaded.send(AppEvent::Loaded(Box::new((repo, badges))));
+        });
+    }
     loop {
         // Block for the next event, then take everything already queued (a
         // resize storm, pasted text) before drawing once.
