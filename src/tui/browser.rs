@@ -13,9 +13,9 @@ use crate::repo::Repository;
 use crate::repo::lock::{self, LockTarget};
 
 use super::action::Action;
-use super::app::App;
 pub use super::browser_view::view;
 use super::keymap::Context;
+use super::screen::Ctx;
 use super::screen::Request;
 
 /// What the browser shows about one definition.
@@ -310,8 +310,8 @@ fn definition_badges(
     }
 }
 
-pub fn contexts(app: &App) -> Vec<Context> {
-    if app.browser.filtering {
+pub fn contexts(st: &BrowserState, _cx: &Ctx) -> Vec<Context> {
+    if st.filtering {
         vec![Context::Filter]
     } else {
         vec![
@@ -323,17 +323,17 @@ pub fn contexts(app: &App) -> Vec<Context> {
     }
 }
 
-pub fn text_input(app: &mut App, key: KeyEvent) {
-    if app.browser.filtering && app.browser.filter.input(key) {
-        let repo = &app.repo;
-        app.browser.refilter(repo);
+pub fn text_input(st: &mut BrowserState, cx: &mut Ctx, key: KeyEvent) {
+    if st.filtering && st.filter.input(key) {
+        let repo = &cx.repo;
+        st.refilter(repo);
     }
 }
 
-pub fn update(app: &mut App, action: Action) -> Vec<Request> {
-    let b = &mut app.browser;
+pub fn update(st: &mut BrowserState, cx: &mut Ctx, action: Action) -> Vec<Request> {
+    let b = &mut *st;
     let last = b.entries.len().saturating_sub(1);
-    let page = usize::from(app.size.1.saturating_sub(4)).max(1);
+    let page = usize::from(cx.size.1.saturating_sub(4)).max(1);
     match action {
         Action::Up => b.selected = b.selected.saturating_sub(1),
         Action::Down => b.selected = (b.selected + 1).min(last),
@@ -342,33 +342,33 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
         Action::Top => b.selected = 0,
         Action::Bottom => b.selected = last,
         Action::Filter => b.filtering = true,
-        Action::Import => super::import::start(app),
+        Action::Import => cx.overlay(super::import::prompt()),
         Action::RuleTester => return vec![Request::Show(super::app::Screen::RuleTester)],
         Action::Accept => b.filtering = false,
         Action::Cancel | Action::Back if b.filtering || !b.filter_text().is_empty() => {
             b.filtering = false;
             b.filter = TextArea::default();
-            let repo = &app.repo;
-            app.browser.refilter(repo);
+            let repo = &cx.repo;
+            st.refilter(repo);
         }
         Action::Open => match b.selected_entry() {
-            Some(Entry::Definition(i)) => super::editor::open(app, i),
+            Some(Entry::Definition(i)) => return vec![Request::OpenDefinition(i)],
             Some(Entry::Broken(i)) => {
-                let e = &app.repo.errors[i];
+                let e = &cx.repo.errors[i];
                 let msg = format!("{e} (fix the file; bpe leaves it untouched)");
-                app.error(msg);
+                cx.error(msg);
             }
             Some(Entry::Rule(i)) => {
-                let msg = read_only_notice(&app.repo.rules[i].path);
-                app.warn(msg);
+                let msg = read_only_notice(&cx.repo.rules[i].path);
+                cx.warn(msg);
             }
             Some(Entry::Library(i)) => {
-                let msg = read_only_notice(&app.repo.libraries[i].path);
-                app.warn(msg);
+                let msg = read_only_notice(&cx.repo.libraries[i].path);
+                cx.warn(msg);
             }
             Some(Entry::Template(i)) => {
-                let msg = read_only_notice(&app.repo.email_templates[i].path);
-                app.warn(msg);
+                let msg = read_only_notice(&cx.repo.email_templates[i].path);
+                cx.warn(msg);
             }
             None => {}
         },

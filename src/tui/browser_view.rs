@@ -12,19 +12,19 @@ use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wra
 
 use crate::repo::{DefinitionSummary, Loaded};
 
-use super::app::App;
 use super::browser::*;
+use super::screen::Ctx;
 
-pub fn view(app: &App, frame: &mut Frame, area: Rect) {
-    if let Some(summaries) = &app.loading {
-        return view_loading(app, summaries, frame, area);
+pub fn view(st: &BrowserState, cx: &Ctx, frame: &mut Frame, area: Rect) {
+    if let Some(summaries) = &cx.loading {
+        return view_loading(cx, summaries, frame, area);
     }
-    let t = &app.theme;
-    let b = &app.browser;
+    let t = &cx.theme;
+    let b = &*st;
     let [list_area, detail_area] =
         Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
     let filter = b.filter_text();
-    let mut title = format!(" Workflows ({}) ", app.repo.definitions.len());
+    let mut title = format!(" Workflows ({}) ", cx.repo.definitions.len());
     if b.filtering || !filter.is_empty() {
         title = format!(
             " Workflows /{}{} ",
@@ -51,32 +51,32 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         let mut spans = Vec::new();
         match *entry {
             Entry::Definition(i) => {
-                let d = &app.repo.definitions[i];
+                let d = &cx.repo.definitions[i];
                 let badge = b.badges.get(i).cloned().unwrap_or_default();
                 spans.push(name(&d.value.name));
-                badge_spans(app, &badge, &mut spans);
+                badge_spans(cx, &badge, &mut spans);
             }
             Entry::Rule(i) => {
-                let r = &app.repo.rules[i];
+                let r = &cx.repo.rules[i];
                 spans.push(name(&r.value.name));
                 if let Some(badge) = b.file_badges.get(&r.path) {
-                    badge_spans(app, badge, &mut spans);
+                    badge_spans(cx, badge, &mut spans);
                 }
             }
             Entry::Library(i) => {
-                let l = &app.repo.libraries[i];
+                let l = &cx.repo.libraries[i];
                 spans.push(name(&l.value.name));
                 spans.push(Span::styled(
                     format!(" {} rules", l.value.rules.len()),
                     t.dim(),
                 ));
                 if let Some(badge) = b.file_badges.get(&l.path) {
-                    badge_spans(app, badge, &mut spans);
+                    badge_spans(cx, badge, &mut spans);
                 }
             }
-            Entry::Template(i) => spans.push(name(&app.repo.email_templates[i].value.name)),
+            Entry::Template(i) => spans.push(name(&cx.repo.email_templates[i].value.name)),
             Entry::Broken(i) => {
-                let e = &app.repo.errors[i];
+                let e = &cx.repo.errors[i];
                 spans.push(Span::styled("✗ ", t.error()));
                 spans.push(Span::raw(e.to_string()));
             }
@@ -100,7 +100,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             .highlight_symbol("▶");
         frame.render_stateful_widget(list, list_area, &mut state);
     }
-    view_details(app, frame, detail_area);
+    view_details(st, cx, frame, detail_area);
 }
 
 /// What Enter on a rule, library or template says: the TUI shows them, the file is edited outside.
@@ -111,12 +111,13 @@ fn esc(s: &str) -> String {
 
 /// A rule's arguments, body, callers ("used by") and findings.
 fn rule_details(
-    app: &App,
+    st: &BrowserState,
+    cx: &Ctx,
     rule: &crate::model::Rule,
     path: &std::path::Path,
     lines: &mut Vec<Line<'static>>,
 ) {
-    let t = &app.theme;
+    let t = &cx.theme;
     lines.push(Line::styled(esc(&rule.name), t.title()));
     lines.push(Line::styled(path.display().to_string(), t.dim()));
     if !rule.description.is_empty() {
@@ -136,18 +137,18 @@ fn rule_details(
         "body: {}",
         super::properties::short(&rule.body, 200)
     )));
-    let users = crate::edit::rule::used_by(&app.repo, &rule.name, path);
+    let users = crate::edit::rule::used_by(&cx.repo, &rule.name, path);
     lines.push(Line::raw(""));
     lines.push(Line::raw(format!("used by {}:", users.len())));
     for u in users {
         let kind = if u.workflow { "workflow" } else { "rule" };
         lines.push(Line::raw(format!("  {kind} {}", esc(&u.name))));
     }
-    findings_lines(app, app.browser.file_badges.get(path), lines);
+    findings_lines(cx, st.file_badges.get(path), lines);
 }
 
-fn findings_lines(app: &App, badge: Option<&Badges>, lines: &mut Vec<Line<'static>>) {
-    let t = &app.theme;
+fn findings_lines(cx: &Ctx, badge: Option<&Badges>, lines: &mut Vec<Line<'static>>) {
+    let t = &cx.theme;
     lines.push(Line::raw(""));
     match badge {
         None => lines.push(Line::styled("✓ no validation findings", t.ok())),
@@ -165,8 +166,8 @@ fn findings_lines(app: &App, badge: Option<&Badges>, lines: &mut Vec<Line<'stati
 }
 
 /// Findings, lock holder and live instances as short marks after a name.
-fn badge_spans(app: &App, badge: &Badges, spans: &mut Vec<Span<'static>>) {
-    let t = &app.theme;
+fn badge_spans(cx: &Ctx, badge: &Badges, spans: &mut Vec<Span<'static>>) {
+    let t = &cx.theme;
     if badge.errors > 0 {
         spans.push(Span::styled(format!(" ✗{}", badge.errors), t.error()));
     }
@@ -185,18 +186,18 @@ fn badge_spans(app: &App, badge: &Badges, spans: &mut Vec<Span<'static>>) {
     }
 }
 
-fn view_details(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
+fn view_details(st: &BrowserState, cx: &Ctx, frame: &mut Frame, area: Rect) {
+    let t = &cx.theme;
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border())
         .title(Span::styled(" Details ", t.title()));
     let mut lines: Vec<Line> = Vec::new();
-    match app.browser.selected_entry() {
+    match st.selected_entry() {
         Some(Entry::Definition(i)) => {
-            let d = &app.repo.definitions[i];
+            let d = &cx.repo.definitions[i];
             let def = &d.value;
-            let badge = app.browser.badges.get(i).cloned().unwrap_or_default();
+            let badge = st.badges.get(i).cloned().unwrap_or_default();
             lines.push(Line::styled(
                 crate::model::escape_name(&def.name).into_owned(),
                 t.title(),
@@ -247,11 +248,11 @@ fn view_details(app: &App, frame: &mut Frame, area: Rect) {
             }
         }
         Some(Entry::Rule(i)) => {
-            let r = &app.repo.rules[i];
-            rule_details(app, &r.value, &r.path, &mut lines);
+            let r = &cx.repo.rules[i];
+            rule_details(st, cx, &r.value, &r.path, &mut lines);
         }
         Some(Entry::Library(i)) => {
-            let l = &app.repo.libraries[i];
+            let l = &cx.repo.libraries[i];
             lines.push(Line::styled(esc(&l.value.name), t.title()));
             lines.push(Line::styled(l.path.display().to_string(), t.dim()));
             if !l.value.description.is_empty() {
@@ -262,10 +263,10 @@ fn view_details(app: &App, frame: &mut Frame, area: Rect) {
             for r in l.value.qualified_rules() {
                 lines.push(Line::raw(format!("  {}", esc(&r.name))));
             }
-            findings_lines(app, app.browser.file_badges.get(&l.path), &mut lines);
+            findings_lines(cx, st.file_badges.get(&l.path), &mut lines);
         }
         Some(Entry::Template(i)) => {
-            let x = &app.repo.email_templates[i];
+            let x = &cx.repo.email_templates[i];
             let tpl = &x.value;
             lines.push(Line::styled(esc(&tpl.name), t.title()));
             lines.push(Line::styled(x.path.display().to_string(), t.dim()));
@@ -279,7 +280,7 @@ fn view_details(app: &App, frame: &mut Frame, area: Rect) {
                 "placeholders: {}",
                 esc(&vars.join(", "))
             )));
-            let users = crate::edit::template::used_by(&app.repo, tpl);
+            let users = crate::edit::template::used_by(&cx.repo, tpl);
             lines.push(Line::raw(""));
             lines.push(Line::raw(format!("sent by {} workflow(s):", users.len())));
             for u in users {
@@ -287,7 +288,7 @@ fn view_details(app: &App, frame: &mut Frame, area: Rect) {
             }
         }
         Some(Entry::Broken(i)) => {
-            let e = &app.repo.errors[i];
+            let e = &cx.repo.errors[i];
             lines.push(Line::styled("✗ failed to load", t.error()));
             lines.push(Line::raw(""));
             lines.push(Line::raw(e.to_string()));
@@ -310,8 +311,8 @@ fn view_details(app: &App, frame: &mut Frame, area: Rect) {
 /// The first frame of a large repository ([`App::new_summaries`]): the
 /// definitions' names and counts from the index, badges and the rest once the
 /// full load arrives.
-fn view_loading(app: &App, summaries: &[Loaded<DefinitionSummary>], frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
+fn view_loading(cx: &Ctx, summaries: &[Loaded<DefinitionSummary>], frame: &mut Frame, area: Rect) {
+    let t = &cx.theme;
     let [list_area, detail_area] =
         Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
     let mut sorted: Vec<&Loaded<DefinitionSummary>> = summaries.iter().collect();

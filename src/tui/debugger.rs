@@ -31,13 +31,13 @@ use crate::repo::lock::LockGuard;
 use crate::services::RepoServices;
 
 use super::action::Action;
-use super::app::{App, Screen};
 use super::ask::{self, Prompt};
 use super::debugger_session::{decide, leave_pending, save_workspace, start};
 pub use super::debugger_session::{decide_now, open, stop};
 use super::debugger_step::{Command, after_step, run_command, step_back};
 use super::diagram::{Diagram, Dir};
 use super::keymap::Context;
+use super::screen::Ctx;
 use super::screen::Request;
 use super::workspace::{SavedBreakpoint, Workspace};
 
@@ -189,8 +189,8 @@ impl DebuggerState {
 
 /// The keys that apply now: while the run waits on a work item, answering it
 /// (approve / reject / leave pending / apply mode) comes first in the footer.
-pub fn contexts(app: &App) -> Vec<Context> {
-    match &app.debugger {
+pub fn contexts(st: &DebuggerState, _cx: &Ctx) -> Vec<Context> {
+    match Some(st) {
         Some(d) if d.prompt.is_some() || d.console.is_open() => vec![Context::TextEdit],
         Some(d) if d.session.as_ref().is_some_and(|s| !s.items.is_empty()) => vec![
             Context::DebuggerWaiting,
@@ -208,43 +208,25 @@ pub fn contexts(app: &App) -> Vec<Context> {
     }
 }
 
-pub fn text_input(app: &mut App, key: KeyEvent) {
-    if let Some(d) = app.debugger.as_mut().filter(|d| d.console.is_open()) {
+pub fn text_input(st: &mut DebuggerState, _cx: &mut Ctx, key: KeyEvent) {
+    if st.console.is_open() {
+        let d = st;
         return d.console.text_input(key);
     }
-    if let Some(p) = app.debugger.as_mut().and_then(|d| d.prompt.as_mut())
+    if let Some(p) = st.prompt.as_mut()
         && p.input.input(key)
     {
         p.error = None;
     }
 }
 
-/// `D` / `F5` in the editor: back to the live debug run of this workflow, or
-/// the input form of the open workflow. A live run of another workflow is shown
-/// instead (one debug run at a time; `x` stops it).
-pub fn start_from_editor(app: &mut App) -> Vec<Request> {
-    let Some(def) = app.editor.as_ref().map(|e| e.def.clone()) else {
-        return Vec::new();
-    };
-    if let Some(d) = app.debugger.as_ref().filter(|d| d.is_live()) {
-        let name = crate::model::escape_name(&d.definition.name).into_owned();
-        if d.definition.id == def.id {
-            app.info(format!("back to the debug run of {name} (x stops it)"));
-        } else {
-            app.warn(format!(
-                "a debug run of {name} is live: x stops it before debugging another workflow"
-            ));
-        }
-        return vec![Request::Show(Screen::Debugger)];
-    }
-    open(app, def);
-    Vec::new()
-}
-
-fn prompt_accepted(app: &mut App, purpose: Ask, text: String) -> Result<(), String> {
-    let Some(d) = app.debugger.as_mut() else {
-        return Ok(());
-    };
+fn prompt_accepted(
+    st: &mut DebuggerState,
+    cx: &mut Ctx,
+    purpose: Ask,
+    text: String,
+) -> Result<(), String> {
+    let d = &mut *st;
     match purpose {
         Ask::Input(i) => {
             if let Some(f) = d.form.get_mut(i) {
@@ -258,16 +240,17 @@ fn prompt_accepted(app: &mut App, purpose: Ask, text: String) -> Result<(), Stri
             crate::expr::parse(&text).map_err(|e| e.to_string())?;
             d.workspace.watches.push(text);
             after_step(d, Vec::new());
-            save_workspace(app);
+            save_workspace(st, cx);
         }
         Ask::Breakpoint => {
             let process = d.shown().map(|(def, _)| def.name.clone());
             let bp = SavedBreakpoint::parse(&text, process)?;
-            app.info(format!("breakpoint {bp}"));
-            if let Some(d) = app.debugger.as_mut() {
+            cx.info(format!("breakpoint {bp}"));
+            {
+                let d = &mut *st;
                 d.workspace.breakpoints.push(bp);
             }
-            save_workspace(app);
+            save_workspace(st, cx);
         }
         Ask::SetVariable => set_variable(d, &text)?,
         Ask::Filter => {
@@ -313,10 +296,8 @@ pub fn set_variable(d: &mut DebuggerState, text: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn toggle_breakpoint(app: &mut App) {
-    let Some(d) = app.debugger.as_mut() else {
-        return;
-    };
+fn toggle_breakpoint(st: &mut DebuggerState, cx: &mut Ctx) {
+    let d = &mut *st;
     let Some((def, _)) = d.shown() else { return };
     let Some(activity) = def
         .process
@@ -346,15 +327,13 @@ fn toggle_breakpoint(app: &mut App) {
             format!("breakpoint on {activity}")
         }
     };
-    save_workspace(app);
-    app.info(msg);
+    save_workspace(st, cx);
+    cx.info(msg);
 }
 
-fn toggle_apply(app: &mut App) {
-    let root = app.root.clone();
-    let Some(d) = app.debugger.as_mut() else {
-        return;
-    };
+fn toggle_apply(st: &mut DebuggerState, cx: &mut Ctx) {
+    let root = cx.root;
+    let d = &mut *st;
     d.dry_run = !d.dry_run;
     if let Some(s) = d.session.as_mut() {
         match Repository::open(&root) {
@@ -364,7 +343,7 @@ fn toggle_apply(app: &mut App) {
             }
             Err(e) => {
                 d.dry_run = !d.dry_run;
-                app.error(format!("cannot switch: {e}"));
+                cx.error(format!("cannot switch: {e}"));
                 return;
             }
         }
@@ -374,20 +353,19 @@ fn toggle_apply(app: &mut App) {
     } else {
         "APPLY: service calls now change the repository (users, outbox, audit)"
     };
-    app.info(msg);
+    cx.info(msg);
 }
 
-pub fn update(app: &mut App, action: Action) -> Vec<Request> {
-    let Some(d) = app.debugger.as_mut() else {
-        return vec![Request::Show(Screen::Browser)];
-    };
+pub fn update(st: &mut DebuggerState, cx: &mut Ctx, action: Action) -> Vec<Request> {
+    let d = &mut *st;
     if let Some(mut p) = d.prompt.take() {
         match action {
             Action::Cancel => {}
             Action::Accept => {
-                if let Err(e) = prompt_accepted(app, p.purpose, p.text()) {
+                if let Err(e) = prompt_accepted(st, cx, p.purpose, p.text()) {
                     p.error = Some(e);
-                    if let Some(d) = app.debugger.as_mut() {
+                    {
+                        let d = &mut *st;
                         d.prompt = Some(p);
                     }
                 }
@@ -462,44 +440,40 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
             d.workspace.watches.clear();
             d.workspace.breakpoints.clear();
             after_step(d, Vec::new());
-            save_workspace(app);
-            app.info("watches and breakpoints removed");
+            save_workspace(st, cx);
+            cx.info("watches and breakpoints removed");
         }
-        Action::ToggleBreakpoint => toggle_breakpoint(app),
-        Action::Continue => run_command(app, Command::Continue),
-        Action::Step | Action::StepInto => run_command(app, Command::Step),
-        Action::StepOver => run_command(app, Command::StepOver),
-        Action::StepOut => run_command(app, Command::StepOut),
-        Action::RunToCursor => run_command(app, Command::RunTo),
-        Action::StepBack => step_back(app),
+        Action::ToggleBreakpoint => toggle_breakpoint(st, cx),
+        Action::Continue => run_command(st, cx, Command::Continue),
+        Action::Step | Action::StepInto => run_command(st, cx, Command::Step),
+        Action::StepOver => run_command(st, cx, Command::StepOver),
+        Action::StepOut => run_command(st, cx, Command::StepOut),
+        Action::RunToCursor => run_command(st, cx, Command::RunTo),
+        Action::StepBack => step_back(st, cx),
         Action::Restart => {
             // The old run's lock goes before the new one is taken.
             d.session = None;
-            if let Err(e) = start(app) {
-                app.error(format!("cannot restart: {e}"));
+            if let Err(e) = start(st, cx) {
+                cx.error(format!("cannot restart: {e}"));
             } else {
-                app.info("restarted with the same inputs");
+                cx.info("restarted with the same inputs");
             }
         }
         Action::Stop => {
-            if stop(app) {
-                app.info(
+            if stop(st) {
+                cx.info(
                     "debug run stopped; its run lock is released (nothing pending was written)",
                 );
             } else {
-                app.warn("no debug run to stop");
+                cx.warn("no debug run to stop");
             }
         }
-        Action::Approve => decide(app, "approve"),
-        Action::Reject => decide(app, "reject"),
-        Action::LeavePending => return leave_pending(app),
-        Action::ToggleApply => toggle_apply(app),
+        Action::Approve => decide(st, cx, "approve"),
+        Action::Reject => decide(st, cx, "reject"),
+        Action::LeavePending => return leave_pending(st, cx),
+        Action::ToggleApply => toggle_apply(st, cx),
         Action::Back => {
-            return vec![Request::Show(if app.editor.is_some() {
-                Screen::Editor
-            } else {
-                Screen::Browser
-            })];
+            return vec![Request::BackToEditor];
         }
         _ => {}
     }

@@ -14,20 +14,17 @@ use crate::model::TaskDefinition;
 use crate::repo::Repository;
 use crate::repo::lock::{self, LockMode, LockTarget};
 
-use super::app::{App, Screen};
 use super::ask;
 use super::debugger::*;
 use super::debugger_step::{after_step, describe_next, remember};
 use super::diagram::Diagram;
+use super::screen::Ctx;
 use super::screen::Request;
 use super::workspace::Workspace;
 
 /// End the debug run (the case is terminated in memory; nothing pending is
 /// written) and release its run lock. False when there was none.
-pub fn stop(app: &mut App) -> bool {
-    let Some(d) = app.debugger.as_mut() else {
-        return false;
-    };
+pub fn stop(d: &mut DebuggerState) -> bool {
     let Some(mut s) = d.session.take() else {
         return false;
     };
@@ -36,9 +33,9 @@ pub fn stop(app: &mut App) -> bool {
     true
 }
 
-/// Open the debugger on `def` with its input form.
-pub fn open(app: &mut App, def: TaskDefinition) {
-    let (workspace, problem) = match Workspace::load(&app.root) {
+/// The debugger on `def` with its input form (the app puts it in front).
+pub fn open(cx: &mut Ctx, def: TaskDefinition) -> DebuggerState {
+    let (workspace, problem) = match Workspace::load(&cx.root) {
         Ok(w) => (w, None),
         Err(e) => (Workspace::default(), Some(e)),
     };
@@ -58,7 +55,7 @@ pub fn open(app: &mut App, def: TaskDefinition) {
         crate::model::content_hash(&def),
         (def.clone(), Diagram::build(&def)),
     );
-    app.debugger = Some(DebuggerState {
+    let state = DebuggerState {
         definition: def,
         form,
         form_selected: 0,
@@ -75,20 +72,20 @@ pub fn open(app: &mut App, def: TaskDefinition) {
         var_before: BTreeMap::new(),
         changed: Vec::new(),
         console: Default::default(),
-    });
-    app.screen = Screen::Debugger;
+    };
     match problem {
-        Some(p) => app.warn(format!(
+        Some(p) => cx.warn(format!(
             "workspace not loaded ({p}); it will not be overwritten"
         )),
-        None => app.info("fill in the inputs (e edits), then s steps or c continues"),
+        None => cx.info("fill in the inputs (e edits), then s steps or c continues"),
     }
+    state
 }
 
-pub(crate) fn save_workspace(app: &mut App) {
-    let Some(d) = &app.debugger else { return };
-    if let Err(e) = d.workspace.save(&app.root) {
-        app.warn(format!("workspace not saved: {e}"));
+pub(crate) fn save_workspace(st: &mut DebuggerState, cx: &mut Ctx) {
+    let d = st;
+    if let Err(e) = d.workspace.save(&cx.root) {
+        cx.warn(format!("workspace not saved: {e}"));
     }
 }
 
@@ -102,12 +99,10 @@ pub(crate) fn form_inputs(d: &DebuggerState) -> BTreeMap<String, Value> {
 }
 
 /// Start the case from the form's inputs; remembers them in the workspace.
-pub(crate) fn start(app: &mut App) -> Result<(), String> {
-    let root = app.root.clone();
+pub(crate) fn start(st: &mut DebuggerState, cx: &mut Ctx) -> Result<(), String> {
+    let root = cx.root;
     let repo = Repository::open(&root).map_err(|e| e.to_string())?;
-    let Some(d) = app.debugger.as_mut() else {
-        return Ok(());
-    };
+    let d = &mut *st;
     let inputs = form_inputs(d);
     d.workspace.inputs.insert(
         d.definition.name.clone(),
@@ -152,19 +147,17 @@ pub(crate) fn start(app: &mut App) -> Result<(), String> {
     });
     d.stopped = "started".into();
     after_step(d, Vec::new());
-    save_workspace(app);
+    save_workspace(st, cx);
     Ok(())
 }
 
 /// `y` / `r`: approve or reject the first pending work item of the debug run
 /// inline, after the question the work items screen asks
 /// ([`super::workitems::ask_decision`]; `confirmDecisions: false` turns it off).
-pub(crate) fn decide(app: &mut App, decision: &'static str) {
-    let Some(d) = app.debugger.as_ref() else {
-        return;
-    };
+pub(crate) fn decide(st: &mut DebuggerState, cx: &mut Ctx, decision: &'static str) {
+    let d = &*st;
     let Some(item) = d.session.as_ref().and_then(|s| s.items.first().cloned()) else {
-        app.warn("no work item is pending in this run");
+        cx.warn("no work item is pending in this run");
         return;
     };
     let consequence = if d.dry_run {
@@ -176,21 +169,27 @@ pub(crate) fn decide(app: &mut App, decision: &'static str) {
         item: item.id.clone(),
         decision,
     };
-    if !super::workitems::ask_decision(app, &item.id, Some(&item), decision, purpose, consequence) {
-        decide_now(app, &item.id, decision);
+    if !super::workitems::ask_decision(
+        &ask::os_user(),
+        cx,
+        &item.id,
+        Some(&item),
+        decision,
+        purpose,
+        consequence,
+    ) {
+        decide_now(st, cx, &item.id, decision);
     }
 }
 
 /// Approve or reject the debug run's pending work item `id` (still the first
 /// pending one) and go on.
-pub fn decide_now(app: &mut App, id: &str, decision: &str) {
-    let Some(d) = app.debugger.as_mut() else {
-        return;
-    };
+pub fn decide_now(st: &mut DebuggerState, cx: &mut Ctx, id: &str, decision: &str) {
+    let d = &mut *st;
     let current = d.current();
     let Some(s) = d.session.as_mut() else { return };
     let Some(mut item) = s.items.first().filter(|w| w.id == id).cloned() else {
-        app.warn(format!(
+        cx.warn(format!(
             "{id} is no longer pending in this run; nothing was decided"
         ));
         return;
@@ -226,27 +225,25 @@ pub fn decide_now(app: &mut App, id: &str, decision: &str) {
         }
         Err(e) => {
             s.history.pop_back();
-            app.error(e.message);
+            cx.error(e.message);
         }
     }
 }
 
 /// Leave the pending work items pending: with side effects applied, write them
 /// and the suspended instance like a real run; the session ends.
-pub(crate) fn leave_pending(app: &mut App) -> Vec<Request> {
-    let root = app.root.clone();
-    let Some(d) = app.debugger.as_mut() else {
-        return Vec::new();
-    };
+pub(crate) fn leave_pending(st: &mut DebuggerState, cx: &mut Ctx) -> Vec<Request> {
+    let root = cx.root;
+    let d = &mut *st;
     let Some(s) = d.session.as_mut() else {
         return Vec::new();
     };
     if s.items.is_empty() {
-        app.warn("no work item is pending in this run");
+        cx.warn("no work item is pending in this run");
         return Vec::new();
     }
     if d.dry_run {
-        app.warn("dry run: nothing is written; m switches to apply to leave a real pending case");
+        cx.warn("dry run: nothing is written; m switches to apply to leave a real pending case");
         return Vec::new();
     }
     let mut failed = None;
@@ -268,7 +265,7 @@ pub(crate) fn leave_pending(app: &mut App) -> Vec<Request> {
         failed = Some(format!("cannot write {}: {e}", inst.id));
     }
     if let Some(f) = failed {
-        app.error(f);
+        cx.error(f);
         return Vec::new();
     }
     let msg = format!(
@@ -282,6 +279,6 @@ pub(crate) fn leave_pending(app: &mut App) -> Vec<Request> {
     );
     d.session = None;
     d.stopped = "left pending".into();
-    app.info(msg);
+    cx.info(msg);
     vec![Request::Reload]
 }

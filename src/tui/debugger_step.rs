@@ -14,9 +14,9 @@ use super::diagram::Diagram;
 use crate::engine::{Case, Event, Granularity, NextStep, StopReason};
 use crate::expr::Value;
 
-use super::app::App;
 use super::debugger::{BACK_KEEP, DebuggerState, Session};
 use super::debugger_session::start;
+use super::screen::Ctx;
 use super::workspace::Workspace;
 /// The display name of action `index` of `activity` in frame `frame`'s
 /// definition, when it has one.
@@ -172,24 +172,20 @@ pub(crate) enum Command {
     RunTo,
 }
 
-pub(crate) fn run_command(app: &mut App, cmd: Command) {
-    let Some(d) = app.debugger.as_mut() else {
-        return;
-    };
+pub(crate) fn run_command(st: &mut DebuggerState, cx: &mut Ctx, cmd: Command) {
+    let d = &mut *st;
     if d.session.is_none() {
-        if let Err(e) = start(app) {
-            app.error(format!("cannot start the debug run: {e}"));
+        if let Err(e) = start(st, cx) {
+            cx.error(format!("cannot start the debug run: {e}"));
             return;
         }
         // Starting is the first step.
         if cmd == Command::Step {
-            app.info("started; s steps on");
+            cx.info("started; s steps on");
             return;
         }
     }
-    let Some(d) = app.debugger.as_mut() else {
-        return;
-    };
+    let d = &mut *st;
     let target = d
         .shown()
         .and_then(|(def, _)| def.process.activities.get(d.selected))
@@ -204,13 +200,11 @@ pub(crate) fn run_command(app: &mut App, cmd: Command) {
             }
             st => format!("the run is {} (R restarts, b steps back)", st.as_str()),
         };
-        app.warn(msg);
+        cx.warn(msg);
         return;
     }
     if cmd == Command::StepOut && s.case.call_stack().len() <= 1 {
-        app.warn(
-            "nothing to step out of: the run stands in the top process (s steps, c continues)",
-        );
+        cx.warn("nothing to step out of: the run stands in the top process (s steps, c continues)");
         return;
     }
     remember(s, &mut d.trace);
@@ -240,7 +234,7 @@ pub(crate) fn run_command(app: &mut App, cmd: Command) {
         Command::RunTo => {
             let Some(target) = target else {
                 s.history.pop_back();
-                app.warn("select an activity first");
+                cx.warn("select an activity first");
                 return;
             };
             // The selected activity is one more breakpoint: the run stops at
@@ -276,7 +270,7 @@ pub(crate) fn run_command(app: &mut App, cmd: Command) {
     };
     after_step(d, events);
     // The title says where the run stands now; an older message would mislead.
-    app.notice = None;
+    cx.clear_notice();
 }
 
 /// Keep the case as it is before a command, for stepping back; beyond [`BACK_KEEP`]
@@ -323,18 +317,16 @@ pub(crate) fn describe_next(case: &Case) -> String {
     }
 }
 
-pub(crate) fn step_back(app: &mut App) {
-    let Some(d) = app.debugger.as_mut() else {
-        return;
-    };
+pub(crate) fn step_back(st: &mut DebuggerState, cx: &mut Ctx) {
+    let d = &mut *st;
     let Some(s) = d.session.as_mut() else { return };
     let Some((snap, trace_len, items)) = s.history.pop_back() else {
         if s.back_dropped > 0 {
-            app.warn(format!(
+            cx.warn(format!(
                 "this is the oldest step kept: step back reaches {BACK_KEEP} steps"
             ));
         } else {
-            app.warn("this is the first step");
+            cx.warn("this is the first step");
         }
         return;
     };
@@ -344,5 +336,5 @@ pub(crate) fn step_back(app: &mut App) {
     d.trace.push("◀ stepped back".into());
     d.stopped = describe_next(&s.case);
     after_step(d, Vec::new());
-    app.info("stepped back (effects already applied through services stay applied)");
+    cx.info("stepped back (effects already applied through services stay applied)");
 }

@@ -10,7 +10,7 @@ use crate::model::TaskDefinition;
 use crate::repo::lock::{self, LockError, LockGuard, LockMode, LockTarget};
 
 use super::action::Action;
-use super::app::{AfterConfirm, App, Overlay, PickerPurpose, PromptPurpose, Screen};
+use super::app::{Overlay, PickerPurpose, PromptPurpose};
 use super::diagram::Diagram;
 use super::editor_fields::{edit_current, rename, update_field_edit};
 use super::editor_items::{offer_items, prompt, remove_item_under_cursor};
@@ -21,6 +21,7 @@ pub use super::editor_nav::{
 use super::editor_nav::{back, follow, navigate};
 use super::keymap::Context;
 use super::properties::{self, Row};
+use super::screen::Ctx;
 use super::screen::Request;
 use super::{recovery, templates};
 use crate::edit::{CommandStack, Edit, ElementRef, VarScope};
@@ -103,10 +104,8 @@ impl EditorState {
     }
 }
 
-pub fn contexts(app: &App) -> Vec<Context> {
-    let Some(ed) = &app.editor else {
-        return vec![Context::Global];
-    };
+pub fn contexts(st: &EditorState, _cx: &Ctx) -> Vec<Context> {
+    let ed = st;
     if ed.editing.is_some() {
         return vec![Context::TextEdit];
     }
@@ -137,39 +136,17 @@ pub fn contexts(app: &App) -> Vec<Context> {
     }
 }
 
-/// Open `repo.definitions[index]`, taking the edit lock (read-only when someone holds it).
-pub fn open(app: &mut App, index: usize) {
-    let Some(loaded) = app.repo.definitions.get(index) else {
-        return;
-    };
-    let def = loaded.value.clone();
-    let path = loaded.path.clone();
-    // The workflow already open comes back as it was (edits, selection, undo).
-    if let Some(ed) = app.editor.as_ref() {
-        if ed.def.id == def.id {
-            app.screen = Screen::Editor;
-            return;
-        }
-        if ed.is_dirty() {
-            let msg = format!(
-                "{} has unsaved changes: save (s) or close (c) it before opening another workflow",
-                crate::model::escape_name(&ed.def.name)
-            );
-            app.warn(msg);
-            return;
-        }
-    }
-    open_definition(app, path, def.clone(), Some(def));
-}
-
-pub(super) fn open_definition(
-    app: &mut App,
+/// The editor on `def` (the file `path`, `disk` as on disk), taking the edit
+/// lock (read-only when someone holds it); the app puts it in front
+/// (`app_editor::open_definition`).
+pub fn new_state(
+    root: &std::path::Path,
     path: PathBuf,
     def: TaskDefinition,
     disk: Option<TaskDefinition>,
-) {
+) -> EditorState {
     let lock = match lock::acquire(
-        &app.root,
+        root,
         LockTarget::DefinitionEdit(def.id.clone()),
         LockMode::Exclusive,
         "editor",
@@ -213,26 +190,15 @@ pub(super) fn open_definition(
     if ed.def.process.activities.is_empty() {
         ed.selection = ElementRef::Definition;
     }
-    let notice = ed
-        .read_only()
-        .map(|h| format!("read-only: {} is being edited by {h}", ed.def.name));
-    app.editor = Some(ed);
-    app.screen = Screen::Editor;
-    after_change(app);
-    match notice {
-        Some(n) => app.warn(n),
-        None => app.notice = None,
-    }
+    ed
 }
 
 /// Recompute what depends on the working copy; publish it for crash recovery.
-pub fn after_change(app: &mut App) {
-    let size = app.size;
+pub fn after_change(st: &mut EditorState, cx: &mut Ctx) {
+    let size = cx.size;
     let show_outline_width = outline_width(size.0);
-    let percent = app.settings.properties_percent;
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
+    let percent = cx.settings.properties_percent;
+    let ed = &mut *st;
     if !ed.selection.exists(&ed.def) {
         ed.selection = if ed.def.process.activities.is_empty() {
             ElementRef::Definition
@@ -248,7 +214,7 @@ pub fn after_change(app: &mut App) {
     // Layout and validation only when the definition changed (not on every move).
     if ed.laid_out.as_ref() != Some(&ed.def) {
         ed.diagram = Diagram::build(&ed.def);
-        let ctx = super::lint::LintContext::new(&app.repo);
+        let ctx = super::lint::LintContext::new(&cx.repo);
         ed.findings = super::lint::check(&ed.def, None, &ctx);
         ed.laid_out = Some(ed.def.clone());
     }
@@ -261,43 +227,18 @@ pub fn after_change(app: &mut App) {
     let (w, h) = diagram_viewport(size, ed.show_outline, show_outline_width, percent);
     ensure_visible(ed, w, h);
     recovery::publish(
-        &app.root,
+        &cx.root,
         &ed.path,
         if ed.is_dirty() { Some(&ed.def) } else { None },
     );
-}
-
-/// `<` / `>`: give the properties pane a smaller or larger share of the width,
-/// keep the selection in sight, and remember the share for the next session.
-fn resize_properties(app: &mut App, steps: i16) {
-    if !app.settings.resize_properties(steps) {
-        app.info(format!(
-            "properties pane already at {}% of the width",
-            app.settings.properties_percent
-        ));
-        return;
-    }
-    after_change(app);
-    let percent = app.settings.properties_percent;
-    match app.settings_file.clone() {
-        Some(path) => match app.settings.save(&path) {
-            Ok(()) => app.info(format!(
-                "properties pane {percent}% of the width (remembered)"
-            )),
-            Err(e) => app.warn(format!("properties pane {percent}%; not remembered: {e}")),
-        },
-        None => app.info(format!("properties pane {percent}% of the width")),
-    }
 }
 
 /// Lines of the conflict diff shown at once (the dialog scrolls with the arrows).
 pub const CONFLICT_DIFF_ROWS: usize = 12;
 
 /// Scroll the conflict dialog's diff (arrows by a line, pages by a screen).
-pub fn scroll_conflict_diff(app: &mut App, action: Action) {
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
+pub fn scroll_conflict_diff(st: &mut EditorState, action: Action) {
+    let ed = &mut *st;
     let max = ed.conflict_diff.len().saturating_sub(CONFLICT_DIFF_ROWS);
     let s = ed.conflict_scroll;
     ed.conflict_scroll = match action {
@@ -311,13 +252,11 @@ pub fn scroll_conflict_diff(app: &mut App, action: Action) {
 }
 
 /// Run one edit through the command stack (refused when read-only).
-pub fn execute(app: &mut App, edit: Edit) -> bool {
-    let Some(ed) = app.editor.as_mut() else {
-        return false;
-    };
+pub fn execute(st: &mut EditorState, cx: &mut Ctx, edit: Edit) -> bool {
+    let ed = &mut *st;
     if let Some(holder) = ed.read_only() {
         let msg = format!("read-only: being edited by {holder}");
-        app.error(msg);
+        cx.error(msg);
         return false;
     }
     let description = crate::edit::report::done(&edit, &ed.def);
@@ -327,35 +266,33 @@ pub fn execute(app: &mut App, edit: Edit) -> bool {
                 ed.prop_cursor = 0;
             }
             ed.selection = sel;
-            after_change(app);
-            app.info(description);
+            after_change(st, cx);
+            cx.info(description);
             true
         }
         Err(e) => {
-            app.error(e.to_string());
+            cx.error(e.to_string());
             false
         }
     }
 }
 
-pub fn text_input(app: &mut App, key: KeyEvent) {
-    if let Some(edit) = app.editor.as_mut().and_then(|e| e.editing.as_mut())
+pub fn text_input(st: &mut EditorState, _cx: &mut Ctx, key: KeyEvent) {
+    if let Some(edit) = Some(&mut *st).and_then(|e| e.editing.as_mut())
         && edit.input.input(key)
     {
         edit.check();
     }
 }
 
-pub fn update(app: &mut App, action: Action) -> Vec<Request> {
-    let Some(ed) = app.editor.as_mut() else {
-        return vec![Request::Show(Screen::Browser)];
-    };
+pub fn update(st: &mut EditorState, cx: &mut Ctx, action: Action) -> Vec<Request> {
+    let ed = &mut *st;
     if ed.editing.is_some() {
-        update_field_edit(app, action);
+        update_field_edit(st, cx, action);
         return Vec::new();
     }
     if ed.diff.is_some() {
-        super::diff_view::update(app, action);
+        super::diff_view::update(st, cx, action);
         return Vec::new();
     }
     let edits = matches!(
@@ -376,7 +313,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
     );
     if edits && let Some(holder) = ed.read_only() {
         let msg = format!("read-only: being edited by {holder}");
-        app.error(msg);
+        cx.error(msg);
         return Vec::new();
     }
     match action {
@@ -387,7 +324,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
         | Action::PageUp
         | Action::PageDown
         | Action::Top
-        | Action::Bottom => navigate(app, action),
+        | Action::Bottom => navigate(st, cx, action),
         Action::FocusNext => {
             ed.focus = match ed.focus {
                 Focus::Diagram => Focus::Properties,
@@ -402,7 +339,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
             } else {
                 Focus::Diagram
             };
-            after_change(app);
+            after_change(st, cx);
         }
         Action::WiderProperties | Action::NarrowerProperties => {
             let steps = if action == Action::WiderProperties {
@@ -410,7 +347,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
             } else {
                 -1
             };
-            resize_properties(app, steps);
+            return vec![Request::ResizeProperties(steps)];
         }
         Action::ToggleSource => ed.show_source = !ed.show_source,
         Action::ToggleSourceXml => {
@@ -418,25 +355,25 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
             ed.source_xml = !ed.show_source || !ed.source_xml;
             ed.show_source = true;
         }
-        Action::FollowTransition => follow(app),
+        Action::FollowTransition => follow(st, cx),
         Action::FollowBack => {
             if let Some(a) = ed.trail.pop() {
-                select(app, ElementRef::Activity(a));
+                select(st, cx, ElementRef::Activity(a));
             }
         }
-        Action::Edit => edit_current(app),
-        Action::Rename => rename(app),
-        Action::Back => back(app),
-        Action::Close => request_close(app),
+        Action::Edit => edit_current(st, cx),
+        Action::Rename => rename(st, cx),
+        Action::Back => back(st, cx),
+        Action::Close => return vec![Request::CloseEditor],
         Action::Undo => {
             let r = ed.stack.undo(&mut ed.def);
             match r {
                 Some((text, sel)) => {
                     ed.selection = sel;
-                    after_change(app);
-                    app.info(format!("undid: {text}"));
+                    after_change(st, cx);
+                    cx.info(format!("undid: {text}"));
                 }
-                None => app.warn("nothing to undo"),
+                None => cx.warn("nothing to undo"),
             }
         }
         Action::Redo => {
@@ -444,31 +381,31 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
             match r {
                 Some((text, sel)) => {
                     ed.selection = sel;
-                    after_change(app);
-                    app.info(format!("redid: {text}"));
+                    after_change(st, cx);
+                    cx.info(format!("redid: {text}"));
                 }
-                None => app.warn("nothing to redo"),
+                None => cx.warn("nothing to redo"),
             }
         }
-        Action::Save => super::editor_save::request_save(app),
+        Action::Save => super::editor_save::request_save(st, cx),
         Action::Delete => {
             let sel = ed.selection;
             if sel == ElementRef::Definition {
-                app.warn("select an element to delete");
+                cx.warn("select an element to delete");
             } else {
-                execute(app, Edit::Delete(sel));
+                execute(st, cx, Edit::Delete(sel));
             }
         }
-        Action::AddItem => offer_items(app),
-        Action::RemoveItem => remove_item_under_cursor(app),
+        Action::AddItem => offer_items(st, cx),
+        Action::RemoveItem => remove_item_under_cursor(st, cx),
         Action::MoveEarlier | Action::MoveLater => {
             let delta = if action == Action::MoveEarlier { -1 } else { 1 };
             let target = ed.selection;
-            execute(app, Edit::Move { target, delta });
+            execute(st, cx, Edit::Move { target, delta });
         }
         Action::AddActivity => {
             let after = ed.selection.activity();
-            app.overlay = Some(prompt(
+            cx.overlay(prompt(
                 PromptPurpose::AddActivity { after },
                 "Name of the new activity",
             ));
@@ -480,44 +417,44 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
                 ElementRef::Action(a, i) => VarScope::Action(a, i),
                 ElementRef::Variable(scope, _) => scope,
             };
-            app.overlay = Some(prompt(
+            cx.overlay(prompt(
                 PromptPurpose::AddVariable { scope },
                 "Name of the new variable",
             ));
         }
-        Action::Diff => super::diff_view::ask(app),
+        Action::Diff => super::diff_view::ask(st, cx),
         Action::JumpTo => {
-            app.overlay = Some(prompt(PromptPurpose::JumpTo, "name (or part of it)"));
+            cx.overlay(prompt(PromptPurpose::JumpTo, "name (or part of it)"));
         }
         Action::AddAction => match ed.selection.activity() {
             Some(activity) => {
-                let items = templates::templates(&app.repo)
+                let items = templates::templates(&cx.repo)
                     .into_iter()
                     .map(|t| t.label)
                     .collect();
-                app.overlay = Some(Overlay::Picker {
+                cx.overlay(Overlay::Picker {
                     purpose: PickerPurpose::Template { activity },
                     items,
                     selected: 0,
                 });
             }
-            None => app.warn("select an activity to add an action to"),
+            None => cx.warn("select an activity to add an action to"),
         },
         Action::Connect => match ed.selection.activity() {
             Some(from) => {
                 let items = connect_targets(&ed.def);
-                app.overlay = Some(Overlay::Picker {
+                cx.overlay(Overlay::Picker {
                     purpose: PickerPurpose::Connect { from },
                     items,
                     selected: 0,
                 });
             }
-            None => app.warn("select the activity to connect from"),
+            None => cx.warn("select the activity to connect from"),
         },
         Action::Copy => {
             if let Some(json) = ed.selection.to_json(&ed.def) {
                 let what = properties::kind_name(ed.selection).to_lowercase();
-                app.info(format!(
+                cx.info(format!(
                     "copied the {what}'s JSON ({} bytes) to the clipboard (OSC 52)",
                     json.len()
                 ));
@@ -529,36 +466,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
     Vec::new()
 }
 
-pub(crate) fn request_close(app: &mut App) {
-    if app.has_unsaved() {
-        app.overlay = Some(Overlay::ConfirmUnsaved {
-            then: AfterConfirm::Close,
-        });
-    } else {
-        close_now(app);
-    }
-}
-
-/// Close the editor (releasing the edit lock) and return to the browser.
-pub fn close_now(app: &mut App) {
-    if let Some(ed) = app.editor.take() {
-        recovery::publish(&app.root, &ed.path, None);
-        let name = ed.def.name.clone();
-        drop(ed);
-        app.browser.refresh(&app.repo);
-        app.browser.select_name(&app.repo, &name);
-    }
-    app.screen = Screen::Browser;
-}
-
 /// Forget unsaved edits (the working copy becomes the disk version).
-pub fn drop_changes(app: &mut App) {
-    if let Some(ed) = app.editor.as_mut() {
-        if let Some(disk) = ed.disk.clone() {
-            ed.def = disk;
-        }
-        recovery::publish(&app.root, &ed.path, None);
+pub fn drop_changes(ed: &mut EditorState, root: &std::path::Path) {
+    if let Some(disk) = ed.disk.clone() {
+        ed.def = disk;
     }
+    recovery::publish(root, &ed.path, None);
 }
 
 pub use super::editor_fields::{FieldEdit, InputError};

@@ -10,10 +10,10 @@
 use crate::model::TaskDefinition;
 
 use super::action::Action;
-use super::app::App;
 use super::diagram::Diagram;
 use super::editor::*;
 use super::properties::{self, Row};
+use super::screen::Ctx;
 use crate::edit::{ElementRef, VarScope};
 
 /// Width of the outline pane for a terminal width.
@@ -99,20 +99,19 @@ fn scroll_axis(offset: u16, pos: u16, len: u16, view: u16, margin: u16, content:
 }
 
 /// Select an element (resetting the properties cursor) and keep it in sight.
-pub fn select(app: &mut App, target: ElementRef) {
-    if let Some(ed) = app.editor.as_mut() {
+pub fn select(st: &mut EditorState, cx: &mut Ctx, target: ElementRef) {
+    {
+        let ed = &mut *st;
         if ed.selection != target {
             ed.prop_cursor = 0;
         }
         ed.selection = target;
     }
-    after_change(app);
+    after_change(st, cx);
 }
 
-pub(crate) fn navigate(app: &mut App, action: Action) {
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
+pub(crate) fn navigate(st: &mut EditorState, cx: &mut Ctx, action: Action) {
+    let ed = &mut *st;
     match ed.focus {
         Focus::Diagram => {
             let from = ed.selection.activity();
@@ -132,7 +131,7 @@ pub(crate) fn navigate(app: &mut App, action: Action) {
             };
             if let Some(t) = target {
                 ed.trail.clear();
-                select(app, ElementRef::Activity(t));
+                select(st, cx, ElementRef::Activity(t));
             }
         }
         Focus::Properties => {
@@ -147,7 +146,7 @@ pub(crate) fn navigate(app: &mut App, action: Action) {
                 .iter()
                 .position(|&i| i >= ed.prop_cursor)
                 .unwrap_or(0);
-            let page = usize::from(app.size.1 / 2).max(1);
+            let page = usize::from(cx.size.1 / 2).max(1);
             let new = match action {
                 Action::Up | Action::Left => pos.saturating_sub(1),
                 Action::Down | Action::Right => (pos + 1).min(selectable.len() - 1),
@@ -167,7 +166,7 @@ pub(crate) fn navigate(app: &mut App, action: Action) {
                 .iter()
                 .position(|r| r.target == ed.selection)
                 .unwrap_or(0);
-            let page = usize::from(app.size.1 / 2).max(1);
+            let page = usize::from(cx.size.1 / 2).max(1);
             let new = match action {
                 Action::Up | Action::Left => pos.saturating_sub(1),
                 Action::Down | Action::Right => (pos + 1).min(rows.len() - 1),
@@ -177,7 +176,7 @@ pub(crate) fn navigate(app: &mut App, action: Action) {
                 _ => rows.len() - 1,
             };
             let target = rows[new].target;
-            select(app, target);
+            select(st, cx, target);
         }
     }
 }
@@ -239,10 +238,8 @@ pub fn outline(def: &TaskDefinition) -> Vec<OutlineRow> {
     rows
 }
 
-pub(crate) fn follow(app: &mut App) {
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
+pub(crate) fn follow(st: &mut EditorState, cx: &mut Ctx) {
+    let ed = &mut *st;
     let Some(a) = ed.selection.activity() else {
         return;
     };
@@ -261,18 +258,16 @@ pub(crate) fn follow(app: &mut App) {
             .iter()
             .position(|x| x.name == t.to)
     }) else {
-        app.warn("no outgoing transition to follow");
+        cx.warn("no outgoing transition to follow");
         return;
     };
     ed.trail.push(a);
     ed.focus = Focus::Diagram;
-    select(app, ElementRef::Activity(target));
+    select(st, cx, ElementRef::Activity(target));
 }
 
-pub(crate) fn back(app: &mut App) {
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
+pub(crate) fn back(st: &mut EditorState, cx: &mut Ctx) {
+    let ed = &mut *st;
     match ed.focus {
         Focus::Properties | Focus::Outline => {
             if matches!(
@@ -283,8 +278,8 @@ pub(crate) fn back(app: &mut App) {
             } else {
                 // Back to the parent, on the row that links to where we were.
                 let child = ed.selection;
-                select(app, child.parent());
-                if let Some(ed) = app.editor.as_mut()
+                select(st, cx, child.parent());
+                if let Some(ed) = Some(&mut *st)
                     && let Some(row) = ed
                         .rows()
                         .iter()
@@ -295,8 +290,10 @@ pub(crate) fn back(app: &mut App) {
             }
         }
         Focus::Diagram => match ed.selection {
-            ElementRef::Activity(_) | ElementRef::Definition => request_close(app),
-            other => select(app, other.parent()),
+            ElementRef::Activity(_) | ElementRef::Definition => {
+                cx.request(super::screen::Request::CloseEditor)
+            }
+            other => select(st, cx, other.parent()),
         },
     }
 }

@@ -17,6 +17,7 @@
 
 pub mod action;
 pub mod app;
+pub mod app_editor;
 pub mod ask;
 pub mod browser;
 pub mod browser_view;
@@ -41,6 +42,7 @@ pub mod import;
 pub mod keymap;
 pub mod linediff;
 pub mod lint;
+pub mod overlay;
 pub mod properties;
 pub mod recovery;
 pub mod reports;
@@ -307,7 +309,7 @@ fn event_loop(
         {
             // Runs taking and releasing their locks: who holds what, which case
             // is running or interrupted.
-            app.screen.ops().refresh(app);
+            app.refresh(app.screen);
         }
         for effect in effects {
             match effect {

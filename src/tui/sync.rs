@@ -20,7 +20,7 @@ use crate::edit::Edit;
 /// (the editor's scroll keeps the selection in sight, also behind other screens).
 pub fn resized(app: &mut App, cols: u16, rows: u16) {
     app.size = (cols, rows);
-    editor::after_change(app);
+    app.editor_changed();
 }
 
 /// Re-read the repository after a store operation and refresh every screen
@@ -72,7 +72,7 @@ pub fn repository_changed(app: &mut App) {
                     "{} was deleted on disk; s saves it again",
                     ed.path.display()
                 );
-                editor::after_change(app);
+                app.editor_changed();
                 app.warn(msg);
             }
         }
@@ -89,11 +89,11 @@ pub fn repository_changed(app: &mut App) {
                 ed.disk = Some(theirs);
                 ed.stack.reset();
                 let name = ed.def.name.clone();
-                editor::after_change(app);
+                app.editor_changed();
                 app.info(format!("reloaded {name}: it changed on disk"));
             } else if ed.def == theirs {
                 ed.disk = Some(theirs);
-                editor::after_change(app);
+                app.editor_changed();
             } else {
                 ed.conflict_diff = conflict_lines(&ed.def, &theirs);
                 ed.conflict_scroll = 0;
@@ -137,7 +137,7 @@ pub fn keep_mine(app: &mut App) {
         if let Some(theirs) = ed.theirs.take() {
             ed.disk = Some(theirs);
         }
-        editor::after_change(app);
+        app.editor_changed();
         app.info("kept your version (unsaved): s saves it over the one on disk");
     }
 }
@@ -158,7 +158,7 @@ pub fn take_theirs(app: &mut App) {
     );
     ed.disk = Some(theirs);
     ed.stack.mark_saved();
-    editor::after_change(app);
+    app.editor_changed();
     app.info("took the version on disk (u brings yours back)");
 }
 
@@ -171,7 +171,7 @@ pub fn restore_recovery(app: &mut App, copy: recovery::RecoveryCopy) {
         None
     };
     let base = disk.clone().unwrap_or_else(|| copy.definition.clone());
-    editor::open_definition(app, copy.path.clone(), base, disk);
+    super::app_editor::open_definition(app, copy.path.clone(), base, disk);
     let Some(ed) = app.editor.as_ref() else {
         return;
     };
@@ -185,9 +185,10 @@ pub fn restore_recovery(app: &mut App, copy: recovery::RecoveryCopy) {
     }
     let name = copy.definition.name.clone();
     if ed.def != copy.definition {
-        editor::execute(app, Edit::Replace(Box::new(copy.definition)));
+        let def = copy.definition;
+        app.with_editor(|ed, cx| editor::execute(ed, cx, Edit::Replace(Box::new(def))));
     } else {
-        editor::after_change(app);
+        app.editor_changed();
     }
     app.info(format!(
         "restored unsaved edits of {name} (s saves, u undoes the restore)"

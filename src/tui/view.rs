@@ -31,7 +31,7 @@ pub fn view(app: &App, frame: &mut Frame) {
         Constraint::Length(1),
     ])
     .areas(area);
-    app.screen.ops().view(app, frame, main);
+    app.with_screen_ref(app.screen, |s, cx| s.view(cx, frame, main));
     view_status(app, frame, status);
     view_footer(app, frame, footer);
     if let Some(overlay) = &app.overlay {
