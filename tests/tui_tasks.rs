@@ -136,3 +136,25 @@ fn a_run_longer_than_the_history_marks_every_activity_it_entered() {
     assert_eq!(names, ["A", "end", "start"]);
     assert_eq!(last, Some(2));
 }
+
+#[test]
+fn saving_a_cached_version_asks_the_app_to_reload() {
+    // The debug view wrote the copy through the core and used to re-read the
+    // repository inline; now it asks the app (`Request::Reload`) like the
+    // tasks and work items screens.
+    let (_dir, mut app) = sample_app();
+    start_onboard(&app.root.clone());
+    bpe::tui::sync::reload_repository(&mut app);
+    update(&mut app, Action::ShowDebugView);
+    assert_eq!(app.screen, bpe::tui::app::Screen::DebugView);
+    assert!(!app.debug_view.entries.is_empty(), "the run pinned a version");
+    let before = app.repo.definitions.len();
+    let requests = app.update_screen(Action::SaveCopy);
+    assert!(matches!(requests[..], [Request::Reload]), "{requests:?}");
+    let notice = app.notice.as_ref().map(|n| n.text.clone()).unwrap();
+    assert!(notice.starts_with("saved "), "{notice}");
+    // Written, not re-read: the app does that from its queue.
+    assert_eq!(app.repo.definitions.len(), before);
+    app.carry_out(requests);
+    assert_eq!(app.repo.definitions.len(), before + 1);
+}
