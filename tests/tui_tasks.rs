@@ -147,7 +147,10 @@ fn saving_a_cached_version_asks_the_app_to_reload() {
     bpe::tui::sync::reload_repository(&mut app);
     update(&mut app, Action::ShowDebugView);
     assert_eq!(app.screen, bpe::tui::app::Screen::DebugView);
-    assert!(!app.debug_view.entries.is_empty(), "the run pinned a version");
+    assert!(
+        !app.debug_view.entries.is_empty(),
+        "the run pinned a version"
+    );
     let before = app.repo.definitions.len();
     let requests = app.update_screen(Action::SaveCopy);
     assert!(matches!(requests[..], [Request::Reload]), "{requests:?}");

@@ -59,6 +59,9 @@ fn view_status(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The footer width from which every screen key (1-5) is shown.
+pub const SCREEN_KEYS_FROM: u16 = 120;
+
 fn view_footer(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     // Screen keys first, as many as fit; the global ones (help, quit) always show.
@@ -74,9 +77,26 @@ fn view_footer(app: &App, frame: &mut Frame, area: Rect) {
             .sum::<usize>()
     };
     let budget = (area.width as usize).saturating_sub(width_of(&global_hints));
+    // From SCREEN_KEYS_FROM columns on, the screen keys (1-5) always show: the
+    // screen's own keys get what they leave, the last ones dropped first.
+    let (own, screens): (Vec<_>, Vec<_>) = local
+        .iter()
+        .copied()
+        .partition(|c| *c != super::keymap::Context::Screens);
+    let screen_hints = if area.width >= SCREEN_KEYS_FROM {
+        app.keymap.hints(&screens)
+    } else {
+        Vec::new()
+    };
+    let hints = if screen_hints.is_empty() {
+        app.keymap.hints_focus_first(&local)
+    } else {
+        app.keymap.hints_focus_first(&own)
+    };
+    let budget = budget.saturating_sub(width_of(&screen_hints));
     let mut spans = Vec::new();
     let mut width = 0usize;
-    for (key, what) in app.keymap.hints_focus_first(&local) {
+    for (key, what) in hints {
         let piece = key.chars().count() + what.chars().count() + 3;
         if width + piece > budget {
             break;
@@ -85,7 +105,7 @@ fn view_footer(app: &App, frame: &mut Frame, area: Rect) {
         spans.push(Span::styled(format!(" {key}"), t.key()));
         spans.push(Span::raw(format!(" {what} ")));
     }
-    for (key, what) in global_hints {
+    for (key, what) in screen_hints.into_iter().chain(global_hints) {
         spans.push(Span::styled(format!(" {key}"), t.key()));
         spans.push(Span::raw(format!(" {what} ")));
     }
