@@ -325,7 +325,7 @@ pub fn contexts(st: &BrowserState, _cx: &Ctx) -> Vec<Context> {
 
 pub fn text_input(st: &mut BrowserState, cx: &mut Ctx, key: KeyEvent) {
     if st.filtering && st.filter.input(key) {
-        let repo = &cx.repo;
+        let repo = cx.repo;
         st.refilter(repo);
     }
 }
@@ -348,7 +348,7 @@ pub fn update(st: &mut BrowserState, cx: &mut Ctx, action: Action) -> Vec<Reques
         Action::Cancel | Action::Back if b.filtering || !b.filter_text().is_empty() => {
             b.filtering = false;
             b.filter = TextArea::default();
-            let repo = &cx.repo;
+            let repo = cx.repo;
             st.refilter(repo);
         }
         Action::Open => match b.selected_entry() {
@@ -377,6 +377,7 @@ pub fn update(st: &mut BrowserState, cx: &mut Ctx, action: Action) -> Vec<Reques
     Vec::new()
 }
 
+/// What Enter on a rule, library or template says: the TUI shows them, the file is edited outside.
 fn read_only_notice(path: &std::path::Path) -> String {
     format!(
         "read-only in the TUI: edit {} (bpe reloads it when it changes)",

@@ -19,8 +19,8 @@ pub fn view(st: &BrowserState, cx: &Ctx, frame: &mut Frame, area: Rect) {
     if let Some(summaries) = &cx.loading {
         return view_loading(cx, summaries, frame, area);
     }
-    let t = &cx.theme;
-    let b = &*st;
+    let t = cx.theme;
+    let b = st;
     let [list_area, detail_area] =
         Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
     let filter = b.filter_text();
@@ -103,8 +103,6 @@ pub fn view(st: &BrowserState, cx: &Ctx, frame: &mut Frame, area: Rect) {
     view_details(st, cx, frame, detail_area);
 }
 
-/// What Enter on a rule, library or template says: the TUI shows them, the file is edited outside.
-
 fn esc(s: &str) -> String {
     crate::model::escape_name(s).into_owned()
 }
@@ -117,7 +115,7 @@ fn rule_details(
     path: &std::path::Path,
     lines: &mut Vec<Line<'static>>,
 ) {
-    let t = &cx.theme;
+    let t = cx.theme;
     lines.push(Line::styled(esc(&rule.name), t.title()));
     lines.push(Line::styled(path.display().to_string(), t.dim()));
     if !rule.description.is_empty() {
@@ -137,7 +135,7 @@ fn rule_details(
         "body: {}",
         super::properties::short(&rule.body, 200)
     )));
-    let users = crate::edit::rule::used_by(&cx.repo, &rule.name, path);
+    let users = crate::edit::rule::used_by(cx.repo, &rule.name, path);
     lines.push(Line::raw(""));
     lines.push(Line::raw(format!("used by {}:", users.len())));
     for u in users {
@@ -148,7 +146,7 @@ fn rule_details(
 }
 
 fn findings_lines(cx: &Ctx, badge: Option<&Badges>, lines: &mut Vec<Line<'static>>) {
-    let t = &cx.theme;
+    let t = cx.theme;
     lines.push(Line::raw(""));
     match badge {
         None => lines.push(Line::styled("✓ no validation findings", t.ok())),
@@ -167,7 +165,7 @@ fn findings_lines(cx: &Ctx, badge: Option<&Badges>, lines: &mut Vec<Line<'static
 
 /// Findings, lock holder and live instances as short marks after a name.
 fn badge_spans(cx: &Ctx, badge: &Badges, spans: &mut Vec<Span<'static>>) {
-    let t = &cx.theme;
+    let t = cx.theme;
     if badge.errors > 0 {
         spans.push(Span::styled(format!(" ✗{}", badge.errors), t.error()));
     }
@@ -187,7 +185,7 @@ fn badge_spans(cx: &Ctx, badge: &Badges, spans: &mut Vec<Span<'static>>) {
 }
 
 fn view_details(st: &BrowserState, cx: &Ctx, frame: &mut Frame, area: Rect) {
-    let t = &cx.theme;
+    let t = cx.theme;
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border())
@@ -280,7 +278,7 @@ fn view_details(st: &BrowserState, cx: &Ctx, frame: &mut Frame, area: Rect) {
                 "placeholders: {}",
                 esc(&vars.join(", "))
             )));
-            let users = crate::edit::template::used_by(&cx.repo, tpl);
+            let users = crate::edit::template::used_by(cx.repo, tpl);
             lines.push(Line::raw(""));
             lines.push(Line::raw(format!("sent by {} workflow(s):", users.len())));
             for u in users {
@@ -312,7 +310,7 @@ fn view_details(st: &BrowserState, cx: &Ctx, frame: &mut Frame, area: Rect) {
 /// definitions' names and counts from the index, badges and the rest once the
 /// full load arrives.
 fn view_loading(cx: &Ctx, summaries: &[Loaded<DefinitionSummary>], frame: &mut Frame, area: Rect) {
-    let t = &cx.theme;
+    let t = cx.theme;
     let [list_area, detail_area] =
         Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
     let mut sorted: Vec<&Loaded<DefinitionSummary>> = summaries.iter().collect();

@@ -56,7 +56,7 @@ pub struct CasesState {
 
 /// Re-read the cases on older versions from `cx.repo`.
 pub fn refresh(st: &mut DebugViewState, cx: &mut Ctx) {
-    let repo = &cx.repo;
+    let repo = cx.repo;
     let mut diffs: HashMap<(String, String), Result<DefinitionDiff, String>> = HashMap::new();
     let mut cases = Vec::new();
     for i in &repo.instances {
@@ -129,8 +129,8 @@ fn run(cx: &Ctx, instance: &str, to: &str, dry_run: bool) -> Result<Plan, Migrat
         }
         .into(),
     };
-    let mut services = super::ask::services(&cx.repo, false);
-    migrate::migrate(&cx.root, instance, &opts, &mut services)
+    let mut services = super::ask::services(cx.repo, false);
+    migrate::migrate(cx.root, instance, &opts, &mut services)
 }
 
 /// `M`: plan the move of the selected case (a dry run); ask when it is
@@ -227,7 +227,7 @@ pub fn confirmed(st: &mut DebugViewState, cx: &mut Ctx, instance: &str, to: &str
 /// The cases pane: the list, and beside it the diff of the selected case (or
 /// the last plan made for it).
 pub fn view(st: &DebugViewState, cx: &Ctx, frame: &mut Frame, area: Rect, focused: bool) {
-    let t = &cx.theme;
+    let t = cx.theme;
     let s = &st.older;
     let [list_area, diff_area] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);

@@ -63,11 +63,11 @@ pub struct DebugViewState {
 pub fn refresh(st: &mut DebugViewState, cx: &mut Ctx) {
     let s = &mut *st;
     s.problem = None;
-    match cache::entries(&cx.root, &cx.repo) {
+    match cache::entries(cx.root, cx.repo) {
         Ok(e) => s.entries = e,
         Err(e) => s.problem = Some(format!("cache: {e}")),
     }
-    match lock::list(&cx.root) {
+    match lock::list(cx.root) {
         Ok(l) => s.locks = l,
         Err(e) => s.problem = Some(format!("locks: {e}")),
     }
@@ -161,8 +161,8 @@ fn ask_clear(st: &mut DebugViewState, cx: &mut Ctx) {
     }
     lines.push("Unpinned entries are evicted either way. Evict the pinned ones too?".into());
     // Unpinned ones go at once, as promised.
-    let repo = &cx.repo;
-    let evicted = cache::clear(&cx.root, repo, false)
+    let repo = cx.repo;
+    let evicted = cache::clear(cx.root, repo, false)
         .map(|r| r.evicted.len())
         .unwrap_or(0);
     refresh(st, cx);
@@ -175,7 +175,7 @@ fn ask_clear(st: &mut DebugViewState, cx: &mut Ctx) {
 }
 
 fn clear(st: &mut DebugViewState, cx: &mut Ctx, force: bool) {
-    match cache::clear(&cx.root, &cx.repo, force) {
+    match cache::clear(cx.root, cx.repo, force) {
         Ok(r) => {
             let mut msg = format!("evicted {} cache entries", r.evicted.len());
             if !r.orphaned_instances.is_empty() {
@@ -207,7 +207,7 @@ fn save_copy(st: &mut DebugViewState, cx: &mut Ctx, repoint: bool) {
         FileState::Same { .. } => None,
         _ => Some(entry.hash.as_str()),
     };
-    match cache::snapshot(&cx.root, &cx.repo, &entry.name, version, repoint) {
+    match cache::snapshot(cx.root, cx.repo, &entry.name, version, repoint) {
         Ok(r) => {
             let mut msg = format!("saved {}", r.definition.name);
             if repoint {
@@ -242,7 +242,7 @@ fn break_lock(st: &mut DebugViewState, cx: &mut Ctx) {
         ));
         return;
     }
-    match lock::break_lock(&cx.root, &l.name) {
+    match lock::break_lock(cx.root, &l.name) {
         Ok(removed) => {
             cx.info(format!(
                 "broke {} ({} holder record(s))",
@@ -272,8 +272,8 @@ fn short_hash(h: &str) -> String {
 }
 
 pub fn view(st: &DebugViewState, cx: &Ctx, frame: &mut Frame, area: Rect) {
-    let t = &cx.theme;
-    let s = &*st;
+    let t = cx.theme;
+    let s = st;
     let [cache_area, detail_area, cases_area, locks_area] = Layout::vertical([
         Constraint::Percentage(30),
         Constraint::Percentage(20),

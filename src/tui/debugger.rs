@@ -190,21 +190,24 @@ impl DebuggerState {
 /// The keys that apply now: while the run waits on a work item, answering it
 /// (approve / reject / leave pending / apply mode) comes first in the footer.
 pub fn contexts(st: &DebuggerState, _cx: &Ctx) -> Vec<Context> {
-    match Some(st) {
-        Some(d) if d.prompt.is_some() || d.console.is_open() => vec![Context::TextEdit],
-        Some(d) if d.session.as_ref().is_some_and(|s| !s.items.is_empty()) => vec![
+    let d = st;
+    if d.prompt.is_some() || d.console.is_open() {
+        vec![Context::TextEdit]
+    } else if d.session.as_ref().is_some_and(|s| !s.items.is_empty()) {
+        vec![
             Context::DebuggerWaiting,
             Context::Debugger,
             Context::Screens,
             Context::Navigate,
             Context::Global,
-        ],
-        _ => vec![
+        ]
+    } else {
+        vec![
             Context::Debugger,
             Context::Screens,
             Context::Navigate,
             Context::Global,
-        ],
+        ]
     }
 }
 
@@ -336,7 +339,7 @@ fn toggle_apply(st: &mut DebuggerState, cx: &mut Ctx) {
     let d = &mut *st;
     d.dry_run = !d.dry_run;
     if let Some(s) = d.session.as_mut() {
-        match Repository::open(&root) {
+        match Repository::open(root) {
             Ok(repo) => {
                 s.services = ask::services(&repo, d.dry_run);
                 s.catalog.set_cache_writes(!d.dry_run);

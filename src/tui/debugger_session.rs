@@ -35,7 +35,7 @@ pub fn stop(d: &mut DebuggerState) -> bool {
 
 /// The debugger on `def` with its input form (the app puts it in front).
 pub fn open(cx: &mut Ctx, def: TaskDefinition) -> DebuggerState {
-    let (workspace, problem) = match Workspace::load(&cx.root) {
+    let (workspace, problem) = match Workspace::load(cx.root) {
         Ok(w) => (w, None),
         Err(e) => (Workspace::default(), Some(e)),
     };
@@ -84,7 +84,7 @@ pub fn open(cx: &mut Ctx, def: TaskDefinition) -> DebuggerState {
 
 pub(crate) fn save_workspace(st: &mut DebuggerState, cx: &mut Ctx) {
     let d = st;
-    if let Err(e) = d.workspace.save(&cx.root) {
+    if let Err(e) = d.workspace.save(cx.root) {
         cx.warn(format!("workspace not saved: {e}"));
     }
 }
@@ -101,7 +101,7 @@ pub(crate) fn form_inputs(d: &DebuggerState) -> BTreeMap<String, Value> {
 /// Start the case from the form's inputs; remembers them in the workspace.
 pub(crate) fn start(st: &mut DebuggerState, cx: &mut Ctx) -> Result<(), String> {
     let root = cx.root;
-    let repo = Repository::open(&root).map_err(|e| e.to_string())?;
+    let repo = Repository::open(root).map_err(|e| e.to_string())?;
     let d = &mut *st;
     let inputs = form_inputs(d);
     d.workspace.inputs.insert(
@@ -114,7 +114,7 @@ pub(crate) fn start(st: &mut DebuggerState, cx: &mut Ctx) -> Result<(), String> 
     // A debug run is a run: the same shared run lock as `bpe run`, taken before
     // the case starts and held until the session ends.
     let run_lock = lock::acquire(
-        &root,
+        root,
         LockTarget::DefinitionRun(d.definition.id.clone()),
         LockMode::Shared,
         RUN_PURPOSE,
@@ -249,18 +249,18 @@ pub(crate) fn leave_pending(st: &mut DebuggerState, cx: &mut Ctx) -> Vec<Request
     let mut failed = None;
     // Resumption loads the pinned version from the cache (the debugged content may
     // be unsaved edits that exist in no file).
-    if let Err(e) = crate::repo::cache::store(&root, &d.definition) {
+    if let Err(e) = crate::repo::cache::store(root, &d.definition) {
         failed = Some(format!("cannot cache the definition: {e}"));
     }
     for w in s.items.iter().filter(|_| failed.is_none()) {
-        if let Err(e) = crate::repo::write_work_item(&root, w) {
+        if let Err(e) = crate::repo::write_work_item(root, w) {
             failed = Some(format!("cannot write {}: {e}", w.id));
             break;
         }
     }
     let inst = s.case.to_instance();
     if failed.is_none()
-        && let Err(e) = crate::repo::write_instance(&root, &inst)
+        && let Err(e) = crate::repo::write_instance(root, &inst)
     {
         failed = Some(format!("cannot write {}: {e}", inst.id));
     }

@@ -15,7 +15,7 @@ use super::tasks::{path_indexes, render_path};
 
 pub fn view(st: &DebuggerState, cx: &Ctx, frame: &mut Frame, area: Rect) {
     let d = st;
-    let t = &cx.theme;
+    let t = cx.theme;
     let mode = if d.dry_run { "[DRY RUN]" } else { "[APPLY]" };
     let mode_style = if d.dry_run { t.ok() } else { t.warning() };
     let [title_area, body] =
@@ -60,7 +60,7 @@ pub fn view(st: &DebuggerState, cx: &Ctx, frame: &mut Frame, area: Rect) {
 }
 
 fn block<'a>(cx: &Ctx, title: String, focused: bool) -> Block<'a> {
-    super::theme::pane_block(&cx.theme, title, focused)
+    super::theme::pane_block(cx.theme, title, focused)
 }
 
 fn view_diagram(cx: &Ctx, d: &DebuggerState, frame: &mut Frame, area: Rect) {
@@ -109,7 +109,7 @@ fn view_diagram(cx: &Ctx, d: &DebuggerState, frame: &mut Frame, area: Rect) {
         diagram,
         &idx,
         Some(d.selected),
-        &cx.theme,
+        cx.theme,
     );
     // Breakpoints of this process: `◆` beside the path mark (glyph, not colour alone).
     let marked = d.breakpoint_activities(def);
@@ -137,7 +137,7 @@ fn view_trace(cx: &Ctx, d: &DebuggerState, frame: &mut Frame, area: Rect) {
 }
 
 fn view_form(cx: &Ctx, d: &DebuggerState, frame: &mut Frame, area: Rect) {
-    let t = &cx.theme;
+    let t = cx.theme;
     let mut lines = vec![Line::styled(
         "Inputs (e edits; s starts, c runs to a breakpoint)",
         t.dim(),
@@ -171,7 +171,7 @@ fn view_form(cx: &Ctx, d: &DebuggerState, frame: &mut Frame, area: Rect) {
 }
 
 fn view_variables(cx: &Ctx, d: &DebuggerState, frame: &mut Frame, area: Rect) {
-    let t = &cx.theme;
+    let t = cx.theme;
     let mut lines = Vec::new();
     if let Some(s) = &d.session {
         let place = match d.current() {

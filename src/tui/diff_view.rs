@@ -98,7 +98,7 @@ pub fn choices(st: &EditorState, cx: &Ctx) -> Vec<(Base, String)> {
             ));
         }
     }
-    if let Ok(mut entries) = cache::entries(&cx.root, &cx.repo) {
+    if let Ok(mut entries) = cache::entries(cx.root, cx.repo) {
         entries.retain(|e| e.problem.is_none() && (e.id == ed.def.id || &e.name == name));
         entries.sort_by_key(|e| e.age_seconds);
         for e in entries {
@@ -136,14 +136,14 @@ pub fn base_version(
     cx: &Ctx,
     base: &Base,
 ) -> Result<(TaskDefinition, String), String> {
-    let ed = Some(&*st).ok_or("no workflow is open")?;
+    let ed = st;
     match base {
         Base::LastSave => ed
             .disk
             .clone()
             .map(|d| (d, "last save".to_string()))
             .ok_or_else(|| "never saved: the file is gone (s saves it)".to_string()),
-        Base::Disk => parse_file::<TaskDefinition>(&cx.root, &ed.path)
+        Base::Disk => parse_file::<TaskDefinition>(cx.root, &ed.path)
             .map(|d| {
                 let path = ed.path.display().to_string();
                 (d, format!("disk ({})", escape_name(&path)))
@@ -154,7 +154,7 @@ pub fn base_version(
             .definition(name)
             .map(|d| (d.value.clone(), format!("copy \"{}\"", escape_name(name))))
             .ok_or_else(|| format!("the copy \"{}\" is gone", escape_name(name))),
-        Base::Cached(hash) => diff::source::resolve(&cx.repo, hash)
+        Base::Cached(hash) => diff::source::resolve(cx.repo, hash)
             .map(|v| (v.definition, format!("cached {}", short_hash(hash)))),
     }
 }
@@ -259,7 +259,7 @@ pub fn select_change(st: &mut EditorState, cx: &mut Ctx, i: usize) {
 /// Keys in diff mode: move through the changes, Esc (or `=`) closes.
 pub fn update(st: &mut EditorState, cx: &mut Ctx, action: super::action::Action) {
     use super::action::Action;
-    let Some(view) = Some(&*st).and_then(|e| e.diff.as_ref()) else {
+    let Some(view) = st.diff.as_ref() else {
         return;
     };
     let (sel, last) = (view.selected, view.diff.changes.len().saturating_sub(1));

@@ -214,7 +214,7 @@ pub fn after_change(st: &mut EditorState, cx: &mut Ctx) {
     // Layout and validation only when the definition changed (not on every move).
     if ed.laid_out.as_ref() != Some(&ed.def) {
         ed.diagram = Diagram::build(&ed.def);
-        let ctx = super::lint::LintContext::new(&cx.repo);
+        let ctx = super::lint::LintContext::new(cx.repo);
         ed.findings = super::lint::check(&ed.def, None, &ctx);
         ed.laid_out = Some(ed.def.clone());
     }
@@ -227,7 +227,7 @@ pub fn after_change(st: &mut EditorState, cx: &mut Ctx) {
     let (w, h) = diagram_viewport(size, ed.show_outline, show_outline_width, percent);
     ensure_visible(ed, w, h);
     recovery::publish(
-        &cx.root,
+        cx.root,
         &ed.path,
         if ed.is_dirty() { Some(&ed.def) } else { None },
     );
@@ -278,7 +278,7 @@ pub fn execute(st: &mut EditorState, cx: &mut Ctx, edit: Edit) -> bool {
 }
 
 pub fn text_input(st: &mut EditorState, _cx: &mut Ctx, key: KeyEvent) {
-    if let Some(edit) = Some(&mut *st).and_then(|e| e.editing.as_mut())
+    if let Some(edit) = st.editing.as_mut()
         && edit.input.input(key)
     {
         edit.check();
@@ -428,7 +428,7 @@ pub fn update(st: &mut EditorState, cx: &mut Ctx, action: Action) -> Vec<Request
         }
         Action::AddAction => match ed.selection.activity() {
             Some(activity) => {
-                let items = templates::templates(&cx.repo)
+                let items = templates::templates(cx.repo)
                     .into_iter()
                     .map(|t| t.label)
                     .collect();

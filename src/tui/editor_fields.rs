@@ -242,9 +242,8 @@ pub(super) fn update_field_edit(st: &mut EditorState, cx: &mut Ctx, action: Acti
                     field: key,
                     value,
                 },
-            ) && let Some(ed) = Some(&mut *st)
-            {
-                ed.editing = None;
+            ) {
+                st.editing = None;
             }
         }
         _ => {}

@@ -377,7 +377,7 @@ pub fn picker_accepted(
             );
         }
         PickerPurpose::Template { activity } => {
-            let Some(t) = templates::templates(&cx.repo).into_iter().nth(selected) else {
+            let Some(t) = templates::templates(cx.repo).into_iter().nth(selected) else {
                 return;
             };
             let at = match ed.selection {

@@ -279,13 +279,12 @@ pub(crate) fn back(st: &mut EditorState, cx: &mut Ctx) {
                 // Back to the parent, on the row that links to where we were.
                 let child = ed.selection;
                 select(st, cx, child.parent());
-                if let Some(ed) = Some(&mut *st)
-                    && let Some(row) = ed
-                        .rows()
-                        .iter()
-                        .position(|r| matches!(r, Row::Link { target, .. } if *target == child))
+                if let Some(row) = st
+                    .rows()
+                    .iter()
+                    .position(|r| matches!(r, Row::Link { target, .. } if *target == child))
                 {
-                    ed.prop_cursor = row;
+                    st.prop_cursor = row;
                 }
             }
         }

@@ -127,12 +127,12 @@ pub fn save(st: &mut EditorState, cx: &mut Ctx) -> bool {
         return false;
     }
     // Atomic, under the exclusive run lock: refused while a run reads it.
-    let result = crate::repo::save_definition_file(&cx.root, &ed.path, &ed.def).map(drop);
+    let result = crate::repo::save_definition_file(cx.root, &ed.path, &ed.def).map(drop);
     match result {
         Ok(()) => {
             ed.disk = Some(ed.def.clone());
             ed.stack.mark_saved();
-            recovery::remove(&cx.root, &ed.path);
+            recovery::remove(cx.root, &ed.path);
             let name = ed.def.name.clone();
             let path = ed.path.clone();
             cx.info(format!("saved {name} to {}", path.display()));

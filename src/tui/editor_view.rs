@@ -14,7 +14,7 @@ use crate::edit::ElementRef;
 
 pub fn view(st: &EditorState, cx: &Ctx, frame: &mut Frame, area: Rect) {
     let ed = st;
-    let t = &cx.theme;
+    let t = cx.theme;
     let pw = properties_width(area.width, cx.settings.properties_percent);
     let ow = if ed.show_outline {
         outline_width(area.width)

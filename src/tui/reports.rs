@@ -172,7 +172,7 @@ pub fn contexts(_st: &ReportsState, _cx: &Ctx) -> Vec<Context> {
 /// Compute the report again from `cx.repo` and its journal.
 pub fn recompute(st: &mut ReportsState, cx: &mut Ctx) {
     let s = &mut *st;
-    match report::compute(&cx.repo, &s.options()) {
+    match report::compute(cx.repo, &s.options()) {
         Ok(r) => {
             if s.workflow.is_none() {
                 s.choices = r.workflows.iter().map(|w| w.workflow.clone()).collect();
@@ -304,7 +304,7 @@ fn open_figure(st: &mut ReportsState, cx: &mut Ctx) {
         Subject::Failure(p) => format!("cases that failed at {p}"),
         Subject::Overdue(o) => format!("cases waiting on {o} (overdue)"),
     };
-    match report::cases::cases(&cx.repo, &s.options(), &subject) {
+    match report::cases::cases(cx.repo, &s.options(), &subject) {
         Ok(rows) => {
             st.cases = Some(CaseList {
                 title: crate::model::escape_name(&title).into_owned(),

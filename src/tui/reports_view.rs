@@ -25,8 +25,8 @@ use super::table::{self, TableCell, TableView};
 use super::theme::Theme;
 
 pub fn view(st: &ReportsState, cx: &Ctx, frame: &mut Frame, area: Rect) {
-    let s = &*st;
-    let t = &cx.theme;
+    let s = st;
+    let t = cx.theme;
     let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
     frame.render_widget(Paragraph::new(header(s)).style(t.title()), head);
     if let Some(list) = &s.cases {

@@ -182,7 +182,7 @@ pub fn text_input(st: &mut RuleTesterState, _cx: &mut Ctx, key: KeyEvent) {
 
 pub fn refresh(st: &mut RuleTesterState, cx: &mut Ctx) {
     let rules = cx.repo.all_rules();
-    st.refresh(&cx.root, rules);
+    st.refresh(cx.root, rules);
     if let Some(p) = st.store_problem.take() {
         cx.warn(format!("remembered rule arguments not read: {p}"));
     }
@@ -346,7 +346,7 @@ pub fn run(st: &mut RuleTesterState, cx: &mut Ctx) {
     });
     rt.folded.clear();
     rt.trace_selected = 0;
-    let saved = save_values(&cx.root, &rule.name, &typed);
+    let saved = save_values(cx.root, &rule.name, &typed);
     let msg = crate::model::escape_name(&format!("{}: {summary}", rule.name)).into_owned();
     match saved {
         Ok(()) => cx.info(msg),

@@ -17,8 +17,8 @@ use crate::expr::TraceOutcome;
 use crate::model::escape_name;
 
 pub fn view(st: &RuleTesterState, cx: &Ctx, frame: &mut Frame, area: Rect) {
-    let rt = &*st;
-    let t = &cx.theme;
+    let rt = st;
+    let t = cx.theme;
     let [title, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
     let filter = if rt.filter.is_empty() {
         String::new()

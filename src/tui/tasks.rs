@@ -88,7 +88,7 @@ pub fn refresh(st: &mut TasksState, cx: &mut Ctx) {
     rows.sort_by(|a, b| b.started.cmp(&a.started).then(a.id.cmp(&b.id)));
     s.interrupted = rows
         .iter()
-        .filter(|i| store::is_interrupted(&cx.root, i))
+        .filter(|i| store::is_interrupted(cx.root, i))
         .map(|i| i.id.clone())
         .collect();
     let keep = s.rows.get(s.selected).cloned();
@@ -145,7 +145,7 @@ fn open(st: &mut TasksState, cx: &mut Ctx, id: String) {
     let Some(inst) = instance(cx.repo, &id) else {
         return;
     };
-    let (definition, problem) = match cache::load_in(&cx.repo, &inst.definition) {
+    let (definition, problem) = match cache::load_in(cx.repo, &inst.definition) {
         Ok(d) => (Some(d), None),
         Err(e) => (None, Some(e.to_string())),
     };
@@ -250,7 +250,7 @@ fn terminate(st: &mut TasksState, cx: &mut Ctx) -> Vec<Request> {
     let Some(id) = current_id(st) else {
         return Vec::new();
     };
-    match store::terminate(&cx.root, &id, "bpe tui") {
+    match store::terminate(cx.root, &id, "bpe tui") {
         Ok(i) => {
             cx.info(format!("{} {}", i.id, i.status.as_str()));
             vec![Request::Reload]
@@ -271,7 +271,7 @@ fn resume(st: &mut TasksState, cx: &mut Ctx) -> Vec<Request> {
     let Some(status) = instance(cx.repo, &id).map(|i| i.status) else {
         return Vec::new();
     };
-    let mut services = ask::services(&cx.repo, false);
+    let mut services = ask::services(cx.repo, false);
     let result = match status {
         InstanceStatus::Running => {
             let opts = RunOptions {
@@ -279,7 +279,7 @@ fn resume(st: &mut TasksState, cx: &mut Ctx) -> Vec<Request> {
                 purpose: "bpe tui".into(),
                 dry_run: false,
             };
-            store::resume(&cx.root, &id, &mut services, &opts).map(|r| {
+            store::resume(cx.root, &id, &mut services, &opts).map(|r| {
                 format!(
                     "{} continued: {} at {}",
                     id,
@@ -289,7 +289,7 @@ fn resume(st: &mut TasksState, cx: &mut Ctx) -> Vec<Request> {
             })
         }
         InstanceStatus::Suspended => {
-            store::apply_due_timeouts_with(&cx.root, &mut services, chrono::Utc::now()).map(
+            store::apply_due_timeouts_with(cx.root, &mut services, chrono::Utc::now()).map(
                 |reports| match reports.iter().find(|r| r.instance.id == id) {
                     Some(r) => {
                         format!("{id} timed out and went on: {}", r.instance.status.as_str())
@@ -448,8 +448,8 @@ pub fn path_indexes(def: &TaskDefinition, path: &[String]) -> Vec<usize> {
 }
 
 pub fn view(st: &TasksState, cx: &Ctx, frame: &mut Frame, area: Rect) {
-    let t = &cx.theme;
-    let s = &*st;
+    let t = cx.theme;
+    let s = st;
     let filter = s.status.map(|st| st.as_str()).unwrap_or("all");
     let title = format!(" Tasks — {filter} ({}) ", s.rows.len());
     let block = Block::default()
@@ -525,13 +525,13 @@ pub fn view(st: &TasksState, cx: &Ctx, frame: &mut Frame, area: Rect) {
 }
 
 fn view_opened(st: &TasksState, cx: &Ctx, o: &OpenedTask, frame: &mut Frame, area: Rect) {
-    let t = &cx.theme;
+    let t = cx.theme;
     let Some(inst) = instance(cx.repo, &o.id) else {
         return;
     };
     let [diagram_area, info_area] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
-    let older = if is_older(&*st, inst) {
+    let older = if is_older(st, inst) {
         ", older than the file"
     } else {
         ""

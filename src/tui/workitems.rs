@@ -275,7 +275,7 @@ fn prompt_accepted(
                 .as_ref()
                 .map(|o| o.comment.clone())
                 .unwrap_or_default();
-            match store::forward(&cx.root, &id, &text, &comment, "bpe tui") {
+            match store::forward(cx.root, &id, &text, &comment, "bpe tui") {
                 Ok(w) => {
                     cx.info(format!("{} forwarded to {}", w.id, w.owner));
                     return Ok(vec![Request::Reload]);
@@ -329,7 +329,7 @@ pub(super) fn ask_decision(
     purpose: AppAsk,
     consequence: &str,
 ) -> bool {
-    let ask = super::workspace::Workspace::load(&cx.root)
+    let ask = super::workspace::Workspace::load(cx.root)
         .map(|w| w.confirm_decisions.unwrap_or(true))
         .unwrap_or(true);
     if !ask {
@@ -388,13 +388,13 @@ pub(super) fn complete(st: &mut WorkItemsState, cx: &mut Ctx, decision: &str) ->
         comment,
         variables,
     };
-    let mut services = ask::services(&cx.repo, false);
+    let mut services = ask::services(cx.repo, false);
     let opts = RunOptions {
         owner: st.user.clone(),
         purpose: "bpe tui".into(),
         dry_run: false,
     };
-    match store::complete(&cx.root, &id, &completion, &mut services, &opts) {
+    match store::complete(cx.root, &id, &completion, &mut services, &opts) {
         Ok(report) => {
             let inst = &report.instance;
             let where_ = match inst.status {
@@ -446,8 +446,8 @@ fn left_text(w: &WorkItem, now: chrono::DateTime<Utc>) -> String {
 }
 
 pub fn view(st: &WorkItemsState, cx: &Ctx, frame: &mut Frame, area: Rect) {
-    let t = &cx.theme;
-    let s = &*st;
+    let t = cx.theme;
+    let s = st;
     let now = Utc::now();
     let [list_area, detail_area] =
         Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
