@@ -16,17 +16,25 @@ use super::app::{AfterConfirm, App, Overlay, Screen};
 use super::editor::{self, EditorState};
 use super::screen::{Ctx, Request, ctx};
 
+/// Run `$f` on the optional state `$app.$field` with a context borrowed from
+/// the app, then carry out what it asked (None when the state does not exist).
+macro_rules! with_state {
+    ($app:expr, $field:ident, $f:expr) => {{
+        let mut cx = ctx!($app);
+        let state = $app.$field.as_mut()?;
+        let r = $f(state, &mut cx);
+        let requests = cx.into_requests();
+        $app.carry_out_quietly(requests);
+        Some(r)
+    }};
+}
+
 impl App {
     /// Run `f` on the open editor with a context borrowed from the app; what it
     /// said goes to the status line, what else it asked is carried out (None:
     /// no editor is open).
     pub fn with_editor<R>(&mut self, f: impl FnOnce(&mut EditorState, &mut Ctx) -> R) -> Option<R> {
-        let mut cx = ctx!(self);
-        let ed = self.editor.as_mut()?;
-        let r = f(ed, &mut cx);
-        let requests = cx.into_requests();
-        self.carry_out_quietly(requests);
-        Some(r)
+        with_state!(self, editor, f)
     }
 
     /// [`App::with_editor`] for the debugger.
@@ -34,12 +42,7 @@ impl App {
         &mut self,
         f: impl FnOnce(&mut super::debugger::DebuggerState, &mut Ctx) -> R,
     ) -> Option<R> {
-        let mut cx = ctx!(self);
-        let d = self.debugger.as_mut()?;
-        let r = f(d, &mut cx);
-        let requests = cx.into_requests();
-        self.carry_out_quietly(requests);
-        Some(r)
+        with_state!(self, debugger, f)
     }
 
     /// Carry out requests made outside an update (terminal effects cannot
