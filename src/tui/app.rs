@@ -2,11 +2,14 @@
 //! key -> [`Keymap`] -> [`Action`] -> [`update`] -> [`Effect`]s, and
 //! [`super::view::view`] drawing `&App` (never mutating it).
 //!
-//! Screens live in their own modules with their own state; [`Screen`] says
-//! which one is in front and [`Screen::ops`] (in `screen.rs`) is the one place
-//! that routes to them. A screen's update returns [`Request`]s that
-//! [`App::carry_out`] performs from one queue; what only the terminal can do
-//! comes back from [`update`] as [`Effect`]s.
+//! Screens live in their own modules with their own state, each state type
+//! implementing [`super::screen::ScreenOps`] over a small
+//! [`super::screen::Ctx`] (never over `App`); [`Screen`] says which one is in
+//! front and [`App::with_screen`] (in `screen.rs`) is the one place that routes
+//! to them. A screen's update returns [`Request`]s that [`App::carry_out`]
+//! performs from one queue; what only the terminal can do comes back from
+//! [`update`] as [`Effect`]s. The popups' keys are in `overlay.rs`, opening and
+//! closing the editor and the debugger in `app_editor.rs`.
 
 use std::path::{Path, PathBuf};
 

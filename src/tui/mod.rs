@@ -2,10 +2,15 @@
 //! [`action::Action`] -> [`app::update`] -> effects -> [`view::view`].
 //!
 //! Layout of this module (see also `docs/tui.md`):
-//! - `app`: [`app::App`] (all state), [`app::Screen`], overlays, `update`;
-//! - one module per screen with its own state, `contexts`, `update` and `view`:
-//!   `browser` (workflows), `editor` + `editor_view` (diagram, properties, outline, source),
-//!   `tasks`, `workitems`, `debug_view` (cache, locks), `debugger` + `debugger_view`;
+//! - `app`: [`app::App`] (all state), [`app::Screen`], `update`, `carry_out`;
+//!   `overlay` (the popups' keys, quitting); `app_editor` (opening and closing
+//!   the editor and the debugger); `screen`: [`screen::ScreenOps`], the small
+//!   [`screen::Ctx`] screens work over, [`screen::Request`];
+//! - one module per screen with its own state implementing `ScreenOps`:
+//!   `browser` + `browser_view` (workflows), `editor` + `editor_nav` + `editor_view`
+//!   (diagram, properties, outline, source), `tasks`, `workitems`, `debug_view`
+//!   (cache, locks), `debugger` + `debugger_session` + `debugger_step` +
+//!   `debugger_view`, `reports`, `rule_tester`;
 //!   `ask` (their prompt and yes/no question), `workspace` (per-user debugger state);
 //! - `keymap` + `action`: key bindings as data (`assets/keymap.json`, user override);
 //! - `properties`: the fields of each element, by `crate::edit::FieldKey` (the
