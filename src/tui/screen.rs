@@ -4,7 +4,7 @@
 //! context, [`Ctx`] — never over the whole [`App`].
 //!
 //! `Ctx` is what a screen may see of the app: the repository root, the loaded
-//! [`Repository`], the theme, the user's settings, the terminal size and, while
+//! [`Repository`], the theme, the key bindings, the user's settings, the terminal size and, while
 //! the full repository loads, the index summaries; all read-only. What a screen
 //! says or wants goes out through it: [`Ctx::info`] / [`Ctx::warn`] /
 //! [`Ctx::error`] (the status line) and [`Ctx::request`] (anything else, in
