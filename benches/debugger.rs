@@ -50,7 +50,7 @@ fn prepared(dir: &Path) -> App {
         .iter()
         .position(|d| d.value.name == "Onboard Employee")
         .unwrap();
-    bpe::tui::editor::open(&mut app, index);
+    bpe::tui::app_editor::open(&mut app, index);
     update(&mut app, Action::Debug);
     let d = app.debugger.as_mut().unwrap();
     for (name, value) in d.form.iter_mut() {

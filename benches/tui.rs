@@ -126,8 +126,8 @@ fn big_app(dir: &Path) -> App {
     bpe::repo::save_json(&dir.join("TaskDefinition/big.json"), &generated(1000)).unwrap();
     let mut app = App::new(dir, Keymap::default_keymap(), Theme::from_env()).unwrap();
     app.size = (200, 60);
-    bpe::tui::editor::open(&mut app, 0);
-    bpe::tui::editor::select(&mut app, ElementRef::Activity(500));
+    bpe::tui::app_editor::open(&mut app, 0);
+    bpe::tui::app_editor::select(&mut app, ElementRef::Activity(500));
     app
 }
 
@@ -170,7 +170,7 @@ fn bytes_per_move_twenty_down_120x40(bencher: divan::Bencher) {
             .iter()
             .position(|d| d.value.name == "Onboard Employee")
             .unwrap();
-        bpe::tui::editor::open(&mut app, i);
+        bpe::tui::app_editor::open(&mut app, i);
         let count = Rc::new(Cell::new(0));
         let backend = CrosstermBackend::new(Counter(count.clone()));
         let mut term = Terminal::with_options(

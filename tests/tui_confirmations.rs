@@ -99,7 +99,7 @@ fn saving_with_validation_errors_asks_naming_the_first() {
         .position(|a| !a.transitions.is_empty())
         .unwrap();
     ed.def.process.activities[a].transitions[0].to = "Nowhere At All".into();
-    bpe::tui::editor::after_change(&mut app);
+    bpe::tui::app_editor::after_change(&mut app);
     press(&mut app, "s");
     let lines = question_lines(&app).join("\n");
     assert!(lines.contains("validation error"), "{lines}");

@@ -254,3 +254,60 @@ fn the_footer_lists_every_focus_key_even_at_80_columns() {
         assert!(footer.contains(hint), "{hint} missing from {footer:?}");
     }
 }
+
+/// The footer's last row at `w` columns.
+fn footer_at(app: &mut App, w: u16, h: u16) -> String {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    app.size = (w, h);
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| bpe::tui::view::view(app, f)).unwrap();
+    let buf = t.backend().buffer();
+    (0..w)
+        .map(|x| buf.cell((x, h - 1)).unwrap().symbol().to_string())
+        .collect()
+}
+
+#[test]
+fn every_screen_key_shows_in_the_footer_at_120_columns() {
+    let (_dir, mut app) = sample_app();
+    let keys = [
+        "1 workflows",
+        "2 tasks",
+        "3 items",
+        "4 debug view",
+        "5 reports",
+    ];
+    let mut seen = Vec::new();
+    for (screen, how) in [
+        (Screen::Browser, ""),
+        (Screen::Editor, "editor"),
+        (Screen::Debugger, "D"),
+        (Screen::Tasks, "2"),
+        (Screen::WorkItems, "3"),
+        (Screen::DebugView, "4"),
+        (Screen::Reports, "5"),
+        (Screen::RuleTester, "1 T"),
+    ] {
+        match how {
+            "" => {}
+            "editor" => open(&mut app, "Onboard Employee"),
+            keys => keys.split(' ').for_each(|k| press(&mut app, k)),
+        }
+        assert_eq!(app.screen, screen);
+        let footer = footer_at(&mut app, 120, 40);
+        for key in keys {
+            assert!(
+                footer.contains(key),
+                "{screen:?}: {key} missing from {footer:?}"
+            );
+        }
+        assert!(footer.contains("? help"), "{footer:?}");
+        seen.push(screen);
+    }
+    assert_eq!(seen.len(), 8);
+    // Narrower, the screen's own keys come first (the browser keeps its open key).
+    press(&mut app, "1");
+    let footer = footer_at(&mut app, 80, 24);
+    assert!(footer.contains("Enter open"), "{footer:?}");
+}

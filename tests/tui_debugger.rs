@@ -664,7 +664,7 @@ fn screens_at_80x24_120x40_and_200x60() {
     const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 60)];
     fn sized(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
         app.size = (w, h);
-        bpe::tui::editor::after_change(app);
+        bpe::tui::app_editor::after_change(app);
         draw(app, w, h)
     }
     let (_dir, mut app) = ops_app();

@@ -9,14 +9,13 @@ use bpe::model::TaskDefinition;
 use bpe::tui::app::{Overlay, PickerPurpose};
 use bpe::tui::command::{Edit, ElementRef};
 use bpe::tui::diff_view::{Base, Mark};
-use bpe::tui::editor;
 use bpe::tui::linediff::DiffLine;
 use tui_common::*;
 
 /// Change the approval condition and rename "Rejected", unsaved.
 fn edit_condition_and_rename(app: &mut bpe::tui::app::App) {
     let a = activity_index(app, "Manager Approval");
-    assert!(editor::execute(
+    assert!(bpe::tui::app_editor::execute(
         app,
         Edit::SetField {
             target: ElementRef::Transition(a, 1),
@@ -25,7 +24,7 @@ fn edit_condition_and_rename(app: &mut bpe::tui::app::App) {
         },
     ));
     let r = activity_index(app, "Rejected");
-    assert!(editor::execute(
+    assert!(bpe::tui::app_editor::execute(
         app,
         Edit::SetField {
             target: ElementRef::Activity(r),
@@ -181,7 +180,7 @@ fn removed_and_added_activities_get_their_own_marks() {
     let old = def(&app).clone();
     // The working copy: "Provisioning Failed" deleted, a new activity added.
     let gone = activity_index(&app, "Provisioning Failed");
-    assert!(editor::execute(
+    assert!(bpe::tui::app_editor::execute(
         &mut app,
         Edit::Delete(ElementRef::Activity(gone))
     ));
@@ -244,7 +243,7 @@ fn diff_against_disk_reads_the_file_now_and_reports_no_differences() {
 fn conflict_dialog_shows_the_semantic_diff_of_mine_against_theirs() {
     let (dir, mut app) = sample();
     let a = activity_index(&app, "Manager Approval");
-    assert!(editor::execute(
+    assert!(bpe::tui::app_editor::execute(
         &mut app,
         Edit::SetField {
             target: ElementRef::Transition(a, 1),

@@ -5,14 +5,13 @@ mod tui_common;
 
 use bpe::edit::ElementRef;
 use bpe::tui::app::App;
-use bpe::tui::editor;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tui_common::*;
 
 fn draw(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
     app.size = (w, h);
-    editor::after_change(app);
+    bpe::tui::app_editor::after_change(app);
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| bpe::tui::view::view(app, f)).unwrap();
     term
@@ -108,7 +107,7 @@ fn properties_with_invalid_expression_being_typed_120x40() {
         .iter()
         .position(|x| x.name == "Manager Approval")
         .unwrap();
-    editor::select(&mut app, ElementRef::Transition(a, 1));
+    bpe::tui::app_editor::select(&mut app, ElementRef::Transition(a, 1));
     press(&mut app, "w");
     let ed = app.editor.as_mut().unwrap();
     ed.prop_cursor = ed
@@ -141,7 +140,7 @@ fn properties_with_invalid_expression_being_typed_80x24() {
         .iter()
         .position(|x| x.name == "Manager Approval")
         .unwrap();
-    editor::select(&mut app, ElementRef::Transition(a, 1));
+    bpe::tui::app_editor::select(&mut app, ElementRef::Transition(a, 1));
     press(&mut app, "w");
     let ed = app.editor.as_mut().unwrap();
     ed.prop_cursor = ed
@@ -161,7 +160,7 @@ fn properties_with_invalid_expression_being_typed_80x24() {
 fn conflict_question_80x24() {
     let (dir, mut app) = sample_app();
     open(&mut app, "Onboard Employee");
-    editor::execute(
+    bpe::tui::app_editor::execute(
         &mut app,
         bpe::edit::Edit::SetField {
             target: ElementRef::Definition,
@@ -210,11 +209,11 @@ fn findings_in_properties_and_error_mark_on_the_box_120x40() {
         .unwrap();
     let mut broken = ed.def.clone();
     broken.process.activities[a].transitions[0].to = "Nowhere".into();
-    assert!(editor::execute(
+    assert!(bpe::tui::app_editor::execute(
         &mut app,
         bpe::edit::Edit::Replace(Box::new(broken))
     ));
-    editor::select(&mut app, ElementRef::Transition(a, 0));
+    bpe::tui::app_editor::select(&mut app, ElementRef::Transition(a, 0));
     press(&mut app, "w");
     insta::assert_snapshot!(draw(&mut app, 120, 40).backend());
 }
@@ -234,7 +233,7 @@ fn add_entry_picker_on_a_service_action_80x24() {
         .position(|x| x.name == "Escalate to Second Level")
         .unwrap();
     // notify: template, to and cc are passed; variables (optional) is missing.
-    editor::select(&mut app, ElementRef::Action(a, 2));
+    bpe::tui::app_editor::select(&mut app, ElementRef::Action(a, 2));
     press(&mut app, "w +");
     insta::assert_snapshot!(draw(&mut app, 80, 24).backend());
 }

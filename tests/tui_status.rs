@@ -76,7 +76,7 @@ fn the_conflict_dialog_shows_the_semantic_diff_of_mine_against_theirs_and_scroll
     let dir = copy_repo(&sample_repository());
     let mut app = app(dir.path());
     open(&mut app, "Onboard Employee");
-    editor::execute(
+    bpe::tui::app_editor::execute(
         &mut app,
         bpe::edit::Edit::SetField {
             target: bpe::edit::ElementRef::Definition,

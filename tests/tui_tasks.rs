@@ -14,7 +14,7 @@ use bpe::repo::Repository;
 use bpe::tui::action::Action;
 use bpe::tui::app::{App, update};
 use bpe::tui::screen::Request;
-use bpe::tui::{tasks, workitems};
+use bpe::tui::tasks;
 use serde_json::json;
 use tui_common::debugger::*;
 use tui_common::*;
@@ -40,10 +40,10 @@ fn terminating_a_case_asks_the_app_to_reload() {
     update(&mut app, Action::ShowTasks);
     let row = app.tasks.rows.iter().position(|r| *r == instance).unwrap();
     app.tasks.selected = row;
-    assert!(tasks::update(&mut app, Action::Terminate).is_empty());
+    assert!(app.update_screen(Action::Terminate).is_empty());
     assert!(app.tasks.question.is_some());
-    let requests = tasks::update(&mut app, Action::Yes);
-    assert_eq!(requests, vec![Request::Reload]);
+    let requests = app.update_screen(Action::Yes);
+    assert!(matches!(requests[..], [Request::Reload]), "{requests:?}");
     // Written, but not re-read inline: the app does that from its queue.
     assert_eq!(
         on_disk(&app.root, &instance).status,
@@ -54,7 +54,7 @@ fn terminating_a_case_asks_the_app_to_reload() {
     assert_eq!(in_app(&app, &instance), InstanceStatus::Terminated);
     assert_eq!(app.tasks.rows.get(app.tasks.selected), Some(&instance));
     // Nothing to resume now: a warning, no request.
-    assert!(tasks::update(&mut app, Action::Resume).is_empty());
+    assert!(app.update_screen(Action::Resume).is_empty());
 }
 
 fn select_item(app: &mut App, item: &str) {
@@ -69,10 +69,10 @@ fn forwarding_and_deciding_a_work_item_ask_the_app_to_reload() {
     let (instance, item) = start_onboard(&app.root.clone());
     bpe::tui::sync::reload_repository(&mut app);
     select_item(&mut app, &item);
-    assert!(workitems::update(&mut app, Action::Forward).is_empty());
+    assert!(app.update_screen(Action::Forward).is_empty());
     type_text(&mut app, "alice");
-    let requests = workitems::update(&mut app, Action::Accept);
-    assert_eq!(requests, vec![Request::Reload]);
+    let requests = app.update_screen(Action::Accept);
+    assert!(matches!(requests[..], [Request::Reload]), "{requests:?}");
     assert_eq!(app.repo.work_item(&item).unwrap().value.owner, "jsmith");
     app.carry_out(requests);
     assert_eq!(app.repo.work_item(&item).unwrap().value.owner, "alice");
@@ -80,8 +80,8 @@ fn forwarding_and_deciding_a_work_item_ask_the_app_to_reload() {
     let mut ws = bpe::tui::workspace::Workspace::load(&app.root).unwrap();
     ws.confirm_decisions = Some(false);
     ws.save(&app.root).unwrap();
-    let requests = workitems::update(&mut app, Action::Approve);
-    assert_eq!(requests, vec![Request::Reload]);
+    let requests = app.update_screen(Action::Approve);
+    assert!(matches!(requests[..], [Request::Reload]), "{requests:?}");
     assert_eq!(in_app(&app, &instance), InstanceStatus::Suspended);
     let notice = app.notice.as_ref().map(|n| n.text.clone()).unwrap();
     assert!(notice.contains(&format!("{item} approved")), "{notice}");
@@ -135,4 +135,29 @@ fn a_run_longer_than_the_history_marks_every_activity_it_entered() {
     names.sort();
     assert_eq!(names, ["A", "end", "start"]);
     assert_eq!(last, Some(2));
+}
+
+#[test]
+fn saving_a_cached_version_asks_the_app_to_reload() {
+    // The debug view wrote the copy through the core and used to re-read the
+    // repository inline; now it asks the app (`Request::Reload`) like the
+    // tasks and work items screens.
+    let (_dir, mut app) = sample_app();
+    start_onboard(&app.root.clone());
+    bpe::tui::sync::reload_repository(&mut app);
+    update(&mut app, Action::ShowDebugView);
+    assert_eq!(app.screen, bpe::tui::app::Screen::DebugView);
+    assert!(
+        !app.debug_view.entries.is_empty(),
+        "the run pinned a version"
+    );
+    let before = app.repo.definitions.len();
+    let requests = app.update_screen(Action::SaveCopy);
+    assert!(matches!(requests[..], [Request::Reload]), "{requests:?}");
+    let notice = app.notice.as_ref().map(|n| n.text.clone()).unwrap();
+    assert!(notice.starts_with("saved "), "{notice}");
+    // Written, not re-read: the app does that from its queue.
+    assert_eq!(app.repo.definitions.len(), before);
+    app.carry_out(requests);
+    assert_eq!(app.repo.definitions.len(), before + 1);
 }

@@ -237,6 +237,31 @@ fn the_preview_is_the_exact_message_from_the_values_chosen_and_follows_the_typin
     assert!(err.contains("no recipients"), "{err}");
 }
 
+/// The template editor asks the app to remember its values
+/// (`Request::RememberTemplateValues`); when the settings file cannot be
+/// written the value still applies and the status line says it was not remembered.
+#[test]
+fn a_preview_value_that_cannot_be_remembered_is_kept_and_says_so() {
+    let (_dir, mut app) = sample();
+    let settings = tempfile::tempdir().unwrap();
+    let blocker = settings.path().join("not-a-dir");
+    std::fs::write(&blocker, "x").unwrap();
+    app.settings_file = Some(blocker.join("settings.json"));
+    open_template(&mut app, "Welcome");
+    press(&mut app, "tab");
+    set_values(&mut app, &[("firstName", "Grace")]);
+    assert_eq!(
+        te(&app).values.get("firstName").map(String::as_str),
+        Some("Grace")
+    );
+    assert!(
+        notice(&app).contains("preview values not remembered"),
+        "{}",
+        notice(&app)
+    );
+    assert_eq!(std::fs::read_to_string(&blocker).unwrap(), "x");
+}
+
 #[test]
 fn preview_values_are_remembered_per_user_and_repository() {
     let (dir, mut app) = sample();

@@ -90,7 +90,7 @@ fn set_condition_then_undo_and_redo() {
     let a = activity_index(&app, "Manager Approval");
     let before = def(&app).clone();
     let target = ElementRef::Transition(a, 0);
-    assert!(editor::execute(
+    assert!(bpe::tui::app_editor::execute(
         &mut app,
         Edit::SetField {
             target,
@@ -123,7 +123,7 @@ fn invalid_expression_is_refused_and_leaves_the_definition_alone() {
     let (_dir, mut app) = sample();
     let a = activity_index(&app, "Manager Approval");
     let before = def(&app).clone();
-    let ok = editor::execute(
+    let ok = bpe::tui::app_editor::execute(
         &mut app,
         Edit::SetField {
             target: ElementRef::Transition(a, 0),
@@ -140,7 +140,7 @@ fn invalid_expression_is_refused_and_leaves_the_definition_alone() {
 fn typing_an_invalid_expression_marks_it_and_refuses_to_apply() {
     let (_dir, mut app) = sample();
     let a = activity_index(&app, "Manager Approval");
-    editor::select(&mut app, ElementRef::Transition(a, 0));
+    bpe::tui::app_editor::select(&mut app, ElementRef::Transition(a, 0));
     // Focus properties, move to the condition row (from, to, condition).
     press(&mut app, "w");
     let ed = app.editor.as_mut().unwrap();
@@ -270,13 +270,13 @@ fn reorder_activities_actions_transitions_and_variables() {
     let before = def(&app).clone();
     let a = activity_index(&app, "Manager Approval");
     // Activity later, then undo.
-    editor::select(&mut app, ElementRef::Activity(a));
+    bpe::tui::app_editor::select(&mut app, ElementRef::Activity(a));
     press(&mut app, "J");
     assert_eq!(def(&app).process.activities[a + 1].name, "Manager Approval");
     press(&mut app, "u");
     assert_eq!(def(&app), &before);
     // Transition earlier.
-    editor::select(&mut app, ElementRef::Transition(a, 1));
+    bpe::tui::app_editor::select(&mut app, ElementRef::Transition(a, 1));
     let second = def(&app).process.activities[a].transitions[1].clone();
     press(&mut app, "K");
     assert_eq!(def(&app).process.activities[a].transitions[0], second);
@@ -287,7 +287,7 @@ fn reorder_activities_actions_transitions_and_variables() {
     press(&mut app, "u");
     assert_eq!(def(&app), &before);
     // Variable (process scope) later.
-    editor::select(&mut app, ElementRef::Variable(VarScope::Process, 0));
+    bpe::tui::app_editor::select(&mut app, ElementRef::Variable(VarScope::Process, 0));
     let first = def(&app).process.variables[0].name.clone();
     press(&mut app, "J");
     assert_eq!(def(&app).process.variables[1].name, first);
@@ -301,14 +301,14 @@ fn reorder_activities_actions_transitions_and_variables() {
         .enumerate()
         .find(|(_, act)| act.actions.len() >= 2)
         .expect("an activity with two actions");
-    editor::select(&mut app, ElementRef::Action(x, 0));
+    bpe::tui::app_editor::select(&mut app, ElementRef::Action(x, 0));
     let a0 = def(&app).process.activities[x].actions[0].clone();
     press(&mut app, "J");
     assert_eq!(def(&app).process.activities[x].actions[1], a0);
     press(&mut app, "u");
     assert_eq!(def(&app), &before);
     // Moving the first earlier is refused without a change.
-    editor::select(&mut app, ElementRef::Activity(0));
+    bpe::tui::app_editor::select(&mut app, ElementRef::Activity(0));
     press(&mut app, "K");
     assert_eq!(def(&app), &before);
 }
@@ -409,7 +409,7 @@ fn connect_two_activities_and_undo() {
 #[test]
 fn add_and_delete_variable_with_undo() {
     let (_dir, mut app) = sample();
-    editor::select(&mut app, ElementRef::Definition);
+    bpe::tui::app_editor::select(&mut app, ElementRef::Definition);
     let before = def(&app).clone();
     press(&mut app, "V");
     type_text(&mut app, "ticketId");
@@ -483,7 +483,7 @@ fn toggles_and_choices_are_commands_too() {
     let (_dir, mut app) = sample();
     let a = activity_index(&app, "Assign Roles");
     let before = def(&app).clone();
-    editor::select(&mut app, ElementRef::Activity(a));
+    bpe::tui::app_editor::select(&mut app, ElementRef::Activity(a));
     press(&mut app, "w");
     let ed = app.editor.as_mut().unwrap();
     ed.prop_cursor = ed
@@ -499,7 +499,7 @@ fn toggles_and_choices_are_commands_too() {
     press(&mut app, "u");
     assert_eq!(def(&app), &before);
     // execMode through the choice picker.
-    editor::select(&mut app, ElementRef::Definition);
+    bpe::tui::app_editor::select(&mut app, ElementRef::Definition);
     let ed = app.editor.as_mut().unwrap();
     ed.prop_cursor = ed
         .rows()
@@ -575,7 +575,7 @@ fn command_stack_restores_exact_states() {
 #[test]
 fn quit_and_close_ask_when_modified() {
     let (_dir, mut app) = sample();
-    editor::execute(
+    bpe::tui::app_editor::execute(
         &mut app,
         Edit::SetField {
             target: ElementRef::Definition,
@@ -601,7 +601,7 @@ fn quit_and_close_ask_when_modified() {
 fn save_writes_atomically_and_clears_the_dirty_marker() {
     let (dir, mut app) = sample();
     let a = activity_index(&app, "Manager Approval");
-    editor::execute(
+    bpe::tui::app_editor::execute(
         &mut app,
         Edit::SetField {
             target: ElementRef::Transition(a, 0),
@@ -626,7 +626,7 @@ fn save_is_refused_while_an_expression_is_invalid() {
     let dir = copy_repo(&fixture_repository());
     let mut app = app(dir.path());
     open(&mut app, "Change Password");
-    editor::execute(
+    bpe::tui::app_editor::execute(
         &mut app,
         Edit::SetField {
             target: ElementRef::Definition,
@@ -696,7 +696,7 @@ fn save_is_refused_while_a_run_holds_the_definition() {
         "bpe run",
     )
     .unwrap();
-    editor::execute(
+    bpe::tui::app_editor::execute(
         &mut app,
         Edit::SetField {
             target: ElementRef::Definition,
@@ -735,7 +735,7 @@ fn external_change_reloads_an_unmodified_workflow() {
 #[test]
 fn external_change_to_a_modified_workflow_asks() {
     let (dir, mut app) = sample();
-    editor::execute(
+    bpe::tui::app_editor::execute(
         &mut app,
         Edit::SetField {
             target: ElementRef::Definition,
@@ -787,7 +787,7 @@ fn recovery_copy_is_offered_and_restored() {
     {
         let mut app = app(root);
         open(&mut app, "Onboard Employee");
-        editor::execute(
+        bpe::tui::app_editor::execute(
             &mut app,
             Edit::SetField {
                 target: ElementRef::Definition,
@@ -1008,7 +1008,7 @@ fn service_action_offers_missing_catalogue_arguments_first_then_undo() {
     let (_dir, mut app) = sample();
     let a = activity_index(&app, "Provision Accounts");
     let before = def(&app).clone();
-    editor::select(&mut app, ElementRef::Action(a, 0));
+    bpe::tui::app_editor::select(&mut app, ElementRef::Action(a, 0));
     press(&mut app, "w +");
     let items = picker_items(&app);
     // provision: accountId is passed; resource (optional) is missing.
@@ -1051,7 +1051,7 @@ fn removing_a_service_argument_and_undo_restores_it_in_place() {
     let (_dir, mut app) = sample();
     let a = activity_index(&app, "Create Identity");
     let before = def(&app).clone();
-    editor::select(&mut app, ElementRef::Action(a, 0));
+    bpe::tui::app_editor::select(&mut app, ElementRef::Action(a, 0));
     press(&mut app, "w");
     put_cursor_on(&mut app, FieldKey::Arg("email".into()));
     press(&mut app, "-");
@@ -1088,7 +1088,7 @@ fn subprocess_arguments_by_name_add_and_remove() {
         returns: vec![],
         comment: String::new(),
     };
-    assert!(editor::execute(
+    assert!(bpe::tui::app_editor::execute(
         &mut app,
         Edit::AddAction {
             activity: a,
@@ -1147,7 +1147,7 @@ fn manual_action_owners_exposed_editable_and_returns() {
         .position(|x| matches!(x.kind, ActionKind::Manual(_)))
         .unwrap();
     let before = def(&app).clone();
-    editor::select(&mut app, ElementRef::Action(a, i));
+    bpe::tui::app_editor::select(&mut app, ElementRef::Action(a, i));
     press(&mut app, "w");
     // + on an owner row preselects "owner".
     put_cursor_on(&mut app, FieldKey::Owner(0));
@@ -1277,7 +1277,7 @@ fn command_argv_entries_add_and_remove() {
         returns: vec![],
         comment: String::new(),
     };
-    assert!(editor::execute(
+    assert!(bpe::tui::app_editor::execute(
         &mut app,
         Edit::AddAction {
             activity: a,
@@ -1316,7 +1316,7 @@ fn list_edits_are_refused_on_other_elements_and_read_only() {
     let a = activity_index(&app, "Manager Approval");
     let before = def(&app).clone();
     // On an activity, + says what to select.
-    editor::select(&mut app, ElementRef::Activity(a));
+    bpe::tui::app_editor::select(&mut app, ElementRef::Activity(a));
     press(&mut app, "w +");
     assert!(app.overlay.is_none());
     assert!(
@@ -1327,7 +1327,7 @@ fn list_edits_are_refused_on_other_elements_and_read_only() {
             .contains("select an action")
     );
     // Wrong list for the kind: an error, no change.
-    assert!(!editor::execute(
+    assert!(!bpe::tui::app_editor::execute(
         &mut app,
         Edit::AddItem {
             action: (a, 0),
@@ -1344,7 +1344,7 @@ fn list_edits_are_refused_on_other_elements_and_read_only() {
         .iter()
         .position(|x| matches!(x.kind, ActionKind::Manual(_)))
         .unwrap();
-    assert!(!editor::execute(
+    assert!(!bpe::tui::app_editor::execute(
         &mut app,
         Edit::AddItem {
             action: (a, i),
@@ -1364,10 +1364,13 @@ fn findings_are_listed_under_their_element_and_mark_the_box() {
     // A transition to an activity that does not exist (as a file could say).
     let mut broken = def(&app).clone();
     broken.process.activities[a].transitions[0].to = "Nowhere".into();
-    assert!(editor::execute(&mut app, Edit::Replace(Box::new(broken))));
+    assert!(bpe::tui::app_editor::execute(
+        &mut app,
+        Edit::Replace(Box::new(broken))
+    ));
     let ed = app.editor.as_ref().unwrap();
     assert!(bpe::tui::lint::activities_with_errors(&ed.findings).contains(&a));
-    editor::select(&mut app, ElementRef::Transition(a, 0));
+    bpe::tui::app_editor::select(&mut app, ElementRef::Transition(a, 0));
     let rows = app.editor.as_ref().unwrap().rows();
     let finding = rows
         .iter()
@@ -1380,7 +1383,7 @@ fn findings_are_listed_under_their_element_and_mark_the_box() {
     assert!(finding.contains("Nowhere"), "{finding}");
     // Not on the activity itself, nor on the workflow root.
     for target in [ElementRef::Activity(a), ElementRef::Definition] {
-        editor::select(&mut app, target);
+        bpe::tui::app_editor::select(&mut app, target);
         let rows = app.editor.as_ref().unwrap().rows();
         assert!(!rows.iter().any(|r| matches!(
             r,
@@ -1388,7 +1391,7 @@ fn findings_are_listed_under_their_element_and_mark_the_box() {
         )));
     }
     // Findings rows are not selectable: the cursor skips them.
-    editor::select(&mut app, ElementRef::Transition(a, 0));
+    bpe::tui::app_editor::select(&mut app, ElementRef::Transition(a, 0));
     press(&mut app, "w");
     let ed = app.editor.as_ref().unwrap();
     assert!(bpe::tui::properties::selectable(&ed.rows()[ed.prop_cursor]));
@@ -1402,11 +1405,11 @@ fn findings_are_listed_under_their_element_and_mark_the_box() {
 fn findings_without_an_element_are_listed_on_the_workflow() {
     let (_dir, mut app) = sample();
     let end = activity_index(&app, "end");
-    assert!(editor::execute(
+    assert!(bpe::tui::app_editor::execute(
         &mut app,
         Edit::Delete(ElementRef::Activity(end))
     ));
-    editor::select(&mut app, ElementRef::Definition);
+    bpe::tui::app_editor::select(&mut app, ElementRef::Definition);
     let rows = app.editor.as_ref().unwrap().rows();
     let texts: Vec<String> = rows
         .iter()

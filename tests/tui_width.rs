@@ -12,7 +12,7 @@ use tui_common::*;
 
 fn draw(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
     app.size = (w, h);
-    bpe::tui::editor::after_change(app);
+    bpe::tui::app_editor::after_change(app);
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| bpe::tui::view::view(app, f)).unwrap();
     term

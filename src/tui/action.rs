@@ -306,7 +306,7 @@ impl Action {
             Action::Discard => "discard",
             Action::ShowWorkflows => "workflows",
             Action::ShowTasks => "tasks",
-            Action::ShowWorkItems => "work items",
+            Action::ShowWorkItems => "items",
             Action::ShowDebugView => "debug view",
             Action::ShowReports => "reports",
             Action::CyclePeriod => "period",

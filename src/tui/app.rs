@@ -2,11 +2,14 @@
 //! key -> [`Keymap`] -> [`Action`] -> [`update`] -> [`Effect`]s, and
 //! [`super::view::view`] drawing `&App` (never mutating it).
 //!
-//! Screens live in their own modules with their own state; [`Screen`] says
-//! which one is in front and [`Screen::ops`] (in `screen.rs`) is the one place
-//! that routes to them. A screen's update returns [`Request`]s that
-//! [`App::carry_out`] performs from one queue; what only the terminal can do
-//! comes back from [`update`] as [`Effect`]s.
+//! Screens live in their own modules with their own state, each state type
+//! implementing [`super::screen::ScreenOps`] over a small
+//! [`super::screen::Ctx`] (never over `App`); [`Screen`] says which one is in
+//! front and [`App::with_screen`] (in `screen.rs`) is the one place that routes
+//! to them. A screen's update returns [`Request`]s that [`App::carry_out`]
+//! performs from one queue; what only the terminal can do comes back from
+//! [`update`] as [`Effect`]s. The popups' keys are in `overlay.rs`, opening and
+//! closing the editor and the debugger in `app_editor.rs`.
 
 use std::path::{Path, PathBuf};
 
@@ -21,7 +24,7 @@ use super::keymap::{Context, Keymap};
 use super::recovery::RecoveryCopy;
 use super::screen::Request;
 use super::theme::Theme;
-use super::{debug_view, debugger, editor, reports, sync, tasks, workitems};
+use super::{debug_view, debugger, reports, sync, tasks, workitems};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -310,7 +313,13 @@ impl App {
                 Overlay::Question(_) => vec![Context::Question],
             };
         }
-        self.screen.ops().contexts(self)
+        self.screen_contexts()
+    }
+
+    /// The contexts of the screen in front (under any overlay).
+    pub fn screen_contexts(&self) -> Vec<Context> {
+        self.with_screen_ref(self.screen, |s, cx| s.contexts(cx))
+            .unwrap_or_else(|| vec![Context::Global])
     }
 
     /// A key from the terminal: the keymap decides; text fields take the rest.
@@ -354,7 +363,28 @@ impl App {
         if self.overlay.is_some() {
             return;
         }
-        self.screen.ops().text_input(self, key)
+        if let Some(((), requests)) = self.with_screen(self.screen, |s, cx| s.text_input(cx, key)) {
+            self.carry_out_quietly(requests);
+        }
+    }
+
+    /// One action for the screen in front (no overlay, no global key): the
+    /// requests it made through its context, then those it returned.
+    pub fn update_screen(&mut self, action: Action) -> Vec<Request> {
+        match self.with_screen(self.screen, |s, cx| s.update(cx, action)) {
+            Some((mut returned, mut requests)) => {
+                requests.append(&mut returned);
+                requests
+            }
+            None => vec![Request::Show(Screen::Browser)],
+        }
+    }
+
+    /// Re-read what `screen` shows from the loaded repository.
+    pub fn refresh(&mut self, screen: Screen) {
+        if let Some(((), requests)) = self.with_screen(screen, |s, cx| s.refresh(cx)) {
+            self.carry_out_quietly(requests);
+        }
     }
 
     /// Perform what updates asked for, in order, from one queue (a request may
@@ -368,6 +398,8 @@ impl App {
                 Request::Reload => {
                     sync::reload_repository(self);
                     refresh_screens(self);
+                    // Its findings depend on the repository (rules, subprocesses).
+                    self.editor_changed();
                 }
                 Request::WriteRaw(s) => effects.push(Effect::WriteRaw(s)),
                 Request::ClearScreen => effects.push(Effect::ClearScreen),
@@ -375,7 +407,7 @@ impl App {
                 Request::Notice(notice) => self.notice = Some(notice),
                 Request::OpenWorkflow(path) => {
                     match self.repo.definitions.iter().position(|d| d.path == path) {
-                        Some(i) => editor::open(self, i),
+                        Some(i) => super::app_editor::open(self, i),
                         None => self.error(format!(
                             "{} is not a workflow of this repository",
                             crate::model::escape_name(&path.display().to_string())
@@ -383,9 +415,45 @@ impl App {
                     }
                 }
                 Request::OpenRule(path) => {
-                    queue.extend(super::rule_editor::open_path(self, &path));
+                    queue.extend(super::app_editor::open_rule(self, &path));
                 }
-                Request::CloseRuleEditor => super::rule_editor::close(self),
+                Request::CloseRuleEditor => super::app_editor::close_rule_editor(self),
+                Request::OpenTemplate(index) => {
+                    let cx = super::screen::ctx!(self);
+                    let env = super::template_editor::Env::of(&cx);
+                    queue.extend(super::template_editor::open(
+                        &mut self.template_editor,
+                        env,
+                        index,
+                    ));
+                }
+                Request::CloseTemplateEditor => self.template_editor = None,
+                Request::RememberTemplateValues { template, values } => {
+                    super::app_editor::remember_template_values(self, &template, &values)
+                }
+                Request::ClearNotice => self.notice = None,
+                Request::Overlay(overlay) => self.overlay = Some(*overlay),
+                Request::OpenDefinition(index) => super::app_editor::open(self, index),
+                Request::CloseEditor => super::app_editor::request_close(self),
+                Request::BackToEditor => {
+                    let screen = if self.editor.is_some() {
+                        Screen::Editor
+                    } else {
+                        Screen::Browser
+                    };
+                    show_screen(self, screen);
+                }
+                Request::OpenCase(id) => {
+                    let mut cx = super::screen::ctx!(self);
+                    let shown = tasks::show_instance(&mut self.tasks, &mut cx, &id);
+                    queue.extend(cx.into_requests());
+                    if shown {
+                        queue.push_back(Request::Show(Screen::Tasks));
+                    }
+                }
+                Request::ResizeProperties(steps) => {
+                    super::app_editor::resize_properties(self, steps)
+                }
             }
         }
         effects
@@ -409,7 +477,7 @@ fn dispatch(app: &mut App, action: Action) -> Vec<Request> {
                     Some(Overlay::Help { .. } | Overlay::Recovery { .. })
                 ) =>
         {
-            request_quit(app);
+            super::overlay::request_quit(app);
             return Vec::new();
         }
         Action::Help if app.overlay.is_none() => {
@@ -419,7 +487,7 @@ fn dispatch(app: &mut App, action: Action) -> Vec<Request> {
         _ => {}
     }
     if app.overlay.is_some() {
-        return update_overlay(app, action);
+        return super::overlay::update_overlay(app, action);
     }
     match (app.screen, action) {
         (_, Action::ShowWorkflows) => vec![Request::Show(Screen::Browser)],
@@ -427,8 +495,8 @@ fn dispatch(app: &mut App, action: Action) -> Vec<Request> {
         (_, Action::ShowWorkItems) => vec![Request::Show(Screen::WorkItems)],
         (_, Action::ShowDebugView) => vec![Request::Show(Screen::DebugView)],
         (_, Action::ShowReports) => vec![Request::Show(Screen::Reports)],
-        (Screen::Editor, Action::Debug) => debugger::start_from_editor(app),
-        (screen, _) => screen.ops().update(app, action),
+        (Screen::Editor, Action::Debug) => super::app_editor::start_debugger(app),
+        _ => app.update_screen(action),
     }
 }
 
@@ -451,233 +519,31 @@ pub fn show_screen(app: &mut App, screen: Screen) {
         app.warn("no workflow is open: Enter in the browser opens one");
         return;
     }
-    screen.ops().refresh(app);
+    app.refresh(screen);
     app.screen = screen;
 }
 
 /// The repository changed (on disk or through a store operation): refresh the
 /// operations screens from the reloaded repository.
 pub fn refresh_screens(app: &mut App) {
-    Screen::Tasks.ops().refresh(app);
-    Screen::WorkItems.ops().refresh(app);
+    app.refresh(Screen::Tasks);
+    app.refresh(Screen::WorkItems);
     if app.screen == Screen::DebugView {
-        Screen::DebugView.ops().refresh(app);
+        app.refresh(Screen::DebugView);
     }
-    reports::repository_changed(app);
+    let shown = app.screen == Screen::Reports;
+    let mut cx = super::screen::ctx!(app);
+    reports::repository_changed(&mut app.reports, &mut cx, shown);
+    let requests = cx.into_requests();
+    app.carry_out_quietly(requests);
     if app.screen == Screen::RuleTester {
-        Screen::RuleTester.ops().refresh(app);
+        app.refresh(Screen::RuleTester);
     }
-    Screen::TemplateEditor.ops().refresh(app);
-    super::rule_editor::repository_changed(app);
-}
-
-fn request_quit(app: &mut App) {
-    if let Some(d) = app.debugger.as_ref().filter(|d| d.is_live()) {
-        let mode = if d.dry_run { "dry run" } else { "APPLY" };
-        app.overlay = Some(Overlay::Question(super::ask::Question {
-            purpose: AppAsk::QuitStoppingRun,
-            title: "Quit".into(),
-            lines: vec![
-                format!(
-                    "A debug run of {} is live ({mode}, {}).",
-                    crate::model::escape_name(&d.definition.name),
-                    d.stopped
-                ),
-                "Quit and stop it? Nothing pending is written.".into(),
-            ],
-        }));
-        return;
-    }
-    quit_unless_unsaved(app);
-}
-
-fn quit_unless_unsaved(app: &mut App) {
-    // The workflow and the rule editor share the app's question; an open
-    // template asks its own after it.
-    if app.editor.as_ref().is_some_and(|e| e.is_dirty())
-        || app.rule_editor.as_ref().is_some_and(|r| r.is_dirty())
-    {
-        app.overlay = Some(Overlay::ConfirmUnsaved {
-            then: AfterConfirm::Quit,
-        });
-    } else if let Some(te) = app.template_editor.as_mut().filter(|t| t.is_dirty()) {
-        // The template editor asks its own question (and quits once answered).
-        app.overlay = None;
-        te.ask_unsaved(super::template_editor::Then::Quit);
-        app.screen = Screen::TemplateEditor;
-    } else {
-        app.overlay = None;
-        app.quit = true;
-    }
-}
-
-/// An action while an overlay is up; what else should happen comes back as requests.
-fn update_overlay(app: &mut App, action: Action) -> Vec<Request> {
-    let Some(overlay) = app.overlay.take() else {
-        return Vec::new();
-    };
-    let mut requests = Vec::new();
-    match overlay {
-        Overlay::Help { scroll } => {
-            let scroll = match action {
-                Action::Back | Action::Help => return requests,
-                Action::Up => scroll.saturating_sub(1),
-                Action::Down => scroll.saturating_add(1),
-                Action::PageUp => scroll.saturating_sub(app.size.1 / 2),
-                Action::PageDown => scroll.saturating_add(app.size.1 / 2),
-                Action::Top => 0,
-                Action::Bottom => u16::MAX / 2,
-                _ => scroll,
-            };
-            app.overlay = Some(Overlay::Help { scroll });
-        }
-        Overlay::ConfirmUnsaved { then } => match action {
-            Action::Save => {
-                // Quitting saves the open rule too; the workflow editor saves its own.
-                let quit = then == AfterConfirm::Quit;
-                let rule_saved = !quit || super::rule_editor::save_if_dirty(app);
-                if rule_saved && ((quit && app.editor.is_none()) || editor::save(app)) {
-                    finish_after_confirm(app, then);
-                }
-            }
-            Action::Discard => {
-                if then == AfterConfirm::Quit
-                    && let Some(r) = app.rule_editor.as_mut()
-                {
-                    r.drop_changes(&app.root);
-                }
-                if let Some(ed) = &app.editor {
-                    super::recovery::remove(&app.root, &ed.path);
-                }
-                editor::drop_changes(app);
-                finish_after_confirm(app, then);
-            }
-            Action::Cancel => {}
-            _ => app.overlay = Some(Overlay::ConfirmUnsaved { then }),
-        },
-        Overlay::Conflict => match action {
-            Action::KeepMine => sync::keep_mine(app),
-            Action::TakeTheirs => sync::take_theirs(app),
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
-                editor::scroll_conflict_diff(app, action);
-                app.overlay = Some(Overlay::Conflict);
-            }
-            _ => app.overlay = Some(Overlay::Conflict),
-        },
-        Overlay::Recovery {
-            mut copies,
-            selected,
-        } => match action {
-            Action::Back => {}
-            Action::Up => {
-                app.overlay = Some(Overlay::Recovery {
-                    selected: selected.saturating_sub(1),
-                    copies,
-                })
-            }
-            Action::Down => {
-                let selected = (selected + 1).min(copies.len().saturating_sub(1));
-                app.overlay = Some(Overlay::Recovery { copies, selected });
-            }
-            Action::Restore if selected < copies.len() => {
-                let (_, copy) = copies.remove(selected);
-                sync::restore_recovery(app, copy);
-            }
-            Action::Discard if selected < copies.len() => {
-                let (file, copy) = copies.remove(selected);
-                let _ = std::fs::remove_file(&file);
-                app.info(format!(
-                    "discarded the recovery copy of {}",
-                    crate::model::escape_name(copy.object.name())
-                ));
-                if !copies.is_empty() {
-                    let selected = selected.min(copies.len() - 1);
-                    app.overlay = Some(Overlay::Recovery { copies, selected });
-                }
-            }
-            _ => app.overlay = Some(Overlay::Recovery { copies, selected }),
-        },
-        Overlay::Prompt(mut prompt) => match action {
-            Action::Cancel => {}
-            Action::Accept => {
-                let text = prompt.text();
-                let answer = match prompt.purpose {
-                    PromptPurpose::ImportFile => super::import::file_accepted(app, &text),
-                    purpose => editor::prompt_accepted(app, purpose, &text),
-                };
-                if let Err(message) = answer {
-                    prompt.error = Some(message);
-                    app.overlay = Some(Overlay::Prompt(prompt));
-                }
-            }
-            _ => app.overlay = Some(Overlay::Prompt(prompt)),
-        },
-        Overlay::Picker {
-            purpose,
-            items,
-            selected,
-        } => {
-            let last = items.len().saturating_sub(1);
-            let page = usize::from(app.size.1 / 2).max(1);
-            let selected = match action {
-                Action::Cancel | Action::Back => return requests,
-                Action::Accept => {
-                    editor::picker_accepted(app, purpose, selected);
-                    return requests;
-                }
-                Action::Up => selected.saturating_sub(1),
-                Action::Down => (selected + 1).min(last),
-                Action::PageUp => selected.saturating_sub(page),
-                Action::PageDown => (selected + page).min(last),
-                Action::Top => 0,
-                Action::Bottom => last,
-                _ => selected,
-            };
-            app.overlay = Some(Overlay::Picker {
-                purpose,
-                items,
-                selected,
-            });
-        }
-        Overlay::Import(plan) => match action {
-            Action::Yes => super::import::confirmed(app, plan, true),
-            Action::Skip => super::import::confirmed(app, plan, false),
-            Action::Cancel => app.info(format!("import of {} cancelled", plan.file)),
-            _ => app.overlay = Some(Overlay::Import(plan)),
-        },
-        Overlay::Question(q) => match (action, &q.purpose) {
-            (Action::Yes, AppAsk::QuitStoppingRun) => {
-                debugger::stop(app);
-                quit_unless_unsaved(app);
-            }
-            (Action::Yes, AppAsk::SaveWithErrors) => {
-                editor::save(app);
-            }
-            (Action::Yes, AppAsk::Decide { item, decision }) => {
-                if super::workitems::current_id(app).as_deref() == Some(item.as_str()) {
-                    requests = super::workitems::complete(app, decision);
-                } else {
-                    app.warn(format!("{item} is no longer selected; nothing was decided"));
-                }
-            }
-            (Action::Yes, AppAsk::DecideInRun { item, decision }) => {
-                debugger::decide_now(app, item, decision)
-            }
-            (Action::No, AppAsk::Decide { item, .. } | AppAsk::DecideInRun { item, .. }) => {
-                app.info(format!("{item}: nothing decided"))
-            }
-            (Action::No, _) => {}
-            _ => app.overlay = Some(Overlay::Question(q)),
-        },
-    }
-    requests
-}
-
-fn finish_after_confirm(app: &mut App, then: AfterConfirm) {
-    match then {
-        // An open template may have unsaved edits too: ask about them next.
-        AfterConfirm::Quit => quit_unless_unsaved(app),
-        AfterConfirm::Close => editor::close_now(app),
+    app.refresh(Screen::TemplateEditor);
+    // The open rule follows its file (reload, conflict or gone).
+    if let Some(r) = app.rule_editor.as_mut() {
+        let out = r.sync_with_disk(&app.root, &app.repo);
+        app.carry_out(out);
     }
 }
 

@@ -20,9 +20,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::app::App;
 use super::ask::Question;
+use super::debug_view::DebugViewState;
 use super::debug_view::{Ask, Pane};
+use super::screen::Ctx;
 use super::table::{self, TableCell, TableView};
 use super::theme::Theme;
 use crate::diff::DefinitionDiff;
@@ -53,9 +54,9 @@ pub struct CasesState {
     pub plan: Option<(String, Vec<String>)>,
 }
 
-/// Re-read the cases on older versions from `app.repo`.
-pub fn refresh(app: &mut App) {
-    let repo = &app.repo;
+/// Re-read the cases on older versions from `cx.repo`.
+pub fn refresh(st: &mut DebugViewState, cx: &mut Ctx) {
+    let repo = cx.repo;
     let mut diffs: HashMap<(String, String), Result<DefinitionDiff, String>> = HashMap::new();
     let mut cases = Vec::new();
     for i in &repo.instances {
@@ -104,19 +105,19 @@ pub fn refresh(app: &mut App) {
         });
     }
     cases.sort_by(|a, b| a.instance.cmp(&b.instance));
-    let s = &mut app.debug_view.older;
+    let s = &mut st.older;
     s.cases = cases;
     s.selected = s.selected.min(s.cases.len().saturating_sub(1));
 }
 
-fn selected(app: &App) -> Option<&OlderCase> {
-    let s = &app.debug_view.older;
+fn selected<'a>(st: &'a DebugViewState, _cx: &Ctx) -> Option<&'a OlderCase> {
+    let s = &st.older;
     s.cases.get(s.selected)
 }
 
 /// `engine::migrate::migrate` of `instance` to the current `to`, as `bpe
 /// migrate` runs it (the audit line goes to the repository's services).
-fn run(app: &App, instance: &str, to: &str, dry_run: bool) -> Result<Plan, MigrateError> {
+fn run(cx: &Ctx, instance: &str, to: &str, dry_run: bool) -> Result<Plan, MigrateError> {
     let opts = MigrateOptions {
         to: to.to_string(),
         map: Vec::new(),
@@ -128,27 +129,27 @@ fn run(app: &App, instance: &str, to: &str, dry_run: bool) -> Result<Plan, Migra
         }
         .into(),
     };
-    let mut services = super::ask::services(&app.repo, false);
-    migrate::migrate(&app.root, instance, &opts, &mut services)
+    let mut services = super::ask::services(cx.repo, false);
+    migrate::migrate(cx.root, instance, &opts, &mut services)
 }
 
 /// `M`: plan the move of the selected case (a dry run); ask when it is
 /// allowed, show each reason when it is refused.
-pub fn plan(app: &mut App) {
-    if app.debug_view.pane != Pane::Cases {
-        app.warn("select a case on an older version first (Tab switches panes)");
+pub fn plan(st: &mut DebugViewState, cx: &mut Ctx) {
+    if st.pane != Pane::Cases {
+        cx.warn("select a case on an older version first (Tab switches panes)");
         return;
     }
-    let Some(case) = selected(app).cloned() else {
-        app.warn("no case runs on an older version");
+    let Some(case) = selected(st, cx).cloned() else {
+        cx.warn("no case runs on an older version");
         return;
     };
     let Some((to, hash)) = case.current.clone() else {
         let why = case.diff.as_ref().err().cloned().unwrap_or_default();
-        app.error(format!("{} cannot be migrated: {why}", case.instance));
+        cx.error(format!("{} cannot be migrated: {why}", case.instance));
         return;
     };
-    match run(app, &case.instance, &to, true) {
+    match run(cx, &case.instance, &to, true) {
         Ok(p) => {
             let mut lines = migrate::plan_lines(&p, true);
             lines.pop(); // "dry run: nothing changed" — the question says it.
@@ -158,8 +159,8 @@ pub fn plan(app: &mut App) {
                 escape_name(&case.instance),
                 escape_name(&to)
             ));
-            app.debug_view.older.plan = None;
-            app.debug_view.question = Some(Question {
+            st.older.plan = None;
+            st.question = Some(Question {
                 purpose: Ask::Migrate {
                     instance: case.instance.clone(),
                     to,
@@ -169,39 +170,39 @@ pub fn plan(app: &mut App) {
                 lines,
             });
         }
-        Err(MigrateError::Refused(p)) => refused(app, &case.instance, &p),
-        Err(MigrateError::Store(e)) => app.error(format!(
+        Err(MigrateError::Refused(p)) => refused(st, cx, &case.instance, &p),
+        Err(MigrateError::Store(e)) => cx.error(format!(
             "cannot plan the migration of {}: {e}",
             case.instance
         )),
     }
 }
 
-fn refused(app: &mut App, instance: &str, p: &Plan) {
-    app.error(format!(
+fn refused(st: &mut DebugViewState, cx: &mut Ctx, instance: &str, p: &Plan) {
+    cx.error(format!(
         "migration of {} refused: {}",
         escape_name(instance),
         escape_name(&p.refusals.join("; "))
     ));
-    app.debug_view.older.plan = Some((instance.to_string(), migrate::plan_lines(p, true)));
+    st.older.plan = Some((instance.to_string(), migrate::plan_lines(p, true)));
 }
 
 /// The answer yes to a plan: move the case (unless the current file changed
 /// since the plan), then re-read the repository.
-pub fn confirmed(app: &mut App, instance: &str, to: &str, hash: &str) {
-    let now = app
+pub fn confirmed(st: &mut DebugViewState, cx: &mut Ctx, instance: &str, to: &str, hash: &str) {
+    let now = cx
         .repo
         .definition(to)
         .map(|d| content_hash(&d.value))
         .unwrap_or_default();
     if now != hash {
-        app.error(format!(
+        cx.error(format!(
             "\"{}\" changed since the plan: nothing moved; M plans again",
             escape_name(to)
         ));
         return;
     }
-    match run(app, instance, to, false) {
+    match run(cx, instance, to, false) {
         Ok(p) => {
             let mut msg = format!(
                 "migrated {} to \"{}\" {}",
@@ -212,24 +213,22 @@ pub fn confirmed(app: &mut App, instance: &str, to: &str, hash: &str) {
             if let Some(e) = &p.audit_error {
                 msg.push_str(&format!(" (the audit line was not written: {e})"));
             }
-            app.debug_view.older.plan =
-                Some((instance.to_string(), migrate::plan_lines(&p, false)));
-            super::sync::reload(app);
-            super::debug_view::refresh(app);
-            app.info(msg);
+            st.older.plan = Some((instance.to_string(), migrate::plan_lines(&p, false)));
+            cx.info(msg);
+            cx.request(super::screen::Request::Reload);
         }
-        Err(MigrateError::Refused(p)) => refused(app, instance, &p),
+        Err(MigrateError::Refused(p)) => refused(st, cx, instance, &p),
         Err(MigrateError::Store(e)) => {
-            app.error(format!("cannot migrate {}: {e}", escape_name(instance)))
+            cx.error(format!("cannot migrate {}: {e}", escape_name(instance)))
         }
     }
 }
 
 /// The cases pane: the list, and beside it the diff of the selected case (or
 /// the last plan made for it).
-pub fn view(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
-    let t = &app.theme;
-    let s = &app.debug_view.older;
+pub fn view(st: &DebugViewState, cx: &Ctx, frame: &mut Frame, area: Rect, focused: bool) {
+    let t = cx.theme;
+    let s = &st.older;
     let [list_area, diff_area] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
     let block = Block::default()
@@ -279,11 +278,11 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
         };
         table::render(frame, list_area, block, view, t);
     }
-    view_diff(app, t, frame, diff_area);
+    view_diff(st, t, frame, diff_area);
 }
 
-fn view_diff(app: &App, t: &Theme, frame: &mut Frame, area: Rect) {
-    let s = &app.debug_view.older;
+fn view_diff(st: &DebugViewState, t: &Theme, frame: &mut Frame, area: Rect) {
+    let s = &st.older;
     let case = s.cases.get(s.selected);
     let plan = s
         .plan

@@ -8,7 +8,6 @@
 //! (`tui::debug_migrate`).
 
 use ratatui::Frame;
-use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
@@ -19,9 +18,9 @@ use crate::repo::cache::{self, CacheEntry, FileState};
 use crate::repo::lock::{self, LockInfo};
 
 use super::action::Action;
-use super::app::App;
 use super::ask::{self, Question};
 use super::keymap::Context;
+use super::screen::Ctx;
 use super::screen::Request;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -61,24 +60,24 @@ pub struct DebugViewState {
 }
 
 /// Re-read the cache and the locks (on entering the screen and after changes).
-pub fn refresh(app: &mut App) {
-    let s = &mut app.debug_view;
+pub fn refresh(st: &mut DebugViewState, cx: &mut Ctx) {
+    let s = &mut *st;
     s.problem = None;
-    match cache::entries(&app.root, &app.repo) {
+    match cache::entries(cx.root, cx.repo) {
         Ok(e) => s.entries = e,
         Err(e) => s.problem = Some(format!("cache: {e}")),
     }
-    match lock::list(&app.root) {
+    match lock::list(cx.root) {
         Ok(l) => s.locks = l,
         Err(e) => s.problem = Some(format!("locks: {e}")),
     }
     s.selected_entry = s.selected_entry.min(s.entries.len().saturating_sub(1));
     s.selected_lock = s.selected_lock.min(s.locks.len().saturating_sub(1));
-    super::debug_migrate::refresh(app);
+    super::debug_migrate::refresh(st, cx);
 }
 
-pub fn contexts(app: &App) -> Vec<Context> {
-    if app.debug_view.question.is_some() {
+pub fn contexts(st: &DebugViewState, _cx: &Ctx) -> Vec<Context> {
+    if st.question.is_some() {
         return vec![Context::Question];
     }
     vec![
@@ -89,24 +88,22 @@ pub fn contexts(app: &App) -> Vec<Context> {
     ]
 }
 
-pub fn text_input(_app: &mut App, _key: KeyEvent) {}
-
-pub fn update(app: &mut App, action: Action) -> Vec<Request> {
-    if let Some(q) = app.debug_view.question.take() {
+pub fn update(st: &mut DebugViewState, cx: &mut Ctx, action: Action) -> Vec<Request> {
+    if let Some(q) = st.question.take() {
         match (action, &q.purpose) {
-            (Action::Yes, Ask::ClearPinned) => clear(app, true),
+            (Action::Yes, Ask::ClearPinned) => clear(st, cx, true),
             (Action::Yes, Ask::Migrate { instance, to, hash }) => {
-                super::debug_migrate::confirmed(app, instance, to, hash)
+                super::debug_migrate::confirmed(st, cx, instance, to, hash)
             }
             (Action::No, Ask::Migrate { instance, .. }) => {
-                app.info(format!("{instance}: nothing moved"))
+                cx.info(format!("{instance}: nothing moved"))
             }
-            (Action::No, _) => app.info("nothing evicted"),
-            _ => app.debug_view.question = Some(q),
+            (Action::No, _) => cx.info("nothing evicted"),
+            _ => st.question = Some(q),
         }
         return Vec::new();
     }
-    let s = &mut app.debug_view;
+    let s = &mut *st;
     let (sel, len) = match s.pane {
         Pane::Cache => (&mut s.selected_entry, s.entries.len()),
         Pane::Cases => (&mut s.older.selected, s.older.cases.len()),
@@ -127,11 +124,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
                 Pane::Locks => Pane::Cache,
             }
         }
-        Action::ClearCache => ask_clear(app),
-        Action::SaveCopy => save_copy(app, false),
-        Action::SaveCopyRepoint => save_copy(app, true),
-        Action::BreakLock => break_lock(app),
-        Action::Migrate => super::debug_migrate::plan(app),
+        Action::ClearCache => ask_clear(st, cx),
+        Action::SaveCopy => save_copy(st, cx, false),
+        Action::SaveCopyRepoint => save_copy(st, cx, true),
+        Action::BreakLock => break_lock(st, cx),
+        Action::Migrate => super::debug_migrate::plan(st, cx),
         Action::Back => return vec![Request::Show(super::app::Screen::Browser)],
         _ => {}
     }
@@ -140,16 +137,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
 
 /// Clear at once when nothing is pinned; otherwise evict the unpinned entries
 /// and ask, naming the instances and work items, before evicting the rest.
-fn ask_clear(app: &mut App) {
-    refresh(app);
-    let pinned: Vec<&CacheEntry> = app
-        .debug_view
-        .entries
-        .iter()
-        .filter(|e| e.is_pinned())
-        .collect();
+fn ask_clear(st: &mut DebugViewState, cx: &mut Ctx) {
+    refresh(st, cx);
+    let pinned: Vec<&CacheEntry> = st.entries.iter().filter(|e| e.is_pinned()).collect();
     if pinned.is_empty() {
-        clear(app, false);
+        clear(st, cx, false);
         return;
     }
     let mut lines = vec![format!(
@@ -169,21 +161,21 @@ fn ask_clear(app: &mut App) {
     }
     lines.push("Unpinned entries are evicted either way. Evict the pinned ones too?".into());
     // Unpinned ones go at once, as promised.
-    let repo = &app.repo;
-    let evicted = cache::clear(&app.root, repo, false)
+    let repo = cx.repo;
+    let evicted = cache::clear(cx.root, repo, false)
         .map(|r| r.evicted.len())
         .unwrap_or(0);
-    refresh(app);
-    app.info(format!("evicted {evicted} unpinned cache entries"));
-    app.debug_view.question = Some(Question {
+    refresh(st, cx);
+    cx.info(format!("evicted {evicted} unpinned cache entries"));
+    st.question = Some(Question {
         purpose: Ask::ClearPinned,
         title: "Clear pinned cache entries".into(),
         lines,
     });
 }
 
-fn clear(app: &mut App, force: bool) {
-    match cache::clear(&app.root, &app.repo, force) {
+fn clear(st: &mut DebugViewState, cx: &mut Ctx, force: bool) {
+    match cache::clear(cx.root, cx.repo, force) {
         Ok(r) => {
             let mut msg = format!("evicted {} cache entries", r.evicted.len());
             if !r.orphaned_instances.is_empty() {
@@ -195,32 +187,27 @@ fn clear(app: &mut App, force: bool) {
             if !r.kept.is_empty() {
                 msg.push_str(&format!("; {} pinned kept", r.kept.len()));
             }
-            app.info(msg);
+            cx.info(msg);
         }
-        Err(e) => app.error(format!("cannot clear the cache: {e}")),
+        Err(e) => cx.error(format!("cannot clear the cache: {e}")),
     }
-    refresh(app);
+    refresh(st, cx);
 }
 
-fn save_copy(app: &mut App, repoint: bool) {
-    if app.debug_view.pane != Pane::Cache {
-        app.warn("select a cache entry first (Tab switches panes)");
+fn save_copy(st: &mut DebugViewState, cx: &mut Ctx, repoint: bool) {
+    if st.pane != Pane::Cache {
+        cx.warn("select a cache entry first (Tab switches panes)");
         return;
     }
-    let Some(entry) = app
-        .debug_view
-        .entries
-        .get(app.debug_view.selected_entry)
-        .cloned()
-    else {
-        app.warn("the cache is empty");
+    let Some(entry) = st.entries.get(st.selected_entry).cloned() else {
+        cx.warn("the cache is empty");
         return;
     };
     let version = match entry.file {
         FileState::Same { .. } => None,
         _ => Some(entry.hash.as_str()),
     };
-    match cache::snapshot(&app.root, &app.repo, &entry.name, version, repoint) {
+    match cache::snapshot(cx.root, cx.repo, &entry.name, version, repoint) {
         Ok(r) => {
             let mut msg = format!("saved {}", r.definition.name);
             if repoint {
@@ -230,48 +217,42 @@ fn save_copy(app: &mut App, repoint: bool) {
                     r.repointed_work_items.len()
                 ));
             }
-            super::sync::reload(app);
-            refresh(app);
-            app.info(msg);
+            cx.info(msg);
+            cx.request(Request::Reload);
         }
-        Err(e) => app.error(format!("cannot save a copy of {}: {e}", entry.name)),
+        Err(e) => cx.error(format!("cannot save a copy of {}: {e}", entry.name)),
     }
 }
 
-fn break_lock(app: &mut App) {
-    if app.debug_view.pane != Pane::Locks {
-        app.warn("select a lock first (Tab switches panes)");
+fn break_lock(st: &mut DebugViewState, cx: &mut Ctx) {
+    if st.pane != Pane::Locks {
+        cx.warn("select a lock first (Tab switches panes)");
         return;
     }
-    let Some(l) = app
-        .debug_view
-        .locks
-        .get(app.debug_view.selected_lock)
-        .cloned()
-    else {
-        app.warn("no locks");
+    let Some(l) = st.locks.get(st.selected_lock).cloned() else {
+        cx.warn("no locks");
         return;
     };
     if !l.stale {
         let who: Vec<String> = l.holders.iter().map(|h| h.to_string()).collect();
-        app.error(format!(
+        cx.error(format!(
             "{} has a live holder ({}); only a stale lock can be broken here (bpe locks REPO --break LOCK --force breaks a live one)",
             l.name,
             who.join("; ")
         ));
         return;
     }
-    match lock::break_lock(&app.root, &l.name) {
+    match lock::break_lock(cx.root, &l.name) {
         Ok(removed) => {
-            app.info(format!(
+            cx.info(format!(
                 "broke {} ({} holder record(s))",
                 l.name,
                 removed.len()
             ));
         }
-        Err(e) => app.error(format!("cannot break {}: {e}", l.name)),
+        Err(e) => cx.error(format!("cannot break {}: {e}", l.name)),
     }
-    refresh(app);
+    refresh(st, cx);
 }
 
 fn file_state(f: &FileState) -> &'static str {
@@ -290,9 +271,9 @@ fn short_hash(h: &str) -> String {
         .collect()
 }
 
-pub fn view(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
-    let s = &app.debug_view;
+pub fn view(st: &DebugViewState, cx: &Ctx, frame: &mut Frame, area: Rect) {
+    let t = cx.theme;
+    let s = st;
     let [cache_area, detail_area, cases_area, locks_area] = Layout::vertical([
         Constraint::Percentage(30),
         Constraint::Percentage(20),
@@ -300,7 +281,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         Constraint::Percentage(20),
     ])
     .areas(area);
-    super::debug_migrate::view(app, frame, cases_area, s.pane == Pane::Cases);
+    super::debug_migrate::view(st, cx, frame, cases_area, s.pane == Pane::Cases);
     let border = |focused: bool| {
         if focused {
             t.focused_border()

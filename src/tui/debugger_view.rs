@@ -8,16 +8,14 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-use super::app::App;
 use super::ask;
 use super::debugger::{DebuggerState, phase_text};
+use super::screen::Ctx;
 use super::tasks::{path_indexes, render_path};
 
-pub fn view(app: &App, frame: &mut Frame, area: Rect) {
-    let Some(d) = &app.debugger else {
-        return;
-    };
-    let t = &app.theme;
+pub fn view(st: &DebuggerState, cx: &Ctx, frame: &mut Frame, area: Rect) {
+    let d = st;
+    let t = cx.theme;
     let mode = if d.dry_run { "[DRY RUN]" } else { "[APPLY]" };
     let mode_style = if d.dry_run { t.ok() } else { t.warning() };
     let [title_area, body] =
@@ -38,10 +36,10 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     .areas(body);
     let [diagram_area, trace_area] =
         Layout::vertical([Constraint::Percentage(65), Constraint::Min(3)]).areas(left);
-    view_diagram(app, d, frame, diagram_area);
-    view_trace(app, d, frame, trace_area);
+    view_diagram(cx, d, frame, diagram_area);
+    view_trace(cx, d, frame, trace_area);
     if d.session.is_none() {
-        view_form(app, d, frame, right);
+        view_form(cx, d, frame, right);
     } else {
         let [vars, watches, bps, stack] = Layout::vertical([
             Constraint::Percentage(45),
@@ -50,10 +48,10 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             Constraint::Min(3),
         ])
         .areas(right);
-        view_variables(app, d, frame, vars);
-        view_watches(app, d, frame, watches);
-        view_breakpoints(app, d, frame, bps);
-        view_stack(app, d, frame, stack);
+        view_variables(cx, d, frame, vars);
+        view_watches(cx, d, frame, watches);
+        view_breakpoints(cx, d, frame, bps);
+        view_stack(cx, d, frame, stack);
     }
     if let Some(p) = &d.prompt {
         ask::view_prompt(p, t, frame, area);
@@ -61,15 +59,15 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     super::debugger_console::view(&d.console, t, frame, area);
 }
 
-fn block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
-    super::theme::pane_block(&app.theme, title, focused)
+fn block<'a>(cx: &Ctx, title: String, focused: bool) -> Block<'a> {
+    super::theme::pane_block(cx.theme, title, focused)
 }
 
-fn view_diagram(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
+fn view_diagram(cx: &Ctx, d: &DebuggerState, frame: &mut Frame, area: Rect) {
     let Some((def, diagram)) = d.shown() else {
         return;
     };
-    let b = block(app, format!(" {} ", def.name), true);
+    let b = block(cx, format!(" {} ", def.name), true);
     let inner = b.inner(area);
     frame.render_widget(b, area);
     // The path within this process: top-level names, or `Sub/…` ones of a subprocess.
@@ -111,7 +109,7 @@ fn view_diagram(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
         diagram,
         &idx,
         Some(d.selected),
-        &app.theme,
+        cx.theme,
     );
     // Breakpoints of this process: `◆` beside the path mark (glyph, not colour alone).
     let marked = d.breakpoint_activities(def);
@@ -123,12 +121,12 @@ fn view_diagram(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
         &marked,
         2,
         '◆',
-        app.theme.error(),
+        cx.theme.error(),
     );
 }
 
-fn view_trace(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
-    let b = block(app, format!(" Trace ({}) ", d.trace.len()), false);
+fn view_trace(cx: &Ctx, d: &DebuggerState, frame: &mut Frame, area: Rect) {
+    let b = block(cx, format!(" Trace ({}) ", d.trace.len()), false);
     let rows = b.inner(area).height as usize;
     let start = d.trace.len().saturating_sub(rows);
     let lines: Vec<Line> = d.trace[start..]
@@ -138,8 +136,8 @@ fn view_trace(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines).block(b), area);
 }
 
-fn view_form(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
+fn view_form(cx: &Ctx, d: &DebuggerState, frame: &mut Frame, area: Rect) {
+    let t = cx.theme;
     let mut lines = vec![Line::styled(
         "Inputs (e edits; s starts, c runs to a breakpoint)",
         t.dim(),
@@ -166,14 +164,14 @@ fn view_form(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
     ));
     frame.render_widget(
         Paragraph::new(lines)
-            .block(block(app, " Debug run ".into(), true))
+            .block(block(cx, " Debug run ".into(), true))
             .wrap(Wrap { trim: false }),
         area,
     );
 }
 
-fn view_variables(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
+fn view_variables(cx: &Ctx, d: &DebuggerState, frame: &mut Frame, area: Rect) {
+    let t = cx.theme;
     let mut lines = Vec::new();
     if let Some(s) = &d.session {
         let place = match d.current() {
@@ -212,7 +210,7 @@ fn view_variables(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
     };
     frame.render_widget(
         Paragraph::new(lines).block(block(
-            app,
+            cx,
             format!(" Variables (e sets, / filters{filter}, PgDn){more} "),
             false,
         )),
@@ -220,7 +218,7 @@ fn view_variables(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
     );
 }
 
-fn view_watches(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
+fn view_watches(cx: &Ctx, d: &DebuggerState, frame: &mut Frame, area: Rect) {
     let values = d
         .session
         .as_ref()
@@ -239,12 +237,12 @@ fn view_watches(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
         })
         .collect();
     frame.render_widget(
-        Paragraph::new(lines).block(block(app, " Watches (W adds) ".into(), false)),
+        Paragraph::new(lines).block(block(cx, " Watches (W adds) ".into(), false)),
         area,
     );
 }
 
-fn view_breakpoints(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
+fn view_breakpoints(cx: &Ctx, d: &DebuggerState, frame: &mut Frame, area: Rect) {
     let lines: Vec<Line> = d
         .workspace
         .breakpoints
@@ -252,12 +250,12 @@ fn view_breakpoints(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect)
         .map(|b| Line::raw(format!("● {b}")))
         .collect();
     frame.render_widget(
-        Paragraph::new(lines).block(block(app, " Breakpoints (B, a) ".into(), false)),
+        Paragraph::new(lines).block(block(cx, " Breakpoints (B, a) ".into(), false)),
         area,
     );
 }
 
-fn view_stack(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
+fn view_stack(cx: &Ctx, d: &DebuggerState, frame: &mut Frame, area: Rect) {
     let mut lines = Vec::new();
     if let Some(s) = &d.session {
         for f in s.case.call_stack().iter().rev() {
@@ -271,11 +269,11 @@ fn view_stack(app: &App, d: &DebuggerState, frame: &mut Frame, area: Rect) {
         }
         lines.push(Line::styled(
             format!("status {}", s.case.status().as_str()),
-            app.theme.dim(),
+            cx.theme.dim(),
         ));
     }
     frame.render_widget(
-        Paragraph::new(lines).block(block(app, " Call stack ".into(), false)),
+        Paragraph::new(lines).block(block(cx, " Call stack ".into(), false)),
         area,
     );
 }

@@ -19,9 +19,11 @@ use crate::diff::{self, ChangeKind, DefinitionDiff, Object};
 use crate::model::{TaskDefinition, escape_name};
 use crate::repo::{cache, parse_file};
 
-use super::app::{App, Overlay, PickerPurpose};
+use super::app::{Overlay, PickerPurpose};
 use super::command::ElementRef;
 use super::diagram::Diagram;
+use super::editor::EditorState;
+use super::screen::Ctx;
 
 /// What the working copy is compared with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,10 +74,8 @@ impl DiffView {
 
 /// The choices `=` offers for `def` (the open workflow at `path`): last save,
 /// disk, its timestamped copies, its cached versions (newest first).
-pub fn choices(app: &App) -> Vec<(Base, String)> {
-    let Some(ed) = &app.editor else {
-        return Vec::new();
-    };
+pub fn choices(st: &EditorState, cx: &Ctx) -> Vec<(Base, String)> {
+    let ed = st;
     let mut out = vec![
         (
             Base::LastSave,
@@ -90,7 +90,7 @@ pub fn choices(app: &App) -> Vec<(Base, String)> {
         ),
     ];
     let name = ed.disk.as_ref().map_or(&ed.def.name, |d| &d.name);
-    for d in &app.repo.definitions {
+    for d in &cx.repo.definitions {
         if diff::source::base_of_copy(&d.value.name) == Some(name.as_str()) {
             out.push((
                 Base::Copy(d.value.name.clone()),
@@ -98,7 +98,7 @@ pub fn choices(app: &App) -> Vec<(Base, String)> {
             ));
         }
     }
-    if let Ok(mut entries) = cache::entries(&app.root, &app.repo) {
+    if let Ok(mut entries) = cache::entries(cx.root, cx.repo) {
         entries.retain(|e| e.problem.is_none() && (e.id == ed.def.id || &e.name == name));
         entries.sort_by_key(|e| e.age_seconds);
         for e in entries {
@@ -121,12 +121,9 @@ pub fn choices(app: &App) -> Vec<(Base, String)> {
 }
 
 /// `=` in the editor: ask what to compare with.
-pub fn ask(app: &mut App) {
-    if app.editor.is_none() {
-        return;
-    }
-    let (bases, items): (Vec<Base>, Vec<String>) = choices(app).into_iter().unzip();
-    app.overlay = Some(Overlay::Picker {
+pub fn ask(st: &mut EditorState, cx: &mut Ctx) {
+    let (bases, items): (Vec<Base>, Vec<String>) = choices(st, cx).into_iter().unzip();
+    cx.overlay(Overlay::Picker {
         purpose: PickerPurpose::DiffAgainst(bases),
         items,
         selected: 0,
@@ -134,43 +131,45 @@ pub fn ask(app: &mut App) {
 }
 
 /// Read the base version (through the repository boundary).
-pub fn base_version(app: &App, base: &Base) -> Result<(TaskDefinition, String), String> {
-    let ed = app.editor.as_ref().ok_or("no workflow is open")?;
+pub fn base_version(
+    st: &EditorState,
+    cx: &Ctx,
+    base: &Base,
+) -> Result<(TaskDefinition, String), String> {
+    let ed = st;
     match base {
         Base::LastSave => ed
             .disk
             .clone()
             .map(|d| (d, "last save".to_string()))
             .ok_or_else(|| "never saved: the file is gone (s saves it)".to_string()),
-        Base::Disk => parse_file::<TaskDefinition>(&app.root, &ed.path)
+        Base::Disk => parse_file::<TaskDefinition>(cx.root, &ed.path)
             .map(|d| {
                 let path = ed.path.display().to_string();
                 (d, format!("disk ({})", escape_name(&path)))
             })
             .map_err(|e| format!("the file on disk does not load: {e}")),
-        Base::Copy(name) => app
+        Base::Copy(name) => cx
             .repo
             .definition(name)
             .map(|d| (d.value.clone(), format!("copy \"{}\"", escape_name(name))))
             .ok_or_else(|| format!("the copy \"{}\" is gone", escape_name(name))),
-        Base::Cached(hash) => diff::source::resolve(&app.repo, hash)
+        Base::Cached(hash) => diff::source::resolve(cx.repo, hash)
             .map(|v| (v.definition, format!("cached {}", short_hash(hash)))),
     }
 }
 
 /// Open the diff of the working copy against `base` (an error on the status line
 /// when the base cannot be read).
-pub fn open(app: &mut App, base: Base) {
-    let (old, label) = match base_version(app, &base) {
+pub fn open(st: &mut EditorState, cx: &mut Ctx, base: Base) {
+    let (old, label) = match base_version(st, cx, &base) {
         Ok(b) => b,
         Err(e) => {
-            app.error(format!("cannot diff: {e}"));
+            cx.error(format!("cannot diff: {e}"));
             return;
         }
     };
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
+    let ed = &mut *st;
     let view = build(base, label, &old, &ed.def);
     let n = view.diff.changes.len();
     let msg = match n {
@@ -178,8 +177,8 @@ pub fn open(app: &mut App, base: Base) {
         n => format!("{n} change(s) from {} · ↑↓ move · Esc closes", view.label),
     };
     ed.diff = Some(view);
-    select_change(app, 0);
-    app.info(msg);
+    select_change(st, cx, 0);
+    cx.info(msg);
 }
 
 /// The diff view of `old` → `new` (the working copy).
@@ -234,13 +233,11 @@ pub fn build(base: Base, label: String, old: &TaskDefinition, new: &TaskDefiniti
 
 /// Select change `i` (clamped): its box is highlighted and scrolled into view;
 /// the editor's selection follows when the activity is in the working copy.
-pub fn select_change(app: &mut App, i: usize) {
-    let size = app.size;
-    let percent = app.settings.properties_percent;
+pub fn select_change(st: &mut EditorState, cx: &mut Ctx, i: usize) {
+    let size = cx.size;
+    let percent = cx.settings.properties_percent;
     let outline_w = super::editor::outline_width(size.0);
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
+    let ed = &mut *st;
     let show_outline = ed.show_outline;
     let Some(view) = ed.diff.as_mut() else {
         return;
@@ -260,13 +257,13 @@ pub fn select_change(app: &mut App, i: usize) {
 }
 
 /// Keys in diff mode: move through the changes, Esc (or `=`) closes.
-pub fn update(app: &mut App, action: super::action::Action) {
+pub fn update(st: &mut EditorState, cx: &mut Ctx, action: super::action::Action) {
     use super::action::Action;
-    let Some(view) = app.editor.as_ref().and_then(|e| e.diff.as_ref()) else {
+    let Some(view) = st.diff.as_ref() else {
         return;
     };
     let (sel, last) = (view.selected, view.diff.changes.len().saturating_sub(1));
-    let page = usize::from(app.size.1 / 3).max(1);
+    let page = usize::from(cx.size.1 / 3).max(1);
     let next = match action {
         Action::Up | Action::Left => sel.saturating_sub(1),
         Action::Down | Action::Right => (sel + 1).min(last),
@@ -275,23 +272,24 @@ pub fn update(app: &mut App, action: super::action::Action) {
         Action::Top => 0,
         Action::Bottom => last,
         Action::Back | Action::Diff => {
-            close(app);
+            close(st, cx);
             return;
         }
         _ => {
-            app.warn("the diff view does not edit: Esc closes it");
+            cx.warn("the diff view does not edit: Esc closes it");
             return;
         }
     };
-    select_change(app, next);
+    select_change(st, cx, next);
 }
 
 /// Leave diff mode (the editor keeps the selection of the last change).
-pub fn close(app: &mut App) {
-    if let Some(ed) = app.editor.as_mut() {
+pub fn close(st: &mut EditorState, cx: &mut Ctx) {
+    {
+        let ed = &mut *st;
         ed.diff = None;
     }
-    super::editor::after_change(app);
+    super::editor::after_change(st, cx);
 }
 
 pub fn short_hash(h: &str) -> String {

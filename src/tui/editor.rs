@@ -10,12 +10,18 @@ use crate::model::TaskDefinition;
 use crate::repo::lock::{self, LockGuard, LockMode, LockTarget};
 
 use super::action::Action;
-use super::app::{AfterConfirm, App, Overlay, PickerPurpose, PromptPurpose, Screen};
+use super::app::{Overlay, PickerPurpose, PromptPurpose};
 use super::diagram::Diagram;
 use super::editor_fields::{edit_current, rename, update_field_edit};
 use super::editor_items::{offer_items, prompt, remove_item_under_cursor};
+pub use super::editor_nav::{
+    OutlineRow, diagram_viewport, ensure_visible, outline, outline_width, properties_width,
+    scroll_to_box, select,
+};
+use super::editor_nav::{back, follow, navigate};
 use super::keymap::Context;
 use super::properties::{self, Row};
+use super::screen::Ctx;
 use super::screen::Request;
 use super::{recovery, templates};
 use crate::edit::{CommandStack, Edit, ElementRef, VarScope};
@@ -98,10 +104,8 @@ impl EditorState {
     }
 }
 
-pub fn contexts(app: &App) -> Vec<Context> {
-    let Some(ed) = &app.editor else {
-        return vec![Context::Global];
-    };
+pub fn contexts(st: &EditorState, _cx: &Ctx) -> Vec<Context> {
+    let ed = st;
     if ed.editing.is_some() {
         return vec![Context::TextEdit];
     }
@@ -132,39 +136,17 @@ pub fn contexts(app: &App) -> Vec<Context> {
     }
 }
 
-/// Open `repo.definitions[index]`, taking the edit lock (read-only when someone holds it).
-pub fn open(app: &mut App, index: usize) {
-    let Some(loaded) = app.repo.definitions.get(index) else {
-        return;
-    };
-    let def = loaded.value.clone();
-    let path = loaded.path.clone();
-    // The workflow already open comes back as it was (edits, selection, undo).
-    if let Some(ed) = app.editor.as_ref() {
-        if ed.def.id == def.id {
-            app.screen = Screen::Editor;
-            return;
-        }
-        if ed.is_dirty() {
-            let msg = format!(
-                "{} has unsaved changes: save (s) or close (c) it before opening another workflow",
-                crate::model::escape_name(&ed.def.name)
-            );
-            app.warn(msg);
-            return;
-        }
-    }
-    open_definition(app, path, def.clone(), Some(def));
-}
-
-pub(super) fn open_definition(
-    app: &mut App,
+/// The editor on `def` (the file `path`, `disk` as on disk), taking the edit
+/// lock (read-only when someone holds it); the app puts it in front
+/// (`app_editor::open_definition`).
+pub fn new_state(
+    root: &std::path::Path,
     path: PathBuf,
     def: TaskDefinition,
     disk: Option<TaskDefinition>,
-) {
+) -> EditorState {
     let lock = match lock::acquire(
-        &app.root,
+        root,
         LockTarget::DefinitionEdit(def.id.clone()),
         LockMode::Exclusive,
         "editor",
@@ -199,26 +181,15 @@ pub(super) fn open_definition(
     if ed.def.process.activities.is_empty() {
         ed.selection = ElementRef::Definition;
     }
-    let notice = ed
-        .read_only()
-        .map(|h| format!("read-only: {} is being edited by {h}", ed.def.name));
-    app.editor = Some(ed);
-    app.screen = Screen::Editor;
-    after_change(app);
-    match notice {
-        Some(n) => app.warn(n),
-        None => app.notice = None,
-    }
+    ed
 }
 
 /// Recompute what depends on the working copy; publish it for crash recovery.
-pub fn after_change(app: &mut App) {
-    let size = app.size;
+pub fn after_change(st: &mut EditorState, cx: &mut Ctx) {
+    let size = cx.size;
     let show_outline_width = outline_width(size.0);
-    let percent = app.settings.properties_percent;
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
+    let percent = cx.settings.properties_percent;
+    let ed = &mut *st;
     if !ed.selection.exists(&ed.def) {
         ed.selection = if ed.def.process.activities.is_empty() {
             ElementRef::Definition
@@ -234,7 +205,7 @@ pub fn after_change(app: &mut App) {
     // Layout and validation only when the definition changed (not on every move).
     if ed.laid_out.as_ref() != Some(&ed.def) {
         ed.diagram = Diagram::build(&ed.def);
-        let ctx = super::lint::LintContext::new(&app.repo);
+        let ctx = super::lint::LintContext::new(cx.repo);
         ed.findings = super::lint::check(&ed.def, None, &ctx);
         ed.laid_out = Some(ed.def.clone());
     }
@@ -247,125 +218,18 @@ pub fn after_change(app: &mut App) {
     let (w, h) = diagram_viewport(size, ed.show_outline, show_outline_width, percent);
     ensure_visible(ed, w, h);
     recovery::publish(
-        &app.root,
+        cx.root,
         &ed.path,
         if ed.is_dirty() { Some(&ed.def) } else { None },
     );
-}
-
-/// Width of the outline pane for a terminal width.
-pub fn outline_width(cols: u16) -> u16 {
-    (cols / 4).clamp(20, 32)
-}
-
-/// Width of the properties pane for a terminal width: `percent` of it (the
-/// user's setting, `<`/`>`), at least 32 columns (or half a narrow terminal),
-/// always leaving the diagram 20.
-pub fn properties_width(cols: u16, percent: u16) -> u16 {
-    let share = (u32::from(cols) * u32::from(percent) / 100) as u16;
-    share.max(32.min(cols / 2)).min(cols.saturating_sub(20))
-}
-
-/// Inner size of the diagram pane for a terminal size (what `view` will use).
-pub fn diagram_viewport(
-    size: (u16, u16),
-    show_outline: bool,
-    outline_w: u16,
-    properties_percent: u16,
-) -> (u16, u16) {
-    let mut w = size
-        .0
-        .saturating_sub(properties_width(size.0, properties_percent));
-    if show_outline {
-        w = w.saturating_sub(outline_w);
-    }
-    // Borders (2) and the status line and footer (2).
-    (w.saturating_sub(2), size.1.saturating_sub(4))
-}
-
-/// Scroll so the selected activity's box is inside a `w`x`h` viewport.
-///
-/// Scrolling is rare and by large steps: nothing moves while the box is inside
-/// the viewport (with a small margin); when it leaves it, the view jumps so the
-/// box sits a quarter of the viewport from the edge it came in by, leaving
-/// three quarters of fresh room in the direction of travel. Every scroll
-/// repaints the whole pane (4-5 KB at 120x40), so fewer of them is what keeps a
-/// walk down a workflow under 1 KB per move (`tests/tui_bytes.rs`).
-pub fn ensure_visible(ed: &mut EditorState, w: u16, h: u16) {
-    if let Some(a) = ed.selection.activity() {
-        ed.scroll = scroll_to_box(&ed.diagram, a, ed.scroll, w, h);
-    }
-}
-
-/// The scroll offset of [`ensure_visible`] for `activity`'s box of `diagram`,
-/// from `scroll` in a `w`x`h` viewport (unchanged when the box has none).
-pub fn scroll_to_box(
-    diagram: &Diagram,
-    activity: usize,
-    scroll: (u16, u16),
-    w: u16,
-    h: u16,
-) -> (u16, u16) {
-    let Some(r) = diagram.box_rect(activity) else {
-        return scroll;
-    };
-    let (dw, dh) = diagram.size();
-    let sx = scroll_axis(scroll.0, r.x, r.width, w, 2, dw);
-    let sy = scroll_axis(scroll.1, r.y, r.height, h, 1, dh);
-    (sx, sy)
-}
-
-/// One axis of [`ensure_visible`]: the new offset for a box at `pos` of length
-/// `len` in a view of `view` cells over content of `content` cells.
-fn scroll_axis(offset: u16, pos: u16, len: u16, view: u16, margin: u16, content: u16) -> u16 {
-    let lead = (view / 4).max(margin);
-    let next = if pos < offset.saturating_add(margin) {
-        // Came in over the top/left edge: put it a quarter from that edge…
-        (pos + len + lead)
-            .saturating_sub(view)
-            .min(pos.saturating_sub(margin))
-    } else if pos + len + margin > offset.saturating_add(view) {
-        // …or from the bottom/right edge, whichever it left by, so the room
-        // opens up in the direction of travel.
-        pos.saturating_sub(lead)
-            .max((pos + len + margin).saturating_sub(view))
-    } else {
-        offset
-    };
-    next.min(content.saturating_sub(view.min(content)))
-}
-
-/// `<` / `>`: give the properties pane a smaller or larger share of the width,
-/// keep the selection in sight, and remember the share for the next session.
-fn resize_properties(app: &mut App, steps: i16) {
-    if !app.settings.resize_properties(steps) {
-        app.info(format!(
-            "properties pane already at {}% of the width",
-            app.settings.properties_percent
-        ));
-        return;
-    }
-    after_change(app);
-    let percent = app.settings.properties_percent;
-    match app.settings_file.clone() {
-        Some(path) => match app.settings.save(&path) {
-            Ok(()) => app.info(format!(
-                "properties pane {percent}% of the width (remembered)"
-            )),
-            Err(e) => app.warn(format!("properties pane {percent}%; not remembered: {e}")),
-        },
-        None => app.info(format!("properties pane {percent}% of the width")),
-    }
 }
 
 /// Lines of the conflict diff shown at once (the dialog scrolls with the arrows).
 pub const CONFLICT_DIFF_ROWS: usize = 12;
 
 /// Scroll the conflict dialog's diff (arrows by a line, pages by a screen).
-pub fn scroll_conflict_diff(app: &mut App, action: Action) {
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
+pub fn scroll_conflict_diff(st: &mut EditorState, action: Action) {
+    let ed = &mut *st;
     let max = ed.conflict_diff.len().saturating_sub(CONFLICT_DIFF_ROWS);
     let s = ed.conflict_scroll;
     ed.conflict_scroll = match action {
@@ -379,13 +243,11 @@ pub fn scroll_conflict_diff(app: &mut App, action: Action) {
 }
 
 /// Run one edit through the command stack (refused when read-only).
-pub fn execute(app: &mut App, edit: Edit) -> bool {
-    let Some(ed) = app.editor.as_mut() else {
-        return false;
-    };
+pub fn execute(st: &mut EditorState, cx: &mut Ctx, edit: Edit) -> bool {
+    let ed = &mut *st;
     if let Some(holder) = ed.read_only() {
         let msg = format!("read-only: being edited by {holder}");
-        app.error(msg);
+        cx.error(msg);
         return false;
     }
     let description = crate::edit::report::done(&edit, &ed.def);
@@ -395,35 +257,33 @@ pub fn execute(app: &mut App, edit: Edit) -> bool {
                 ed.prop_cursor = 0;
             }
             ed.selection = sel;
-            after_change(app);
-            app.info(description);
+            after_change(st, cx);
+            cx.info(description);
             true
         }
         Err(e) => {
-            app.error(e.to_string());
+            cx.error(e.to_string());
             false
         }
     }
 }
 
-pub fn text_input(app: &mut App, key: KeyEvent) {
-    if let Some(edit) = app.editor.as_mut().and_then(|e| e.editing.as_mut())
+pub fn text_input(st: &mut EditorState, _cx: &mut Ctx, key: KeyEvent) {
+    if let Some(edit) = st.editing.as_mut()
         && edit.input.input(key)
     {
         edit.check();
     }
 }
 
-pub fn update(app: &mut App, action: Action) -> Vec<Request> {
-    let Some(ed) = app.editor.as_mut() else {
-        return vec![Request::Show(Screen::Browser)];
-    };
+pub fn update(st: &mut EditorState, cx: &mut Ctx, action: Action) -> Vec<Request> {
+    let ed = &mut *st;
     if ed.editing.is_some() {
-        update_field_edit(app, action);
+        update_field_edit(st, cx, action);
         return Vec::new();
     }
     if ed.diff.is_some() {
-        super::diff_view::update(app, action);
+        super::diff_view::update(st, cx, action);
         return Vec::new();
     }
     let edits = matches!(
@@ -444,7 +304,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
     );
     if edits && let Some(holder) = ed.read_only() {
         let msg = format!("read-only: being edited by {holder}");
-        app.error(msg);
+        cx.error(msg);
         return Vec::new();
     }
     match action {
@@ -455,7 +315,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
         | Action::PageUp
         | Action::PageDown
         | Action::Top
-        | Action::Bottom => navigate(app, action),
+        | Action::Bottom => navigate(st, cx, action),
         Action::FocusNext => {
             ed.focus = match ed.focus {
                 Focus::Diagram => Focus::Properties,
@@ -470,7 +330,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
             } else {
                 Focus::Diagram
             };
-            after_change(app);
+            after_change(st, cx);
         }
         Action::WiderProperties | Action::NarrowerProperties => {
             let steps = if action == Action::WiderProperties {
@@ -478,7 +338,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
             } else {
                 -1
             };
-            resize_properties(app, steps);
+            return vec![Request::ResizeProperties(steps)];
         }
         Action::ToggleSource => ed.show_source = !ed.show_source,
         Action::ToggleSourceXml => {
@@ -486,25 +346,25 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
             ed.source_xml = !ed.show_source || !ed.source_xml;
             ed.show_source = true;
         }
-        Action::FollowTransition => follow(app),
+        Action::FollowTransition => follow(st, cx),
         Action::FollowBack => {
             if let Some(a) = ed.trail.pop() {
-                select(app, ElementRef::Activity(a));
+                select(st, cx, ElementRef::Activity(a));
             }
         }
-        Action::Edit => edit_current(app),
-        Action::Rename => rename(app),
-        Action::Back => back(app),
-        Action::Close => request_close(app),
+        Action::Edit => edit_current(st, cx),
+        Action::Rename => rename(st, cx),
+        Action::Back => back(st, cx),
+        Action::Close => return vec![Request::CloseEditor],
         Action::Undo => {
             let r = ed.stack.undo(&mut ed.def);
             match r {
                 Some((text, sel)) => {
                     ed.selection = sel;
-                    after_change(app);
-                    app.info(format!("undid: {text}"));
+                    after_change(st, cx);
+                    cx.info(format!("undid: {text}"));
                 }
-                None => app.warn("nothing to undo"),
+                None => cx.warn("nothing to undo"),
             }
         }
         Action::Redo => {
@@ -512,31 +372,31 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
             match r {
                 Some((text, sel)) => {
                     ed.selection = sel;
-                    after_change(app);
-                    app.info(format!("redid: {text}"));
+                    after_change(st, cx);
+                    cx.info(format!("redid: {text}"));
                 }
-                None => app.warn("nothing to redo"),
+                None => cx.warn("nothing to redo"),
             }
         }
-        Action::Save => super::editor_save::request_save(app),
+        Action::Save => super::editor_save::request_save(st, cx),
         Action::Delete => {
             let sel = ed.selection;
             if sel == ElementRef::Definition {
-                app.warn("select an element to delete");
+                cx.warn("select an element to delete");
             } else {
-                execute(app, Edit::Delete(sel));
+                execute(st, cx, Edit::Delete(sel));
             }
         }
-        Action::AddItem => offer_items(app),
-        Action::RemoveItem => remove_item_under_cursor(app),
+        Action::AddItem => offer_items(st, cx),
+        Action::RemoveItem => remove_item_under_cursor(st, cx),
         Action::MoveEarlier | Action::MoveLater => {
             let delta = if action == Action::MoveEarlier { -1 } else { 1 };
             let target = ed.selection;
-            execute(app, Edit::Move { target, delta });
+            execute(st, cx, Edit::Move { target, delta });
         }
         Action::AddActivity => {
             let after = ed.selection.activity();
-            app.overlay = Some(prompt(
+            cx.overlay(prompt(
                 PromptPurpose::AddActivity { after },
                 "Name of the new activity",
             ));
@@ -548,41 +408,41 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
                 ElementRef::Action(a, i) => VarScope::Action(a, i),
                 ElementRef::Variable(scope, _) => scope,
             };
-            app.overlay = Some(prompt(
+            cx.overlay(prompt(
                 PromptPurpose::AddVariable { scope },
                 "Name of the new variable",
             ));
         }
-        Action::Diff => super::diff_view::ask(app),
+        Action::Diff => super::diff_view::ask(st, cx),
         Action::JumpTo => {
-            app.overlay = Some(prompt(PromptPurpose::JumpTo, "name (or part of it)"));
+            cx.overlay(prompt(PromptPurpose::JumpTo, "name (or part of it)"));
         }
         Action::AddAction => match ed.selection.activity() {
             Some(activity) => {
-                let items = templates::palette_labels(&app.repo);
-                app.overlay = Some(Overlay::Picker {
+                let items = templates::palette_labels(cx.repo);
+                cx.overlay(Overlay::Picker {
                     purpose: PickerPurpose::Template { activity },
                     items,
                     selected: 0,
                 });
             }
-            None => app.warn("select an activity to add an action to"),
+            None => cx.warn("select an activity to add an action to"),
         },
         Action::Connect => match ed.selection.activity() {
             Some(from) => {
                 let items = connect_targets(&ed.def);
-                app.overlay = Some(Overlay::Picker {
+                cx.overlay(Overlay::Picker {
                     purpose: PickerPurpose::Connect { from },
                     items,
                     selected: 0,
                 });
             }
-            None => app.warn("select the activity to connect from"),
+            None => cx.warn("select the activity to connect from"),
         },
         Action::Copy => {
             if let Some(json) = ed.selection.to_json(&ed.def) {
                 let what = properties::kind_name(ed.selection).to_lowercase();
-                app.info(format!(
+                cx.info(format!(
                     "copied the {what}'s JSON ({} bytes) to the clipboard (OSC 52)",
                     json.len()
                 ));
@@ -594,239 +454,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
     Vec::new()
 }
 
-/// Select an element (resetting the properties cursor) and keep it in sight.
-pub fn select(app: &mut App, target: ElementRef) {
-    if let Some(ed) = app.editor.as_mut() {
-        if ed.selection != target {
-            ed.prop_cursor = 0;
-        }
-        ed.selection = target;
-    }
-    after_change(app);
-}
-
-fn navigate(app: &mut App, action: Action) {
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
-    match ed.focus {
-        Focus::Diagram => {
-            let from = ed.selection.activity();
-            let target = match (action, from) {
-                (Action::Top, _) => Some(0),
-                (Action::Bottom, _) => ed.def.process.activities.len().checked_sub(1),
-                (_, None) => (!ed.def.process.activities.is_empty()).then_some(0),
-                (Action::Up | Action::PageUp, Some(a)) => {
-                    ed.diagram.neighbour(a, super::diagram::Dir::Up)
-                }
-                (Action::Down | Action::PageDown, Some(a)) => {
-                    ed.diagram.neighbour(a, super::diagram::Dir::Down)
-                }
-                (Action::Left, Some(a)) => ed.diagram.neighbour(a, super::diagram::Dir::Left),
-                (Action::Right, Some(a)) => ed.diagram.neighbour(a, super::diagram::Dir::Right),
-                _ => None,
-            };
-            if let Some(t) = target {
-                ed.trail.clear();
-                select(app, ElementRef::Activity(t));
-            }
-        }
-        Focus::Properties => {
-            let rows = ed.rows();
-            let selectable: Vec<usize> = (0..rows.len())
-                .filter(|&i| properties::selectable(&rows[i]))
-                .collect();
-            if selectable.is_empty() {
-                return;
-            }
-            let pos = selectable
-                .iter()
-                .position(|&i| i >= ed.prop_cursor)
-                .unwrap_or(0);
-            let page = usize::from(app.size.1 / 2).max(1);
-            let new = match action {
-                Action::Up | Action::Left => pos.saturating_sub(1),
-                Action::Down | Action::Right => (pos + 1).min(selectable.len() - 1),
-                Action::PageUp => pos.saturating_sub(page),
-                Action::PageDown => (pos + page).min(selectable.len() - 1),
-                Action::Top => 0,
-                _ => selectable.len() - 1,
-            };
-            ed.prop_cursor = selectable[new];
-        }
-        Focus::Outline => {
-            let rows = outline(&ed.def);
-            if rows.is_empty() {
-                return;
-            }
-            let pos = rows
-                .iter()
-                .position(|r| r.target == ed.selection)
-                .unwrap_or(0);
-            let page = usize::from(app.size.1 / 2).max(1);
-            let new = match action {
-                Action::Up | Action::Left => pos.saturating_sub(1),
-                Action::Down | Action::Right => (pos + 1).min(rows.len() - 1),
-                Action::PageUp => pos.saturating_sub(page),
-                Action::PageDown => (pos + page).min(rows.len() - 1),
-                Action::Top => 0,
-                _ => rows.len() - 1,
-            };
-            let target = rows[new].target;
-            select(app, target);
-        }
-    }
-}
-
-/// One row of the outline: activities, then their actions, transitions and variables.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutlineRow {
-    pub depth: u16,
-    pub target: ElementRef,
-    pub text: String,
-}
-
-pub fn outline(def: &TaskDefinition) -> Vec<OutlineRow> {
-    let mut rows = vec![OutlineRow {
-        depth: 0,
-        target: ElementRef::Definition,
-        text: def.name.clone(),
-    }];
-    for (i, v) in def.process.variables.iter().enumerate() {
-        rows.push(OutlineRow {
-            depth: 1,
-            target: ElementRef::Variable(VarScope::Process, i),
-            text: format!("${}", v.name),
-        });
-    }
-    for (a, act) in def.process.activities.iter().enumerate() {
-        rows.push(OutlineRow {
-            depth: 1,
-            target: ElementRef::Activity(a),
-            text: act.name.clone(),
-        });
-        for (i, v) in act.variables.iter().enumerate() {
-            rows.push(OutlineRow {
-                depth: 2,
-                target: ElementRef::Variable(VarScope::Activity(a), i),
-                text: format!("${}", v.name),
-            });
-        }
-        for (i, x) in act.actions.iter().enumerate() {
-            rows.push(OutlineRow {
-                depth: 2,
-                target: ElementRef::Action(a, i),
-                text: format!("{} {}", x.kind.label(), properties::action_summary(x)),
-            });
-        }
-        for (i, t) in act.transitions.iter().enumerate() {
-            let cond = t
-                .condition
-                .as_deref()
-                .map(|c| format!(" ({})", properties::short(c, 20)))
-                .unwrap_or_default();
-            rows.push(OutlineRow {
-                depth: 2,
-                target: ElementRef::Transition(a, i),
-                text: format!("→ {}{cond}", t.to),
-            });
-        }
-    }
-    rows
-}
-
-fn follow(app: &mut App) {
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
-    let Some(a) = ed.selection.activity() else {
-        return;
-    };
-    let Some(act) = ed.def.process.activities.get(a) else {
-        return;
-    };
-    // From a selected transition, follow that one; else the first.
-    let t = match ed.selection {
-        ElementRef::Transition(_, i) => act.transitions.get(i),
-        _ => act.transitions.first(),
-    };
-    let Some(target) = t.and_then(|t| {
-        ed.def
-            .process
-            .activities
-            .iter()
-            .position(|x| x.name == t.to)
-    }) else {
-        app.warn("no outgoing transition to follow");
-        return;
-    };
-    ed.trail.push(a);
-    ed.focus = Focus::Diagram;
-    select(app, ElementRef::Activity(target));
-}
-
-fn back(app: &mut App) {
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
-    match ed.focus {
-        Focus::Properties | Focus::Outline => {
-            if matches!(
-                ed.selection,
-                ElementRef::Definition | ElementRef::Activity(_)
-            ) {
-                ed.focus = Focus::Diagram;
-            } else {
-                // Back to the parent, on the row that links to where we were.
-                let child = ed.selection;
-                select(app, child.parent());
-                if let Some(ed) = app.editor.as_mut()
-                    && let Some(row) = ed
-                        .rows()
-                        .iter()
-                        .position(|r| matches!(r, Row::Link { target, .. } if *target == child))
-                {
-                    ed.prop_cursor = row;
-                }
-            }
-        }
-        Focus::Diagram => match ed.selection {
-            ElementRef::Activity(_) | ElementRef::Definition => request_close(app),
-            other => select(app, other.parent()),
-        },
-    }
-}
-
-fn request_close(app: &mut App) {
-    if app.has_unsaved() {
-        app.overlay = Some(Overlay::ConfirmUnsaved {
-            then: AfterConfirm::Close,
-        });
-    } else {
-        close_now(app);
-    }
-}
-
-/// Close the editor (releasing the edit lock) and return to the browser.
-pub fn close_now(app: &mut App) {
-    if let Some(ed) = app.editor.take() {
-        recovery::publish(&app.root, &ed.path, None);
-        let name = ed.def.name.clone();
-        drop(ed);
-        app.browser.refresh(&app.repo);
-        app.browser.select_name(&app.repo, &name);
-    }
-    app.screen = Screen::Browser;
-}
-
 /// Forget unsaved edits (the working copy becomes the disk version).
-pub fn drop_changes(app: &mut App) {
-    if let Some(ed) = app.editor.as_mut() {
-        if let Some(disk) = ed.disk.clone() {
-            ed.def = disk;
-        }
-        recovery::publish(&app.root, &ed.path, None);
+pub fn drop_changes(ed: &mut EditorState, root: &std::path::Path) {
+    if let Some(disk) = ed.disk.clone() {
+        ed.def = disk;
     }
+    recovery::publish(root, &ed.path, None);
 }
 
 pub use super::editor_fields::{FieldEdit, InputError};

@@ -5,9 +5,10 @@
 use tui_textarea::TextArea;
 
 use super::action::Action;
-use super::app::{App, Overlay, PickerPurpose};
+use super::app::{Overlay, PickerPurpose};
 use super::editor::*;
 use super::properties::{self, FieldKind, Row};
+use super::screen::Ctx;
 use crate::edit::{Edit, ElementRef, FieldKey, Prop};
 
 /// A syntax error in an expression being typed: 1-based line and column.
@@ -96,10 +97,8 @@ impl FieldEdit {
 }
 
 /// Enter on a row: edit the field, or open the linked element.
-pub(super) fn edit_current(app: &mut App) {
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
+pub(super) fn edit_current(st: &mut EditorState, cx: &mut Ctx) {
+    let ed = &mut *st;
     if ed.focus != Focus::Properties {
         ed.focus = Focus::Properties;
         ed.prop_cursor = first_selectable(&ed.rows());
@@ -107,11 +106,12 @@ pub(super) fn edit_current(app: &mut App) {
     }
     let rows = ed.rows();
     match rows.get(ed.prop_cursor) {
-        Some(Row::Field(field)) => start_field_edit(app, field.clone()),
+        Some(Row::Field(field)) => start_field_edit(st, cx, field.clone()),
         Some(Row::Link { target, .. }) => {
             let target = *target;
-            select(app, target);
-            if let Some(ed) = app.editor.as_mut() {
+            select(st, cx, target);
+            {
+                let ed = &mut *st;
                 ed.prop_cursor = first_selectable(&ed.rows());
             }
         }
@@ -123,35 +123,31 @@ fn first_selectable(rows: &[Row]) -> usize {
     rows.iter().position(properties::selectable).unwrap_or(0)
 }
 
-pub(super) fn rename(app: &mut App) {
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
+pub(super) fn rename(st: &mut EditorState, cx: &mut Ctx) {
+    let ed = &mut *st;
     let rows = ed.rows();
     let Some((i, field)) = rows.iter().enumerate().find_map(|(i, r)| match r {
         Row::Field(f) if f.key.is(Prop::Name) => Some((i, f.clone())),
         _ => None,
     }) else {
-        app.warn("this element has no name");
+        cx.warn("this element has no name");
         return;
     };
     ed.focus = Focus::Properties;
     ed.prop_cursor = i;
-    start_field_edit(app, field);
+    start_field_edit(st, cx, field);
 }
 
-pub(super) fn start_field_edit(app: &mut App, field: properties::Field) {
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
+pub(super) fn start_field_edit(st: &mut EditorState, cx: &mut Ctx, field: properties::Field) {
+    let ed = &mut *st;
     if let Some(holder) = ed.read_only() {
         let msg = format!("read-only: being edited by {holder}");
-        app.error(msg);
+        cx.error(msg);
         return;
     }
     let target = ed.selection;
     match &field.kind {
-        FieldKind::ReadOnly => app.warn(format!("{} cannot be changed", field.label)),
+        FieldKind::ReadOnly => cx.warn(format!("{} cannot be changed", field.label)),
         FieldKind::Bool => {
             let value = if field.value == "true" {
                 "false"
@@ -159,7 +155,8 @@ pub(super) fn start_field_edit(app: &mut App, field: properties::Field) {
                 "true"
             };
             execute(
-                app,
+                st,
+                cx,
                 Edit::SetField {
                     target,
                     field: field.key.clone(),
@@ -169,7 +166,7 @@ pub(super) fn start_field_edit(app: &mut App, field: properties::Field) {
         }
         FieldKind::Choice(options) => {
             let selected = options.iter().position(|o| *o == field.value).unwrap_or(0);
-            app.overlay = Some(Overlay::Picker {
+            cx.overlay(Overlay::Picker {
                 purpose: PickerPurpose::Choice {
                     target,
                     key: field.key.clone(),
@@ -194,7 +191,8 @@ pub(super) fn start_field_edit(app: &mut App, field: properties::Field) {
                 warning: None,
             };
             edit.check();
-            if let Some(ed) = app.editor.as_mut() {
+            {
+                let ed = &mut *st;
                 ed.editing = Some(edit);
             }
         }
@@ -225,17 +223,15 @@ pub(super) fn pretty_expr(text: &str) -> String {
     }
 }
 
-pub(super) fn update_field_edit(app: &mut App, action: Action) {
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
+pub(super) fn update_field_edit(st: &mut EditorState, cx: &mut Ctx, action: Action) {
+    let ed = &mut *st;
     let Some(edit) = ed.editing.as_mut() else {
         return;
     };
     match action {
         Action::Cancel => {
             ed.editing = None;
-            app.info("edit dropped");
+            cx.info("edit dropped");
         }
         Action::Newline => {
             if matches!(edit.kind, FieldKind::Expr { .. } | FieldKind::Text) {
@@ -249,21 +245,21 @@ pub(super) fn update_field_edit(app: &mut App, action: Action) {
                     "not applied: {} at {}:{}: {}",
                     edit.label, err.line, err.column, err.message
                 );
-                app.error(msg);
+                cx.error(msg);
                 return;
             }
             let value = edit.text();
             let (target, key) = (edit.target, edit.key.clone());
             if execute(
-                app,
+                st,
+                cx,
                 Edit::SetField {
                     target,
                     field: key,
                     value,
                 },
-            ) && let Some(ed) = app.editor.as_mut()
-            {
-                ed.editing = None;
+            ) {
+                st.editing = None;
             }
         }
         _ => {}

@@ -4,10 +4,11 @@
 
 use crate::model::{Activity, Transition, Variable, new_id};
 
-use super::app::{App, Overlay, PickerPurpose, PromptPurpose};
+use super::app::{Overlay, PickerPurpose, PromptPurpose};
 use super::editor::*;
 use super::editor_fields::start_field_edit;
 use super::properties::{self, FieldKind, Row};
+use super::screen::Ctx;
 use super::templates;
 use crate::edit::{Edit, ElementRef, FieldKey, ItemList, Prop, VarScope};
 
@@ -63,12 +64,10 @@ pub fn add_choices(action: &crate::model::Action) -> Vec<AddChoice> {
 
 /// `+`: open the picker of what can be added to the selected action; the list
 /// under the cursor is preselected.
-pub(super) fn offer_items(app: &mut App) {
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
+pub(super) fn offer_items(st: &mut EditorState, cx: &mut Ctx) {
+    let ed = &mut *st;
     let ElementRef::Action(a, i) = ed.selection else {
-        app.warn("select an action: + adds its arguments, owners, variables, argv, returns");
+        cx.warn("select an action: + adds its arguments, owners, variables, argv, returns");
         return;
     };
     let Some(action) = ed
@@ -93,7 +92,7 @@ pub(super) fn offer_items(app: &mut App) {
         .and_then(|list| choices.iter().position(|c| *c == AddChoice::New(list)))
         .unwrap_or(0);
     let items = choices.iter().map(AddChoice::label).collect();
-    app.overlay = Some(Overlay::Picker {
+    cx.overlay(Overlay::Picker {
         purpose: PickerPurpose::AddItem {
             action: (a, i),
             choices,
@@ -104,12 +103,10 @@ pub(super) fn offer_items(app: &mut App) {
 }
 
 /// `-`: remove the entry of an action's list under the properties cursor.
-pub(super) fn remove_item_under_cursor(app: &mut App) {
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
+pub(super) fn remove_item_under_cursor(st: &mut EditorState, cx: &mut Ctx) {
+    let ed = &mut *st;
     let ElementRef::Action(a, i) = ed.selection else {
-        app.warn("select an action's argument, owner, variable name, argv or return to remove");
+        cx.warn("select an action's argument, owner, variable name, argv or return to remove");
         return;
     };
     let rows = ed.rows();
@@ -125,13 +122,12 @@ pub(super) fn remove_item_under_cursor(app: &mut App) {
         _ => None,
     };
     let Some((list, at)) = found else {
-        app.warn(
-            "the cursor is not on a list entry (argument, owner, variable name, argv, return)",
-        );
+        cx.warn("the cursor is not on a list entry (argument, owner, variable name, argv, return)");
         return;
     };
     execute(
-        app,
+        st,
+        cx,
         Edit::RemoveItem {
             action: (a, i),
             list,
@@ -139,7 +135,8 @@ pub(super) fn remove_item_under_cursor(app: &mut App) {
         },
     );
     // Stay on the same place in the list (or the row before it when it was last).
-    if let Some(ed) = app.editor.as_mut() {
+    {
+        let ed = &mut *st;
         let len = ed.rows().len();
         ed.prop_cursor = ed.prop_cursor.min(len.saturating_sub(1));
         let rows = ed.rows();
@@ -159,10 +156,14 @@ fn placeholder(list: ItemList, name: &str) -> String {
 }
 
 /// Add an entry at the end of `list` and, for expressions, start editing it.
-fn add_item_and_edit(app: &mut App, action: (usize, usize), list: ItemList, name: &str) -> bool {
-    let Some(ed) = app.editor.as_ref() else {
-        return false;
-    };
+fn add_item_and_edit(
+    st: &mut EditorState,
+    cx: &mut Ctx,
+    action: (usize, usize),
+    list: ItemList,
+    name: &str,
+) -> bool {
+    let ed = &*st;
     let Some(x) = ed
         .def
         .process
@@ -196,7 +197,8 @@ fn add_item_and_edit(app: &mut App, action: (usize, usize), list: ItemList, name
         _ => (name.to_string(), placeholder(list, name)),
     };
     if !execute(
-        app,
+        st,
+        cx,
         Edit::AddItem {
             action,
             list,
@@ -207,9 +209,7 @@ fn add_item_and_edit(app: &mut App, action: (usize, usize), list: ItemList, name
     ) {
         return false;
     }
-    let Some(ed) = app.editor.as_mut() else {
-        return true;
-    };
+    let ed = &mut *st;
     let Some(key) = ed
         .def
         .process
@@ -228,7 +228,7 @@ fn add_item_and_edit(app: &mut App, action: (usize, usize), list: ItemList, name
         ed.focus = Focus::Properties;
         ed.prop_cursor = row;
         if matches!(list, ItemList::Argument | ItemList::Owner | ItemList::Argv) {
-            start_field_edit(app, field);
+            start_field_edit(st, cx, field);
         }
     }
     true
@@ -253,13 +253,16 @@ pub(super) fn prompt(purpose: PromptPurpose, placeholder: &str) -> Overlay {
 }
 
 /// The answer to a prompt; `Err` keeps the prompt open with the message.
-pub fn prompt_accepted(app: &mut App, purpose: PromptPurpose, text: &str) -> Result<(), String> {
+pub fn prompt_accepted(
+    st: &mut EditorState,
+    cx: &mut Ctx,
+    purpose: PromptPurpose,
+    text: &str,
+) -> Result<(), String> {
     if text.is_empty() {
         return Err("type a name (Esc cancels)".into());
     }
-    let Some(ed) = app.editor.as_ref() else {
-        return Ok(());
-    };
+    let ed = &*st;
     match purpose {
         PromptPurpose::AddActivity { after } => {
             let at = after
@@ -289,17 +292,13 @@ pub fn prompt_accepted(app: &mut App, purpose: PromptPurpose, text: &str) -> Res
                     transition,
                 });
             }
-            run_or_err(app, Edit::Batch(edits))
+            run_or_err(st, cx, Edit::Batch(edits))
         }
         PromptPurpose::AddItem { action, list } => {
-            if add_item_and_edit(app, action, list, text) {
+            if add_item_and_edit(st, cx, action, list, text) {
                 Ok(())
             } else {
-                Err(app
-                    .notice
-                    .as_ref()
-                    .map(|n| n.text.clone())
-                    .unwrap_or_default())
+                Err(cx.said().map(|n| n.text.clone()).unwrap_or_default())
             }
         }
         PromptPurpose::AddVariable { scope } => {
@@ -311,7 +310,8 @@ pub fn prompt_accepted(app: &mut App, purpose: PromptPurpose, text: &str) -> Res
                 ..Default::default()
             };
             run_or_err(
-                app,
+                st,
+                cx,
                 Edit::AddVariable {
                     scope,
                     at,
@@ -322,7 +322,7 @@ pub fn prompt_accepted(app: &mut App, purpose: PromptPurpose, text: &str) -> Res
         PromptPurpose::JumpTo => {
             let target = find_by_name(&ed.def, text)
                 .ok_or_else(|| format!("no activity, action or variable named \"{text}\""))?;
-            select(app, target);
+            select(st, cx, target);
             Ok(())
         }
         // Answered by the browser's import dialog (`super::import`), never routed here.
@@ -330,26 +330,25 @@ pub fn prompt_accepted(app: &mut App, purpose: PromptPurpose, text: &str) -> Res
     }
 }
 
-fn run_or_err(app: &mut App, edit: Edit) -> Result<(), String> {
-    if execute(app, edit) {
+fn run_or_err(st: &mut EditorState, cx: &mut Ctx, edit: Edit) -> Result<(), String> {
+    if execute(st, cx, edit) {
         Ok(())
     } else {
-        Err(app
-            .notice
-            .as_ref()
-            .map(|n| n.text.clone())
-            .unwrap_or_default())
+        Err(cx.said().map(|n| n.text.clone()).unwrap_or_default())
     }
 }
 
-pub fn picker_accepted(app: &mut App, purpose: PickerPurpose, selected: usize) {
-    let Some(ed) = app.editor.as_mut() else {
-        return;
-    };
+pub fn picker_accepted(
+    st: &mut EditorState,
+    cx: &mut Ctx,
+    purpose: PickerPurpose,
+    selected: usize,
+) {
+    let ed = &mut *st;
     match purpose {
         PickerPurpose::DiffAgainst(bases) => {
             if let Some(base) = bases.get(selected).cloned() {
-                super::diff_view::open(app, base);
+                super::diff_view::open(st, cx, base);
             }
         }
         PickerPurpose::Connect { from } => {
@@ -365,7 +364,8 @@ pub fn picker_accepted(app: &mut App, purpose: PickerPurpose, selected: usize) {
                 .map(|a| a.transitions.len())
                 .unwrap_or(0);
             execute(
-                app,
+                st,
+                cx,
                 Edit::AddTransition {
                     activity: from,
                     at,
@@ -377,19 +377,19 @@ pub fn picker_accepted(app: &mut App, purpose: PickerPurpose, selected: usize) {
             );
         }
         PickerPurpose::Template { activity } => {
-            match templates::palette_edit(&app.repo, &ed.def, activity, ed.selection, selected) {
+            match templates::palette_edit(cx.repo, &ed.def, activity, ed.selection, selected) {
                 Ok(edit) => {
-                    execute(app, edit);
+                    execute(st, cx, edit);
                 }
-                Err(why) => app.warn(why),
+                Err(why) => cx.warn(why),
             }
         }
         PickerPurpose::AddItem { action, choices } => match choices.get(selected) {
             Some(AddChoice::CatalogueArgument { name, .. }) => {
-                add_item_and_edit(app, action, ItemList::Argument, name);
+                add_item_and_edit(st, cx, action, ItemList::Argument, name);
             }
             Some(AddChoice::New(list @ (ItemList::Owner | ItemList::Argv))) => {
-                add_item_and_edit(app, action, *list, "");
+                add_item_and_edit(st, cx, action, *list, "");
             }
             Some(AddChoice::New(list)) => {
                 let hint = match list {
@@ -397,7 +397,7 @@ pub fn picker_accepted(app: &mut App, purpose: PickerPurpose, selected: usize) {
                     ItemList::Return => "from -> to (e.g. decision -> decision)",
                     _ => "Name of the variable",
                 };
-                app.overlay = Some(prompt(
+                cx.overlay(prompt(
                     PromptPurpose::AddItem {
                         action,
                         list: *list,
@@ -418,7 +418,8 @@ pub fn picker_accepted(app: &mut App, purpose: PickerPurpose, selected: usize) {
             });
             if let Some(value) = value {
                 execute(
-                    app,
+                    st,
+                    cx,
                     Edit::SetField {
                         target,
                         field: key,

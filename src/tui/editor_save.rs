@@ -6,9 +6,9 @@ use crate::model::TaskDefinition;
 use crate::repo::SaveError;
 use crate::repo::lock::LockError;
 
-use super::app::App;
-use super::editor::after_change;
+use super::editor::EditorState;
 use super::recovery;
+use super::screen::Ctx;
 
 /// Every expression of the definition that does not parse: (where, error).
 pub fn invalid_expressions(def: &TaskDefinition) -> Vec<(String, String)> {
@@ -76,22 +76,20 @@ pub fn invalid_expressions(def: &TaskDefinition) -> Vec<(String, String)> {
 
 /// `s`: save, but ask first when validation finds errors, naming the first
 /// (the file would load, but `bpe validate` and a run would trip over it).
-pub fn request_save(app: &mut App) {
-    let Some(ed) = app.editor.as_ref() else {
-        return;
-    };
+pub fn request_save(st: &mut EditorState, cx: &mut Ctx) {
+    let ed = &*st;
     let errors: Vec<&super::lint::Finding> = ed
         .findings
         .iter()
         .filter(|f| f.level == super::lint::Level::Error)
         .collect();
     let Some(first) = errors.first() else {
-        save(app);
+        save(st, cx);
         return;
     };
     // A save that would be refused anyway says why at once.
     if ed.read_only().is_some() || !invalid_expressions(&ed.def).is_empty() {
-        save(app);
+        save(st, cx);
         return;
     }
     let lines = vec![
@@ -103,7 +101,7 @@ pub fn request_save(app: &mut App) {
         format!("✗ {}", crate::model::escape_name(&first.text)),
         "Save anyway?".into(),
     ];
-    app.overlay = Some(super::app::Overlay::Question(super::ask::Question {
+    cx.overlay(super::app::Overlay::Question(super::ask::Question {
         purpose: super::app::AppAsk::SaveWithErrors,
         title: "Save with errors".into(),
         lines,
@@ -112,13 +110,11 @@ pub fn request_save(app: &mut App) {
 
 /// Save the working copy. Refused when read-only, while any expression is
 /// invalid, or while a run holds the definition (naming it). True when saved.
-pub fn save(app: &mut App) -> bool {
-    let Some(ed) = app.editor.as_mut() else {
-        return false;
-    };
+pub fn save(st: &mut EditorState, cx: &mut Ctx) -> bool {
+    let ed = &mut *st;
     if let Some(holder) = ed.read_only() {
         let msg = format!("not saved: read-only, being edited by {holder}");
-        app.error(msg);
+        cx.error(msg);
         return false;
     }
     let invalid = invalid_expressions(&ed.def);
@@ -127,33 +123,34 @@ pub fn save(app: &mut App) -> bool {
             "not saved: {} invalid expression(s); {place}: {err}",
             invalid.len()
         );
-        app.error(msg);
+        cx.error(msg);
         return false;
     }
     // Atomic, under the exclusive run lock: refused while a run reads it.
-    let result = crate::repo::save_definition_file(&app.root, &ed.path, &ed.def).map(drop);
+    let result = crate::repo::save_definition_file(cx.root, &ed.path, &ed.def).map(drop);
     match result {
         Ok(()) => {
             ed.disk = Some(ed.def.clone());
             ed.stack.mark_saved();
-            recovery::remove(&app.root, &ed.path);
+            recovery::remove(cx.root, &ed.path);
             let name = ed.def.name.clone();
             let path = ed.path.clone();
-            super::sync::reload_repository(app);
-            after_change(app);
-            app.info(format!("saved {name} to {}", path.display()));
+            cx.info(format!("saved {name} to {}", path.display()));
+            // The app re-reads the repository and lays the workflow out again
+            // (its findings depend on the repository).
+            cx.request(super::screen::Request::Reload);
             true
         }
         Err(SaveError::Locked(LockError::Held { holders, .. })) => {
             let who: Vec<String> = holders.iter().map(|h| h.to_string()).collect();
-            app.error(format!(
+            cx.error(format!(
                 "not saved: a run holds this workflow: {}",
                 who.join("; ")
             ));
             false
         }
         Err(e) => {
-            app.error(format!("not saved: {e}"));
+            cx.error(format!("not saved: {e}"));
             false
         }
     }

@@ -6,16 +6,16 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::app::App;
 use super::editor::{EditorState, FieldEdit, Focus, outline, outline_width, properties_width};
 use super::properties::{self, Row};
+use super::screen::Ctx;
 use super::theme::Theme;
 use crate::edit::ElementRef;
 
-pub fn view(app: &App, frame: &mut Frame, area: Rect) {
-    let Some(ed) = &app.editor else { return };
-    let t = &app.theme;
-    let pw = properties_width(area.width, app.settings.properties_percent);
+pub fn view(st: &EditorState, cx: &Ctx, frame: &mut Frame, area: Rect) {
+    let ed = st;
+    let t = cx.theme;
+    let pw = properties_width(area.width, cx.settings.properties_percent);
     let ow = if ed.show_outline {
         outline_width(area.width)
     } else {

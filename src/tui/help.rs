@@ -53,18 +53,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect, scroll: u16) {
         height: h,
     };
     // The contexts that apply under the popup come first.
-    let under = match app.screen {
-        super::app::Screen::Browser => super::browser::contexts(app),
-        super::app::Screen::Editor => super::editor::contexts(app),
-        super::app::Screen::Tasks => super::tasks::contexts(app),
-        super::app::Screen::WorkItems => super::workitems::contexts(app),
-        super::app::Screen::DebugView => super::debug_view::contexts(app),
-        super::app::Screen::Debugger => super::debugger::contexts(app),
-        super::app::Screen::Reports => super::reports::contexts(app),
-        super::app::Screen::RuleTester => super::rule_tester::contexts(app),
-        super::app::Screen::TemplateEditor => app.screen.ops().contexts(app),
-        super::app::Screen::RuleEditor => super::rule_editor::contexts(app),
-    };
+    let under = app.screen_contexts();
     let all = lines(&app.keymap, &app.theme, &under);
     let max_scroll = (all.len() as u16).saturating_sub(h.saturating_sub(2));
     let scroll = scroll.min(max_scroll);

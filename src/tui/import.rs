@@ -24,13 +24,13 @@ pub struct ImportPlan {
     pub warnings: Vec<String>,
 }
 
-/// Open the file path prompt.
-pub fn start(app: &mut App) {
-    app.overlay = Some(Overlay::Prompt(super::ask::Prompt::new(
+/// The file path prompt that starts an import (the browser's `i`).
+pub fn prompt() -> Overlay {
+    Overlay::Prompt(super::ask::Prompt::new(
         PromptPurpose::ImportFile,
         "Import a Waveset XML file (path)",
         "",
-    )));
+    ))
 }
 
 /// The path was typed: read and import the document; on success show the plan.

@@ -2,10 +2,15 @@
 //! [`action::Action`] -> [`app::update`] -> effects -> [`view::view`].
 //!
 //! Layout of this module (see also `docs/tui.md`):
-//! - `app`: [`app::App`] (all state), [`app::Screen`], overlays, `update`;
-//! - one module per screen with its own state, `contexts`, `update` and `view`:
-//!   `browser` (workflows), `editor` + `editor_view` (diagram, properties, outline, source),
-//!   `tasks`, `workitems`, `debug_view` (cache, locks), `debugger` + `debugger_view`;
+//! - `app`: [`app::App`] (all state), [`app::Screen`], `update`, `carry_out`;
+//!   `overlay` (the popups' keys, quitting); `app_editor` (opening and closing
+//!   the editor and the debugger); `screen`: [`screen::ScreenOps`], the small
+//!   [`screen::Ctx`] screens work over, [`screen::Request`];
+//! - one module per screen with its own state implementing `ScreenOps`:
+//!   `browser` + `browser_view` (workflows), `editor` + `editor_nav` + `editor_view`
+//!   (diagram, properties, outline, source), `tasks`, `workitems`, `debug_view`
+//!   (cache, locks), `debugger` + `debugger_session` + `debugger_step` +
+//!   `debugger_view`, `reports`, `rule_tester`;
 //!   `ask` (their prompt and yes/no question), `workspace` (per-user debugger state);
 //! - `keymap` + `action`: key bindings as data (`assets/keymap.json`, user override);
 //! - `properties`: the fields of each element, by `crate::edit::FieldKey` (the
@@ -17,12 +22,16 @@
 
 pub mod action;
 pub mod app;
+pub mod app_editor;
 pub mod ask;
 pub mod browser;
+pub mod browser_view;
 pub mod debug_migrate;
 pub mod debug_view;
 pub mod debugger;
 pub mod debugger_console;
+pub mod debugger_session;
+pub mod debugger_step;
 pub mod debugger_view;
 pub mod diagram;
 pub mod diff_view;
@@ -30,6 +39,7 @@ pub mod diff_view_render;
 pub mod editor;
 pub mod editor_fields;
 pub mod editor_items;
+pub mod editor_nav;
 pub mod editor_save;
 pub mod editor_view;
 pub mod help;
@@ -37,6 +47,7 @@ pub mod import;
 pub mod keymap;
 pub mod linediff;
 pub mod lint;
+pub mod overlay;
 pub mod properties;
 pub mod recovery;
 pub mod reports;
@@ -343,7 +354,7 @@ fn event_loop(
         {
             // Runs taking and releasing their locks: who holds what, which case
             // is running or interrupted.
-            app.screen.ops().refresh(app);
+            app.refresh(app.screen);
         }
         for effect in effects {
             match effect {

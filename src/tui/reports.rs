@@ -17,8 +17,9 @@ use crate::report::cases::{Case, Subject};
 use crate::report::{self, Options, Report, WorkflowFigures};
 
 use super::action::Action;
-use super::app::{App, Screen};
+use super::app::Screen;
 use super::keymap::Context;
+use super::screen::Ctx;
 use super::screen::Request;
 
 /// The period the figures cover, ending now.
@@ -159,7 +160,7 @@ impl ReportsState {
     }
 }
 
-pub fn contexts(_app: &App) -> Vec<Context> {
+pub fn contexts(_st: &ReportsState, _cx: &Ctx) -> Vec<Context> {
     vec![
         Context::Reports,
         Context::Screens,
@@ -168,10 +169,10 @@ pub fn contexts(_app: &App) -> Vec<Context> {
     ]
 }
 
-/// Compute the report again from `app.repo` and its journal.
-pub fn recompute(app: &mut App) {
-    let s = &mut app.reports;
-    match report::compute(&app.repo, &s.options()) {
+/// Compute the report again from `cx.repo` and its journal.
+pub fn recompute(st: &mut ReportsState, cx: &mut Ctx) {
+    let s = &mut *st;
+    match report::compute(cx.repo, &s.options()) {
         Ok(r) => {
             if s.workflow.is_none() {
                 s.choices = r.workflows.iter().map(|w| w.workflow.clone()).collect();
@@ -193,27 +194,27 @@ pub fn recompute(app: &mut App) {
 }
 
 /// Shown: compute when nothing was computed yet or something changed since.
-pub fn refresh(app: &mut App) {
-    if app.reports.stale || (app.reports.report.is_none() && app.reports.error.is_none()) {
-        recompute(app);
+pub fn refresh(st: &mut ReportsState, cx: &mut Ctx) {
+    if st.stale || (st.report.is_none() && st.error.is_none()) {
+        recompute(st, cx);
     }
 }
 
 /// The repository (or its journal) changed on disk: live when in front, else
 /// on the next visit.
-pub fn repository_changed(app: &mut App) {
-    app.reports.stale = true;
-    if app.screen == Screen::Reports {
-        recompute(app);
+pub fn repository_changed(st: &mut ReportsState, cx: &mut Ctx, shown: bool) {
+    st.stale = true;
+    if shown {
+        recompute(st, cx);
     }
 }
 
 /// The workflows `f` cycles through: those of the last report over every
 /// workflow (the ones with cases), else every definition; sorted.
-fn workflow_choices(app: &App) -> Vec<String> {
-    let mut names = app.reports.choices.clone();
+fn workflow_choices(st: &ReportsState, cx: &Ctx) -> Vec<String> {
+    let mut names = st.choices.clone();
     if names.is_empty() {
-        names = app
+        names = cx
             .repo
             .definitions
             .iter()
@@ -238,12 +239,12 @@ fn moved(selected: usize, len: usize, action: Action, page: usize) -> usize {
     }
 }
 
-pub fn update(app: &mut App, action: Action) -> Vec<Request> {
-    let page = usize::from(app.size.1 / 2).max(1);
-    if app.reports.cases.is_some() {
-        return update_cases(app, action, page);
+pub fn update(st: &mut ReportsState, cx: &mut Ctx, action: Action) -> Vec<Request> {
+    let page = usize::from(cx.size.1 / 2).max(1);
+    if st.cases.is_some() {
+        return update_cases(st, cx, action, page);
     }
-    let s = &mut app.reports;
+    let s = &mut *st;
     match action {
         Action::Up
         | Action::Down
@@ -257,12 +258,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
         Action::NextList => s.pane = Pane::ALL[(s.pane.index() + 1) % Pane::ALL.len()],
         Action::CyclePeriod => {
             s.period = s.period.next();
-            recompute(app);
-            app.info(format!("reports: {}", app.reports.period.label()));
+            recompute(st, cx);
+            cx.info(format!("reports: {}", st.period.label()));
         }
         Action::CycleWorkflow => {
-            let choices = workflow_choices(app);
-            let s = &mut app.reports;
+            let choices = workflow_choices(st, cx);
+            let s = &mut *st;
             s.workflow = match &s.workflow {
                 None => choices.first().cloned(),
                 Some(w) => choices
@@ -272,18 +273,18 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
                     .cloned(),
             };
             s.selected = [0; 4];
-            recompute(app);
-            let name = app.reports.workflow.as_deref().unwrap_or("every workflow");
-            app.info(format!(
+            recompute(st, cx);
+            let name = st.workflow.as_deref().unwrap_or("every workflow");
+            cx.info(format!(
                 "reports: {}",
                 crate::model::escape_name(name).into_owned()
             ));
         }
         Action::Recompute => {
-            recompute(app);
-            app.info("reports: computed again from the journal");
+            recompute(st, cx);
+            cx.info("reports: computed again from the journal");
         }
-        Action::ShowCases => open_figure(app),
+        Action::ShowCases => open_figure(st, cx),
         Action::Back => return vec![Request::Show(Screen::Browser)],
         _ => {}
     }
@@ -291,10 +292,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
 }
 
 /// Enter on a figure: list the cases behind it.
-fn open_figure(app: &mut App) {
-    let s = &app.reports;
+fn open_figure(st: &mut ReportsState, cx: &mut Ctx) {
+    let s = &*st;
     let Some(subject) = s.subject(s.pane) else {
-        app.warn("nothing selected: move to a row of a list first");
+        cx.warn("nothing selected: move to a row of a list first");
         return;
     };
     let title = match &subject {
@@ -303,32 +304,32 @@ fn open_figure(app: &mut App) {
         Subject::Failure(p) => format!("cases that failed at {p}"),
         Subject::Overdue(o) => format!("cases waiting on {o} (overdue)"),
     };
-    match report::cases::cases(&app.repo, &s.options(), &subject) {
+    match report::cases::cases(cx.repo, &s.options(), &subject) {
         Ok(rows) => {
-            app.reports.cases = Some(CaseList {
+            st.cases = Some(CaseList {
                 title: crate::model::escape_name(&title).into_owned(),
                 rows,
                 selected: 0,
             })
         }
-        Err(e) => app.error(format!("cannot read the journal: {e}")),
+        Err(e) => cx.error(format!("cannot read the journal: {e}")),
     }
 }
 
-fn update_cases(app: &mut App, action: Action, page: usize) -> Vec<Request> {
-    let Some(list) = app.reports.cases.as_mut() else {
+fn update_cases(st: &mut ReportsState, cx: &mut Ctx, action: Action, page: usize) -> Vec<Request> {
+    let Some(list) = st.cases.as_mut() else {
         return Vec::new();
     };
     match action {
-        Action::Back => app.reports.cases = None,
+        Action::Back => st.cases = None,
         Action::ShowCases => {
             let Some(case) = list.rows.get(list.selected).cloned() else {
                 return Vec::new();
             };
-            if super::tasks::show_instance(app, &case.instance) {
-                return vec![Request::Show(Screen::Tasks)];
+            if cx.repo.instance(&case.instance).is_some() {
+                return vec![Request::OpenCase(case.instance)];
             }
-            app.warn(format!(
+            cx.warn(format!(
                 "{}: its TaskInstance file is gone (removed when its resultLimit expired); the journal says {}",
                 crate::model::escape_name(&case.instance),
                 case.status

@@ -19,14 +19,14 @@ use crate::model::escape_name;
 use crate::report::stats::{CYCLE_BUCKETS, human};
 use crate::report::{Report, WorkflowFigures};
 
-use super::app::App;
 use super::reports::{Pane, ReportsState};
+use super::screen::Ctx;
 use super::table::{self, TableCell, TableView};
 use super::theme::Theme;
 
-pub fn view(app: &App, frame: &mut Frame, area: Rect) {
-    let s = &app.reports;
-    let t = &app.theme;
+pub fn view(st: &ReportsState, cx: &Ctx, frame: &mut Frame, area: Rect) {
+    let s = st;
+    let t = cx.theme;
     let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
     frame.render_widget(Paragraph::new(header(s)).style(t.title()), head);
     if let Some(list) = &s.cases {

@@ -4,8 +4,9 @@
 //! caller, and the workflows and rules that call it ("used by", Enter jumps).
 //!
 //! The logic lives on [`RuleEditorState`] and takes only what it needs (the
-//! repository, its root); what else should happen comes back as
-//! [`Request`]s. The editing itself is the core's (`crate::edit::rule`,
+//! repository, its root); the state implements `ScreenOps` over `Ctx`
+//! (`tui/screen.rs`); what else should happen comes back as [`Request`]s
+//! (opening and closing it are the app's, in `tui/app_editor.rs`). The editing itself is the core's (`crate::edit::rule`,
 //! `rule_save`) on the one [`CommandStack`]. Typing (fields, prompts) is in
 //! `rule_editor_input.rs`; saving, disk changes, conflicts, recovery and the
 //! unsaved-changes question in `rule_editor_disk.rs`; drawing in
@@ -32,7 +33,7 @@ use std::path::{Path, PathBuf};
 use ratatui::crossterm::event::KeyEvent;
 
 use super::action::Action;
-use super::app::{App, Notice, NoticeKind, Screen};
+use super::app::{Notice, NoticeKind};
 use super::ask::Prompt;
 use super::keymap::Context;
 use super::recovery::{self, Recovered};
@@ -585,90 +586,5 @@ impl RuleEditorState {
             return Vec::new();
         }
         vec![Request::CloseRuleEditor, Request::OpenRule(u.path)]
-    }
-}
-
-// ---- the app's side: thin adapters (the screen's state lives in `app.rule_editor`) ----
-
-pub use super::rule_editor_disk::{repository_changed, restore_recovery, save_if_dirty};
-
-pub fn contexts(app: &App) -> Vec<Context> {
-    match &app.rule_editor {
-        Some(r) => r.contexts(),
-        None => vec![Context::Global],
-    }
-}
-
-/// Open the rule file `path` (relative) in the rule editor. The rule already
-/// open comes back as it was; another one with unsaved edits is not replaced.
-pub fn open_path(app: &mut App, path: &Path) -> Vec<Request> {
-    open_rule_at(app, path, None)
-}
-
-/// [`open_path`] for a rule file or a rule library (`Configuration/*.json`):
-/// a library opens at its rule named `rule` (default: its first).
-pub fn open_rule_at(app: &mut App, path: &Path, rule: Option<&str>) -> Vec<Request> {
-    let found = match app.repo.rules.iter().find(|r| r.path == path) {
-        Some(r) => Some((r.value.clone(), None)),
-        None => app
-            .repo
-            .libraries
-            .iter()
-            .find(|l| l.path == path)
-            .and_then(|l| {
-                let rules = &l.value.rules;
-                let index = rule
-                    .and_then(|n| rules.iter().position(|r| r.name == n))
-                    .unwrap_or(0);
-                let lib = InLibrary {
-                    name: l.value.name.clone(),
-                    index,
-                    count: rules.len(),
-                };
-                Some((rules.get(index)?.clone(), Some(lib)))
-            }),
-    };
-    let Some((rule, library)) = found else {
-        return error(format!(
-            "{} is not a rule or a rule library with rules in this repository",
-            escape_name(&path.display().to_string())
-        ));
-    };
-    if let Some(r) = &app.rule_editor {
-        if r.path == path {
-            return vec![Request::Show(Screen::RuleEditor)];
-        }
-        if r.is_dirty() {
-            return warn(format!(
-                "rule {} has unsaved changes: save (s) or close (c) it before opening another rule",
-                escape_name(r.name())
-            ));
-        }
-        close(app);
-    }
-    let state = RuleEditorState::open(&app.root, &app.repo, path, rule, library);
-    let out = match state.read_only() {
-        Some(h) => warn(format!(
-            "read-only: rule {} is being edited by {h}",
-            escape_name(&state.callable_name())
-        )),
-        None => Vec::new(),
-    };
-    app.rule_editor = Some(state);
-    app.screen = Screen::RuleEditor;
-    out
-}
-
-/// Close the rule editor (releasing its lock) and go back to the browser.
-pub fn close(app: &mut App) {
-    if let Some(r) = app.rule_editor.take() {
-        recovery::publish_object(&app.root, &r.path, None);
-        let name = r.name().to_string();
-        drop(r);
-        app.browser.refresh(&app.repo);
-        app.browser.select_name(&app.repo, &name);
-    }
-    if app.screen == Screen::RuleEditor {
-        app.screen = Screen::Browser;
     }
 }

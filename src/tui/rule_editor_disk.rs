@@ -7,10 +7,10 @@
 //! (under the rule's lock, the new name's lock after a rename, and the
 //! callers' locks) and the recovery copy (`recovery`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::action::Action;
-use super::app::{App, NoticeKind};
+use super::app::NoticeKind;
 use super::recovery;
 use super::rule_editor::{
     InLibrary, RuleEditorState, RuleLock, Then, error, holder_of, info, notice, warn,
@@ -306,34 +306,5 @@ impl RuleEditorState {
             "restored unsaved edits of rule {} (s saves, u undoes the restore)",
             escape_name(&name)
         ))
-    }
-}
-
-/// Open the rule of a recovery copy with the copy applied as an (undoable) edit.
-pub fn restore_recovery(app: &mut App, path: PathBuf, rule: Rule) {
-    let mut out = super::rule_editor::open_rule_at(app, &path, Some(&rule.name));
-    if let Some(r) = app.rule_editor.as_mut().filter(|r| r.path == path) {
-        out = r.restore(&app.root, &app.repo, rule);
-    }
-    app.carry_out(out);
-}
-
-/// Saving before quitting (the app's unsaved-changes question): true when
-/// nothing of the rule editor is left unsaved.
-pub fn save_if_dirty(app: &mut App) -> bool {
-    let Some(r) = app.rule_editor.as_mut().filter(|r| r.is_dirty()) else {
-        return true;
-    };
-    let out = r.save(&app.root, &app.repo);
-    let saved = !r.is_dirty();
-    app.carry_out(out);
-    saved
-}
-
-/// The repository was re-read: the open rule follows its file.
-pub fn repository_changed(app: &mut App) {
-    if let Some(r) = app.rule_editor.as_mut() {
-        let out = r.sync_with_disk(&app.root, &app.repo);
-        app.carry_out(out);
     }
 }

@@ -10,20 +10,17 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, List, ListItem, ListState, Paragraph, Wrap};
 
 use super::action::Action as A;
-use super::app::App;
 use super::editor_fields::{InputError, check_expr, pretty_expr};
 use super::keymap::Context as C;
 use super::rule_editor::{Column, FieldInput, Pane, RuleEditorState, Then};
+use super::screen::Ctx;
 use super::table::{self, TableCell, TableView};
 use super::theme::{Theme, pane_block};
 use crate::edit::rule::RuleField;
 use crate::model::escape_name;
 
-pub fn view(app: &App, frame: &mut Frame, area: Rect) {
-    let Some(r) = &app.rule_editor else {
-        return;
-    };
-    let t = &app.theme;
+pub fn view(r: &RuleEditorState, cx: &Ctx, frame: &mut Frame, area: Rect) {
+    let t = cx.theme;
     let [title, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
     view_title(r, t, frame, title);
     let used_w = (body.width * 3 / 10).clamp(24, 44);
@@ -48,10 +45,10 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         super::ask::view_prompt(p, t, frame, body);
     }
     if let Some(then) = &r.confirm {
-        view_confirm(app, r, then, frame, body);
+        view_confirm(cx, r, then, frame, body);
     }
     if r.theirs.is_some() {
-        view_conflict(app, r, frame, body);
+        view_conflict(cx, r, frame, body);
     }
 }
 
@@ -276,15 +273,15 @@ fn view_field_popup(f: &FieldInput, t: &Theme, frame: &mut Frame, area: Rect) {
     }
 }
 
-fn key(app: &App, ctx: C, action: A) -> String {
-    app.keymap
+fn key(cx: &Ctx, ctx: C, action: A) -> String {
+    cx.keymap
         .key_for(ctx, action)
         .map(|k| k.to_string())
         .unwrap_or_else(|| "?".into())
 }
 
-fn view_confirm(app: &App, r: &RuleEditorState, then: &Then, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
+fn view_confirm(cx: &Ctx, r: &RuleEditorState, then: &Then, frame: &mut Frame, area: Rect) {
+    let t = cx.theme;
     let what = match then {
         Then::Close => "before closing".to_string(),
         Then::Jump(u) => format!("before opening rule {}", escape_name(&u.name)),
@@ -297,19 +294,19 @@ fn view_confirm(app: &App, r: &RuleEditorState, then: &Then, frame: &mut Frame, 
         Line::raw(format!("Save them {what}?")),
         Line::raw(""),
         Line::from(vec![
-            Span::styled(key(app, C::Confirm, A::Save), t.key()),
+            Span::styled(key(cx, C::Confirm, A::Save), t.key()),
             Span::raw(" save   "),
-            Span::styled(key(app, C::Confirm, A::Discard), t.key()),
+            Span::styled(key(cx, C::Confirm, A::Discard), t.key()),
             Span::raw(" discard changes   "),
-            Span::styled(key(app, C::Confirm, A::Cancel), t.key()),
+            Span::styled(key(cx, C::Confirm, A::Cancel), t.key()),
             Span::raw(" cancel"),
         ]),
     ];
-    super::view::popup(frame, area, " Unsaved changes ", lines, 60, app);
+    super::view::popup(frame, area, " Unsaved changes ", lines, 60, cx.theme);
 }
 
-fn view_conflict(app: &App, r: &RuleEditorState, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
+fn view_conflict(cx: &Ctx, r: &RuleEditorState, frame: &mut Frame, area: Rect) {
+    let t = cx.theme;
     let lines = vec![
         Line::raw(format!(
             "Rule {} changed on disk while you have unsaved edits.",
@@ -318,13 +315,13 @@ fn view_conflict(app: &App, r: &RuleEditorState, frame: &mut Frame, area: Rect) 
         Line::raw("Nothing is overwritten until you choose:"),
         Line::raw(""),
         Line::from(vec![
-            Span::styled(key(app, C::Conflict, A::KeepMine), t.key()),
+            Span::styled(key(cx, C::Conflict, A::KeepMine), t.key()),
             Span::raw(" keep mine (save to overwrite theirs)"),
         ]),
         Line::from(vec![
-            Span::styled(key(app, C::Conflict, A::TakeTheirs), t.key()),
+            Span::styled(key(cx, C::Conflict, A::TakeTheirs), t.key()),
             Span::raw(" take theirs (undo brings mine back)"),
         ]),
     ];
-    super::view::popup(frame, area, " Changed on disk ", lines, 72, app);
+    super::view::popup(frame, area, " Changed on disk ", lines, 72, cx.theme);
 }

@@ -5,7 +5,7 @@
 //!
 //! Invariants:
 //! - Runs go through [`crate::engine::Sandbox`], built from the repository
-//!   loaded in `app.repo` on every refresh: rules bind their arguments as in a
+//!   loaded in `cx.repo` on every refresh: rules bind their arguments as in a
 //!   running case (an empty value passes nothing, so the default applies; a
 //!   locked argument cannot be edited). Nothing is written to the repository.
 //! - Argument values are remembered per user and repository in
@@ -20,9 +20,10 @@ use std::path::{Path, PathBuf};
 use ratatui::crossterm::event::KeyEvent;
 
 use super::action::Action;
-use super::app::{App, Screen};
+use super::app::Screen;
 use super::ask::{self, Prompt};
 use super::keymap::Context;
+use super::screen::Ctx;
 use super::screen::Request;
 use crate::engine::{Evaluation, Sandbox};
 use crate::model::Rule;
@@ -105,7 +106,7 @@ impl RuleTesterState {
         }
     }
 
-    /// Rebuild from the repository in `app.repo`, keeping the selection by name.
+    /// Rebuild from the repository in `cx.repo`, keeping the selection by name.
     pub fn refresh(&mut self, root: &Path, rules: Vec<Rule>) {
         let keep = self.current().map(|r| r.name.clone());
         self.sandbox = Sandbox::new(rules);
@@ -159,8 +160,8 @@ fn save_values(root: &Path, rule: &str, values: &BTreeMap<String, String>) -> Re
     crate::repo::save_json(&path, &all).map_err(|e| e.to_string())
 }
 
-pub fn contexts(app: &App) -> Vec<Context> {
-    if app.rule_tester.prompt.is_some() {
+pub fn contexts(st: &RuleTesterState, _cx: &Ctx) -> Vec<Context> {
+    if st.prompt.is_some() {
         return vec![Context::TextEdit];
     }
     vec![
@@ -171,27 +172,27 @@ pub fn contexts(app: &App) -> Vec<Context> {
     ]
 }
 
-pub fn text_input(app: &mut App, key: KeyEvent) {
-    if let Some(p) = app.rule_tester.prompt.as_mut()
+pub fn text_input(st: &mut RuleTesterState, _cx: &mut Ctx, key: KeyEvent) {
+    if let Some(p) = st.prompt.as_mut()
         && p.input.input(key)
     {
         p.error = None;
     }
 }
 
-pub fn refresh(app: &mut App) {
-    let rules = app.repo.all_rules();
-    app.rule_tester.refresh(&app.root, rules);
-    if let Some(p) = app.rule_tester.store_problem.take() {
-        app.warn(format!("remembered rule arguments not read: {p}"));
+pub fn refresh(st: &mut RuleTesterState, cx: &mut Ctx) {
+    let rules = cx.repo.all_rules();
+    st.refresh(cx.root, rules);
+    if let Some(p) = st.store_problem.take() {
+        cx.warn(format!("remembered rule arguments not read: {p}"));
     }
 }
 
-pub fn update(app: &mut App, action: Action) -> Vec<Request> {
-    let rt = &mut app.rule_tester;
+pub fn update(st: &mut RuleTesterState, cx: &mut Ctx, action: Action) -> Vec<Request> {
+    let rt = &mut *st;
     if let Some(p) = rt.prompt.take() {
         match action {
-            Action::Accept => accept_prompt(app, p),
+            Action::Accept => accept_prompt(st, p),
             Action::Cancel | Action::Back => {}
             _ => rt.prompt = Some(p),
         }
@@ -217,11 +218,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
         Action::Up | Action::Down | Action::Top | Action::Bottom => move_selection(rt, action),
         Action::Edit => match rt.focus {
             Focus::Rules => rt.focus = Focus::Arguments,
-            Focus::Arguments => edit_argument(app),
+            Focus::Arguments => edit_argument(st, cx),
             Focus::Trace => toggle_fold(rt),
         },
         Action::ToggleFold => toggle_fold(rt),
-        Action::RunRule => run(app),
+        Action::RunRule => run(st, cx),
         _ => {}
     }
     Vec::new()
@@ -266,8 +267,8 @@ fn toggle_fold(rt: &mut RuleTesterState) {
     }
 }
 
-fn edit_argument(app: &mut App) {
-    let rt = &mut app.rule_tester;
+fn edit_argument(st: &mut RuleTesterState, cx: &mut Ctx) {
+    let rt = &mut *st;
     let Some(rule) = rt.current() else { return };
     let Some(arg) = rule.arguments.get(rt.arg_selected) else {
         return;
@@ -277,7 +278,7 @@ fn edit_argument(app: &mut App) {
             "argument '{}' is locked (Waveset locked='true'): its default always applies",
             arg.name
         );
-        return app.warn(msg);
+        return cx.warn(msg);
     }
     let (rule_name, name) = (rule.name.clone(), arg.name.clone());
     let current = rt.value(&rule_name, &name).to_string();
@@ -288,8 +289,8 @@ fn edit_argument(app: &mut App) {
     ));
 }
 
-fn accept_prompt(app: &mut App, p: Prompt<Ask>) {
-    let rt = &mut app.rule_tester;
+fn accept_prompt(st: &mut RuleTesterState, p: Prompt<Ask>) {
+    let rt = &mut *st;
     let text = p.text();
     match p.purpose {
         Ask::Filter => {
@@ -312,10 +313,10 @@ fn accept_prompt(app: &mut App, p: Prompt<Ask>) {
 }
 
 /// Run the selected rule with the typed values and remember them.
-pub fn run(app: &mut App) {
-    let rt = &mut app.rule_tester;
+pub fn run(st: &mut RuleTesterState, cx: &mut Ctx) {
+    let rt = &mut *st;
     let Some(rule) = rt.current().cloned() else {
-        return app.warn("no rule to run (the filter hides them all?)");
+        return cx.warn("no rule to run (the filter hides them all?)");
     };
     let typed = rt.values.get(&rule.name).cloned().unwrap_or_default();
     let args: Vec<_> = rule
@@ -345,10 +346,10 @@ pub fn run(app: &mut App) {
     });
     rt.folded.clear();
     rt.trace_selected = 0;
-    let saved = save_values(&app.root, &rule.name, &typed);
+    let saved = save_values(cx.root, &rule.name, &typed);
     let msg = crate::model::escape_name(&format!("{}: {summary}", rule.name)).into_owned();
     match saved {
-        Ok(()) => app.info(msg),
-        Err(e) => app.warn(format!("{msg} (arguments not remembered: {e})")),
+        Ok(()) => cx.info(msg),
+        Err(e) => cx.warn(format!("{msg} (arguments not remembered: {e})")),
     }
 }

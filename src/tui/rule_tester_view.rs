@@ -8,17 +8,17 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
 
-use super::app::App;
 use super::ask;
 use super::rule_tester::{Focus, RuleTesterState, RunResult};
+use super::screen::Ctx;
 use super::theme::Theme;
 use crate::engine::Evaluation;
 use crate::expr::TraceOutcome;
 use crate::model::escape_name;
 
-pub fn view(app: &App, frame: &mut Frame, area: Rect) {
-    let rt = &app.rule_tester;
-    let t = &app.theme;
+pub fn view(st: &RuleTesterState, cx: &Ctx, frame: &mut Frame, area: Rect) {
+    let rt = st;
+    let t = cx.theme;
     let [title, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
     let filter = if rt.filter.is_empty() {
         String::new()

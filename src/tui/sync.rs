@@ -20,7 +20,7 @@ use crate::edit::Edit;
 /// (the editor's scroll keeps the selection in sight, also behind other screens).
 pub fn resized(app: &mut App, cols: u16, rows: u16) {
     app.size = (cols, rows);
-    editor::after_change(app);
+    app.editor_changed();
 }
 
 /// Re-read the repository after a store operation and refresh every screen
@@ -77,7 +77,7 @@ pub fn repository_changed(app: &mut App) {
                     "{} was deleted on disk; s saves it again",
                     ed.path.display()
                 );
-                editor::after_change(app);
+                app.editor_changed();
                 app.warn(msg);
             }
         }
@@ -94,11 +94,11 @@ pub fn repository_changed(app: &mut App) {
                 ed.disk = Some(theirs);
                 ed.stack.reset();
                 let name = ed.def.name.clone();
-                editor::after_change(app);
+                app.editor_changed();
                 app.info(format!("reloaded {name}: it changed on disk"));
             } else if ed.def == theirs {
                 ed.disk = Some(theirs);
-                editor::after_change(app);
+                app.editor_changed();
             } else {
                 ed.conflict_diff = conflict_lines(&ed.def, &theirs);
                 ed.conflict_scroll = 0;
@@ -142,7 +142,7 @@ pub fn keep_mine(app: &mut App) {
         if let Some(theirs) = ed.theirs.take() {
             ed.disk = Some(theirs);
         }
-        editor::after_change(app);
+        app.editor_changed();
         app.info("kept your version (unsaved): s saves it over the one on disk");
     }
 }
@@ -163,17 +163,17 @@ pub fn take_theirs(app: &mut App) {
     );
     ed.disk = Some(theirs);
     ed.stack.mark_saved();
-    editor::after_change(app);
+    app.editor_changed();
     app.info("took the version on disk (u brings yours back)");
 }
 
 /// Open the workflow of a recovery copy with the copy applied as an (undoable)
-/// edit (a rule's copy opens in the rule editor, `rule_editor::restore_recovery`).
+/// edit (a rule's copy opens in the rule editor, `app_editor::restore_rule_recovery`).
 pub fn restore_recovery(app: &mut App, copy: recovery::RecoveryCopy) {
     let definition = match copy.object {
         recovery::Recovered::Definition(d) => d,
         recovery::Recovered::Rule(rule) => {
-            return super::rule_editor::restore_recovery(app, copy.path, rule);
+            return super::app_editor::restore_rule_recovery(app, copy.path, rule);
         }
     };
     let root = app.root.clone();
@@ -183,7 +183,7 @@ pub fn restore_recovery(app: &mut App, copy: recovery::RecoveryCopy) {
         None
     };
     let base = disk.clone().unwrap_or_else(|| definition.clone());
-    editor::open_definition(app, copy.path.clone(), base, disk);
+    super::app_editor::open_definition(app, copy.path.clone(), base, disk);
     let Some(ed) = app.editor.as_ref() else {
         return;
     };
@@ -197,9 +197,9 @@ pub fn restore_recovery(app: &mut App, copy: recovery::RecoveryCopy) {
     }
     let name = definition.name.clone();
     if ed.def != definition {
-        editor::execute(app, Edit::Replace(Box::new(definition)));
+        app.with_editor(|ed, cx| editor::execute(ed, cx, Edit::Replace(Box::new(definition))));
     } else {
-        editor::after_change(app);
+        app.editor_changed();
     }
     app.info(format!(
         "restored unsaved edits of {name} (s saves, u undoes the restore)"

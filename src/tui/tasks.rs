@@ -10,7 +10,6 @@ use std::collections::HashMap;
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
-use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
@@ -19,13 +18,13 @@ use super::table::{self, TableCell, TableView};
 
 use crate::engine::store::{self, RunOptions};
 use crate::model::{InstanceStatus, ObjectKind, TaskDefinition, TaskInstance, content_hash};
-use crate::repo::cache;
+use crate::repo::{Repository, cache};
 
 use super::action::Action;
-use super::app::App;
 use super::ask::{self, Question};
 use super::diagram::{Diagram, Highlight};
 use super::keymap::Context;
+use super::screen::Ctx;
 use super::screen::Request;
 use super::theme::Theme;
 
@@ -67,19 +66,19 @@ const STATUSES: [InstanceStatus; 5] = [
     InstanceStatus::Failed,
 ];
 
-fn instance<'a>(app: &'a App, id: &str) -> Option<&'a TaskInstance> {
-    app.repo.instance(id).map(|l| &l.value)
+fn instance<'a>(repo: &'a Repository, id: &str) -> Option<&'a TaskInstance> {
+    repo.instance(id).map(|l| &l.value)
 }
 
-pub fn refresh(app: &mut App) {
-    let s = &mut app.tasks;
+pub fn refresh(st: &mut TasksState, cx: &mut Ctx) {
+    let s = &mut *st;
     s.current_hash.clear();
-    for d in &app.repo.definitions {
+    for d in &cx.repo.definitions {
         let h = content_hash(&d.value);
         s.current_hash.insert(d.value.id.clone(), h.clone());
         s.current_hash.insert(d.value.name.clone(), h);
     }
-    let mut rows: Vec<&TaskInstance> = app
+    let mut rows: Vec<&TaskInstance> = cx
         .repo
         .instances
         .iter()
@@ -89,7 +88,7 @@ pub fn refresh(app: &mut App) {
     rows.sort_by(|a, b| b.started.cmp(&a.started).then(a.id.cmp(&b.id)));
     s.interrupted = rows
         .iter()
-        .filter(|i| store::is_interrupted(&app.root, i))
+        .filter(|i| store::is_interrupted(cx.root, i))
         .map(|i| i.id.clone())
         .collect();
     let keep = s.rows.get(s.selected).cloned();
@@ -100,24 +99,24 @@ pub fn refresh(app: &mut App) {
         .min(s.rows.len().saturating_sub(1));
     // An opened case moved to another version (migrated): lay that version out.
     let reopen = s.opened.as_ref().and_then(|o| {
-        let inst = app.repo.instance(&o.id)?;
+        let inst = cx.repo.instance(&o.id)?;
         (inst.value.definition.hash != o.hash).then(|| o.id.clone())
     });
     if let Some(id) = reopen {
-        open(app, id);
+        open(st, cx, id);
     }
 }
 
 /// Select and open instance `id` (the reports screen's Enter on a case),
 /// showing every status so it is listed; false when no such instance is loaded.
-pub fn show_instance(app: &mut App, id: &str) -> bool {
-    if instance(app, id).is_none() {
+pub fn show_instance(st: &mut TasksState, cx: &mut Ctx, id: &str) -> bool {
+    if instance(cx.repo, id).is_none() {
         return false;
     }
-    app.tasks.status = None;
-    refresh(app);
-    app.tasks.selected = app.tasks.rows.iter().position(|r| r == id).unwrap_or(0);
-    open(app, id.to_string());
+    st.status = None;
+    refresh(st, cx);
+    st.selected = st.rows.iter().position(|r| r == id).unwrap_or(0);
+    open(st, cx, id.to_string());
     true
 }
 
@@ -130,8 +129,8 @@ pub fn is_older(s: &TasksState, i: &TaskInstance) -> bool {
     now.is_some_and(|h| *h != i.definition.hash)
 }
 
-pub fn contexts(app: &App) -> Vec<Context> {
-    if app.tasks.question.is_some() {
+pub fn contexts(st: &TasksState, _cx: &Ctx) -> Vec<Context> {
+    if st.question.is_some() {
         return vec![Context::Question];
     }
     vec![
@@ -142,19 +141,17 @@ pub fn contexts(app: &App) -> Vec<Context> {
     ]
 }
 
-pub fn text_input(_app: &mut App, _key: KeyEvent) {}
-
-fn open(app: &mut App, id: String) {
-    let Some(inst) = instance(app, &id) else {
+fn open(st: &mut TasksState, cx: &mut Ctx, id: String) {
+    let Some(inst) = instance(cx.repo, &id) else {
         return;
     };
-    let (definition, problem) = match cache::load_in(&app.repo, &inst.definition) {
+    let (definition, problem) = match cache::load_in(cx.repo, &inst.definition) {
         Ok(d) => (Some(d), None),
         Err(e) => (None, Some(e.to_string())),
     };
     let diagram = definition.as_ref().map(Diagram::build);
     let hash = inst.definition.hash.clone();
-    app.tasks.opened = Some(OpenedTask {
+    st.opened = Some(OpenedTask {
         id,
         hash,
         definition,
@@ -163,16 +160,16 @@ fn open(app: &mut App, id: String) {
     });
 }
 
-pub fn update(app: &mut App, action: Action) -> Vec<Request> {
-    if let Some(q) = app.tasks.question.take() {
+pub fn update(st: &mut TasksState, cx: &mut Ctx, action: Action) -> Vec<Request> {
+    if let Some(q) = st.question.take() {
         match (action, q.purpose) {
-            (Action::Yes, Ask::Terminate) => return terminate(app),
+            (Action::Yes, Ask::Terminate) => return terminate(st, cx),
             (Action::No, _) => {}
-            _ => app.tasks.question = Some(q),
+            _ => st.question = Some(q),
         }
         return Vec::new();
     }
-    let s = &mut app.tasks;
+    let s = &mut *st;
     let last = s.rows.len().saturating_sub(1);
     let selected_id = s.rows.get(s.selected).cloned();
     match action {
@@ -192,25 +189,25 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
                     .copied(),
             };
             s.opened = None;
-            refresh(app);
+            refresh(st, cx);
         }
         Action::Open => {
             if let Some(id) = selected_id {
-                open(app, id);
+                open(st, cx, id);
             }
         }
         Action::Back if s.opened.is_some() => s.opened = None,
         Action::Back => return vec![Request::Show(super::app::Screen::Browser)],
-        Action::Resume => return resume(app),
+        Action::Resume => return resume(st, cx),
         Action::Terminate => {
-            let Some(id) = current_id(app) else {
+            let Some(id) = current_id(st) else {
                 return Vec::new();
             };
-            let Some(inst) = instance(app, &id) else {
+            let Some(inst) = instance(cx.repo, &id) else {
                 return Vec::new();
             };
             if inst.status.is_finished() {
-                app.warn(format!("{id} is already {}", inst.status.as_str()));
+                cx.warn(format!("{id} is already {}", inst.status.as_str()));
                 return Vec::new();
             }
             let lines = vec![
@@ -229,7 +226,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
                     }
                 ),
             ];
-            app.tasks.question = Some(Question {
+            st.question = Some(Question {
                 purpose: Ask::Terminate,
                 title: "Terminate".into(),
                 lines,
@@ -240,27 +237,26 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
     Vec::new()
 }
 
-fn current_id(app: &App) -> Option<String> {
-    app.tasks
-        .opened
+fn current_id(st: &TasksState) -> Option<String> {
+    st.opened
         .as_ref()
         .map(|o| o.id.clone())
-        .or_else(|| app.tasks.rows.get(app.tasks.selected).cloned())
+        .or_else(|| st.rows.get(st.selected).cloned())
 }
 
 /// Terminate the current case through the store; the repository is re-read
 /// by the app ([`Request::Reload`]), which refreshes this screen.
-fn terminate(app: &mut App) -> Vec<Request> {
-    let Some(id) = current_id(app) else {
+fn terminate(st: &mut TasksState, cx: &mut Ctx) -> Vec<Request> {
+    let Some(id) = current_id(st) else {
         return Vec::new();
     };
-    match store::terminate(&app.root, &id, "bpe tui") {
+    match store::terminate(cx.root, &id, "bpe tui") {
         Ok(i) => {
-            app.info(format!("{} {}", i.id, i.status.as_str()));
+            cx.info(format!("{} {}", i.id, i.status.as_str()));
             vec![Request::Reload]
         }
         Err(e) => {
-            app.error(format!("cannot terminate {id}: {e}"));
+            cx.error(format!("cannot terminate {id}: {e}"));
             Vec::new()
         }
     }
@@ -268,14 +264,14 @@ fn terminate(app: &mut App) -> Vec<Request> {
 
 /// Resume the current case (a running one whose runner is gone, or a
 /// suspended one's due timeouts); the reload is a [`Request::Reload`].
-fn resume(app: &mut App) -> Vec<Request> {
-    let Some(id) = current_id(app) else {
+fn resume(st: &mut TasksState, cx: &mut Ctx) -> Vec<Request> {
+    let Some(id) = current_id(st) else {
         return Vec::new();
     };
-    let Some(status) = instance(app, &id).map(|i| i.status) else {
+    let Some(status) = instance(cx.repo, &id).map(|i| i.status) else {
         return Vec::new();
     };
-    let mut services = ask::services(&app.repo, false);
+    let mut services = ask::services(cx.repo, false);
     let result = match status {
         InstanceStatus::Running => {
             let opts = RunOptions {
@@ -283,7 +279,7 @@ fn resume(app: &mut App) -> Vec<Request> {
                 purpose: "bpe tui".into(),
                 dry_run: false,
             };
-            store::resume(&app.root, &id, &mut services, &opts).map(|r| {
+            store::resume(cx.root, &id, &mut services, &opts).map(|r| {
                 format!(
                     "{} continued: {} at {}",
                     id,
@@ -293,7 +289,7 @@ fn resume(app: &mut App) -> Vec<Request> {
             })
         }
         InstanceStatus::Suspended => {
-            store::apply_due_timeouts_with(&app.root, &mut services, chrono::Utc::now()).map(
+            store::apply_due_timeouts_with(cx.root, &mut services, chrono::Utc::now()).map(
                 |reports| match reports.iter().find(|r| r.instance.id == id) {
                     Some(r) => {
                         format!("{id} timed out and went on: {}", r.instance.status.as_str())
@@ -303,17 +299,17 @@ fn resume(app: &mut App) -> Vec<Request> {
             )
         }
         s => {
-            app.warn(format!("{id} is {}: nothing to resume", s.as_str()));
+            cx.warn(format!("{id} is {}: nothing to resume", s.as_str()));
             return Vec::new();
         }
     };
     match result {
         Ok(msg) => {
-            app.info(msg);
+            cx.info(msg);
             vec![Request::Reload]
         }
         Err(e) => {
-            app.error(format!("cannot resume {id}: {e}"));
+            cx.error(format!("cannot resume {id}: {e}"));
             Vec::new()
         }
     }
@@ -401,12 +397,12 @@ pub fn one_line(text: &str, max: usize) -> String {
 /// One row per file of `kind` that did not load, after the selectable rows (never
 /// selected): `unloadable  <path>:<line>:<column>: <why>`, control characters shown as `?`.
 pub(super) fn unloadable_rows<'a>(
-    app: &'a App,
+    repo: &'a Repository,
     kind: ObjectKind,
     t: &Theme,
 ) -> impl Iterator<Item = Line<'static>> + 'a {
     let style = t.error();
-    app.repo.load_errors_of(kind).map(move |e| {
+    repo.load_errors_of(kind).map(move |e| {
         let text: String = e
             .to_string()
             .chars()
@@ -451,9 +447,9 @@ pub fn path_indexes(def: &TaskDefinition, path: &[String]) -> Vec<usize> {
     out
 }
 
-pub fn view(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
-    let s = &app.tasks;
+pub fn view(st: &TasksState, cx: &Ctx, frame: &mut Frame, area: Rect) {
+    let t = cx.theme;
+    let s = st;
     let filter = s.status.map(|st| st.as_str()).unwrap_or("all");
     let title = format!(" Tasks — {filter} ({}) ", s.rows.len());
     let block = Block::default()
@@ -469,7 +465,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     let rows: Vec<Vec<TableCell>> = s
         .rows
         .iter()
-        .filter_map(|id| instance(app, id))
+        .filter_map(|id| instance(cx.repo, id))
         .map(|i| {
             let older = if is_older(s, i) { " (older)" } else { "" };
             let interrupted = s.interrupted.contains(&i.id);
@@ -501,7 +497,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             ]
         })
         .collect();
-    let trailer: Vec<Line> = unloadable_rows(app, ObjectKind::TaskInstance, t).collect();
+    let trailer: Vec<Line> = unloadable_rows(cx.repo, ObjectKind::TaskInstance, t).collect();
     if rows.is_empty() && trailer.is_empty() {
         frame.render_widget(
             Paragraph::new("No task instances (bpe run starts one; f changes the filter).")
@@ -521,21 +517,21 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         table::render(frame, list_area, block, view, t);
     }
     if let (Some(o), Some(area)) = (&s.opened, detail_area) {
-        view_opened(app, o, frame, area);
+        view_opened(st, cx, o, frame, area);
     }
     if let Some(q) = &s.question {
         ask::view_question(q, t, frame, area);
     }
 }
 
-fn view_opened(app: &App, o: &OpenedTask, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
-    let Some(inst) = instance(app, &o.id) else {
+fn view_opened(st: &TasksState, cx: &Ctx, o: &OpenedTask, frame: &mut Frame, area: Rect) {
+    let t = cx.theme;
+    let Some(inst) = instance(cx.repo, &o.id) else {
         return;
     };
     let [diagram_area, info_area] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
-    let older = if is_older(&app.tasks, inst) {
+    let older = if is_older(st, inst) {
         ", older than the file"
     } else {
         ""
@@ -581,7 +577,7 @@ fn view_opened(app: &App, o: &OpenedTask, frame: &mut Frame, area: Rect) {
     let mut lines: Vec<Line> = vec![
         Line::from(vec![
             Span::styled(
-                if app.tasks.interrupted.contains(&inst.id) {
+                if st.interrupted.contains(&inst.id) {
                     "interrupted (its runner is gone: r resumes, X terminates)".to_string()
                 } else {
                     inst.status.as_str().to_string()

@@ -5,8 +5,10 @@
 //! them (`RepoServices::preview_mail`), and the workflows that send it.
 //!
 //! The logic is methods on [`TemplateEditorState`] over an [`Env`] (root,
-//! repository, settings): no `&mut App`. What else should happen comes back
-//! as [`Request`]s.
+//! repository, settings, read from the screen's [`Ctx`]): no `&mut App`; the
+//! state implements `ScreenOps` over `Ctx` (`tui/screen.rs`). What else should
+//! happen comes back as [`Request`]s: `OpenTemplate` / `CloseTemplateEditor`
+//! (carried out by the app), `RememberTemplateValues` (the settings file).
 //!
 //! Invariants:
 //! - Every change to the template is one [`TemplateEdit`] through the one
@@ -32,7 +34,7 @@ use super::action::Action;
 use super::app::{Notice, NoticeKind, Screen};
 use super::ask::{Prompt, Question};
 use super::keymap::Context;
-use super::screen::Request;
+use super::screen::{Ctx, Request};
 use super::settings::Settings;
 use crate::edit::CommandStack;
 use crate::edit::template::{
@@ -42,13 +44,23 @@ use crate::model::{EmailTemplate, RepositoryConfig, escape_name};
 use crate::repo::Repository;
 use crate::repo::lock::{self, LockGuard, LockMode, LockTarget};
 
-/// What the template editor's logic reads and may change besides its own state.
+/// What the template editor's logic reads besides its own state (from the
+/// screen's [`Ctx`]; settings change only through a [`Request`]).
+#[derive(Clone, Copy)]
 pub struct Env<'a> {
     pub root: &'a Path,
     pub repo: &'a Repository,
-    pub settings: &'a mut Settings,
-    /// Where settings are remembered (None: not remembered, as in tests).
-    pub settings_file: Option<&'a Path>,
+    pub settings: &'a Settings,
+}
+
+impl<'a> Env<'a> {
+    pub fn of(cx: &Ctx<'a>) -> Env<'a> {
+        Env {
+            root: cx.root,
+            repo: cx.repo,
+            settings: cx.settings,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -145,26 +157,6 @@ pub(super) fn warn(text: impl Into<String>) -> Request {
 }
 pub(super) fn error(text: impl Into<String>) -> Request {
     notice(NoticeKind::Error, text)
-}
-
-/// The editor's slot and its [`Env`], borrowed apart from the app (for the
-/// screen adapter and the browser, which own no template logic).
-pub fn split_app(app: &mut super::app::App) -> (&mut Option<TemplateEditorState>, Env<'_>) {
-    let super::app::App {
-        root,
-        repo,
-        settings,
-        settings_file,
-        template_editor,
-        ..
-    } = app;
-    let env = Env {
-        root,
-        repo,
-        settings,
-        settings_file: settings_file.as_deref(),
-    };
-    (template_editor, env)
 }
 
 /// Enter on `repo.email_templates[index]` in the browser: open it (taking its

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::ask::Prompt;
 use super::screen::Request;
-use super::template_editor::{Env, TemplateEditorState, warn};
+use super::template_editor::{Env, TemplateEditorState};
 use crate::edit::template::variables;
 
 impl TemplateEditorState {
@@ -70,14 +70,12 @@ impl TemplateEditorState {
             .filter(|(k, _)| self.variables().contains(k))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        if env
-            .settings
-            .set_template_values(env.root, &self.doc.name, &remembered)
-            && let Some(file) = env.settings_file
-            && let Err(e) = env.settings.save(file)
-        {
-            return vec![warn(format!("preview values not remembered: {e}"))];
+        if env.settings.template_values(env.root, &self.doc.name) == remembered {
+            return Vec::new();
         }
-        Vec::new()
+        vec![Request::RememberTemplateValues {
+            template: self.doc.name.clone(),
+            values: remembered,
+        }]
     }
 }

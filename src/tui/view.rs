@@ -31,7 +31,7 @@ pub fn view(app: &App, frame: &mut Frame) {
         Constraint::Length(1),
     ])
     .areas(area);
-    app.screen.ops().view(app, frame, main);
+    app.with_screen_ref(app.screen, |s, cx| s.view(cx, frame, main));
     view_status(app, frame, status);
     view_footer(app, frame, footer);
     if let Some(overlay) = &app.overlay {
@@ -59,6 +59,9 @@ fn view_status(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The footer width from which every screen key (1-5) is shown.
+pub const SCREEN_KEYS_FROM: u16 = 120;
+
 fn view_footer(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     // Screen keys first, as many as fit; the global ones (help, quit) always show.
@@ -74,9 +77,26 @@ fn view_footer(app: &App, frame: &mut Frame, area: Rect) {
             .sum::<usize>()
     };
     let budget = (area.width as usize).saturating_sub(width_of(&global_hints));
+    // From SCREEN_KEYS_FROM columns on, the screen keys (1-5) always show: the
+    // screen's own keys get what they leave, the last ones dropped first.
+    let (own, screens): (Vec<_>, Vec<_>) = local
+        .iter()
+        .copied()
+        .partition(|c| *c != super::keymap::Context::Screens);
+    let screen_hints = if area.width >= SCREEN_KEYS_FROM {
+        app.keymap.hints(&screens)
+    } else {
+        Vec::new()
+    };
+    let hints = if screen_hints.is_empty() {
+        app.keymap.hints_focus_first(&local)
+    } else {
+        app.keymap.hints_focus_first(&own)
+    };
+    let budget = budget.saturating_sub(width_of(&screen_hints));
     let mut spans = Vec::new();
     let mut width = 0usize;
-    for (key, what) in app.keymap.hints_focus_first(&local) {
+    for (key, what) in hints {
         let piece = key.chars().count() + what.chars().count() + 3;
         if width + piece > budget {
             break;
@@ -85,7 +105,7 @@ fn view_footer(app: &App, frame: &mut Frame, area: Rect) {
         spans.push(Span::styled(format!(" {key}"), t.key()));
         spans.push(Span::raw(format!(" {what} ")));
     }
-    for (key, what) in global_hints {
+    for (key, what) in screen_hints.into_iter().chain(global_hints) {
         spans.push(Span::styled(format!(" {key}"), t.key()));
         spans.push(Span::raw(format!(" {what} ")));
     }
@@ -145,7 +165,7 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
                     Span::raw(" cancel"),
                 ]),
             ];
-            popup(frame, area, " Unsaved changes ", lines, 56, app);
+            popup(frame, area, " Unsaved changes ", lines, 56, &app.theme);
         }
         Overlay::Conflict => {
             let name = app
@@ -173,7 +193,7 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
                 let inner = usize::from(88.min(area.width).saturating_sub(2));
                 lines.extend(conflict_diff_lines(ed, t, inner));
             }
-            popup(frame, area, " Changed on disk ", lines, 88, app);
+            popup(frame, area, " Changed on disk ", lines, 88, &app.theme);
         }
         Overlay::Recovery { copies, selected } => {
             let mut lines = vec![
@@ -207,7 +227,7 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
                 Span::styled(key_hint(app, C::Recovery, A::Back), t.key()),
                 Span::raw(" later"),
             ]));
-            popup(frame, area, " Recovery ", lines, 76, app);
+            popup(frame, area, " Recovery ", lines, 76, &app.theme);
         }
         Overlay::Prompt(prompt) => super::ask::view_prompt(prompt, t, frame, area),
         Overlay::Question(q) => super::ask::view_question(q, t, frame, area),
@@ -289,7 +309,7 @@ fn view_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
             keys.push(Span::styled(key_hint(app, C::Import, A::Cancel), t.key()));
             keys.push(Span::raw(" cancel"));
             lines.push(Line::from(keys));
-            popup(frame, area, " Import ", lines, 76, app);
+            popup(frame, area, " Import ", lines, 76, &app.theme);
         }
     }
 }
@@ -378,7 +398,7 @@ pub(super) fn popup(
     title: &str,
     lines: Vec<Line>,
     width: u16,
-    app: &App,
+    theme: &super::theme::Theme,
 ) {
     // Tall enough for the wrapped lines.
     let inner_w = usize::from(width.min(area.width).saturating_sub(2)).max(1);
@@ -394,8 +414,8 @@ pub(super) fn popup(
     frame.render_widget(Clear, r);
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(app.theme.focused_border())
-        .title(Span::styled(title.to_string(), app.theme.title()));
+        .border_style(theme.focused_border())
+        .title(Span::styled(title.to_string(), theme.title()));
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)

@@ -21,10 +21,12 @@ use crate::expr::Value;
 use crate::model::{ObjectKind, WorkItem};
 
 use super::action::Action;
-use super::app::{App, AppAsk, Overlay};
+use super::app::{AppAsk, Overlay};
 use super::ask::{self, Prompt};
 use super::keymap::Context;
+use super::screen::Ctx;
 use super::screen::Request;
+use crate::repo::Repository;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ask {
@@ -66,14 +68,14 @@ impl Default for WorkItemsState {
     }
 }
 
-fn item<'a>(app: &'a App, id: &str) -> Option<&'a WorkItem> {
-    app.repo.work_item(id).map(|l| &l.value)
+fn item<'a>(repo: &'a Repository, id: &str) -> Option<&'a WorkItem> {
+    repo.work_item(id).map(|l| &l.value)
 }
 
 /// Recompute the rows from the repository.
-pub fn refresh(app: &mut App) {
-    let s = &mut app.work_items;
-    let mut rows: Vec<&WorkItem> = app
+pub fn refresh(st: &mut WorkItemsState, cx: &mut Ctx) {
+    let s = &mut *st;
+    let mut rows: Vec<&WorkItem> = cx
         .repo
         .work_items
         .iter()
@@ -94,8 +96,8 @@ pub fn refresh(app: &mut App) {
     }
 }
 
-pub fn contexts(app: &App) -> Vec<Context> {
-    if app.work_items.prompt.is_some() {
+pub fn contexts(st: &WorkItemsState, _cx: &Ctx) -> Vec<Context> {
+    if st.prompt.is_some() {
         return vec![Context::TextEdit];
     }
     vec![
@@ -106,8 +108,8 @@ pub fn contexts(app: &App) -> Vec<Context> {
     ]
 }
 
-pub fn text_input(app: &mut App, key: KeyEvent) {
-    if let Some(p) = &mut app.work_items.prompt
+pub fn text_input(st: &mut WorkItemsState, _cx: &mut Ctx, key: KeyEvent) {
+    if let Some(p) = &mut st.prompt
         && p.input.input(key)
     {
         p.error = None;
@@ -123,33 +125,32 @@ fn editable(w: &WorkItem, name: &str) -> bool {
     w.editable_variables.is_empty() || w.editable_variables.iter().any(|e| e == name)
 }
 
-pub fn update(app: &mut App, action: Action) -> Vec<Request> {
-    if let Some(mut p) = app.work_items.prompt.take() {
+pub fn update(st: &mut WorkItemsState, cx: &mut Ctx, action: Action) -> Vec<Request> {
+    if let Some(mut p) = st.prompt.take() {
         match action {
             Action::Cancel => {}
-            Action::Accept => match prompt_accepted(app, p.purpose, p.text()) {
+            Action::Accept => match prompt_accepted(st, cx, p.purpose, p.text()) {
                 Ok(requests) => return requests,
                 Err(e) => {
                     p.error = Some(e);
-                    app.work_items.prompt = Some(p);
+                    st.prompt = Some(p);
                 }
             },
-            _ => app.work_items.prompt = Some(p),
+            _ => st.prompt = Some(p),
         }
         return Vec::new();
     }
-    let selected_id = app.work_items.rows.get(app.work_items.selected).cloned();
-    let opened = app.work_items.opened.is_some();
+    let selected_id = st.rows.get(st.selected).cloned();
+    let opened = st.opened.is_some();
     match action {
         Action::Up | Action::Down | Action::Top | Action::Bottom if opened => {
-            let n = app
-                .work_items
+            let n = st
                 .opened
                 .as_ref()
-                .and_then(|o| item(app, &o.id))
+                .and_then(|o| item(cx.repo, &o.id))
                 .map(|w| w.variables.len())
                 .unwrap_or(0);
-            if let Some(o) = &mut app.work_items.opened {
+            if let Some(o) = &mut st.opened {
                 o.selected_var = match action {
                     Action::Up => o.selected_var.saturating_sub(1),
                     Action::Down => (o.selected_var + 1).min(n.saturating_sub(1)),
@@ -158,20 +159,20 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
                 };
             }
         }
-        Action::Up => app.work_items.selected = app.work_items.selected.saturating_sub(1),
+        Action::Up => st.selected = st.selected.saturating_sub(1),
         Action::Down => {
-            let last = app.work_items.rows.len().saturating_sub(1);
-            app.work_items.selected = (app.work_items.selected + 1).min(last);
+            let last = st.rows.len().saturating_sub(1);
+            st.selected = (st.selected + 1).min(last);
         }
-        Action::Top => app.work_items.selected = 0,
-        Action::Bottom => app.work_items.selected = app.work_items.rows.len().saturating_sub(1),
+        Action::Top => st.selected = 0,
+        Action::Bottom => st.selected = st.rows.len().saturating_sub(1),
         Action::ToggleAll => {
-            app.work_items.all = !app.work_items.all;
-            refresh(app);
+            st.all = !st.all;
+            refresh(st, cx);
         }
         Action::Open => {
             if let Some(id) = selected_id {
-                app.work_items.opened = Some(Opened {
+                st.opened = Some(Opened {
                     id,
                     selected_var: 0,
                     changed: BTreeMap::new(),
@@ -179,21 +180,21 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
                 });
             }
         }
-        Action::Back if opened => app.work_items.opened = None,
+        Action::Back if opened => st.opened = None,
         Action::Back => return vec![Request::Show(super::app::Screen::Browser)],
         Action::Edit => {
-            let Some(o) = &app.work_items.opened else {
-                app.warn("open the work item first (Enter)");
+            let Some(o) = &st.opened else {
+                cx.warn("open the work item first (Enter)");
                 return Vec::new();
             };
-            let Some(w) = item(app, &o.id) else {
+            let Some(w) = item(cx.repo, &o.id) else {
                 return Vec::new();
             };
             let Some(name) = var_names(w).get(o.selected_var).cloned() else {
                 return Vec::new();
             };
             if !editable(w, &name) {
-                app.warn(format!("'{name}' is not editable in this work item"));
+                cx.warn(format!("'{name}' is not editable in this work item"));
                 return Vec::new();
             }
             let current = o
@@ -202,47 +203,50 @@ pub fn update(app: &mut App, action: Action) -> Vec<Request> {
                 .or_else(|| w.variables.get(&name))
                 .map(|v| v.to_json().to_string())
                 .unwrap_or_default();
-            app.work_items.prompt = Some(Prompt::new(
+            st.prompt = Some(Prompt::new(
                 Ask::Value,
                 format!("{name} (JSON, or plain text)"),
                 &current,
             ));
         }
         Action::Comment => {
-            let current = app
-                .work_items
+            let current = st
                 .opened
                 .as_ref()
                 .map(|o| o.comment.clone())
                 .unwrap_or_default();
             if selected_id.is_some() {
-                app.work_items.prompt = Some(Prompt::new(Ask::Comment, "Comment", &current));
+                st.prompt = Some(Prompt::new(Ask::Comment, "Comment", &current));
             }
         }
         Action::Forward if selected_id.is_some() => {
-            app.work_items.prompt = Some(Prompt::new(Ask::ForwardTo, "Forward to (owner)", ""));
+            st.prompt = Some(Prompt::new(Ask::ForwardTo, "Forward to (owner)", ""));
         }
-        Action::Approve => return decide(app, "approve"),
-        Action::Reject => return decide(app, "reject"),
+        Action::Approve => return decide(st, cx, "approve"),
+        Action::Reject => return decide(st, cx, "reject"),
         _ => {}
     }
     Vec::new()
 }
 
-pub(super) fn current_id(app: &App) -> Option<String> {
-    app.work_items
-        .opened
+pub(super) fn current_id(st: &WorkItemsState) -> Option<String> {
+    st.opened
         .as_ref()
         .map(|o| o.id.clone())
-        .or_else(|| app.work_items.rows.get(app.work_items.selected).cloned())
+        .or_else(|| st.rows.get(st.selected).cloned())
 }
 
 /// A prompt's text was accepted; `Err` keeps the prompt open with the message.
-fn prompt_accepted(app: &mut App, purpose: Ask, text: String) -> Result<Vec<Request>, String> {
+fn prompt_accepted(
+    st: &mut WorkItemsState,
+    cx: &mut Ctx,
+    purpose: Ask,
+    text: String,
+) -> Result<Vec<Request>, String> {
     match purpose {
         Ask::Comment => {
-            let id = current_id(app).ok_or("no work item selected")?;
-            let o = app.work_items.opened.get_or_insert_with(|| Opened {
+            let id = current_id(st).ok_or("no work item selected")?;
+            let o = st.opened.get_or_insert_with(|| Opened {
                 id,
                 selected_var: 0,
                 changed: BTreeMap::new(),
@@ -251,13 +255,13 @@ fn prompt_accepted(app: &mut App, purpose: Ask, text: String) -> Result<Vec<Requ
             o.comment = text;
         }
         Ask::Value => {
-            let Some(o) = &app.work_items.opened else {
+            let Some(o) = &st.opened else {
                 return Ok(Vec::new());
             };
-            let name = item(app, &o.id)
+            let name = item(cx.repo, &o.id)
                 .and_then(|w| var_names(w).get(o.selected_var).cloned())
                 .ok_or("no variable selected")?;
-            if let Some(o) = &mut app.work_items.opened {
+            if let Some(o) = &mut st.opened {
                 o.changed.insert(name, ask::parse_value(&text));
             }
         }
@@ -265,16 +269,15 @@ fn prompt_accepted(app: &mut App, purpose: Ask, text: String) -> Result<Vec<Requ
             if text.is_empty() {
                 return Err("type the new owner (Esc cancels)".into());
             }
-            let id = current_id(app).ok_or("no work item selected")?;
-            let comment = app
-                .work_items
+            let id = current_id(st).ok_or("no work item selected")?;
+            let comment = st
                 .opened
                 .as_ref()
                 .map(|o| o.comment.clone())
                 .unwrap_or_default();
-            match store::forward(&app.root, &id, &text, &comment, "bpe tui") {
+            match store::forward(cx.root, &id, &text, &comment, "bpe tui") {
                 Ok(w) => {
-                    app.info(format!("{} forwarded to {}", w.id, w.owner));
+                    cx.info(format!("{} forwarded to {}", w.id, w.owner));
                     return Ok(vec![Request::Reload]);
                 }
                 Err(e) => return Err(e.to_string()),
@@ -286,21 +289,29 @@ fn prompt_accepted(app: &mut App, purpose: Ask, text: String) -> Result<Vec<Requ
 
 /// `y` / `r`: ask first (naming the item, and its owner when it is someone
 /// else's) unless the user's workspace says `"confirmDecisions": false`.
-fn decide(app: &mut App, decision: &'static str) -> Vec<Request> {
-    let Some(id) = current_id(app) else {
-        app.warn("no work item selected");
+fn decide(st: &mut WorkItemsState, cx: &mut Ctx, decision: &'static str) -> Vec<Request> {
+    let Some(id) = current_id(st) else {
+        cx.warn("no work item selected");
         return Vec::new();
     };
-    let w = item(app, &id).cloned();
+    let w = item(cx.repo, &id).cloned();
     let purpose = AppAsk::Decide {
         item: id.clone(),
         decision,
     };
     let consequence = "The case resumes at once; this cannot be undone.";
-    if ask_decision(app, &id, w.as_ref(), decision, purpose, consequence) {
+    if ask_decision(
+        &st.user,
+        cx,
+        &id,
+        w.as_ref(),
+        decision,
+        purpose,
+        consequence,
+    ) {
         return Vec::new();
     }
-    complete(app, decision)
+    complete(st, cx, decision)
 }
 
 /// The question before approving or rejecting a work item, for every screen
@@ -310,14 +321,15 @@ fn decide(app: &mut App, decision: &'static str) -> Vec<Request> {
 /// follows. Returns `false`, asking nothing, when the user's workspace says
 /// `"confirmDecisions": false`: the caller decides at once.
 pub(super) fn ask_decision(
-    app: &mut App,
+    user: &str,
+    cx: &mut Ctx,
     id: &str,
     w: Option<&WorkItem>,
     decision: &str,
     purpose: AppAsk,
     consequence: &str,
 ) -> bool {
-    let ask = super::workspace::Workspace::load(&app.root)
+    let ask = super::workspace::Workspace::load(cx.root)
         .map(|w| w.confirm_decisions.unwrap_or(true))
         .unwrap_or(true);
     if !ask {
@@ -341,18 +353,18 @@ pub(super) fn ask_decision(
                 let request = crate::model::escape_name(&w.request).replace('\n', " ");
                 lines.push(super::tasks::one_line(&request, 70));
             }
-            if w.owner != app.work_items.user {
+            if w.owner != user {
                 lines.push(format!(
                     "It belongs to {}, not to you ({}).",
                     crate::model::escape_name(&w.owner),
-                    crate::model::escape_name(&app.work_items.user)
+                    crate::model::escape_name(user)
                 ));
             }
         }
         None => lines.push(format!("{verb} {id}?")),
     }
     lines.push(consequence.into());
-    app.overlay = Some(Overlay::Question(ask::Question {
+    cx.overlay(Overlay::Question(ask::Question {
         purpose,
         title: verb.into(),
         lines,
@@ -362,12 +374,12 @@ pub(super) fn ask_decision(
 
 /// Complete the selected (or opened) item with a decision and resume its case
 /// (`store::complete`); the repository is re-read by the app ([`Request::Reload`]).
-pub(super) fn complete(app: &mut App, decision: &str) -> Vec<Request> {
-    let Some(id) = current_id(app) else {
-        app.warn("no work item selected");
+pub(super) fn complete(st: &mut WorkItemsState, cx: &mut Ctx, decision: &str) -> Vec<Request> {
+    let Some(id) = current_id(st) else {
+        cx.warn("no work item selected");
         return Vec::new();
     };
-    let (variables, comment) = match &app.work_items.opened {
+    let (variables, comment) = match &st.opened {
         Some(o) if o.id == id => (o.changed.clone(), o.comment.clone()),
         _ => (BTreeMap::new(), String::new()),
     };
@@ -376,13 +388,13 @@ pub(super) fn complete(app: &mut App, decision: &str) -> Vec<Request> {
         comment,
         variables,
     };
-    let mut services = ask::services(&app.repo, false);
+    let mut services = ask::services(cx.repo, false);
     let opts = RunOptions {
-        owner: app.work_items.user.clone(),
+        owner: st.user.clone(),
         purpose: "bpe tui".into(),
         dry_run: false,
     };
-    match store::complete(&app.root, &id, &completion, &mut services, &opts) {
+    match store::complete(cx.root, &id, &completion, &mut services, &opts) {
         Ok(report) => {
             let inst = &report.instance;
             let where_ = match inst.status {
@@ -398,8 +410,8 @@ pub(super) fn complete(app: &mut App, decision: &str) -> Vec<Request> {
                 ),
                 s => s.as_str().to_string(),
             };
-            app.work_items.opened = None;
-            app.info(format!(
+            st.opened = None;
+            cx.info(format!(
                 "{id} {}; case {} {where_}",
                 decided(decision),
                 inst.id
@@ -407,7 +419,7 @@ pub(super) fn complete(app: &mut App, decision: &str) -> Vec<Request> {
             vec![Request::Reload]
         }
         Err(e) => {
-            app.error(format!("cannot complete {id}: {e}"));
+            cx.error(format!("cannot complete {id}: {e}"));
             Vec::new()
         }
     }
@@ -433,9 +445,9 @@ fn left_text(w: &WorkItem, now: chrono::DateTime<Utc>) -> String {
     }
 }
 
-pub fn view(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
-    let s = &app.work_items;
+pub fn view(st: &WorkItemsState, cx: &Ctx, frame: &mut Frame, area: Rect) {
+    let t = cx.theme;
+    let s = st;
     let now = Utc::now();
     let [list_area, detail_area] =
         Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
@@ -452,7 +464,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     let rows: Vec<Vec<TableCell>> = s
         .rows
         .iter()
-        .filter_map(|id| item(app, id))
+        .filter_map(|id| item(cx.repo, id))
         .map(|w| {
             let age = ask::seconds_since(&w.created, now)
                 .map(ask::coarse)
@@ -466,7 +478,8 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             ]
         })
         .collect();
-    let trailer: Vec<Line> = super::tasks::unloadable_rows(app, ObjectKind::WorkItem, t).collect();
+    let trailer: Vec<Line> =
+        super::tasks::unloadable_rows(cx.repo, ObjectKind::WorkItem, t).collect();
     if rows.is_empty() && trailer.is_empty() {
         let msg = if s.all {
             "No pending work items.".to_string()
@@ -489,7 +502,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         .map(|o| o.id.clone())
         .or_else(|| s.rows.get(s.selected).cloned());
     let mut lines: Vec<Line> = Vec::new();
-    if let Some(w) = sel.as_deref().and_then(|id| item(app, id)) {
+    if let Some(w) = sel.as_deref().and_then(|id| item(cx.repo, id)) {
         lines.push(Line::from(vec![
             Span::styled(w.request.clone(), t.title()),
             Span::styled(format!("  {}", w.id), t.dim()),

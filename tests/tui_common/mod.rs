@@ -116,7 +116,7 @@ pub fn select_activity(app: &mut App, name: &str) {
         .iter()
         .position(|a| a.name == name)
         .expect("activity");
-    bpe::tui::editor::select(app, bpe::edit::ElementRef::Activity(idx));
+    bpe::tui::app_editor::select(app, bpe::edit::ElementRef::Activity(idx));
 }
 
 /// The open workflow's working copy.
