@@ -161,3 +161,53 @@ fn saving_a_cached_version_asks_the_app_to_reload() {
     app.carry_out(requests);
     assert_eq!(app.repo.definitions.len(), before + 1);
 }
+
+#[test]
+fn a_case_whose_runner_died_stops_showing_running_in_the_browser_when_recounted() {
+    let (_dir, first) = sample_app();
+    let root = first.root.clone();
+    std::fs::write(
+        root.join("TaskDefinition/count.json"),
+        serde_json::to_vec_pretty(&count_definition(3)).unwrap(),
+    )
+    .unwrap();
+    let repo = Repository::open(&root).unwrap();
+    let mut services = bpe::tui::ask::services(&repo, false);
+    let opts = bpe::engine::store::RunOptions {
+        owner: "tester".into(),
+        purpose: "test".into(),
+        dry_run: false,
+    };
+    let r =
+        bpe::engine::store::start(&root, "Count", &BTreeMap::new(), &mut services, &opts).unwrap();
+    // The case as a live runner leaves it on disk: `running`, its lock held.
+    let mut inst = on_disk(&root, &r.instance.id);
+    inst.status = InstanceStatus::Running;
+    bpe::repo::write_instance(&root, &inst).unwrap();
+    let runner = bpe::repo::lock::acquire(
+        &root,
+        bpe::repo::lock::LockTarget::Instance(inst.id.clone()),
+        bpe::repo::lock::LockMode::Exclusive,
+        "bpe run",
+    )
+    .unwrap();
+    let mut app = tui_common::app(&root);
+    let count = |app: &App| {
+        let i = app
+            .repo
+            .definitions
+            .iter()
+            .position(|d| d.value.name == "Count")
+            .unwrap();
+        let b = &app.browser.badges[i];
+        (b.live, b.running)
+    };
+    assert_eq!(count(&app), (1, 1));
+    // Nothing changed: recounting keeps the badge.
+    assert!(!app.browser.recount_running(&app.repo));
+    // The runner dies without writing a file: the recount (on the lock timer or
+    // a lock-file event) no longer shows it running; it is still unfinished.
+    drop(runner);
+    assert!(app.browser.recount_running(&app.repo));
+    assert_eq!(count(&app), (1, 0));
+}

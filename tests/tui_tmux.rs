@@ -598,6 +598,26 @@ fn a_case_run_by_another_process_shows_live_in_tasks_and_the_browser() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+    // A second run, killed while the browser is in front: its badge goes
+    // without a key pressed (the reload after its last progress write, or the
+    // recount on its lock files closing or the 15 s timer when no write
+    // follows the kill: tests/tui_tasks.rs checks the recount itself).
+    let run = Run(Command::new(env!("CARGO_BIN_EXE_bpe"))
+        .arg("run")
+        .arg(dir.path())
+        .arg("Spin")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap());
+    s.wait_for("Tasks — all (2)");
+    s.keys(&["1"]);
+    let screen = s.wait_for("▶1 running");
+    assert!(has_line(&screen, "Spin", "▶1 running"), "{screen}");
+    drop(run);
+    wait_until("the killed run's badge to go", || {
+        !s.capture().contains("running")
+    });
 }
 
 #[test]

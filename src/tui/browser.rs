@@ -126,6 +126,23 @@ impl BrowserState {
         self.refilter(repo);
     }
 
+    /// Count again the cases shown running: a runner killed outright changes no
+    /// file the repository watcher sees, so its case would stay `▶ running`
+    /// until the next change. Only the badges that show a running case are
+    /// recounted (no lint). Returns whether any count changed.
+    pub fn recount_running(&mut self, repo: &Repository) -> bool {
+        let mut changed = false;
+        for (badges, d) in self.badges.iter_mut().zip(&repo.definitions) {
+            if badges.running == 0 {
+                continue;
+            }
+            let (live, running) = live_counts(repo, &d.value);
+            changed |= (live, running) != (badges.live, badges.running);
+            (badges.live, badges.running) = (live, running);
+        }
+        changed
+    }
+
     /// Name of the selected definition (to keep it selected across reloads).
     pub fn selected_name(&self, repo: &Repository) -> Option<String> {
         match self.selected_entry()? {

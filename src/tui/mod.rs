@@ -310,7 +310,13 @@ fn event_loop(
                 AppEvent::Terminal(_) => {}
                 // A burst of file events (a git pull) reloads once.
                 AppEvent::RepoChanged => repo_changed = true,
-                AppEvent::LocksChanged => locks_changed = true,
+                AppEvent::LocksChanged => {
+                    locks_changed = true;
+                    // A runner that ended or was killed closed its lock files.
+                    if app.screen == app::Screen::Browser {
+                        app.browser.recount_running(&app.repo);
+                    }
+                }
                 AppEvent::LockCheck => {
                     if let Some(editor::LockState::Held(guard)) =
                         app.editor.as_ref().map(|e| &e.lock)
@@ -327,6 +333,9 @@ fn event_loop(
                     // A runner killed outright changes no file: the tasks screen
                     // notices its case is interrupted on this timer.
                     locks_changed |= app.screen == app::Screen::Tasks;
+                    if app.screen == app::Screen::Browser {
+                        app.browser.recount_running(&app.repo);
+                    }
                     continue;
                 }
                 AppEvent::Signal(sig) => {
