@@ -102,24 +102,28 @@ fn count_definition(n: i64) -> serde_json::Value {
             {"id": "2", "name": "end"}]}})
 }
 
-#[test]
-fn a_run_longer_than_the_history_marks_every_activity_it_entered() {
-    let (_dir, app) = sample_app();
-    let root = app.root.clone();
+/// Write the Count workflow (counting to `n`) into `root` and run it to its end, applied.
+fn run_count(root: &Path, n: i64) -> bpe::engine::store::RunReport {
     std::fs::write(
         root.join("TaskDefinition/count.json"),
-        serde_json::to_vec_pretty(&count_definition(2 * bpe::engine::HISTORY_KEEP as i64)).unwrap(),
+        serde_json::to_vec_pretty(&count_definition(n)).unwrap(),
     )
     .unwrap();
-    let repo = Repository::open(&root).unwrap();
+    let repo = Repository::open(root).unwrap();
     let mut services = bpe::tui::ask::services(&repo, false);
     let opts = bpe::engine::store::RunOptions {
         owner: "tester".into(),
         purpose: "test".into(),
         dry_run: false,
     };
-    let r =
-        bpe::engine::store::start(&root, "Count", &BTreeMap::new(), &mut services, &opts).unwrap();
+    bpe::engine::store::start(root, "Count", &BTreeMap::new(), &mut services, &opts).unwrap()
+}
+
+#[test]
+fn a_run_longer_than_the_history_marks_every_activity_it_entered() {
+    let (_dir, app) = sample_app();
+    let root = app.root.clone();
+    let r = run_count(&root, 2 * bpe::engine::HISTORY_KEEP as i64);
     assert_eq!(r.instance.status, InstanceStatus::Completed);
     let inst = on_disk(&root, &r.instance.id);
     // The history no longer holds the entry into `start`...
@@ -166,20 +170,7 @@ fn saving_a_cached_version_asks_the_app_to_reload() {
 fn a_case_whose_runner_died_stops_showing_running_in_the_browser_when_recounted() {
     let (_dir, first) = sample_app();
     let root = first.root.clone();
-    std::fs::write(
-        root.join("TaskDefinition/count.json"),
-        serde_json::to_vec_pretty(&count_definition(3)).unwrap(),
-    )
-    .unwrap();
-    let repo = Repository::open(&root).unwrap();
-    let mut services = bpe::tui::ask::services(&repo, false);
-    let opts = bpe::engine::store::RunOptions {
-        owner: "tester".into(),
-        purpose: "test".into(),
-        dry_run: false,
-    };
-    let r =
-        bpe::engine::store::start(&root, "Count", &BTreeMap::new(), &mut services, &opts).unwrap();
+    let r = run_count(&root, 3);
     // The case as a live runner leaves it on disk: `running`, its lock held.
     let mut inst = on_disk(&root, &r.instance.id);
     inst.status = InstanceStatus::Running;

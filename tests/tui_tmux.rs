@@ -537,6 +537,18 @@ impl Drop for Run {
     }
 }
 
+/// `bpe run` of Spin in `repo`, as another process (killed when dropped).
+fn spin(repo: &Path) -> Run {
+    Run(Command::new(env!("CARGO_BIN_EXE_bpe"))
+        .arg("run")
+        .arg(repo)
+        .arg("Spin")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap())
+}
+
 #[test]
 fn a_case_run_by_another_process_shows_live_in_tasks_and_the_browser() {
     if !have_tmux() {
@@ -549,14 +561,7 @@ fn a_case_run_by_another_process_shows_live_in_tasks_and_the_browser() {
     s.keys(&["2"]);
     s.wait_for("Tasks — all (0)");
     // Another process starts a case; no key is pressed from here on.
-    let run = Run(Command::new(env!("CARGO_BIN_EXE_bpe"))
-        .arg("run")
-        .arg(dir.path())
-        .arg("Spin")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap());
+    let run = spin(dir.path());
     s.wait_for("Tasks — all (1)");
     // Running, at its current activity, with a step count that goes up as it persists.
     let row = |screen: &str| -> Option<(String, u64)> {
@@ -602,14 +607,7 @@ fn a_case_run_by_another_process_shows_live_in_tasks_and_the_browser() {
     // without a key pressed (the reload after its last progress write, or the
     // recount on its lock files closing or the 15 s timer when no write
     // follows the kill: tests/tui_tasks.rs checks the recount itself).
-    let run = Run(Command::new(env!("CARGO_BIN_EXE_bpe"))
-        .arg("run")
-        .arg(dir.path())
-        .arg("Spin")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap());
+    let run = spin(dir.path());
     s.wait_for("Tasks — all (2)");
     s.keys(&["1"]);
     let screen = s.wait_for("▶1 running");

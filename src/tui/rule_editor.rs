@@ -167,18 +167,10 @@ pub(super) fn error(text: impl Into<String>) -> Vec<Request> {
     vec![notice(NoticeKind::Error, text)]
 }
 
-/// `user@host (pid …) since …` of whoever holds a lock we could not take.
+/// `user@host (pid …) since …` of whoever holds a lock we could not take
+/// (the one text every editor shows: [`super::ask::lock_holder`]).
 pub(super) fn holder_of(e: LockError) -> String {
-    match e {
-        LockError::Held { holders, .. } => holders
-            .iter()
-            .find(|h| h.stale.is_none())
-            .or(holders.first())
-            .and_then(|h| h.holder.as_ref())
-            .map(|h| format!("{}@{} (pid {}) since {}", h.user, h.host, h.pid, h.since))
-            .unwrap_or_else(|| "another process".to_string()),
-        e => format!("the edit lock could not be taken: {e}"),
-    }
+    super::ask::lock_holder(&e)
 }
 
 impl RuleEditorState {
