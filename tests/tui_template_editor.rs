@@ -6,7 +6,7 @@
 mod tui_common;
 
 use bpe::repo::lock::{self, LockMode, LockTarget};
-use bpe::tui::app::{App, Screen};
+use bpe::tui::app::{App, Overlay, Screen};
 use bpe::tui::browser::Entry;
 use bpe::tui::template_editor::{Ask, Focus, TemplateEditorState};
 use tui_common::*;
@@ -297,16 +297,21 @@ fn preview_values_are_remembered_per_user_and_repository() {
     );
 }
 
-#[test]
-fn another_editor_holding_the_lock_opens_it_read_only_naming_the_holder() {
-    let (dir, mut app) = sample();
-    let _other = lock::acquire(
-        dir.path(),
+/// Another editor (this process, another guard) holding Welcome's edit lock.
+fn hold_welcome(root: &std::path::Path) -> lock::LockGuard {
+    lock::acquire(
+        root,
         LockTarget::TemplateEdit("Welcome".into()),
         LockMode::Exclusive,
         "template editor",
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn another_editor_holding_the_lock_opens_it_read_only_naming_the_holder() {
+    let (dir, mut app) = sample();
+    let _other = hold_welcome(dir.path());
     open_template(&mut app, "Welcome");
     let holder = te(&app).read_only().expect("read-only").to_string();
     assert!(
@@ -586,4 +591,112 @@ fn a_template_file_swapped_for_a_link_outside_the_repository_is_not_written_thro
         notice(&app)
     );
     assert!(te(&app).is_dirty());
+}
+
+/// The recovery copies of `dir` that `write_published` wrote (other tests of
+/// this binary publish at the same time).
+fn written_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    bpe::tui::recovery::write_published()
+        .into_iter()
+        .filter(|f| f.starts_with(dir))
+        .collect()
+}
+
+/// Welcome open with `label` set to `text`, unsaved: its published recovery
+/// copy is written where the signal handler writes it (the file returned).
+fn edited_with_a_copy(label: &str, text: &str) -> (tempfile::TempDir, App, std::path::PathBuf) {
+    let (dir, mut app) = sample();
+    open_template(&mut app, "Welcome");
+    set_field(&mut app, label, text);
+    let file = dir.path().join(".bpe/recovery/emailtemplate--welcome.json");
+    assert_eq!(written_in(dir.path()), vec![file.clone()]);
+    (dir, app, file)
+}
+
+#[test]
+fn unsaved_edits_are_kept_as_a_recovery_copy_and_restored_at_the_next_start() {
+    let (dir, app, file) = edited_with_a_copy("subject", "Kept $(firstName)");
+    let edited = te(&app).doc.clone();
+    let on_disk: bpe::model::EmailTemplate = serde_json::from_slice(
+        &std::fs::read(dir.path().join("EmailTemplate/welcome.json")).unwrap(),
+    )
+    .unwrap();
+    assert_ne!(on_disk, edited);
+    let listed = bpe::tui::recovery::list(dir.path());
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        listed[0].1.object,
+        bpe::tui::recovery::Recovered::EmailTemplate(edited.clone())
+    );
+    assert_eq!(
+        listed[0].1.path,
+        std::path::Path::new("EmailTemplate/welcome.json")
+    );
+    // bpe died: the lock holder is gone with it.
+    drop(app);
+    let mut next = tui_common::app(dir.path());
+    let Some(Overlay::Recovery { copies, .. }) = &next.overlay else {
+        panic!("recovery offered at start")
+    };
+    assert_eq!(copies.len(), 1);
+    assert_eq!(copies[0].1.object.kind(), "email template");
+    let screen = draw_text(&mut next, 120, 40);
+    assert!(
+        screen.contains("email template Welcome (EmailTemplate/welcome.json"),
+        "{screen}"
+    );
+    press(&mut next, "r");
+    assert_eq!(next.screen, Screen::TemplateEditor, "{}", notice(&next));
+    assert_eq!(te(&next).doc, edited);
+    assert!(te(&next).is_dirty());
+    assert!(
+        notice(&next).starts_with("restored unsaved edits of template Welcome"),
+        "{}",
+        notice(&next)
+    );
+    assert!(file.exists(), "kept until saved or discarded");
+    // One undoable step back to the file on disk.
+    press(&mut next, "u");
+    assert_eq!(te(&next).doc, on_disk);
+    assert!(!te(&next).is_dirty());
+    assert!(written_in(dir.path()).is_empty(), "nothing unsaved now");
+    // Saving forgets the copy.
+    press(&mut next, "ctrl-r s");
+    assert_eq!(te(&next).doc, edited);
+    assert!(!te(&next).is_dirty(), "{}", notice(&next));
+    assert!(!file.exists());
+    assert!(written_in(dir.path()).is_empty());
+}
+
+#[test]
+fn discarding_the_edits_removes_their_recovery_copy() {
+    let (dir, mut app, file) = edited_with_a_copy("body", "Unsaved body");
+    press(&mut app, "c d");
+    assert!(app.template_editor.is_none());
+    assert!(!file.exists());
+    assert!(written_in(dir.path()).is_empty());
+}
+
+#[test]
+fn a_copy_is_not_restored_while_another_editor_holds_the_template() {
+    let (dir, app, file) = edited_with_a_copy("subject", "Mine");
+    drop(app);
+    let _other = hold_welcome(dir.path());
+    let mut next = tui_common::app(dir.path());
+    assert!(matches!(next.overlay, Some(Overlay::Recovery { .. })));
+    press(&mut next, "r");
+    assert_eq!(next.screen, Screen::TemplateEditor);
+    assert!(te(&next).read_only().is_some());
+    assert_ne!(te(&next).doc.subject, "Mine");
+    assert!(
+        notice(&next).starts_with("cannot restore template Welcome now: it is being edited by"),
+        "{}",
+        notice(&next)
+    );
+    assert!(notice(&next).ends_with("(the copy is kept)"));
+    assert!(file.exists());
+    // Closing the read-only editor leaves the copy for later.
+    press(&mut next, "c");
+    assert!(file.exists());
+    assert!(written_in(dir.path()).is_empty());
 }

@@ -186,10 +186,7 @@ mod template {
         let mut t = welcome(&repo);
         let original = t.clone();
         let mut stack: CommandStack<EmailTemplate> = CommandStack::new();
-        let set = |field, value: &str| TemplateEdit {
-            field,
-            value: value.to_string(),
-        };
+        let set = |field, value: &str| TemplateEdit::set(field, value);
         stack
             .execute(
                 &mut t,
@@ -218,6 +215,45 @@ mod template {
         assert_eq!(sel, TemplateField::Subject);
         stack.undo(&mut t).unwrap();
         assert_eq!(t, original);
+    }
+
+    #[test]
+    fn a_whole_template_replace_is_one_undoable_edit_checked_like_a_field() {
+        let repo = sample();
+        let mut t = welcome(&repo);
+        let original = t.clone();
+        let mut stack: CommandStack<EmailTemplate> = CommandStack::new();
+        let replace = |template: &EmailTemplate| TemplateEdit::Replace {
+            template: Box::new(template.clone()),
+            why: "restored unsaved edits",
+        };
+        let mut copy = t.clone();
+        copy.cc = "boss@example.com".into();
+        copy.body = "New body".into();
+        let sel = stack
+            .execute(&mut t, replace(&copy), TemplateField::Subject)
+            .unwrap();
+        assert_eq!(t, copy);
+        assert_eq!(sel, TemplateField::Cc, "the first field that changed");
+        // A header with a line break or another name is refused, nothing changes.
+        let mut bad = copy.clone();
+        bad.to = "a@x\nBcc: y@z".into();
+        let err = stack
+            .execute(&mut t, replace(&bad), TemplateField::Body)
+            .unwrap_err();
+        assert_eq!(err.0, "to is one line");
+        let mut renamed = copy.clone();
+        renamed.name = "Other".into();
+        let err = stack
+            .execute(&mut t, replace(&renamed), TemplateField::Body)
+            .unwrap_err();
+        assert!(err.0.starts_with("a template keeps its name"), "{}", err.0);
+        assert_eq!(t, copy);
+        let (text, sel) = stack.undo(&mut t).unwrap();
+        assert_eq!(text, "restored unsaved edits of template Welcome");
+        assert_eq!(sel, TemplateField::Subject);
+        assert_eq!(t, original);
+        assert!(!stack.is_dirty());
     }
 
     #[test]

@@ -68,11 +68,42 @@ impl TemplateField {
     }
 }
 
-/// An edit of a template: one field set from its text.
+/// An edit of a template.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TemplateEdit {
-    pub field: TemplateField,
-    pub value: String,
+pub enum TemplateEdit {
+    /// One field set from its text.
+    Set { field: TemplateField, value: String },
+    /// The whole template replaced (a recovery copy restored); it keeps its
+    /// name and id, and its fields are checked as `Set` checks them. `why`
+    /// starts the status sentence.
+    Replace {
+        template: Box<EmailTemplate>,
+        why: &'static str,
+    },
+}
+
+impl TemplateEdit {
+    /// `Set` of `field` to `value`.
+    pub fn set(field: TemplateField, value: impl Into<String>) -> TemplateEdit {
+        TemplateEdit::Set {
+            field,
+            value: value.into(),
+        }
+    }
+}
+
+/// `value` if `field` may hold it: header fields are one line (a line break
+/// would end the header) and the subject is not blank.
+fn checked(field: TemplateField, value: &str) -> Result<String, EditError> {
+    match field {
+        TemplateField::Subject | TemplateField::From | TemplateField::To | TemplateField::Cc
+            if value.contains(['\r', '\n']) =>
+        {
+            fail(format!("{} is one line", field.label()))
+        }
+        TemplateField::Subject if value.trim().is_empty() => fail("a template needs a subject"),
+        _ => Ok(value.to_string()),
+    }
 }
 
 impl Document for EmailTemplate {
@@ -80,31 +111,41 @@ impl Document for EmailTemplate {
     type Selection = TemplateField;
 
     fn apply_edit(&mut self, edit: &TemplateEdit) -> Result<TemplateField, EditError> {
-        let value = match edit.field {
-            // Header fields are one line: a line break would end the header.
-            TemplateField::Subject
-            | TemplateField::From
-            | TemplateField::To
-            | TemplateField::Cc
-                if edit.value.contains(['\r', '\n']) =>
-            {
-                return fail(format!("{} is one line", edit.field.label()));
+        match edit {
+            TemplateEdit::Set { field, value } => {
+                *field.value_mut(self) = checked(*field, value)?;
+                Ok(*field)
             }
-            TemplateField::Subject if edit.value.trim().is_empty() => {
-                return fail("a template needs a subject");
+            TemplateEdit::Replace { template, .. } => {
+                if template.name != self.name || template.id != self.id {
+                    return fail(format!(
+                        "a template keeps its name: {} is not {}",
+                        crate::model::escape_name(&template.name),
+                        crate::model::escape_name(&self.name)
+                    ));
+                }
+                for field in TemplateField::ALL {
+                    checked(field, field.value(template))?;
+                }
+                // Select the first field that changes.
+                let first = TemplateField::ALL
+                    .into_iter()
+                    .find(|f| f.value(self) != f.value(template))
+                    .unwrap_or(TemplateField::Subject);
+                *self = (**template).clone();
+                Ok(first)
             }
-            _ => edit.value.clone(),
-        };
-        *edit.field.value_mut(self) = value;
-        Ok(edit.field)
+        }
     }
 
     fn done_text(edit: &TemplateEdit, before: &EmailTemplate) -> String {
-        format!(
-            "set {} of template {}",
-            edit.field.label(),
-            crate::model::escape_name(&before.name)
-        )
+        let name = crate::model::escape_name(&before.name);
+        match edit {
+            TemplateEdit::Set { field, .. } => {
+                format!("set {} of template {name}", field.label())
+            }
+            TemplateEdit::Replace { why, .. } => format!("{why} of template {name}"),
+        }
     }
 }
 

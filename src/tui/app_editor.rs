@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::model::{Rule, TaskDefinition, escape_name};
+use crate::model::{EmailTemplate, Rule, TaskDefinition, escape_name};
 
 use super::app::{AfterConfirm, App, Overlay, Screen};
 use super::editor::{self, EditorState};
@@ -298,6 +298,28 @@ pub fn restore_rule_recovery(app: &mut App, path: PathBuf, rule: Rule) {
         out = r.restore(&app.root, &app.repo, rule);
     }
     app.carry_out(out);
+}
+
+/// Open the template of a recovery copy in the template editor (as Enter in
+/// the browser does) with the copy applied as one undoable edit; the copy is
+/// kept when the template is not in the repository, another template with
+/// unsaved edits is open, or another editor holds the template's lock.
+pub fn restore_template_recovery(app: &mut App, path: PathBuf, template: EmailTemplate) {
+    let Some(index) = app.repo.email_templates.iter().position(|t| t.path == path) else {
+        app.error(format!(
+            "cannot restore template {}: {} is not a template of this repository (the copy is kept)",
+            escape_name(&template.name),
+            escape_name(&path.display().to_string())
+        ));
+        return;
+    };
+    // Says why when another template with unsaved edits stays open instead.
+    app.carry_out_quietly(vec![Request::OpenTemplate(index)]);
+    let root = app.root.clone();
+    if let Some(te) = app.template_editor.as_mut().filter(|t| t.path == path) {
+        let out = te.restore(&root, template);
+        app.carry_out_quietly(out);
+    }
 }
 
 /// Saving before quitting (the app's unsaved-changes question): true when

@@ -8,10 +8,11 @@
 //!
 //! Generic over object kinds ([`Recovered`]): a copy names its file (relative
 //! to the root) and holds the object under its kind's key (`definition`,
-//! `rule`), so a workflow copy written before rules had copies still reads.
-//! Another kind (an email template) is one more variant and one more arm in
-//! the restore. Copies are keyed by the object's file, so a workflow editor and
-//! a rule editor open at once each keep theirs.
+//! `rule`, `emailTemplate`), so a workflow copy written before rules had
+//! copies still reads. Another kind is one more variant and one more arm in
+//! the restore (`sync::restore_recovery`). Copies are keyed by the object's
+//! file, so a workflow, a rule and a template editor open at once each keep
+//! theirs.
 //!
 //! Invariants: a copy's file name comes from [`slug`] (never from a name as
 //! typed); copies are read and written inside the repository (`confine`).
@@ -22,7 +23,7 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Rule, TaskDefinition, slug};
+use crate::model::{EmailTemplate, Rule, TaskDefinition, slug};
 
 /// The file written to `.bpe/recovery/<slug>.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,6 +47,8 @@ pub enum Recovered {
     Definition(TaskDefinition),
     /// A rule, key `rule`.
     Rule(Rule),
+    /// An email template, key `emailTemplate`.
+    EmailTemplate(EmailTemplate),
 }
 
 impl Recovered {
@@ -54,14 +57,16 @@ impl Recovered {
         match self {
             Recovered::Definition(d) => &d.name,
             Recovered::Rule(r) => &r.name,
+            Recovered::EmailTemplate(t) => &t.name,
         }
     }
 
-    /// `workflow` or `rule`, for the recovery dialog.
+    /// `workflow`, `rule` or `email template`, for the recovery dialog.
     pub fn kind(&self) -> &'static str {
         match self {
             Recovered::Definition(_) => "workflow",
             Recovered::Rule(_) => "rule",
+            Recovered::EmailTemplate(_) => "email template",
         }
     }
 }
@@ -257,5 +262,31 @@ mod tests {
         let old = r#"{"formatVersion":1,"path":"TaskDefinition/w.json","savedAt":"2026-11-30T20:00:00Z","definition":{"formatVersion":1,"id":"td-1","name":"W","process":{"activities":[]}}}"#;
         let copy: RecoveryCopy = serde_json::from_str(old).unwrap();
         assert_eq!(copy.object, Recovered::Definition(def));
+    }
+
+    #[test]
+    fn a_template_copy_round_trips_under_its_own_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let t: EmailTemplate = serde_json::from_str(
+            r#"{"formatVersion":1,"id":"et-1","name":"Welcome","from":"a@example.com","to":"$(email)","subject":"Hi","body":"Dear $(firstName)"}"#,
+        )
+        .unwrap();
+        let path = Path::new("EmailTemplate/welcome.json");
+        let object = Recovered::EmailTemplate(t.clone());
+        assert_eq!(object.name(), "Welcome");
+        assert_eq!(object.kind(), "email template");
+        let file = write_object(dir.path(), path, &object).unwrap();
+        assert_eq!(
+            file,
+            dir.path().join(".bpe/recovery/emailtemplate--welcome.json")
+        );
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains("\"emailTemplate\": {"), "{text}");
+        let listed = list(dir.path());
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].1.object, object);
+        assert_eq!(listed[0].1.path, path);
+        remove(dir.path(), path);
+        assert!(list(dir.path()).is_empty());
     }
 }

@@ -168,12 +168,16 @@ pub fn take_theirs(app: &mut App) {
 }
 
 /// Open the workflow of a recovery copy with the copy applied as an (undoable)
-/// edit (a rule's copy opens in the rule editor, `app_editor::restore_rule_recovery`).
+/// edit (a rule's copy opens in the rule editor, `app_editor::restore_rule_recovery`,
+/// a template's in the template editor, `app_editor::restore_template_recovery`).
 pub fn restore_recovery(app: &mut App, copy: recovery::RecoveryCopy) {
     let definition = match copy.object {
         recovery::Recovered::Definition(d) => d,
         recovery::Recovered::Rule(rule) => {
             return super::app_editor::restore_rule_recovery(app, copy.path, rule);
+        }
+        recovery::Recovered::EmailTemplate(t) => {
+            return super::app_editor::restore_template_recovery(app, copy.path, t);
         }
     };
     let root = app.root.clone();

@@ -23,6 +23,10 @@
 //!   edits; with local edits they are kept and saving asks before overwriting.
 //! - Preview values are remembered per user and repository in the settings file
 //!   (`Settings::template_values`); a value is typed as JSON or plain text.
+//! - Unsaved edits are published for the recovery copy after every change
+//!   (`recovery::publish_object`, not while read-only), forgotten when clean;
+//!   the copy is removed on save and discard; restoring one is one undoable
+//!   edit (`template_editor_save.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -348,7 +352,9 @@ impl TemplateEditorState {
             return self.update_draft(env.root, action);
         }
         match action {
-            Action::Back | Action::Close => return self.close_asking(Then::Close, close),
+            Action::Back | Action::Close => {
+                return self.close_asking(env.root, Then::Close, close);
+            }
             Action::FocusNext => {
                 self.focus = match self.focus {
                     Focus::Fields => Focus::Values,
@@ -373,7 +379,7 @@ impl TemplateEditorState {
                 let Some((_, path)) = self.used_by.get(self.used_row).cloned() else {
                     return vec![warn("no workflow sends this template")];
                 };
-                return self.close_asking(Then::Open(path), close);
+                return self.close_asking(env.root, Then::Open(path), close);
             }
             Action::Undo => return self.undo_redo(env.root, true),
             Action::Redo => return self.undo_redo(env.root, false),
@@ -438,15 +444,13 @@ impl TemplateEditorState {
                 self.render_preview_at(root);
             }
             Action::Accept => {
-                let edit = TemplateEdit {
-                    field: d.field,
-                    value: d.text(),
-                };
+                let edit = TemplateEdit::set(d.field, d.text());
                 let field = d.field;
                 match self.stack.execute(&mut self.doc, edit.clone(), field) {
                     Ok(_) => {
                         self.draft = None;
                         self.render_preview_at(root);
+                        self.publish_unsaved(root);
                         if self.disk.as_ref() == Some(&self.doc) {
                             return Vec::new();
                         }
@@ -483,17 +487,18 @@ impl TemplateEditorState {
         self.field = field;
         self.focus = Focus::Fields;
         self.render_preview_at(root);
+        self.publish_unsaved(root);
         let verb = if undo { "undid" } else { "redid" };
         vec![info(escape_name(&format!("{verb}: {text}")).into_owned())]
     }
 
     /// Close (or open a workflow), asking first when there are unsaved edits.
-    fn close_asking(&mut self, then: Then, close: &mut bool) -> Vec<Request> {
+    fn close_asking(&mut self, root: &Path, then: Then, close: &mut bool) -> Vec<Request> {
         if self.is_dirty() && self.read_only().is_none() {
             self.ask_unsaved(then);
             return Vec::new();
         }
-        self.finish(then, close)
+        self.finish(root, then, close)
     }
 
     /// Ask the unsaved-edits question (also for quitting, from the app).
@@ -514,43 +519,6 @@ impl TemplateEditorState {
                 format!("Save them {what}?"),
             ],
         });
-    }
-
-    fn finish(&mut self, then: Then, close: &mut bool) -> Vec<Request> {
-        *close = true;
-        match then {
-            Then::Close => vec![Request::Show(Screen::Browser)],
-            Then::Quit => vec![Request::Quit],
-            Then::Open(path) => vec![Request::OpenWorkflow(path)],
-        }
-    }
-
-    fn answer(
-        &mut self,
-        env: Env<'_>,
-        q: Question<Ask>,
-        action: Action,
-        close: &mut bool,
-    ) -> Vec<Request> {
-        match (q.purpose, action) {
-            (Ask::Unsaved(then), Action::Save) => {
-                let mut out = self.save(env.root);
-                if !self.is_dirty() {
-                    out.extend(self.finish(then, close));
-                }
-                out
-            }
-            (Ask::Unsaved(then), Action::Discard) => self.finish(then, close),
-            (Ask::Unsaved(_), Action::Cancel) | (Ask::Overwrite, Action::No) => Vec::new(),
-            (Ask::Overwrite, Action::Yes) => {
-                self.theirs = None;
-                self.save(env.root)
-            }
-            (purpose, _) => {
-                self.ask = Some(Question { purpose, ..q });
-                Vec::new()
-            }
-        }
     }
 }
 

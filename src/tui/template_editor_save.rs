@@ -2,14 +2,22 @@
 //! with the file on disk (see `template_editor.rs` for the invariants): the
 //! save is atomic, inside the repository, under the edit lock we hold (checked
 //! first); a change on disk is taken when there are no local edits and never
-//! overwritten without asking when there are.
+//! overwritten without asking when there are. Also the answers to the
+//! unsaved-edits question, and recovery copies: unsaved edits are published
+//! after every change (`recovery::publish_object`), the copy is removed on
+//! save and on discard, and a copy is restored as one undoable edit.
 
 use std::path::Path;
 
-use super::app::{Notice, NoticeKind};
+use super::action::Action;
+use super::app::{Notice, NoticeKind, Screen};
 use super::ask::Question;
+use super::recovery::{self, Recovered};
 use super::screen::Request;
-use super::template_editor::{Ask, LockState, TemplateEditorState, error, info, warn};
+use super::template_editor::{
+    Ask, Env, Focus, LockState, TemplateEditorState, Then, error, info, warn,
+};
+use crate::edit::template::TemplateEdit;
 use crate::model::{EmailTemplate, escape_name};
 use crate::repo::Repository;
 
@@ -62,6 +70,7 @@ impl TemplateEditorState {
             Ok(()) => {
                 self.disk = Some(self.doc.clone());
                 self.stack.mark_saved();
+                self.forget_recovery(root, true);
                 vec![
                     Request::Reload,
                     info(format!(
@@ -128,6 +137,101 @@ impl TemplateEditorState {
             }
         };
         self.refresh(repo);
+        self.publish_unsaved(root);
         said.map(|(kind, text)| Notice { kind, text })
+    }
+
+    /// Publish the working copy for the recovery copy when it has unsaved
+    /// edits, forget it when it has none (or is read-only: the copy's file
+    /// would be the lock holder's).
+    pub(super) fn publish_unsaved(&self, root: &Path) {
+        let unsaved = (self.is_dirty() && self.read_only().is_none())
+            .then(|| Recovered::EmailTemplate(self.doc.clone()));
+        recovery::publish_object(root, &self.path, unsaved);
+    }
+
+    /// Forget the published copy, and with `file_too` the copy on disk (saved
+    /// or discarded: the user answered for the edits).
+    fn forget_recovery(&self, root: &Path, file_too: bool) {
+        recovery::publish_object(root, &self.path, None);
+        if file_too {
+            recovery::remove(root, &self.path);
+        }
+    }
+
+    /// Leave the editor (the app drops the state, releasing the lock); edits
+    /// left unsaved were discarded, so their recovery copy goes too.
+    pub(super) fn finish(&mut self, root: &Path, then: Then, close: &mut bool) -> Vec<Request> {
+        *close = true;
+        let discarded = self.is_dirty() && self.read_only().is_none();
+        self.forget_recovery(root, discarded);
+        match then {
+            Then::Close => vec![Request::Show(Screen::Browser)],
+            Then::Quit => vec![Request::Quit],
+            Then::Open(path) => vec![Request::OpenWorkflow(path)],
+        }
+    }
+
+    pub(super) fn answer(
+        &mut self,
+        env: Env<'_>,
+        q: Question<Ask>,
+        action: Action,
+        close: &mut bool,
+    ) -> Vec<Request> {
+        match (q.purpose, action) {
+            (Ask::Unsaved(then), Action::Save) => {
+                let mut out = self.save(env.root);
+                if !self.is_dirty() {
+                    out.extend(self.finish(env.root, then, close));
+                }
+                out
+            }
+            (Ask::Unsaved(then), Action::Discard) => self.finish(env.root, then, close),
+            (Ask::Unsaved(_), Action::Cancel) | (Ask::Overwrite, Action::No) => Vec::new(),
+            (Ask::Overwrite, Action::Yes) => {
+                self.theirs = None;
+                self.save(env.root)
+            }
+            (purpose, _) => {
+                self.ask = Some(Question { purpose, ..q });
+                Vec::new()
+            }
+        }
+    }
+
+    /// Apply a recovery copy as one undoable edit (refused, the copy kept,
+    /// when another editor holds the template or the copy does not check).
+    pub fn restore(&mut self, root: &Path, copy: EmailTemplate) -> Vec<Request> {
+        let name = escape_name(&copy.name).into_owned();
+        if let Some(holder) = self.read_only() {
+            return vec![error(format!(
+                "cannot restore template {name} now: it is being edited by {holder} (the copy is kept)"
+            ))];
+        }
+        if copy == self.doc {
+            self.forget_recovery(root, true);
+            return vec![info(format!(
+                "the recovery copy of template {name} is what the editor holds: nothing to restore"
+            ))];
+        }
+        let edit = TemplateEdit::Replace {
+            template: Box::new(copy),
+            why: "restored unsaved edits",
+        };
+        match self.stack.execute(&mut self.doc, edit, self.field) {
+            Ok(field) => {
+                self.field = field;
+                self.focus = Focus::Fields;
+                self.render_preview_at(root);
+                self.publish_unsaved(root);
+                vec![info(format!(
+                    "restored unsaved edits of template {name} (s saves, u undoes the restore)"
+                ))]
+            }
+            Err(e) => vec![error(format!(
+                "cannot restore template {name}: {e} (the copy is kept)"
+            ))],
+        }
     }
 }
