@@ -63,6 +63,7 @@ pub mod settings;
 pub mod sync;
 pub mod table;
 pub mod tasks;
+pub mod tasks_view;
 pub mod template_editor;
 pub mod template_editor_preview;
 pub mod template_editor_save;
