@@ -19,6 +19,7 @@ mod sandbox;
 mod session;
 mod state;
 pub mod store;
+mod store_items;
 pub mod transient;
 mod vars;
 
