@@ -8,27 +8,10 @@ use bpe::tui::action::Action;
 use bpe::tui::app::{App, Overlay};
 use bpe::tui::editor;
 use bpe::tui::linediff::DiffLine;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use tui_common::*;
 
 fn notice(app: &App) -> Option<String> {
     app.notice.as_ref().map(|n| n.text.clone())
-}
-
-fn screen(app: &mut App, w: u16, h: u16) -> String {
-    app.size = (w, h);
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| bpe::tui::view::view(app, f)).unwrap();
-    let buf = term.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..h {
-        for x in 0..w {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
 }
 
 #[test]
@@ -47,7 +30,7 @@ fn a_rename_names_both_names_and_the_references_then_the_next_move_clears_it() {
         notice(&app).as_deref(),
         Some("renamed Manager Approval -> Hiring Manager Approval, 1 reference updated")
     );
-    assert!(screen(&mut app, 120, 40).contains("1 reference updated"));
+    assert!(draw_text(&mut app, 120, 40).contains("1 reference updated"));
     // The next action that succeeds (a move) clears it.
     press(&mut app, "j");
     assert_eq!(notice(&app), None);
@@ -109,7 +92,7 @@ fn the_conflict_dialog_shows_the_semantic_diff_of_mine_against_theirs_and_scroll
             if t.starts_with("~ definition description:") && t.ends_with("-> changed elsewhere"))),
         "their description"
     );
-    let text = screen(&mut app, 120, 40);
+    let text = draw_text(&mut app, 120, 40);
     assert!(
         text.contains("theirs against mine: + only theirs"),
         "{text}"

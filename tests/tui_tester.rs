@@ -8,24 +8,7 @@ use bpe::model::ActionKind;
 use bpe::tui::action::Action;
 use bpe::tui::app::{App, Overlay, update};
 use bpe::tui::debugger_console::Entry;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use tui_common::*;
-
-fn draw(app: &mut App, w: u16, h: u16) -> String {
-    app.size = (w, h);
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| bpe::tui::view::view(app, f)).unwrap();
-    let buf = term.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..h {
-        for x in 0..w {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
-}
 
 fn sample() -> (tempfile::TempDir, App) {
     // Sets BPE_DATA_DIR (user settings, workspaces) once for this binary.
@@ -54,7 +37,7 @@ fn palette_lists_the_common_templates_with_a_preview_of_what_is_inserted() {
     );
     // The preview follows the selection: the change password template.
     press(&mut app, "j");
-    let screen = draw(&mut app, 120, 40);
+    let screen = draw_text(&mut app, 120, 40);
     assert!(
         screen.contains("Store a salted hash of $password"),
         "{screen}"
@@ -132,7 +115,7 @@ fn console_evaluates_in_the_paused_frame_scope_without_changing_the_case() {
     // The assignment was not kept: the paused case is as it was.
     assert_eq!(var(&app, "title"), title);
     // Still open, and drawn over the debugger.
-    let screen = draw(&mut app, 120, 40);
+    let screen = draw_text(&mut app, 120, 40);
     assert!(screen.contains("= \"Ada alove@example.com\""), "{screen}");
     assert!(screen.contains("✗ unknown function 'nosuch'"), "{screen}");
     update(&mut app, Action::Cancel);
@@ -251,7 +234,7 @@ fn rule_tester_shows_an_error_at_its_position_in_the_body() {
     let column = ev.error_at.as_ref().unwrap().column;
     let body = &rule_tester(&app).current().unwrap().body;
     assert_eq!(column, body.find("(gt $suffix 0)").unwrap() + 1);
-    let screen = draw(&mut app, 120, 40);
+    let screen = draw_text(&mut app, 120, 40);
     assert!(
         screen.contains(&format!(
             "✗ rule 'Derive Account Id' 1:{}: gt: argument 1",
@@ -275,7 +258,10 @@ fn rule_tester_trace_folds_and_snapshot_120x40() {
     assert_eq!(rule_tester(&app).focus, bpe::tui::rule_tester::Focus::Trace);
     press(&mut app, "j j space");
     assert_eq!(rule_tester(&app).visible_trace().len(), full - 2);
-    insta::assert_snapshot!("rule_tester_folded_trace_120x40", draw(&mut app, 120, 40));
+    insta::assert_snapshot!(
+        "rule_tester_folded_trace_120x40",
+        draw_text(&mut app, 120, 40)
+    );
     press(&mut app, "space");
     assert_eq!(rule_tester(&app).visible_trace().len(), full);
     press(&mut app, "esc");
