@@ -34,6 +34,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::case::{Case, Runtime};
 use super::catalog::{Catalog, compile_rules};
+use super::compile::{Compiled, compile};
 use crate::expr::{RuleDef, Value};
 use crate::model::{DefinitionRef, ObjectKind, TaskDefinition, TaskInstance, WorkItem};
 use crate::repo::lock::{self, LockError, LockGuard, LockMode, LockTarget};
@@ -97,6 +98,19 @@ pub struct RepoCatalog {
     purpose: String,
     /// Store resolved definitions in the cache (not in a dry run, which writes nothing).
     write_cache: bool,
+    /// Definitions started by name, pinned and compiled once for the catalog's life
+    /// (its repository is a snapshot, so a name always means the same definition).
+    started: BTreeMap<String, Prepared>,
+}
+
+/// A definition ready to start cases of: what [`case_in`] needs, made once.
+struct Prepared {
+    id: String,
+    name: String,
+    dref: DefinitionRef,
+    /// Stored in `.bpe/cache/` (not yet when pinned while cache writes were off).
+    cached: bool,
+    compiled: Result<Arc<Compiled>, String>,
 }
 
 impl RepoCatalog {
@@ -108,6 +122,7 @@ impl RepoCatalog {
             run_locks: Vec::new(),
             purpose: purpose.to_string(),
             write_cache: true,
+            started: BTreeMap::new(),
         }
     }
 
@@ -131,6 +146,37 @@ impl RepoCatalog {
         } else {
             Ok(cache::reference(def))
         }
+    }
+
+    /// The definition named `name`, pinned (stored in the cache when cache writes are
+    /// on) and compiled: the first time only, for as long as this catalog lives.
+    fn prepare(&mut self, name: &str) -> Result<&Prepared, StoreError> {
+        let stored = self.started.get(name).is_some_and(|p| p.cached);
+        if !stored {
+            let def = &self
+                .repo
+                .definition(name)
+                .ok_or_else(|| StoreError::NotFound(format!("no TaskDefinition named '{name}'")))?
+                .value;
+            let dref = self.pin(def)?;
+            let prepared = match self.started.remove(name) {
+                Some(p) => Prepared {
+                    cached: self.write_cache,
+                    ..p
+                },
+                None => Prepared {
+                    id: def.id.clone(),
+                    name: def.name.clone(),
+                    cached: self.write_cache,
+                    compiled: compile(def, dref.clone())
+                        .map(Arc::new)
+                        .map_err(|e| e.message),
+                    dref,
+                },
+            };
+            self.started.insert(name.to_string(), prepared);
+        }
+        Ok(&self.started[name])
     }
 
     pub fn repository(&self) -> &Repository {
@@ -306,14 +352,11 @@ fn case_in(
 ) -> Result<(Case, Option<LockGuard>), StoreError> {
     let root = catalog.repository().root.clone();
     let root = root.as_path();
-    let def = catalog
-        .repository()
-        .definition(name)
-        .map(|l| l.value.clone())
-        .ok_or_else(|| StoreError::NotFound(format!("no TaskDefinition named '{name}'")))?;
-    let dref = catalog.pin(&def)?;
-    catalog.hold_run_lock(&def.id)?;
-    let case = Case::start(&def, dref, inputs, &opts.owner, &*catalog);
+    let p = catalog.prepare(name)?;
+    let (id, def_name) = (p.id.clone(), p.name.clone());
+    let (dref, compiled) = (p.dref.clone(), p.compiled.clone());
+    catalog.hold_run_lock(&id)?;
+    let case = Case::start_compiled(&def_name, dref, compiled, inputs, &opts.owner, &*catalog);
     if opts.dry_run {
         return Ok((case, None));
     }
@@ -597,3 +640,7 @@ pub fn resume(
     }
     drive(root, case, &mut catalog, services, Some(&guard))
 }
+
+#[cfg(test)]
+#[path = "store_tests.rs"]
+mod tests;

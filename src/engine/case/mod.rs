@@ -152,13 +152,29 @@ impl Case {
         owner: &str,
         catalog: &dyn Catalog,
     ) -> Case {
+        let compiled = compile(def, dref.clone())
+            .map(Arc::new)
+            .map_err(|e| e.message);
+        Case::start_compiled(&def.name, dref, compiled, inputs, owner, catalog)
+    }
+
+    /// [`Case::start`] with the definition already compiled (or its compile error):
+    /// a runner starting many cases of one definition (`bpe launch`) compiles it once.
+    pub fn start_compiled(
+        name: &str,
+        dref: DefinitionRef,
+        compiled: Result<Arc<Compiled>, String>,
+        inputs: &BTreeMap<String, Value>,
+        owner: &str,
+        catalog: &dyn Catalog,
+    ) -> Case {
         let now = Utc::now();
         let at = now_text(now);
         let instance = TaskInstance {
             format_version: FORMAT_VERSION,
             id: new_id("ti"),
-            name: def.name.clone(),
-            definition: dref.clone(),
+            name: name.to_string(),
+            definition: dref,
             status: InstanceStatus::Running,
             owner: owner.to_string(),
             started: at.clone(),
@@ -173,7 +189,7 @@ impl Case {
             history: vec![HistoryEvent {
                 at,
                 event: HistoryKind::Started {
-                    definition: def.name.clone(),
+                    definition: name.to_string(),
                 },
             }],
             history_dropped: 0,
@@ -183,10 +199,10 @@ impl Case {
             state: serde_json::Value::Null,
         };
         let mut case = Case::with(instance, EngineState::empty());
-        let compiled = match compile(def, dref) {
-            Ok(c) => Arc::new(c),
-            Err(e) => {
-                case.finish(InstanceStatus::Failed, Some(e.message), &mut Vec::new());
+        let compiled = match compiled {
+            Ok(c) => c,
+            Err(message) => {
+                case.finish(InstanceStatus::Failed, Some(message), &mut Vec::new());
                 return case;
             }
         };
