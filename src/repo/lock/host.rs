@@ -41,6 +41,12 @@ pub(super) fn user_name_for_uid(passwd: &str, uid: u32) -> Option<String> {
 
 /// This machine's host name.
 pub fn host_name() -> String {
+    // Read once per process: every lock records it, and `bpe launch` takes one per case.
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(read_host_name).clone()
+}
+
+fn read_host_name() -> String {
     fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| fs::read_to_string("/etc/hostname"))
         .ok()

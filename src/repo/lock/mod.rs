@@ -722,6 +722,39 @@ pub fn check_can_save_definition(root: &Path, definition_id: &str) -> Result<(),
 
 /// `settings.lockStaleAfter` of `<root>/repository.json`, or the default.
 pub fn stale_after(root: &Path) -> Duration {
+    // Every acquire asks (`bpe launch` acquires per case): `repository.json` is parsed
+    // again only when its inode, size, mtime or ctime changed.
+    #[cfg(unix)]
+    {
+        use std::collections::HashMap;
+        use std::os::unix::fs::MetadataExt;
+        type Seen = HashMap<PathBuf, ([i64; 6], Duration)>;
+        static SEEN: Mutex<Option<Seen>> = Mutex::new(None);
+        if let Ok(m) = fs::symlink_metadata(root.join("repository.json")) {
+            let stamp = [
+                m.ino() as i64,
+                m.size() as i64,
+                m.mtime(),
+                m.mtime_nsec(),
+                m.ctime(),
+                m.ctime_nsec(),
+            ];
+            let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+            let seen = seen.get_or_insert_with(HashMap::new);
+            if let Some((s, d)) = seen.get(root)
+                && *s == stamp
+            {
+                return *d;
+            }
+            let d = read_stale_after(root);
+            seen.insert(root.to_path_buf(), (stamp, d));
+            return d;
+        }
+    }
+    read_stale_after(root)
+}
+
+fn read_stale_after(root: &Path) -> Duration {
     parse_file::<RepositoryConfig>(root, Path::new("repository.json"))
         .ok()
         .and_then(|c| c.settings.lock_stale_after)

@@ -384,3 +384,25 @@ fn exclusive_holders_never_overlap_while_lock_files_come_and_go() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn stale_after_follows_every_change_of_repository_json() {
+    let dir = root();
+    let config = |secs: u64| {
+        let text = format!(
+            r#"{{"formatVersion": 1, "name": "t", "settings": {{"lockStaleAfter": {secs}}}}}"#
+        );
+        crate::repo::save_atomic(&dir.path().join("repository.json"), text.as_bytes()).unwrap();
+    };
+    config(90);
+    assert_eq!(stale_after(dir.path()), Duration::from_secs(90));
+    // Asked again unchanged: the same answer (from the remembered parse).
+    assert_eq!(stale_after(dir.path()), Duration::from_secs(90));
+    config(7);
+    assert_eq!(stale_after(dir.path()), Duration::from_secs(7));
+    // Rewritten to the same size: still seen (a new inode, mtime and ctime).
+    config(8);
+    assert_eq!(stale_after(dir.path()), Duration::from_secs(8));
+    fs::remove_file(dir.path().join("repository.json")).unwrap();
+    assert_eq!(stale_after(dir.path()), DEFAULT_STALE_AFTER);
+}
