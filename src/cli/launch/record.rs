@@ -207,6 +207,9 @@ impl Record {
 pub struct Appender {
     state: Mutex<SyncState>,
     synced_cv: Condvar,
+    /// The record, opened (inside the boundary) by the first append and kept for the
+    /// launch: no other process rewrites it while the launch holds the record's lock.
+    file: Mutex<Option<std::sync::Arc<File>>>,
 }
 
 #[derive(Default)]
@@ -224,13 +227,39 @@ impl Appender {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Write `line` with one `write` (`O_APPEND`) to the record, opening it the first time.
+    fn write_line(
+        &self,
+        root: &Path,
+        rel: &Path,
+        line: &[u8],
+    ) -> std::io::Result<std::sync::Arc<File>> {
+        let mut kept = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(file) = kept.as_ref() {
+            let file = file.clone();
+            drop(kept);
+            let written = (&*file).write(line)?;
+            if written != line.len() {
+                return Err(std::io::Error::other(format!(
+                    "short write ({written} of {} bytes)",
+                    line.len()
+                )));
+            }
+            return Ok(file);
+        }
+        let (file, _) = confine::append_unsynced(root, rel, line)?;
+        let file = std::sync::Arc::new(file);
+        *kept = Some(file.clone());
+        Ok(file)
+    }
+
     /// Append one entry as one line inside the boundary and wait until it is
     /// synced. Whoever calls it holds the record's lock (see [`Record::open`]),
     /// which also made sure the file ends with a whole line.
     pub fn append(&self, root: &Path, rel: &Path, entry: &Entry) -> std::io::Result<()> {
         let mut line = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
         line.push(b'\n');
-        let (file, _) = confine::append_unsynced(root, rel, &line)?;
+        let file = self.write_line(root, rel, &line)?;
         let mut state = self.lock_state();
         state.written += 1;
         let mine = state.written;
