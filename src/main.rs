@@ -6,6 +6,12 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 use bpe::cli;
 
+/// mimalloc instead of the system allocator: `bpe launch` runs many cases at once,
+/// and glibc's malloc took about a quarter of their CPU time (arena locks, free-list
+/// consolidation); see docs/launch.md.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A terminal Business Process Editor for identity workflows.
 ///
 /// Without a subcommand, opens the TUI on REPOSITORY (default: the current directory).
