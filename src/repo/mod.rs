@@ -18,6 +18,7 @@ mod load;
 pub mod lock;
 mod save;
 mod suggest;
+mod unnamed;
 pub mod watch;
 
 pub use index::{DefinitionSummary, IndexStats, Overview};
