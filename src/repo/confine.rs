@@ -261,8 +261,17 @@ pub fn read(root: &Path, path: &Path) -> io::Result<Vec<u8>> {
 /// sync it (at the commit when a `group_commit::GroupCommit` is open on this
 /// thread). Concurrent appenders' lines never interleave. A file with more than
 /// one hard link is refused (its data may be shared with a file outside).
+///
+/// Under a group commit that defers appends to the file's directory, the line is
+/// written at the batch's flush instead; any other append first flushes the saves
+/// and lines put off before it, so appends and saves land in the order made.
 pub fn append(root: &Path, path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let (file, resolved) = append_unsynced(root, path, bytes)?;
+    let resolved = resolve_for_write(root, path)?;
+    if super::group_commit::defer_append(&resolved, bytes)? {
+        return Ok(());
+    }
+    super::group_commit::flush_deferred()?;
+    let file = append_resolved(&resolved, path, bytes)?;
     if super::group_commit::defer_file_sync(&resolved) {
         return Ok(());
     }
@@ -273,9 +282,17 @@ pub fn append(root: &Path, path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// For a caller that shares one sync among many appends (`bpe launch`'s record).
 pub fn append_unsynced(root: &Path, path: &Path, bytes: &[u8]) -> io::Result<(File, PathBuf)> {
     let resolved = resolve_for_write(root, path)?;
+    let file = append_resolved(&resolved, path, bytes)?;
+    Ok((file, resolved))
+}
+
+/// Append `bytes` with one `write` to `resolved` (a path [`resolve_for_write`]
+/// returned; `path` names it in errors): opened `O_APPEND | O_NOFOLLOW`, created
+/// when missing, refused unless a regular file with one link. Not synced.
+pub(super) fn append_resolved(resolved: &Path, path: &Path, bytes: &[u8]) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.append(true).create(true);
-    let mut file = no_follow(&mut options).open(&resolved)?;
+    let mut file = no_follow(&mut options).open(resolved)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(io::Error::new(
@@ -303,7 +320,7 @@ pub fn append_unsynced(root: &Path, path: &Path, bytes: &[u8]) -> io::Result<(Fi
             bytes.len()
         )));
     }
-    Ok((file, resolved))
+    Ok(file)
 }
 
 /// Remove a repository file (a link itself, not its target), inside the
@@ -313,6 +330,8 @@ pub fn remove(root: &Path, path: &Path) -> io::Result<()> {
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
     let dir = resolve(root, path.parent().unwrap_or(Path::new("")))?;
+    // Saves and lines put off before land first (write order).
+    super::group_commit::flush_deferred()?;
     match fs::remove_file(dir.join(name)) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         other => other,

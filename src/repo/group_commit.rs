@@ -20,21 +20,25 @@
 //! to see them) and closes it.
 //!
 //! **Deferred renames** ([`GroupCommit::defer_renames`], `bpe launch` while a
-//! case runs after its first write): a [`super::save_atomic`] of a file in one
-//! of the named directories writes its temporary file and starts its writeback
-//! (`sync_file_range`) but neither fsyncs nor renames it; [`GroupCommit::flush`]
-//! then fsyncs every waiting temporary file — the first fsync commits the
-//! filesystem's journal with all their blocks, the others only wait for their
-//! data, so the round costs one journal commit instead of one per file — and
-//! renames them over their targets in the order they were written (a work item
-//! before the instance that waits on it). A second write of the same target
-//! replaces the waiting one. So:
-//! - until the flush, others see the files as they were before (the case's
-//!   instance as first written, `running`); a kill before the flush leaves only
-//!   temporary files, which the next open removes (their writer is dead);
-//! - after a power failure a file is whole or absent, never torn: no rename
-//!   happens before its data is synced; renames are made durable by the
-//!   directory syncs of [`GroupCommit::commit`], as all others here.
+//! case runs, from its first write): a [`super::save_atomic`] of a file in one of
+//! the named directories is only kept in memory; [`GroupCommit::flush`] then
+//! writes each kept save to an unnamed temporary file (`super::unnamed`, or a
+//! named one where the filesystem has none), starts its writeback, fsyncs them
+//! all, and links or renames them over their targets in the order they were
+//! written (the instance as first written, the work item, the instance waiting on
+//! it). A save that directly follows a waiting save of the same target replaces
+//! it; an earlier one is kept, so what lands is what writing the files one by one
+//! would have left at every point. Lines appended to files in the directories of
+//! [`GroupCommit::defer_appends`] (the case's journal) are kept too, and appended
+//! after the round's files. Any other write on this thread — a save or an append
+//! elsewhere, a removal ([`super::confine::remove`]), a command run — flushes
+//! first, so writes land in the order made. So:
+//! - until the flush, others see nothing of the kept writes, and a kill before it
+//!   leaves nothing of them (an unnamed file vanishes with the process; a named
+//!   temporary file of a killed writer is removed at the next open);
+//! - after a power failure a file is whole or absent, never torn: no file gets its
+//!   name before its data is synced; the names are made durable by the directory
+//!   syncs of [`GroupCommit::commit`], as all others here.
 //!
 //! The writer must not read back a file it deferred before the flush (the
 //! engine's store flushes before reading work items, and discards a waiting
@@ -53,20 +57,26 @@ struct Pending {
     files: BTreeSet<PathBuf>,
     /// Directories (resolved) whose atomic saves are deferred; empty: none.
     defer_in: Vec<PathBuf>,
-    /// Temporary files waiting for [`GroupCommit::flush`], in write order.
+    /// Directories (resolved) whose appended lines are deferred; empty: none.
+    append_in: Vec<PathBuf>,
+    /// Saves waiting for [`GroupCommit::flush`], in write order.
     deferred: Vec<Deferred>,
+    /// Their bytes, added up.
+    deferred_bytes: usize,
+    /// Lines waiting for [`GroupCommit::flush`], in write order: (file, line).
+    lines: Vec<(PathBuf, Vec<u8>)>,
 }
 
-/// A written, unsynced temporary file and the target it will replace.
+/// A save put off: the bytes and the target (resolved) they will replace.
 struct Deferred {
-    file: File,
-    tmp: PathBuf,
+    bytes: Vec<u8>,
     target: PathBuf,
 }
 
-/// Deferred files a batch holds at most: one more flushes the batch first
-/// (bounds the open files).
+/// Deferred saves a batch holds at most: one more flushes the batch first.
 pub const MAX_DEFERRED: usize = 64;
+/// Bytes of deferred saves and lines a batch holds at most (bounds its memory).
+pub const MAX_DEFERRED_BYTES: usize = 16 << 20;
 
 thread_local! {
     static PENDING: RefCell<Option<Pending>> = const { RefCell::new(None) };
@@ -122,11 +132,27 @@ impl GroupCommit {
         Ok(())
     }
 
-    /// Defer no more saves (those waiting still wait for the flush).
+    /// Also put off, to the next [`GroupCommit::flush`] (after its renames), the
+    /// lines appended to files directly in `dirs` (the case's journal lines).
+    pub fn defer_appends(&self, root: &Path, dirs: &[&str]) -> io::Result<()> {
+        let mut resolved = Vec::new();
+        for d in dirs {
+            resolved.push(super::confine::resolve_for_write(root, Path::new(d))?);
+        }
+        PENDING.with(|p| {
+            if let Some(p) = p.borrow_mut().as_mut() {
+                p.append_in = resolved;
+            }
+        });
+        Ok(())
+    }
+
+    /// Defer no more saves or lines (those waiting still wait for the flush).
     pub fn stop_deferring(&self) {
         PENDING.with(|p| {
             if let Some(p) = p.borrow_mut().as_mut() {
                 p.defer_in.clear();
+                p.append_in.clear();
             }
         });
     }
@@ -191,54 +217,133 @@ impl Drop for GroupCommit {
     }
 }
 
-/// [`GroupCommit::flush`] on this thread's batch, if any.
+/// [`GroupCommit::flush`] on this thread's batch, if any: write each waiting save
+/// to a temporary file (its writeback started at once), sync them all, rename each
+/// over its target in write order, then append the waiting lines in order. On a
+/// write or sync error nothing of the round is renamed or appended (the temporary
+/// files are removed) and the error names the files.
 pub fn flush_deferred() -> io::Result<()> {
     let waiting = PENDING.with(|p| {
-        p.borrow_mut()
-            .as_mut()
-            .map(|p| std::mem::take(&mut p.deferred))
+        p.borrow_mut().as_mut().map(|p| {
+            p.deferred_bytes = 0;
+            (
+                std::mem::take(&mut p.deferred),
+                std::mem::take(&mut p.lines),
+            )
+        })
     });
-    let Some(waiting) = waiting else {
+    let Some((saves, lines)) = waiting else {
         return Ok(());
     };
-    if waiting.is_empty() {
-        return Ok(());
-    }
+    // Each save's bytes go to an unnamed file where the filesystem has them (no
+    // directory entry until it is linked, nothing left by a kill, and its fsync does
+    // not write the directory), else to a named temporary file.
+    let mut temps: Vec<Temp> = Vec::with_capacity(saves.len());
     let mut failed: Option<io::Error> = None;
-    for d in &waiting {
-        if let Err(e) = d.file.sync_all() {
-            failed = Some(io::Error::new(
-                e.kind(),
-                format!("cannot sync {}: {e}", d.target.display()),
-            ));
-            break;
+    for d in &saves {
+        match write_round_file(&d.target, &d.bytes) {
+            Ok(t) => temps.push(t),
+            Err(e) => {
+                failed = Some(named(e, &d.target));
+                break;
+            }
+        }
+    }
+    if failed.is_none() {
+        for t in &temps {
+            if let Err(e) = t.file.sync_all() {
+                failed = Some(named(e, &t.target));
+                break;
+            }
         }
     }
     if let Some(e) = failed {
-        for d in &waiting {
-            let _ = std::fs::remove_file(&d.tmp);
+        for t in &temps {
+            if let Some(tmp) = &t.named {
+                let _ = std::fs::remove_file(tmp);
+            }
         }
         return Err(e);
     }
     let mut first: Option<io::Error> = None;
-    for d in waiting {
-        drop(d.file);
-        match std::fs::rename(&d.tmp, &d.target) {
+    for t in temps {
+        let placed = match &t.named {
+            Some(tmp) => std::fs::rename(tmp, &t.target).inspect_err(|_| {
+                let _ = std::fs::remove_file(tmp);
+            }),
+            None => super::save::temp_name(&t.target)
+                .and_then(|tmp| super::unnamed::publish(&t.file, &t.target, &tmp)),
+        };
+        match placed {
             Ok(()) => {
-                if let Some(dir) = d.target.parent() {
+                if let Some(dir) = t.target.parent() {
                     defer_dir_sync(dir);
                 }
             }
             Err(e) => {
-                let _ = std::fs::remove_file(&d.tmp);
                 first.get_or_insert(io::Error::new(
                     e.kind(),
-                    format!("cannot write {}: {e}", d.target.display()),
+                    format!("cannot write {}: {e}", t.target.display()),
+                ));
+            }
+        }
+    }
+    // Consecutive lines to one file go in one `write` (still whole lines: appends
+    // by others land before or after them, never between).
+    let mut merged: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    for (file, line) in lines {
+        match merged.last_mut() {
+            Some((last, bytes)) if *last == file => bytes.extend_from_slice(&line),
+            _ => merged.push((file, line)),
+        }
+    }
+    for (file, line) in merged {
+        let appended = super::confine::append_resolved(&file, &file, &line);
+        match appended {
+            Ok(_) => {
+                defer_file_sync(&file);
+            }
+            Err(e) => {
+                first.get_or_insert(io::Error::new(
+                    e.kind(),
+                    format!("cannot append to {}: {e}", file.display()),
                 ));
             }
         }
     }
     first.map_or(Ok(()), Err)
+}
+
+/// A round's file, written and its writeback started: unnamed, or at `named`.
+struct Temp {
+    file: File,
+    named: Option<PathBuf>,
+    target: PathBuf,
+}
+
+fn write_round_file(target: &Path, bytes: &[u8]) -> io::Result<Temp> {
+    use std::io::Write;
+    let dir = target.parent().unwrap_or(Path::new("."));
+    if let Ok(Some(mut file)) = super::unnamed::create(dir) {
+        file.write_all(bytes)?;
+        start_writeback(&file);
+        return Ok(Temp {
+            file,
+            named: None,
+            target: target.to_path_buf(),
+        });
+    }
+    let (file, tmp) = super::save::write_temp(target, bytes)?;
+    start_writeback(&file);
+    Ok(Temp {
+        file,
+        named: Some(tmp),
+        target: target.to_path_buf(),
+    })
+}
+
+fn named(e: io::Error, target: &Path) -> io::Error {
+    io::Error::new(e.kind(), format!("cannot sync {}: {e}", target.display()))
 }
 
 /// Forget a deferred save of `target` (resolved), removing its temporary file:
@@ -250,13 +355,8 @@ pub fn discard_deferred(target: &Path) -> bool {
             return false;
         };
         let before = p.deferred.len();
-        p.deferred.retain(|d| {
-            let keep = d.target != target;
-            if !keep {
-                let _ = std::fs::remove_file(&d.tmp);
-            }
-            keep
-        });
+        p.deferred.retain(|d| d.target != target);
+        p.deferred_bytes = p.deferred.iter().map(|d| d.bytes.len()).sum();
         p.deferred.len() != before
     })
 }
@@ -272,25 +372,74 @@ pub(super) fn defers(target: &Path) -> bool {
     })
 }
 
-/// Keep a written temporary file for the flush: its writeback started, a
-/// waiting save of the same target replaced. Flushes first when the batch
-/// holds [`MAX_DEFERRED`] files.
-pub(super) fn defer_rename(file: File, tmp: PathBuf, target: PathBuf) -> io::Result<()> {
-    start_writeback(&file);
-    discard_deferred(&target);
-    if PENDING.with(|p| p.borrow().as_ref().map_or(0, |p| p.deferred.len())) >= MAX_DEFERRED {
+/// Keep a save for the flush. When the last save waiting is of the same target it
+/// is replaced (nothing was written between them); an earlier one is kept, so the
+/// flush lands the files as they were written, in order: an instance first written
+/// `running`, then its work item, then the instance suspended, lands as those three
+/// (a kill between them leaves what writing them one by one would have left).
+/// Flushes first when the batch holds [`MAX_DEFERRED`] saves or
+/// [`MAX_DEFERRED_BYTES`] bytes.
+pub(super) fn defer_write(bytes: &[u8], target: &Path) -> io::Result<()> {
+    let replaced = PENDING.with(|p| {
+        let mut p = p.borrow_mut();
+        let Some(p) = p.as_mut() else {
+            return false;
+        };
+        match p.deferred.last_mut() {
+            Some(last) if last.target == target => {
+                p.deferred_bytes = p.deferred_bytes - last.bytes.len() + bytes.len();
+                last.bytes = bytes.to_vec();
+                true
+            }
+            _ => false,
+        }
+    });
+    if replaced {
+        return Ok(());
+    }
+    if held(|p| p.deferred.len() >= MAX_DEFERRED || p.deferred_bytes >= MAX_DEFERRED_BYTES) {
         flush_deferred()?;
     }
     PENDING.with(|p| {
         if let Some(p) = p.borrow_mut().as_mut() {
-            p.deferred.push(Deferred { file, tmp, target });
+            p.deferred_bytes += bytes.len();
+            p.deferred.push(Deferred {
+                bytes: bytes.to_vec(),
+                target: target.to_path_buf(),
+            });
         }
     });
     Ok(())
 }
 
+/// Keep a line appended to `file` (resolved) for the flush when appends to its
+/// directory are deferred on this thread. False: append it now.
+pub(super) fn defer_append(file: &Path, line: &[u8]) -> io::Result<bool> {
+    let deferred = held(|p| {
+        file.parent()
+            .is_some_and(|dir| p.append_in.iter().any(|d| d == dir))
+    });
+    if !deferred {
+        return Ok(false);
+    }
+    if held(|p| p.deferred_bytes >= MAX_DEFERRED_BYTES) {
+        flush_deferred()?;
+    }
+    PENDING.with(|p| {
+        if let Some(p) = p.borrow_mut().as_mut() {
+            p.deferred_bytes += line.len();
+            p.lines.push((file.to_path_buf(), line.to_vec()));
+        }
+    });
+    Ok(true)
+}
+
+fn held(test: impl FnOnce(&Pending) -> bool) -> bool {
+    PENDING.with(|p| p.borrow().as_ref().is_some_and(test))
+}
+
 /// Ask the kernel to start writing `file` out (and to allocate its blocks), so
-/// that one later fsync commits the journal for every file started so far.
+/// that the round's syncs find most of the data on its way.
 fn start_writeback(file: &File) {
     #[cfg(target_os = "linux")]
     {
@@ -383,14 +532,18 @@ mod tests {
         super::super::save_atomic_in(root, Path::new("WorkItem/wi-1.json"), b"item\n").unwrap();
         super::super::save_atomic_in(root, inst, b"progress\n").unwrap();
         super::super::save_atomic_in(root, inst, b"suspended\n").unwrap();
-        // Not deferred: another directory.
-        super::super::save_atomic_in(root, Path::new("User/u.json"), b"user\n").unwrap();
-        assert_eq!(std::fs::read(root.join("User/u.json")).unwrap(), b"user\n");
         // Others still see the files as before: the instance as first written,
         // no work item; the second write of the instance replaced the first.
         assert_eq!(batch.deferred(), 2);
         assert_eq!(std::fs::read(root.join(inst)).unwrap(), b"running\n");
         assert!(!root.join("WorkItem/wi-1.json").exists());
+        // Nothing is on disk for them yet, not even a temporary file.
+        assert_eq!(
+            std::fs::read_dir(root.join("TaskInstance"))
+                .unwrap()
+                .count(),
+            1
+        );
         batch.stop_deferring();
         batch.flush().unwrap();
         assert_eq!(batch.deferred(), 0);
@@ -408,6 +561,67 @@ mod tests {
         // Deferring stopped: a save is visible at once again.
         super::super::save_atomic_in(root, inst, b"done\n").unwrap();
         assert_eq!(std::fs::read(root.join(inst)).unwrap(), b"done\n");
+    }
+
+    #[test]
+    fn a_write_that_is_not_put_off_lands_after_the_ones_that_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let batch = GroupCommit::begin();
+        batch.defer_renames(root, &["TaskInstance"]).unwrap();
+        batch.defer_appends(root, &["journal"]).unwrap();
+        let inst = Path::new("TaskInstance/ti-1.json");
+        let journal = Path::new("journal/2026-12.jsonl");
+        super::super::save_atomic_in(root, inst, b"running\n").unwrap();
+        super::super::confine::append(root, journal, b"started\n").unwrap();
+        super::super::confine::append(root, journal, b"waiting\n").unwrap();
+        assert!(!root.join(inst).exists());
+        assert!(!root.join(journal).exists());
+        // A user saved (not put off): the instance and the case's lines land first.
+        super::super::save_atomic_in(root, Path::new("User/u.json"), b"user\n").unwrap();
+        assert_eq!(batch.deferred(), 0);
+        assert_eq!(std::fs::read(root.join(inst)).unwrap(), b"running\n");
+        assert_eq!(
+            std::fs::read(root.join(journal)).unwrap(),
+            b"started\nwaiting\n"
+        );
+        // An audit line (not put off) does the same for what waits then.
+        super::super::save_atomic_in(root, inst, b"suspended\n").unwrap();
+        super::super::confine::append(root, Path::new("audit.jsonl"), b"a\n").unwrap();
+        assert_eq!(std::fs::read(root.join(inst)).unwrap(), b"suspended\n");
+        // Only the real files are there: no temporary file was left.
+        let names: Vec<_> = std::fs::read_dir(root.join("TaskInstance"))
+            .unwrap()
+            .collect();
+        assert_eq!(names.len(), 1);
+        batch.commit().unwrap();
+    }
+
+    #[test]
+    fn only_a_save_right_after_one_of_the_same_file_replaces_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let batch = GroupCommit::begin();
+        batch
+            .defer_renames(root, &["TaskInstance", "WorkItem"])
+            .unwrap();
+        let inst = Path::new("TaskInstance/ti-1.json");
+        super::super::save_atomic_in(root, inst, b"running\n").unwrap();
+        super::super::save_atomic_in(root, inst, b"running, later\n").unwrap();
+        assert_eq!(batch.deferred(), 1);
+        // The work item between them: the instance's first write is kept, to land
+        // before the work item (write order), and the last one after it.
+        super::super::save_atomic_in(root, Path::new("WorkItem/wi-1.json"), b"item\n").unwrap();
+        super::super::save_atomic_in(root, inst, b"suspended\n").unwrap();
+        assert_eq!(batch.deferred(), 3);
+        batch.flush().unwrap();
+        assert_eq!(std::fs::read(root.join(inst)).unwrap(), b"suspended\n");
+        assert_eq!(
+            std::fs::read_dir(root.join("TaskInstance"))
+                .unwrap()
+                .count(),
+            1
+        );
     }
 
     #[test]

@@ -66,37 +66,16 @@ pub fn is_temp_file(path: &Path) -> bool {
 /// commit when a [`super::group_commit::GroupCommit`] is open on this thread).
 /// Creates the parent directory when missing. On failure the temp file is removed and `path` is untouched.
 pub fn save_atomic(path: &Path, bytes: &[u8]) -> Result<(), SaveError> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
     let io_err = |e| SaveError::Io(path.to_path_buf(), e);
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| io_err(io::Error::new(io::ErrorKind::InvalidInput, "no file name")))?;
-    let tmp = dir.join(format!(
-        ".{}.{}-{}.tmp",
-        file_name.to_string_lossy(),
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let write = || -> io::Result<()> {
-        let create = || OpenOptions::new().write(true).create_new(true).open(&tmp);
-        // The directory usually exists (`save_atomic_in` made it): create it
-        // only when the temporary file cannot be.
-        let mut f = match create() {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                fs::create_dir_all(&dir)?;
-                create()?
-            }
-            other => other?,
-        };
-        f.write_all(bytes)?;
-        if super::group_commit::defers(path) {
-            // Synced and renamed at the batch's flush (see `group_commit`).
-            return super::group_commit::defer_rename(f, tmp.clone(), path.to_path_buf());
-        }
+    if super::group_commit::defers(path) {
+        // Written, synced and renamed at the batch's flush (see `group_commit`).
+        return super::group_commit::defer_write(bytes, path).map_err(io_err);
+    }
+    // A write that is not put off lands after the ones that are (write order).
+    super::group_commit::flush_deferred().map_err(io_err)?;
+    let (f, tmp) = write_temp(path, bytes).map_err(io_err)?;
+    let dir = tmp.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let finish = || -> io::Result<()> {
         f.sync_all()?;
         drop(f);
         fs::rename(&tmp, path)?;
@@ -105,10 +84,51 @@ pub fn save_atomic(path: &Path, bytes: &[u8]) -> Result<(), SaveError> {
         }
         sync_dir(&dir)
     };
-    write().map_err(|e| {
+    finish().map_err(|e| {
         let _ = fs::remove_file(&tmp);
         io_err(e)
     })
+}
+
+/// Write `bytes` to a new temporary file beside `path` (creating the directory
+/// when missing), unsynced: the open file and its name. On failure nothing is left.
+pub(super) fn write_temp(path: &Path, bytes: &[u8]) -> io::Result<(File, PathBuf)> {
+    let tmp = temp_name(path)?;
+    let dir = tmp.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let create = || OpenOptions::new().write(true).create_new(true).open(&tmp);
+    // The directory usually exists (`save_atomic_in` made it): create it only when
+    // the temporary file cannot be.
+    let mut f = match create() {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            fs::create_dir_all(&dir)?;
+            create()?
+        }
+        other => other?,
+    };
+    if let Err(e) = f.write_all(bytes) {
+        drop(f);
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
+    Ok((f, tmp))
+}
+
+/// A fresh temporary name beside `path`: `.<name>.<pid>-<n>.tmp`.
+pub(super) fn temp_name(path: &Path) -> io::Result<PathBuf> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
+    Ok(dir.join(format!(
+        ".{}.{}-{}.tmp",
+        file_name.to_string_lossy(),
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )))
 }
 
 /// fsync a directory so a rename in it is durable. Platforms that cannot open

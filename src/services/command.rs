@@ -148,6 +148,10 @@ pub(crate) fn run(
             program.escape_debug()
         ))
     })?;
+    // A command acts outside the repository: what the case wrote before it, and
+    // put off in a group commit (`bpe launch`), lands first.
+    crate::repo::group_commit::flush_deferred()
+        .map_err(|e| ServiceError::new(format!("cannot run {}: {e}", program.escape_debug())))?;
     let mut command = Command::new(&resolved);
     command
         .arg0(program)

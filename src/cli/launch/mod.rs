@@ -51,9 +51,13 @@ use report::{Outcome, RowResult, Summary, Waiting};
 pub const MAX_JOBS: usize = 64;
 /// Rows a worker runs between two group commits (see [`Launch::worker`]).
 pub const GROUP_ROWS: usize = 32;
-/// Directories whose files a case writes after its first instance write wait
+/// Directories whose files a case writes, its first instance write included, wait
 /// for one sync round at the case's end (`repo::group_commit`, deferred renames).
 pub const DEFERRED_DIRS: &[&str] = &["TaskInstance", "WorkItem", "Outbox"];
+/// Directories whose files' appended lines (the case's journal lines) wait for that
+/// round too, after its renames. Any other write of the case (a user saved, an audit
+/// line, a command run) makes the round happen first.
+pub const DEFERRED_APPENDS: &[&str] = &["journal"];
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -387,6 +391,14 @@ impl Launch<'_> {
                 format!("row {}: {}", row.row, crate::repo::bound_message(&why)),
             )
         };
+        // From its first write to its end, the case's files and journal lines wait
+        // for one round (see `repo::group_commit`, deferred renames), made before its
+        // instance lock is freed: a kill before it leaves nothing of the case but its
+        // key `starting`, which the next launch forgets and launches again.
+        if !self.dry_run {
+            let _ = group.defer_renames(self.root, DEFERRED_DIRS);
+            let _ = group.defer_appends(self.root, DEFERRED_APPENDS);
+        }
         let mut instance = String::new();
         let begun = store::begin_in(catalog, self.name, &row.inputs, &opts, |case| {
             instance = case.id().to_string();
@@ -394,14 +406,16 @@ impl Launch<'_> {
         });
         let (case, guard) = match begun {
             Ok(b) => b,
-            Err(e) => return failed(None, e.to_string()),
+            Err(e) => {
+                group.stop_deferring();
+                let flushed = group.flush();
+                let why = match flushed {
+                    Ok(()) => e.to_string(),
+                    Err(f) => format!("{e}; {f}"),
+                };
+                return failed(None, why);
+            }
         };
-        // The instance is on disk (`running`, synced) and its key recorded: the
-        // case's later files wait for one sync round at its end (see
-        // `repo::group_commit`, deferred renames), made before its lock is freed.
-        if guard.is_some() {
-            let _ = group.defer_renames(self.root, DEFERRED_DIRS);
-        }
         let driven = store::drive(self.root, case, catalog, &mut services, guard.as_ref());
         group.stop_deferring();
         let flushed = group.flush();

@@ -425,6 +425,20 @@ fn write_locked_record(dir: &Path, path: &Path, holder: &Holder) -> Result<File,
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
+    // An unnamed file (`repo::unnamed`) where the filesystem has them: locked and
+    // written before it gets its name, with no temporary entry in the directory.
+    if let Ok(Some(mut file)) = super::unnamed::create(dir) {
+        let mut write = || -> io::Result<()> {
+            file.lock()?;
+            let bytes = super::to_json_bytes(holder).map_err(io::Error::other)?;
+            file.write_all(&bytes)?;
+            super::unnamed::publish(&file, path, &tmp)
+        };
+        return match write() {
+            Ok(()) => Ok(file),
+            Err(e) => Err(LockError::Io(path.to_path_buf(), e)),
+        };
+    }
     let write = || -> io::Result<File> {
         let mut file = OpenOptions::new()
             .read(true)
