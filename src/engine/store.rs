@@ -475,15 +475,16 @@ fn flush_outbox(
     Ok(())
 }
 
+/// Write the case's new work items and its instance; returns the instance written.
 pub(super) fn persist(
     root: &Path,
     case: &mut Case,
     created: &mut Vec<WorkItem>,
-) -> Result<(), StoreError> {
+) -> Result<TaskInstance, StoreError> {
     flush_outbox(root, case, created)?;
     let inst = case.to_instance();
     write_instance(root, &inst).map_err(io)?;
-    Ok(())
+    Ok(inst)
 }
 
 /// Persist a case that stopped running and apply `resultLimit: 0`.
@@ -493,8 +494,8 @@ pub(super) fn finish(
     repo: &Repository,
     mut created: Vec<WorkItem>,
 ) -> Result<RunReport, StoreError> {
-    persist(root, &mut case, &mut created)?;
-    let inst = case.to_instance();
+    // The instance as written (built once: it serialises the whole engine state).
+    let inst = persist(root, &mut case, &mut created)?;
     if inst.status.is_finished() {
         super::journal::case_ended(root, &case, &inst)?;
     }

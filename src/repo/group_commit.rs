@@ -67,6 +67,31 @@ struct Pending {
     lines: Vec<(PathBuf, Vec<u8>)>,
 }
 
+/// The directories a [`GroupCommit::defer`] defers, resolved inside the repository
+/// once (a launch's worker defers the same ones for every case). A save or an
+/// append is still resolved on its own and deferred only when it resolves into one
+/// of them.
+#[derive(Clone, Debug, Default)]
+pub struct Deferral {
+    renames: Vec<PathBuf>,
+    appends: Vec<PathBuf>,
+}
+
+impl Deferral {
+    /// Saves in `renames` and lines appended in `appends` (relative to `root`).
+    pub fn new(root: &Path, renames: &[&str], appends: &[&str]) -> io::Result<Deferral> {
+        let mut d = Deferral::default();
+        for r in renames {
+            d.renames.push(super::confine::resolve(root, Path::new(r))?);
+        }
+        for a in appends {
+            d.appends
+                .push(super::confine::resolve_for_write(root, Path::new(a))?);
+        }
+        Ok(d)
+    }
+}
+
 /// A save put off: the bytes and the target (resolved) they will replace.
 struct Deferred {
     bytes: Vec<u8>,
@@ -120,13 +145,10 @@ impl GroupCommit {
     /// directly in `dirs` (relative to `root`, resolved inside it) are deferred
     /// to the next [`GroupCommit::flush`] (see the module doc).
     pub fn defer_renames(&self, root: &Path, dirs: &[&str]) -> io::Result<()> {
-        let mut resolved = Vec::new();
-        for d in dirs {
-            resolved.push(super::confine::resolve(root, Path::new(d))?);
-        }
+        let renames = Deferral::new(root, dirs, &[])?.renames;
         PENDING.with(|p| {
             if let Some(p) = p.borrow_mut().as_mut() {
-                p.defer_in = resolved;
+                p.defer_in = renames;
             }
         });
         Ok(())
@@ -135,16 +157,24 @@ impl GroupCommit {
     /// Also put off, to the next [`GroupCommit::flush`] (after its renames), the
     /// lines appended to files directly in `dirs` (the case's journal lines).
     pub fn defer_appends(&self, root: &Path, dirs: &[&str]) -> io::Result<()> {
-        let mut resolved = Vec::new();
-        for d in dirs {
-            resolved.push(super::confine::resolve_for_write(root, Path::new(d))?);
-        }
+        let appends = Deferral::new(root, &[], dirs)?.appends;
         PENDING.with(|p| {
             if let Some(p) = p.borrow_mut().as_mut() {
-                p.append_in = resolved;
+                p.append_in = appends;
             }
         });
         Ok(())
+    }
+
+    /// [`GroupCommit::defer_renames`] and [`GroupCommit::defer_appends`] with
+    /// directories resolved once ([`Deferral::new`]).
+    pub fn defer(&self, deferral: &Deferral) {
+        PENDING.with(|p| {
+            if let Some(p) = p.borrow_mut().as_mut() {
+                p.defer_in.clone_from(&deferral.renames);
+                p.append_in.clone_from(&deferral.appends);
+            }
+        });
     }
 
     /// Defer no more saves or lines (those waiting still wait for the flush).
@@ -240,8 +270,12 @@ pub fn flush_deferred() -> io::Result<()> {
     // not write the directory), else to a named temporary file.
     let mut temps: Vec<Temp> = Vec::with_capacity(saves.len());
     let mut failed: Option<io::Error> = None;
+    let mut placed_before: BTreeSet<&Path> = BTreeSet::new();
     for d in &saves {
-        match write_round_file(&d.target, &d.bytes) {
+        // A target placed earlier in this round is replaced: a named temporary file
+        // renamed over it costs less than a link that fails first.
+        let replaces = !placed_before.insert(&d.target);
+        match write_round_file(&d.target, &d.bytes, replaces) {
             Ok(t) => temps.push(t),
             Err(e) => {
                 failed = Some(named(e, &d.target));
@@ -321,10 +355,10 @@ struct Temp {
     target: PathBuf,
 }
 
-fn write_round_file(target: &Path, bytes: &[u8]) -> io::Result<Temp> {
+fn write_round_file(target: &Path, bytes: &[u8], replaces: bool) -> io::Result<Temp> {
     use std::io::Write;
     let dir = target.parent().unwrap_or(Path::new("."));
-    if let Ok(Some(mut file)) = super::unnamed::create(dir) {
+    if !replaces && let Ok(Some(mut file)) = super::unnamed::create(dir) {
         file.write_all(bytes)?;
         start_writeback(&file);
         return Ok(Temp {

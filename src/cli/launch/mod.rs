@@ -41,7 +41,7 @@ use super::open_repository;
 use crate::engine::store::{self, RepoCatalog, RunOptions, StoreError};
 use crate::model::{InstanceStatus, TaskDefinition};
 use crate::repo::Repository;
-use crate::repo::group_commit::GroupCommit;
+use crate::repo::group_commit::{Deferral, GroupCommit};
 use crate::services::ReadCache;
 use feed::{Columns, FeedRow, Format, Row};
 use record::{Entry, Record};
@@ -299,6 +299,11 @@ impl Launch<'_> {
     fn worker(&self, rx: &Mutex<mpsc::Receiver<FeedRow>>) {
         let mut catalog = self.catalog();
         let group = GroupCommit::begin();
+        // Resolved once for all the worker's cases; none in a dry run (no writes).
+        let deferral = match self.dry_run {
+            true => None,
+            false => Deferral::new(self.root, DEFERRED_DIRS, DEFERRED_APPENDS).ok(),
+        };
         let mut uncommitted: Vec<RowResult> = Vec::new();
         loop {
             if uncommitted.len() >= GROUP_ROWS {
@@ -317,7 +322,9 @@ impl Launch<'_> {
                     }
                 }
             };
-            let run = std::panic::AssertUnwindSafe(|| self.launch_row(&mut catalog, &group, &row));
+            let run = std::panic::AssertUnwindSafe(|| {
+                self.launch_row(&mut catalog, &group, deferral.as_ref(), &row)
+            });
             let result = std::panic::catch_unwind(run).unwrap_or_else(|_| {
                 // What the case wrote becomes visible, as without deferral; the
                 // next case's first write is not deferred.
@@ -372,6 +379,7 @@ impl Launch<'_> {
         &self,
         catalog: &mut RepoCatalog,
         group: &GroupCommit,
+        deferral: Option<&Deferral>,
         row: &FeedRow,
     ) -> RowResult {
         let opts = RunOptions {
@@ -395,9 +403,8 @@ impl Launch<'_> {
         // for one round (see `repo::group_commit`, deferred renames), made before its
         // instance lock is freed: a kill before it leaves nothing of the case but its
         // key `starting`, which the next launch forgets and launches again.
-        if !self.dry_run {
-            let _ = group.defer_renames(self.root, DEFERRED_DIRS);
-            let _ = group.defer_appends(self.root, DEFERRED_APPENDS);
+        if let Some(d) = deferral {
+            group.defer(d);
         }
         let mut instance = String::new();
         let begun = store::begin_in(catalog, self.name, &row.inputs, &opts, |case| {
