@@ -16,6 +16,12 @@
 //! figures and the next steps. With the services' read cache and one sync round
 //! per case: 101 s wall (27.7 s user, 23.2 s sys) at load 10–17, against 114 s
 //! (32.0 s user, 28.8 s sys) for the binary before at the same load.
+//!
+//! 2026-12-01, idle machine: 11.0–11.6 s wall (6.9 s user, 8.5–9.0 s sys) with
+//! the definition compiled once per catalog, mimalloc, and each case's files kept
+//! in memory and written in one round of unnamed files (docs/launch.md). The same
+//! launch on tmpfs takes 4.0 s: what remains is the virtual disk's fsyncs (four
+//! per case) and ext4's work around them. Still over the budget.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
