@@ -248,10 +248,11 @@ impl Drop for GroupCommit {
 }
 
 /// [`GroupCommit::flush`] on this thread's batch, if any: write each waiting save
-/// to a temporary file (its writeback started at once), sync them all, rename each
-/// over its target in write order, then append the waiting lines in order. On a
-/// write or sync error nothing of the round is renamed or appended (the temporary
-/// files are removed) and the error names the files.
+/// to a temporary file (unnamed where the filesystem has them; its writeback
+/// started at once), sync them all, link or rename each over its target in write
+/// order, then append the waiting lines in order. On a write or sync error nothing
+/// of the round is placed or appended (the temporary files are removed) and the
+/// error names the file.
 pub fn flush_deferred() -> io::Result<()> {
     let waiting = PENDING.with(|p| {
         p.borrow_mut().as_mut().map(|p| {
@@ -278,7 +279,10 @@ pub fn flush_deferred() -> io::Result<()> {
         match write_round_file(&d.target, &d.bytes, replaces) {
             Ok(t) => temps.push(t),
             Err(e) => {
-                failed = Some(named(e, &d.target));
+                failed = Some(io::Error::new(
+                    e.kind(),
+                    format!("cannot write {}: {e}", d.target.display()),
+                ));
                 break;
             }
         }
@@ -390,7 +394,8 @@ pub fn discard_deferred(target: &Path) -> bool {
         };
         let before = p.deferred.len();
         p.deferred.retain(|d| d.target != target);
-        p.deferred_bytes = p.deferred.iter().map(|d| d.bytes.len()).sum();
+        p.deferred_bytes = p.deferred.iter().map(|d| d.bytes.len()).sum::<usize>()
+            + p.lines.iter().map(|(_, l)| l.len()).sum::<usize>();
         p.deferred.len() != before
     })
 }
