@@ -15,6 +15,7 @@ mod housekeeping;
 mod journal;
 pub mod limits;
 pub mod migrate;
+mod repo_catalog;
 mod sandbox;
 mod session;
 mod state;

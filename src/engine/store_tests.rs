@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::*;
+use crate::engine::compile::Compiled;
 use crate::model::InstanceStatus;
 
 fn repo_with(defs: &[serde_json::Value]) -> tempfile::TempDir {
