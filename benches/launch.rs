@@ -67,6 +67,24 @@ struct Fixture {
     feed: PathBuf,
 }
 
+/// Date the copy's directories back an hour, as those of a repository checked
+/// out a while ago are: the launch's read cache keeps no snapshot of a directory
+/// changed within the last 2 s (`services::read_cache::RACY_SECS`), so a launch
+/// right after the copy would read `User/` and the others from disk for its
+/// first 2 s — which no launch on a real repository does.
+fn date_back(dir: &Path) {
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for e in std::fs::read_dir(dir).unwrap() {
+        let path = e.unwrap().path();
+        if path.is_dir() {
+            date_back(&path);
+        }
+    }
+    std::fs::File::open(dir)
+        .and_then(|f| f.set_modified(old))
+        .unwrap();
+}
+
 fn fixture(rows: usize) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("repo");
@@ -74,6 +92,7 @@ fn fixture(rows: usize) -> Fixture {
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-repository"),
         &root,
     );
+    date_back(&root);
     let feed = dir.path().join("joiners.csv");
     std::fs::write(&feed, joiners(rows)).unwrap();
     Fixture {
