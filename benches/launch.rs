@@ -26,6 +26,11 @@
 //! 8.7 s wall on the idle machine (4.4–6.1 s user, 6.6–8.3 s sys, 53–56 MB), so
 //! the budget is met there; 11 s right after a test run, while the disk writes
 //! back. 100,000 rows: 85.5 s, 125 MB (linear). docs/launch.md, "Performance".
+//!
+//! The same binary on the next session's machine (a fresh VM whose CPU ran the
+//! `bpe run` 1M loop 1.2–1.9 times slower): 13.4–19 s by hand, 17.2 s in this
+//! bench (one sample, JSON output, run right after the 1,000-row fixture was
+//! deleted). Over the budget there.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
