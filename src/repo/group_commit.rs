@@ -19,7 +19,7 @@
 //! Dropping a group commit commits what is left (errors ignored: call `commit`
 //! to see them) and closes it.
 //!
-//! **Deferred renames** ([`GroupCommit::defer_renames`], `bpe launch` while a
+//! **Deferred renames** ([`GroupCommit::defer`], `bpe launch` while a
 //! case runs, from its first write): a [`super::save_atomic`] of a file in one of
 //! the named directories is only kept in memory; [`GroupCommit::flush`] then
 //! writes each kept save to an unnamed temporary file (`super::unnamed`, or a
@@ -29,7 +29,7 @@
 //! it). A save that directly follows a waiting save of the same target replaces
 //! it; an earlier one is kept, so what lands is what writing the files one by one
 //! would have left at every point. Lines appended to files in the directories of
-//! [`GroupCommit::defer_appends`] (the case's journal) are kept too, and appended
+//! the deferral's append directories (the case's journal) are kept too, and appended
 //! after the round's files. Any other write on this thread — a save or an append
 //! elsewhere, a removal ([`super::confine::remove`]), a command run — flushes
 //! first, so writes land in the order made. So:
@@ -142,32 +142,9 @@ impl GroupCommit {
     }
 
     /// From now until [`GroupCommit::stop_deferring`], atomic saves of files
-    /// directly in `dirs` (relative to `root`, resolved inside it) are deferred
-    /// to the next [`GroupCommit::flush`] (see the module doc).
-    pub fn defer_renames(&self, root: &Path, dirs: &[&str]) -> io::Result<()> {
-        let renames = Deferral::new(root, dirs, &[])?.renames;
-        PENDING.with(|p| {
-            if let Some(p) = p.borrow_mut().as_mut() {
-                p.defer_in = renames;
-            }
-        });
-        Ok(())
-    }
-
-    /// Also put off, to the next [`GroupCommit::flush`] (after its renames), the
-    /// lines appended to files directly in `dirs` (the case's journal lines).
-    pub fn defer_appends(&self, root: &Path, dirs: &[&str]) -> io::Result<()> {
-        let appends = Deferral::new(root, &[], dirs)?.appends;
-        PENDING.with(|p| {
-            if let Some(p) = p.borrow_mut().as_mut() {
-                p.append_in = appends;
-            }
-        });
-        Ok(())
-    }
-
-    /// [`GroupCommit::defer_renames`] and [`GroupCommit::defer_appends`] with
-    /// directories resolved once ([`Deferral::new`]).
+    /// directly in the deferral's rename directories, and lines appended to files
+    /// directly in its append directories, wait for the next
+    /// [`GroupCommit::flush`] (see the module doc).
     pub fn defer(&self, deferral: &Deferral) {
         PENDING.with(|p| {
             if let Some(p) = p.borrow_mut().as_mut() {
@@ -185,6 +162,13 @@ impl GroupCommit {
                 p.append_in.clear();
             }
         });
+    }
+
+    /// [`GroupCommit::stop_deferring`], then [`GroupCommit::flush`] what waits: the
+    /// end of a deferred round.
+    pub fn end_deferring(&self) -> io::Result<()> {
+        self.stop_deferring();
+        self.flush()
     }
 
     /// Files waiting for [`GroupCommit::flush`].
@@ -220,18 +204,12 @@ impl GroupCommit {
         let mut first: Option<io::Error> = flushed.err();
         for file in &pending.files {
             if let Err(e) = sync_file(file) {
-                first.get_or_insert(io::Error::new(
-                    e.kind(),
-                    format!("cannot sync {}: {e}", file.display()),
-                ));
+                first.get_or_insert(at(e, "cannot sync", file));
             }
         }
         for dir in &pending.dirs {
             if let Err(e) = super::save::sync_dir(dir) {
-                first.get_or_insert(io::Error::new(
-                    e.kind(),
-                    format!("cannot sync {}: {e}", dir.display()),
-                ));
+                first.get_or_insert(at(e, "cannot sync", dir));
             }
         }
         first.map_or(Ok(()), Err)
@@ -279,10 +257,7 @@ pub fn flush_deferred() -> io::Result<()> {
         match write_round_file(&d.target, &d.bytes, replaces) {
             Ok(t) => temps.push(t),
             Err(e) => {
-                failed = Some(io::Error::new(
-                    e.kind(),
-                    format!("cannot write {}: {e}", d.target.display()),
-                ));
+                failed = Some(at(e, "cannot write", &d.target));
                 break;
             }
         }
@@ -290,7 +265,7 @@ pub fn flush_deferred() -> io::Result<()> {
     if failed.is_none() {
         for t in &temps {
             if let Err(e) = t.file.sync_all() {
-                failed = Some(named(e, &t.target));
+                failed = Some(at(e, "cannot sync", &t.target));
                 break;
             }
         }
@@ -319,10 +294,7 @@ pub fn flush_deferred() -> io::Result<()> {
                 }
             }
             Err(e) => {
-                first.get_or_insert(io::Error::new(
-                    e.kind(),
-                    format!("cannot write {}: {e}", t.target.display()),
-                ));
+                first.get_or_insert(at(e, "cannot write", &t.target));
             }
         }
     }
@@ -342,10 +314,7 @@ pub fn flush_deferred() -> io::Result<()> {
                 defer_file_sync(&file);
             }
             Err(e) => {
-                first.get_or_insert(io::Error::new(
-                    e.kind(),
-                    format!("cannot append to {}: {e}", file.display()),
-                ));
+                first.get_or_insert(at(e, "cannot append to", &file));
             }
         }
     }
@@ -380,8 +349,9 @@ fn write_round_file(target: &Path, bytes: &[u8], replaces: bool) -> io::Result<T
     })
 }
 
-fn named(e: io::Error, target: &Path) -> io::Error {
-    io::Error::new(e.kind(), format!("cannot sync {}: {e}", target.display()))
+/// `e` with what could not be done to which path (`cannot sync /repo/x: ...`).
+fn at(e: io::Error, what: &str, path: &Path) -> io::Error {
+    io::Error::new(e.kind(), format!("{what} {}: {e}", path.display()))
 }
 
 /// Forget a deferred save of `target` (resolved), removing its temporary file:

@@ -43,9 +43,7 @@ fn deferred_saves_are_invisible_until_the_flush_then_renamed_in_order() {
     let inst = Path::new("TaskInstance/ti-1.json");
     super::super::save_atomic_in(root, inst, b"running\n").unwrap();
     let batch = GroupCommit::begin();
-    batch
-        .defer_renames(root, &["TaskInstance", "WorkItem"])
-        .unwrap();
+    batch.defer(&Deferral::new(root, &["TaskInstance", "WorkItem"], &[]).unwrap());
     super::super::save_atomic_in(root, Path::new("WorkItem/wi-1.json"), b"item\n").unwrap();
     super::super::save_atomic_in(root, inst, b"progress\n").unwrap();
     super::super::save_atomic_in(root, inst, b"suspended\n").unwrap();
@@ -85,8 +83,7 @@ fn a_write_that_is_not_put_off_lands_after_the_ones_that_are() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let batch = GroupCommit::begin();
-    batch.defer_renames(root, &["TaskInstance"]).unwrap();
-    batch.defer_appends(root, &["journal"]).unwrap();
+    batch.defer(&Deferral::new(root, &["TaskInstance"], &["journal"]).unwrap());
     let inst = Path::new("TaskInstance/ti-1.json");
     let journal = Path::new("journal/2026-12.jsonl");
     super::super::save_atomic_in(root, inst, b"running\n").unwrap();
@@ -119,9 +116,7 @@ fn only_a_save_right_after_one_of_the_same_file_replaces_it() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let batch = GroupCommit::begin();
-    batch
-        .defer_renames(root, &["TaskInstance", "WorkItem"])
-        .unwrap();
+    batch.defer(&Deferral::new(root, &["TaskInstance", "WorkItem"], &[]).unwrap());
     let inst = Path::new("TaskInstance/ti-1.json");
     super::super::save_atomic_in(root, inst, b"running\n").unwrap();
     super::super::save_atomic_in(root, inst, b"running, later\n").unwrap();
@@ -146,7 +141,7 @@ fn a_discarded_deferred_save_never_lands_and_a_commit_flushes_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let batch = GroupCommit::begin();
-    batch.defer_renames(root, &["TaskInstance"]).unwrap();
+    batch.defer(&Deferral::new(root, &["TaskInstance"], &[]).unwrap());
     super::super::save_atomic_in(root, Path::new("TaskInstance/a.json"), b"a").unwrap();
     super::super::save_atomic_in(root, Path::new("TaskInstance/b.json"), b"b").unwrap();
     let a = super::super::confine::resolve(root, Path::new("TaskInstance/a.json")).unwrap();

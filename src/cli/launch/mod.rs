@@ -328,8 +328,7 @@ impl Launch<'_> {
             let result = std::panic::catch_unwind(run).unwrap_or_else(|_| {
                 // What the case wrote becomes visible, as without deferral; the
                 // next case's first write is not deferred.
-                group.stop_deferring();
-                let _ = group.flush();
+                let _ = group.end_deferring();
                 catalog = self.catalog();
                 RowResult::not_launched(
                     row.row,
@@ -414,9 +413,7 @@ impl Launch<'_> {
         let (case, guard) = match begun {
             Ok(b) => b,
             Err(e) => {
-                group.stop_deferring();
-                let flushed = group.flush();
-                let why = match flushed {
+                let why = match group.end_deferring() {
                     Ok(()) => e.to_string(),
                     Err(f) => format!("{e}; {f}"),
                 };
@@ -424,8 +421,7 @@ impl Launch<'_> {
             }
         };
         let driven = store::drive(self.root, case, catalog, &mut services, guard.as_ref());
-        group.stop_deferring();
-        let flushed = group.flush();
+        let flushed = group.end_deferring();
         drop(guard);
         let report = match driven {
             Ok(r) => r,
