@@ -416,28 +416,20 @@ fn same_file(_file: &File, path: &Path) -> bool {
 /// Write a holder record: a temp file is created, locked exclusively, written
 /// and renamed into place, so the record is never visible unlocked.
 fn write_locked_record(dir: &Path, path: &Path, holder: &Holder) -> Result<File, LockError> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let tmp = dir.join(format!(
-        ".{}.{}-{}.tmp",
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
+    let failed = |e: io::Error| LockError::Io(path.to_path_buf(), e);
+    let bytes = super::to_json_bytes(holder)
+        .map_err(io::Error::other)
+        .map_err(failed)?;
+    let tmp = super::save::temp_name(path).map_err(failed)?;
     // An unnamed file (`repo::unnamed`) where the filesystem has them: locked and
     // written before it gets its name, with no temporary entry in the directory.
     if let Ok(Some(mut file)) = super::unnamed::create(dir) {
         let mut write = || -> io::Result<()> {
             file.lock()?;
-            let bytes = super::to_json_bytes(holder).map_err(io::Error::other)?;
             file.write_all(&bytes)?;
             super::unnamed::publish(&file, path, &tmp)
         };
-        return match write() {
-            Ok(()) => Ok(file),
-            Err(e) => Err(LockError::Io(path.to_path_buf(), e)),
-        };
+        return write().map(|()| file).map_err(failed);
     }
     let write = || -> io::Result<File> {
         let mut file = OpenOptions::new()
@@ -446,7 +438,6 @@ fn write_locked_record(dir: &Path, path: &Path, holder: &Holder) -> Result<File,
             .create_new(true)
             .open(&tmp)?;
         file.lock()?;
-        let bytes = super::to_json_bytes(holder).map_err(io::Error::other)?;
         file.write_all(&bytes)?;
         // No fsync: see the module doc ("Holder records").
         fs::rename(&tmp, path)?;
@@ -454,7 +445,7 @@ fn write_locked_record(dir: &Path, path: &Path, holder: &Holder) -> Result<File,
     };
     write().map_err(|e| {
         let _ = fs::remove_file(&tmp);
-        LockError::Io(path.to_path_buf(), e)
+        failed(e)
     })
 }
 
