@@ -251,6 +251,12 @@ impl TemplateEditorState {
         }
     }
 
+    /// Unsaved edits of our own: dirty while we hold the lock (a read-only
+    /// editor's differences are the lock holder's to save, ask about or recover).
+    pub(super) fn has_own_edits(&self) -> bool {
+        self.is_dirty() && self.read_only().is_none()
+    }
+
     /// The working copy with the field being typed applied as typed: what the
     /// preview and the variables table show.
     pub fn effective(&self) -> EmailTemplate {
@@ -494,7 +500,7 @@ impl TemplateEditorState {
 
     /// Close (or open a workflow), asking first when there are unsaved edits.
     fn close_asking(&mut self, root: &Path, then: Then, close: &mut bool) -> Vec<Request> {
-        if self.is_dirty() && self.read_only().is_none() {
+        if self.has_own_edits() {
             self.ask_unsaved(then);
             return Vec::new();
         }

@@ -145,7 +145,8 @@ impl TemplateEditorState {
     /// edits, forget it when it has none (or is read-only: the copy's file
     /// would be the lock holder's).
     pub(super) fn publish_unsaved(&self, root: &Path) {
-        let unsaved = (self.is_dirty() && self.read_only().is_none())
+        let unsaved = self
+            .has_own_edits()
             .then(|| Recovered::EmailTemplate(self.doc.clone()));
         recovery::publish_object(root, &self.path, unsaved);
     }
@@ -163,7 +164,7 @@ impl TemplateEditorState {
     /// left unsaved were discarded, so their recovery copy goes too.
     pub(super) fn finish(&mut self, root: &Path, then: Then, close: &mut bool) -> Vec<Request> {
         *close = true;
-        let discarded = self.is_dirty() && self.read_only().is_none();
+        let discarded = self.has_own_edits();
         self.forget_recovery(root, discarded);
         match then {
             Then::Close => vec![Request::Show(Screen::Browser)],
