@@ -292,7 +292,7 @@ pub fn append_unsynced(root: &Path, path: &Path, bytes: &[u8]) -> io::Result<(Fi
 pub(super) fn append_resolved(resolved: &Path, path: &Path, bytes: &[u8]) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.append(true).create(true);
-    let mut file = no_follow(&mut options).open(resolved)?;
+    let file = no_follow(&mut options).open(resolved)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(io::Error::new(
@@ -313,6 +313,13 @@ pub(super) fn append_resolved(resolved: &Path, path: &Path, bytes: &[u8]) -> io:
             )));
         }
     }
+    write_once(&file, bytes)?;
+    Ok(file)
+}
+
+/// Write `bytes` with exactly one `write` (to an `O_APPEND` file: one line that
+/// concurrent appenders never split); a short write is an error.
+pub fn write_once(mut file: &File, bytes: &[u8]) -> io::Result<()> {
     let written = file.write(bytes)?;
     if written != bytes.len() {
         return Err(io::Error::other(format!(
@@ -320,7 +327,7 @@ pub(super) fn append_resolved(resolved: &Path, path: &Path, bytes: &[u8]) -> io:
             bytes.len()
         )));
     }
-    Ok(file)
+    Ok(())
 }
 
 /// Remove a repository file (a link itself, not its target), inside the

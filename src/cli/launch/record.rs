@@ -238,13 +238,7 @@ impl Appender {
         if let Some(file) = kept.as_ref() {
             let file = file.clone();
             drop(kept);
-            let written = (&*file).write(line)?;
-            if written != line.len() {
-                return Err(std::io::Error::other(format!(
-                    "short write ({written} of {} bytes)",
-                    line.len()
-                )));
-            }
+            confine::write_once(&file, line)?;
             return Ok(file);
         }
         let (file, _) = confine::append_unsynced(root, rel, line)?;
