@@ -8,7 +8,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{List, ListItem, ListState, Paragraph};
 
 use crate::repo::{DefinitionSummary, Loaded};
 
@@ -32,10 +32,7 @@ pub fn view(st: &BrowserState, cx: &Ctx, frame: &mut Frame, area: Rect) {
             if b.filtering { "▏" } else { "" }
         );
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.focused_border())
-        .title(Span::styled(title, t.title()));
+    let block = super::theme::pane_block(t, title, true);
     let mut items = Vec::new();
     let mut section = Section::Workflows;
     let mut visual_row = Vec::with_capacity(b.entries.len());
@@ -186,10 +183,6 @@ fn badge_spans(cx: &Ctx, badge: &Badges, spans: &mut Vec<Span<'static>>) {
 
 fn view_details(st: &BrowserState, cx: &Ctx, frame: &mut Frame, area: Rect) {
     let t = cx.theme;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.border())
-        .title(Span::styled(" Details ", t.title()));
     let mut lines: Vec<Line> = Vec::new();
     match st.selected_entry() {
         Some(Entry::Definition(i)) => {
@@ -298,12 +291,7 @@ fn view_details(st: &BrowserState, cx: &Ctx, frame: &mut Frame, area: Rect) {
         }
         None => {}
     }
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+    super::theme::text_pane(frame, area, t, " Details ", lines);
 }
 
 /// The first frame of a large repository ([`App::new_summaries`]): the
@@ -323,10 +311,7 @@ fn view_loading(cx: &Ctx, summaries: &[Loaded<DefinitionSummary>], frame: &mut F
         .map(|d| ListItem::new(crate::model::escape_name(&d.value.name).into_owned()))
         .collect();
     let title = format!(" Workflows ({}) · loading details… ", summaries.len());
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.focused_border())
-        .title(Span::styled(title, t.title()));
+    let block = super::theme::pane_block(t, title, true);
     let mut state = ListState::default().with_selected((!items.is_empty()).then_some(0));
     let list = List::new(items)
         .block(block)
@@ -355,14 +340,5 @@ fn view_loading(cx: &Ctx, summaries: &[Loaded<DefinitionSummary>], frame: &mut F
         "loading definitions, validation and locks…",
         t.dim(),
     ));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.border())
-        .title(Span::styled(" Details ", t.title()));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        detail_area,
-    );
+    super::theme::text_pane(frame, detail_area, t, " Details ", lines);
 }

@@ -296,10 +296,7 @@ fn view_diff(st: &DebugViewState, t: &Theme, frame: &mut Frame, area: Rect) {
         ),
         (None, None) => " Pinned → current ".to_string(),
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.border())
-        .title(Span::styled(title, t.title()));
+    let block = super::theme::pane_block(t, title, false);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = usize::from(inner.width);

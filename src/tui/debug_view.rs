@@ -10,7 +10,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::table::{self, TableCell, TableView};
 
@@ -366,16 +366,7 @@ pub fn view(st: &DebugViewState, cx: &Ctx, frame: &mut Frame, area: Rect) {
             lines.push(Line::raw(format!("⚲ {} {}{items}", p.id, p.status)));
         }
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.border())
-        .title(Span::styled(" Version ", t.title()));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        detail_area,
-    );
+    super::theme::text_pane(frame, detail_area, t, " Version ", lines);
     // Locks.
     let rows: Vec<Vec<TableCell>> = s
         .locks

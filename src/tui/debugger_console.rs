@@ -16,7 +16,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::action::Action;
 use super::ask::Prompt;
@@ -210,14 +210,9 @@ pub fn view(c: &Console, t: &Theme, frame: &mut Frame, area: Rect) {
     let h = area.height.saturating_sub(4).clamp(5, 20);
     let r = centered(area, area.width.saturating_sub(6).min(110), h);
     frame.render_widget(Clear, r);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.focused_border())
-        .title(Span::styled(format!(" {} ", p.title), t.title()))
-        .title_bottom(Line::styled(
-            " Enter evaluate · ↑↓ history · Esc close ",
-            t.dim(),
-        ));
+    let block = super::theme::pane_block(t, format!(" {} ", p.title), true).title_bottom(
+        Line::styled(" Enter evaluate · ↑↓ history · Esc close ", t.dim()),
+    );
     let inner = block.inner(r);
     frame.render_widget(block, r);
     let mut lines = Vec::new();

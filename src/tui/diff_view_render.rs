@@ -123,13 +123,7 @@ pub fn change_rows(dv: &DiffView, width: usize) -> Vec<(usize, String)> {
 
 fn view_changes(dv: &DiffView, t: &Theme, frame: &mut Frame, area: Rect) {
     let n = dv.diff.changes.len();
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.focused_border())
-        .title(Span::styled(
-            format!(" Changes ({n}) from {} ", dv.label),
-            t.title(),
-        ));
+    let block = super::theme::pane_block(t, format!(" Changes ({n}) from {} ", dv.label), true);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if n == 0 {

@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::table::{self, TableCell, TableView};
 
@@ -158,10 +158,7 @@ pub fn view(st: &TasksState, cx: &Ctx, frame: &mut Frame, area: Rect) {
     let s = st;
     let filter = s.status.map(|st| st.as_str()).unwrap_or("all");
     let title = format!(" Tasks — {filter} ({}) ", s.rows.len());
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.focused_border())
-        .title(Span::styled(title, t.title()));
+    let block = super::theme::pane_block(t, title, true);
     let (list_area, detail_area) = if s.opened.is_some() {
         let [a, b] = Layout::vertical([Constraint::Length(8), Constraint::Min(4)]).areas(area);
         (a, Some(b))
@@ -242,22 +239,20 @@ fn view_opened(st: &TasksState, cx: &Ctx, o: &OpenedTask, frame: &mut Frame, are
     } else {
         ""
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.border())
-        .title(Span::styled(
-            format!(
-                " {} @{}{older} ",
-                crate::model::escape_name(&inst.name),
-                inst.definition
-                    .hash
-                    .strip_prefix("sha256:")
-                    .unwrap_or("")
-                    .get(..8)
-                    .unwrap_or("")
-            ),
-            t.title(),
-        ));
+    let block = super::theme::pane_block(
+        t,
+        format!(
+            " {} @{}{older} ",
+            crate::model::escape_name(&inst.name),
+            inst.definition
+                .hash
+                .strip_prefix("sha256:")
+                .unwrap_or("")
+                .get(..8)
+                .unwrap_or("")
+        ),
+        false,
+    );
     let inner = block.inner(diagram_area);
     frame.render_widget(block, diagram_area);
     match (&o.diagram, &o.definition) {
@@ -341,14 +336,5 @@ fn view_opened(st: &TasksState, cx: &Ctx, o: &OpenedTask, frame: &mut Frame, are
         let time = h.at.get(11..19).unwrap_or(&h.at);
         lines.push(Line::raw(format!(" {time} {kind} {rest}")));
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.border())
-        .title(Span::styled(" Instance ", t.title()));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        info_area,
-    );
+    super::theme::text_pane(frame, info_area, t, " Instance ", lines);
 }

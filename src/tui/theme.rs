@@ -110,3 +110,20 @@ pub fn pane_block<'a>(t: &Theme, title: String, focused: bool) -> ratatui::widge
         })
         .title(ratatui::text::Span::styled(title, t.title()))
 }
+
+/// `lines` wrapped (not trimmed) in an unfocused [`pane_block`] titled `title`:
+/// the details pane of the browser, tasks, work items and debug view.
+pub fn text_pane(
+    frame: &mut ratatui::Frame,
+    area: ratatui::layout::Rect,
+    t: &Theme,
+    title: &str,
+    lines: Vec<ratatui::text::Line<'_>>,
+) {
+    frame.render_widget(
+        ratatui::widgets::Paragraph::new(lines)
+            .block(pane_block(t, title.to_string(), false))
+            .wrap(ratatui::widgets::Wrap { trim: false }),
+        area,
+    );
+}

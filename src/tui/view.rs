@@ -371,14 +371,10 @@ pub fn picker_list(
     selected: usize,
     t: &super::theme::Theme,
 ) {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.focused_border())
-        .title(Span::styled(title.to_string(), t.title()))
-        .title_bottom(Line::styled(
-            " ↑↓ choose · Enter accept · Esc cancel ",
-            t.dim(),
-        ));
+    let block = super::theme::pane_block(t, title.to_string(), true).title_bottom(Line::styled(
+        " ↑↓ choose · Enter accept · Esc cancel ",
+        t.dim(),
+    ));
     let list = List::new(
         items
             .iter()

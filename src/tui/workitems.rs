@@ -12,7 +12,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use super::table::{self, TableCell, TableView};
 
@@ -457,10 +457,7 @@ pub fn view(st: &WorkItemsState, cx: &Ctx, frame: &mut Frame, area: Rect) {
         s.user.clone()
     };
     let title = format!(" Work items — {who} ({}) ", s.rows.len());
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.focused_border())
-        .title(Span::styled(title, t.title()));
+    let block = super::theme::pane_block(t, title, true);
     let rows: Vec<Vec<TableCell>> = s
         .rows
         .iter()
@@ -560,16 +557,7 @@ pub fn view(st: &WorkItemsState, cx: &Ctx, frame: &mut Frame, area: Rect) {
             }
         }
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.border())
-        .title(Span::styled(" Work item ", t.title()));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        detail_area,
-    );
+    super::theme::text_pane(frame, detail_area, t, " Work item ", lines);
     if let Some(p) = &s.prompt {
         ask::view_prompt(p, t, frame, area);
     }
